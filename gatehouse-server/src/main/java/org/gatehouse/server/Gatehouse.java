@@ -1,0 +1,82 @@
+package org.gatehouse.server;
+
+import java.time.Clock;
+import java.util.Base64;
+import org.gatehouse.server.audit.Audit;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.crypto.MasterKey;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.keys.SigningKeys;
+import org.gatehouse.server.registration.RegistrationService;
+import org.gatehouse.server.registration.ResourceServers;
+import org.gatehouse.server.store.AuditStore;
+import org.gatehouse.server.store.ClientStore;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.IatStore;
+import org.gatehouse.server.store.RevocationStore;
+import org.gatehouse.server.store.SettingsStore;
+import org.gatehouse.server.store.SigningKeyStore;
+import org.gatehouse.server.tokens.ClientAuthenticator;
+import org.gatehouse.server.tokens.TokenService;
+
+/** The composition root: every service, wired by hand. Used by the server and by the CLI alike. */
+public final class Gatehouse implements AutoCloseable {
+    public final Config config;
+    public final Clock clock;
+    public final Database db;
+    public final Secrets secrets;
+    public final Audit audit;
+    public final IatService iats;
+    public final SigningKeys keys;
+    public final RegistrationService registrations;
+    public final ResourceServers resourceServers;
+    public final ClientAuthenticator clientAuthenticator;
+    public final TokenService tokens;
+    public final AuditStore auditStore;
+
+    private Gatehouse(Config config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        MasterKey masterKey = MasterKey.load(config.masterKey, config.dataDir);
+        this.db = Database.open(config, masterKey);
+        try {
+            checkMasterKey(masterKey);
+            this.secrets = new Secrets(masterKey.derive("gatehouse secret pepper v1"));
+            this.auditStore = new AuditStore();
+            this.audit = new Audit(auditStore);
+            IatStore iatStore = new IatStore();
+            ClientStore clientStore = new ClientStore();
+            this.iats = new IatService(db, iatStore, secrets, audit, clock, config.scopes);
+            this.keys = new SigningKeys(db, new SigningKeyStore(), masterKey, audit, clock, config.signingAlg, config.accessTokenTtl);
+            this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl);
+            this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
+            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock);
+            this.tokens = new TokenService(db, clientStore, new RevocationStore(db.isPostgres()), keys, audit, clock,
+                    config.issuer, config.audience, config.accessTokenTtl);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    public static Gatehouse open(Config config) {
+        return new Gatehouse(config, Clock.systemUTC());
+    }
+
+    /** Fails closed when the master key is not the one this database was created with. */
+    private void checkMasterKey(MasterKey masterKey) {
+        String check = Base64.getUrlEncoder().withoutPadding().encodeToString(masterKey.derive("gatehouse master key check v1"));
+        SettingsStore settings = new SettingsStore();
+        String stored = db.inTransaction(h -> settings.putIfAbsent(h, "master_key.check", check));
+        if (!stored.equals(check)) {
+            throw new ConfigException("the master key does not match this database (set GATEHOUSE_MASTER_KEY to the key it was created with)");
+        }
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,67 @@
+package org.gatehouse.server;
+
+import io.javalin.Javalin;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.http.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running Gatehouse: the services, the HTTP server and the background jobs. */
+public final class GatehouseServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
+
+    private final Gatehouse gatehouse;
+    private final Javalin http;
+    private final ScheduledExecutorService jobs;
+
+    private GatehouseServer(Gatehouse gatehouse, Javalin http, ScheduledExecutorService jobs) {
+        this.gatehouse = gatehouse;
+        this.http = http;
+        this.jobs = jobs;
+    }
+
+    public static GatehouseServer start(Config config) {
+        Gatehouse g = Gatehouse.open(config);
+        try {
+            g.keys.ensure(Actor.system());
+            ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gatehouse-jobs");
+                t.setDaemon(true);
+                return t;
+            });
+            long refresh = config.keyRefresh.toMillis();
+            jobs.scheduleWithFixedDelay(() -> {
+                try {
+                    g.keys.refresh();
+                } catch (RuntimeException e) {
+                    LOG.warn("could not reload signing keys: {}", e.getMessage());
+                }
+            }, refresh, refresh, TimeUnit.MILLISECONDS);
+            Javalin http = HttpServer.create(g).start();
+            LOG.info("Gatehouse listening on {}:{} as issuer {}", config.bind, http.port(), config.issuer);
+            return new GatehouseServer(g, http, jobs);
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Gatehouse gatehouse() {
+        return gatehouse;
+    }
+
+    @Override
+    public void close() {
+        http.stop();
+        jobs.shutdownNow();
+        gatehouse.close();
+    }
+}

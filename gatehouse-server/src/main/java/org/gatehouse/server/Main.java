@@ -1,0 +1,39 @@
+package org.gatehouse.server;
+
+import java.io.PrintWriter;
+import org.gatehouse.server.cli.DbCommand;
+import org.gatehouse.server.cli.IatCommand;
+import org.gatehouse.server.cli.KeysCommand;
+import org.gatehouse.server.cli.ResourceServerCommand;
+import org.gatehouse.server.cli.ServeCommand;
+import org.gatehouse.server.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code gatehouse} command. Exit codes: 0 success, 1 failure, 2 invalid input or configuration. */
+@Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
+        description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
+        subcommands = {ServeCommand.class, IatCommand.class, KeysCommand.class, ResourceServerCommand.class, DbCommand.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof ConfigException) {
+                err.println("gatehouse: " + e.getMessage());
+                return 2;
+            }
+            if (e instanceof IllegalArgumentException) {
+                err.println("gatehouse: " + e.getMessage());
+                return 2;
+            }
+            err.println("gatehouse: " + e);
+            return 1;
+        });
+        return cl.execute(args);
+    }
+}

@@ -1,0 +1,106 @@
+package org.gatehouse.server.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.config.Durations;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.iat.TokenFile;
+import org.gatehouse.server.store.IatRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "iat", description = "Initial access tokens: the right to register installations, shipped as a token file.",
+        subcommands = {IatCommand.Create.class, IatCommand.ListTokens.class, IatCommand.Revoke.class})
+public final class IatCommand {
+
+    @Command(name = "create", description = "Create a token and write its token file; prints the token's id.")
+    static final class Create implements Callable<Integer> {
+        @Option(names = "--label", required = true, description = "What the token is for, e.g. \"Library PCs, 2nd floor\".")
+        String label;
+        @Option(names = "--max-registrations", defaultValue = "1", description = "How many installations may register (default ${DEFAULT-VALUE}).")
+        int maxRegistrations;
+        @Option(names = "--expires-in", description = "Lifetime, e.g. 30d, 12h (default 30d).")
+        String expiresIn;
+        @Option(names = "--expires-at", description = "Expiry as an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z.")
+        String expiresAt;
+        @Option(names = "--scope", description = "Space-separated scopes the installations may get (default: all known scopes).")
+        String scope;
+        @Option(names = "--output", required = true, description = "Token file to write (owner-readable only).")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration lifetime = lifetime();
+            Config config = Config.fromEnvironment();
+            try (Gatehouse g = Gatehouse.open(config)) {
+                IatService.Created created = g.iats.create(label, maxRegistrations, lifetime, scope, Actor.cli());
+                TokenFile.write(output, TokenFile.content(created, config.issuer));
+                System.out.println(created.record().id());
+                System.err.println("token file written to " + output + " (it holds a secret: ship it only to the machines it is for)");
+            }
+            return 0;
+        }
+
+        private Duration lifetime() {
+            if (expiresIn != null && expiresAt != null) throw new IllegalArgumentException("give --expires-in or --expires-at, not both");
+            if (expiresAt != null) {
+                try {
+                    Duration d = Duration.between(Instant.now(), Instant.parse(expiresAt));
+                    if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("--expires-at " + expiresAt + " is in the past");
+                    return d;
+                } catch (DateTimeParseException e) {
+                    throw new IllegalArgumentException("--expires-at must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
+                }
+            }
+            String text = expiresIn == null ? "30d" : expiresIn;
+            if (text.trim().startsWith("-")) throw new IllegalArgumentException("--expires-in must be in the future");
+            return Durations.parse(text);
+        }
+    }
+
+    @Command(name = "list", description = "List tokens with their use and status.")
+    static final class ListTokens implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                List<IatRecord> all = g.iats.list();
+                long now = g.clock.millis();
+                System.out.printf("%-18s %-9s %-13s %-22s %-30s %s%n", "ID", "STATUS", "USED/MAX", "EXPIRES", "SCOPE", "LABEL");
+                for (IatRecord r : all) {
+                    System.out.printf("%-18s %-9s %-13s %-22s %-30s %s%n", r.id(), r.status(now),
+                            r.registrations() + "/" + r.maxRegistrations(), Instant.ofEpochMilli(r.expiresAt()).toString().substring(0, 19) + "Z",
+                            r.scope(), r.label());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke a token: no further registrations with it. Installations it admitted keep working.")
+    static final class Revoke implements Callable<Integer> {
+        @Parameters(index = "0", description = "Token id (iat_…).")
+        String id;
+        @Option(names = "--reason", description = "Why, for the audit log.")
+        String reason;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                if (g.iats.revoke(id, reason, Actor.cli())) {
+                    System.out.println("revoked " + id);
+                    return 0;
+                }
+                System.err.println("gatehouse: no active token with id " + id);
+                return 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.gatehouse.server.cli;
+
+import java.util.concurrent.Callable;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.registration.ResourceServers;
+import org.gatehouse.server.store.ClientRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "resource-server", description = "Credentials with which resource servers introspect (RFC 7662) and revoke (RFC 7009) any token.",
+        subcommands = {ResourceServerCommand.Create.class, ResourceServerCommand.ListAll.class, ResourceServerCommand.Revoke.class})
+public final class ResourceServerCommand {
+
+    @Command(name = "create", description = "Create credentials; prints client_id and client_secret (shown once).")
+    static final class Create implements Callable<Integer> {
+        @Option(names = "--name", required = true)
+        String name;
+        @Option(names = "--auth-method", defaultValue = "client_secret_basic")
+        String authMethod;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                ResourceServers.Created c = g.resourceServers.create(name, authMethod, Actor.cli());
+                System.out.println("client_id=" + c.client().clientId());
+                System.out.println("client_secret=" + c.secret());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list")
+    static final class ListAll implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                for (ClientRecord c : g.resourceServers.list()) {
+                    System.out.printf("%-20s %-8s %s%n", c.clientId(), c.status(), c.clientName());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke")
+    static final class Revoke implements Callable<Integer> {
+        @Parameters(index = "0")
+        String clientId;
+        @Option(names = "--reason")
+        String reason;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                if (g.resourceServers.revoke(clientId, reason, Actor.cli())) {
+                    System.out.println("revoked " + clientId);
+                    return 0;
+                }
+                System.err.println("gatehouse: no active resource server " + clientId);
+                return 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package org.gatehouse.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Typed configuration. Every setting has a laptop default; a properties file named by
+ * {@code GATEHOUSE_CONFIG} (or {@code ./gatehouse.conf} when present) may set them, and
+ * {@code GATEHOUSE_*} environment variables override both. Invalid values fail with one clear line.
+ */
+public final class Config {
+    /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+    public static final Pattern SCOPE_TOKEN = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}");
+    public static final Set<String> SIGNING_ALGS = Set.of("ES256", "EdDSA", "RS256");
+
+    public final int port;
+    public final String bind;
+    public final String issuer;
+    public final Path dataDir;
+    public final String dbUrl;
+    public final String dbUser;
+    public final String dbPassword;
+    public final int dbPoolSize;
+    public final Duration accessTokenTtl;
+    public final String signingAlg;
+    public final Set<String> scopes;
+    public final String audience;
+    public final Duration clientSecretTtl;
+    public final String masterKey;
+    public final int maxBodyBytes;
+    public final Duration keyRefresh;
+
+    private Config(Settings s) {
+        this.port = s.integer("PORT", 8080, 0, 65535);
+        this.bind = s.host("BIND", "127.0.0.1");
+        this.issuer = s.issuer("ISSUER", "http://127.0.0.1:" + (port == 0 ? 8080 : port));
+        this.dataDir = Path.of(s.string("DATA_DIR", "data")).toAbsolutePath().normalize();
+        this.dbUrl = s.string("DB_URL", "");
+        this.dbUser = s.string("DB_USER", "");
+        this.dbPassword = s.string("DB_PASSWORD", "");
+        this.dbPoolSize = s.integer("DB_POOL_SIZE", 10, 1, 500);
+        this.accessTokenTtl = s.duration("ACCESS_TOKEN_TTL", "10m", Duration.ofSeconds(30), Duration.ofHours(24));
+        this.signingAlg = s.oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS);
+        this.scopes = s.scopes("SCOPES", "prefs:read prefs:write");
+        this.audience = s.string("AUDIENCE", issuer);
+        this.clientSecretTtl = s.duration("CLIENT_SECRET_TTL", "0", Duration.ZERO, Duration.ofDays(3650));
+        this.masterKey = s.string("MASTER_KEY", "");
+        this.maxBodyBytes = s.integer("MAX_BODY_BYTES", 65536, 1024, 10 * 1024 * 1024);
+        this.keyRefresh = s.duration("KEY_REFRESH", "5s", Duration.ofSeconds(1), Duration.ofMinutes(10));
+    }
+
+    /** Loads from the process environment (and the optional config file it names). */
+    public static Config fromEnvironment() {
+        return load(System.getenv());
+    }
+
+    public static Config load(Map<String, String> env) {
+        return new Config(new Settings(env, readFile(env)));
+    }
+
+    public boolean embeddedDatabase() {
+        return dbUrl.isEmpty() || dbUrl.startsWith("jdbc:h2:");
+    }
+
+    private static Properties readFile(Map<String, String> env) {
+        Properties p = new Properties();
+        String named = env.get("GATEHOUSE_CONFIG");
+        Path file = named != null && !named.isBlank() ? Path.of(named) : Path.of("gatehouse.conf");
+        if (named == null && !Files.exists(file)) {
+            return p;
+        }
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        return p;
+    }
+
+    /** Looks a setting up: GATEHOUSE_NAME in the environment, then name (lower case) in the file. */
+    private static final class Settings {
+        private final Map<String, String> env;
+        private final Properties file;
+
+        Settings(Map<String, String> env, Properties file) {
+            this.env = env;
+            this.file = file;
+        }
+
+        String raw(String name) {
+            String v = env.get("GATEHOUSE_" + name);
+            if (v == null) v = file.getProperty(name.toLowerCase(Locale.ROOT));
+            return v == null ? null : v.trim();
+        }
+
+        String string(String name, String dflt) {
+            String v = raw(name);
+            return v == null || v.isEmpty() ? dflt : v;
+        }
+
+        int integer(String name, int dflt, int min, int max) {
+            String v = raw(name);
+            if (v == null || v.isEmpty()) return dflt;
+            try {
+                int n = Integer.parseInt(v);
+                if (n < min || n > max) throw new NumberFormatException();
+                return n;
+            } catch (NumberFormatException e) {
+                throw bad(name, v, "a whole number from " + min + " to " + max);
+            }
+        }
+
+        Duration duration(String name, String dflt, Duration min, Duration max) {
+            String v = string(name, dflt);
+            Duration d;
+            try {
+                d = Durations.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw bad(name, v, "a duration such as 90s, 15m, 12h or 30d");
+            }
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw bad(name, v, "a duration from " + Durations.format(min) + " to " + Durations.format(max));
+            }
+            return d;
+        }
+
+        String oneOf(String name, String dflt, Set<String> allowed) {
+            String v = string(name, dflt);
+            for (String a : allowed) {
+                if (a.equalsIgnoreCase(v)) return a;
+            }
+            throw bad(name, v, "one of " + String.join(", ", allowed));
+        }
+
+        String host(String name, String dflt) {
+            String v = string(name, dflt);
+            if (!v.matches("[0-9A-Za-z.:\\-\\[\\]]{1,255}")) throw bad(name, v, "an IP address or host name");
+            try {
+                InetAddress.getByName(v.replace("[", "").replace("]", ""));
+            } catch (IOException e) {
+                throw bad(name, v, "an IP address or host name that resolves");
+            }
+            return v;
+        }
+
+        String issuer(String name, String dflt) {
+            String v = string(name, dflt);
+            try {
+                URI u = new URI(v);
+                boolean ok = ("https".equals(u.getScheme()) || "http".equals(u.getScheme()))
+                        && u.getHost() != null && u.getRawQuery() == null && u.getRawFragment() == null
+                        && u.getRawUserInfo() == null && !v.endsWith("/");
+                if (!ok) throw new URISyntaxException(v, "shape");
+            } catch (URISyntaxException e) {
+                // RFC 8414 §2: the issuer is an https URL with no query or fragment.
+                throw bad(name, v, "an absolute http(s) URL without query, fragment or trailing slash");
+            }
+            return v;
+        }
+
+        Set<String> scopes(String name, String dflt) {
+            String v = string(name, dflt);
+            Set<String> out = new LinkedHashSet<>();
+            for (String t : v.split("\\s+")) {
+                if (t.isEmpty()) continue;
+                if (!SCOPE_TOKEN.matcher(t).matches()) throw bad(name, v, "space-separated scope names (RFC 6749 §3.3)");
+                out.add(t);
+            }
+            return Collections.unmodifiableSet(out);
+        }
+
+        private ConfigException bad(String name, String value, String expected) {
+            return new ConfigException("invalid configuration: GATEHOUSE_" + name + "='" + value + "' must be " + expected);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.gatehouse.server.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.Map;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.oauth.IntrospectionEndpoint;
+import org.gatehouse.server.oauth.JwksEndpoint;
+import org.gatehouse.server.oauth.MetadataEndpoint;
+import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.oauth.RegistrationEndpoint;
+import org.gatehouse.server.oauth.RegistrationManagementEndpoint;
+import org.gatehouse.server.oauth.Responses;
+import org.gatehouse.server.oauth.RevocationEndpoint;
+import org.gatehouse.server.oauth.TokenEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Assembles the HTTP surface: routes, security headers, limits, and errors without stack traces. */
+public final class HttpServer {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    private HttpServer() {
+    }
+
+    public static Javalin create(Gatehouse g) {
+        String issuer = g.config.issuer;
+        MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.scopes, g.keys);
+        JwksEndpoint jwks = new JwksEndpoint(g.keys);
+        RegistrationEndpoint register = new RegistrationEndpoint(g.registrations, issuer);
+        RegistrationManagementEndpoint manage = new RegistrationManagementEndpoint(g.registrations, issuer);
+        TokenEndpoint token = new TokenEndpoint(g.clientAuthenticator, g.tokens);
+        IntrospectionEndpoint introspect = new IntrospectionEndpoint(g.clientAuthenticator, g.tokens);
+        RevocationEndpoint revoke = new RevocationEndpoint(g.clientAuthenticator, g.tokens);
+
+        return Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.http.maxRequestSize = g.config.maxBodyBytes;
+            cfg.http.prefer405over404 = true;
+            cfg.jetty.host = g.config.bind;
+            cfg.jetty.port = g.config.port;
+            cfg.jetty.modifyHttpConfiguration(hc -> {
+                hc.setSendServerVersion(false);
+                hc.setSendDateHeader(true);
+            });
+
+            cfg.routes.before(HttpServer::securityHeaders);
+
+            cfg.routes.get("/.well-known/oauth-authorization-server", metadata::handle);
+            cfg.routes.get("/jwks", jwks::handle);
+            cfg.routes.post("/register", register::handle);
+            cfg.routes.get("/register/{client_id}", manage::read);
+            cfg.routes.put("/register/{client_id}", manage::update);
+            cfg.routes.delete("/register/{client_id}", manage::delete);
+            cfg.routes.post("/token", token::handle);
+            cfg.routes.post("/introspect", introspect::handle);
+            cfg.routes.post("/revoke", revoke::handle);
+            cfg.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "up")));
+            cfg.routes.get("/health/ready", ctx -> Responses.json(ctx, 200, Map.of("status", "ready", "signing_key", g.keys.ring().activeKid())));
+
+            cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(ctx, e.getStatus(), e.getMessage()));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                Responses.error(ctx, new OAuthError(500, "server_error", "internal error", null));
+            });
+            cfg.routes.error(404, ctx -> {
+                if (ctx.result() == null) Responses.error(ctx, new OAuthError(404, "not_found", "no such endpoint", null));
+            });
+            cfg.routes.error(405, ctx -> Responses.error(ctx, new OAuthError(405, "invalid_request", "method not allowed", null)));
+        });
+    }
+
+    private static void httpError(Context ctx, int status, String message) {
+        String description;
+        if (status == 413) {
+            description = "the request body is too large";
+        } else if (status == 404) {
+            description = "no such endpoint";
+        } else if (status == 405) {
+            description = "method not allowed";
+        } else {
+            description = status >= 500 ? "internal error" : "bad request";
+        }
+        String code = status == 404 ? "not_found" : status >= 500 ? "server_error" : "invalid_request";
+        Responses.error(ctx, new OAuthError(status, code, description, null));
+    }
+
+    /** Strict headers on every response: this API serves no HTML. */
+    private static void securityHeaders(Context ctx) {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        ctx.header("Cache-Control", "no-store");
+    }
+}

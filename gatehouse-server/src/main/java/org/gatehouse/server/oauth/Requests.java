@@ -1,0 +1,80 @@
+package org.gatehouse.server.oauth;
+
+import com.nimbusds.oauth2.sdk.util.URLUtils;
+import io.javalin.http.Context;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.json.Json;
+import org.gatehouse.server.text.Text;
+
+/** Reading protocol requests: form bodies, JSON bodies, bearer tokens, the caller's address. */
+public final class Requests {
+    private Requests() {
+    }
+
+    /**
+     * RFC 6749 §3.2 / RFC 7662 §2.1 / RFC 7009 §2.1: an application/x-www-form-urlencoded body.
+     * Parameters must not repeat; a parameter without a value counts as omitted (RFC 6749 §3.1).
+     */
+    public static Map<String, String> form(Context ctx) {
+        if (!hasType(ctx, "application/x-www-form-urlencoded")) {
+            throw OAuthError.invalidRequest("Content-Type must be application/x-www-form-urlencoded");
+        }
+        Map<String, List<String>> raw;
+        try {
+            raw = URLUtils.parseParameters(ctx.body());
+        } catch (RuntimeException e) {
+            throw OAuthError.invalidRequest("the form body is malformed");
+        }
+        Map<String, String> out = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : raw.entrySet()) {
+            List<String> values = e.getValue();
+            if (values.size() > 1) {
+                throw OAuthError.invalidRequest("parameter '" + Text.printable(e.getKey()) + "' is repeated (RFC 6749 §3.2)");
+            }
+            if (!values.isEmpty() && values.get(0) != null && !values.get(0).isEmpty()) {
+                out.put(e.getKey(), values.get(0));
+            }
+        }
+        return out;
+    }
+
+    /** A JSON object body (RFC 7591 §3.1 / RFC 7592 §2.2). */
+    public static Map<String, Object> jsonObject(Context ctx) {
+        if (!hasType(ctx, "application/json")) {
+            throw OAuthError.invalidRequest("Content-Type must be application/json");
+        }
+        try {
+            return Json.parseObject(ctx.body());
+        } catch (Json.JsonException e) {
+            throw OAuthError.invalidClientMetadata(e.getMessage());
+        }
+    }
+
+    /** RFC 6750 §2.1: the token from "Authorization: Bearer …"; a missing header gets a bare challenge. */
+    public static String bearer(Context ctx) {
+        String h = ctx.header("Authorization");
+        if (h == null) {
+            throw OAuthError.bearerMissing("an Authorization: Bearer token is required");
+        }
+        if (!h.regionMatches(true, 0, "Bearer ", 0, 7) || h.length() <= 7) {
+            throw OAuthError.invalidToken("the Authorization header must use the Bearer scheme");
+        }
+        return h.substring(7).trim();
+    }
+
+    /** The caller's address: the socket's peer, never a client-supplied header. */
+    public static Actor actor(Context ctx) {
+        return new Actor("anonymous", ctx.req().getRemoteAddr());
+    }
+
+    private static boolean hasType(Context ctx, String expected) {
+        String ct = ctx.header("Content-Type");
+        if (ct == null) return false;
+        int semi = ct.indexOf(';');
+        String base = (semi < 0 ? ct : ct.substring(0, semi)).trim();
+        return base.equalsIgnoreCase(expected);
+    }
+}

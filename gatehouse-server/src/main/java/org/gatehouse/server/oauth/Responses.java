@@ -1,0 +1,34 @@
+package org.gatehouse.server.oauth;
+
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.gatehouse.server.json.Json;
+
+/** Writing protocol responses. */
+public final class Responses {
+    private Responses() {
+    }
+
+    /** A JSON response that carries credentials or token state: never cached (RFC 6749 §5.1). */
+    public static void noStoreJson(Context ctx, int status, Object body) {
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("Pragma", "no-cache");
+        json(ctx, status, body);
+    }
+
+    public static void json(Context ctx, int status, Object body) {
+        ctx.status(status);
+        ctx.contentType("application/json;charset=UTF-8");
+        ctx.result(Json.write(body));
+    }
+
+    /** The error body of RFC 6749 §5.2, with its challenge header where one applies. */
+    public static void error(Context ctx, OAuthError e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", e.error());
+        if (e.description() != null) body.put("error_description", e.description());
+        if (e.wwwAuthenticate() != null) ctx.header("WWW-Authenticate", e.wwwAuthenticate());
+        noStoreJson(ctx, e.status(), body);
+    }
+}

@@ -1,0 +1,39 @@
+package org.gatehouse.server.oauth;
+
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.tokens.ClientAuthenticator;
+import org.gatehouse.server.tokens.TokenService;
+
+/** RFC 6749 §4.4: the client credentials grant at POST /token. */
+public final class TokenEndpoint {
+    private final ClientAuthenticator authenticator;
+    private final TokenService tokens;
+
+    public TokenEndpoint(ClientAuthenticator authenticator, TokenService tokens) {
+        this.authenticator = authenticator;
+        this.tokens = tokens;
+    }
+
+    public void handle(Context ctx) {
+        Map<String, String> form = Requests.form(ctx);
+        String grantType = form.get("grant_type");
+        if (grantType == null) {
+            throw OAuthError.invalidRequest("grant_type is required");
+        }
+        ClientRecord client = authenticator.authenticate(ctx.header("Authorization"), form); // §4.4.2: MUST authenticate
+        if (!"client_credentials".equals(grantType)) {
+            throw OAuthError.unsupportedGrantType("only the client_credentials grant is supported");
+        }
+        TokenService.Issued issued = tokens.issue(client, form.get("scope"));
+        // §5.1: the successful response.
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", issued.accessToken());
+        body.put("token_type", "Bearer");
+        body.put("expires_in", issued.expiresIn());
+        if (!issued.scope().isEmpty()) body.put("scope", issued.scope());
+        Responses.noStoreJson(ctx, 200, body);
+    }
+}

@@ -1,0 +1,188 @@
+package org.gatehouse.server.registration;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.audit.Audit;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.json.Json;
+import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.store.ClientStore;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.IatRecord;
+import org.gatehouse.server.store.IatStore;
+import org.gatehouse.server.text.Text;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The rules of dynamic registration (RFC 7591) and registration management (RFC 7592): who may
+ * register, what is registered, how credentials are issued, rotated and withdrawn.
+ */
+public final class RegistrationService {
+    /** RFC 7592 §2.2: fields a client must not send in an update. */
+    static final List<String> FORBIDDEN_IN_UPDATE =
+            List.of("registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at");
+    /** Extension: a client asks for a new client secret in an RFC 7592 update by sending this as true. */
+    public static final String ROTATE_SECRET = "rotate_client_secret";
+
+    /** A client as just registered or updated; secret is null when no new secret was issued. */
+    public record Issued(ClientRecord client, String secret, String registrationAccessToken) {
+    }
+
+    private final Database db;
+    private final ClientStore clients;
+    private final IatStore iatStore;
+    private final IatService iats;
+    private final Secrets secrets;
+    private final Audit audit;
+    private final Clock clock;
+    private final Duration secretTtl;
+
+    public RegistrationService(Database db, ClientStore clients, IatStore iatStore, IatService iats, Secrets secrets,
+                               Audit audit, Clock clock, Duration secretTtl) {
+        this.db = db;
+        this.clients = clients;
+        this.iatStore = iatStore;
+        this.iats = iats;
+        this.secrets = secrets;
+        this.audit = audit;
+        this.clock = clock;
+        this.secretTtl = secretTtl;
+    }
+
+    /** RFC 7591 §3: registers a client admitted by the presented initial access token. */
+    public Issued register(String initialAccessToken, Map<String, Object> request, Actor actor) {
+        long now = clock.millis();
+        IatRecord iat = usableIat(initialAccessToken, now);
+        ClientMetadata md = MetadataRules.check(request, Text.scopeSet(iat.scope()), iat.scope());
+        String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
+        String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
+        ClientRecord client = new ClientRecord(Secrets.randomId(16), ClientRecord.INSTALLATION, iat.id(),
+                secrets.hash(secret), now, secretExpiry(now), secrets.hash(rat), md.authMethod(), md.scope(),
+                md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(), Json.write(md.toJson()),
+                now, now, null, null, iat.scope());
+        db.inTransaction(h -> {
+            if (!iatStore.consumeOne(h, iat.id(), now)) {
+                throw OAuthError.invalidToken("the initial access token has no registrations left");
+            }
+            clients.insert(h, client);
+            audit.record(h, now, new Actor("iat:" + iat.id(), actor.remoteAddr()), "client.register", client.clientId(),
+                    registrationDetails(md));
+            return null;
+        });
+        return new Issued(client, secret, rat);
+    }
+
+    private IatRecord usableIat(String presented, long now) {
+        IatRecord iat = iats.find(presented).orElseThrow(() -> OAuthError.invalidToken("unknown initial access token"));
+        switch (iat.status(now)) {
+            case "revoked": throw OAuthError.invalidToken("the initial access token has been revoked");
+            case "expired": throw OAuthError.invalidToken("the initial access token has expired");
+            case "used_up": throw OAuthError.invalidToken("the initial access token has no registrations left");
+            default: return iat;
+        }
+    }
+
+    /** RFC 7592 §2.1: reads the registration. */
+    public ClientRecord read(String clientId, String registrationAccessToken) {
+        return db.withHandle(h -> authorise(h, clientId, registrationAccessToken, false));
+    }
+
+    /**
+     * RFC 7592 §2.2: replaces the metadata and rotates the registration access token. A new client
+     * secret is issued when the client asks for one ({@value #ROTATE_SECRET}) or its secret has expired.
+     */
+    public Issued update(String clientId, String registrationAccessToken, Map<String, Object> request, Actor actor) {
+        for (String f : FORBIDDEN_IN_UPDATE) {
+            if (request.containsKey(f)) throw OAuthError.invalidClientMetadata(f + " must not be sent in an update (RFC 7592 §2.2)");
+        }
+        return db.inTransaction(h -> {
+            long now = clock.millis();
+            ClientRecord current = authorise(h, clientId, registrationAccessToken, true);
+            Object sentId = request.get("client_id");
+            if (!(sentId instanceof String) || !sentId.equals(clientId)) {
+                throw OAuthError.invalidClientMetadata("client_id must be sent and equal the registered client_id (RFC 7592 §2.2)");
+            }
+            Object sentSecret = request.get("client_secret");
+            if (sentSecret != null && (!(sentSecret instanceof String) || !secrets.matches((String) sentSecret, current.secretHash()))) {
+                throw OAuthError.invalidClientMetadata("client_secret does not match the current client secret");
+            }
+            Object installation = request.get("installation_id");
+            if (installation != null && !installation.equals(current.installationId())) {
+                throw OAuthError.invalidClientMetadata("installation_id cannot be changed");
+            }
+            Object rotateFlag = request.get(ROTATE_SECRET);
+            if (rotateFlag != null && !(rotateFlag instanceof Boolean)) {
+                throw OAuthError.invalidClientMetadata(ROTATE_SECRET + " must be true or false");
+            }
+            Set<String> allowed = Text.scopeSet(current.iatScope() == null ? current.scope() : current.iatScope());
+            ClientMetadata requested = MetadataRules.check(request, allowed, String.join(" ", allowed));
+            ClientMetadata md = new ClientMetadata(requested.clientName(), requested.clientUri(), requested.logoUri(),
+                    requested.tosUri(), requested.policyUri(), requested.contacts(), requested.redirectUris(),
+                    requested.authMethod(), requested.scope(), requested.softwareId(), requested.softwareVersion(),
+                    current.installationId());
+            boolean rotate = Boolean.TRUE.equals(rotateFlag) || current.secretExpired(now);
+            String secret = rotate ? Secrets.newSecret(Secrets.CLIENT_SECRET) : null;
+            String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
+            ClientRecord updated = new ClientRecord(clientId, current.kind(), current.iatId(),
+                    rotate ? secrets.hash(secret) : current.secretHash(),
+                    rotate ? now : current.secretIssuedAt(),
+                    rotate ? secretExpiry(now) : current.secretExpiresAt(),
+                    secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
+                    md.softwareVersion(), md.installationId(), Json.write(md.toJson()), current.createdAt(), now,
+                    null, null, current.iatScope());
+            clients.updateRegistration(h, updated);
+            Map<String, Object> details = registrationDetails(md);
+            details.put("secret_rotated", rotate);
+            audit.record(h, now, new Actor("client:" + clientId, actor.remoteAddr()), "client.update", clientId, details);
+            return new Issued(updated, secret, rat);
+        });
+    }
+
+    /** RFC 7592 §2.3: deletes the registration; its secret, tokens and registration access token stop working at once. */
+    public void delete(String clientId, String registrationAccessToken, Actor actor) {
+        db.inTransaction(h -> {
+            long now = clock.millis();
+            authorise(h, clientId, registrationAccessToken, true);
+            clients.markDeleted(h, clientId, now);
+            audit.record(h, now, new Actor("client:" + clientId, actor.remoteAddr()), "client.delete", clientId, null);
+            return null;
+        });
+    }
+
+    /**
+     * RFC 7592 §2: the registration access token must belong to this client. An unknown, deleted or
+     * revoked client and a wrong token all answer the same 401, so nothing is learnt about which.
+     */
+    private ClientRecord authorise(Handle h, String clientId, String rat, boolean lock) {
+        ClientRecord c = null;
+        if (clientId != null && clientId.length() <= 64) {
+            c = (lock ? clients.findForUpdate(h, clientId) : clients.find(h, clientId)).orElse(null);
+        }
+        boolean ok = secrets.matches(rat, c == null ? null : c.ratHash());
+        if (!ok || c == null || !c.active() || !ClientRecord.INSTALLATION.equals(c.kind())) {
+            throw OAuthError.invalidToken("the registration access token is not valid for this client");
+        }
+        return c;
+    }
+
+    private long secretExpiry(long now) {
+        return secretTtl.isZero() ? 0 : now + secretTtl.toMillis();
+    }
+
+    private static Map<String, Object> registrationDetails(ClientMetadata md) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("scope", md.scope());
+        if (md.clientName() != null) d.put("client_name", md.clientName());
+        if (md.softwareId() != null) d.put("software_id", md.softwareId());
+        if (md.softwareVersion() != null) d.put("software_version", md.softwareVersion());
+        if (md.installationId() != null) d.put("installation_id", md.installationId());
+        return d;
+    }
+}

@@ -1,0 +1,27 @@
+package org.gatehouse.server.store;
+
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** SQL for the audit log. */
+public final class AuditStore {
+    public record Event(long id, long at, String actor, String action, String subject, String remoteAddr, String details) {
+    }
+
+    private static final RowMapper<Event> MAPPER = (rs, ctx) -> new Event(rs.getLong("id"), rs.getLong("occurred_at"),
+            rs.getString("actor"), rs.getString("action"), rs.getString("subject"), rs.getString("remote_addr"),
+            rs.getString("details"));
+
+    public void insert(Handle h, long at, String actor, String action, String subject, String remoteAddr, String details) {
+        h.createUpdate("INSERT INTO audit_events (occurred_at, actor, action, subject, remote_addr, details)"
+                        + " VALUES (:at, :actor, :action, :subject, :addr, :details)")
+                .bind("at", at).bind("actor", actor).bind("action", action).bind("subject", subject)
+                .bind("addr", remoteAddr).bind("details", details)
+                .execute();
+    }
+
+    public List<Event> recent(Handle h, int limit) {
+        return h.createQuery("SELECT * FROM audit_events ORDER BY id DESC").setMaxRows(limit).map(MAPPER).list();
+    }
+}

@@ -1,0 +1,46 @@
+package org.gatehouse.server.store;
+
+/**
+ * A registered client as stored: an installation's credentials (kind "installation") or a
+ * resource server's introspection credentials (kind "resource_server"). {@code metadata} is the
+ * JSON of the registered metadata; {@code iatScope} comes from the admitting initial access token.
+ */
+public record ClientRecord(
+        String clientId,
+        String kind,
+        String iatId,
+        String secretHash,
+        long secretIssuedAt,
+        long secretExpiresAt,
+        String ratHash,
+        String authMethod,
+        String scope,
+        String clientName,
+        String softwareId,
+        String softwareVersion,
+        String installationId,
+        String metadata,
+        long createdAt,
+        long updatedAt,
+        Long revokedAt,
+        Long deletedAt,
+        String iatScope) {
+
+    public static final String INSTALLATION = "installation";
+    public static final String RESOURCE_SERVER = "resource_server";
+
+    /** Usable: neither revoked nor deleted. */
+    public boolean active() {
+        return revokedAt == null && deletedAt == null;
+    }
+
+    public boolean secretExpired(long now) {
+        return secretExpiresAt != 0 && secretExpiresAt <= now;
+    }
+
+    public String status() {
+        if (deletedAt != null) return "deleted";
+        if (revokedAt != null) return "revoked";
+        return "active";
+    }
+}

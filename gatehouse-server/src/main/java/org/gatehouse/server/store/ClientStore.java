@@ -1,0 +1,84 @@
+package org.gatehouse.server.store;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** SQL for clients (installation credentials and resource-server credentials). */
+public final class ClientStore {
+    private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
+            + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"
+            + " c.software_version, c.installation_id, c.metadata, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
+            + " i.scope AS iat_scope"
+            + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
+
+    private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
+            rs.getString("client_id"), rs.getString("kind"), rs.getString("iat_id"), rs.getString("secret_hash"),
+            rs.getLong("secret_issued_at"), rs.getLong("secret_expires_at"), rs.getString("rat_hash"),
+            rs.getString("token_endpoint_auth_method"), rs.getString("scope"), rs.getString("client_name"),
+            rs.getString("software_id"), rs.getString("software_version"), rs.getString("installation_id"),
+            rs.getString("metadata"), rs.getLong("created_at"), rs.getLong("updated_at"),
+            Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"));
+
+    public void insert(Handle h, ClientRecord c) {
+        h.createUpdate("INSERT INTO clients (client_id, kind, iat_id, secret_hash, secret_issued_at, secret_expires_at,"
+                        + " rat_hash, token_endpoint_auth_method, scope, client_name, software_id, software_version,"
+                        + " installation_id, metadata, created_at, updated_at)"
+                        + " VALUES (:clientId, :kind, :iatId, :secretHash, :secretIssuedAt, :secretExpiresAt, :ratHash,"
+                        + " :authMethod, :scope, :clientName, :softwareId, :softwareVersion, :installationId, :metadata,"
+                        + " :createdAt, :updatedAt)")
+                .bind("clientId", c.clientId()).bind("kind", c.kind()).bind("iatId", c.iatId())
+                .bind("secretHash", c.secretHash()).bind("secretIssuedAt", c.secretIssuedAt())
+                .bind("secretExpiresAt", c.secretExpiresAt()).bind("ratHash", c.ratHash())
+                .bind("authMethod", c.authMethod()).bind("scope", c.scope()).bind("clientName", c.clientName())
+                .bind("softwareId", c.softwareId()).bind("softwareVersion", c.softwareVersion())
+                .bind("installationId", c.installationId()).bind("metadata", c.metadata())
+                .bind("createdAt", c.createdAt()).bind("updatedAt", c.updatedAt())
+                .execute();
+    }
+
+    public Optional<ClientRecord> find(Handle h, String clientId) {
+        return h.createQuery(SELECT + " WHERE c.client_id = :id").bind("id", clientId).map(MAPPER).findOne();
+    }
+
+    /** Locks the row for the rest of the transaction (RFC 7592 updates must not interleave). */
+    public Optional<ClientRecord> findForUpdate(Handle h, String clientId) {
+        h.createQuery("SELECT client_id FROM clients WHERE client_id = :id FOR UPDATE").bind("id", clientId)
+                .mapTo(String.class).findOne();
+        return find(h, clientId);
+    }
+
+    public List<ClientRecord> listByKind(Handle h, String kind) {
+        return h.createQuery(SELECT + " WHERE c.kind = :kind ORDER BY c.created_at").bind("kind", kind).map(MAPPER).list();
+    }
+
+    /** Replaces the registered metadata and the registration access token (RFC 7592 §2.2). */
+    public void updateRegistration(Handle h, ClientRecord c) {
+        h.createUpdate("UPDATE clients SET secret_hash = :secretHash, secret_issued_at = :secretIssuedAt,"
+                        + " secret_expires_at = :secretExpiresAt, rat_hash = :ratHash, token_endpoint_auth_method = :authMethod,"
+                        + " scope = :scope, client_name = :clientName, software_id = :softwareId,"
+                        + " software_version = :softwareVersion, metadata = :metadata, updated_at = :updatedAt"
+                        + " WHERE client_id = :clientId AND deleted_at IS NULL")
+                .bind("clientId", c.clientId()).bind("secretHash", c.secretHash())
+                .bind("secretIssuedAt", c.secretIssuedAt()).bind("secretExpiresAt", c.secretExpiresAt())
+                .bind("ratHash", c.ratHash()).bind("authMethod", c.authMethod()).bind("scope", c.scope())
+                .bind("clientName", c.clientName()).bind("softwareId", c.softwareId())
+                .bind("softwareVersion", c.softwareVersion()).bind("metadata", c.metadata())
+                .bind("updatedAt", c.updatedAt())
+                .execute();
+    }
+
+    /** RFC 7592 §2.3: the client is gone; its secret and registration access token stop working at once. */
+    public boolean markDeleted(Handle h, String clientId, long now) {
+        return h.createUpdate("UPDATE clients SET deleted_at = :now, updated_at = :now, secret_hash = NULL, rat_hash = NULL"
+                        + " WHERE client_id = :id AND deleted_at IS NULL")
+                .bind("id", clientId).bind("now", now).execute() == 1;
+    }
+
+    public boolean revoke(Handle h, String clientId, long now, String by, String reason) {
+        return h.createUpdate("UPDATE clients SET revoked_at = :now, revoked_by = :by, revoked_reason = :reason, updated_at = :now"
+                        + " WHERE client_id = :id AND revoked_at IS NULL AND deleted_at IS NULL")
+                .bind("id", clientId).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;
+    }
+}

@@ -1,0 +1,23 @@
+package org.gatehouse.server.store;
+
+/** An initial access token as stored (never the token itself: only its keyed hash is kept). */
+public record IatRecord(
+        String id,
+        String label,
+        String scope,
+        int maxRegistrations,
+        int registrations,
+        long createdAt,
+        String createdBy,
+        long expiresAt,
+        Long revokedAt,
+        String revokedBy,
+        String revokedReason) {
+
+    public String status(long now) {
+        if (revokedAt != null) return "revoked";
+        if (expiresAt <= now) return "expired";
+        if (registrations >= maxRegistrations) return "used_up";
+        return "active";
+    }
+}

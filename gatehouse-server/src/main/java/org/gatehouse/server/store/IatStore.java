@@ -1,0 +1,58 @@
+package org.gatehouse.server.store;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** SQL for initial access tokens. */
+public final class IatStore {
+    private static final String COLUMNS = "id, label, scope, max_registrations, registrations, created_at, created_by,"
+            + " expires_at, revoked_at, revoked_by, revoked_reason";
+
+    private static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> new IatRecord(
+            rs.getString("id"), rs.getString("label"), rs.getString("scope"),
+            rs.getInt("max_registrations"), rs.getInt("registrations"),
+            rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),
+            Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"));
+
+    public void insert(Handle h, IatRecord r, String tokenHash) {
+        h.createUpdate("INSERT INTO initial_access_tokens (" + COLUMNS + ", token_hash) VALUES"
+                        + " (:id, :label, :scope, :max, 0, :createdAt, :createdBy, :expiresAt, NULL, NULL, NULL, :hash)")
+                .bind("id", r.id()).bind("label", r.label()).bind("scope", r.scope())
+                .bind("max", r.maxRegistrations()).bind("createdAt", r.createdAt())
+                .bind("createdBy", r.createdBy()).bind("expiresAt", r.expiresAt()).bind("hash", tokenHash)
+                .execute();
+    }
+
+    public Optional<IatRecord> findByHash(Handle h, String tokenHash) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM initial_access_tokens WHERE token_hash = :hash")
+                .bind("hash", tokenHash).map(MAPPER).findOne();
+    }
+
+    public Optional<IatRecord> findById(Handle h, String id) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM initial_access_tokens WHERE id = :id")
+                .bind("id", id).map(MAPPER).findOne();
+    }
+
+    public List<IatRecord> list(Handle h) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM initial_access_tokens ORDER BY created_at, id")
+                .map(MAPPER).list();
+    }
+
+    /**
+     * Takes one registration from the token's allowance: one atomic conditional UPDATE, never
+     * read-then-write (keycloak#27294), so the maximum holds exactly under any concurrency.
+     */
+    public boolean consumeOne(Handle h, String id, long now) {
+        return h.createUpdate("UPDATE initial_access_tokens SET registrations = registrations + 1"
+                        + " WHERE id = :id AND revoked_at IS NULL AND expires_at > :now AND registrations < max_registrations")
+                .bind("id", id).bind("now", now).execute() == 1;
+    }
+
+    public boolean revoke(Handle h, String id, long now, String by, String reason) {
+        return h.createUpdate("UPDATE initial_access_tokens SET revoked_at = :now, revoked_by = :by, revoked_reason = :reason"
+                        + " WHERE id = :id AND revoked_at IS NULL")
+                .bind("id", id).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;
+    }
+}

@@ -1,0 +1,193 @@
+package org.gatehouse.server.tokens;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.audit.Audit;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.keys.KeyRing;
+import org.gatehouse.server.keys.SigningKeys;
+import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.store.ClientStore;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.RevocationStore;
+import org.gatehouse.server.text.Text;
+
+/** Access tokens: RFC 9068 JWTs issued by the client_credentials grant, introspected and revoked. */
+public final class TokenService {
+    public static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
+
+    /** A token as issued (RFC 6749 §5.1). */
+    public record Issued(String accessToken, long expiresIn, String scope) {
+    }
+
+    /** What a verified token says. */
+    public record Verified(JWTClaimsSet claims, String jti, String clientId, long expiresAt) {
+    }
+
+    private final Database db;
+    private final ClientStore clients;
+    private final RevocationStore revocations;
+    private final SigningKeys keys;
+    private final Audit audit;
+    private final Clock clock;
+    private final String issuer;
+    private final String audience;
+    private final Duration ttl;
+
+    public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
+                        Clock clock, String issuer, String audience, Duration ttl) {
+        this.db = db;
+        this.clients = clients;
+        this.revocations = revocations;
+        this.keys = keys;
+        this.audit = audit;
+        this.clock = clock;
+        this.issuer = issuer;
+        this.audience = audience;
+        this.ttl = ttl;
+    }
+
+    /**
+     * RFC 6749 §4.4.2–4.4.3: a token for an authenticated client. The scope is what was asked for,
+     * which must lie within the registered scope as narrowed by the admitting initial access token,
+     * or all of that when nothing was asked for (RFC 6749 §3.3).
+     */
+    public Issued issue(ClientRecord client, String requestedScope) {
+        if (!ClientRecord.INSTALLATION.equals(client.kind())) {
+            throw OAuthError.unauthorizedClient("resource server credentials cannot obtain access tokens");
+        }
+        Set<String> allowed = Text.scopeSet(client.scope());
+        if (client.iatScope() != null) allowed.retainAll(Text.scopeSet(client.iatScope()));
+        Set<String> granted;
+        if (requestedScope == null) {
+            granted = allowed;
+        } else {
+            try {
+                granted = Text.scopeSet(requestedScope);
+            } catch (IllegalArgumentException e) {
+                throw OAuthError.invalidScope(e.getMessage());
+            }
+            for (String s : granted) {
+                if (!allowed.contains(s)) throw OAuthError.invalidScope("scope '" + Text.printable(s) + "' is not registered for this client");
+            }
+        }
+        String scope = String.join(" ", granted);
+        long now = clock.millis();
+        long nowSeconds = now / 1000;
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .issuer(issuer)
+                .subject(client.clientId())
+                .audience(audience)
+                .expirationTime(new Date((nowSeconds + ttl.getSeconds()) * 1000))
+                .issueTime(new Date(nowSeconds * 1000))
+                .jwtID(Secrets.randomId(16))
+                .claim("client_id", client.clientId());
+        if (!scope.isEmpty()) claims.claim("scope", scope);
+        if (client.installationId() != null) claims.claim("installation_id", client.installationId());
+        KeyRing ring = keys.ring();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(ring.activeAlg()).type(AT_JWT).keyID(ring.activeKid()).build(),
+                claims.build());
+        try {
+            jwt.sign(ring.signer());
+        } catch (JOSEException e) {
+            throw new IllegalStateException("signing failed", e);
+        }
+        return new Issued(jwt.serialize(), ttl.getSeconds(), scope);
+    }
+
+    /**
+     * Checks a token's signature, type, issuer and expiry. Empty when it is not one of our valid
+     * access tokens.
+     */
+    public Optional<Verified> verify(String token) {
+        if (token == null || token.length() > 8192) return Optional.empty();
+        try {
+            SignedJWT jwt = SignedJWT.parse(token);
+            JWSHeader header = jwt.getHeader();
+            if (!AT_JWT.equals(header.getType()) || header.getKeyID() == null) return Optional.empty();
+            JWSVerifier verifier = keys.ring().verifiers().get(header.getKeyID());
+            if (verifier == null || !jwt.verify(verifier)) return Optional.empty();
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            Date exp = claims.getExpirationTime();
+            Object clientId = claims.getClaim("client_id");
+            if (!issuer.equals(claims.getIssuer()) || exp == null || !(clientId instanceof String) || claims.getJWTID() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new Verified(claims, claims.getJWTID(), (String) clientId, exp.getTime()));
+        } catch (ParseException | JOSEException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * RFC 7662 §2.2: the introspection response. Inactive when the token is invalid, expired,
+     * revoked, its client is revoked or deleted, or it belongs to another client than the caller
+     * (a client sees only its own tokens; a resource server sees all).
+     */
+    public Map<String, Object> introspect(ClientRecord caller, String token) {
+        Optional<Verified> v = verify(token);
+        long now = clock.millis();
+        if (v.isEmpty() || v.get().expiresAt() <= now || !mayAccess(caller, v.get())) {
+            return Map.of("active", false);
+        }
+        Verified t = v.get();
+        boolean live = db.withHandle(h -> !revocations.isRevoked(h, t.jti())
+                && clients.find(h, t.clientId()).map(ClientRecord::active).orElse(false));
+        if (!live) return Map.of("active", false);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("active", true);
+        JWTClaimsSet c = t.claims();
+        if (c.getClaim("scope") != null) out.put("scope", c.getClaim("scope"));
+        out.put("client_id", t.clientId());
+        out.put("token_type", "Bearer");
+        out.put("exp", t.expiresAt() / 1000);
+        out.put("iat", c.getIssueTime().getTime() / 1000);
+        out.put("sub", c.getSubject());
+        List<String> aud = c.getAudience();
+        out.put("aud", aud.size() == 1 ? aud.get(0) : aud);
+        out.put("iss", c.getIssuer());
+        out.put("jti", t.jti());
+        if (c.getClaim("installation_id") != null) out.put("installation_id", c.getClaim("installation_id"));
+        return out;
+    }
+
+    /**
+     * RFC 7009 §2.1: revokes a token. An invalid or expired token needs nothing (§2.2: still 200);
+     * a token of another client is refused unless the caller is a resource server.
+     */
+    public void revoke(ClientRecord caller, String token, Actor actor) {
+        Optional<Verified> v = verify(token);
+        long now = clock.millis();
+        if (v.isEmpty() || v.get().expiresAt() <= now) return;
+        Verified t = v.get();
+        if (!mayAccess(caller, t)) {
+            throw OAuthError.unauthorizedClient("the token was not issued to this client");
+        }
+        db.inTransaction(h -> {
+            if (revocations.insert(h, t.jti(), t.clientId(), t.expiresAt(), now)) {
+                audit.record(h, now, new Actor("client:" + caller.clientId(), actor.remoteAddr()), "token.revoke", t.clientId(),
+                        Map.of("jti", t.jti()));
+            }
+            return null;
+        });
+    }
+
+    private static boolean mayAccess(ClientRecord caller, Verified t) {
+        return ClientRecord.RESOURCE_SERVER.equals(caller.kind()) || caller.clientId().equals(t.clientId());
+    }
+}
