@@ -1,0 +1,84 @@
+package org.gatehouse.server.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.GatehouseServer;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.iat.IatService;
+
+/** A real Gatehouse server on a loopback port, over a fresh database of the given backend. */
+public final class TestServer implements AutoCloseable {
+    private static final Map<String, TestServer> SHARED = new ConcurrentHashMap<>();
+
+    public final Backend backend;
+    public final Config config;
+    public final String issuer;
+    public final Http http;
+    private final GatehouseServer server;
+
+    private TestServer(Backend backend, Map<String, String> extraEnv) {
+        this.backend = backend;
+        int port = freePort();
+        Map<String, String> env = new HashMap<>(backend.env());
+        env.put("GATEHOUSE_PORT", Integer.toString(port));
+        env.put("GATEHOUSE_ISSUER", "http://127.0.0.1:" + port);
+        env.put("GATEHOUSE_CONFIG", "/dev/null");
+        env.putAll(extraEnv);
+        this.config = Config.load(env);
+        this.server = GatehouseServer.start(config);
+        this.issuer = config.issuer;
+        this.http = new Http(issuer);
+    }
+
+    /** A server of its own, with extra GATEHOUSE_* settings; close it when done. */
+    public static TestServer start(String backendKind, Map<String, String> extraEnv) {
+        Backend b = Backend.create(backendKind);
+        try {
+            return new TestServer(b, extraEnv);
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    /** One server per backend for the whole test run (tests isolate themselves with fresh tokens). */
+    public static TestServer shared(String backendKind) {
+        return SHARED.computeIfAbsent(backendKind, k -> {
+            TestServer s = start(k, Map.of());
+            Runtime.getRuntime().addShutdownHook(new Thread(s::close));
+            return s;
+        });
+    }
+
+    public Gatehouse gatehouse() {
+        return server.gatehouse();
+    }
+
+    /** Creates an initial access token as the CLI would; returns its clear value. */
+    public IatService.Created iat(int max, String scope) {
+        return gatehouse().iats.create("test token", max, java.time.Duration.ofDays(1), scope, Actor.cli());
+    }
+
+    public String iatToken(int max) {
+        return iat(max, null).token();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        backend.close();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
