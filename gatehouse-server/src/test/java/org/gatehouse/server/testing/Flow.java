@@ -42,6 +42,13 @@ public final class Flow {
         return Boolean.TRUE.equals(r.json().get("active"));
     }
 
+    /** Resource-server credentials (they may introspect and revoke any token). */
+    public static Client resourceServer(TestServer s) {
+        var created = s.gatehouse().resourceServers.create("resource server", "client_secret_basic",
+                org.gatehouse.server.audit.Actor.cli());
+        return new Client(created.client().clientId(), created.secret(), null, Map.of());
+    }
+
     /** A fresh installation id in the shape the client library derives (43 base64url characters). */
     public static String installationId() {
         return org.gatehouse.server.crypto.Secrets.randomId(32);
