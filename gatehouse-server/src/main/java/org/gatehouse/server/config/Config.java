@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 public final class Config {
     /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
     public static final Pattern SCOPE_TOKEN = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}");
-    public static final Set<String> SIGNING_ALGS = Set.of("ES256", "EdDSA", "RS256");
+    public static final List<String> SIGNING_ALGS = List.of("ES256", "EdDSA", "RS256");
 
     public final int port;
     public final String bind;
@@ -138,7 +139,7 @@ public final class Config {
             return d;
         }
 
-        String oneOf(String name, String dflt, Set<String> allowed) {
+        String oneOf(String name, String dflt, List<String> allowed) {
             String v = string(name, dflt);
             for (String a : allowed) {
                 if (a.equalsIgnoreCase(v)) return a;

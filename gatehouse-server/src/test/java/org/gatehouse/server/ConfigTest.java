@@ -1,0 +1,61 @@
+package org.gatehouse.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.testing.Cli;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+    @Test
+    void defaultsWorkOnALaptop() {
+        Config c = Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null"));
+        assertThat(c.port).isEqualTo(8080);
+        assertThat(c.bind).isEqualTo("127.0.0.1");
+        assertThat(c.issuer).isEqualTo("http://127.0.0.1:8080");
+        assertThat(c.signingAlg).isEqualTo("ES256");
+        assertThat(c.accessTokenTtl.getSeconds()).isEqualTo(600);
+        assertThat(c.dataDir.toString()).endsWith("data");
+        assertThat(c.embeddedDatabase()).isTrue();
+    }
+
+    @Test
+    void environmentOverridesTheConfigFile() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("gatehouse", ".conf");
+        java.nio.file.Files.writeString(f, "port = 9000\naccess_token_ttl = 5m\nsigning_alg = EdDSA\n");
+        Config c = Config.load(Map.of("GATEHOUSE_CONFIG", f.toString(), "GATEHOUSE_PORT", "9100"));
+        assertThat(c.port).isEqualTo(9100);
+        assertThat(c.accessTokenTtl.getSeconds()).isEqualTo(300);
+        assertThat(c.signingAlg).isEqualTo("EdDSA");
+        assertThat(c.issuer).isEqualTo("http://127.0.0.1:9100");
+    }
+
+    @Test
+    void invalidValuesAreRejectedWithOneClearLine() {
+        String[][] bad = {
+                {"GATEHOUSE_PORT", "http"}, {"GATEHOUSE_PORT", "70000"}, {"GATEHOUSE_ISSUER", "ftp://x"},
+                {"GATEHOUSE_ISSUER", "https://x.example/"}, {"GATEHOUSE_ISSUER", "https://x.example?a=b"},
+                {"GATEHOUSE_ACCESS_TOKEN_TTL", "forever"}, {"GATEHOUSE_ACCESS_TOKEN_TTL", "2d"},
+                {"GATEHOUSE_SIGNING_ALG", "HS256"}, {"GATEHOUSE_BIND", "not a host"}, {"GATEHOUSE_SCOPES", "a \"b"}};
+        for (String[] kv : bad) {
+            assertThatThrownBy(() -> Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", kv[0], kv[1])))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(kv[0])
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        }
+    }
+
+    @Test
+    void serveRefusesToStartOnInvalidConfiguration() {
+        Cli.Result r = Cli.run(Map.of("GATEHOUSE_SIGNING_ALG", "none"), "serve");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("gatehouse: invalid configuration: GATEHOUSE_SIGNING_ALG='none' must be one of "
+                + String.join(", ", Config.SIGNING_ALGS));
+        Cli.Result db = Cli.run(Map.of("GATEHOUSE_DB_URL", "jdbc:mysql://127.0.0.1/x"), "serve");
+        assertThat(db.exit()).isEqualTo(2);
+        assertThat(db.err().strip().lines().count()).isEqualTo(1);
+    }
+}
