@@ -1,6 +1,8 @@
 package org.gatehouse.server;
 
 import io.javalin.Javalin;
+import io.javalin.util.JavalinBindException;
+import org.gatehouse.server.config.ConfigException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +43,13 @@ public final class GatehouseServer implements AutoCloseable {
                     LOG.warn("could not reload signing keys: {}", e.getMessage());
                 }
             }, refresh, refresh, TimeUnit.MILLISECONDS);
-            Javalin http = HttpServer.create(g).start();
+            Javalin http;
+            try {
+                http = HttpServer.create(g).start();
+            } catch (JavalinBindException e) {
+                jobs.shutdownNow();
+                throw new ConfigException("cannot listen on " + config.bind + ":" + config.port + ": the port is in use or not permitted");
+            }
             LOG.info("Gatehouse listening on {}:{} as issuer {}", config.bind, http.port(), config.issuer);
             return new GatehouseServer(g, http, jobs);
         } catch (RuntimeException e) {

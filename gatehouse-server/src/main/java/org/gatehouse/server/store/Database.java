@@ -59,7 +59,11 @@ public final class Database implements AutoCloseable {
         try {
             ds = new HikariDataSource(hc);
         } catch (RuntimeException e) {
-            throw new ConfigException("cannot open the database " + redact(url) + ": " + rootMessage(e));
+            String why = rootMessage(e);
+            if (!postgres && why != null && why.contains("28000")) {
+                why = "the master key is not the one this embedded database was created with";
+            }
+            throw new ConfigException("cannot open the database " + redact(url) + ": " + why);
         }
         Database db = new Database(ds, postgres);
         db.migrate();
