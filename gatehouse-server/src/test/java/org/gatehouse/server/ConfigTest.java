@@ -34,6 +34,21 @@ class ConfigTest {
     }
 
     @Test
+    void anEmptyVariableFallsBackToTheFileAndFileErrorsNameTheFileKey() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("gatehouse", ".conf");
+        java.nio.file.Files.writeString(f, "access_token_ttl = 5m\n");
+        Config c = Config.load(Map.of("GATEHOUSE_CONFIG", f.toString(), "GATEHOUSE_ACCESS_TOKEN_TTL", ""));
+        assertThat(c.accessTokenTtl.getSeconds()).isEqualTo(300);
+        java.nio.file.Files.writeString(f, "access_token_ttl = 5s\n");
+        assertThatThrownBy(() -> Config.load(Map.of("GATEHOUSE_CONFIG", f.toString())))
+                .hasMessageStartingWith("invalid configuration: access_token_ttl (config file)='5s'");
+        assertThatThrownBy(() -> Config.load(Map.of("GATEHOUSE_CONFIG", "/no/such/gatehouse.conf")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not found");
+        assertThatThrownBy(() -> Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", "GATEHOUSE_PORT", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("GATEHOUSE_ISSUER must be set");
+    }
+
+    @Test
     void invalidValuesAreRejectedWithOneClearLine() {
         String[][] bad = {
                 {"GATEHOUSE_PORT", "http"}, {"GATEHOUSE_PORT", "70000"}, {"GATEHOUSE_ISSUER", "ftp://x"},

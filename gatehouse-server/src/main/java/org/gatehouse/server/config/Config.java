@@ -48,7 +48,10 @@ public final class Config {
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
         this.bind = s.host("BIND", "127.0.0.1");
-        this.issuer = s.issuer("ISSUER", "http://127.0.0.1:" + (port == 0 ? 8080 : port));
+        if (port == 0 && s.raw("ISSUER") == null) {
+            throw new ConfigException("invalid configuration: GATEHOUSE_ISSUER must be set when GATEHOUSE_PORT=0 (a random port)");
+        }
+        this.issuer = s.issuer("ISSUER", "http://127.0.0.1:" + port);
         this.dataDir = Path.of(s.string("DATA_DIR", "data")).toAbsolutePath().normalize();
         this.dbUrl = s.string("DB_URL", "");
         this.dbUser = s.string("DB_USER", "");
@@ -84,10 +87,13 @@ public final class Config {
         if (named == null && !Files.exists(file)) {
             return p;
         }
+        if (!Files.isRegularFile(file) && !file.toString().equals("/dev/null")) {
+            throw new ConfigException("config file " + file + " (GATEHOUSE_CONFIG) not found");
+        }
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(r);
-        } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
         }
         return p;
     }
@@ -102,10 +108,17 @@ public final class Config {
             this.file = file;
         }
 
+        /** The value, or null when unset; an empty environment variable counts as unset. */
         String raw(String name) {
             String v = env.get("GATEHOUSE_" + name);
-            if (v == null) v = file.getProperty(name.toLowerCase(Locale.ROOT));
-            return v == null ? null : v.trim();
+            if (v == null || v.isBlank()) v = file.getProperty(name.toLowerCase(Locale.ROOT));
+            return v == null || v.isBlank() ? null : v.trim();
+        }
+
+        /** Names where a value came from, for error messages. */
+        String source(String name) {
+            String v = env.get("GATEHOUSE_" + name);
+            return v == null || v.isBlank() ? name.toLowerCase(Locale.ROOT) + " (config file)" : "GATEHOUSE_" + name;
         }
 
         String string(String name, String dflt) {
@@ -185,7 +198,7 @@ public final class Config {
         }
 
         private ConfigException bad(String name, String value, String expected) {
-            return new ConfigException("invalid configuration: GATEHOUSE_" + name + "='" + value + "' must be " + expected);
+            return new ConfigException("invalid configuration: " + source(name) + "='" + value + "' must be " + expected);
         }
     }
 }

@@ -122,7 +122,8 @@ public final class RegistrationService {
                 throw OAuthError.invalidClientMetadata(ROTATE_SECRET + " must be true or false");
             }
             Set<String> allowed = Text.scopeSet(current.iatScope() == null ? current.scope() : current.iatScope());
-            ClientMetadata requested = MetadataRules.check(request, allowed, String.join(" ", allowed));
+            // An omitted scope keeps the current one: an update never widens access by leaving a field out.
+            ClientMetadata requested = MetadataRules.check(request, allowed, current.scope());
             ClientMetadata md = new ClientMetadata(requested.clientName(), requested.clientUri(), requested.logoUri(),
                     requested.tosUri(), requested.policyUri(), requested.contacts(), requested.redirectUris(),
                     requested.authMethod(), requested.scope(), requested.softwareId(), requested.softwareVersion(),

@@ -116,6 +116,14 @@ class RegistrationManagementTest {
     }
 
     @Test
+    void anUpdateThatLeavesOutTheScopeKeepsTheCurrentScope() {
+        Flow.Client c = Flow.register(s(), s().iat(1, "prefs:read prefs:write").token(), "{\"scope\":\"prefs:read\"}");
+        Http.Response r = s().http.putJson(path(c), c.rat(), "{\"client_id\":\"" + c.id() + "\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json()).containsEntry("scope", "prefs:read");
+    }
+
+    @Test
     void askingForRotationIssuesANewSecretAndRetiresTheOld() {
         Flow.Client c = Flow.register(s());
         Map<String, Object> body = updateBody(c);
