@@ -159,7 +159,7 @@ public final class InteropCheck {
     }
 
     public static void main(String[] args) {
-        if (args.length != 2 && args.length != 4) {
+        if ((args.length != 2 && args.length != 4) || java.util.Arrays.stream(args).anyMatch(String::isBlank)) {
             System.err.println("usage: InteropCheck <issuer-url> <token-file.json> [resource-server-client-id resource-server-secret]");
             System.exit(2);
         }
