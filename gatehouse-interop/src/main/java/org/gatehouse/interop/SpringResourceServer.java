@@ -1,0 +1,42 @@
+package org.gatehouse.interop;
+
+import org.springframework.security.oauth2.jwt.JwtDecoders;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTypeValidator;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+
+/**
+ * The JWT decoder a Spring Security resource server builds from {@code issuer-uri}, configured for
+ * RFC 9068 access tokens. What had to be configured, and why:
+ * <ul>
+ * <li>Spring discovers the metadata from the issuer by trying {@code /.well-known/openid-configuration}
+ *     first; it moves on to RFC 8414's {@code /.well-known/oauth-authorization-server} only after a 4xx
+ *     answer, so the server must answer 404 there (checked separately).</li>
+ * <li>Spring Security 7's default validators ({@code JwtValidators.createDefault*}) include
+ *     {@code JwtTypeValidator.jwt()}, which accepts only {@code typ: JWT} (or none) and so rejects every
+ *     RFC 9068 token ({@code typ: at+jwt}, §2.1). {@code createDefaultWithValidators} adds that default
+ *     type validator only when the list has no {@code JwtTypeValidator}: passing
+ *     {@code new JwtTypeValidator("at+jwt", "application/at+jwt")} replaces it. In a Spring Boot 4
+ *     application the same is one {@code JwtTypeValidator} bean; Boot 3.5 (Security 6.5) additionally
+ *     needs {@code validateType(false)} on the decoder builder, because there Nimbus itself checks typ.</li>
+ * </ul>
+ */
+final class SpringResourceServer {
+    private SpringResourceServer() {
+    }
+
+    /** The decoder with RFC 9068's typ accepted, plus Spring's default timestamp and issuer validation. */
+    static NimbusJwtDecoder decoder(String issuer) {
+        NimbusJwtDecoder decoder = JwtDecoders.fromIssuerLocation(issuer);
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(
+                new JwtIssuerValidator(issuer),
+                new JwtTypeValidator("at+jwt", "application/at+jwt")));
+        return decoder;
+    }
+
+    /** The decoder exactly as {@code JwtDecoders.fromIssuerLocation} returns it, with no configuration. */
+    static NimbusJwtDecoder stockDecoder(String issuer) {
+        return JwtDecoders.fromIssuerLocation(issuer);
+    }
+}
