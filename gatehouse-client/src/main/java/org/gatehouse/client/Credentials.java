@@ -1,0 +1,156 @@
+package org.gatehouse.client;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What an enrolled installation keeps: its client credentials (RFC 7591 §3.2.1), its registration
+ * access token (RFC 7592 §3) and the endpoints to use them at. Secrets are left out of {@link #toString()}.
+ */
+public record Credentials(
+        String issuer,
+        URI tokenEndpoint,
+        URI registrationClientUri,
+        String installationId,
+        String clientId,
+        String clientSecret,
+        long clientSecretExpiresAt,
+        Instant secretReceivedAt,
+        String registrationAccessToken,
+        String scope,
+        String tokenEndpointAuthMethod,
+        String clientName,
+        String softwareId,
+        String softwareVersion,
+        Instant enrolledAt,
+        String label) {
+
+    static final int VERSION = 1;
+    static final Pattern CLIENT_SECRET = Pattern.compile("ghs_[A-Za-z0-9_-]{20,200}");
+    static final Pattern REGISTRATION_ACCESS_TOKEN = Pattern.compile("ghr_[A-Za-z0-9_-]{20,200}");
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    public Credentials {
+        if (!CLIENT_ID.matcher(clientId).matches()) throw new IllegalArgumentException("client_id is not a Gatehouse client id");
+        if (!CLIENT_SECRET.matcher(clientSecret).matches()) throw new IllegalArgumentException("client_secret is not a Gatehouse client secret (ghs_...)");
+        if (!REGISTRATION_ACCESS_TOKEN.matcher(registrationAccessToken).matches()) {
+            throw new IllegalArgumentException("registration_access_token is not a Gatehouse registration access token (ghr_...)");
+        }
+        URI iss = Http.checkedUri(issuer, "issuer");
+        for (URI u : new URI[] {tokenEndpoint, registrationClientUri}) {
+            Http.checkedUri(u.toString(), "endpoint");
+            if (!Http.origin(u).equalsIgnoreCase(Http.origin(iss))) {
+                throw new IllegalArgumentException("endpoint " + Http.origin(u) + " is not on the issuer's host " + Http.origin(iss));
+            }
+        }
+        if (clientSecretExpiresAt < 0) throw new IllegalArgumentException("client_secret_expires_at is negative");
+        if (!"client_secret_basic".equals(tokenEndpointAuthMethod) && !"client_secret_post".equals(tokenEndpointAuthMethod)) {
+            throw new IllegalArgumentException("token_endpoint_auth_method must be client_secret_basic or client_secret_post");
+        }
+    }
+
+    /** RFC 7591 §3.2.1: 0 means the secret does not expire. */
+    public boolean secretExpires() {
+        return clientSecretExpiresAt != 0;
+    }
+
+    /**
+     * When the secret should be replaced: once three quarters of its lifetime (as seen from when it
+     * was received) have passed, so that rotation has ample time to succeed before the secret expires.
+     */
+    public Instant secretRenewAt() {
+        if (!secretExpires()) return Instant.MAX;
+        Instant expires = Instant.ofEpochSecond(clientSecretExpiresAt);
+        java.time.Duration life = java.time.Duration.between(secretReceivedAt, expires);
+        if (life.isNegative()) return secretReceivedAt;
+        return secretReceivedAt.plus(life.multipliedBy(3).dividedBy(4));
+    }
+
+    /** A copy with a new secret and/or registration access token, as an RFC 7592 update returns them. */
+    Credentials withRotated(String secret, long secretExpiresAt, Instant receivedAt, String rat) {
+        return new Credentials(issuer, tokenEndpoint, registrationClientUri, installationId, clientId, secret,
+                secretExpiresAt, receivedAt, rat, scope, tokenEndpointAuthMethod, clientName, softwareId, softwareVersion, enrolledAt, label);
+    }
+
+    /** The metadata sent again in an RFC 7592 §2.2 update (it replaces, so everything is sent). */
+    Map<String, Object> registeredMetadata() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("client_id", clientId);
+        m.put("grant_types", java.util.List.of("client_credentials"));
+        m.put("token_endpoint_auth_method", tokenEndpointAuthMethod);
+        if (scope != null && !scope.isEmpty()) m.put("scope", scope);
+        if (clientName != null) m.put("client_name", clientName);
+        if (softwareId != null) m.put("software_id", softwareId);
+        if (softwareVersion != null) m.put("software_version", softwareVersion);
+        m.put("installation_id", installationId);
+        return m;
+    }
+
+    Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("gatehouse_credentials", VERSION);
+        m.put("issuer", issuer);
+        m.put("token_endpoint", tokenEndpoint.toString());
+        m.put("registration_client_uri", registrationClientUri.toString());
+        m.put("installation_id", installationId);
+        m.put("client_id", clientId);
+        m.put("client_secret", clientSecret);
+        m.put("client_secret_expires_at", clientSecretExpiresAt);
+        m.put("secret_received_at", secretReceivedAt.toString());
+        m.put("registration_access_token", registrationAccessToken);
+        m.put("scope", scope);
+        m.put("token_endpoint_auth_method", tokenEndpointAuthMethod);
+        m.put("client_name", clientName);
+        m.put("software_id", softwareId);
+        m.put("software_version", softwareVersion);
+        m.put("enrolled_at", enrolledAt.toString());
+        m.put("label", label);
+        return m;
+    }
+
+    static Credentials fromJson(Map<String, Object> m) {
+        Object v = m.get("gatehouse_credentials");
+        if (!Long.valueOf(VERSION).equals(v)) {
+            throw new IllegalArgumentException(v == null ? "not a Gatehouse credential file" : "format version " + v + " is not supported");
+        }
+        return new Credentials(
+                str(m, "issuer", true),
+                URI.create(str(m, "token_endpoint", true)),
+                URI.create(str(m, "registration_client_uri", true)),
+                str(m, "installation_id", true),
+                str(m, "client_id", true),
+                str(m, "client_secret", true),
+                num(m, "client_secret_expires_at"),
+                Instant.parse(str(m, "secret_received_at", true)),
+                str(m, "registration_access_token", true),
+                str(m, "scope", false),
+                str(m, "token_endpoint_auth_method", true),
+                str(m, "client_name", false),
+                str(m, "software_id", false),
+                str(m, "software_version", false),
+                Instant.parse(str(m, "enrolled_at", true)),
+                str(m, "label", false));
+    }
+
+    private static String str(Map<String, Object> m, String k, boolean required) {
+        Object v = m.get(k);
+        if (v == null && !required) return null;
+        if (!(v instanceof String)) throw new IllegalArgumentException("\"" + k + "\" is missing or not a string");
+        return (String) v;
+    }
+
+    private static long num(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        if (!(v instanceof Long)) throw new IllegalArgumentException("\"" + k + "\" is missing or not an integer");
+        return (Long) v;
+    }
+
+    @Override
+    public String toString() {
+        return "Credentials[issuer=" + issuer + ", client_id=" + clientId + ", installation_id=" + installationId
+                + ", client_secret_expires_at=" + clientSecretExpiresAt + "]";
+    }
+}

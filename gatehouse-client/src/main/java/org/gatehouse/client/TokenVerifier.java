@@ -1,0 +1,262 @@
+package org.gatehouse.client;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Verifies Gatehouse access tokens offline, for resource servers: RFC 9068 §4 (typ {@code at+jwt},
+ * iss, aud, exp, signature with a key of the issuer's JWK Set) plus the scopes a request needs.
+ * The JWK Set is fetched once and cached; a token signed with an unknown key id makes it fetch the
+ * set again (key rollover), at most once per {@code minRefetchInterval}, so that garbage tokens
+ * cannot make it hammer the server. Thread-safe; keep one per issuer.
+ *
+ * <p>Offline verification cannot see revocation before a token expires: ask the introspection
+ * endpoint (RFC 7662) where revocation must take effect at once.
+ */
+public final class TokenVerifier {
+    private static final Set<String> TYPES = Set.of("at+jwt", "application/at+jwt");
+    private static final int MAX_TOKEN = 8192;
+
+    private final String issuer;
+    private final String audience;
+    private final Http http;
+    private final Clock clock;
+    private final Duration skew;
+    private final Duration minRefetch;
+    private final Duration maxAge;
+    private final URI configuredJwksUri;
+    private final Set<String> algorithms;
+
+    private final Object lock = new Object();
+    private volatile Map<String, Jwk> keys = Map.of();
+    private volatile Instant fetchedAt = Instant.MIN;
+    private Instant lastAttempt = Instant.MIN; // guarded by lock
+    private URI jwksUri;                        // guarded by lock
+
+    private TokenVerifier(Builder b) {
+        this.issuer = b.issuer;
+        this.audience = b.audience == null ? b.issuer : b.audience;
+        this.http = new Http(b.transport);
+        this.clock = b.clock;
+        this.skew = b.skew;
+        this.minRefetch = b.minRefetch;
+        this.maxAge = b.maxAge;
+        this.configuredJwksUri = b.jwksUri;
+        this.algorithms = Set.copyOf(b.algorithms);
+    }
+
+    /** @param issuer the issuer exactly as in the tokens' iss claim and the server's metadata */
+    public static Builder builder(String issuer) {
+        return new Builder(issuer);
+    }
+
+    /**
+     * @param requiredScopes scopes the token must all carry (RFC 9068 §4: the resource server decides)
+     * @throws InvalidTokenException the token is not acceptable: answer 401 with error="invalid_token"
+     *         (or 403 insufficient_scope when only the scope is missing, see {@link InvalidTokenException#getMessage})
+     * @throws ServerUnavailableException the key set could not be obtained at all: answer 503, not 401
+     */
+    public VerifiedToken verify(String token, String... requiredScopes) {
+        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN) throw new InvalidTokenException("no token or too long");
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3) throw new InvalidTokenException("not a signed JWT (RFC 7515 compact serialisation)");
+        Map<String, Object> header = jsonPart(parts[0], "header");
+        Map<String, Object> claims = jsonPart(parts[1], "payload");
+        byte[] signature;
+        try {
+            signature = Jwk.b64(parts[2]);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTokenException("signature is not base64url");
+        }
+        checkHeader(header);
+        Jwk key = key((String) header.get("kid"));
+        if (!key.alg.equals(header.get("alg"))) throw new InvalidTokenException("alg does not match the key's algorithm");
+        byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
+        if (!key.verify(input, signature)) throw new InvalidTokenException("bad signature");
+        return checkClaims(claims, requiredScopes);
+    }
+
+    /** RFC 9068 §4 steps 1–3 on the header; RFC 7515 §4.1.11 for crit. */
+    private void checkHeader(Map<String, Object> h) {
+        Object typ = h.get("typ");
+        if (!(typ instanceof String) || !TYPES.contains(((String) typ).toLowerCase(Locale.ROOT))) {
+            throw new InvalidTokenException("typ must be at+jwt (RFC 9068 §2.1)");
+        }
+        Object alg = h.get("alg");
+        if (!(alg instanceof String) || !algorithms.contains(alg)) throw new InvalidTokenException("algorithm not accepted: " + alg);
+        if (h.containsKey("crit")) throw new InvalidTokenException("unsupported critical header parameters");
+        if (!(h.get("kid") instanceof String)) throw new InvalidTokenException("no kid");
+    }
+
+    private VerifiedToken checkClaims(Map<String, Object> c, String[] requiredScopes) {
+        if (!issuer.equals(c.get("iss"))) throw new InvalidTokenException("iss is not " + issuer); // RFC 9068 §4 step 4
+        if (!audiences(c.get("aud")).contains(audience)) throw new InvalidTokenException("aud does not include " + audience); // step 5
+        Instant now = clock.instant();
+        Instant exp = time(c, "exp", true);
+        if (!now.minus(skew).isBefore(exp)) throw new InvalidTokenException("expired at " + exp); // step 7
+        Instant nbf = time(c, "nbf", false);
+        if (nbf != null && now.plus(skew).isBefore(nbf)) throw new InvalidTokenException("not valid before " + nbf);
+        Instant iat = time(c, "iat", false);
+        if (iat != null && now.plus(skew).isBefore(iat)) throw new InvalidTokenException("issued in the future");
+        Object sub = c.get("sub");
+        Object clientId = c.get("client_id");
+        if (!(sub instanceof String) || !(clientId instanceof String)) throw new InvalidTokenException("sub and client_id are required (RFC 9068 §2.2)");
+        Set<String> scopes = new LinkedHashSet<>();
+        Object scope = c.get("scope");
+        if (scope instanceof String) {
+            for (String s : ((String) scope).split(" ")) if (!s.isEmpty()) scopes.add(s);
+        }
+        for (String need : requiredScopes) {
+            if (!scopes.contains(need)) throw new InvalidTokenException("insufficient_scope: the token lacks scope " + need);
+        }
+        Object jti = c.get("jti");
+        Object inst = c.get("installation_id");
+        return new VerifiedToken((String) sub, (String) clientId, Collections.unmodifiableSet(scopes), exp,
+                jti instanceof String ? (String) jti : null, inst instanceof String ? (String) inst : null,
+                Collections.unmodifiableMap(c));
+    }
+
+    private static List<?> audiences(Object aud) {
+        if (aud instanceof String) return List.of(aud);
+        if (aud instanceof List) return (List<?>) aud;
+        return List.of();
+    }
+
+    private static Instant time(Map<String, Object> c, String name, boolean required) {
+        Object v = c.get(name);
+        if (v == null && !required) return null;
+        if (!(v instanceof Number)) throw new InvalidTokenException(name + " is missing or not a number");
+        return Instant.ofEpochSecond(((Number) v).longValue());
+    }
+
+    private static Map<String, Object> jsonPart(String part, String what) {
+        try {
+            return Json.parseObject(new String(Jwk.b64(part), StandardCharsets.UTF_8));
+        } catch (Json.JsonException | IllegalArgumentException e) {
+            throw new InvalidTokenException("the JWT " + what + " is not base64url JSON");
+        }
+    }
+
+    /** The key for a kid: from the cache, or after a (rate-limited) refetch of the JWK Set. */
+    private Jwk key(String kid) {
+        Instant now = clock.instant();
+        Jwk k = keys.get(kid);
+        if (k != null && now.isBefore(fetchedAt.plus(maxAge))) return k;
+        synchronized (lock) {
+            k = keys.get(kid);
+            boolean fresh = now.isBefore(fetchedAt.plus(maxAge));
+            if (k != null && fresh) return k;
+            if (now.isBefore(lastAttempt.plus(minRefetch))) {
+                if (k != null) return k; // stale but known: better than nothing while refetching is rate limited
+                throw new InvalidTokenException("unknown key id " + kid);
+            }
+            lastAttempt = now;
+            try {
+                refresh(now);
+            } catch (ServerUnavailableException e) {
+                if (k != null) return k;           // keep verifying with the keys we had
+                if (keys.isEmpty()) throw e;       // never had any: the caller should answer 503
+                throw new InvalidTokenException("unknown key id " + kid);
+            }
+            k = keys.get(kid);
+            if (k == null) throw new InvalidTokenException("unknown key id " + kid);
+            return k;
+        }
+    }
+
+    private void refresh(Instant now) {
+        if (jwksUri == null) {
+            jwksUri = configuredJwksUri != null ? configuredJwksUri : ServerMetadata.discover(http, issuer).jwksUri();
+        }
+        Http.Reply r = http.get(jwksUri, null);
+        if (r.status() != 200) throw new ServerUnavailableException("JWK Set at " + jwksUri + ": HTTP " + r.status());
+        Object list = r.json().get("keys");
+        if (!(list instanceof List)) throw new ServerUnavailableException("JWK Set at " + jwksUri + " has no keys array");
+        Map<String, Jwk> loaded = new LinkedHashMap<>();
+        for (Object o : (List<?>) list) {
+            if (!(o instanceof Map)) continue;
+            @SuppressWarnings("unchecked")
+            Jwk k = Jwk.parse((Map<String, Object>) o);
+            if (k != null && algorithms.contains(k.alg)) loaded.putIfAbsent(k.kid, k);
+        }
+        keys = Map.copyOf(loaded);
+        fetchedAt = now;
+    }
+
+    public static final class Builder {
+        private final String issuer;
+        private String audience;
+        private URI jwksUri;
+        private Transport transport = Transport.jdk();
+        private Clock clock = Clock.systemUTC();
+        private Duration skew = Duration.ofSeconds(30);
+        private Duration minRefetch = Duration.ofSeconds(30);
+        private Duration maxAge = Duration.ofHours(1);
+        private Set<String> algorithms = Set.of("ES256", "EdDSA", "RS256");
+
+        private Builder(String issuer) {
+            this.issuer = Http.checkedUri(Objects.requireNonNull(issuer, "issuer"), "issuer").toString();
+        }
+
+        /** The audience this resource server expects in aud; the issuer by default (Gatehouse's default). */
+        public Builder audience(String aud) {
+            this.audience = aud;
+            return this;
+        }
+
+        /** The JWK Set URL; by default it is discovered from the issuer's RFC 8414 metadata. */
+        public Builder jwksUri(String uri) {
+            this.jwksUri = Http.checkedUri(uri, "jwks_uri");
+            return this;
+        }
+
+        public Builder transport(Transport t) {
+            this.transport = Objects.requireNonNull(t);
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /** Tolerated clock difference for exp, nbf and iat. */
+        public Builder clockSkew(Duration d) {
+            this.skew = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** The least time between two fetches of the JWK Set caused by unknown key ids. */
+        public Builder minRefetchInterval(Duration d) {
+            this.minRefetch = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** How long a fetched JWK Set is used before it is fetched again. */
+        public Builder maxKeySetAge(Duration d) {
+            this.maxAge = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** The JWS algorithms accepted (a subset of ES256, EdDSA, RS256). */
+        public Builder algorithms(String... algs) {
+            this.algorithms = Set.of(algs);
+            return this;
+        }
+
+        public TokenVerifier build() {
+            return new TokenVerifier(this);
+        }
+    }
+}

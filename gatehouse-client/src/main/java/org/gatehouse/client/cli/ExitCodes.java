@@ -1,0 +1,51 @@
+package org.gatehouse.client.cli;
+
+import org.gatehouse.client.CredentialStoreException;
+import org.gatehouse.client.NotEnrolledException;
+import org.gatehouse.client.RegistrationRevokedException;
+import org.gatehouse.client.ServerErrorException;
+import org.gatehouse.client.ServerUnavailableException;
+import org.gatehouse.client.TokenFileException;
+
+/** The exit codes of gatehouse-enrol, documented in docs/installers.md. */
+public final class ExitCodes {
+    public static final int OK = 0;
+    /** An unexpected error (a bug, or an OS problem such as a missing machine id). */
+    public static final int ERROR = 1;
+    /** Wrong command-line usage. */
+    public static final int USAGE = 2;
+    /** No stored credentials: run enrol first. */
+    public static final int NOT_ENROLLED = 3;
+    /** The token file or the credential store is missing, corrupt, unsafe or belongs elsewhere. */
+    public static final int BAD_FILE = 4;
+    /** The registration was revoked or deleted on the server: a new token file and enrolment are needed. */
+    public static final int REVOKED = 5;
+    /** The server refused the request (e.g. the initial access token is used up, expired or revoked). */
+    public static final int REFUSED = 6;
+    /** The server could not be reached or failed: try again later. */
+    public static final int UNAVAILABLE = 7;
+
+    private ExitCodes() {
+    }
+
+    static int of(Throwable e) {
+        if (e instanceof NotEnrolledException) return NOT_ENROLLED;
+        if (e instanceof TokenFileException || e instanceof CredentialStoreException) return BAD_FILE;
+        if (e instanceof RegistrationRevokedException) return REVOKED;
+        if (e instanceof ServerErrorException) return REFUSED;
+        if (e instanceof ServerUnavailableException) return UNAVAILABLE;
+        return ERROR;
+    }
+
+    /** A stable name for --json error output. */
+    static String name(int code) {
+        switch (code) {
+            case NOT_ENROLLED: return "not_enrolled";
+            case BAD_FILE: return "bad_file";
+            case REVOKED: return "revoked";
+            case REFUSED: return "refused";
+            case UNAVAILABLE: return "unavailable";
+            default: return "error";
+        }
+    }
+}
