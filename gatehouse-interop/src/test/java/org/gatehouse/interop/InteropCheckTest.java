@@ -68,7 +68,7 @@ class InteropCheckTest {
 
     /** What `./gatehouse iat create --output FILE` writes. */
     private Path tokenFile(TestServer s) throws Exception {
-        IatService.Created iat = s.gatehouse().iats.create("interop", 10, Duration.ofHours(1), null, Actor.cli());
+        IatService.Created iat = s.gatehouse().iats.create(IatService.Spec.of("interop", 10, Duration.ofHours(1), null), Actor.cli());
         Path file = Files.createTempFile(dir, "token-", ".json");
         TokenFile.write(file, TokenFile.content(iat, s.issuer));
         return file;

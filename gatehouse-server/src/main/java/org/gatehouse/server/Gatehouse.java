@@ -8,6 +8,11 @@ import org.gatehouse.server.config.ConfigException;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.installations.LastSeen;
+import org.gatehouse.server.ratelimit.RateLimiter;
+import org.gatehouse.server.store.InstallationStore;
+import org.gatehouse.server.jobs.Maintenance;
 import org.gatehouse.server.keys.SigningKeys;
 import org.gatehouse.server.registration.RegistrationService;
 import org.gatehouse.server.registration.ResourceServers;
@@ -35,6 +40,10 @@ public final class Gatehouse implements AutoCloseable {
     public final ClientAuthenticator clientAuthenticator;
     public final TokenService tokens;
     public final AuditStore auditStore;
+    public final InstallationService installations;
+    public final LastSeen lastSeen;
+    public final RevocationStore revocationStore;
+    public final Maintenance maintenance;
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;
@@ -48,13 +57,24 @@ public final class Gatehouse implements AutoCloseable {
             this.audit = new Audit(auditStore);
             IatStore iatStore = new IatStore();
             ClientStore clientStore = new ClientStore();
-            this.iats = new IatService(db, iatStore, secrets, audit, clock, config.scopes);
+            InstallationStore installationStore = new InstallationStore();
+            this.revocationStore = new RevocationStore(db.isPostgres());
+            this.installations = new InstallationService(db, installationStore, clientStore, audit, clock,
+                    config.cloneThreshold, config.cloneWindow, "block".equals(config.cloneAction),
+                    config.staleAfter, config.staleRevokeAfter);
+            this.lastSeen = new LastSeen(db, installationStore);
+            this.iats = new IatService(db, iatStore, secrets, audit, clock, config.scopes, installations);
             this.keys = new SigningKeys(db, new SigningKeyStore(), masterKey, audit, clock, config.signingAlg, config.accessTokenTtl);
-            this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl);
+            this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
+                    installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
+                    new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime));
             this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
+            this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, auditStore, clock,
+                    config.maintenanceInterval, config.auditRetention);
             this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock);
-            this.tokens = new TokenService(db, clientStore, new RevocationStore(db.isPostgres()), keys, audit, clock,
-                    config.issuer, config.audience, config.accessTokenTtl);
+            this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
+                    config.issuer, config.audience, config.accessTokenTtl,
+                    new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen);
         } catch (RuntimeException e) {
             db.close();
             throw e;

@@ -35,14 +35,9 @@ public final class GatehouseServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            long refresh = config.keyRefresh.toMillis();
-            jobs.scheduleWithFixedDelay(() -> {
-                try {
-                    g.keys.refresh();
-                } catch (RuntimeException e) {
-                    LOG.warn("could not reload signing keys: {}", e.getMessage());
-                }
-            }, refresh, refresh, TimeUnit.MILLISECONDS);
+            every(jobs, config.keyRefresh.toMillis(), "reload signing keys", g.keys::refresh);
+            every(jobs, config.lastSeenFlush.toMillis(), "write last-seen times", g.lastSeen::flush);
+            every(jobs, Math.min(60_000, config.maintenanceInterval.toMillis()), "run maintenance", g.maintenance::runIfDue);
             Javalin http;
             try {
                 http = HttpServer.create(g).start();
@@ -58,6 +53,16 @@ public final class GatehouseServer implements AutoCloseable {
         }
     }
 
+    private static void every(ScheduledExecutorService jobs, long millis, String what, Runnable job) {
+        jobs.scheduleWithFixedDelay(() -> {
+            try {
+                job.run();
+            } catch (RuntimeException e) {
+                LOG.warn("could not {}: {}", what, e.toString());
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
     public int port() {
         return http.port();
     }
@@ -66,10 +71,16 @@ public final class GatehouseServer implements AutoCloseable {
         return gatehouse;
     }
 
+    /** Stops taking requests, lets those in flight finish, writes pending last-seen times, closes the database. */
     @Override
     public void close() {
         http.stop();
         jobs.shutdownNow();
+        try {
+            gatehouse.lastSeen.flush();
+        } catch (RuntimeException e) {
+            LOG.warn("could not write last-seen times on shutdown: {}", e.toString());
+        }
         gatehouse.close();
     }
 }

@@ -3,6 +3,7 @@ package org.gatehouse.server;
 import java.io.PrintWriter;
 import org.gatehouse.server.cli.DbCommand;
 import org.gatehouse.server.cli.IatCommand;
+import org.gatehouse.server.cli.InstallationsCommand;
 import org.gatehouse.server.cli.KeysCommand;
 import org.gatehouse.server.cli.ResourceServerCommand;
 import org.gatehouse.server.cli.ServeCommand;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Command;
 /** The {@code gatehouse} command. Exit codes: 0 success, 1 failure, 2 invalid input or configuration. */
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
-        subcommands = {ServeCommand.class, IatCommand.class, KeysCommand.class, ResourceServerCommand.class, DbCommand.class})
+        subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
+                DbCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

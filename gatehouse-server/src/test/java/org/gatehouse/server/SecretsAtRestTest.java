@@ -60,7 +60,7 @@ class SecretsAtRestTest {
             assertThat(s.http.postForm("/revoke", c.id(), rotated.secret(), Map.of("token", token2)).status()).isEqualTo(200);
             Flow.Client rs = Flow.resourceServer(s);
             issued.add(rs.secret());
-            s.gatehouse().iats.revoke(iat.record().id(), "done", org.gatehouse.server.audit.Actor.cli());
+            s.gatehouse().iats.revoke(iat.record().id(), "done", false, org.gatehouse.server.audit.Actor.cli());
             assertThat(s.http.delete("/register/" + c.id(), rotated.rat()).status()).isEqualTo(204);
 
             String dump = dumpAllTables(s);

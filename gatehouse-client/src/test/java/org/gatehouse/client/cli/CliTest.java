@@ -103,7 +103,7 @@ class CliTest {
         TestServer s = TestServer.shared(backend);
         Path used = tmp.resolve("t.json");
         IatService.Created iat = s.iat(1, null);
-        s.gatehouse().iats.revoke(iat.record().id(), "test", org.gatehouse.server.audit.Actor.cli());
+        s.gatehouse().iats.revoke(iat.record().id(), "test", false, org.gatehouse.server.audit.Actor.cli());
         TokenFile.write(used, TokenFile.content(iat, s.issuer));
         Run refused = run("enrol", "--token-file", used.toString(), "--store", tmp.resolve("s2").toString());
         assertThat(refused.code()).as(refused.err()).isEqualTo(ExitCodes.REFUSED);

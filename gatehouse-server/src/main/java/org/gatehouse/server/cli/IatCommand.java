@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "iat", description = "Initial access tokens: the right to register installations, shipped as a token file.",
-        subcommands = {IatCommand.Create.class, IatCommand.ListTokens.class, IatCommand.Revoke.class})
+        subcommands = {IatCommand.Create.class, IatCommand.ListTokens.class, IatCommand.Update.class, IatCommand.Revoke.class})
 public final class IatCommand {
 
     @Command(name = "create", description = "Create a token and write its token file; prints the token's id.")
@@ -33,6 +33,14 @@ public final class IatCommand {
         String expiresAt;
         @Option(names = "--scope", description = "Space-separated scopes the installations may get (default: all known scopes).")
         String scope;
+        @Option(names = "--software-id", description = "Allowed software_id (repeatable; default: any).")
+        List<String> softwareIds;
+        @Option(names = "--client-cidr", description = "Allowed client address range for registration and token requests,"
+                + " e.g. 192.0.2.0/24 or 2001:db8::/32 (repeatable; default: any).")
+        List<String> clientCidrs;
+        @Option(names = "--reregistration", defaultValue = "replace",
+                description = "When an installation registers again: replace (new credentials, old revoked), reject, or allow (several). Default ${DEFAULT-VALUE}.")
+        String reregistration;
         @Option(names = "--output", required = true, description = "Token file to write (owner-readable only).")
         Path output;
 
@@ -41,7 +49,8 @@ public final class IatCommand {
             Duration lifetime = lifetime();
             Config config = Config.fromEnvironment();
             try (Gatehouse g = Gatehouse.open(config)) {
-                IatService.Created created = g.iats.create(label, maxRegistrations, lifetime, scope, Actor.cli());
+                IatService.Created created = g.iats.create(new IatService.Spec(label, maxRegistrations, lifetime, scope,
+                        softwareIds, clientCidrs, reregistration, null), Actor.cli());
                 TokenFile.write(output, TokenFile.content(created, config.issuer));
                 System.out.println(created.record().id());
                 System.err.println("token file written to " + output + " (it holds a secret: ship it only to the machines it is for)");
@@ -84,18 +93,40 @@ public final class IatCommand {
         }
     }
 
+    @Command(name = "update", description = "Change a token's scope: its installations get at most the new scope from their next token on.")
+    static final class Update implements Callable<Integer> {
+        @Parameters(index = "0", description = "Token id (iat_…).")
+        String id;
+        @Option(names = "--scope", required = true)
+        String scope;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                if (g.iats.updateScope(id, scope, Actor.cli())) {
+                    System.out.println("updated " + id);
+                    return 0;
+                }
+                System.err.println("gatehouse: no token with id " + id);
+                return 1;
+            }
+        }
+    }
+
     @Command(name = "revoke", description = "Revoke a token: no further registrations with it. Installations it admitted keep working.")
     static final class Revoke implements Callable<Integer> {
         @Parameters(index = "0", description = "Token id (iat_…).")
         String id;
         @Option(names = "--reason", description = "Why, for the audit log.")
         String reason;
+        @Option(names = "--cascade", description = "Also revoke every installation the token admitted, with all their credentials.")
+        boolean cascade;
 
         @Override
         public Integer call() {
             try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                if (g.iats.revoke(id, reason, Actor.cli())) {
-                    System.out.println("revoked " + id);
+                if (g.iats.revoke(id, reason, cascade, Actor.cli())) {
+                    System.out.println("revoked " + id + (cascade ? " and the installations it admitted" : ""));
                     return 0;
                 }
                 System.err.println("gatehouse: no active token with id " + id);

@@ -44,6 +44,18 @@ public final class Config {
     public final String masterKey;
     public final int maxBodyBytes;
     public final Duration keyRefresh;
+    public final String trustedProxies;
+    public final int cloneThreshold;
+    public final Duration cloneWindow;
+    public final String cloneAction;
+    public final int rateRegisterPerToken;
+    public final int rateRegisterPerAddress;
+    public final int rateTokenPerClient;
+    public final Duration lastSeenFlush;
+    public final Duration staleAfter;
+    public final Duration staleRevokeAfter;
+    public final Duration auditRetention;
+    public final Duration maintenanceInterval;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -65,6 +77,18 @@ public final class Config {
         this.masterKey = s.string("MASTER_KEY", "");
         this.maxBodyBytes = s.integer("MAX_BODY_BYTES", 65536, 1024, 10 * 1024 * 1024);
         this.keyRefresh = s.duration("KEY_REFRESH", "5s", Duration.ofSeconds(1), Duration.ofMinutes(10));
+        this.trustedProxies = s.cidrs("TRUSTED_PROXIES", "");
+        this.cloneThreshold = s.integer("CLONE_THRESHOLD", 3, 1, 1000);
+        this.cloneWindow = s.duration("CLONE_WINDOW", "1h", Duration.ofSeconds(1), Duration.ofDays(365));
+        this.cloneAction = s.oneOf("CLONE_ACTION", "flag", List.of("flag", "block"));
+        this.rateRegisterPerToken = s.integer("RATE_REGISTER_PER_TOKEN", 120, 0, 1_000_000);
+        this.rateRegisterPerAddress = s.integer("RATE_REGISTER_PER_ADDRESS", 60, 0, 1_000_000);
+        this.rateTokenPerClient = s.integer("RATE_TOKEN_PER_CLIENT", 120, 0, 1_000_000);
+        this.lastSeenFlush = s.duration("LAST_SEEN_FLUSH", "10s", Duration.ofSeconds(1), Duration.ofHours(1));
+        this.staleAfter = s.duration("STALE_AFTER", "90d", Duration.ofMinutes(1), Duration.ofDays(3650));
+        this.staleRevokeAfter = s.duration("STALE_REVOKE_AFTER", "0", Duration.ZERO, Duration.ofDays(3650));
+        this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));
+        this.maintenanceInterval = s.duration("MAINTENANCE_INTERVAL", "1h", Duration.ofSeconds(10), Duration.ofDays(7));
     }
 
     /** Loads from the process environment (and the optional config file it names). */
@@ -182,6 +206,16 @@ public final class Config {
             } catch (URISyntaxException e) {
                 // RFC 8414 §2: the issuer is an https URL with no query or fragment.
                 throw bad(name, v, "an absolute http(s) URL without query, fragment or trailing slash");
+            }
+            return v;
+        }
+
+        String cidrs(String name, String dflt) {
+            String v = string(name, dflt);
+            try {
+                org.gatehouse.server.net.Cidr.parseList(v);
+            } catch (IllegalArgumentException e) {
+                throw bad(name, v, "IPv4/IPv6 addresses or CIDR ranges separated by spaces or commas");
             }
             return v;
         }

@@ -8,7 +8,10 @@ import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.oauth.IntrospectionEndpoint;
 import org.gatehouse.server.oauth.JwksEndpoint;
 import org.gatehouse.server.oauth.MetadataEndpoint;
+import org.gatehouse.server.net.Cidr;
+import org.gatehouse.server.net.ClientAddress;
 import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.RegistrationEndpoint;
 import org.gatehouse.server.oauth.RegistrationManagementEndpoint;
 import org.gatehouse.server.oauth.Responses;
@@ -33,6 +36,7 @@ public final class HttpServer {
         TokenEndpoint token = new TokenEndpoint(g.clientAuthenticator, g.tokens);
         IntrospectionEndpoint introspect = new IntrospectionEndpoint(g.clientAuthenticator, g.tokens);
         RevocationEndpoint revoke = new RevocationEndpoint(g.clientAuthenticator, g.tokens);
+        ClientAddress clientAddress = new ClientAddress(Cidr.parseList(g.config.trustedProxies));
 
         return Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -46,6 +50,8 @@ public final class HttpServer {
             });
 
             cfg.routes.before(HttpServer::securityHeaders);
+            cfg.routes.before(ctx -> ctx.attribute(Requests.CLIENT_ADDRESS,
+                    clientAddress.resolve(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"))));
 
             cfg.routes.get("/.well-known/oauth-authorization-server", metadata::handle);
             cfg.routes.get("/jwks", jwks::handle);

@@ -10,6 +10,8 @@ import java.util.Set;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.IatRecord;
 import org.gatehouse.server.store.IatStore;
@@ -25,20 +27,34 @@ public final class IatService {
     public record Created(IatRecord record, String token) {
     }
 
+    /**
+     * What a new token allows. Null scope: every scope the server knows; null or empty lists: any
+     * software and any address; null reregistration: replace; null owner: the operator.
+     */
+    public record Spec(String label, int maxRegistrations, Duration expiresIn, String scope, List<String> softwareIds,
+                       List<String> clientCidrs, String reregistration, String owner) {
+        public static Spec of(String label, int maxRegistrations, Duration expiresIn, String scope) {
+            return new Spec(label, maxRegistrations, expiresIn, scope, null, null, null, null);
+        }
+    }
+
     private final Database db;
     private final IatStore store;
     private final Secrets secrets;
     private final Audit audit;
     private final Clock clock;
     private final Set<String> knownScopes;
+    private final InstallationService installations;
 
-    public IatService(Database db, IatStore store, Secrets secrets, Audit audit, Clock clock, Set<String> knownScopes) {
+    public IatService(Database db, IatStore store, Secrets secrets, Audit audit, Clock clock, Set<String> knownScopes,
+                      InstallationService installations) {
         this.db = db;
         this.store = store;
         this.secrets = secrets;
         this.audit = audit;
         this.clock = clock;
         this.knownScopes = knownScopes;
+        this.installations = installations;
     }
 
     /**
@@ -46,33 +62,64 @@ public final class IatService {
      * (keycloak#29311), an expiry that is not in the future, and scopes the server does not know.
      * A null scope means every scope the server knows.
      */
-    public Created create(String label, int maxRegistrations, Duration expiresIn, String scope, Actor actor) {
-        String cleanLabel = label == null ? "" : label.strip();
+    public Created create(Spec spec, Actor actor) {
+        String cleanLabel = spec.label() == null ? "" : spec.label().strip();
         if (cleanLabel.isEmpty() || cleanLabel.length() > MAX_LABEL || !Text.isPlain(cleanLabel)) {
             throw new IllegalArgumentException("label must be 1 to " + MAX_LABEL + " printable characters");
         }
-        if (maxRegistrations <= 0 || maxRegistrations > MAX_REGISTRATIONS) {
+        int max = spec.maxRegistrations();
+        if (max <= 0 || max > MAX_REGISTRATIONS) {
             throw new IllegalArgumentException("max registrations must be from 1 to " + MAX_REGISTRATIONS);
         }
+        Duration expiresIn = spec.expiresIn();
         if (expiresIn == null || expiresIn.isNegative() || expiresIn.isZero() || expiresIn.compareTo(MAX_LIFETIME) > 0) {
             throw new IllegalArgumentException("expiry must be in the future and at most " + MAX_LIFETIME.toDays() + " days away");
         }
-        String cleanScope = scope == null ? String.join(" ", knownScopes) : normaliseScope(scope);
+        String cleanScope = spec.scope() == null ? String.join(" ", knownScopes) : normaliseScope(spec.scope());
+        String softwareIds = softwareIds(spec.softwareIds());
+        String cidrs = cidrs(spec.clientCidrs());
+        String rereg = spec.reregistration() == null ? IatRecord.REPLACE : spec.reregistration();
+        if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) {
+            throw new IllegalArgumentException("re-registration policy must be replace, reject or allow");
+        }
+        String owner = spec.owner() == null ? "operator" : spec.owner();
         long now = clock.millis();
         String token = Secrets.newSecret(Secrets.INITIAL_ACCESS_TOKEN);
-        IatRecord record = new IatRecord("iat_" + Secrets.randomId(9), cleanLabel, cleanScope, maxRegistrations, 0,
-                now, actor.name(), (now + expiresIn.toMillis()) / 1000 * 1000, null, null, null);
+        IatRecord record = new IatRecord("iat_" + Secrets.randomId(9), cleanLabel, cleanScope, max, 0,
+                now, actor.name(), (now + expiresIn.toMillis()) / 1000 * 1000, null, null, null, owner, rereg, softwareIds, cidrs);
         db.inTransaction(h -> {
             store.insert(h, record, secrets.hash(token));
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("label", cleanLabel);
-            details.put("max_registrations", maxRegistrations);
+            details.put("max_registrations", max);
             details.put("expires_at", record.expiresAt());
             details.put("scope", cleanScope);
+            details.put("reregistration", rereg);
+            if (softwareIds != null) details.put("software_ids", softwareIds);
+            if (cidrs != null) details.put("client_cidrs", cidrs);
             audit.record(h, now, actor, "iat.create", record.id(), details);
             return null;
         });
         return new Created(record, token);
+    }
+
+    private static String softwareIds(List<String> ids) {
+        if (ids == null || ids.isEmpty()) return null;
+        for (String id : ids) {
+            if (id.isEmpty() || id.length() > 200 || !Text.isPlain(id) || id.contains(" ")) {
+                throw new IllegalArgumentException("software id '" + Text.printable(id) + "' must be 1 to 200 printable characters without spaces");
+            }
+        }
+        return String.join(" ", ids);
+    }
+
+    private static String cidrs(List<String> ranges) {
+        if (ranges == null || ranges.isEmpty()) return null;
+        List<String> out = new java.util.ArrayList<>();
+        for (String r : ranges) {
+            for (Cidr c : Cidr.parseList(r)) out.add(c.toString());
+        }
+        return out.isEmpty() ? null : String.join(" ", out);
     }
 
     private String normaliseScope(String scope) {
@@ -102,14 +149,43 @@ public final class IatService {
         return db.withHandle(h -> store.findById(h, id));
     }
 
-    /** Revokes a token; registrations it admitted keep working. Returns false if unknown or already revoked. */
-    public boolean revoke(String id, String reason, Actor actor) {
+    /**
+     * Revokes a token: no further registrations with it. With cascade, every installation it
+     * admitted is revoked too, with all its credentials, at once; without, they keep working.
+     * Returns false if the token is unknown or already revoked.
+     */
+    public boolean revoke(String id, String reason, boolean cascade, Actor actor) {
         long now = clock.millis();
         return db.inTransaction(h -> {
             boolean done = store.revoke(h, id, now, actor.name(), reason);
             if (done) {
-                audit.record(h, now, actor, "iat.revoke", id, reason == null ? null : Map.of("reason", reason));
+                Map<String, Object> d = new LinkedHashMap<>();
+                if (reason != null) d.put("reason", reason);
+                d.put("cascade", cascade);
+                if (cascade) d.put("installations_revoked", installations.revokeAdmittedBy(h, id, now, actor, reason));
+                audit.record(h, now, actor, "iat.revoke", id, d);
             }
+            return done;
+        });
+    }
+
+    /** Disabling an account: revokes all its tokens (and, with cascade, their installations). */
+    public int revokeAllOf(String owner, String reason, boolean cascade, Actor actor) {
+        List<String> ids = db.withHandle(h -> store.activeIdsOfOwner(h, owner));
+        int n = 0;
+        for (String id : ids) {
+            if (revoke(id, reason, cascade, actor)) n++;
+        }
+        return n;
+    }
+
+    /** Changes a token's scope; its installations get at most the new scope from their next token on. */
+    public boolean updateScope(String id, String scope, Actor actor) {
+        String clean = normaliseScope(scope);
+        long now = clock.millis();
+        return db.inTransaction(h -> {
+            boolean done = store.updateScope(h, id, clean);
+            if (done) audit.record(h, now, actor, "iat.update_scope", id, Map.of("scope", clean));
             return done;
         });
     }

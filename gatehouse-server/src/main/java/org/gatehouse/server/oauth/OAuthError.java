@@ -8,12 +8,27 @@ public final class OAuthError extends RuntimeException {
     private final int status;
     private final String error;
     private final String wwwAuthenticate;
+    private final long retryAfter;
 
     public OAuthError(int status, String error, String description, String wwwAuthenticate) {
+        this(status, error, description, wwwAuthenticate, 0);
+    }
+
+    private OAuthError(int status, String error, String description, String wwwAuthenticate, long retryAfter) {
         super(description, null, false, false);
         this.status = status;
         this.error = error;
         this.wwwAuthenticate = wwwAuthenticate;
+        this.retryAfter = retryAfter;
+    }
+
+    /** RFC 6585 §4: 429 with Retry-After; the code is RFC 8628's "slow_down", the OAuth word for it. */
+    public static OAuthError rateLimited(String what, long retryAfterSeconds) {
+        return new OAuthError(429, "slow_down", "too many " + what + ": retry after " + retryAfterSeconds + " s", null, retryAfterSeconds);
+    }
+
+    public long retryAfter() {
+        return retryAfter;
     }
 
     public int status() {

@@ -65,9 +65,20 @@ public final class Requests {
         return h.substring(7).trim();
     }
 
-    /** The caller's address: the socket's peer, never a client-supplied header. */
+    /** Attribute under which the HTTP layer stores the resolved client address of each request. */
+    public static final String CLIENT_ADDRESS = "gatehouse.client_address";
+
+    /**
+     * The caller's address: the socket's peer, or what a configured trusted proxy reports
+     * (resolved once per request by the HTTP layer), never a client-supplied header alone.
+     */
+    public static String clientAddress(Context ctx) {
+        String a = ctx.attribute(CLIENT_ADDRESS);
+        return a != null ? a : ctx.req().getRemoteAddr();
+    }
+
     public static Actor actor(Context ctx) {
-        return new Actor("anonymous", ctx.req().getRemoteAddr());
+        return new Actor("anonymous", clientAddress(ctx));
     }
 
     private static boolean hasType(Context ctx, String expected) {

@@ -27,7 +27,7 @@ public final class TokenEndpoint {
         if (!"client_credentials".equals(grantType)) {
             throw OAuthError.unsupportedGrantType("only the client_credentials grant is supported");
         }
-        TokenService.Issued issued = tokens.issue(client, form.get("scope"));
+        TokenService.Issued issued = tokens.issue(client, form.get("scope"), Requests.clientAddress(ctx));
         // §5.1: the successful response.
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", issued.accessToken());

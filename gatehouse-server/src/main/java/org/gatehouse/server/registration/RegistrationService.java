@@ -10,6 +10,10 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.net.CidrCache;
+import org.gatehouse.server.ratelimit.RateLimiter;
+import org.gatehouse.server.store.Sql;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.store.ClientRecord;
@@ -43,9 +47,14 @@ public final class RegistrationService {
     private final Audit audit;
     private final Clock clock;
     private final Duration secretTtl;
+    private final InstallationService installations;
+    private final RateLimiter perToken;
+    private final RateLimiter perAddress;
+    private final CidrCache cidrs = new CidrCache();
 
     public RegistrationService(Database db, ClientStore clients, IatStore iatStore, IatService iats, Secrets secrets,
-                               Audit audit, Clock clock, Duration secretTtl) {
+                               Audit audit, Clock clock, Duration secretTtl, InstallationService installations,
+                               RateLimiter perToken, RateLimiter perAddress) {
         this.db = db;
         this.clients = clients;
         this.iatStore = iatStore;
@@ -54,29 +63,64 @@ public final class RegistrationService {
         this.audit = audit;
         this.clock = clock;
         this.secretTtl = secretTtl;
+        this.installations = installations;
+        this.perToken = perToken;
+        this.perAddress = perAddress;
     }
 
-    /** RFC 7591 §3: registers a client admitted by the presented initial access token. */
+    /**
+     * RFC 7591 §3: registers a client admitted by the presented initial access token, linked to its
+     * installation, under the token's policy (scopes, software ids, client addresses, re-registration).
+     */
     public Issued register(String initialAccessToken, Map<String, Object> request, Actor actor) {
+        String address = actor.remoteAddr();
+        limit(perAddress, address == null ? "-" : address, "registrations from this address");
         long now = clock.millis();
         IatRecord iat = usableIat(initialAccessToken, now);
+        limit(perToken, iat.id(), "registrations with this initial access token");
+        if (address != null && !cidrs.allows(iat.clientCidrs(), address)) {
+            throw OAuthError.invalidToken("the initial access token cannot be used from this address");
+        }
         ClientMetadata md = MetadataRules.check(request, Text.scopeSet(iat.scope()), iat.scope());
+        if (iat.softwareIds() != null && (md.softwareId() == null || !List.of(iat.softwareIds().split(" ")).contains(md.softwareId()))) {
+            throw OAuthError.invalidClientMetadata("software_id must be one of those the initial access token allows");
+        }
         String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
         String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
-        ClientRecord client = new ClientRecord(Secrets.randomId(16), ClientRecord.INSTALLATION, iat.id(),
-                secrets.hash(secret), now, secretExpiry(now), secrets.hash(rat), md.authMethod(), md.scope(),
-                md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(), Json.write(md.toJson()),
-                now, now, null, null, iat.scope());
-        db.inTransaction(h -> {
-            if (!iatStore.consumeOne(h, iat.id(), now)) {
-                throw OAuthError.invalidToken("the initial access token has no registrations left");
+        String clientId = Secrets.randomId(16);
+        Actor asToken = new Actor("iat:" + iat.id(), address);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ClientRecord client = db.inTransaction(h -> {
+                    if (!iatStore.consumeOne(h, iat.id(), now)) {
+                        throw OAuthError.invalidToken("the initial access token has no registrations left");
+                    }
+                    String ref = installations.attach(h, iat, md, now, asToken);
+                    ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
+                            secrets.hash(secret), now, secretExpiry(now), secrets.hash(rat), md.authMethod(), md.scope(),
+                            md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
+                            Json.write(md.toJson()), now, now, null, null, iat.scope(), ref, iat.clientCidrs());
+                    clients.insert(h, c);
+                    Map<String, Object> details = registrationDetails(md);
+                    details.put("installation", ref);
+                    audit.record(h, now, asToken, "client.register", clientId, details);
+                    return c;
+                });
+                return new Issued(client, secret, rat);
+            } catch (InstallationService.CloneBlocked e) {
+                installations.flagBlocked(e.installationRef, asToken);
+                throw OAuthError.invalidClientMetadata("this installation registers too often (" + InstallationService.CLONE_REASON
+                        + "): registration blocked; ask the issuer of the token file");
+            } catch (RuntimeException e) {
+                // Two first registrations of one installation raced: the loser retries and finds it.
+                if (attempt >= 3 || !Sql.isUniqueViolation(e)) throw e;
             }
-            clients.insert(h, client);
-            audit.record(h, now, new Actor("iat:" + iat.id(), actor.remoteAddr()), "client.register", client.clientId(),
-                    registrationDetails(md));
-            return null;
-        });
-        return new Issued(client, secret, rat);
+        }
+    }
+
+    private static void limit(RateLimiter limiter, String key, String what) {
+        long wait = limiter.acquire(key);
+        if (wait > 0) throw OAuthError.rateLimited(what, wait);
     }
 
     private IatRecord usableIat(String presented, long now) {
@@ -137,7 +181,7 @@ public final class RegistrationService {
                     rotate ? secretExpiry(now) : current.secretExpiresAt(),
                     secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
                     md.softwareVersion(), md.installationId(), Json.write(md.toJson()), current.createdAt(), now,
-                    null, null, current.iatScope());
+                    null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs());
             clients.updateRegistration(h, updated);
             Map<String, Object> details = registrationDetails(md);
             details.put("secret_rotated", rotate);

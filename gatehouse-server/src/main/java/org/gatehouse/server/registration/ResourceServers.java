@@ -41,7 +41,7 @@ public final class ResourceServers {
         String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
         ClientRecord rs = new ClientRecord("rs_" + Secrets.randomId(12), ClientRecord.RESOURCE_SERVER, null,
                 secrets.hash(secret), now, 0, null, authMethod, "", name.strip(), null, null, null, "{}", now, now,
-                null, null, null);
+                null, null, null, null, null);
         db.inTransaction(h -> {
             clients.insert(h, rs);
             audit.record(h, now, actor, "resource_server.create", rs.clientId(), Map.of("name", rs.clientName()));

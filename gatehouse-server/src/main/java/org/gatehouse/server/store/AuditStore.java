@@ -24,4 +24,8 @@ public final class AuditStore {
     public List<Event> recent(Handle h, int limit) {
         return h.createQuery("SELECT * FROM audit_events ORDER BY id DESC").setMaxRows(limit).map(MAPPER).list();
     }
+
+    public int purgeBefore(Handle h, long cutoff) {
+        return h.createUpdate("DELETE FROM audit_events WHERE occurred_at < :cutoff").bind("cutoff", cutoff).execute();
+    }
 }

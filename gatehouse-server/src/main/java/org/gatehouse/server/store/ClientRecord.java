@@ -24,7 +24,9 @@ public record ClientRecord(
         long updatedAt,
         Long revokedAt,
         Long deletedAt,
-        String iatScope) {
+        String iatScope,
+        String installationRef,
+        String iatClientCidrs) {
 
     public static final String INSTALLATION = "installation";
     public static final String RESOURCE_SERVER = "resource_server";

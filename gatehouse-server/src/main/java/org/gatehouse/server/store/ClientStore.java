@@ -10,7 +10,7 @@ public final class ClientStore {
     private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
             + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"
             + " c.software_version, c.installation_id, c.metadata, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
-            + " i.scope AS iat_scope"
+            + " c.installation_ref, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs"
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
     private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
@@ -19,15 +19,16 @@ public final class ClientStore {
             rs.getString("token_endpoint_auth_method"), rs.getString("scope"), rs.getString("client_name"),
             rs.getString("software_id"), rs.getString("software_version"), rs.getString("installation_id"),
             rs.getString("metadata"), rs.getLong("created_at"), rs.getLong("updated_at"),
-            Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"));
+            Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"),
+            rs.getString("installation_ref"), rs.getString("iat_client_cidrs"));
 
     public void insert(Handle h, ClientRecord c) {
         h.createUpdate("INSERT INTO clients (client_id, kind, iat_id, secret_hash, secret_issued_at, secret_expires_at,"
                         + " rat_hash, token_endpoint_auth_method, scope, client_name, software_id, software_version,"
-                        + " installation_id, metadata, created_at, updated_at)"
+                        + " installation_id, metadata, created_at, updated_at, installation_ref)"
                         + " VALUES (:clientId, :kind, :iatId, :secretHash, :secretIssuedAt, :secretExpiresAt, :ratHash,"
                         + " :authMethod, :scope, :clientName, :softwareId, :softwareVersion, :installationId, :metadata,"
-                        + " :createdAt, :updatedAt)")
+                        + " :createdAt, :updatedAt, :installationRef)")
                 .bind("clientId", c.clientId()).bind("kind", c.kind()).bind("iatId", c.iatId())
                 .bind("secretHash", c.secretHash()).bind("secretIssuedAt", c.secretIssuedAt())
                 .bind("secretExpiresAt", c.secretExpiresAt()).bind("ratHash", c.ratHash())
@@ -35,7 +36,19 @@ public final class ClientStore {
                 .bind("softwareId", c.softwareId()).bind("softwareVersion", c.softwareVersion())
                 .bind("installationId", c.installationId()).bind("metadata", c.metadata())
                 .bind("createdAt", c.createdAt()).bind("updatedAt", c.updatedAt())
+                .bind("installationRef", c.installationRef())
                 .execute();
+    }
+
+    /** Revokes every usable credential of an installation; returns their client ids. */
+    public List<String> revokeActiveOfInstallation(Handle h, String installationRef, long now, String by, String reason) {
+        List<String> ids = h.createQuery("SELECT client_id FROM clients WHERE installation_ref = :ref"
+                        + " AND revoked_at IS NULL AND deleted_at IS NULL FOR UPDATE")
+                .bind("ref", installationRef).mapTo(String.class).list();
+        for (String id : ids) {
+            revoke(h, id, now, by, reason);
+        }
+        return ids;
     }
 
     public Optional<ClientRecord> find(Handle h, String clientId) {
@@ -47,6 +60,11 @@ public final class ClientStore {
         h.createQuery("SELECT client_id FROM clients WHERE client_id = :id FOR UPDATE").bind("id", clientId)
                 .mapTo(String.class).findOne();
         return find(h, clientId);
+    }
+
+    public List<ClientRecord> listByInstallation(Handle h, String installationRef) {
+        return h.createQuery(SELECT + " WHERE c.installation_ref = :ref ORDER BY c.created_at").bind("ref", installationRef)
+                .map(MAPPER).list();
     }
 
     public List<ClientRecord> listByKind(Handle h, String kind) {

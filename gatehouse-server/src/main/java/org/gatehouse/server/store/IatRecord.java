@@ -12,7 +12,16 @@ public record IatRecord(
         long expiresAt,
         Long revokedAt,
         String revokedBy,
-        String revokedReason) {
+        String revokedReason,
+        String ownerAccount,
+        String reregistration,
+        String softwareIds,
+        String clientCidrs) {
+
+    /** Policies for an installation that registers again while it has active credentials. */
+    public static final String REPLACE = "replace";
+    public static final String REJECT = "reject";
+    public static final String ALLOW = "allow";
 
     public String status(long now) {
         if (revokedAt != null) return "revoked";

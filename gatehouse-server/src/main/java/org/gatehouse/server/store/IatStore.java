@@ -8,20 +8,25 @@ import org.jdbi.v3.core.mapper.RowMapper;
 /** SQL for initial access tokens. */
 public final class IatStore {
     private static final String COLUMNS = "id, label, scope, max_registrations, registrations, created_at, created_by,"
-            + " expires_at, revoked_at, revoked_by, revoked_reason";
+            + " expires_at, revoked_at, revoked_by, revoked_reason, owner_account, reregistration, software_ids, client_cidrs";
 
     private static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> new IatRecord(
             rs.getString("id"), rs.getString("label"), rs.getString("scope"),
             rs.getInt("max_registrations"), rs.getInt("registrations"),
             rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),
-            Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"));
+            Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"),
+            rs.getString("owner_account"), rs.getString("reregistration"), rs.getString("software_ids"),
+            rs.getString("client_cidrs"));
 
     public void insert(Handle h, IatRecord r, String tokenHash) {
         h.createUpdate("INSERT INTO initial_access_tokens (" + COLUMNS + ", token_hash) VALUES"
-                        + " (:id, :label, :scope, :max, 0, :createdAt, :createdBy, :expiresAt, NULL, NULL, NULL, :hash)")
+                        + " (:id, :label, :scope, :max, 0, :createdAt, :createdBy, :expiresAt, NULL, NULL, NULL,"
+                        + " :owner, :rereg, :softwareIds, :cidrs, :hash)")
                 .bind("id", r.id()).bind("label", r.label()).bind("scope", r.scope())
                 .bind("max", r.maxRegistrations()).bind("createdAt", r.createdAt())
                 .bind("createdBy", r.createdBy()).bind("expiresAt", r.expiresAt()).bind("hash", tokenHash)
+                .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration()).bind("softwareIds", r.softwareIds())
+                .bind("cidrs", r.clientCidrs())
                 .execute();
     }
 
@@ -48,6 +53,18 @@ public final class IatStore {
         return h.createUpdate("UPDATE initial_access_tokens SET registrations = registrations + 1"
                         + " WHERE id = :id AND revoked_at IS NULL AND expires_at > :now AND registrations < max_registrations")
                 .bind("id", id).bind("now", now).execute() == 1;
+    }
+
+    /** Tokens of one account that are not revoked yet (for cascading an account's disabling). */
+    public List<String> activeIdsOfOwner(Handle h, String owner) {
+        return h.createQuery("SELECT id FROM initial_access_tokens WHERE owner_account = :owner AND revoked_at IS NULL")
+                .bind("owner", owner).mapTo(String.class).list();
+    }
+
+    /** Narrows or changes the scope; installations get at most this scope from now on. */
+    public boolean updateScope(Handle h, String id, String scope) {
+        return h.createUpdate("UPDATE initial_access_tokens SET scope = :scope WHERE id = :id")
+                .bind("id", id).bind("scope", scope).execute() == 1;
     }
 
     public boolean revoke(Handle h, String id, long now, String by, String reason) {

@@ -1,6 +1,5 @@
 package org.gatehouse.server.store;
 
-import java.sql.SQLException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
@@ -24,7 +23,7 @@ public final class RevocationStore {
                     .execute() == 1;
         } catch (UnableToExecuteStatementException e) {
             // H2: a concurrent insert of the same jti won; the statement failed alone, the transaction goes on.
-            if (!postgres && e.getCause() instanceof SQLException && "23505".equals(((SQLException) e.getCause()).getSQLState())) {
+            if (!postgres && Sql.isUniqueViolation(e)) {
                 return false;
             }
             throw e;

@@ -16,4 +16,14 @@ public final class SettingsStore {
                 .bind("name", name).bind("value", value).execute();
         return get(h, name).orElseThrow();
     }
+
+    /**
+     * Claims a job's turn: sets its last-run time to now if it last ran at or before dueBefore.
+     * One conditional UPDATE, so exactly one of several nodes asking at once wins.
+     */
+    public boolean claim(Handle h, String job, long now, long dueBefore) {
+        return h.createUpdate("UPDATE settings SET setting_value = :now WHERE name = :job"
+                        + " AND CAST(setting_value AS BIGINT) <= :due")
+                .bind("job", job).bind("now", Long.toString(now)).bind("due", dueBefore).execute() == 1;
+    }
 }

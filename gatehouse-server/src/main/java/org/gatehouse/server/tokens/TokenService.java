@@ -18,6 +18,9 @@ import java.util.Set;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.installations.LastSeen;
+import org.gatehouse.server.net.CidrCache;
+import org.gatehouse.server.ratelimit.RateLimiter;
 import org.gatehouse.server.keys.KeyRing;
 import org.gatehouse.server.keys.SigningKeys;
 import org.gatehouse.server.oauth.OAuthError;
@@ -48,9 +51,12 @@ public final class TokenService {
     private final String issuer;
     private final String audience;
     private final Duration ttl;
+    private final RateLimiter perClient;
+    private final LastSeen lastSeen;
+    private final CidrCache cidrs = new CidrCache();
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
-                        Clock clock, String issuer, String audience, Duration ttl) {
+                        Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen) {
         this.db = db;
         this.clients = clients;
         this.revocations = revocations;
@@ -60,6 +66,8 @@ public final class TokenService {
         this.issuer = issuer;
         this.audience = audience;
         this.ttl = ttl;
+        this.perClient = perClient;
+        this.lastSeen = lastSeen;
     }
 
     /**
@@ -67,9 +75,14 @@ public final class TokenService {
      * which must lie within the registered scope as narrowed by the admitting initial access token,
      * or all of that when nothing was asked for (RFC 6749 §3.3).
      */
-    public Issued issue(ClientRecord client, String requestedScope) {
+    public Issued issue(ClientRecord client, String requestedScope, String address) {
         if (!ClientRecord.INSTALLATION.equals(client.kind())) {
             throw OAuthError.unauthorizedClient("resource server credentials cannot obtain access tokens");
+        }
+        long wait = perClient.acquire(client.clientId());
+        if (wait > 0) throw OAuthError.rateLimited("token requests from this client", wait);
+        if (address != null && !cidrs.allows(client.iatClientCidrs(), address)) {
+            throw OAuthError.unauthorizedClient("this client may not obtain tokens from this address");
         }
         Set<String> allowed = Text.scopeSet(client.scope());
         if (client.iatScope() != null) allowed.retainAll(Text.scopeSet(client.iatScope()));
@@ -107,6 +120,7 @@ public final class TokenService {
         } catch (JOSEException e) {
             throw new IllegalStateException("signing failed", e);
         }
+        lastSeen.record(client.installationRef(), now);
         return new Issued(jwt.serialize(), ttl.getSeconds(), scope);
     }
 

@@ -71,7 +71,7 @@ class RegistrationTest {
         assertInvalidToken(s().http.postJson("/register", "not-even-a-token", "{}"));
 
         var revoked = s().iat(5, null);
-        s().gatehouse().iats.revoke(revoked.record().id(), "test", Actor.cli());
+        s().gatehouse().iats.revoke(revoked.record().id(), "test", false, Actor.cli());
         assertInvalidToken(s().http.postJson("/register", revoked.token(), "{}"));
 
         var expired = s().iat(5, null);

@@ -28,6 +28,10 @@ public final class TestServer implements AutoCloseable {
         env.put("GATEHOUSE_PORT", Integer.toString(port));
         env.put("GATEHOUSE_ISSUER", "http://127.0.0.1:" + port);
         env.put("GATEHOUSE_CONFIG", "/dev/null");
+        // Tests make many requests from one address quickly: rate limits are tested on servers of their own.
+        env.put("GATEHOUSE_RATE_REGISTER_PER_TOKEN", "0");
+        env.put("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "0");
+        env.put("GATEHOUSE_RATE_TOKEN_PER_CLIENT", "0");
         env.putAll(extraEnv);
         this.config = Config.load(env);
         this.server = GatehouseServer.start(config);
@@ -61,7 +65,11 @@ public final class TestServer implements AutoCloseable {
 
     /** Creates an initial access token as the CLI would; returns its clear value. */
     public IatService.Created iat(int max, String scope) {
-        return gatehouse().iats.create("test token", max, java.time.Duration.ofDays(1), scope, Actor.cli());
+        return iat(IatService.Spec.of("test token", max, java.time.Duration.ofDays(1), scope));
+    }
+
+    public IatService.Created iat(IatService.Spec spec) {
+        return gatehouse().iats.create(spec, Actor.cli());
     }
 
     public String iatToken(int max) {

@@ -1,0 +1,199 @@
+package org.gatehouse.server.cli;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.json.Json;
+import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.store.InstallationStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "installations", description = "Installations: each machine's app, apart from the credentials it held.",
+        subcommands = {InstallationsCommand.ListAll.class, InstallationsCommand.Show.class, InstallationsCommand.Revoke.class,
+                InstallationsCommand.Cleanup.class})
+public final class InstallationsCommand {
+
+    static Map<String, Object> json(InstallationRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("installation_id", r.installationId());
+        m.put("status", r.status());
+        m.put("flagged", r.flagged());
+        if (r.flagReason() != null) m.put("flag_reason", r.flagReason());
+        m.put("owner", r.ownerAccount());
+        m.put("first_token", r.firstIatId());
+        m.put("last_token", r.lastIatId());
+        m.put("software_id", r.softwareId());
+        m.put("software_version", r.softwareVersion());
+        m.put("client_name", r.clientName());
+        m.put("registrations", r.registrations());
+        m.put("active_credentials", r.activeClients());
+        m.put("created_at", time(r.createdAt()));
+        m.put("last_registered_at", time(r.lastRegisteredAt()));
+        m.put("last_seen_at", r.lastSeenAt() == null ? null : time(r.lastSeenAt()));
+        m.put("token_count", r.tokenCount());
+        if (r.staleAt() != null) m.put("stale_at", time(r.staleAt()));
+        if (r.revokedAt() != null) {
+            m.put("revoked_at", time(r.revokedAt()));
+            m.put("revoked_by", r.revokedBy());
+            m.put("revoked_reason", r.revokedReason());
+        }
+        return m;
+    }
+
+    private static String time(long millis) {
+        return Instant.ofEpochMilli(millis).toString();
+    }
+
+    @Command(name = "list", description = "List installations, newest first.")
+    static final class ListAll implements Callable<Integer> {
+        @Option(names = "--token", description = "Only those admitted by this token (iat_…).")
+        String token;
+        @Option(names = "--status", description = "active or revoked.")
+        String status;
+        @Option(names = "--stale", description = "Only stale ones.")
+        boolean stale;
+        @Option(names = "--flagged", description = "Only those flagged as possible cloned images.")
+        boolean flagged;
+        @Option(names = "--limit", defaultValue = "100", description = "Page size (default ${DEFAULT-VALUE}, at most 10000).")
+        int limit;
+        @Option(names = "--after", description = "Cursor: the id of the last row of the previous page.")
+        String after;
+        @Option(names = "--json", description = "One JSON object per line.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (status != null && !List.of("active", "revoked").contains(status)) {
+                throw new IllegalArgumentException("--status must be active or revoked");
+            }
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                List<InstallationRecord> rows = g.installations.list(new InstallationStore.Filter(token, status,
+                        stale ? Boolean.TRUE : null, flagged ? Boolean.TRUE : null, null), limit, after);
+                if (json) {
+                    rows.forEach(r -> System.out.println(Json.write(json(r))));
+                    return 0;
+                }
+                System.out.printf("%-22s %-8s %-7s %-20s %-12s %-21s %8s  %s%n", "ID", "STATUS", "FLAG", "SOFTWARE", "VERSION",
+                        "LAST SEEN", "TOKENS", "INSTALLATION ID");
+                for (InstallationRecord r : rows) {
+                    System.out.printf("%-22s %-8s %-7s %-20s %-12s %-21s %8d  %s%n", r.id(), r.status(), r.flagged() ? "CLONE?" : "",
+                            cut(r.softwareId(), 20), cut(r.softwareVersion(), 12),
+                            r.lastSeenAt() == null ? "never" : time(r.lastSeenAt()).substring(0, 19) + "Z", r.tokenCount(),
+                            r.installationId() == null ? "-" : r.installationId());
+                }
+                if (rows.size() == limit) System.out.println("(more: --after " + rows.get(rows.size() - 1).id() + ")");
+            }
+            return 0;
+        }
+    }
+
+    private static String cut(String s, int n) {
+        if (s == null) return "-";
+        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+    }
+
+    @Command(name = "show", description = "One installation with its credentials (by inst_… or by installation id).")
+    static final class Show implements Callable<Integer> {
+        @Parameters(index = "0")
+        String id;
+        @Option(names = "--json")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                List<InstallationRecord> found = g.installations.find(id);
+                if (found.isEmpty()) {
+                    System.err.println("gatehouse: no installation " + id);
+                    return 1;
+                }
+                for (InstallationRecord r : found) {
+                    Map<String, Object> m = json(r);
+                    List<Map<String, Object>> creds = new ArrayList<>();
+                    for (ClientRecord c : g.installations.credentials(r.id())) {
+                        Map<String, Object> cm = new LinkedHashMap<>();
+                        cm.put("client_id", c.clientId());
+                        cm.put("status", c.status());
+                        cm.put("token", c.iatId());
+                        cm.put("created_at", time(c.createdAt()));
+                        creds.add(cm);
+                    }
+                    m.put("credentials", creds);
+                    if (json) {
+                        System.out.println(Json.write(m));
+                    } else {
+                        m.forEach((k, v) -> System.out.printf("%-20s %s%n", k, v));
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke an installation and all its credentials at once.")
+    static final class Revoke implements Callable<Integer> {
+        @Parameters(index = "0", description = "inst_… id.")
+        String id;
+        @Option(names = "--reason")
+        String reason;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                if (g.installations.revoke(id, reason, Actor.cli())) {
+                    System.out.println("revoked " + id);
+                    return 0;
+                }
+                System.err.println("gatehouse: no active installation " + id);
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "cleanup", description = "Mark installations unused for GATEHOUSE_STALE_AFTER as stale and, if"
+            + " GATEHOUSE_STALE_REVOKE_AFTER is set, revoke those stale for that long.")
+    static final class Cleanup implements Callable<Integer> {
+        @Option(names = "--dry-run", description = "Only show what would happen.")
+        boolean dryRun;
+        @Option(names = "--json")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                boolean tty = System.console() != null;
+                InstallationService.CleanupReport r = g.installations.cleanup(dryRun, Actor.cli(), p -> {
+                    if (!json) {
+                        System.err.print((tty ? "\r" : "") + "scanned " + p.scanned() + ", stale " + p.markedStale()
+                                + ", revoked " + p.revoked() + (tty ? "" : "\n"));
+                    }
+                });
+                if (!json && tty) System.err.println();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("dry_run", dryRun);
+                m.put("scanned", r.scanned());
+                m.put(dryRun ? "would_mark_stale" : "marked_stale", r.markedStale());
+                m.put(dryRun ? "would_revoke" : "revoked", r.revoked());
+                if (json) {
+                    System.out.println(Json.write(m));
+                } else {
+                    System.out.println((dryRun ? "dry run: " : "") + "scanned " + r.scanned() + " installations; "
+                            + (dryRun ? "would mark " : "marked ") + r.markedStale() + " stale; "
+                            + (dryRun ? "would revoke " : "revoked ") + r.revoked());
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package org.gatehouse.server.installations;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.audit.Audit;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.registration.ClientMetadata;
+import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.store.ClientStore;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.IatRecord;
+import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.store.InstallationStore;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Installations: one machine's app, kept apart from its credentials (DESIGN §2). Re-registration
+ * policy, cloned-image detection, revocation with cascade to credentials, and stale clean-up.
+ */
+public final class InstallationService {
+    /** Who stale clean-up acts as; an installation revoked for staleness may register again. */
+    public static final String STALE_ACTOR = "system:stale";
+    public static final String CLONE_REASON = "possible cloned image";
+
+    /** A registration refused because the installation re-registers too often (clone action "block"). */
+    public static final class CloneBlocked extends RuntimeException {
+        public final String installationRef;
+
+        CloneBlocked(String installationRef) {
+            super(null, null, false, false);
+            this.installationRef = installationRef;
+        }
+    }
+
+    /** What clean-up did (or, in a dry run, would do). */
+    public record CleanupReport(long scanned, long markedStale, long revoked) {
+    }
+
+    private final Database db;
+    private final InstallationStore store;
+    private final ClientStore clients;
+    private final Audit audit;
+    private final Clock clock;
+    private final int cloneThreshold;
+    private final Duration cloneWindow;
+    private final boolean cloneBlock;
+    private final Duration staleAfter;
+    private final Duration staleRevokeAfter;
+
+    public InstallationService(Database db, InstallationStore store, ClientStore clients, Audit audit, Clock clock,
+                               int cloneThreshold, Duration cloneWindow, boolean cloneBlock,
+                               Duration staleAfter, Duration staleRevokeAfter) {
+        this.db = db;
+        this.store = store;
+        this.clients = clients;
+        this.audit = audit;
+        this.clock = clock;
+        this.cloneThreshold = cloneThreshold;
+        this.cloneWindow = cloneWindow;
+        this.cloneBlock = cloneBlock;
+        this.staleAfter = staleAfter;
+        this.staleRevokeAfter = staleRevokeAfter;
+    }
+
+    /**
+     * Links a registration to its installation inside the registration's transaction, creating the
+     * installation on first sight, and applies the token's re-registration policy to the
+     * installation's current credentials. Returns the installation's reference.
+     */
+    public String attach(Handle h, IatRecord iat, ClientMetadata md, long now, Actor actor) {
+        Optional<InstallationRecord> found = md.installationId() == null
+                ? Optional.empty() : store.findForUpdate(h, iat.ownerAccount(), md.installationId());
+        if (found.isEmpty()) {
+            String ref = "inst_" + Secrets.randomId(12);
+            store.insert(h, new InstallationRecord(ref, iat.ownerAccount(), md.installationId(), iat.id(), iat.id(),
+                    md.softwareId(), md.softwareVersion(), md.clientName(), 0, now, now, null, 0, null, null, null, null,
+                    null, null, 0));
+            store.registered(h, ref, iat.id(), md.softwareId(), md.softwareVersion(), md.clientName(), now);
+            audit.record(h, now, actor, "installation.create", ref, md.installationId() == null ? null
+                    : Map.of("installation_id", md.installationId()));
+            return ref;
+        }
+        InstallationRecord inst = found.get();
+        if (inst.revokedAt() != null && !STALE_ACTOR.equals(inst.revokedBy())) {
+            throw OAuthError.invalidClientMetadata("this installation has been revoked; ask the issuer of the token file");
+        }
+        checkClone(h, inst, now, actor);
+        if (inst.activeClients() > 0) {
+            switch (iat.reregistration()) {
+                case IatRecord.REJECT:
+                    throw OAuthError.invalidClientMetadata("this installation is already registered: delete that registration"
+                            + " first (RFC 7592) or use a token that allows re-registration");
+                case IatRecord.ALLOW:
+                    break;
+                default:
+                    List<String> replaced = clients.revokeActiveOfInstallation(h, inst.id(), now, actor.name(),
+                            "replaced by a new registration of the same installation");
+                    audit.record(h, now, actor, "installation.credentials_replaced", inst.id(), Map.of("clients", replaced));
+            }
+        }
+        store.registered(h, inst.id(), iat.id(), md.softwareId(), md.softwareVersion(), md.clientName(), now);
+        return inst.id();
+    }
+
+    /** Re-registering more than N times within T: a possible cloned disk image (DESIGN §2). */
+    private void checkClone(Handle h, InstallationRecord inst, long now, Actor actor) {
+        int recent = store.registrationsSince(h, inst.id(), now - cloneWindow.toMillis()) + 1;
+        if (recent <= cloneThreshold) return;
+        if (cloneBlock) throw new CloneBlocked(inst.id());
+        flag(h, inst.id(), now, actor, recent);
+    }
+
+    /** Records the flag of a blocked registration in a transaction of its own (the registration rolled back). */
+    public void flagBlocked(String ref, Actor actor) {
+        long now = clock.millis();
+        db.inTransaction(h -> {
+            flag(h, ref, now, actor, -1);
+            audit.record(h, now, actor, "installation.registration_blocked", ref, Map.of("reason", CLONE_REASON));
+            return null;
+        });
+    }
+
+    private void flag(Handle h, String ref, long now, Actor actor, int recent) {
+        if (store.flag(h, ref, now, CLONE_REASON)) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("reason", CLONE_REASON);
+            if (recent > 0) d.put("registrations_in_window", recent);
+            d.put("window_seconds", cloneWindow.getSeconds());
+            audit.record(h, now, actor, "installation.flagged", ref, d);
+        }
+    }
+
+    public List<InstallationRecord> list(InstallationStore.Filter filter, int limit, String after) {
+        return db.withHandle(h -> store.list(h, filter, Math.max(1, Math.min(limit, 10_000)), after));
+    }
+
+    public List<InstallationRecord> find(String id) {
+        return db.withHandle(h -> store.findByEitherId(h, id));
+    }
+
+    public List<ClientRecord> credentials(String ref) {
+        return db.withHandle(h -> clients.listByInstallation(h, ref));
+    }
+
+    /** Revokes an installation and every credential it holds. False if unknown or already revoked. */
+    public boolean revoke(String ref, String reason, Actor actor) {
+        long now = clock.millis();
+        return db.inTransaction(h -> revoke(h, ref, now, actor, reason));
+    }
+
+    private boolean revoke(Handle h, String ref, long now, Actor actor, String reason) {
+        if (!store.revoke(h, ref, now, actor.name(), reason)) return false;
+        List<String> revoked = clients.revokeActiveOfInstallation(h, ref, now, actor.name(), reason);
+        Map<String, Object> d = new LinkedHashMap<>();
+        if (reason != null) d.put("reason", reason);
+        d.put("clients", revoked);
+        audit.record(h, now, actor, "installation.revoke", ref, d);
+        return true;
+    }
+
+    /** Cascade: revokes every installation a token admitted, with all their credentials. */
+    public int revokeAdmittedBy(Handle h, String iatId, long now, Actor actor, String reason) {
+        int n = 0;
+        for (String ref : store.activeAdmittedBy(h, iatId)) {
+            if (revoke(h, ref, now, actor, reason)) n++;
+        }
+        return n;
+    }
+
+    /**
+     * Marks installations unused for the stale period as stale and, when configured, revokes the
+     * credentials of those stale for the further period. Walks all installations in batches.
+     */
+    public CleanupReport cleanup(boolean dryRun, Actor actor, Consumer<CleanupReport> progress) {
+        long now = clock.millis();
+        long staleBefore = now - staleAfter.toMillis();
+        long revokeBefore = staleRevokeAfter.isZero() ? Long.MIN_VALUE : now - staleRevokeAfter.toMillis();
+        long scanned = 0;
+        long marked = 0;
+        long revoked = 0;
+        String cursor = null;
+        while (true) {
+            String after = cursor;
+            List<String[]> batch = db.withHandle(h -> store.scan(h, after, 5000));
+            if (batch.isEmpty()) break;
+            List<String> toMark = new ArrayList<>();
+            List<String> toRevoke = new ArrayList<>();
+            for (String[] row : batch) {
+                if (row[3] != null) continue; // already revoked
+                if (row[2] == null && Long.parseLong(row[1]) < staleBefore) toMark.add(row[0]);
+                if (row[2] != null && Long.parseLong(row[2]) < revokeBefore) toRevoke.add(row[0]);
+            }
+            scanned += batch.size();
+            if (dryRun) {
+                marked += toMark.size();
+                revoked += toRevoke.size();
+            } else if (!toMark.isEmpty() || !toRevoke.isEmpty()) {
+                long[] done = db.inTransaction(h -> {
+                    int m = store.markStale(h, toMark, now);
+                    int r = 0;
+                    for (String ref : toRevoke) {
+                        if (revoke(h, ref, now, new Actor(STALE_ACTOR, actor.remoteAddr()), "unused for longer than the stale periods")) r++;
+                    }
+                    if (m > 0) audit.record(h, now, actor, "installations.marked_stale", null, Map.of("count", m));
+                    return new long[] {m, r};
+                });
+                marked += done[0];
+                revoked += done[1];
+            }
+            cursor = batch.get(batch.size() - 1)[0];
+            progress.accept(new CleanupReport(scanned, marked, revoked));
+        }
+        return new CleanupReport(scanned, marked, revoked);
+    }
+}

@@ -1,0 +1,58 @@
+package org.gatehouse.server.jobs;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.store.AuditStore;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.RevocationStore;
+import org.gatehouse.server.store.SettingsStore;
+
+/**
+ * The periodic job: stale clean-up, purge of expired revocation entries and of audit events past
+ * retention. Every node asks; one conditional UPDATE decides which node's turn it is, so the job
+ * runs once per interval across all nodes.
+ */
+public final class Maintenance {
+    public record Report(InstallationService.CleanupReport cleanup, int revocationsPurged, int auditPurged) {
+    }
+
+    private static final String JOB = "job.maintenance";
+    private final Database db;
+    private final SettingsStore settings;
+    private final InstallationService installations;
+    private final RevocationStore revocations;
+    private final AuditStore audit;
+    private final Clock clock;
+    private final Duration interval;
+    private final Duration auditRetention;
+
+    public Maintenance(Database db, SettingsStore settings, InstallationService installations, RevocationStore revocations,
+                       AuditStore audit, Clock clock, Duration interval, Duration auditRetention) {
+        this.db = db;
+        this.settings = settings;
+        this.installations = installations;
+        this.revocations = revocations;
+        this.audit = audit;
+        this.clock = clock;
+        this.interval = interval;
+        this.auditRetention = auditRetention;
+    }
+
+    /** Runs the job if no node has run it within the interval; empty when it was not this node's turn. */
+    public Optional<Report> runIfDue() {
+        long now = clock.millis();
+        boolean mine = db.inTransaction(h -> settings.claim(h, JOB, now, now - interval.toMillis()));
+        return mine ? Optional.of(run()) : Optional.empty();
+    }
+
+    public Report run() {
+        InstallationService.CleanupReport cleanup = installations.cleanup(false, Actor.system(), p -> { });
+        long now = clock.millis();
+        int revoked = db.inTransaction(h -> revocations.purgeExpired(h, now));
+        int audited = db.inTransaction(h -> audit.purgeBefore(h, now - auditRetention.toMillis()));
+        return new Report(cleanup, revoked, audited);
+    }
+}

@@ -1,0 +1,35 @@
+package org.gatehouse.server.store;
+
+/** An installation: one machine's app, apart from the client credentials it has held over time. */
+public record InstallationRecord(
+        String id,
+        String ownerAccount,
+        String installationId,
+        String firstIatId,
+        String lastIatId,
+        String softwareId,
+        String softwareVersion,
+        String clientName,
+        int registrations,
+        long createdAt,
+        long lastRegisteredAt,
+        Long lastSeenAt,
+        long tokenCount,
+        Long staleAt,
+        Long flaggedAt,
+        String flagReason,
+        Long revokedAt,
+        String revokedBy,
+        String revokedReason,
+        int activeClients) {
+
+    public String status() {
+        if (revokedAt != null) return "revoked";
+        if (staleAt != null) return "stale";
+        return "active";
+    }
+
+    public boolean flagged() {
+        return flaggedAt != null;
+    }
+}

@@ -1,0 +1,143 @@
+package org.gatehouse.server.store;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
+
+/** SQL for installations. */
+public final class InstallationStore {
+    private static final String SELECT = "SELECT n.*, (SELECT COUNT(*) FROM clients c WHERE c.installation_ref = n.id"
+            + " AND c.revoked_at IS NULL AND c.deleted_at IS NULL) AS active_clients FROM installations n";
+
+    private static final RowMapper<InstallationRecord> MAPPER = (rs, ctx) -> new InstallationRecord(
+            rs.getString("id"), rs.getString("owner_account"), rs.getString("installation_id"),
+            rs.getString("first_iat_id"), rs.getString("last_iat_id"), rs.getString("software_id"),
+            rs.getString("software_version"), rs.getString("client_name"), rs.getInt("registrations"),
+            rs.getLong("created_at"), rs.getLong("last_registered_at"), Rows.nullableLong(rs, "last_seen_at"),
+            rs.getLong("token_count"), Rows.nullableLong(rs, "stale_at"), Rows.nullableLong(rs, "flagged_at"),
+            rs.getString("flag_reason"), Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"),
+            rs.getString("revoked_reason"), rs.getInt("active_clients"));
+
+    /** Filters for listing; null fields do not filter. */
+    public record Filter(String iatId, String status, Boolean stale, Boolean flagged, String owner) {
+        public static Filter none() {
+            return new Filter(null, null, null, null, null);
+        }
+    }
+
+    /** Locks the installation of an account with this installation id, if it exists. */
+    public Optional<InstallationRecord> findForUpdate(Handle h, String owner, String installationId) {
+        Optional<String> id = h.createQuery("SELECT id FROM installations WHERE owner_account = :owner"
+                        + " AND installation_id = :iid FOR UPDATE")
+                .bind("owner", owner).bind("iid", installationId).mapTo(String.class).findOne();
+        return id.flatMap(i -> find(h, i));
+    }
+
+    public Optional<InstallationRecord> find(Handle h, String id) {
+        return h.createQuery(SELECT + " WHERE n.id = :id").bind("id", id).map(MAPPER).findOne();
+    }
+
+    /** By our id (inst_…) or by the installation id the client sent. */
+    public List<InstallationRecord> findByEitherId(Handle h, String id) {
+        return h.createQuery(SELECT + " WHERE n.id = :id OR n.installation_id = :id ORDER BY n.created_at").bind("id", id)
+                .map(MAPPER).list();
+    }
+
+    public void insert(Handle h, InstallationRecord r) {
+        h.createUpdate("INSERT INTO installations (id, owner_account, installation_id, first_iat_id, last_iat_id, software_id,"
+                        + " software_version, client_name, registrations, created_at, last_registered_at)"
+                        + " VALUES (:id, :owner, :iid, :iat, :iat, :sid, :sver, :name, 0, :now, :now)")
+                .bind("id", r.id()).bind("owner", r.ownerAccount()).bind("iid", r.installationId())
+                .bind("iat", r.firstIatId()).bind("sid", r.softwareId()).bind("sver", r.softwareVersion())
+                .bind("name", r.clientName()).bind("now", r.createdAt())
+                .execute();
+    }
+
+    /** A new registration of the installation: count it and remember what it registered with. */
+    public void registered(Handle h, String id, String iatId, String softwareId, String softwareVersion, String clientName, long now) {
+        h.createUpdate("UPDATE installations SET registrations = registrations + 1, last_iat_id = :iat, software_id = :sid,"
+                        + " software_version = :sver, client_name = :name, last_registered_at = :now, stale_at = NULL,"
+                        + " revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL WHERE id = :id")
+                .bind("id", id).bind("iat", iatId).bind("sid", softwareId).bind("sver", softwareVersion)
+                .bind("name", clientName).bind("now", now)
+                .execute();
+    }
+
+    /** Registrations of the installation since a time (its credentials' creation times). */
+    public int registrationsSince(Handle h, String id, long since) {
+        return h.createQuery("SELECT COUNT(*) FROM clients WHERE installation_ref = :id AND created_at >= :since")
+                .bind("id", id).bind("since", since).mapTo(Integer.class).one();
+    }
+
+    public boolean flag(Handle h, String id, long now, String reason) {
+        return h.createUpdate("UPDATE installations SET flagged_at = :now, flag_reason = :reason WHERE id = :id AND flagged_at IS NULL")
+                .bind("id", id).bind("now", now).bind("reason", reason).execute() == 1;
+    }
+
+    public boolean revoke(Handle h, String id, long now, String by, String reason) {
+        return h.createUpdate("UPDATE installations SET revoked_at = :now, revoked_by = :by, revoked_reason = :reason"
+                        + " WHERE id = :id AND revoked_at IS NULL")
+                .bind("id", id).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;
+    }
+
+    /** Installations that hold (or held) credentials admitted by a token and are not revoked yet. */
+    public List<String> activeAdmittedBy(Handle h, String iatId) {
+        return h.createQuery("SELECT DISTINCT n.id FROM installations n JOIN clients c ON c.installation_ref = n.id"
+                        + " WHERE c.iat_id = :iat AND n.revoked_at IS NULL")
+                .bind("iat", iatId).mapTo(String.class).list();
+    }
+
+    /** Last-seen times and token counts gathered in memory, written in one batch. */
+    public void recordActivity(Handle h, Map<String, long[]> activity) {
+        if (activity.isEmpty()) return;
+        PreparedBatch batch = h.prepareBatch("UPDATE installations SET last_seen_at = CASE WHEN last_seen_at IS NULL"
+                + " OR last_seen_at < :seen THEN :seen ELSE last_seen_at END, token_count = token_count + :n, stale_at = NULL"
+                + " WHERE id = :id");
+        activity.forEach((id, v) -> batch.bind("id", id).bind("seen", v[0]).bind("n", v[1]).add());
+        batch.execute();
+    }
+
+    /** One page, newest first, after an optional cursor (the id of the last row of the previous page). */
+    public List<InstallationRecord> list(Handle h, Filter f, int limit, String after) {
+        StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
+        if (f.iatId() != null) sql.append(" AND (n.last_iat_id = :iat OR n.first_iat_id = :iat)");
+        if (f.owner() != null) sql.append(" AND n.owner_account = :owner");
+        if ("revoked".equals(f.status())) sql.append(" AND n.revoked_at IS NOT NULL");
+        if ("active".equals(f.status())) sql.append(" AND n.revoked_at IS NULL");
+        if (Boolean.TRUE.equals(f.stale())) sql.append(" AND n.stale_at IS NOT NULL AND n.revoked_at IS NULL");
+        if (Boolean.FALSE.equals(f.stale())) sql.append(" AND n.stale_at IS NULL");
+        if (Boolean.TRUE.equals(f.flagged())) sql.append(" AND n.flagged_at IS NOT NULL");
+        if (Boolean.FALSE.equals(f.flagged())) sql.append(" AND n.flagged_at IS NULL");
+        if (after != null) sql.append(" AND n.id < :after");
+        sql.append(" ORDER BY n.id DESC");
+        Query q = h.createQuery(sql.toString()).setMaxRows(limit);
+        if (f.iatId() != null) q.bind("iat", f.iatId());
+        if (f.owner() != null) q.bind("owner", f.owner());
+        if (after != null) q.bind("after", after);
+        return q.map(MAPPER).list();
+    }
+
+    public long count(Handle h) {
+        return h.createQuery("SELECT COUNT(*) FROM installations").mapTo(Long.class).one();
+    }
+
+    /** The next batch of installation ids after a cursor, for jobs that walk every installation. */
+    public List<String[]> scan(Handle h, String after, int batch) {
+        return h.createQuery("SELECT id, COALESCE(last_seen_at, last_registered_at) AS seen, stale_at, revoked_at"
+                        + " FROM installations WHERE id > :after ORDER BY id")
+                .bind("after", after == null ? "" : after).setMaxRows(batch)
+                .map((rs, ctx) -> new String[] {rs.getString("id"), Long.toString(rs.getLong("seen")),
+                        rs.getString("stale_at"), rs.getString("revoked_at")})
+                .list();
+    }
+
+    public int markStale(Handle h, List<String> ids, long now) {
+        if (ids.isEmpty()) return 0;
+        return h.createUpdate("UPDATE installations SET stale_at = :now WHERE id IN (<ids>) AND stale_at IS NULL AND revoked_at IS NULL")
+                .bindList("ids", ids).bind("now", now).execute();
+    }
+}
