@@ -82,6 +82,11 @@ public final class TestServer implements AutoCloseable {
         backend.close();
     }
 
+    /** Stops the server but keeps its database, for tests that reopen it; close the backend afterwards. */
+    public void closeKeepingData() {
+        server.close();
+    }
+
     private static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

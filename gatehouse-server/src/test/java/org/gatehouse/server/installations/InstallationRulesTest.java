@@ -1,0 +1,255 @@
+package org.gatehouse.server.installations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.json.Json;
+import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.testing.BothBackends;
+import org.gatehouse.server.testing.Cli;
+import org.gatehouse.server.testing.Flow;
+import org.gatehouse.server.testing.Http;
+import org.gatehouse.server.testing.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+
+/** Issue 4 rules that need a server configured on purpose: clones, addresses, rate limits, stale clean-up. */
+@BothBackends
+class InstallationRulesTest {
+    @Parameter
+    String backend;
+
+    private static String body(String machine) {
+        return "{\"installation_id\":\"" + machine + "\"}";
+    }
+
+    private static Map<String, String> grant() {
+        return Map.of("grant_type", "client_credentials");
+    }
+
+    @Test
+    void rapidReRegistrationIsFlaggedAsAPossibleClone() {
+        try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_CLONE_THRESHOLD", "2"))) {
+            String machine = Flow.installationId();
+            String iat = s.iatToken(10);
+            Flow.register(s, iat, body(machine));
+            Flow.register(s, iat, body(machine));
+            assertThat(s.gatehouse().installations.find(machine).get(0).flagged()).isFalse();
+            Flow.register(s, iat, body(machine));
+            InstallationRecord inst = s.gatehouse().installations.find(machine).get(0);
+            assertThat(inst.flagged()).isTrue();
+            assertThat(inst.flagReason()).isEqualTo("possible cloned image");
+            assertThat(inst.activeClients()).isEqualTo(1);
+            int events = s.gatehouse().db.withHandle(h -> h.createQuery(
+                    "SELECT COUNT(*) FROM audit_events WHERE action = 'installation.flagged' AND subject = :id")
+                    .bind("id", inst.id()).mapTo(Integer.class).one());
+            assertThat(events).isEqualTo(1);
+            Map<String, String> env = new HashMap<>(s.backend.env());
+            env.put("GATEHOUSE_ISSUER", s.issuer);
+            Cli.Result list = Cli.run(env, "installations", "list", "--flagged", "--json");
+            assertThat(list.exit()).as(list.err()).isZero();
+            assertThat(list.out().strip().lines()).hasSize(1).first().asString().contains(inst.id()).contains("\"flagged\":true")
+                    .contains("possible cloned image");
+        }
+    }
+
+    @Test
+    void cloneBlockingRefusesAndStillRecordsTheFlag() {
+        try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_CLONE_THRESHOLD", "1", "GATEHOUSE_CLONE_ACTION", "block"))) {
+            String machine = Flow.installationId();
+            String iat = s.iatToken(10);
+            Flow.Client first = Flow.register(s, iat, body(machine));
+            Http.Response blocked = s.http.postJson("/register", iat, body(machine));
+            assertThat(blocked.status()).isEqualTo(400);
+            assertThat(blocked.str("error")).isEqualTo("invalid_client_metadata");
+            assertThat(blocked.str("error_description")).contains("cloned image");
+            InstallationRecord inst = s.gatehouse().installations.find(machine).get(0);
+            assertThat(inst.flagged()).isTrue();
+            assertThat(inst.registrations()).isEqualTo(1);
+            Flow.token(s, first);
+        }
+    }
+
+    @Test
+    void clientAddressRangesApplyToRegistrationAndTokenRequests() {
+        try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1/32"))) {
+            var lan = s.iat(new IatService.Spec("lan", 5, Duration.ofDays(1), null, null, List.of("10.1.0.0/16", "2001:db8::/32"), null, null));
+            // Directly from 127.0.0.1: outside the ranges.
+            Http.Response direct = s.http.postJson("/register", lan.token(), "{}");
+            assertThat(direct.status()).isEqualTo(401);
+            assertThat(direct.str("error")).isEqualTo("invalid_token");
+            // Through the trusted proxy on 127.0.0.1, from 10.1.2.3: inside.
+            Http.Response proxied = s.http.postRaw("/register", "application/json", "{}",
+                    Map.of("Authorization", "Bearer " + lan.token(), "X-Forwarded-For", "203.0.113.9, 10.1.2.3"));
+            assertThat(proxied.status()).as(proxied.body()).isEqualTo(201);
+            String id = proxied.str("client_id");
+            String secret = proxied.str("client_secret");
+            Http.Response outside = s.http.postForm("/token", id, secret, grant());
+            assertThat(outside.status()).isEqualTo(400);
+            assertThat(outside.str("error")).isEqualTo("unauthorized_client");
+            Http.Response inside = s.http.postRaw("/token", "application/x-www-form-urlencoded", "grant_type=client_credentials",
+                    Map.of("Authorization", Http.basic(id, secret), "X-Forwarded-For", "2001:db8::7"));
+            assertThat(inside.status()).as(inside.body()).isEqualTo(200);
+            String audited = s.gatehouse().db.withHandle(h -> h.createQuery(
+                    "SELECT remote_addr FROM audit_events WHERE action = 'client.register' AND subject = :id")
+                    .bind("id", id).mapTo(String.class).one());
+            assertThat(audited).isEqualTo("10.1.2.3");
+        }
+    }
+
+    @Test
+    void forwardedForIsIgnoredWithoutTrustedProxies() {
+        try (TestServer s = TestServer.start(backend, Map.of())) {
+            var lan = s.iat(new IatService.Spec("lan", 5, Duration.ofDays(1), null, null, List.of("10.1.0.0/16"), null, null));
+            Http.Response spoofed = s.http.postRaw("/register", "application/json", "{}",
+                    Map.of("Authorization", "Bearer " + lan.token(), "X-Forwarded-For", "10.1.2.3"));
+            assertThat(spoofed.status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void rateLimitsAnswer429WithRetryAfter() {
+        try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "3",
+                "GATEHOUSE_RATE_TOKEN_PER_CLIENT", "2"))) {
+            String iat = s.iatToken(10);
+            Flow.Client c = null;
+            for (int i = 0; i < 3; i++) c = Flow.register(s, iat, "{}");
+            Http.Response limited = s.http.postJson("/register", iat, "{}");
+            assertThat(limited.status()).isEqualTo(429);
+            assertThat(limited.str("error")).isEqualTo("slow_down");
+            assertThat(Long.parseLong(limited.header("Retry-After"))).isPositive();
+            // Guessing tokens from one address hits the same limit.
+            assertThat(s.http.postJson("/register", "ghi_guess", "{}").status()).isEqualTo(429);
+            assertThat(s.gatehouse().iats.find(iat).orElseThrow().registrations()).isEqualTo(3);
+
+            Flow.token(s, c);
+            Flow.token(s, c);
+            Http.Response slow = s.http.postForm("/token", c.id(), c.secret(), grant());
+            assertThat(slow.status()).isEqualTo(429);
+            assertThat(slow.header("Retry-After")).isNotBlank();
+        }
+    }
+
+    @Test
+    void staleInstallationsAreMarkedThenRevokedAndMayComeBack() {
+        try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_STALE_AFTER", "30d", "GATEHOUSE_STALE_REVOKE_AFTER", "60d"))) {
+            String iat = s.iatToken(10);
+            String oldMachine = Flow.installationId();
+            Flow.Client old = Flow.register(s, iat, body(oldMachine));
+            Flow.Client fresh = Flow.register(s, iat, body(Flow.installationId()));
+            long longAgo = System.currentTimeMillis() - Duration.ofDays(40).toMillis();
+            s.gatehouse().db.withHandle(h -> h.execute("UPDATE installations SET last_registered_at = ? WHERE installation_id = ?",
+                    longAgo, oldMachine));
+
+            var dry = s.gatehouse().installations.cleanup(true, org.gatehouse.server.audit.Actor.cli(), p -> { });
+            assertThat(dry.markedStale()).isEqualTo(1);
+            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo("active");
+
+            var real = s.gatehouse().installations.cleanup(false, org.gatehouse.server.audit.Actor.cli(), p -> { });
+            assertThat(real.markedStale()).isEqualTo(1);
+            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo("stale");
+            Flow.token(s, old); // stale, not revoked
+
+            long staleLongAgo = System.currentTimeMillis() - Duration.ofDays(61).toMillis();
+            s.gatehouse().db.withHandle(h -> h.execute("UPDATE installations SET stale_at = ? WHERE installation_id = ?",
+                    staleLongAgo, oldMachine));
+            var again = s.gatehouse().installations.cleanup(false, org.gatehouse.server.audit.Actor.cli(), p -> { });
+            assertThat(again.revoked()).isEqualTo(1);
+            assertThat(s.http.postForm("/token", old.id(), old.secret(), grant()).status()).isEqualTo(401);
+            Flow.token(s, fresh);
+            // An installation revoked for staleness may register again (a machine back from a long holiday).
+            Flow.Client back = Flow.register(s, iat, body(oldMachine));
+            Flow.token(s, back);
+            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo("active");
+        }
+    }
+
+    @Test
+    void lastSeenIsFlushedOnShutdown() throws Exception {
+        String machine = Flow.installationId();
+        TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_LAST_SEEN_FLUSH", "1h"));
+        Map<String, String> env;
+        try {
+            Flow.Client c = Flow.register(s, s.iatToken(1), body(machine));
+            Flow.token(s, c);
+            Flow.token(s, c);
+            env = new HashMap<>(s.backend.env());
+            env.put("GATEHOUSE_CONFIG", "/dev/null");
+        } finally {
+            s.closeKeepingData();
+        }
+        try (Gatehouse g = Gatehouse.open(Config.load(env))) {
+            assertThat(g.installations.find(machine).get(0).tokenCount()).isEqualTo(2);
+        } finally {
+            s.backend.close();
+        }
+    }
+
+    @Test
+    void maintenanceRunsOnceAcrossNodesAndPurgesExpiredData() throws Exception {
+        try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_MAINTENANCE_INTERVAL", "1h"))) {
+            Map<String, String> env = new HashMap<>(s.backend.env());
+            env.put("GATEHOUSE_CONFIG", "/dev/null");
+            env.put("GATEHOUSE_MAINTENANCE_INTERVAL", "1h");
+            s.gatehouse().db.withHandle(h -> {
+                h.execute("UPDATE settings SET setting_value = '0' WHERE name = 'job.maintenance'");
+                h.execute("INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at) VALUES ('old-jti', 'x', 1, 1)");
+                h.execute("INSERT INTO audit_events (occurred_at, actor, action) VALUES (1, 'test', 'ancient')");
+                return null;
+            });
+            try (Gatehouse other = Gatehouse.open(Config.load(env))) {
+                ExecutorService pool = Executors.newFixedThreadPool(2);
+                try {
+                    List<Callable<Boolean>> nodes = List.of(() -> s.gatehouse().maintenance.runIfDue().isPresent(),
+                            () -> other.maintenance.runIfDue().isPresent());
+                    int ran = 0;
+                    for (Future<Boolean> f : pool.invokeAll(nodes)) if (f.get()) ran++;
+                    assertThat(ran).isEqualTo(1);
+                } finally {
+                    pool.shutdownNow();
+                }
+                assertThat(other.maintenance.runIfDue()).isEmpty();
+            }
+            int left = s.gatehouse().db.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM revoked_tokens WHERE jti = 'old-jti'")
+                    .mapTo(Integer.class).one() + h.createQuery("SELECT COUNT(*) FROM audit_events WHERE action = 'ancient'")
+                    .mapTo(Integer.class).one());
+            assertThat(left).isZero();
+        }
+    }
+
+    @Test
+    void cliListsShowsAndRevokesInstallations() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        var iat = s.iat(2, null);
+        String machine = Flow.installationId();
+        Flow.Client c = Flow.register(s, iat.token(), "{\"installation_id\":\"" + machine + "\",\"software_id\":\"morphic\"}");
+        String ref = s.gatehouse().installations.find(machine).get(0).id();
+        Map<String, String> env = new HashMap<>(s.backend.env());
+        env.put("GATEHOUSE_ISSUER", s.issuer);
+        Cli.Result list = Cli.run(env, "installations", "list", "--token", iat.record().id());
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out()).contains(ref).contains("morphic").contains(machine);
+        Cli.Result show = Cli.run(env, "installations", "show", machine, "--json");
+        Map<String, Object> shown = Json.parseObject(show.out().strip());
+        assertThat(shown).containsEntry("id", ref).containsEntry("status", "active");
+        assertThat(shown.get("credentials").toString()).contains(c.id());
+        Cli.Result revoke = Cli.run(env, "installations", "revoke", ref, "--reason", "decommissioned");
+        assertThat(revoke.exit()).as(revoke.err()).isZero();
+        assertThat(s.http.postForm("/token", c.id(), c.secret(), grant()).status()).isEqualTo(401);
+        Cli.Result revoked = Cli.run(env, "installations", "list", "--token", iat.record().id(), "--status", "revoked", "--json");
+        assertThat(revoked.out()).contains(ref).contains("decommissioned");
+        Cli.Result dry = Cli.run(env, "installations", "cleanup", "--dry-run", "--json");
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("\"dry_run\":true").contains("\"would_mark_stale\":0");
+    }
+}
