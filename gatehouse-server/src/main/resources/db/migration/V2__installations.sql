@@ -33,8 +33,12 @@ CREATE TABLE installations (
     revoked_reason     VARCHAR(500),
     CONSTRAINT installations_identity UNIQUE (owner_account, installation_id)
 );
-CREATE INDEX installations_last_iat ON installations (last_iat_id);
+-- Listing is newest first by id, one page at a time: each filter has an index that serves it.
+CREATE INDEX installations_last_iat ON installations (last_iat_id, id);
 CREATE INDEX installations_first_iat ON installations (first_iat_id);
+CREATE INDEX installations_installation_id ON installations (installation_id);
+CREATE INDEX installations_flagged ON installations (flagged_at);
+CREATE INDEX installations_stale ON installations (stale_at);
 CREATE INDEX installations_created ON installations (created_at);
 CREATE INDEX installations_activity ON installations (last_seen_at);
 

@@ -22,7 +22,8 @@ public final class AuditStore {
     }
 
     public List<Event> recent(Handle h, int limit) {
-        return h.createQuery("SELECT * FROM audit_events ORDER BY id DESC").setMaxRows(limit).map(MAPPER).list();
+        return h.createQuery("SELECT * FROM audit_events ORDER BY id DESC FETCH FIRST :limit ROWS ONLY").bind("limit", limit)
+                .map(MAPPER).list();
     }
 
     public int purgeBefore(Handle h, long cutoff) {

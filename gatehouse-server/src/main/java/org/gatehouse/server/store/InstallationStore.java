@@ -22,7 +22,7 @@ public final class InstallationStore {
             rs.getString("flag_reason"), Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"),
             rs.getString("revoked_reason"), rs.getInt("active_clients"));
 
-    /** Filters for listing; null fields do not filter. */
+    /** Filters for listing; null fields do not filter. iatId: the token of the installation's latest registration. */
     public record Filter(String iatId, String status, Boolean stale, Boolean flagged, String owner) {
         public static Filter none() {
             return new Filter(null, null, null, null, null);
@@ -43,8 +43,9 @@ public final class InstallationStore {
 
     /** By our id (inst_…) or by the installation id the client sent. */
     public List<InstallationRecord> findByEitherId(Handle h, String id) {
-        return h.createQuery(SELECT + " WHERE n.id = :id OR n.installation_id = :id ORDER BY n.created_at").bind("id", id)
-                .map(MAPPER).list();
+        List<InstallationRecord> byRef = h.createQuery(SELECT + " WHERE n.id = :id").bind("id", id).map(MAPPER).list();
+        if (!byRef.isEmpty()) return byRef;
+        return h.createQuery(SELECT + " WHERE n.installation_id = :id ORDER BY n.created_at").bind("id", id).map(MAPPER).list();
     }
 
     public void insert(Handle h, InstallationRecord r) {
@@ -104,7 +105,7 @@ public final class InstallationStore {
     /** One page, newest first, after an optional cursor (the id of the last row of the previous page). */
     public List<InstallationRecord> list(Handle h, Filter f, int limit, String after) {
         StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
-        if (f.iatId() != null) sql.append(" AND (n.last_iat_id = :iat OR n.first_iat_id = :iat)");
+        if (f.iatId() != null) sql.append(" AND n.last_iat_id = :iat");
         if (f.owner() != null) sql.append(" AND n.owner_account = :owner");
         if ("revoked".equals(f.status())) sql.append(" AND n.revoked_at IS NOT NULL");
         if ("active".equals(f.status())) sql.append(" AND n.revoked_at IS NULL");
@@ -113,8 +114,8 @@ public final class InstallationStore {
         if (Boolean.TRUE.equals(f.flagged())) sql.append(" AND n.flagged_at IS NOT NULL");
         if (Boolean.FALSE.equals(f.flagged())) sql.append(" AND n.flagged_at IS NULL");
         if (after != null) sql.append(" AND n.id < :after");
-        sql.append(" ORDER BY n.id DESC");
-        Query q = h.createQuery(sql.toString()).setMaxRows(limit);
+        sql.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
+        Query q = h.createQuery(sql.toString()).bind("limit", limit);
         if (f.iatId() != null) q.bind("iat", f.iatId());
         if (f.owner() != null) q.bind("owner", f.owner());
         if (after != null) q.bind("after", after);
@@ -128,8 +129,8 @@ public final class InstallationStore {
     /** The next batch of installation ids after a cursor, for jobs that walk every installation. */
     public List<String[]> scan(Handle h, String after, int batch) {
         return h.createQuery("SELECT id, COALESCE(last_seen_at, last_registered_at) AS seen, stale_at, revoked_at"
-                        + " FROM installations WHERE id > :after ORDER BY id")
-                .bind("after", after == null ? "" : after).setMaxRows(batch)
+                        + " FROM installations WHERE id > :after ORDER BY id FETCH FIRST :batch ROWS ONLY")
+                .bind("after", after == null ? "" : after).bind("batch", batch)
                 .map((rs, ctx) -> new String[] {rs.getString("id"), Long.toString(rs.getLong("seen")),
                         rs.getString("stale_at"), rs.getString("revoked_at")})
                 .list();
@@ -139,5 +140,26 @@ public final class InstallationStore {
         if (ids.isEmpty()) return 0;
         return h.createUpdate("UPDATE installations SET stale_at = :now WHERE id IN (<ids>) AND stale_at IS NULL AND revoked_at IS NULL")
                 .bindList("ids", ids).bind("now", now).execute();
+    }
+
+    /**
+     * Capacity testing only: inserts {@code count} synthetic installations admitted by a token, in
+     * one INSERT … SELECT over a number range (PostgreSQL generate_series, H2 SYSTEM_RANGE). A third
+     * were never seen, the rest last seen 0–199 days ago; one in a thousand is flagged.
+     */
+    public int seed(Handle h, boolean postgres, String prefix, int count, String iatId, long now) {
+        String range = postgres ? "(SELECT CAST(g AS BIGINT) AS x FROM generate_series(1, :count) AS g) r"
+                : "(SELECT CAST(X AS BIGINT) AS x FROM SYSTEM_RANGE(1, :count)) r";
+        String pad = "LPAD(CAST(x AS VARCHAR), 9, '0')";
+        return h.createUpdate("INSERT INTO installations (id, owner_account, installation_id, first_iat_id, last_iat_id,"
+                        + " software_id, software_version, client_name, registrations, created_at, last_registered_at,"
+                        + " last_seen_at, token_count, flagged_at, flag_reason)"
+                        + " SELECT CONCAT(:prefix, " + pad + "), 'operator', CONCAT('seed', :prefix, " + pad + ", 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxx'),"
+                        + " :iat, :iat, 'morphic', '1.0.0', 'Seeded', 1, :now - x * 1000, :now - x * 1000,"
+                        + " CASE WHEN MOD(x, 3) = 0 THEN NULL ELSE :now - MOD(x, 200) * 86400000 END, MOD(x, 50),"
+                        + " CASE WHEN MOD(x, 1000) = 0 THEN :now ELSE NULL END, CASE WHEN MOD(x, 1000) = 0 THEN 'possible cloned image' ELSE NULL END"
+                        + " FROM " + range)
+                .bind("prefix", prefix).bind("count", count).bind("iat", iatId).bind("now", now)
+                .execute();
     }
 }
