@@ -102,20 +102,25 @@ public final class InstallationStore {
         batch.execute();
     }
 
-    /** One page, newest first, after an optional cursor (the id of the last row of the previous page). */
+    /**
+     * One page, newest first, after an optional cursor (the id of the last row of the previous page).
+     * The page's ids are chosen first (filter, order, limit: served by an index), and only those
+     * rows are then read in full, so the per-row credential count never runs over the whole table.
+     */
     public List<InstallationRecord> list(Handle h, Filter f, int limit, String after) {
-        StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
-        if (f.iatId() != null) sql.append(" AND n.last_iat_id = :iat");
-        if (f.owner() != null) sql.append(" AND n.owner_account = :owner");
-        if ("revoked".equals(f.status())) sql.append(" AND n.revoked_at IS NOT NULL");
-        if ("active".equals(f.status())) sql.append(" AND n.revoked_at IS NULL");
-        if (Boolean.TRUE.equals(f.stale())) sql.append(" AND n.stale_at IS NOT NULL AND n.revoked_at IS NULL");
-        if (Boolean.FALSE.equals(f.stale())) sql.append(" AND n.stale_at IS NULL");
-        if (Boolean.TRUE.equals(f.flagged())) sql.append(" AND n.flagged_at IS NOT NULL");
-        if (Boolean.FALSE.equals(f.flagged())) sql.append(" AND n.flagged_at IS NULL");
-        if (after != null) sql.append(" AND n.id < :after");
-        sql.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
-        Query q = h.createQuery(sql.toString()).bind("limit", limit);
+        StringBuilder page = new StringBuilder("SELECT n.id FROM installations n WHERE 1 = 1");
+        if (f.iatId() != null) page.append(" AND n.last_iat_id = :iat");
+        if (f.owner() != null) page.append(" AND n.owner_account = :owner");
+        if ("revoked".equals(f.status())) page.append(" AND n.revoked_at IS NOT NULL");
+        if ("active".equals(f.status())) page.append(" AND n.revoked_at IS NULL");
+        if (Boolean.TRUE.equals(f.stale())) page.append(" AND n.stale_at IS NOT NULL AND n.revoked_at IS NULL");
+        if (Boolean.FALSE.equals(f.stale())) page.append(" AND n.stale_at IS NULL");
+        if (Boolean.TRUE.equals(f.flagged())) page.append(" AND n.flagged_at IS NOT NULL");
+        if (Boolean.FALSE.equals(f.flagged())) page.append(" AND n.flagged_at IS NULL");
+        if (after != null) page.append(" AND n.id < :after");
+        page.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
+        String sql = SELECT + " JOIN (" + page + ") p ON p.id = n.id ORDER BY n.id DESC";
+        Query q = h.createQuery(sql).bind("limit", limit);
         if (f.iatId() != null) q.bind("iat", f.iatId());
         if (f.owner() != null) q.bind("owner", f.owner());
         if (after != null) q.bind("after", after);
@@ -155,9 +160,9 @@ public final class InstallationStore {
                         + " software_id, software_version, client_name, registrations, created_at, last_registered_at,"
                         + " last_seen_at, token_count, flagged_at, flag_reason)"
                         + " SELECT CONCAT(:prefix, " + pad + "), 'operator', CONCAT('seed', :prefix, " + pad + ", 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxx'),"
-                        + " :iat, :iat, 'morphic', '1.0.0', 'Seeded', 1, :now - x * 1000, :now - x * 1000,"
-                        + " CASE WHEN MOD(x, 3) = 0 THEN NULL ELSE :now - MOD(x, 200) * 86400000 END, MOD(x, 50),"
-                        + " CASE WHEN MOD(x, 1000) = 0 THEN :now ELSE NULL END, CASE WHEN MOD(x, 1000) = 0 THEN 'possible cloned image' ELSE NULL END"
+                        + " :iat, :iat, 'morphic', '1.0.0', 'Seeded', 1, CAST(:now AS BIGINT) - x * 1000, CAST(:now AS BIGINT) - x * 1000,"
+                        + " CASE WHEN MOD(x, 3) = 0 THEN NULL ELSE CAST(:now AS BIGINT) - CAST(MOD(x, 200) AS BIGINT) * 86400000 END, MOD(x, 50),"
+                        + " CASE WHEN MOD(x, 1000) = 0 THEN CAST(:now AS BIGINT) ELSE NULL END, CASE WHEN MOD(x, 1000) = 0 THEN 'possible cloned image' ELSE NULL END"
                         + " FROM " + range)
                 .bind("prefix", prefix).bind("count", count).bind("iat", iatId).bind("now", now)
                 .execute();
