@@ -19,6 +19,7 @@ import org.gatehouse.server.store.RevocationStore;
 import org.gatehouse.server.store.SettingsStore;
 import org.gatehouse.server.store.SigningKeyStore;
 import org.gatehouse.server.tokens.ClientAuthenticator;
+import org.gatehouse.server.tokens.ClientCache;
 import org.gatehouse.server.tokens.TokenService;
 
 /** The composition root: every service, wired by hand. Used by the server and by the CLI alike. */
@@ -52,7 +53,9 @@ public final class Gatehouse implements AutoCloseable {
             this.keys = new SigningKeys(db, new SigningKeyStore(), masterKey, audit, clock, config.signingAlg, config.accessTokenTtl);
             this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl);
             this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
-            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock);
+            ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
+            clientStore.onChange(clientCache::invalidate);
+            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache);
             this.tokens = new TokenService(db, clientStore, new RevocationStore(db.isPostgres()), keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl);
         } catch (RuntimeException e) {

@@ -44,6 +44,8 @@ public final class Config {
     public final String masterKey;
     public final int maxBodyBytes;
     public final Duration keyRefresh;
+    /** How long a node may serve a client record from memory: the bound on revocation taking effect elsewhere. */
+    public final Duration clientCacheTtl;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -65,6 +67,7 @@ public final class Config {
         this.masterKey = s.string("MASTER_KEY", "");
         this.maxBodyBytes = s.integer("MAX_BODY_BYTES", 65536, 1024, 10 * 1024 * 1024);
         this.keyRefresh = s.duration("KEY_REFRESH", "5s", Duration.ofSeconds(1), Duration.ofMinutes(10));
+        this.clientCacheTtl = s.duration("CLIENT_CACHE_TTL", "2s", Duration.ZERO, Duration.ofSeconds(60));
     }
 
     /** Loads from the process environment (and the optional config file it names). */
