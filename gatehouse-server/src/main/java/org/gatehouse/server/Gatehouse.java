@@ -20,6 +20,7 @@ import org.gatehouse.server.store.SettingsStore;
 import org.gatehouse.server.store.SigningKeyStore;
 import org.gatehouse.server.tokens.ClientAuthenticator;
 import org.gatehouse.server.tokens.ClientCache;
+import org.gatehouse.server.tokens.IntrospectionCache;
 import org.gatehouse.server.tokens.TokenService;
 
 /** The composition root: every service, wired by hand. Used by the server and by the CLI alike. */
@@ -58,6 +59,7 @@ public final class Gatehouse implements AutoCloseable {
             this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache);
             this.tokens = new TokenService(db, clientStore, new RevocationStore(db.isPostgres()), keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl);
+            this.tokens.useCaches(clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000));
         } catch (RuntimeException e) {
             db.close();
             throw e;
