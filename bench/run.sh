@@ -55,16 +55,16 @@ run_startup() { # start-up to ready on an existing database, 5 times (the first 
 }
 run_jmh() { "$J" -cp "$CP" org.openjdk.jmh.Main ${JMH_ARGS:-} -rf json -rff "$out/jmh.json" | tee "$out/jmh.txt" | grep -E "^(Benchmark|HotPath|ClientLookup)"; }
 run_profiles() {
-  WARMUP=5 DURATION=15
-  load --label "profile grants ES256" --scenario grants --concurrency 4 --server-opts "$(jfr grants-es256)" --data-dir "$(fresh p1)" --out /dev/null
-  load --label "profile grants EdDSA" --scenario grants --alg EdDSA --concurrency 4 --server-opts "$(jfr grants-eddsa)" --data-dir "$(fresh p2)" --out /dev/null
-  load --label "profile registrations" --scenario registrations --concurrency 4 --server-opts "$(jfr registrations)" --data-dir "$(fresh p3)" --out /dev/null
-  load --label "profile introspections" --scenario introspections --concurrency 4 --server-opts "$(jfr introspections)" --data-dir "$(fresh p4)" --out /dev/null
+  prof() { bench load --root "$root" --warmup 5 --duration 15 --out "$out/profiles/runs.jsonl" "$@"; }
+  prof --label "profile grants ES256" --scenario grants --concurrency 4 --server-opts "$(jfr grants-es256)" --data-dir "$(fresh p1)"
+  prof --label "profile grants EdDSA" --scenario grants --alg EdDSA --concurrency 4 --server-opts "$(jfr grants-eddsa)" --data-dir "$(fresh p2)"
+  prof --label "profile registrations" --scenario registrations --concurrency 4 --server-opts "$(jfr registrations)" --data-dir "$(fresh p3)"
+  prof --label "profile introspections" --scenario introspections --concurrency 4 --server-opts "$(jfr introspections)" --data-dir "$(fresh p4)"
   for p in grants-es256 grants-eddsa registrations introspections; do
     python3 bench/jfr-top.py "$out/profiles/$p.jfr" 40 > "$out/profiles/$p.txt"
   done
 }
-run_chart() { bench chart --in "$res" --out "$root/docs/performance-concurrency.svg"; }
+run_chart() { bench chart --in "$res" --out "$root/docs/performance-concurrency.svg" --series "grants ES256" --series "grants EdDSA"; }
 
 if [ $# -eq 0 ]; then set -- grants eddsa registrations introspections mix scale startup chart profiles jmh; fi
 for what in "$@"; do echo "== $what"; "run_$what"; done

@@ -26,6 +26,8 @@ public final class ChartCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--mode", defaultValue = "closed", description = "Only runs of this mode.")
     String mode;
+    @Option(names = "--series", description = "Only runs with these labels (repeatable; default all).")
+    List<String> only;
     @Option(names = "--title", defaultValue = "Gatehouse: throughput and p99 latency against concurrency")
     String title;
 
@@ -41,6 +43,7 @@ public final class ChartCommand implements Callable<Integer> {
             if (line.isBlank() || !mode.equals(str(line, "mode"))) continue;
             String name = str(line, "label");
             if (name == null || name.isEmpty()) name = str(line, "scenario") + " " + str(line, "alg");
+            if (only != null && !only.contains(name)) continue;
             series.computeIfAbsent(name, k -> new ArrayList<>())
                     .add(new Point(num(line, "concurrency"), num(line, "throughput"), num(line, "p99_ms")));
         }
