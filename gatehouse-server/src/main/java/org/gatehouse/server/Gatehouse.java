@@ -24,6 +24,8 @@ import org.gatehouse.server.store.RevocationStore;
 import org.gatehouse.server.store.SettingsStore;
 import org.gatehouse.server.store.SigningKeyStore;
 import org.gatehouse.server.tokens.ClientAuthenticator;
+import org.gatehouse.server.tokens.ClientCache;
+import org.gatehouse.server.tokens.IntrospectionCache;
 import org.gatehouse.server.tokens.TokenService;
 
 /** The composition root: every service, wired by hand. Used by the server and by the CLI alike. */
@@ -71,10 +73,13 @@ public final class Gatehouse implements AutoCloseable {
             this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
             this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, auditStore, clock,
                     config.maintenanceInterval, config.auditRetention);
-            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock);
+            ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
+            clientStore.onChange(clientCache::invalidate);
+            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache);
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen);
+            this.tokens.useCaches(clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000));
         } catch (RuntimeException e) {
             db.close();
             throw e;

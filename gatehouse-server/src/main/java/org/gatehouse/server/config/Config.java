@@ -56,6 +56,8 @@ public final class Config {
     public final Duration staleRevokeAfter;
     public final Duration auditRetention;
     public final Duration maintenanceInterval;
+    /** How long a node may serve a client record from memory: the bound on revocation taking effect elsewhere. */
+    public final Duration clientCacheTtl;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -89,6 +91,7 @@ public final class Config {
         this.staleRevokeAfter = s.duration("STALE_REVOKE_AFTER", "0", Duration.ZERO, Duration.ofDays(3650));
         this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));
         this.maintenanceInterval = s.duration("MAINTENANCE_INTERVAL", "1h", Duration.ofSeconds(10), Duration.ofDays(7));
+        this.clientCacheTtl = s.duration("CLIENT_CACHE_TTL", "2s", Duration.ZERO, Duration.ofSeconds(60));
     }
 
     /** Loads from the process environment (and the optional config file it names). */

@@ -2,11 +2,27 @@ package org.gatehouse.server.store;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /** SQL for clients (installation credentials and resource-server credentials). */
 public final class ClientStore {
+    /** Told the client_id of every client this process changes (e.g. to drop a cached copy). */
+    private volatile Consumer<String> onChange = id -> { };
+
+    public void onChange(Consumer<String> listener) {
+        this.onChange = listener;
+    }
+
+    /**
+     * Tells the listener now and again once the transaction has committed, so that a copy read by
+     * a concurrent request before the commit cannot outlive the change.
+     */
+    private void changed(Handle h, String clientId) {
+        onChange.accept(clientId);
+        h.afterCommit(() -> onChange.accept(clientId));
+    }
     private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
             + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"
             + " c.software_version, c.installation_id, c.metadata, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
@@ -73,6 +89,7 @@ public final class ClientStore {
 
     /** Replaces the registered metadata and the registration access token (RFC 7592 §2.2). */
     public void updateRegistration(Handle h, ClientRecord c) {
+        changed(h, c.clientId());
         h.createUpdate("UPDATE clients SET secret_hash = :secretHash, secret_issued_at = :secretIssuedAt,"
                         + " secret_expires_at = :secretExpiresAt, rat_hash = :ratHash, token_endpoint_auth_method = :authMethod,"
                         + " scope = :scope, client_name = :clientName, software_id = :softwareId,"
@@ -89,12 +106,14 @@ public final class ClientStore {
 
     /** RFC 7592 §2.3: the client is gone; its secret and registration access token stop working at once. */
     public boolean markDeleted(Handle h, String clientId, long now) {
+        changed(h, clientId);
         return h.createUpdate("UPDATE clients SET deleted_at = :now, updated_at = :now, secret_hash = NULL, rat_hash = NULL"
                         + " WHERE client_id = :id AND deleted_at IS NULL")
                 .bind("id", clientId).bind("now", now).execute() == 1;
     }
 
     public boolean revoke(Handle h, String clientId, long now, String by, String reason) {
+        changed(h, clientId);
         return h.createUpdate("UPDATE clients SET revoked_at = :now, revoked_by = :by, revoked_reason = :reason, updated_at = :now"
                         + " WHERE client_id = :id AND revoked_at IS NULL AND deleted_at IS NULL")
                 .bind("id", clientId).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;

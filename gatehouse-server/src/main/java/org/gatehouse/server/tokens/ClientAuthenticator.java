@@ -23,12 +23,19 @@ public final class ClientAuthenticator {
     private final ClientStore clients;
     private final Secrets secrets;
     private final Clock clock;
+    private final ClientCache cache;
 
     public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock) {
+        this(db, clients, secrets, clock, ClientCache.disabled());
+    }
+
+    /** @param cache short-lived client records (see ClientCache for the revocation bound) */
+    public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock, ClientCache cache) {
         this.db = db;
         this.clients = clients;
         this.secrets = secrets;
         this.clock = clock;
+        this.cache = cache;
     }
 
     /** @param authorization the Authorization header, or null; @param form the request's form parameters */
@@ -67,7 +74,7 @@ public final class ClientAuthenticator {
     private ClientRecord check(String clientId, String secret, String method) {
         ClientRecord c = null;
         if (clientId.length() <= 64 && secret.length() <= 128) {
-            c = db.withHandle(h -> clients.find(h, clientId)).orElse(null);
+            c = cache.find(clientId, id -> db.withHandle(h -> clients.find(h, id))).orElse(null);
         }
         // Always one keyed hash and a constant-time compare, known client or not.
         boolean secretOk = secrets.matches(secret, c == null ? null : c.secretHash());

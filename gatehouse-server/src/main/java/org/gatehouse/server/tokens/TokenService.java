@@ -54,6 +54,8 @@ public final class TokenService {
     private final RateLimiter perClient;
     private final LastSeen lastSeen;
     private final CidrCache cidrs = new CidrCache();
+    private volatile ClientCache clientCache;
+    private volatile IntrospectionCache introspectionCache;
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
                         Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen) {
@@ -68,6 +70,12 @@ public final class TokenService {
         this.ttl = ttl;
         this.perClient = perClient;
         this.lastSeen = lastSeen;
+    }
+
+    /** Serve repeat introspections from memory within the caches' bounds (see IntrospectionCache). */
+    public void useCaches(ClientCache clientCache, IntrospectionCache introspectionCache) {
+        this.clientCache = clientCache;
+        this.introspectionCache = introspectionCache;
     }
 
     /**
@@ -154,14 +162,18 @@ public final class TokenService {
      * (a client sees only its own tokens; a resource server sees all).
      */
     public Map<String, Object> introspect(ClientRecord caller, String token) {
-        Optional<Verified> v = verify(token);
+        IntrospectionCache cache = introspectionCache;
         long now = clock.millis();
+        Optional<Verified> v = cache == null ? verify(token) : cache.verify(token, this::verify, now);
         if (v.isEmpty() || v.get().expiresAt() <= now || !mayAccess(caller, v.get())) {
             return Map.of("active", false);
         }
         Verified t = v.get();
-        boolean live = db.withHandle(h -> !revocations.isRevoked(h, t.jti())
-                && clients.find(h, t.clientId()).map(ClientRecord::active).orElse(false));
+        boolean live = cache == null
+                ? db.withHandle(h -> !revocations.isRevoked(h, t.jti())
+                        && clients.find(h, t.clientId()).map(ClientRecord::active).orElse(false))
+                : cache.notRevoked(token, () -> db.withHandle(h -> !revocations.isRevoked(h, t.jti())))
+                        && clientCache.find(t.clientId(), id -> db.withHandle(h -> clients.find(h, id))).map(ClientRecord::active).orElse(false);
         if (!live) return Map.of("active", false);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active", true);
@@ -199,6 +211,8 @@ public final class TokenService {
             }
             return null;
         });
+        IntrospectionCache cache = introspectionCache;
+        if (cache != null) cache.revoked();
     }
 
     private static boolean mayAccess(ClientRecord caller, Verified t) {

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
+#   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
+#   bench/run.sh grants|eddsa|registrations|introspections|mix|scale|startup|jmh|profiles|chart
+# Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+J="$JAVA_HOME/bin/java"
+WARMUP="${WARMUP:-5}"; DURATION="${DURATION:-10}"; SWEEP="${SWEEP:-1,2,4,8,16,32}"
+PG_URL="${PG_URL:-jdbc:postgresql://127.0.0.1:5432/gatehouse_bench}"
+out="$root/bench/results"; data="$root/gatehouse-bench/target/bench-data"
+mkdir -p "$out/profiles" "$data"
+res="$out/results.jsonl"
+
+if [ ! -f gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar ] || [ -n "$(find gatehouse-*/src pom.xml -newer gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar -print -quit)" ]; then
+  mvn -q -B -DskipTests package
+  touch gatehouse-server/target/gatehouse-server-0.1.0-SNAPSHOT.jar gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar
+fi
+CP="gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar:gatehouse-bench/target/lib/*"
+bench() { "$J" -cp "$CP" org.gatehouse.bench.Bench "$@"; }
+load() { bench load --root "$root" --warmup "$WARMUP" --duration "$DURATION" --out "$res" "$@"; }
+fresh() { rm -rf "$data/$1"; echo "$data/$1"; }
+pgdb() { # a fresh PostgreSQL database for one run
+  local db="${PG_URL##*/}"
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+}
+preload() { # $1 = count, $2 = directory name
+  if [ ! -f "$data/$2/preload.properties" ]; then
+    rm -rf "$data/$2"; bench preload --count "$1" --batch 10000 --data-dir "$data/$2"
+  fi
+}
+jfr() { echo "-XX:StartFlightRecording=filename=$out/profiles/$1.jfr,settings=profile"; }
+
+run_grants() { load --label "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP" --data-dir "$(fresh g-es256)"; }
+run_eddsa() { load --label "grants EdDSA" --scenario grants --alg EdDSA --concurrency "$SWEEP" --data-dir "$(fresh g-eddsa)"; }
+run_registrations() {
+  load --label "registrations H2" --scenario registrations --concurrency 1,4 --data-dir "$(fresh reg-h2)"
+  pgdb; load --label "registrations PostgreSQL" --scenario registrations --concurrency 1,4 --db-url "$PG_URL" --data-dir "$(fresh reg-pg)"
+}
+run_introspections() { load --label "repeat introspections" --scenario introspections --concurrency 4 --data-dir "$(fresh intro)"; }
+run_mix() { load --label "mix" --scenario mix --concurrency 8 --data-dir "$(fresh mix)"; }
+run_scale() { # grant latency and RSS with 1k and 1M installations stored; open loop at a fixed rate so p50 is not queueing
+  preload 1000 pre1k; preload 1000000 pre1m
+  load --label "1k installations" --scenario grants --preloaded "$data/pre1k/preload.properties" --data-dir "$data/pre1k" --rate 300 --connections 16
+  load --label "1M installations" --scenario grants --preloaded "$data/pre1m/preload.properties" --data-dir "$data/pre1m" --rate 300 --connections 16
+  load --label "1M installations, saturated" --scenario mix --preloaded "$data/pre1m/preload.properties" --data-dir "$data/pre1m" --concurrency 16
+}
+run_startup() { # start-up to ready on an existing database, 5 times (the first run of a new jar also writes the CDS archive)
+  for i in 1 2 3 4 5; do
+    bench load --root "$root" --out "$res" --label "startup" --scenario grants --concurrency 1 --warmup 0 --duration 1 --clients 1 --tokens 1 --data-dir "$data/pre1k" | grep start-up
+  done
+}
+run_jmh() { "$J" -cp "$CP" org.openjdk.jmh.Main ${JMH_ARGS:-} -rf json -rff "$out/jmh.json" | tee "$out/jmh.txt" | grep -E "^(Benchmark|HotPath|ClientLookup)"; }
+run_profiles() {
+  prof() { bench load --root "$root" --warmup 5 --duration 15 --out "$out/profiles/runs.jsonl" "$@"; }
+  prof --label "profile grants ES256" --scenario grants --concurrency 4 --server-opts "$(jfr grants-es256)" --data-dir "$(fresh p1)"
+  prof --label "profile grants EdDSA" --scenario grants --alg EdDSA --concurrency 4 --server-opts "$(jfr grants-eddsa)" --data-dir "$(fresh p2)"
+  prof --label "profile registrations" --scenario registrations --concurrency 4 --server-opts "$(jfr registrations)" --data-dir "$(fresh p3)"
+  prof --label "profile introspections" --scenario introspections --concurrency 4 --server-opts "$(jfr introspections)" --data-dir "$(fresh p4)"
+  for p in grants-es256 grants-eddsa registrations introspections; do
+    python3 bench/jfr-top.py "$out/profiles/$p.jfr" 40 > "$out/profiles/$p.txt"
+  done
+}
+run_chart() { bench chart --in "$res" --out "$root/docs/performance-concurrency.svg" --series "grants ES256" --series "grants EdDSA"; }
+
+if [ $# -eq 0 ]; then set -- grants eddsa registrations introspections mix scale startup chart profiles jmh; fi
+for what in "$@"; do echo "== $what"; "run_$what"; done

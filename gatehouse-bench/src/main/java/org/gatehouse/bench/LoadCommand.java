@@ -1,0 +1,419 @@
+package org.gatehouse.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The load generator. Runs in its own JVM; starts the server as a separate process through the
+ * launcher (or attaches to one by pid), prepares credentials, then drives one scenario at each
+ * concurrency level (closed loop) or each target rate (open loop, latency measured from the
+ * intended send time so a stalled server cannot hide its queue), and reports throughput, latency
+ * percentiles, errors by kind, and the server's CPU seconds per operation and peak RSS from /proc.
+ */
+@Command(name = "load", mixinStandardHelpOptions = true, description = "Drive a scenario against a Gatehouse server process.")
+public final class LoadCommand implements Callable<Integer> {
+    enum Scenario { grants, registrations, introspections, mix }
+
+    @Option(names = "--scenario", defaultValue = "grants", description = "grants, registrations, introspections or mix (85% grants, 10% introspections, 5% registrations).")
+    Scenario scenario;
+    @Option(names = "--concurrency", split = ",", defaultValue = "8", description = "Closed loop: requests in flight (comma list: one run per value).")
+    List<Integer> concurrency;
+    @Option(names = "--rate", split = ",", description = "Open loop instead: target operations per second (comma list).")
+    List<Integer> rates;
+    @Option(names = "--connections", defaultValue = "64", description = "Open loop: connections (and sender threads).")
+    int connections;
+    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of warm-up before each measurement (not recorded).")
+    int warmup;
+    @Option(names = "--duration", defaultValue = "20", description = "Seconds measured per run.")
+    int duration;
+    @Option(names = "--root", defaultValue = ".", description = "Gatehouse checkout (its ./gatehouse launcher starts the server and runs the CLI).")
+    Path root;
+    @Option(names = "--data-dir", description = "Server data directory (default: a fresh one under target/bench-data).")
+    Path dataDir;
+    @Option(names = "--db-url", description = "GATEHOUSE_DB_URL (PostgreSQL); default the embedded H2.")
+    String dbUrl;
+    @Option(names = "--db-user", defaultValue = "postgres")
+    String dbUser;
+    @Option(names = "--alg", defaultValue = "ES256", description = "GATEHOUSE_SIGNING_ALG: ES256, EdDSA or RS256.")
+    String alg;
+    @Option(names = "--server-opts", description = "GATEHOUSE_JAVA_OPTS for the server (default: the launcher's defaults).")
+    String serverOpts;
+    @Option(names = "--env", description = "Extra server setting NAME=VALUE (repeatable).")
+    Map<String, String> extraEnv = new LinkedHashMap<>();
+    @Option(names = "--attach-pid", description = "Attach to a running server process instead of starting one (give --port and its --data-dir/--db-url).")
+    Long attachPid;
+    @Option(names = "--port", description = "Port of an attached server; default a free port for a started one.")
+    Integer port;
+    @Option(names = "--clients", defaultValue = "100", description = "Clients registered before the run (grants draw from them).")
+    int clients;
+    @Option(names = "--preloaded", description = "Use the clients of a preload (the preload.properties it wrote) for grants instead.")
+    Path preloaded;
+    @Option(names = "--tokens", defaultValue = "100", description = "Tokens issued before the run that introspections repeat.")
+    int tokens;
+    @Option(names = "--out", description = "Append one JSON line per run to this file.")
+    Path out;
+    @Option(names = "--label", defaultValue = "", description = "Free text stored with the results.")
+    String label;
+
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private Fixture fx;
+
+    @Override
+    public Integer call() throws Exception {
+        root = root.toAbsolutePath().normalize();
+        Path launcher = root.resolve("gatehouse");
+        if (dataDir == null) {
+            dataDir = root.resolve("gatehouse-bench/target/bench-data/" + System.currentTimeMillis());
+        }
+        Files.createDirectories(dataDir);
+        int p = port != null ? port : freePort();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("GATEHOUSE_CONFIG", "/dev/null");
+        env.put("GATEHOUSE_PORT", Integer.toString(p));
+        env.put("GATEHOUSE_ISSUER", "http://127.0.0.1:" + p);
+        env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
+        env.put("GATEHOUSE_SIGNING_ALG", alg);
+        if (dbUrl != null) {
+            env.put("GATEHOUSE_DB_URL", dbUrl);
+            env.put("GATEHOUSE_DB_USER", dbUser);
+        }
+        // Rate limits off, where this server version has them (unknown settings are ignored).
+        for (String k : new String[] {"RATE_TOKEN", "RATE_REGISTER", "RATE_INTROSPECT", "RATE_LIMIT"}) env.put("GATEHOUSE_" + k, "0");
+        extraEnv.forEach((k, v) -> env.put(k.startsWith("GATEHOUSE_") ? k : "GATEHOUSE_" + k, v));
+        if (serverOpts != null) env.put("GATEHOUSE_JAVA_OPTS", serverOpts);
+
+        ServerProcess server = attachPid != null
+                ? ServerProcess.attach(attachPid, "127.0.0.1", p, env, launcher)
+                : ServerProcess.start(launcher, env, dataDir.resolve("server.log"));
+        try {
+            System.out.printf(Locale.ROOT, "server pid %d on port %d; start-up to ready %.0f ms; RSS %.0f MiB%n",
+                    server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
+            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens);
+            List<Integer> levels = rates != null ? rates : concurrency;
+            for (int level : levels) {
+                errors.clear();
+                String json = run(server, level, rates != null);
+                if (out != null) {
+                    Files.createDirectories(out.toAbsolutePath().getParent());
+                    Files.writeString(out, json + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
+            }
+        } finally {
+            server.close();
+        }
+        return 0;
+    }
+
+    private String run(ServerProcess server, int level, boolean open) throws Exception {
+        int threads = open ? connections : level;
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        long measureFrom = start + TimeUnit.SECONDS.toNanos(warmup);
+        long end = measureFrom + TimeUnit.SECONDS.toNanos(duration);
+        long period = open ? Math.max(1, 1_000_000_000L / level) : 0;
+        AtomicLong seq = new AtomicLong();
+        LongAdder measuredOps = new LongAdder();
+        Histogram[] hist = new Histogram[threads];
+        Thread[] workers = new Thread[threads];
+        for (int i = 0; i < threads; i++) {
+            Histogram h = new Histogram(120_000_000L, 3); // microseconds, up to 2 minutes
+            hist[i] = h;
+            long seed = 0x9e3779b97f4a7c15L * (i + 1) + level;
+            workers[i] = new Thread(() -> work(server, h, seed, start, measureFrom, end, period, seq, measuredOps), "load-" + i);
+            workers[i].setDaemon(true);
+        }
+        for (Thread t : workers) t.start();
+        LockSupport.parkNanos(measureFrom - System.nanoTime());
+        double cpu0 = server.cpuSeconds();
+        long lg0 = loadgenCpuNanos();
+        long t0 = System.nanoTime();
+        for (Thread t : workers) t.join();
+        long t1 = System.nanoTime();
+        double cpu1 = server.cpuSeconds();
+        long lg1 = loadgenCpuNanos();
+
+        Histogram all = new Histogram(120_000_000L, 3);
+        for (Histogram h : hist) all.add(h);
+        long ops = measuredOps.sum();
+        long errs = errors.values().stream().mapToLong(LongAdder::sum).sum();
+        double secs = (t1 - t0) / 1e9;
+        double cpu = cpu1 - cpu0;
+        double hwm = ProcStats.statusMiB(server.pid, "VmHWM");
+        double rss = ProcStats.statusMiB(server.pid, "VmRSS");
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("label", label);
+        r.put("scenario", scenario.name());
+        r.put("mode", open ? "open" : "closed");
+        r.put("concurrency", open ? connections : level);
+        r.put("target_rate", open ? level : 0);
+        r.put("alg", alg);
+        r.put("db", dbUrl == null ? "h2" : "postgresql");
+        r.put("preloaded", fx.preloadedCount);
+        r.put("ops", ops);
+        r.put("errors", errs);
+        r.put("seconds", round(secs, 2));
+        r.put("throughput", round((ops - errs) / secs, 1));
+        r.put("p50_ms", ms(all.getValueAtPercentile(50)));
+        r.put("p90_ms", ms(all.getValueAtPercentile(90)));
+        r.put("p99_ms", ms(all.getValueAtPercentile(99)));
+        r.put("p999_ms", ms(all.getValueAtPercentile(99.9)));
+        r.put("max_ms", ms(all.getMaxValue()));
+        r.put("server_cpu_s", round(cpu, 2));
+        r.put("cpu_us_per_op", ops == 0 ? 0 : round(cpu * 1e6 / ops, 1));
+        r.put("loadgen_cpu_us_per_op", ops == 0 ? 0 : round((lg1 - lg0) / 1e3 / ops, 1));
+        r.put("vmhwm_mib", round(hwm, 1));
+        r.put("vmrss_mib", round(rss, 1));
+        r.put("startup_ms", Double.isNaN(server.startupMillis) ? -1 : round(server.startupMillis, 0));
+        Map<String, Long> kinds = new TreeMap<>();
+        errors.forEach((k, v) -> kinds.put(k, v.sum()));
+        r.put("error_kinds", kinds);
+        System.out.printf(Locale.ROOT, "%-14s %s=%-5d ops=%-7d %8.1f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f ms  "
+                        + "server CPU %6.1f us/op  loadgen %5.1f us/op  VmHWM %5.0f MiB  errors %d %s%n",
+                scenario, open ? "rate" : "conc", level, ops, (ops - errs) / secs, r.get("p50_ms"), r.get("p90_ms"), r.get("p99_ms"),
+                r.get("p999_ms"), r.get("cpu_us_per_op"), r.get("loadgen_cpu_us_per_op"), hwm, errs, kinds.isEmpty() ? "" : kinds);
+        return Json.write(r);
+    }
+
+    private void work(ServerProcess server, Histogram h, long seed, long start, long measureFrom, long end, long period,
+                      AtomicLong seq, LongAdder measuredOps) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long giveUp = end + TimeUnit.SECONDS.toNanos(10);
+        try (HttpConn conn = new HttpConn(server.host, server.port)) {
+            LockSupport.parkNanos(start - System.nanoTime());
+            while (true) {
+                long intended;
+                if (period > 0) {
+                    intended = start + seq.getAndIncrement() * period;
+                    if (intended >= end) break;
+                    long wait = intended - System.nanoTime();
+                    if (wait > 0) LockSupport.parkNanos(wait);
+                    else if (System.nanoTime() > giveUp) {
+                        if (intended >= measureFrom) error("dropped: behind schedule");
+                        continue;
+                    }
+                } else {
+                    intended = System.nanoTime();
+                    if (intended >= end) break;
+                }
+                Fixture.Op op = fx.next(scenario, rnd);
+                boolean measured = intended >= measureFrom;
+                try {
+                    HttpConn.Response resp = conn.send(op.request());
+                    long done = System.nanoTime();
+                    if (measured) {
+                        measuredOps.increment();
+                        h.recordValue(Math.max(1, Math.min(120_000_000L, (done - intended) / 1000)));
+                        String bad = op.check(resp);
+                        if (bad != null) error(bad);
+                    }
+                } catch (IOException e) {
+                    if (measured) {
+                        measuredOps.increment();
+                        error("io " + e.getClass().getSimpleName());
+                    }
+                }
+            }
+        }
+    }
+
+    private void error(String kind) {
+        errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    private static long loadgenCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static double ms(long micros) {
+        return round(micros / 1000.0, 3);
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Credentials and request templates for the scenarios. */
+    static final class Fixture {
+        interface Op {
+            byte[] request();
+
+            /** null when the response is what the scenario expects, else the error kind. */
+            String check(HttpConn.Response r);
+        }
+
+        private static final Pattern FIELD = Pattern.compile("\"(client_id|client_secret|access_token|initial_access_token|error)\"\\s*:\\s*\"([^\"]*)\"");
+
+        final String host;
+        String iat;
+        String rsBasic;
+        final List<String> basics = new ArrayList<>();
+        final List<byte[]> grantRequests = new ArrayList<>();
+        final List<byte[]> introspectRequests = new ArrayList<>();
+        long preloadedCount;
+        String preloadedSecret;
+
+        private Fixture(String host) {
+            this.host = host;
+        }
+
+        static Fixture prepare(ServerProcess s, Scenario scenario, int clients, Path preloaded, int tokens) throws Exception {
+            Fixture f = new Fixture(s.host + ":" + s.port);
+            Path iatFile = Files.createTempFile("bench-iat", ".json");
+            try {
+                Files.deleteIfExists(iatFile);
+                s.cli("iat", "create", "--label", "bench", "--max-registrations", "1000000", "--expires-in", "30d",
+                        "--output", iatFile.toString());
+                f.iat = field(Files.readString(iatFile), "initial_access_token");
+            } finally {
+                Files.deleteIfExists(iatFile);
+            }
+            if (scenario != Scenario.registrations) {
+                if (preloaded != null) {
+                    Properties p = new Properties();
+                    try (var r = Files.newBufferedReader(preloaded)) {
+                        p.load(r);
+                    }
+                    f.preloadedCount = Long.parseLong(p.getProperty("count"));
+                    f.preloadedSecret = p.getProperty("secret");
+                }
+                try (HttpConn c = new HttpConn(s.host, s.port)) {
+                    int n = preloaded != null ? Math.min(clients, 10) : clients;
+                    for (int i = 0; i < n; i++) {
+                        HttpConn.Response r = c.send(f.registerRequest(new SplittableRandom(i * 31L + System.nanoTime())));
+                        if (r.status != 201) throw new IOException("registration failed: " + r.status + " " + r.text());
+                        String basic = basic(field(r.text(), "client_id"), field(r.text(), "client_secret"));
+                        f.basics.add(basic);
+                        f.grantRequests.add(f.grantRequest(basic));
+                    }
+                    String rs = s.cli("resource-server", "create", "--name", "bench");
+                    Matcher id = Pattern.compile("client_id=(\\S+)").matcher(rs);
+                    Matcher secret = Pattern.compile("client_secret=(\\S+)").matcher(rs);
+                    if (!id.find() || !secret.find()) throw new IOException("unexpected output: " + rs);
+                    f.rsBasic = basic(id.group(1), secret.group(1));
+                    for (int i = 0; i < tokens; i++) {
+                        HttpConn.Response r = c.send(f.grantRequests.get(i % f.grantRequests.size()));
+                        if (r.status != 200) throw new IOException("grant failed: " + r.status + " " + r.text());
+                        byte[] body = ("token=" + field(r.text(), "access_token")).getBytes(StandardCharsets.US_ASCII);
+                        f.introspectRequests.add(HttpConn.request("POST", "/introspect", f.host, new String[] {
+                                "Authorization: " + f.rsBasic, "Content-Type: application/x-www-form-urlencoded"}, body));
+                    }
+                    if (preloaded != null) {
+                        // One grant with a preloaded client proves the preload's secret works.
+                        HttpConn.Response r = c.send(f.grantRequest(basic(PreloadIds.clientId(0), f.preloadedSecret)));
+                        if (r.status != 200) throw new IOException("grant with preloaded client 0 failed: " + r.status + " " + r.text());
+                    }
+                }
+            }
+            return f;
+        }
+
+        Op next(Scenario scenario, SplittableRandom rnd) {
+            switch (scenario) {
+                case grants: return grant(rnd);
+                case registrations: return registration(rnd);
+                case introspections: return introspection(rnd);
+                default: {
+                    int x = rnd.nextInt(100);
+                    if (x < 85) return grant(rnd);
+                    if (x < 95) return introspection(rnd);
+                    return registration(rnd);
+                }
+            }
+        }
+
+        private Op grant(SplittableRandom rnd) {
+            byte[] req = preloadedCount > 0
+                    ? grantRequest(basic(PreloadIds.clientId(rnd.nextLong(preloadedCount)), preloadedSecret))
+                    : grantRequests.get(rnd.nextInt(grantRequests.size()));
+            return op(req, 200, "\"access_token\"");
+        }
+
+        private Op introspection(SplittableRandom rnd) {
+            return op(introspectRequests.get(rnd.nextInt(introspectRequests.size())), 200, "\"active\":true");
+        }
+
+        private Op registration(SplittableRandom rnd) {
+            return op(registerRequest(rnd), 201, "\"client_secret\"");
+        }
+
+        private static Op op(byte[] req, int status, String mustContain) {
+            return new Op() {
+                @Override
+                public byte[] request() {
+                    return req;
+                }
+
+                @Override
+                public String check(HttpConn.Response r) {
+                    String text = r.text();
+                    if (r.status != status) {
+                        Matcher m = FIELD.matcher(text);
+                        String code = null;
+                        while (m.find()) if (m.group(1).equals("error")) code = m.group(2);
+                        return "http " + r.status + (code == null ? "" : " " + code);
+                    }
+                    return text.contains(mustContain) ? null : "unexpected body: no " + mustContain;
+                }
+            };
+        }
+
+        byte[] grantRequest(String basic) {
+            return HttpConn.request("POST", "/token", host, new String[] {
+                    "Authorization: " + basic, "Content-Type: application/x-www-form-urlencoded"},
+                    "grant_type=client_credentials".getBytes(StandardCharsets.US_ASCII));
+        }
+
+        byte[] registerRequest(SplittableRandom rnd) {
+            byte[] id = new byte[32];
+            for (int i = 0; i < 32; i += 8) {
+                long v = rnd.nextLong();
+                for (int j = 0; j < 8; j++) id[i + j] = (byte) (v >>> (8 * j));
+            }
+            String body = "{\"client_name\":\"Bench PC\",\"grant_types\":[\"client_credentials\"],\"token_endpoint_auth_method\":"
+                    + "\"client_secret_basic\",\"software_id\":\"gatehouse-bench\",\"software_version\":\"1.0\",\"installation_id\":\""
+                    + Base64.getUrlEncoder().withoutPadding().encodeToString(id) + "\"}";
+            return HttpConn.request("POST", "/register", host, new String[] {
+                    "Authorization: Bearer " + iat, "Content-Type: application/json"}, body.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static String basic(String id, String secret) {
+            return "Basic " + Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static String field(String json, String name) throws IOException {
+            Matcher m = FIELD.matcher(json);
+            while (m.find()) if (m.group(1).equals(name)) return m.group(2);
+            throw new IOException("no " + name + " in " + json);
+        }
+    }
+}

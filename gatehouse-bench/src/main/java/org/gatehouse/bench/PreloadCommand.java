@@ -1,0 +1,204 @@
+package org.gatehouse.bench;
+
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.iat.IatService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Fills a stopped server's database with N installations quickly: JDBC batches straight into the
+ * tables, after the server's own migrations ran (it opens the database with the server's classes,
+ * so the schema, the embedded database's password and the secret pepper are the server's).
+ *
+ * <p>It inserts into whichever of the tables {@code installations} (added by a later migration) and
+ * {@code clients} exist, reading their columns from the JDBC metadata: columns it knows get
+ * realistic values (ids like the server's, one shared client secret, metadata JSON, timestamps);
+ * any other NOT NULL column without a default gets a value of its type; nullable unknown columns
+ * stay NULL. Every preloaded client has the same secret, written with the count to
+ * {@code preload.properties} so that the load generator can authenticate as any of them
+ * ({@link PreloadIds} gives client i's id on both sides). Use a fresh database: ids start at 0.
+ */
+@Command(name = "preload", mixinStandardHelpOptions = true,
+        description = "Insert N installations into a stopped server's database (GATEHOUSE_* settings as for the server).")
+public final class PreloadCommand implements Callable<Integer> {
+    @Option(names = "--count", required = true, description = "Installations to insert.")
+    long count;
+    @Option(names = "--batch", defaultValue = "5000", description = "Rows per batch and commit.")
+    int batch;
+    @Option(names = "--data-dir", description = "GATEHOUSE_DATA_DIR (overrides the environment).")
+    Path dataDir;
+    @Option(names = "--db-url", description = "GATEHOUSE_DB_URL (overrides the environment).")
+    String dbUrl;
+    @Option(names = "--db-user", defaultValue = "postgres")
+    String dbUser;
+    @Option(names = "--info", description = "Where to write count and secret (default <data-dir>/preload.properties).")
+    Path info;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putIfAbsent("GATEHOUSE_CONFIG", "/dev/null");
+        if (dataDir != null) env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
+        if (dbUrl != null) {
+            env.put("GATEHOUSE_DB_URL", dbUrl);
+            env.put("GATEHOUSE_DB_USER", dbUser);
+        }
+        Config config = Config.load(env);
+        long t0 = System.nanoTime();
+        try (Gatehouse g = Gatehouse.open(config)) {
+            String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
+            String secretHash = g.secrets.hash(secret);
+            IatService.Created iat = g.iats.create("preloaded installations", IatService.MAX_REGISTRATIONS,
+                    Duration.ofDays(3650), null, Actor.cli());
+            long now = System.currentTimeMillis();
+            Values values = new Values(secretHash, iat.record().id(), String.join(" ", config.scopes), now);
+            List<String> done = g.db.withHandle(h -> {
+                Connection c = h.getConnection();
+                List<String> tables = new ArrayList<>();
+                for (String table : new String[] {"installations", "clients"}) {
+                    List<Column> cols = columns(c, table);
+                    if (cols.isEmpty()) continue;
+                    insert(c, table, cols, values);
+                    tables.add(table);
+                }
+                return tables;
+            });
+            Path infoFile = info != null ? info : config.dataDir.resolve("preload.properties");
+            Files.createDirectories(infoFile.toAbsolutePath().getParent());
+            Properties p = new Properties();
+            p.setProperty("count", Long.toString(count));
+            p.setProperty("secret", secret);
+            p.setProperty("iat_id", iat.record().id());
+            p.setProperty("tables", String.join(",", done));
+            try (Writer w = Files.newBufferedWriter(infoFile)) {
+                p.store(w, "gatehouse-bench preload: client i has id PreloadIds.clientId(i) and this secret");
+            }
+            System.out.printf(Locale.ROOT, "preloaded %d rows into %s in %.1f s; %s%n", count, done,
+                    (System.nanoTime() - t0) / 1e9, infoFile);
+        }
+        return 0;
+    }
+
+    record Column(String name, int type, int size, boolean nullable, boolean hasDefault) {
+    }
+
+    record Values(String secretHash, String iatId, String scope, long now) {
+    }
+
+    static List<Column> columns(Connection c, String table) throws java.sql.SQLException {
+        DatabaseMetaData md = c.getMetaData();
+        List<Column> out = new ArrayList<>();
+        for (String name : new String[] {table.toUpperCase(Locale.ROOT), table}) {
+            try (ResultSet rs = md.getColumns(null, null, name, null)) {
+                while (rs.next()) {
+                    String schema = rs.getString("TABLE_SCHEM");
+                    if (schema != null && !schema.equalsIgnoreCase("public")) continue;
+                    String def = rs.getString("COLUMN_DEF");
+                    String auto = rs.getString("IS_AUTOINCREMENT");
+                    String gen = rs.getString("IS_GENERATEDCOLUMN");
+                    out.add(new Column(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT), rs.getInt("DATA_TYPE"),
+                            rs.getInt("COLUMN_SIZE"), rs.getInt("NULLABLE") != DatabaseMetaData.columnNoNulls,
+                            def != null || "YES".equals(auto) || "YES".equals(gen)));
+                }
+            }
+            if (!out.isEmpty()) break;
+        }
+        return out;
+    }
+
+    private void insert(Connection c, String table, List<Column> all, Values v) throws java.sql.SQLException {
+        List<Column> cols = new ArrayList<>();
+        for (Column col : all) {
+            if (known(table, col.name()) || (!col.nullable() && !col.hasDefault())) cols.add(col);
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO " + table + " (");
+        for (int i = 0; i < cols.size(); i++) sql.append(i == 0 ? "" : ", ").append(cols.get(i).name());
+        sql.append(") VALUES (").append("?, ".repeat(cols.size() - 1)).append("?)");
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (long i = 0; i < count; i++) {
+                for (int k = 0; k < cols.size(); k++) ps.setObject(k + 1, value(table, cols.get(k), i, v), sqlType(cols.get(k)));
+                ps.addBatch();
+                if ((i + 1) % batch == 0 || i + 1 == count) {
+                    ps.executeBatch();
+                    c.commit();
+                }
+                if ((i + 1) % 100_000 == 0) {
+                    System.out.printf(Locale.ROOT, "  %s: %d rows, %.0f rows/s%n", table, i + 1, (i + 1) / ((System.nanoTime() - t0) / 1e9));
+                }
+            }
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private static int sqlType(Column c) {
+        return c.type() == Types.CHAR || c.type() == Types.NCHAR ? Types.VARCHAR : c.type();
+    }
+
+    private static boolean known(String table, String col) {
+        return value(table, new Column(col, Types.VARCHAR, 0, true, false), 0, new Values("", "", "", 0)) != null;
+    }
+
+    /** A realistic value for a known column, else a value of the column's type when it is NOT NULL, else null. */
+    static Object value(String table, Column col, long i, Values v) {
+        String n = col.name();
+        boolean clients = table.equals("clients");
+        switch (n) {
+            case "client_id": return PreloadIds.clientId(i);
+            case "installation_id": return PreloadIds.installationId(i);
+            case "id": return clients ? PreloadIds.clientId(i) : PreloadIds.installationId(i);
+            case "kind": return clients ? "installation" : null;
+            case "iat_id": return v.iatId();
+            case "secret_hash": return v.secretHash();
+            case "rat_hash": return PreloadIds.ratHash(i);
+            case "secret_expires_at": return 0L;
+            case "token_endpoint_auth_method": return "client_secret_basic";
+            case "scope": return v.scope();
+            case "client_name": return "Preloaded PC " + i;
+            case "software_id": return "gatehouse-bench";
+            case "software_version": return "1.0";
+            case "metadata": return "{\"client_name\":\"Preloaded PC " + i + "\",\"grant_types\":[\"client_credentials\"],"
+                    + "\"token_endpoint_auth_method\":\"client_secret_basic\",\"scope\":\"" + v.scope() + "\",\"software_id\":"
+                    + "\"gatehouse-bench\",\"software_version\":\"1.0\",\"installation_id\":\"" + PreloadIds.installationId(i) + "\"}";
+            default:
+                break;
+        }
+        if (n.endsWith("_at") && (n.startsWith("created") || n.startsWith("updated") || n.startsWith("issued")
+                || n.startsWith("first_seen") || n.startsWith("last_seen") || n.startsWith("registered") || n.startsWith("secret_issued"))) {
+            return v.now();
+        }
+        if (col.nullable() || col.hasDefault()) return null;
+        switch (col.type()) {
+            case Types.BIGINT: case Types.INTEGER: case Types.SMALLINT: case Types.TINYINT: case Types.NUMERIC: case Types.DECIMAL:
+                return n.endsWith("_at") ? v.now() : 0L;
+            case Types.BOOLEAN: case Types.BIT:
+                return Boolean.FALSE;
+            default: {
+                String s = n + "-" + i;
+                return col.size() > 0 && s.length() > col.size() ? s.substring(s.length() - col.size()) : s;
+            }
+        }
+    }
+}
