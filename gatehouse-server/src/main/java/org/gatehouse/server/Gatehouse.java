@@ -75,6 +75,7 @@ public final class Gatehouse implements AutoCloseable {
                     config.maintenanceInterval, config.auditRetention);
             ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
             clientStore.onChange(clientCache::invalidate);
+            iats.onPolicyChange(clientCache::invalidateAll);
             this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache);
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,

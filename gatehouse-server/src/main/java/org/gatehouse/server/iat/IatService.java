@@ -45,6 +45,7 @@ public final class IatService {
     private final Clock clock;
     private final Set<String> knownScopes;
     private final InstallationService installations;
+    private volatile Runnable policyChanged = () -> { };
 
     public IatService(Database db, IatStore store, Secrets secrets, Audit audit, Clock clock, Set<String> knownScopes,
                       InstallationService installations) {
@@ -179,14 +180,21 @@ public final class IatService {
         return n;
     }
 
+    /** Told after a token's policy changed, e.g. to drop cached copies of the clients it admitted. */
+    public void onPolicyChange(Runnable listener) {
+        this.policyChanged = listener;
+    }
+
     /** Changes a token's scope; its installations get at most the new scope from their next token on. */
     public boolean updateScope(String id, String scope, Actor actor) {
         String clean = normaliseScope(scope);
         long now = clock.millis();
-        return db.inTransaction(h -> {
-            boolean done = store.updateScope(h, id, clean);
-            if (done) audit.record(h, now, actor, "iat.update_scope", id, Map.of("scope", clean));
-            return done;
+        boolean done = db.inTransaction(h -> {
+            boolean changed = store.updateScope(h, id, clean);
+            if (changed) audit.record(h, now, actor, "iat.update_scope", id, Map.of("scope", clean));
+            return changed;
         });
+        if (done) policyChanged.run();
+        return done;
     }
 }

@@ -21,7 +21,7 @@ public final class ClientStore {
      */
     private void changed(Handle h, String clientId) {
         onChange.accept(clientId);
-        h.afterCommit(() -> onChange.accept(clientId));
+        if (h.isInTransaction()) h.afterCommit(() -> onChange.accept(clientId));
     }
     private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
             + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"

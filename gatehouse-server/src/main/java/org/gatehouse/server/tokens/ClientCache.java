@@ -66,6 +66,11 @@ public final class ClientCache {
         entries.remove(clientId);
     }
 
+    /** Forgets every client (a token's policy changed, which every client it admitted carries). */
+    public void invalidateAll() {
+        entries.clear();
+    }
+
     int size() {
         return entries.size();
     }
