@@ -44,7 +44,7 @@ import org.junit.jupiter.params.Parameter;
 @BothBackends
 class CrashTest {
     /** Crash rounds per backend, and 201s answered in a round before the kill. */
-    static final int ROUNDS = 3;
+    static final int ROUNDS = 2;
     static final int ANSWERED_BEFORE_KILL = 60;
     static final int THREADS = 12;
     static final int MAX_REQUESTS_PER_THREAD = 400;
@@ -128,7 +128,7 @@ class CrashTest {
                 List<Future<?>> load = new ArrayList<>();
                 for (int t = 0; t < 4; t++) {
                     load.add(pool.submit(() -> {
-                        for (int i = 0; i < 5_000 && !stop.get(); i++) {
+                        for (int i = 0; i < 2_000 && !stop.get(); i++) {
                             Registered c = clients.get(i % clients.size());
                             try {
                                 Http.Response r = server.http.postForm("/token", c.clientId(), c.secret(),

@@ -94,7 +94,10 @@ class SoakTest {
                         backend, seconds, ops.get(), errors.size(), rssWarm >> 20, rssEnd >> 20, dbWarm >> 10, dbEnd >> 10, regs);
                 assertThat(errors).isEmpty();
                 assertThat(ops.get()).isPositive();
-                assertThat(rssEnd).as("resident memory stays flat").isLessThanOrEqualTo(rssWarm + Math.max(rssWarm / 4, 64L << 20));
+                // The server JVM runs with -Xmx256m: in a short run RSS still grows while the heap and JIT
+                // code cache warm up, so the bound is loose here and the 10-minute run is the real check.
+                assertThat(rssEnd).as("resident memory stays flat").isLessThanOrEqualTo(rssWarm + Math.max(rssWarm / 2, 128L << 20))
+                        .isLessThanOrEqualTo(448L << 20);
                 // Measured: PostgreSQL about 2.5 KiB per registration. H2's MVStore file grows by about
                 // 80 KiB per registration under load (WRITE_DELAY=0 writes a chunk per commit; free space
                 // is reclaimed later): bounded here, open in docs/security.md until a long run shows it level off.
