@@ -44,6 +44,7 @@ public final class HttpServer {
             cfg.http.prefer405over404 = true;
             cfg.jetty.host = g.config.bind;
             cfg.jetty.port = g.config.port;
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             cfg.jetty.modifyHttpConfiguration(hc -> {
                 hc.setSendServerVersion(false);
                 hc.setSendDateHeader(true);

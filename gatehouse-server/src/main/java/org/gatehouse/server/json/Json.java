@@ -3,7 +3,10 @@ package org.gatehouse.server.json;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import net.minidev.json.JSONObject;
+import java.util.ArrayList;
+import java.util.List;
+import net.minidev.json.JSONValue;
+import net.minidev.json.writer.JsonReaderI;
 import net.minidev.json.parser.JSONParser;
 
 /**
@@ -24,18 +27,61 @@ public final class Json {
         }
     }
 
+    /**
+     * Objects that refuse a repeated member name (RFC 8259 §4 "SHOULD be unique"): with two
+     * "scope" members, which one counts would depend on the parser, so neither does.
+     */
+    private static final JsonReaderI<Object> UNIQUE_MEMBERS = new JsonReaderI<>(JSONValue.defaultReader) {
+        @Override
+        public JsonReaderI<?> startObject(String key) {
+            return this;
+        }
+
+        @Override
+        public JsonReaderI<?> startArray(String key) {
+            return this;
+        }
+
+        @Override
+        public Object createObject() {
+            return new LinkedHashMap<String, Object>();
+        }
+
+        @Override
+        public Object createArray() {
+            return new ArrayList<Object>();
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void setValue(Object current, String key, Object value) {
+            Map<String, Object> m = (Map<String, Object>) current;
+            if (m.containsKey(key)) throw new IllegalArgumentException("repeated member");
+            m.put(key, value);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void addValue(Object current, Object value) {
+            ((List<Object>) current).add(value);
+        }
+    };
+
     public static Map<String, Object> parseObject(String text) throws JsonException {
         checkDepth(text);
         Object parsed;
         try {
-            parsed = new JSONParser(JSONParser.MODE_RFC4627).parse(text);
+            parsed = new JSONParser(JSONParser.MODE_RFC4627).parse(text, UNIQUE_MEMBERS);
         } catch (Exception | StackOverflowError e) {
-            throw new JsonException("the body is not valid JSON");
+            throw new JsonException(e instanceof IllegalArgumentException && "repeated member".equals(e.getMessage())
+                    ? "the body repeats a member name" : "the body is not valid JSON");
         }
-        if (!(parsed instanceof JSONObject)) {
+        if (!(parsed instanceof Map)) {
             throw new JsonException("the body must be a JSON object");
         }
-        return new LinkedHashMap<>((JSONObject) parsed);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> object = (Map<String, Object>) parsed;
+        return new LinkedHashMap<>(object);
     }
 
     private static void checkDepth(String text) throws JsonException {
@@ -44,8 +90,14 @@ public final class Json {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (inString) {
-                if (c == '\\') i++;
-                else if (c == '"') inString = false;
+                if (c == '\\') {
+                    // RFC 8259 §7: only these escapes; the parser underneath would also take "\x41".
+                    char e = i + 1 < text.length() ? text.charAt(i + 1) : ' ';
+                    if ("\"\\/bfnrtu".indexOf(e) < 0) throw new JsonException("the body is not valid JSON (bad escape)");
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
             } else if (c == '"') {
                 inString = true;
             } else if (c == '{' || c == '[') {

@@ -22,9 +22,14 @@ public final class Requests {
         if (!hasType(ctx, "application/x-www-form-urlencoded")) {
             throw OAuthError.invalidRequest("Content-Type must be application/x-www-form-urlencoded");
         }
+        String body = ctx.body(); // over GATEHOUSE_MAX_BODY_BYTES: 413, not a malformed form
+        if (!wellFormedEscapes(body)) {
+            // A lenient decoder would drop or keep a bad escape as it is ("scope=%zz" read as no scope at all).
+            throw OAuthError.invalidRequest("the form body is malformed (every % must start a %XX escape)");
+        }
         Map<String, List<String>> raw;
         try {
-            raw = URLUtils.parseParameters(ctx.body());
+            raw = URLUtils.parseParameters(body);
         } catch (RuntimeException e) {
             throw OAuthError.invalidRequest("the form body is malformed");
         }
@@ -79,6 +84,20 @@ public final class Requests {
 
     public static Actor actor(Context ctx) {
         return new Actor("anonymous", clientAddress(ctx));
+    }
+
+    /** application/x-www-form-urlencoded: no '%' except at the start of a %XX escape. */
+    private static boolean wellFormedEscapes(String body) {
+        for (int i = body.indexOf('%'); i >= 0; i = body.indexOf('%', i + 3)) {
+            if (i + 2 >= body.length() || !hex(body.charAt(i + 1)) || !hex(body.charAt(i + 2))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static boolean hasType(Context ctx, String expected) {

@@ -11,14 +11,16 @@ public final class Text {
 
     /**
      * True when the text has no control characters, no line or paragraph separators and no
-     * bidirectional overrides or isolates (which can make a name display as something else).
+     * bidirectional overrides or isolates (which can make a name display as something else), no
+     * invisible characters and no unpaired surrogates.
      */
     public static boolean isPlain(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
                     || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069')
-                    || c == '\u200E' || c == '\u200F' || c == '\u061C' || c == '\uFEFF') {
+                    || c == '\u200E' || c == '\u200F' || c == '\u061C' || c == '\uFEFF'
+                    || invisible(c)) {
                 return false;
             }
             if (Character.isHighSurrogate(c)) {
@@ -29,6 +31,16 @@ public final class Text {
             }
         }
         return true;
+    }
+
+    /**
+     * Characters that display as nothing and so let two names look the same ("Library PCs" with a
+     * zero-width space inside): zero-width space, word joiner and invisible operators, Mongolian
+     * vowel separator, soft hyphen. Zero-width (non-)joiners stay allowed: Persian, Indic scripts
+     * and emoji sequences need them.
+     */
+    private static boolean invisible(char c) {
+        return c == '\u200B' || (c >= '\u2060' && c <= '\u2064') || c == '\u180E' || c == '\u00AD';
     }
 
     /** Splits a space-delimited scope (RFC 6749 §3.3); every token must be well-formed. */
