@@ -67,8 +67,8 @@ public final class PreloadCommand implements Callable<Integer> {
         try (Gatehouse g = Gatehouse.open(config)) {
             String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
             String secretHash = g.secrets.hash(secret);
-            IatService.Created iat = g.iats.create("preloaded installations", IatService.MAX_REGISTRATIONS,
-                    Duration.ofDays(3650), null, Actor.cli());
+            IatService.Created iat = g.iats.create(IatService.Spec.of("preloaded installations", IatService.MAX_REGISTRATIONS,
+                    Duration.ofDays(3650), null), Actor.cli());
             long now = System.currentTimeMillis();
             Values values = new Values(secretHash, iat.record().id(), String.join(" ", config.scopes), now);
             List<String> done = g.db.withHandle(h -> {

@@ -40,7 +40,7 @@ public class ClientLookupBench {
     public void setup() throws Exception {
         dir = Files.createTempDirectory("gatehouse-jmh");
         g = Gatehouse.open(Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", "GATEHOUSE_DATA_DIR", dir.toString())));
-        String iat = g.iats.create("jmh", 10, Duration.ofDays(1), null, Actor.cli()).token();
+        String iat = g.iats.create(org.gatehouse.server.iat.IatService.Spec.of("jmh", 10, Duration.ofDays(1), null), Actor.cli()).token();
         RegistrationService.Issued c = g.registrations.register(iat, Map.of("client_name", "jmh"), new Actor("jmh", "127.0.0.1"));
         basic = "Basic " + Base64.getEncoder().encodeToString((c.client().clientId() + ":" + c.secret()).getBytes(StandardCharsets.UTF_8));
     }

@@ -122,7 +122,7 @@ class AbuseTest {
             assertThat(unknownRatClient).isEqualTo(wrongRat);
 
             String revokedIat = s.iatToken(1);
-            s.gatehouse().iats.revoke(s.gatehouse().iats.find(revokedIat).orElseThrow().id(), "t", org.gatehouse.server.audit.Actor.cli());
+            s.gatehouse().iats.revoke(s.gatehouse().iats.find(revokedIat).orElseThrow().id(), "t", false, org.gatehouse.server.audit.Actor.cli());
             Work unknownIat = work(statements, () -> s.http.postJson("/register", "ghi_" + "B".repeat(43), "{}"));
             Work knownRevokedIat = work(statements, () -> s.http.postJson("/register", revokedIat, "{}"));
             assertThat(unknownIat.hmacs).isEqualTo(1);

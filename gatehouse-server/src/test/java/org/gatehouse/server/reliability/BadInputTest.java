@@ -354,7 +354,7 @@ class BadInputTest {
     @MethodSource("badIatRequests")
     void initialAccessTokensWithBadCountsOrExpiryAreRefused(String name, int count, Duration expiresIn) {
         int before = count("initial_access_tokens");
-        assertThatThrownBy(() -> s().gatehouse().iats.create("bad", count, expiresIn, null, Actor.cli()))
+        assertThatThrownBy(() -> s().gatehouse().iats.create(org.gatehouse.server.iat.IatService.Spec.of("bad", count, expiresIn, null), Actor.cli()))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(count("initial_access_tokens")).isEqualTo(before);
     }

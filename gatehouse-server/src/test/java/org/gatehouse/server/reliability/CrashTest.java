@@ -62,7 +62,7 @@ class CrashTest {
             String iatId;
             String iat;
             try (Gatehouse g = Gatehouse.open(Config.load(env))) {
-                var created = g.iats.create("crash test", 100_000, java.time.Duration.ofDays(1), null, Actor.cli());
+                var created = g.iats.create(org.gatehouse.server.iat.IatService.Spec.of("crash test", 100_000, java.time.Duration.ofDays(1), null), Actor.cli());
                 iatId = created.record().id();
                 iat = created.token();
             }
@@ -96,7 +96,7 @@ class CrashTest {
             String iat;
             Flow.Client rs;
             try (Gatehouse g = Gatehouse.open(Config.load(env))) {
-                iat = g.iats.create("crash test", 10_000, java.time.Duration.ofDays(1), null, Actor.cli()).token();
+                iat = g.iats.create(org.gatehouse.server.iat.IatService.Spec.of("crash test", 10_000, java.time.Duration.ofDays(1), null), Actor.cli()).token();
                 var created = g.resourceServers.create("crash rs", "client_secret_basic", Actor.cli());
                 rs = new Flow.Client(created.client().clientId(), created.secret(), null, Map.of());
             }

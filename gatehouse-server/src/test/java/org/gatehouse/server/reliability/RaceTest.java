@@ -198,7 +198,7 @@ class RaceTest {
         }
         try {
             assertThat(warmedUp.await(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(s().gatehouse().iats.revoke(created.record().id(), "race test", Actor.cli())).isTrue();
+            assertThat(s().gatehouse().iats.revoke(created.record().id(), "race test", false, Actor.cli())).isTrue();
             revokedFlag.set(true);
             for (Future<?> f : workers) f.get(120, TimeUnit.SECONDS);
         } finally {

@@ -48,7 +48,7 @@ class SoakTest {
             String rsId;
             String rsSecret;
             try (Gatehouse g = Gatehouse.open(Config.load(env))) {
-                iat = g.iats.create("soak", 1_000_000, java.time.Duration.ofDays(1), null, Actor.cli()).token();
+                iat = g.iats.create(org.gatehouse.server.iat.IatService.Spec.of("soak", 1_000_000, java.time.Duration.ofDays(1), null), Actor.cli()).token();
                 var rs = g.resourceServers.create("soak rs", "client_secret_basic", Actor.cli());
                 rsId = rs.client().clientId();
                 rsSecret = rs.secret();
