@@ -56,6 +56,9 @@ public final class Config {
     public final Duration staleRevokeAfter;
     public final Duration auditRetention;
     public final Duration maintenanceInterval;
+    /** Software statements: how long a publisher's JWKS fetched from a URL is used, and the least time between fetches. */
+    public final Duration statementJwksCache;
+    public final Duration statementJwksRefresh;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -89,6 +92,8 @@ public final class Config {
         this.staleRevokeAfter = s.duration("STALE_REVOKE_AFTER", "0", Duration.ZERO, Duration.ofDays(3650));
         this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));
         this.maintenanceInterval = s.duration("MAINTENANCE_INTERVAL", "1h", Duration.ofSeconds(10), Duration.ofDays(7));
+        this.statementJwksCache = s.duration("STATEMENT_JWKS_CACHE", "10m", Duration.ofSeconds(1), Duration.ofDays(7));
+        this.statementJwksRefresh = s.duration("STATEMENT_JWKS_REFRESH", "30s", Duration.ZERO, Duration.ofHours(1));
     }
 
     /** Loads from the process environment (and the optional config file it names). */
