@@ -153,7 +153,9 @@ public final class RegistrationService {
         for (String f : FORBIDDEN_IN_UPDATE) {
             if (request.containsKey(f)) throw OAuthError.invalidClientMetadata(f + " must not be sent in an update (RFC 7592 §2.2)");
         }
-        StatementVerifier.Verified sentStatement = statements.verifyIfSent(request, clock.millis()); // may fetch keys: before the transaction
+        // A statement may need the publisher's keys fetched: verified before the transaction, and only for an authorised caller.
+        if (request.containsKey(SoftwareStatements.FIELD)) read(clientId, registrationAccessToken);
+        StatementVerifier.Verified sentStatement = statements.verifyIfSent(clientId, request, clock.millis());
         return db.inTransaction(h -> {
             long now = clock.millis();
             ClientRecord current = authorise(h, clientId, registrationAccessToken, true);

@@ -97,10 +97,17 @@ public final class SoftwareStatements {
         return db.withHandle(h -> store.requiredPublishers(h, iatId)).map(p -> List.of(p.split(" "))).orElse(List.of());
     }
 
-    /** RFC 7592 §2.2: verifies a statement sent with an update (outside the transaction: it may fetch keys). */
-    public StatementVerifier.Verified verifyIfSent(Map<String, Object> request, long now) {
+    /**
+     * RFC 7592 §2.2: verifies a statement sent with an update (outside the transaction: it may fetch
+     * keys). The client's own registered statement echoed back (RFC 7592 §2.2 sends the full
+     * metadata) is not verified again — it may have expired since — and counts as not sent.
+     */
+    public StatementVerifier.Verified verifyIfSent(String clientId, Map<String, Object> request, long now) {
         Object sent = request.get(FIELD);
-        return sent == null ? null : verifier.verify(sent, now);
+        if (sent == null) return null;
+        Optional<PublisherStore.ClientStatement> stored = db.withHandle(h -> store.clientStatement(h, clientId));
+        if (stored.isPresent() && stored.get().statement().equals(sent instanceof String ? ((String) sent).strip() : null)) return null;
+        return verifier.verify(sent, now);
     }
 
     /**

@@ -240,6 +240,31 @@ class SoftwareStatementsTest {
     }
 
     @Test
+    void echoingTheRegisteredStatementInAnUpdateIsNotVerifiedAgain() throws Exception {
+        Statements.Publisher p = Statements.publisher(s(), "ES256");
+        String iat = Statements.tokenRequiring(s(), null, null, p.name());
+        String st = p.sign("org.example.morphic", "1.0", null);
+        Flow.Client c = Flow.register(s(), iat, Statements.body(st, null));
+        // Even once the publisher is gone (or the statement expired), RFC 7592 §2.2's full-metadata update works.
+        s().gatehouse().publishers.remove(p.name(), Actor.cli());
+        Map<String, Object> echoed = new java.util.LinkedHashMap<>(c.info());
+        for (String k : List.of("client_secret", "registration_access_token", "registration_client_uri", "client_id_issued_at",
+                "client_secret_expires_at")) echoed.remove(k);
+        echoed.put("rotate_client_secret", true);
+        Http.Response upd = s().http.putJson("/register/" + c.id(), c.rat(), org.gatehouse.server.json.Json.write(echoed));
+        assertThat(upd.status()).as(upd.body()).isEqualTo(200);
+        assertThat(upd.json()).containsEntry("software_statement", st).containsKey("client_secret");
+        // A different statement is verified, and its publisher is gone.
+        Http.Response other = s().http.putJson("/register/" + c.id(), upd.str("registration_access_token"),
+                "{\"client_id\":\"" + c.id() + "\",\"software_statement\":\"" + p.sign("org.example.morphic", "2.0", null) + "\"}");
+        assertError(other, "unapproved_software_statement", "not a publisher");
+        // ... and a wrong registration access token is a 401 before any statement is looked at.
+        Http.Response unauth = s().http.putJson("/register/" + c.id(), "ghr_wrong",
+                "{\"client_id\":\"" + c.id() + "\",\"software_statement\":\"garbage\"}");
+        assertThat(unauth.status()).isEqualTo(401);
+    }
+
+    @Test
     void unknownPublisherInATokenRequirementIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Statements.tokenRequiring(s(), null, null, "org.nobody"))
                 .hasMessageContaining("no publisher named org.nobody");
