@@ -48,6 +48,7 @@ public final class GatehouseClient {
     private final String softwareVersion;
     private final String clientName;
     private final String scope;
+    private final String softwareStatement;
     private volatile TokenSource tokenSource;
     private volatile String machineId;
 
@@ -60,6 +61,7 @@ public final class GatehouseClient {
         this.softwareVersion = b.softwareVersion;
         this.clientName = b.clientName;
         this.scope = b.scope;
+        this.softwareStatement = b.softwareStatement;
     }
 
     public static Builder builder(Path storeDir) {
@@ -89,10 +91,17 @@ public final class GatehouseClient {
      * server that is not the file's issuer.
      */
     public Enrolment enrol(Path tokenFile) {
-        return enrol(TokenFile.read(tokenFile));
+        TokenFile file = TokenFile.read(tokenFile);
+        // A statement file next to the token file wins over one built into the installer.
+        return enrol(file, SoftwareStatementFile.find(tokenFile).orElse(softwareStatement));
     }
 
     public Enrolment enrol(TokenFile file) {
+        return enrol(file, softwareStatement);
+    }
+
+    /** @param statement the software statement (RFC 7591 §2.3) to send, or null */
+    private Enrolment enrol(TokenFile file, String statement) {
         String installationId = installationId(file.issuer());
         try (AutoCloseable ignored = store.lock()) {
             if (store.exists()) {
@@ -114,7 +123,7 @@ public final class GatehouseClient {
                 throw new TokenFileException("the token file's registration_endpoint " + file.registrationEndpoint()
                         + " is not the issuer's (" + md.registrationEndpoint() + ")");
             }
-            Credentials c = register(file, md, installationId, now);
+            Credentials c = register(file, md, installationId, statement, now);
             try {
                 store.save(c);
             } catch (RuntimeException e) {
@@ -130,7 +139,7 @@ public final class GatehouseClient {
     }
 
     /** RFC 7591 §3.1: the registration request, authorised by the initial access token. */
-    private Credentials register(TokenFile file, ServerMetadata md, String installationId, Instant now) {
+    private Credentials register(TokenFile file, ServerMetadata md, String installationId, String statement, Instant now) {
         Map<String, Object> req = new LinkedHashMap<>();
         req.put("grant_types", List.of("client_credentials"));
         req.put("token_endpoint_auth_method", "client_secret_basic");
@@ -139,6 +148,7 @@ public final class GatehouseClient {
         if (softwareId != null) req.put("software_id", softwareId);
         if (softwareVersion != null) req.put("software_version", softwareVersion);
         req.put("installation_id", installationId);
+        if (statement != null) req.put("software_statement", statement); // its claims take precedence on the server
         Http.Reply r = http.sendJson("POST", md.registrationEndpoint(), file.initialAccessToken(), req);
         if (r.status() == 401) {
             throw Http.error("the server refused the token file's initial access token (revoked, expired or used up)", r);
@@ -302,6 +312,7 @@ public final class GatehouseClient {
         private String softwareVersion;
         private String clientName;
         private String scope;
+        private String softwareStatement;
 
         private Builder(Path storeDir) {
             this.storeDir = Objects.requireNonNull(storeDir, "storeDir");
@@ -323,6 +334,15 @@ public final class GatehouseClient {
         /** The scope to register and to ask for; by default everything the token file allows. */
         public Builder scope(String scope) {
             this.scope = scope;
+            return this;
+        }
+
+        /**
+         * A software statement (RFC 7591 §2.3, a compact JWS from the software's publisher) built into
+         * the installer; a statement file next to the token file ({@link SoftwareStatementFile}) wins.
+         */
+        public Builder softwareStatement(String jws) {
+            this.softwareStatement = jws == null ? null : jws.strip();
             return this;
         }
 

@@ -16,10 +16,16 @@ import org.gatehouse.server.jobs.Maintenance;
 import org.gatehouse.server.keys.SigningKeys;
 import org.gatehouse.server.registration.RegistrationService;
 import org.gatehouse.server.registration.ResourceServers;
+import org.gatehouse.server.statements.JwksFetcher;
+import org.gatehouse.server.statements.PublisherKeys;
+import org.gatehouse.server.statements.Publishers;
+import org.gatehouse.server.statements.SoftwareStatements;
+import org.gatehouse.server.statements.StatementVerifier;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.IatStore;
+import org.gatehouse.server.store.PublisherStore;
 import org.gatehouse.server.store.RevocationStore;
 import org.gatehouse.server.store.SettingsStore;
 import org.gatehouse.server.store.SigningKeyStore;
@@ -46,6 +52,8 @@ public final class Gatehouse implements AutoCloseable {
     public final LastSeen lastSeen;
     public final RevocationStore revocationStore;
     public final Maintenance maintenance;
+    public final Publishers publishers;
+    public final SoftwareStatements statements;
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;
@@ -66,10 +74,14 @@ public final class Gatehouse implements AutoCloseable {
                     config.staleAfter, config.staleRevokeAfter);
             this.lastSeen = new LastSeen(db, installationStore);
             this.iats = new IatService(db, iatStore, secrets, audit, clock, config.scopes, installations);
+            PublisherStore publisherStore = new PublisherStore();
+            PublisherKeys publisherKeys = new PublisherKeys(new JwksFetcher(), clock, config.statementJwksCache, config.statementJwksRefresh);
+            this.publishers = new Publishers(db, publisherStore, publisherKeys, audit, clock);
+            this.statements = new SoftwareStatements(db, publisherStore, new StatementVerifier(publishers::find, publisherKeys));
             this.keys = new SigningKeys(db, new SigningKeyStore(), masterKey, audit, clock, config.signingAlg, config.accessTokenTtl);
             this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
-                    new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime));
+                    new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);
             this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
             this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, auditStore, clock,
                     config.maintenanceInterval, config.auditRetention);

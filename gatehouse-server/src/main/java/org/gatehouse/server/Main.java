@@ -5,9 +5,11 @@ import org.gatehouse.server.cli.DbCommand;
 import org.gatehouse.server.cli.IatCommand;
 import org.gatehouse.server.cli.InstallationsCommand;
 import org.gatehouse.server.cli.KeysCommand;
+import org.gatehouse.server.cli.PublisherCommand;
 import org.gatehouse.server.cli.ResourceServerCommand;
 import org.gatehouse.server.cli.SeedCommand;
 import org.gatehouse.server.cli.ServeCommand;
+import org.gatehouse.server.cli.StatementCommand;
 import org.gatehouse.server.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
-                DbCommand.class, SeedCommand.class})
+                DbCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -41,6 +41,10 @@ public final class IatCommand {
         @Option(names = "--reregistration", defaultValue = "replace",
                 description = "When an installation registers again: replace (new credentials, old revoked), reject, or allow (several). Default ${DEFAULT-VALUE}.")
         String reregistration;
+        @Option(names = "--require-statement-from", paramLabel = "PUBLISHER",
+                description = "Admit only registrations with a software statement (RFC 7591 §2.3) signed by this publisher"
+                        + " (repeatable: any of them); --software-id then limits the signed software_id.")
+        List<String> requireStatementFrom;
         @Option(names = "--output", required = true, description = "Token file to write (owner-readable only).")
         Path output;
 
@@ -50,7 +54,7 @@ public final class IatCommand {
             Config config = Config.fromEnvironment();
             try (Gatehouse g = Gatehouse.open(config)) {
                 IatService.Created created = g.iats.create(new IatService.Spec(label, maxRegistrations, lifetime, scope,
-                        softwareIds, clientCidrs, reregistration, null), Actor.cli());
+                        softwareIds, clientCidrs, reregistration, null), Actor.cli(), g.statements.requirement(requireStatementFrom));
                 TokenFile.write(output, TokenFile.content(created, config.issuer));
                 System.out.println(created.record().id());
                 System.err.println("token file written to " + output + " (it holds a secret: ship it only to the machines it is for)");

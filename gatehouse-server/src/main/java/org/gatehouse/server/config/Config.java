@@ -58,6 +58,9 @@ public final class Config {
     public final Duration maintenanceInterval;
     /** How long a node may serve a client record from memory: the bound on revocation taking effect elsewhere. */
     public final Duration clientCacheTtl;
+    /** Software statements: how long a publisher's JWKS fetched from a URL is used, and the least time between fetches. */
+    public final Duration statementJwksCache;
+    public final Duration statementJwksRefresh;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -92,6 +95,8 @@ public final class Config {
         this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));
         this.maintenanceInterval = s.duration("MAINTENANCE_INTERVAL", "1h", Duration.ofSeconds(10), Duration.ofDays(7));
         this.clientCacheTtl = s.duration("CLIENT_CACHE_TTL", "2s", Duration.ZERO, Duration.ofSeconds(60));
+        this.statementJwksCache = s.duration("STATEMENT_JWKS_CACHE", "10m", Duration.ofSeconds(1), Duration.ofDays(7));
+        this.statementJwksRefresh = s.duration("STATEMENT_JWKS_REFRESH", "30s", Duration.ZERO, Duration.ofHours(1));
     }
 
     /** Loads from the process environment (and the optional config file it names). */

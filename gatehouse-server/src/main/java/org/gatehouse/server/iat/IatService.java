@@ -16,6 +16,7 @@ import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.IatRecord;
 import org.gatehouse.server.store.IatStore;
 import org.gatehouse.server.text.Text;
+import org.jdbi.v3.core.Handle;
 
 /** Initial access tokens: the right to register a number of installations, handed out in a token file. */
 public final class IatService {
@@ -36,6 +37,12 @@ public final class IatService {
         public static Spec of(String label, int maxRegistrations, Duration expiresIn, String scope) {
             return new Spec(label, maxRegistrations, expiresIn, scope, null, null, null, null);
         }
+    }
+
+    /** More policy stored with a new token, in the same transaction (e.g. a software statement requirement). */
+    @FunctionalInterface
+    public interface Extra {
+        void store(Handle h, IatRecord record, Map<String, Object> auditDetails);
     }
 
     private final Database db;
@@ -64,6 +71,11 @@ public final class IatService {
      * A null scope means every scope the server knows.
      */
     public Created create(Spec spec, Actor actor) {
+        return create(spec, actor, null);
+    }
+
+    /** As {@link #create(Spec, Actor)}, with {@code extra} policy stored in the same transaction (null: none). */
+    public Created create(Spec spec, Actor actor, Extra extra) {
         String cleanLabel = spec.label() == null ? "" : spec.label().strip();
         if (cleanLabel.isEmpty() || cleanLabel.length() > MAX_LABEL || !Text.isPlain(cleanLabel)) {
             throw new IllegalArgumentException("label must be 1 to " + MAX_LABEL + " printable characters");
@@ -98,6 +110,7 @@ public final class IatService {
             details.put("reregistration", rereg);
             if (softwareIds != null) details.put("software_ids", softwareIds);
             if (cidrs != null) details.put("client_cidrs", cidrs);
+            if (extra != null) extra.store(h, record, details);
             audit.record(h, now, actor, "iat.create", record.id(), details);
             return null;
         });

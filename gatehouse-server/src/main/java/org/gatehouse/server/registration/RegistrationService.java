@@ -13,8 +13,9 @@ import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.net.CidrCache;
 import org.gatehouse.server.ratelimit.RateLimiter;
+import org.gatehouse.server.statements.SoftwareStatements;
+import org.gatehouse.server.statements.StatementVerifier;
 import org.gatehouse.server.store.Sql;
-import org.gatehouse.server.json.Json;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
@@ -51,10 +52,11 @@ public final class RegistrationService {
     private final RateLimiter perToken;
     private final RateLimiter perAddress;
     private final CidrCache cidrs = new CidrCache();
+    private final SoftwareStatements statements;
 
     public RegistrationService(Database db, ClientStore clients, IatStore iatStore, IatService iats, Secrets secrets,
                                Audit audit, Clock clock, Duration secretTtl, InstallationService installations,
-                               RateLimiter perToken, RateLimiter perAddress) {
+                               RateLimiter perToken, RateLimiter perAddress, SoftwareStatements statements) {
         this.db = db;
         this.clients = clients;
         this.iatStore = iatStore;
@@ -66,6 +68,7 @@ public final class RegistrationService {
         this.installations = installations;
         this.perToken = perToken;
         this.perAddress = perAddress;
+        this.statements = statements;
     }
 
     /**
@@ -81,7 +84,9 @@ public final class RegistrationService {
         if (address != null && !cidrs.allows(iat.clientCidrs(), address)) {
             throw OAuthError.invalidToken("the initial access token cannot be used from this address");
         }
-        ClientMetadata md = MetadataRules.check(request, Text.scopeSet(iat.scope()), iat.scope());
+        // RFC 7591 §2.3: a software statement is verified and its claims take precedence.
+        SoftwareStatements.Applied statement = statements.forRegistration(iat, request, now);
+        ClientMetadata md = MetadataRules.check(statement.request(), Text.scopeSet(iat.scope()), iat.scope());
         if (iat.softwareIds() != null && (md.softwareId() == null || !List.of(iat.softwareIds().split(" ")).contains(md.softwareId()))) {
             throw OAuthError.invalidClientMetadata("software_id must be one of those the initial access token allows");
         }
@@ -99,9 +104,11 @@ public final class RegistrationService {
                     ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
                             secrets.hash(secret), now, secretExpiry(now), secrets.hash(rat), md.authMethod(), md.scope(),
                             md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
-                            Json.write(md.toJson()), now, now, null, null, iat.scope(), ref, iat.clientCidrs());
+                            SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs());
                     clients.insert(h, c);
+                    statements.record(h, clientId, statement, now);
                     Map<String, Object> details = registrationDetails(md);
+                    if (statement.publisher() != null) details.put("statement_publisher", statement.publisher());
                     details.put("installation", ref);
                     audit.record(h, now, asToken, "client.register", clientId, details);
                     return c;
@@ -146,6 +153,9 @@ public final class RegistrationService {
         for (String f : FORBIDDEN_IN_UPDATE) {
             if (request.containsKey(f)) throw OAuthError.invalidClientMetadata(f + " must not be sent in an update (RFC 7592 §2.2)");
         }
+        // A statement may need the publisher's keys fetched: verified before the transaction, and only for an authorised caller.
+        if (request.containsKey(SoftwareStatements.FIELD)) read(clientId, registrationAccessToken);
+        StatementVerifier.Verified sentStatement = statements.verifyIfSent(clientId, request, clock.millis());
         return db.inTransaction(h -> {
             long now = clock.millis();
             ClientRecord current = authorise(h, clientId, registrationAccessToken, true);
@@ -167,7 +177,8 @@ public final class RegistrationService {
             }
             Set<String> allowed = Text.scopeSet(current.iatScope() == null ? current.scope() : current.iatScope());
             // An omitted scope keeps the current one: an update never widens access by leaving a field out.
-            ClientMetadata requested = MetadataRules.check(request, allowed, current.scope());
+            SoftwareStatements.Applied statement = statements.forUpdate(h, clientId, request, sentStatement, allowed);
+            ClientMetadata requested = MetadataRules.check(statement.request(), allowed, current.scope());
             ClientMetadata md = new ClientMetadata(requested.clientName(), requested.clientUri(), requested.logoUri(),
                     requested.tosUri(), requested.policyUri(), requested.contacts(), requested.redirectUris(),
                     requested.authMethod(), requested.scope(), requested.softwareId(), requested.softwareVersion(),
@@ -180,9 +191,10 @@ public final class RegistrationService {
                     rotate ? now : current.secretIssuedAt(),
                     rotate ? secretExpiry(now) : current.secretExpiresAt(),
                     secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
-                    md.softwareVersion(), md.installationId(), Json.write(md.toJson()), current.createdAt(), now,
+                    md.softwareVersion(), md.installationId(), SoftwareStatements.metadataJson(md, statement), current.createdAt(), now,
                     null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs());
             clients.updateRegistration(h, updated);
+            statements.record(h, clientId, statement, now);
             Map<String, Object> details = registrationDetails(md);
             details.put("secret_rotated", rotate);
             audit.record(h, now, new Actor("client:" + clientId, actor.remoteAddr()), "client.update", clientId, details);

@@ -1,0 +1,97 @@
+package org.gatehouse.server.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.config.Durations;
+import org.gatehouse.server.store.PublisherRecord;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "publisher", description = "Software publishers whose signed software statements (RFC 7591 §2.3) registration accepts.",
+        subcommands = {PublisherCommand.Add.class, PublisherCommand.ListAll.class, PublisherCommand.Remove.class})
+public final class PublisherCommand {
+
+    static final class KeySource {
+        @Option(names = "--jwks-file", paramLabel = "FILE", description = "The publisher's public JWKS (e.g. K.jwks.json from 'statement keygen').")
+        Path file;
+        @Option(names = "--jwks-json", paramLabel = "JSON", description = "The publisher's public JWKS, inline.")
+        String json;
+        @Option(names = "--jwks-url", paramLabel = "URL", description = "Where the publisher publishes its JWKS (https); fetched now and cached.")
+        String url;
+    }
+
+    @Command(name = "add", description = "Add a publisher; prints its id.")
+    static final class Add implements Callable<Integer> {
+        @Option(names = "--name", required = true, description = "The iss of the publisher's statements, e.g. org.example or https://example.org.")
+        String name;
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        KeySource keys;
+        @Option(names = "--max-age", description = "Refuse statements issued longer ago than this, e.g. 400d (default: any age).")
+        String maxAge;
+
+        @Override
+        public Integer call() throws Exception {
+            String json = keys.json;
+            if (keys.file != null) {
+                if (Files.size(keys.file) > 100_000) throw new IllegalArgumentException(keys.file + " is too large to be a JWKS");
+                json = Files.readString(keys.file, StandardCharsets.UTF_8);
+            }
+            Duration age = maxAge == null ? null : Durations.parse(maxAge);
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                PublisherRecord p = g.publishers.add(name, json, keys.url, age, Actor.cli());
+                System.out.println(p.id());
+                System.err.println("publisher " + name + " added with keys " + String.join(", ", g.publishers.kids(p)));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List publishers and where their keys come from.")
+    static final class ListAll implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                System.out.printf("%-18s %-30s %-10s %-22s %s%n", "ID", "NAME", "MAX AGE", "ADDED", "KEYS");
+                for (PublisherRecord p : g.publishers.list()) {
+                    System.out.printf("%-18s %-30s %-10s %-22s %s%n", p.id(), p.name(),
+                            p.maxAgeSeconds() == null ? "-" : Durations.format(Duration.ofSeconds(p.maxAgeSeconds())),
+                            Instant.ofEpochMilli(p.createdAt()).toString().substring(0, 19) + "Z",
+                            p.jwksUrl() != null ? p.jwksUrl() : "inline JWKS");
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a publisher: its statements are refused from now on.")
+    static final class Remove implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                int requiring = g.publishers.remove(name, Actor.cli());
+                if (requiring < 0) {
+                    System.err.println("gatehouse: no publisher named " + name);
+                    return 1;
+                }
+                System.out.println("removed " + name);
+                if (requiring > 0) {
+                    System.err.println("warning: " + requiring + " active token(s) require statements from " + name
+                            + "; they admit no registration unless they also accept another publisher");
+                }
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package org.gatehouse.server.statements;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** A publisher's JWKS endpoint on loopback, whose document a test can change; counts fetches. */
+final class JwksServer implements AutoCloseable {
+    final AtomicReference<String> jwks = new AtomicReference<>();
+    final AtomicInteger fetches = new AtomicInteger();
+    private final HttpServer server;
+
+    JwksServer(String initial) throws IOException {
+        jwks.set(initial);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/jwks.json", ex -> {
+            fetches.incrementAndGet();
+            byte[] body = jwks.get().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/jwk-set+json");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks.json";
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
