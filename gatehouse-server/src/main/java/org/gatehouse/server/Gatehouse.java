@@ -10,6 +10,7 @@ import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.installations.LastSeen;
+import org.gatehouse.server.ratelimit.FailureGuard;
 import org.gatehouse.server.ratelimit.RateLimiter;
 import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.jobs.Maintenance;
@@ -52,6 +53,7 @@ public final class Gatehouse implements AutoCloseable {
     public final LastSeen lastSeen;
     public final RevocationStore revocationStore;
     public final Maintenance maintenance;
+    public final FailureGuard failureGuard;
     public final Publishers publishers;
     public final SoftwareStatements statements;
 
@@ -83,6 +85,8 @@ public final class Gatehouse implements AutoCloseable {
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
                     new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);
             this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
+            this.failureGuard = new FailureGuard(new RateLimiter("auth-failures-per-address", config.rateAuthFailuresPerAddress,
+                    System::nanoTime), db, audit, clock);
             this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, auditStore, clock,
                     config.maintenanceInterval, config.auditRetention);
             ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);

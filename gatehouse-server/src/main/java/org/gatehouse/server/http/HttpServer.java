@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
+    /** Endpoints that authenticate a credential: failures there count towards the guessing limit. */
+    private static final String[] GUARDED = {"/register", "/register/{client_id}", "/token", "/introspect", "/revoke"};
+
     private HttpServer() {
     }
 
@@ -53,6 +56,19 @@ public final class HttpServer {
             cfg.routes.before(HttpServer::securityHeaders);
             cfg.routes.before(ctx -> ctx.attribute(Requests.CLIENT_ADDRESS,
                     clientAddress.resolve(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"))));
+            // Guessing credentials: an address with too many failed authentications waits (429) before any is checked.
+            for (String path : GUARDED) {
+                cfg.routes.before(path, ctx -> {
+                    long wait = g.failureGuard.blockedFor(Requests.clientAddress(ctx));
+                    if (wait > 0) {
+                        g.failureGuard.refused(Requests.clientAddress(ctx), ctx.path());
+                        throw OAuthError.rateLimited("failed authentications from this address", wait);
+                    }
+                });
+                cfg.routes.after(path, ctx -> {
+                    if (ctx.statusCode() == 401) g.failureGuard.failed(Requests.clientAddress(ctx), ctx.path());
+                });
+            }
 
             cfg.routes.get("/.well-known/oauth-authorization-server", metadata::handle);
             cfg.routes.get("/jwks", jwks::handle);

@@ -45,6 +45,17 @@ public final class RateLimiter {
         }
     }
 
+    /** Seconds to wait before a permit would be granted, without taking one; 0 when one is available. */
+    public long peek(String key) {
+        if (perSecond <= 0) return 0;
+        Bucket b = buckets.get(key);
+        if (b == null) return 0;
+        synchronized (b) {
+            double tokens = Math.min(burst, b.tokens + (nanoClock.getAsLong() - b.updated) / 1e9 * perSecond);
+            return tokens >= 1 ? 0 : Math.max(1, (long) Math.ceil((1 - tokens) / perSecond));
+        }
+    }
+
     /** Forgets buckets that have refilled completely: they behave exactly like absent ones. */
     private void evictFull() {
         long now = nanoClock.getAsLong();

@@ -39,6 +39,7 @@ public final class ClientStore {
             rs.getString("installation_ref"), rs.getString("iat_client_cidrs"));
 
     public void insert(Handle h, ClientRecord c) {
+        changed(h, c.clientId());
         h.createUpdate("INSERT INTO clients (client_id, kind, iat_id, secret_hash, secret_issued_at, secret_expires_at,"
                         + " rat_hash, token_endpoint_auth_method, scope, client_name, software_id, software_version,"
                         + " installation_id, metadata, created_at, updated_at, installation_ref)"

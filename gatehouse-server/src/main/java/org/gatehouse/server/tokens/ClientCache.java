@@ -26,6 +26,13 @@ public final class ClientCache {
     private final int maxEntries;
     private final LongSupplier nanoClock;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    /**
+     * Ids recently looked up and not found, kept apart and bounded on their own, so that an unknown
+     * id costs the same work as a known one on repeat (no enumeration by timing) and a flood of
+     * random ids cannot push known clients out.
+     */
+    private final ConcurrentHashMap<String, Long> absent = new ConcurrentHashMap<>();
+    private static final int MAX_ABSENT = 10_000;
 
     public ClientCache(Duration ttl, int maxEntries) {
         this(ttl, maxEntries, System::nanoTime);
@@ -51,12 +58,17 @@ public final class ClientCache {
         long now = nanoClock.getAsLong();
         Entry e = entries.get(clientId);
         if (e != null && now - e.loadedAt < ttlNanos) return Optional.of(e.client);
+        Long missing = absent.get(clientId);
+        if (missing != null && now - missing < ttlNanos) return Optional.empty();
         Optional<ClientRecord> fresh = load.apply(clientId);
         if (fresh.isPresent()) {
             if (entries.size() >= maxEntries) sweep(now);
             entries.put(clientId, new Entry(fresh.get(), now));
-        } else if (e != null) {
-            entries.remove(clientId, e);
+            absent.remove(clientId);
+        } else {
+            if (e != null) entries.remove(clientId, e);
+            if (absent.size() >= MAX_ABSENT) absent.clear();
+            absent.put(clientId, now);
         }
         return fresh;
     }
@@ -64,11 +76,13 @@ public final class ClientCache {
     /** Forgets a client at once (called when this process changes it). */
     public void invalidate(String clientId) {
         entries.remove(clientId);
+        absent.remove(clientId);
     }
 
     /** Forgets every client (a token's policy changed, which every client it admitted carries). */
     public void invalidateAll() {
         entries.clear();
+        absent.clear();
     }
 
     int size() {

@@ -196,18 +196,16 @@ class AbuseTest {
     // ---- rate limits (main's GATEHOUSE_RATE_*; 429 "slow_down" with Retry-After) ------------------------
 
     @Test
-    @Disabled("needs rate limits from main (GATEHOUSE_RATE_REGISTER_PER_ADDRESS): this branch has none yet")
     void guessingInitialAccessTokensIsRateLimitedAndAudited() {
-        try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "10"))) {
+        try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_RATE_AUTH_FAILURES_PER_ADDRESS", "10"))) {
             assertLimited(s, i -> s.http.postJson("/register", "ghi_guess" + i + "A".repeat(39), "{}"));
             assertAudited(s);
         }
     }
 
     @Test
-    @Disabled("needs rate limits from main (GATEHOUSE_RATE_TOKEN_PER_CLIENT): this branch has none yet")
     void guessingClientSecretsIsRateLimitedAndAudited() {
-        try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_RATE_TOKEN_PER_CLIENT", "10"))) {
+        try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_RATE_AUTH_FAILURES_PER_ADDRESS", "10"))) {
             Flow.Client c = Flow.register(s);
             assertLimited(s, i -> s.http.postForm("/token", c.id(), "ghs_guess" + i, GRANT));
             assertAudited(s);
@@ -215,9 +213,8 @@ class AbuseTest {
     }
 
     @Test
-    @Disabled("needs a failed-authentication limit on RFC 7592 from main: main's limits cover registration and tokens only")
     void guessingRegistrationAccessTokensIsRateLimitedAndAudited() {
-        try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "10"))) {
+        try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_RATE_AUTH_FAILURES_PER_ADDRESS", "10"))) {
             Flow.Client c = Flow.register(s);
             assertLimited(s, i -> s.http.get("/register/" + c.id(), "ghr_guess" + i));
             assertAudited(s);

@@ -32,6 +32,7 @@ public final class TestServer implements AutoCloseable {
         env.put("GATEHOUSE_RATE_REGISTER_PER_TOKEN", "0");
         env.put("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "0");
         env.put("GATEHOUSE_RATE_TOKEN_PER_CLIENT", "0");
+        env.put("GATEHOUSE_RATE_AUTH_FAILURES_PER_ADDRESS", "0");
         env.putAll(extraEnv);
         this.config = Config.load(env);
         this.server = GatehouseServer.start(config);
