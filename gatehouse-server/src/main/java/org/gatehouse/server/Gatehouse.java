@@ -2,6 +2,10 @@ package org.gatehouse.server;
 
 import java.time.Clock;
 import java.util.Base64;
+import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.accounts.SeedCipher;
+import org.gatehouse.server.accounts.Sessions;
+import org.gatehouse.server.accounts.Throttle;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.ConfigException;
@@ -16,6 +20,7 @@ import org.gatehouse.server.jobs.Maintenance;
 import org.gatehouse.server.keys.SigningKeys;
 import org.gatehouse.server.registration.RegistrationService;
 import org.gatehouse.server.registration.ResourceServers;
+import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
@@ -44,6 +49,8 @@ public final class Gatehouse implements AutoCloseable {
     public final LastSeen lastSeen;
     public final RevocationStore revocationStore;
     public final Maintenance maintenance;
+    public final AccountService accounts;
+    public final Sessions sessions;
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;
@@ -75,6 +82,11 @@ public final class Gatehouse implements AutoCloseable {
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen);
+            // Portal (issue 3): accounts, second factors and sessions.
+            AccountStore accountStore = new AccountStore();
+            this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),
+                    audit, clock, iats, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
+            this.sessions = new Sessions(db, accountStore, secrets, clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
         } catch (RuntimeException e) {
             db.close();
             throw e;
