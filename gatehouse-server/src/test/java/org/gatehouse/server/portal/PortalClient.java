@@ -27,8 +27,12 @@ final class PortalClient {
             .followRedirects(HttpClient.Redirect.NEVER).build();
 
     PortalClient(String base) {
+        this(base, "gatehouse_session");
+    }
+
+    PortalClient(String base, String cookieName) {
         this.base = base;
-        this.cookieName = base.startsWith("https") ? "__Host-gatehouse_session" : "gatehouse_session";
+        this.cookieName = cookieName;
     }
 
     record Page(int status, java.net.http.HttpHeaders headers, String body) {
