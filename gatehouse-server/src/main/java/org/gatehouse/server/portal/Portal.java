@@ -108,10 +108,14 @@ public final class Portal {
      */
     void checkCsrf(Context ctx, Sessions.Current s) {
         String sent = ctx.formParam("csrf");
+        // With Referrer-Policy no-referrer browsers send "Origin: null" on same-origin form posts; Sec-Fetch-Site
+        // still tells a cross-site post apart. A foreign Origin or a cross-site fetch is refused outright.
         String originHeader = ctx.header("Origin");
-        boolean ok = s != null && sent != null
-                && MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), s.row().csrf().getBytes(StandardCharsets.UTF_8))
-                && (originHeader == null || originHeader.equals(origin));
+        String fetchSite = ctx.header("Sec-Fetch-Site");
+        boolean sameSite = (originHeader == null || originHeader.equals(origin) || originHeader.equals("null"))
+                && (fetchSite == null || fetchSite.equals("same-origin") || fetchSite.equals("none"));
+        boolean ok = s != null && sent != null && sameSite
+                && MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), s.row().csrf().getBytes(StandardCharsets.UTF_8));
         if (!ok) {
             error(ctx, s != null && s.signedIn() ? s : null, 403, "Form expired",
                     "This form has expired or did not come from this site. Go back, reload the page and try again.");

@@ -173,6 +173,9 @@ class PortalTest {
         PortalClient.Page crossSite = c.postRaw("/tokens", Http.form(Map.of("csrf", c.lastCsrf, "label", "x", "days", "1", "max", "1",
                 "scope", "prefs:read")), Map.of("Origin", "https://evil.example"));
         assertThat(crossSite.status()).isEqualTo(403);
+        PortalClient.Page fetchedCrossSite = c.postRaw("/tokens", Http.form(Map.of("csrf", c.lastCsrf, "label", "x", "days", "1", "max", "1",
+                "scope", "prefs:read")), Map.of("Sec-Fetch-Site", "cross-site"));
+        assertThat(fetchedCrossSite.status()).isEqualTo(403);
         // Another session's token does not work either.
         PortalClient other = new PortalClient(s().issuer);
         admin(s(), other);
