@@ -2,6 +2,10 @@ package org.gatehouse.server;
 
 import java.time.Clock;
 import java.util.Base64;
+import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.accounts.SeedCipher;
+import org.gatehouse.server.accounts.Sessions;
+import org.gatehouse.server.accounts.Throttle;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.ConfigException;
@@ -22,6 +26,7 @@ import org.gatehouse.server.statements.PublisherKeys;
 import org.gatehouse.server.statements.Publishers;
 import org.gatehouse.server.statements.SoftwareStatements;
 import org.gatehouse.server.statements.StatementVerifier;
+import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
@@ -56,6 +61,8 @@ public final class Gatehouse implements AutoCloseable {
     public final FailureGuard failureGuard;
     public final Publishers publishers;
     public final SoftwareStatements statements;
+    public final AccountService accounts;
+    public final Sessions sessions;
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;
@@ -97,6 +104,11 @@ public final class Gatehouse implements AutoCloseable {
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen);
             this.tokens.useCaches(clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000));
+            // Portal (issue 3): accounts, second factors and sessions.
+            AccountStore accountStore = new AccountStore();
+            this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),
+                    audit, clock, iats, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
+            this.sessions = new Sessions(db, accountStore, secrets, clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
         } catch (RuntimeException e) {
             db.close();
             throw e;

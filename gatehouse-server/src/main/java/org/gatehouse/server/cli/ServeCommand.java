@@ -17,6 +17,9 @@ public final class ServeCommand implements Runnable {
             stopped.countDown();
         }, "gatehouse-shutdown"));
         System.out.println("Gatehouse is running: issuer " + config.issuer + ", listening on " + config.bind + ":" + server.port());
+        // No account yet: print a one-time setup link for the first admin (to the console only, never to the log).
+        server.gatehouse().accounts.bootstrapIfEmpty(org.gatehouse.server.audit.Actor.system()).ifPresent(link ->
+                System.out.println("No portal account exists yet. Set up the first admin within 24 hours with this one-time link:\n  " + link.url()));
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -7,10 +7,10 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 /** SQL for initial access tokens. */
 public final class IatStore {
-    private static final String COLUMNS = "id, label, scope, max_registrations, registrations, created_at, created_by,"
+    static final String COLUMNS = "id, label, scope, max_registrations, registrations, created_at, created_by,"
             + " expires_at, revoked_at, revoked_by, revoked_reason, owner_account, reregistration, software_ids, client_cidrs";
 
-    private static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> new IatRecord(
+    static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> new IatRecord(
             rs.getString("id"), rs.getString("label"), rs.getString("scope"),
             rs.getInt("max_registrations"), rs.getInt("registrations"),
             rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),

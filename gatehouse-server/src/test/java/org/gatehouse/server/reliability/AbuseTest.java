@@ -20,7 +20,6 @@ import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.TestServer;
 import org.jdbi.v3.core.statement.SqlLogger;
 import org.jdbi.v3.core.statement.StatementContext;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -221,10 +220,7 @@ class AbuseTest {
         }
     }
 
-    @Test
-    @Disabled("the portal (issuer and admin sign-in) is not built yet: sign-in brute force is throttled there, test it then")
-    void signInBruteForceIsThrottled() {
-    }
+    // Sign-in brute force (the portal) is throttled per account and per address: see portal.PortalSecurityTest.
 
     /** 100 guesses from one address: some get 429 slow_down with a Retry-After, and none is served after. */
     private static void assertLimited(TestServer s, java.util.function.IntFunction<Http.Response> guess) {

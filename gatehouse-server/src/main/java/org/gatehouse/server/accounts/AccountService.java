@@ -1,0 +1,356 @@
+package org.gatehouse.server.accounts;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.audit.Audit;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.store.AccountStore;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.Sql;
+import org.gatehouse.server.text.Text;
+
+/**
+ * Portal accounts: no open sign-up. The first admin comes from a one-time setup link printed by
+ * {@code serve} (empty database) or {@code admin create}; everyone else from an admin's one-time,
+ * expiring invitation. Completing a link sets an Argon2id password and a TOTP second factor (every
+ * account has one) and hands out one-time recovery codes.
+ */
+public final class AccountService {
+    public static final String LINK_PREFIX = "ghl_";
+    public static final Duration BOOTSTRAP_LINK_TTL = Duration.ofHours(24);
+    public static final Duration INVITE_TTL = Duration.ofDays(7);
+    public static final int RECOVERY_CODES = 10;
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,253}");
+    /** Shown for every failed sign-in, whatever the reason: unknown account, wrong password, disabled account. */
+    public static final String SIGN_IN_FAILED = "The e-mail address or password is not right.";
+
+    public enum Outcome { OK, FAILED, THROTTLED }
+
+    public record Attempt(Outcome outcome, AccountRecord account, long retryAfter) {
+    }
+
+    /** A link just made: the only moment its URL exists. */
+    public record NewLink(String id, String url, long expiresAt) {
+    }
+
+    /** What a person chose on the setup form, kept encrypted in their session until the second factor is confirmed. */
+    public record Pending(String email, String passwordHash, byte[] seed) {
+    }
+
+    public record Completed(AccountRecord account, List<String> recoveryCodes) {
+    }
+
+    private final Database db;
+    private final AccountStore store;
+    private final Secrets secrets;
+    private final SeedCipher cipher;
+    private final Audit audit;
+    private final Clock clock;
+    private final IatService iats;
+    private final String issuer;
+    private final Throttle perAccount;
+    private final Throttle perAddress;
+
+    public AccountService(Database db, AccountStore store, Secrets secrets, SeedCipher cipher, Audit audit, Clock clock,
+                          IatService iats, String issuer, Throttle perAccount, Throttle perAddress) {
+        this.db = db;
+        this.store = store;
+        this.secrets = secrets;
+        this.cipher = cipher;
+        this.audit = audit;
+        this.clock = clock;
+        this.iats = iats;
+        this.issuer = issuer;
+        this.perAccount = perAccount;
+        this.perAddress = perAddress;
+    }
+
+    public static Actor actor(AccountRecord a, String remoteAddr) {
+        return new Actor("account:" + a.email(), remoteAddr);
+    }
+
+    // --- links
+
+    /** On a database without accounts: a new one-time setup link for the first admin (earlier ones end). */
+    public Optional<NewLink> bootstrapIfEmpty(Actor actor) {
+        return db.inTransaction(h -> {
+            if (store.countAccounts(h) > 0) return Optional.<NewLink>empty();
+            store.expireBootstrapLinks(h, clock.millis());
+            return Optional.of(newLink(h, "bootstrap", null, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor));
+        });
+    }
+
+    /** An admin's setup link for a given address (the CLI's {@code admin create}). */
+    public NewLink adminLink(String email, Actor actor) {
+        String clean = email(email);
+        return db.inTransaction(h -> {
+            if (store.findByEmail(h, clean).isPresent()) throw new IllegalArgumentException("an account with that e-mail address exists");
+            return newLink(h, "bootstrap", clean, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor);
+        });
+    }
+
+    public NewLink invite(String email, String role, Actor actor) {
+        String clean = email(email);
+        String r = role(role);
+        return db.inTransaction(h -> {
+            if (store.findByEmail(h, clean).isPresent()) throw new IllegalArgumentException("An account with that e-mail address exists.");
+            return newLink(h, "invite", clean, r, INVITE_TTL, actor);
+        });
+    }
+
+    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, String role, Duration ttl, Actor actor) {
+        long now = clock.millis();
+        String token = LINK_PREFIX + Secrets.randomId(32);
+        AccountStore.Link link = new AccountStore.Link("lnk_" + Secrets.randomId(9), purpose, email, role, now, actor.name(),
+                now + ttl.toMillis(), null, null);
+        store.insertLink(h, link, secrets.hash(token));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("purpose", purpose);
+        if (email != null) d.put("email", email);
+        d.put("role", role);
+        d.put("expires_at", link.expiresAt());
+        audit.record(h, now, actor, "account.link_create", link.id(), d);
+        return new NewLink(link.id(), issuer + "/setup/" + token, link.expiresAt());
+    }
+
+    public boolean cancelInvite(String linkId, Actor actor) {
+        long now = clock.millis();
+        return db.inTransaction(h -> {
+            boolean done = store.cancelLink(h, linkId, now);
+            if (done) audit.record(h, now, actor, "account.link_cancel", linkId, null);
+            return done;
+        });
+    }
+
+    /** The link a presented token belongs to, if it is still usable. */
+    public Optional<AccountStore.Link> openLink(String token) {
+        if (token == null || !token.startsWith(LINK_PREFIX) || token.length() > 100) return Optional.empty();
+        long now = clock.millis();
+        return db.withHandle(h -> store.findLinkByHash(h, secrets.hash(token)))
+                .filter(l -> l.usedAt() == null && l.expiresAt() > now);
+    }
+
+    public Optional<AccountStore.Link> link(String id) {
+        long now = clock.millis();
+        return db.withHandle(h -> store.findLink(h, id)).filter(l -> l.usedAt() == null && l.expiresAt() > now);
+    }
+
+    public List<AccountStore.Link> openInvites() {
+        return db.withHandle(h -> store.openInvites(h, clock.millis()));
+    }
+
+    // --- setup
+
+    /** Checks the setup form; returns the pending choice, sealed for the session. Throws with a plain message on bad input. */
+    public String beginSetup(AccountStore.Link link, String email, String password) {
+        String clean = link.email() != null ? link.email() : email(email);
+        String hash = Passwords.hash(password);
+        if (db.withHandle(h -> store.findByEmail(h, clean)).isPresent()) {
+            throw new IllegalArgumentException("An account with that e-mail address exists.");
+        }
+        byte[] seed = Totp.newSeed();
+        String plain = Base64.getUrlEncoder().encodeToString(clean.getBytes(StandardCharsets.UTF_8)) + "\n" + hash + "\n"
+                + Base64.getUrlEncoder().encodeToString(seed);
+        return cipher.encrypt(plain.getBytes(StandardCharsets.UTF_8), "pending:" + link.id());
+    }
+
+    public Pending pending(String linkId, String sealed) {
+        String[] p = new String(cipher.decrypt(sealed, "pending:" + linkId), StandardCharsets.UTF_8).split("\n");
+        return new Pending(new String(Base64.getUrlDecoder().decode(p[0]), StandardCharsets.UTF_8), p[1],
+                Base64.getUrlDecoder().decode(p[2]));
+    }
+
+    /**
+     * Completes a link once its holder proved the second factor works: uses the link (once),
+     * creates the account with its recovery codes, audits it, all in one transaction.
+     */
+    public Optional<Completed> completeSetup(AccountStore.Link link, Pending pending, String code, Actor remote) {
+        long now = clock.millis();
+        long step = Totp.match(pending.seed(), code, now);
+        if (step < 0) return Optional.empty();
+        String id = "acc_" + Secrets.randomId(9);
+        AccountRecord account = new AccountRecord(id, pending.email(), link.role(), AccountRecord.ACTIVE, pending.passwordHash(),
+                cipher.encrypt(pending.seed(), "totp:" + id), step, now, link.createdBy(), null, null);
+        List<String> codes = new ArrayList<>();
+        for (int i = 0; i < RECOVERY_CODES; i++) codes.add(recoveryCode());
+        try {
+            return db.inTransaction(h -> {
+                if (!store.useLink(h, link.id(), id, now)) throw new IllegalArgumentException("This link has already been used or has expired.");
+                store.insertAccount(h, account);
+                for (String c : codes) store.insertRecoveryCode(h, id, secrets.hash(normaliseRecovery(c)), now);
+                Map<String, Object> d = new LinkedHashMap<>();
+                d.put("email", account.email());
+                d.put("role", account.role());
+                d.put("link", link.id());
+                d.put("second_factor", "totp");
+                audit.record(h, now, actor(account, remote.remoteAddr()), "account.create", id, d);
+                return Optional.of(new Completed(account, codes));
+            });
+        } catch (RuntimeException e) {
+            if (Sql.isUniqueViolation(e)) throw new IllegalArgumentException("An account with that e-mail address exists.");
+            throw e;
+        }
+    }
+
+    private static String recoveryCode() {
+        String r = Secrets.randomId(10).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "x");
+        return r.substring(0, 5) + "-" + r.substring(5, 10);
+    }
+
+    private static String normaliseRecovery(String code) {
+        return "recovery:" + code.strip().toLowerCase(Locale.ROOT).replace(" ", "").replace("-", "");
+    }
+
+    // --- sign-in
+
+    /** The password step. Throttled per e-mail address (known or not) and per client address. */
+    public Attempt password(String email, String password, String remoteAddr) {
+        String key = "email:" + (email == null ? "" : email.strip().toLowerCase(Locale.ROOT));
+        long wait = Math.max(perAccount.retryAfter(key), perAddress.retryAfter(remoteAddr));
+        if (wait > 0) return new Attempt(Outcome.THROTTLED, null, wait);
+        Optional<AccountRecord> found = email == null || email.length() > 320 ? Optional.empty()
+                : db.withHandle(h -> store.findByEmail(h, email.strip().toLowerCase(Locale.ROOT)));
+        boolean ok = password != null && password.length() <= Passwords.MAX_LENGTH
+                && Passwords.verify(password, found.map(AccountRecord::passwordHash).orElse(null));
+        if (!ok || !found.get().active()) {
+            perAccount.failure(key);
+            perAddress.failure(remoteAddr);
+            return new Attempt(Outcome.FAILED, null, 0);
+        }
+        return new Attempt(Outcome.OK, found.get(), 0);
+    }
+
+    /** The second-factor step: a TOTP code (each step usable once) or an unused recovery code. */
+    public Attempt secondFactor(AccountRecord account, String code, String remoteAddr) {
+        String key = "email:" + account.email();
+        long wait = Math.max(perAccount.retryAfter(key), perAddress.retryAfter(remoteAddr));
+        if (wait > 0) return new Attempt(Outcome.THROTTLED, null, wait);
+        long now = clock.millis();
+        String c = code == null ? "" : code.strip();
+        boolean ok = db.inTransaction(h -> {
+            AccountRecord a = store.findAccount(h, account.id()).orElse(null);
+            if (a == null || !a.active() || a.totpSeedEnc() == null) return false;
+            String method;
+            long step = Totp.match(cipher.decrypt(a.totpSeedEnc(), "totp:" + a.id()), c, now);
+            if (step >= 0) {
+                if (!store.useTotpStep(h, a.id(), step)) return false; // replayed
+                method = "totp";
+            } else if (c.length() >= 10 && c.length() <= 20 && store.useRecoveryCode(h, a.id(), secrets.hash(normaliseRecovery(c)), now)) {
+                method = "recovery_code";
+            } else {
+                return false;
+            }
+            store.signedIn(h, a.id(), now);
+            audit.record(h, now, actor(a, remoteAddr), "account.sign_in", a.id(), Map.of("second_factor", method));
+            return true;
+        });
+        if (!ok) {
+            perAccount.failure(key);
+            perAddress.failure(remoteAddr);
+            return new Attempt(Outcome.FAILED, null, 0);
+        }
+        perAccount.clear(key);
+        return new Attempt(Outcome.OK, account, 0);
+    }
+
+    public void signedOut(AccountRecord a, String remoteAddr) {
+        long now = clock.millis();
+        db.inTransaction(h -> {
+            audit.record(h, now, actor(a, remoteAddr), "account.sign_out", a.id(), null);
+            return null;
+        });
+    }
+
+    public int unusedRecoveryCodes(String accountId) {
+        return db.withHandle(h -> store.unusedRecoveryCodes(h, accountId));
+    }
+
+    // --- administration
+
+    public List<AccountRecord> list() {
+        return db.withHandle(store::listAccounts);
+    }
+
+    public Optional<AccountRecord> find(String id) {
+        return db.withHandle(h -> store.findAccount(h, id));
+    }
+
+    /**
+     * Disables an account: its sessions end at once, its tokens are revoked (and with cascade every
+     * installation they admitted). Returns the number of tokens revoked, or -1 if nothing changed.
+     */
+    public int disable(String id, boolean cascade, String reason, Actor actor) {
+        long now = clock.millis();
+        boolean done = db.inTransaction(h -> {
+            AccountRecord a = store.findAccount(h, id).orElse(null);
+            if (a == null) return false;
+            if (a.isAdmin() && store.countActiveAdmins(h) <= 1) throw new IllegalArgumentException("The last admin cannot be disabled.");
+            if (!store.disable(h, id, now, actor.name())) return false;
+            store.deleteSessionsOf(h, id);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("cascade", cascade);
+            if (reason != null) d.put("reason", reason);
+            audit.record(h, now, actor, "account.disable", id, d);
+            return true;
+        });
+        if (!done) return -1;
+        return iats.revokeAllOf(id, reason == null ? "account disabled" : reason, cascade, actor);
+    }
+
+    public boolean enable(String id, Actor actor) {
+        long now = clock.millis();
+        return db.inTransaction(h -> {
+            boolean done = store.enable(h, id);
+            if (done) audit.record(h, now, actor, "account.enable", id, null);
+            return done;
+        });
+    }
+
+    public boolean changeRole(String id, String role, Actor actor) {
+        String r = role(role);
+        long now = clock.millis();
+        return db.inTransaction(h -> {
+            AccountRecord a = store.findAccount(h, id).orElse(null);
+            if (a == null) return false;
+            if (a.isAdmin() && !AccountRecord.ADMIN.equals(r) && store.countActiveAdmins(h) <= 1) {
+                throw new IllegalArgumentException("The last admin cannot become an issuer.");
+            }
+            if (a.totpSeedEnc() == null && AccountRecord.ADMIN.equals(r)) throw new IllegalArgumentException("Admins must have a second factor.");
+            boolean done = store.setRole(h, id, r);
+            if (done) {
+                store.deleteSessionsOf(h, id); // new privileges: sign in again
+                audit.record(h, now, actor, "account.role", id, Map.of("from", a.role(), "to", r));
+            }
+            return done;
+        });
+    }
+
+    // --- input
+
+    public static String email(String email) {
+        String e = email == null ? "" : email.strip().toLowerCase(Locale.ROOT);
+        if (e.length() > 254 || !Text.isPlain(e) || !EMAIL.matcher(e).matches()) {
+            throw new IllegalArgumentException("Enter an e-mail address such as name@example.org.");
+        }
+        return e;
+    }
+
+    public static String role(String role) {
+        if (!AccountRecord.ADMIN.equals(role) && !AccountRecord.ISSUER.equals(role)) {
+            throw new IllegalArgumentException("Choose the role admin or issuer.");
+        }
+        return role;
+    }
+}

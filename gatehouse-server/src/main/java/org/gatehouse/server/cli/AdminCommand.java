@@ -1,0 +1,47 @@
+package org.gatehouse.server.cli;
+
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.store.AccountRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "admin", description = "Portal accounts: set up admins from the command line (works while the server runs).",
+        subcommands = {AdminCommand.Create.class, AdminCommand.ListAccounts.class})
+public final class AdminCommand {
+
+    @Command(name = "create", description = "Print a one-time setup link for a new admin (valid 24 hours).")
+    static final class Create implements Callable<Integer> {
+        @Option(names = "--email", required = true, description = "The new admin's e-mail address (they sign in with it).")
+        String email;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                AccountService.NewLink link = g.accounts.adminLink(email, Actor.cli());
+                System.out.println(link.url());
+                System.err.println("one-time setup link for admin " + AccountService.email(email) + ", valid until "
+                        + Instant.ofEpochMilli(link.expiresAt()) + ": open it in a browser to set a password and a second factor");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List portal accounts.")
+    static final class ListAccounts implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                System.out.printf("%-16s %-7s %-9s %s%n", "ID", "ROLE", "STATUS", "EMAIL");
+                for (AccountRecord a : g.accounts.list()) {
+                    System.out.printf("%-16s %-7s %-9s %s%n", a.id(), a.role(), a.status(), a.email());
+                }
+            }
+            return 0;
+        }
+    }
+}

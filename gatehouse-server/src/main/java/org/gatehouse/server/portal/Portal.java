@@ -1,0 +1,205 @@
+package org.gatehouse.server.portal;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.accounts.Sessions;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.oauth.Requests;
+import org.gatehouse.server.store.AccountRecord;
+
+/**
+ * The portal's plumbing: routes, the session cookie, CSRF checks, the page layout and its
+ * security headers. The pages themselves live in {@link SignInPages}, {@link IssuerPages} and
+ * {@link AdminPages}.
+ */
+public final class Portal {
+    /** Ends a request early with a response already set (a redirect or an error page). */
+    static final class Halt extends RuntimeException {
+        Halt() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final String SESSION_ATTR = "gatehouse.portal.session";
+    static final String CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+            + " frame-ancestors 'none'; base-uri 'none'";
+
+    final Gatehouse g;
+    final String cookieName;
+    final boolean secure;
+    final String origin;
+    private final String css;
+
+    public Portal(Gatehouse g) {
+        this.g = g;
+        this.secure = g.config.issuer.startsWith("https://");
+        this.cookieName = secure ? "__Host-gatehouse_session" : "gatehouse_session";
+        java.net.URI u = java.net.URI.create(g.config.issuer);
+        this.origin = u.getScheme() + "://" + u.getRawAuthority();
+        this.css = resource("/portal/portal.css");
+    }
+
+    /** Registers every portal route. */
+    public static void register(RoutesConfig routes, Gatehouse g) {
+        Portal p = new Portal(g);
+        SignInPages signIn = new SignInPages(p);
+        IssuerPages issuer = new IssuerPages(p);
+        AdminPages admin = new AdminPages(p);
+        routes.exception(Halt.class, (e, ctx) -> { });
+        routes.get("/static/portal.css", ctx -> {
+            ctx.header("Cache-Control", "no-cache");
+            ctx.contentType("text/css; charset=utf-8");
+            ctx.result(p.css);
+        });
+        signIn.routes(routes);
+        issuer.routes(routes);
+        admin.routes(routes);
+    }
+
+    // --- sessions
+
+    Optional<Sessions.Current> session(Context ctx) {
+        Object cached = ctx.attribute(SESSION_ATTR);
+        if (cached != null) return ((Optional<Sessions.Current>) cached);
+        Optional<Sessions.Current> s = g.sessions.load(ctx.cookie(cookieName));
+        ctx.attribute(SESSION_ATTR, s);
+        return s;
+    }
+
+    void setSession(Context ctx, Sessions.Current s) {
+        ctx.attribute(SESSION_ATTR, Optional.of(s));
+        ctx.res().addHeader("Set-Cookie", cookieName + "=" + s.id() + "; Path=/; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));
+    }
+
+    void clearSession(Context ctx) {
+        ctx.attribute(SESSION_ATTR, Optional.empty());
+        ctx.res().addHeader("Set-Cookie", cookieName + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));
+    }
+
+    /** A signed-in session, or a redirect to the sign-in page. */
+    Sessions.Current signedIn(Context ctx) {
+        Optional<Sessions.Current> s = session(ctx);
+        if (s.isEmpty() || !s.get().signedIn()) {
+            redirect(ctx, "/login");
+        }
+        return s.get();
+    }
+
+    /** A signed-in admin; issuers get 403. */
+    Sessions.Current admin(Context ctx) {
+        Sessions.Current s = signedIn(ctx);
+        if (!s.account().isAdmin()) {
+            error(ctx, s, 403, "Not allowed", "This page is for admins only.");
+        }
+        return s;
+    }
+
+    /**
+     * CSRF defence for every state-changing request: the synchronizer token of the session must come
+     * back in the form, and a browser's Origin header, when sent, must be ours.
+     */
+    void checkCsrf(Context ctx, Sessions.Current s) {
+        String sent = ctx.formParam("csrf");
+        // With Referrer-Policy no-referrer browsers send "Origin: null" on same-origin form posts; Sec-Fetch-Site
+        // still tells a cross-site post apart. A foreign Origin or a cross-site fetch is refused outright.
+        String originHeader = ctx.header("Origin");
+        String fetchSite = ctx.header("Sec-Fetch-Site");
+        boolean sameSite = (originHeader == null || originHeader.equals(origin) || originHeader.equals("null"))
+                && (fetchSite == null || fetchSite.equals("same-origin") || fetchSite.equals("none"));
+        boolean ok = s != null && sent != null && sameSite
+                && MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), s.row().csrf().getBytes(StandardCharsets.UTF_8));
+        if (!ok) {
+            error(ctx, s != null && s.signedIn() ? s : null, 403, "Form expired",
+                    "This form has expired or did not come from this site. Go back, reload the page and try again.");
+        }
+    }
+
+    Actor actor(Context ctx, AccountRecord a) {
+        return AccountService.actor(a, Requests.clientAddress(ctx));
+    }
+
+    // --- responses
+
+    static void redirect(Context ctx, String path) {
+        ctx.status(303);
+        ctx.header("Location", path);
+        ctx.result("");
+        throw new Halt();
+    }
+
+    void error(Context ctx, Sessions.Current s, int status, String title, String message) {
+        html(ctx, status, s, title, "<p>" + Html.e(message) + "</p><p><a href=\"/\">Go to the start page</a></p>", null);
+        throw new Halt();
+    }
+
+    /** Writes a full page with the portal's strict headers. */
+    void html(Context ctx, int status, Sessions.Current s, String title, String body, String current) {
+        headers(ctx);
+        ctx.status(status);
+        ctx.contentType("text/html; charset=utf-8");
+        ctx.result(layout(s, title, body, current));
+    }
+
+    static void headers(Context ctx) {
+        ctx.header("Content-Security-Policy", CSP);
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("Cross-Origin-Opener-Policy", "same-origin");
+        ctx.header("Cross-Origin-Resource-Policy", "same-origin");
+        ctx.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    }
+
+    private String layout(Sessions.Current s, String title, String body, String current) {
+        StringBuilder b = new StringBuilder(4096);
+        b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+                .append("<title>").append(Html.e(title)).append(" – Gatehouse</title>")
+                .append("<link rel=\"stylesheet\" href=\"/static/portal.css\"></head><body>")
+                .append("<a class=\"skip\" href=\"#main\">Skip to main content</a><header>")
+                .append("<a class=\"brand\" href=\"/\">Gatehouse</a>");
+        if (s != null && s.signedIn()) {
+            b.append("<nav aria-label=\"Main\"><ul>");
+            nav(b, "/", "Dashboard", current);
+            nav(b, "/tokens", "My tokens", current);
+            nav(b, "/tokens/new", "New token", current);
+            if (s.account().isAdmin()) {
+                nav(b, "/admin/accounts", "Accounts", current);
+                nav(b, "/admin/tokens", "All tokens", current);
+                nav(b, "/admin/installations", "Installations", current);
+                nav(b, "/admin/audit", "Audit log", current);
+                nav(b, "/admin/keys", "Signing keys", current);
+            }
+            b.append("<li><form method=\"post\" action=\"/logout\">").append(Html.csrf(s.row().csrf()))
+                    .append("<button type=\"submit\">Sign out ")
+                    .append(Html.e(s.account().email())).append("</button></form></li></ul></nav>");
+        }
+        b.append("</header><main id=\"main\" tabindex=\"-1\"><h1>").append(Html.e(title)).append("</h1>")
+                .append(body).append("</main></body></html>\n");
+        return b.toString();
+    }
+
+    private static void nav(StringBuilder b, String href, String text, String current) {
+        b.append("<li><a href=\"").append(href).append("\"");
+        if (href.equals(current)) b.append(" aria-current=\"page\"");
+        b.append(">").append(Html.e(text)).append("</a></li>");
+    }
+
+    private static String resource(String path) {
+        try (InputStream in = Portal.class.getResourceAsStream(path)) {
+            if (in == null) throw new IllegalStateException("missing resource " + path);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

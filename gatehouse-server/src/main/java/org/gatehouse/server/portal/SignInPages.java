@@ -1,0 +1,282 @@
+package org.gatehouse.server.portal;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.accounts.Passwords;
+import org.gatehouse.server.accounts.Sessions;
+import org.gatehouse.server.accounts.Totp;
+import org.gatehouse.server.oauth.Requests;
+import org.gatehouse.server.store.AccountStore;
+
+/** Sign-in (password, then second factor), sign-out, and completing a one-time setup link. */
+final class SignInPages {
+    /** How long a password-only session may wait for its second factor. */
+    private static final long SECOND_FACTOR_WINDOW_MS = 10 * 60 * 1000L;
+    private final Portal p;
+
+    SignInPages(Portal p) {
+        this.p = p;
+    }
+
+    void routes(RoutesConfig r) {
+        r.get("/login", this::loginForm);
+        r.post("/login", this::login);
+        r.get("/login/code", this::codeForm);
+        r.post("/login/code", this::code);
+        r.post("/logout", this::logout);
+        r.get("/setup/second-factor", this::secondFactorForm);
+        r.post("/setup/second-factor", this::secondFactor);
+        r.get("/setup/{token}", this::setupForm);
+        r.post("/setup/{token}", this::setup);
+    }
+
+    /** The session for an anonymous form, made when there is none (it carries the form's CSRF token). */
+    private Sessions.Current anonymous(Context ctx) {
+        Optional<Sessions.Current> s = p.session(ctx);
+        if (s.isPresent() && Sessions.ANONYMOUS.equals(s.get().row().stage())) return s.get();
+        Sessions.Current fresh = p.g.sessions.rotate(s.orElse(null), Sessions.ANONYMOUS, null, null, null);
+        p.setSession(ctx, fresh);
+        return fresh;
+    }
+
+    // --- sign-in
+
+    private void loginForm(Context ctx) {
+        Optional<Sessions.Current> s = p.session(ctx);
+        if (s.isPresent() && s.get().signedIn()) Portal.redirect(ctx, "/");
+        renderLogin(ctx, anonymous(ctx), 200, "", null);
+    }
+
+    private void renderLogin(Context ctx, Sessions.Current s, int status, String email, String error) {
+        String body = (error == null ? "" : "<div class=\"alert\" role=\"alert\" id=\"login-error\"><p>" + Html.e(error) + "</p></div>")
+                + "<form method=\"post\" action=\"/login\" novalidate>" + Html.csrf(s.row().csrf())
+                + Html.field("email", "email", "E-mail address", email, null, null, "autocomplete=\"username\" required")
+                + Html.field("password", "password", "Password", null, null, null, "autocomplete=\"current-password\" required")
+                + "<div><button type=\"submit\">Continue</button></div></form>"
+                + "<p>No account? Gatehouse has no open sign-up: ask an admin for an invitation.</p>";
+        p.html(ctx, status, null, "Sign in", body, null);
+    }
+
+    private void login(Context ctx) {
+        Optional<Sessions.Current> s = p.session(ctx);
+        if (s.isEmpty() || !Sessions.ANONYMOUS.equals(s.get().row().stage())) {
+            renderLogin(ctx, anonymous(ctx), 400, "", "Your sign-in form expired. Please try again.");
+            return;
+        }
+        p.checkCsrf(ctx, s.get());
+        String email = ctx.formParam("email");
+        AccountService.Attempt a = p.g.accounts.password(email, ctx.formParam("password"), Requests.clientAddress(ctx));
+        switch (a.outcome()) {
+            case THROTTLED -> {
+                ctx.header("Retry-After", Long.toString(a.retryAfter()));
+                renderLogin(ctx, s.get(), 429, email, "Too many attempts. Wait " + minutes(a.retryAfter()) + " and try again.");
+            }
+            case FAILED -> renderLogin(ctx, s.get(), 401, email, AccountService.SIGN_IN_FAILED);
+            default -> {
+                p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.PASSWORD, a.account(), null, null));
+                Portal.redirect(ctx, "/login/code");
+            }
+        }
+    }
+
+    private Sessions.Current passwordStage(Context ctx) {
+        Optional<Sessions.Current> s = p.session(ctx);
+        if (s.isEmpty() || !Sessions.PASSWORD.equals(s.get().row().stage()) || s.get().account() == null
+                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < System.currentTimeMillis()) {
+            Portal.redirect(ctx, "/login");
+        }
+        return s.get();
+    }
+
+    private void codeForm(Context ctx) {
+        renderCode(ctx, passwordStage(ctx), 200, null);
+    }
+
+    private void renderCode(Context ctx, Sessions.Current s, int status, String error) {
+        String body = "<p>Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>"
+                + "<form method=\"post\" action=\"/login/code\" novalidate>" + Html.csrf(s.row().csrf())
+                + Html.field("text", "code", "Code", null, "For example 123456, or a recovery code such as abcde-12345.", error,
+                "autocomplete=\"one-time-code\" inputmode=\"text\" required autofocus")
+                + "<div><button type=\"submit\">Sign in</button></div></form>";
+        p.html(ctx, status, null, "Second factor", body, null);
+    }
+
+    private void code(Context ctx) {
+        Sessions.Current s = passwordStage(ctx);
+        p.checkCsrf(ctx, s);
+        AccountService.Attempt a = p.g.accounts.secondFactor(s.account(), ctx.formParam("code"), Requests.clientAddress(ctx));
+        switch (a.outcome()) {
+            case THROTTLED -> {
+                ctx.header("Retry-After", Long.toString(a.retryAfter()));
+                renderCode(ctx, s, 429, "Too many attempts. Wait " + minutes(a.retryAfter()) + " and try again.");
+            }
+            case FAILED -> renderCode(ctx, s, 401, "That code is not right, or it has been used already.");
+            default -> {
+                p.setSession(ctx, p.g.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
+                Portal.redirect(ctx, "/");
+            }
+        }
+    }
+
+    private void logout(Context ctx) {
+        Optional<Sessions.Current> s = p.session(ctx);
+        if (s.isEmpty()) Portal.redirect(ctx, "/login");
+        p.checkCsrf(ctx, s.get());
+        p.g.sessions.end(s.get().id());
+        if (s.get().account() != null) p.g.accounts.signedOut(s.get().account(), Requests.clientAddress(ctx));
+        p.clearSession(ctx);
+        Portal.redirect(ctx, "/login");
+    }
+
+    private static String minutes(long seconds) {
+        long m = (seconds + 59) / 60;
+        return m <= 1 ? "a minute" : m + " minutes";
+    }
+
+    // --- setup links
+
+    private Optional<AccountStore.Link> link(Context ctx) {
+        return p.g.accounts.openLink(ctx.pathParam("token"));
+    }
+
+    private void invalidLink(Context ctx) {
+        p.html(ctx, 404, null, "Link not valid", "<p>This setup link is not valid: it has expired or has been used already."
+                + " Ask an admin for a new invitation.</p>", null);
+    }
+
+    private void setupForm(Context ctx) {
+        Optional<AccountStore.Link> link = link(ctx);
+        if (link.isEmpty()) {
+            invalidLink(ctx);
+            return;
+        }
+        renderSetup(ctx, anonymous(ctx), link.get(), 200, "", Map.of());
+    }
+
+    private void renderSetup(Context ctx, Sessions.Current s, AccountStore.Link link, int status, String email, Map<String, String> errors) {
+        StringBuilder b = new StringBuilder();
+        b.append("<p>You are setting up a Gatehouse <strong>").append(Html.e(link.role())).append("</strong> account.")
+                .append(" Step 1 of 2: choose a password. Step 2: set up your authenticator app.</p>");
+        b.append(Html.errorSummary(errors));
+        b.append("<form method=\"post\" action=\"/setup/").append(Html.e(ctx.pathParam("token"))).append("\" novalidate>")
+                .append(Html.csrf(s.row().csrf()));
+        if (link.email() == null) {
+            b.append(Html.field("email", "email", "E-mail address", email, "You will sign in with this address.", errors.get("email"),
+                    "autocomplete=\"username\" required"));
+        } else {
+            b.append("<p>E-mail address: <strong>").append(Html.e(link.email())).append("</strong></p>");
+        }
+        b.append(Html.field("password", "password", "New password", null,
+                "At least " + Passwords.MIN_LENGTH + " characters. A passphrase of several words is good.", errors.get("password"),
+                "autocomplete=\"new-password\" required minlength=\"" + Passwords.MIN_LENGTH + "\""));
+        b.append(Html.field("password", "confirm", "Repeat the password", null, null, errors.get("confirm"),
+                "autocomplete=\"new-password\" required"));
+        b.append("<div><button type=\"submit\">Continue</button></div></form>");
+        p.html(ctx, status, null, "Set up your account", b.toString(), null);
+    }
+
+    private void setup(Context ctx) {
+        Optional<AccountStore.Link> link = link(ctx);
+        if (link.isEmpty()) {
+            invalidLink(ctx);
+            return;
+        }
+        Optional<Sessions.Current> s = p.session(ctx);
+        if (s.isEmpty() || !Sessions.ANONYMOUS.equals(s.get().row().stage())) {
+            renderSetup(ctx, anonymous(ctx), link.get(), 400, "", Map.of("password", "Your form expired. Please try again."));
+            return;
+        }
+        p.checkCsrf(ctx, s.get());
+        String email = ctx.formParam("email");
+        String password = ctx.formParam("password");
+        Map<String, String> errors = new LinkedHashMap<>();
+        if (link.get().email() == null) {
+            try {
+                AccountService.email(email);
+            } catch (IllegalArgumentException e) {
+                errors.put("email", e.getMessage());
+            }
+        }
+        String problem = Passwords.problem(password);
+        if (problem != null) errors.put("password", problem);
+        else if (!password.equals(ctx.formParam("confirm"))) errors.put("confirm", "The two passwords are not the same.");
+        String sealed = null;
+        if (errors.isEmpty()) {
+            try {
+                sealed = p.g.accounts.beginSetup(link.get(), email, password);
+            } catch (IllegalArgumentException e) {
+                errors.put(link.get().email() == null ? "email" : "password", e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            renderSetup(ctx, s.get(), link.get(), 400, email == null ? "" : email, errors);
+            return;
+        }
+        p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.ENROL, null, link.get().id(), sealed));
+        Portal.redirect(ctx, "/setup/second-factor");
+    }
+
+    private Sessions.Current enrolStage(Context ctx) {
+        Optional<Sessions.Current> s = p.session(ctx);
+        if (s.isEmpty() || !Sessions.ENROL.equals(s.get().row().stage()) || s.get().row().pending() == null) {
+            Portal.redirect(ctx, "/login");
+        }
+        return s.get();
+    }
+
+    private void secondFactorForm(Context ctx) {
+        Sessions.Current s = enrolStage(ctx);
+        renderSecondFactor(ctx, s, 200, null);
+    }
+
+    private void renderSecondFactor(Context ctx, Sessions.Current s, int status, String error) {
+        AccountService.Pending pending = p.g.accounts.pending(s.row().linkId(), s.row().pending());
+        String key = Totp.base32(pending.seed()).replaceAll("(.{4})", "$1 ").strip();
+        String body = "<p>Step 2 of 2. Every Gatehouse account has a second factor. Add this key to an authenticator app"
+                + " (time-based, 6 digits, 30 seconds), then enter the code it shows.</p>"
+                + "<h2>Key</h2><p><code class=\"secret\" id=\"totp-key\">" + Html.e(key) + "</code></p>"
+                + "<details><summary>Setup address for apps that accept one</summary><p><code class=\"secret\" id=\"totp-uri\">"
+                + Html.e(Totp.uri("Gatehouse", pending.email(), pending.seed())) + "</code></p></details>"
+                + "<form method=\"post\" action=\"/setup/second-factor\" novalidate>" + Html.csrf(s.row().csrf())
+                + Html.field("text", "code", "Code from the app", null, "6 digits.", error,
+                "autocomplete=\"one-time-code\" inputmode=\"numeric\" required")
+                + "<div><button type=\"submit\">Finish setup</button></div></form>";
+        p.html(ctx, status, null, "Set up your second factor", body, null);
+    }
+
+    private void secondFactor(Context ctx) {
+        Sessions.Current s = enrolStage(ctx);
+        p.checkCsrf(ctx, s);
+        Optional<AccountStore.Link> link = p.g.accounts.link(s.row().linkId());
+        if (link.isEmpty()) {
+            invalidLink(ctx);
+            return;
+        }
+        AccountService.Pending pending = p.g.accounts.pending(s.row().linkId(), s.row().pending());
+        Optional<AccountService.Completed> done;
+        try {
+            done = p.g.accounts.completeSetup(link.get(), pending, ctx.formParam("code"), Requests.actor(ctx));
+        } catch (IllegalArgumentException e) {
+            p.error(ctx, null, 409, "Setup not finished", e.getMessage());
+            return;
+        }
+        if (done.isEmpty()) {
+            renderSecondFactor(ctx, s, 400, "That code is not right. Check the clock of the device and enter the current code.");
+            return;
+        }
+        Sessions.Current full = p.g.sessions.rotate(s, Sessions.FULL, done.get().account(), null, null);
+        p.setSession(ctx, full);
+        List<String> codes = done.get().recoveryCodes();
+        StringBuilder b = new StringBuilder("<div class=\"notice\" role=\"status\"><p>Your account is ready.</p></div>"
+                + "<h2>Recovery codes</h2><p>Keep these codes somewhere safe. Each one signs you in once if you lose your"
+                + " authenticator. They are shown <strong>only now</strong>.</p><ul class=\"codes\" id=\"recovery-codes\">");
+        for (String c : codes) b.append("<li>").append(Html.e(c)).append("</li>");
+        b.append("</ul><p><a class=\"button\" href=\"/\">Continue to the dashboard</a></p>");
+        p.html(ctx, 200, full, "Account ready", b.toString(), null);
+    }
+}

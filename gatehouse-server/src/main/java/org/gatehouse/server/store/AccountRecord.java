@@ -1,0 +1,29 @@
+package org.gatehouse.server.store;
+
+/** A person who may sign into the portal. The password and TOTP seed appear only hashed / encrypted. */
+public record AccountRecord(
+        String id,
+        String email,
+        String role,
+        String status,
+        String passwordHash,
+        String totpSeedEnc,
+        long totpLastStep,
+        long createdAt,
+        String createdBy,
+        Long disabledAt,
+        Long lastSignInAt) {
+
+    public static final String ADMIN = "admin";
+    public static final String ISSUER = "issuer";
+    public static final String ACTIVE = "active";
+    public static final String DISABLED = "disabled";
+
+    public boolean isAdmin() {
+        return ADMIN.equals(role);
+    }
+
+    public boolean active() {
+        return ACTIVE.equals(status);
+    }
+}
