@@ -39,12 +39,9 @@ CREATE INDEX installations_first_iat ON installations (first_iat_id);
 CREATE INDEX installations_installation_id ON installations (installation_id);
 CREATE INDEX installations_flagged ON installations (flagged_at);
 CREATE INDEX installations_stale ON installations (stale_at);
-CREATE INDEX installations_created ON installations (created_at);
-CREATE INDEX installations_activity ON installations (last_seen_at);
 
 ALTER TABLE clients ADD COLUMN installation_ref VARCHAR(40) REFERENCES installations (id);
 CREATE INDEX clients_installation_ref ON clients (installation_ref);
-CREATE INDEX clients_created ON clients (created_at);
 
 -- Jobs that must run once across all nodes claim their turn with a conditional UPDATE here.
 INSERT INTO settings (name, setting_value) VALUES ('job.maintenance', '0');

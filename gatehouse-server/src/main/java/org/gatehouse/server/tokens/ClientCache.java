@@ -33,6 +33,11 @@ public final class ClientCache {
      */
     private final ConcurrentHashMap<String, Long> absent = new ConcurrentHashMap<>();
     private static final int MAX_ABSENT = 10_000;
+    /**
+     * Bumped by every invalidation. A record read from the database is kept only if no invalidation
+     * happened while it was being read: a read that raced a change can never outlive the change.
+     */
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
 
     public ClientCache(Duration ttl, int maxEntries) {
         this(ttl, maxEntries, System::nanoTime);
@@ -60,7 +65,9 @@ public final class ClientCache {
         if (e != null && now - e.loadedAt < ttlNanos) return Optional.of(e.client);
         Long missing = absent.get(clientId);
         if (missing != null && now - missing < ttlNanos) return Optional.empty();
+        long before = epoch.get();
         Optional<ClientRecord> fresh = load.apply(clientId);
+        if (epoch.get() != before) return fresh; // changed meanwhile: use it once, keep nothing
         if (fresh.isPresent()) {
             if (entries.size() >= maxEntries) sweep(now);
             entries.put(clientId, new Entry(fresh.get(), now));
@@ -75,12 +82,14 @@ public final class ClientCache {
 
     /** Forgets a client at once (called when this process changes it). */
     public void invalidate(String clientId) {
+        epoch.incrementAndGet();
         entries.remove(clientId);
         absent.remove(clientId);
     }
 
     /** Forgets every client (a token's policy changed, which every client it admitted carries). */
     public void invalidateAll() {
+        epoch.incrementAndGet();
         entries.clear();
         absent.clear();
     }

@@ -98,10 +98,11 @@ class SoakTest {
                 // code cache warm up, so the bound is loose here and the 10-minute run is the real check.
                 assertThat(rssEnd).as("resident memory stays flat").isLessThanOrEqualTo(rssWarm + Math.max(rssWarm / 2, 128L << 20))
                         .isLessThanOrEqualTo(448L << 20);
-                // Measured: PostgreSQL about 2.5 KiB per registration. H2's MVStore file grows by about
-                // 80 KiB per registration under load (WRITE_DELAY=0 writes a chunk per commit; free space
-                // is reclaimed later): bounded here, open in docs/security.md until a long run shows it level off.
-                long perRegistration = Backend.H2.equals(backend) ? 128 * 1024 : 16 * 1024;
+                // Measured: PostgreSQL about 2.5 KiB per registration. H2's MVStore file grows by 80–170 KiB
+                // per registration in a short run (WRITE_DELAY=0 writes a chunk per commit, and chunks are
+                // kept for H2's 45 s retention time before their space is reused): a 20 s run sees only the
+                // linear part, so the bound is loose and the 10-minute run is the check (docs/security.md).
+                long perRegistration = Backend.H2.equals(backend) ? 256 * 1024 : 16 * 1024;
                 assertThat(dbEnd - dbWarm).as("storage grows by a bounded amount per registration")
                         .isLessThanOrEqualTo(regs * perRegistration + (8L << 20));
                 server.stop();
