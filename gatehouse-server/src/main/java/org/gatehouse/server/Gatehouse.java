@@ -63,6 +63,7 @@ public final class Gatehouse implements AutoCloseable {
     public final SoftwareStatements statements;
     public final AccountService accounts;
     public final Sessions sessions;
+    public final org.gatehouse.server.api.ApiTokens apiTokens;
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;
@@ -109,6 +110,8 @@ public final class Gatehouse implements AutoCloseable {
             this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),
                     audit, clock, iats, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
             this.sessions = new Sessions(db, accountStore, secrets, clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
+            // Admin JSON API (issue 3 item 5): API tokens.
+            this.apiTokens = new org.gatehouse.server.api.ApiTokens(db, new org.gatehouse.server.store.ApiTokenStore(), accountStore, secrets, audit, clock);
         } catch (RuntimeException e) {
             db.close();
             throw e;

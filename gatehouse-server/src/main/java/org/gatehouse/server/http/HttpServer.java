@@ -80,6 +80,7 @@ public final class HttpServer {
             cfg.routes.post("/introspect", introspect::handle);
             cfg.routes.post("/revoke", revoke::handle);
             org.gatehouse.server.portal.Portal.register(cfg.routes, g);
+            org.gatehouse.server.api.Api.register(cfg.routes, g);
             cfg.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "up")));
             cfg.routes.get("/health/ready", ctx -> Responses.json(ctx, 200, Map.of("status", "ready", "signing_key", g.keys.ring().activeKid())));
 

@@ -62,6 +62,7 @@ public final class Portal {
         signIn.routes(routes);
         issuer.routes(routes);
         admin.routes(routes);
+        new ApiTokenPages(p).routes(routes);
     }
 
     // --- sessions
@@ -172,6 +173,7 @@ public final class Portal {
             nav(b, "/", "Dashboard", current);
             nav(b, "/tokens", "My tokens", current);
             nav(b, "/tokens/new", "New token", current);
+            nav(b, "/api-tokens", "API tokens", current);
             if (s.account().isAdmin()) {
                 nav(b, "/admin/accounts", "Accounts", current);
                 nav(b, "/admin/tokens", "All tokens", current);

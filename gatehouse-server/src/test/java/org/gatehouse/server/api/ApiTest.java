@@ -1,0 +1,421 @@
+package org.gatehouse.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.store.AccountStore;
+import org.gatehouse.server.store.AuditStore;
+import org.gatehouse.server.store.PortalStore;
+import org.gatehouse.server.testing.BothBackends;
+import org.gatehouse.server.testing.Flow;
+import org.gatehouse.server.testing.Http;
+import org.gatehouse.server.testing.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+
+/**
+ * The admin JSON API (issue 3 item 5) over real HTTP on both backends. Every response received is
+ * checked against the OpenAPI document the server publishes.
+ */
+@BothBackends
+class ApiTest {
+    @Parameter
+    String backend;
+
+    private TestServer s() {
+        return TestServer.shared(backend);
+    }
+
+    // --- fixtures
+
+    /** An account inserted directly (the portal's sign-in is tested elsewhere). */
+    private AccountRecord account(String role) {
+        String id = "acc_" + Secrets.randomId(9);
+        String email = role + "-" + Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
+        AccountRecord a = new AccountRecord(id, email, role, AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(),
+                "test", null, null);
+        s().gatehouse().db.inTransaction(h -> {
+            new AccountStore().insertAccount(h, a);
+            return null;
+        });
+        return a;
+    }
+
+    private String apiToken(AccountRecord a, String... scopes) {
+        return s().gatehouse().apiTokens.create(a, "test", List.of(scopes), Duration.ofDays(1), Actor.cli()).token();
+    }
+
+    private String admin() {
+        return apiToken(account("admin"), ApiTokens.SCOPES.toArray(String[]::new));
+    }
+
+    private static final String[] ISSUER_SCOPES = {"tokens:read", "tokens:write", "installations:read", "installations:write"};
+
+    private OpenApi spec;
+
+    /** Calls the API and checks the response against the OpenAPI document. */
+    private Http.Response call(String method, String path, String bearer, String json) {
+        Http h = s().http;
+        Http.Response r = switch (method) {
+            case "GET" -> h.get(path, bearer);
+            case "POST" -> h.postJson(path, bearer, json == null ? "" : json);
+            case "DELETE" -> h.delete(path, bearer);
+            default -> throw new IllegalArgumentException(method);
+        };
+        if (spec == null) spec = new OpenApi(s().http.get("/api/v1/openapi.json").body());
+        String p = path.startsWith("http") ? path.substring(s().issuer.length()) : path;
+        assertThat(spec.validate(method, p, r.status(), r.body())).as("%s %s → %s %s", method, path, r.status(), r.body()).isEmpty();
+        return r;
+    }
+
+    private Http.Response get(String path, String bearer) {
+        return call("GET", path, bearer, null);
+    }
+
+    private Http.Response post(String path, String bearer, String json) {
+        return call("POST", path, bearer, json);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> items(Http.Response r) {
+        return (List<Map<String, Object>>) r.json().get("items");
+    }
+
+    private Map<String, Object> createToken(String bearer, int max) {
+        Http.Response r = post("/api/v1/tokens", bearer, "{\"label\":\"Library PCs\",\"max_registrations\":" + max
+                + ",\"expires_in\":86400,\"scope\":\"prefs:read\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json();
+    }
+
+    private List<AuditStore.Event> audit(String actor, String subject) {
+        return s().gatehouse().db.withHandle(h -> new PortalStore().audit(h, new PortalStore.AuditFilter(actor, null, subject, null, null), 100, null));
+    }
+
+    // --- the document
+
+    @Test
+    void theOpenApiDocumentDescribesEveryOperation() {
+        Http.Response r = s().http.get("/api/v1/openapi.json");
+        assertThat(r.status()).isEqualTo(200);
+        OpenApi doc = new OpenApi(r.body());
+        assertThat(doc.doc.get("openapi")).isEqualTo("3.1.0");
+        assertThat(((List<?>) doc.doc.get("servers")).toString()).contains(s().issuer);
+        Set<String> ops = new TreeSet<>();
+        doc.paths().forEach((path, item) -> OpenApi.map(item).keySet().stream().filter(k -> !k.equals("parameters"))
+                .forEach(m -> ops.add(m.toUpperCase() + " " + path)));
+        assertThat(ops).containsExactlyInAnyOrder("GET /api/v1/openapi.json", "GET /api/v1/tokens", "POST /api/v1/tokens",
+                "GET /api/v1/tokens/{id}", "POST /api/v1/tokens/{id}/revoke", "GET /api/v1/installations", "GET /api/v1/installations/{id}",
+                "POST /api/v1/installations/{id}/revoke", "GET /api/v1/accounts", "POST /api/v1/accounts/invitations",
+                "POST /api/v1/accounts/{id}/disable", "GET /api/v1/audit", "GET /api/v1/keys", "POST /api/v1/keys/rotate",
+                "GET /api/v1/publishers", "POST /api/v1/publishers", "DELETE /api/v1/publishers/{name}");
+        assertThat(OpenApi.map(OpenApi.map(doc.doc.get("components")).get("securitySchemes"))).containsKey("apiToken");
+    }
+
+    // --- authentication
+
+    @Test
+    void missingMalformedAndUnknownTokensGet401WithAChallenge() {
+        Http.Response none = get("/api/v1/tokens", null);
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+        Http.Response unknown = get("/api/v1/tokens", "gha_" + Secrets.randomId(32));
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(unknown.str("error")).isEqualTo("invalid_token");
+        assertThat(unknown.header("WWW-Authenticate")).startsWith("Bearer realm=\"gatehouse\", error=\"invalid_token\"");
+        assertThat(get("/api/v1/tokens", "ghi_" + Secrets.randomId(32)).status()).isEqualTo(401);
+        Http.Response basic = s().http.postRaw("/api/v1/keys/rotate", "application/json", "{}", Map.of("Authorization", Http.basic("a", "b")));
+        assertThat(basic.status()).isEqualTo(401);
+        assertThat(basic.str("error")).isEqualTo("invalid_token");
+    }
+
+    @Test
+    void revokedExpiredAndDisabledAccountsTokensStopWorking() throws Exception {
+        AccountRecord issuer = account("issuer");
+        ApiTokens tokens = s().gatehouse().apiTokens;
+        ApiTokens.Created revoked = tokens.create(issuer, "to revoke", List.of("tokens:read"), Duration.ofDays(1), Actor.cli());
+        assertThat(get("/api/v1/tokens", revoked.token()).status()).isEqualTo(200);
+        assertThat(tokens.revoke(revoked.row().id(), Actor.cli())).isTrue();
+        assertThat(get("/api/v1/tokens", revoked.token()).status()).isEqualTo(401);
+
+        String expiring = tokens.create(issuer, "short", List.of("tokens:read"), Duration.ofMillis(1), Actor.cli()).token();
+        Thread.sleep(20);
+        assertThat(get("/api/v1/tokens", expiring).str("error")).isEqualTo("invalid_token");
+
+        String live = apiToken(issuer, "tokens:read");
+        assertThat(get("/api/v1/tokens", live).status()).isEqualTo(200);
+        s().gatehouse().accounts.disable(issuer.id(), false, "test", Actor.cli());
+        assertThat(get("/api/v1/tokens", live).status()).isEqualTo(401);
+        // Only the keyed hash is stored.
+        long clear = s().gatehouse().db.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM api_tokens WHERE token_hash = :t")
+                .bind("t", live).mapTo(Long.class).one());
+        assertThat(clear).isZero();
+        assertThat(live).startsWith("gha_");
+    }
+
+    // --- scopes
+
+    @Test
+    void scopesAreEnforcedAndNeverExceedTheAccountsRights() {
+        AccountRecord issuer = account("issuer");
+        String readOnly = apiToken(issuer, "tokens:read");
+        Http.Response r = post("/api/v1/tokens", readOnly, "{\"label\":\"x\",\"max_registrations\":1,\"expires_in\":60}");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.str("error")).isEqualTo("insufficient_scope");
+        assertThat(r.header("WWW-Authenticate")).contains("error=\"insufficient_scope\"").contains("scope=\"tokens:write\"");
+        assertThat(get("/api/v1/installations", readOnly).status()).isEqualTo(403);
+        // An issuer cannot get admin scopes, and an issuer token cannot reach admin endpoints.
+        for (String scope : List.of("accounts:admin", "audit:read", "keys:admin", "publishers:admin")) {
+            assertThatThrownBy(() -> s().gatehouse().apiTokens.create(issuer, "x", List.of(scope), Duration.ofDays(1), Actor.cli()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("admins only");
+        }
+        String full = apiToken(issuer, ISSUER_SCOPES);
+        for (String path : List.of("/api/v1/accounts", "/api/v1/audit", "/api/v1/keys", "/api/v1/publishers")) {
+            assertThat(get(path, full).status()).as(path).isEqualTo(403);
+        }
+        assertThat(post("/api/v1/keys/rotate", full, "{}").status()).isEqualTo(403);
+        // An admin demoted to issuer: the admin scopes of its tokens stop counting.
+        AccountRecord admin = account("admin");
+        String adminToken = apiToken(admin, "accounts:admin", "tokens:read");
+        assertThat(get("/api/v1/accounts", adminToken).status()).isEqualTo(200);
+        s().gatehouse().db.inTransaction(h -> new AccountStore().setRole(h, admin.id(), AccountRecord.ISSUER));
+        assertThat(get("/api/v1/accounts", adminToken).status()).isEqualTo(403);
+        assertThat(get("/api/v1/tokens", adminToken).status()).isEqualTo(200);
+    }
+
+    // --- tokens
+
+    @Test
+    void createReadListAndRevokeATokenWithCascade() {
+        AccountRecord issuer = account("issuer");
+        String api = apiToken(issuer, ISSUER_SCOPES);
+        Map<String, Object> created = createToken(api, 5);
+        String id = (String) created.get("id");
+        String value = (String) created.get("token");
+        assertThat(value).startsWith("ghi_");
+        assertThat(OpenApi.map(created.get("token_file"))).containsEntry("initial_access_token", value).containsEntry("issuer", s().issuer);
+        assertThat(created).containsEntry("owner", issuer.id()).containsEntry("status", "active").containsEntry("scope", "prefs:read");
+
+        Flow.Client c = Flow.register(s(), value, "{\"client_name\":\"Test app\",\"installation_id\":\"" + Flow.installationId() + "\"}");
+        Http.Response one = get("/api/v1/tokens/" + id, api);
+        assertThat(one.status()).isEqualTo(200);
+        assertThat(one.json()).containsEntry("registrations", 1).doesNotContainKey("token");
+        assertThat(items(get("/api/v1/tokens", api))).extracting(m -> m.get("id")).containsExactly(id);
+        assertThat(items(get("/api/v1/tokens?status=active", api))).hasSize(1);
+        assertThat(items(get("/api/v1/tokens?status=revoked", api))).isEmpty();
+
+        Http.Response revoked = post("/api/v1/tokens/" + id + "/revoke", api, "{\"reason\":\"lost laptop\",\"cascade\":true}");
+        assertThat(revoked.status()).isEqualTo(200);
+        assertThat(revoked.json()).containsEntry("status", "revoked").containsEntry("revoked_reason", "lost laptop")
+                .containsEntry("revoked_by", "api:" + issuer.email());
+        // Cascade: the installation's credentials no longer work.
+        assertThat(s().http.postForm("/token", c.id(), c.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
+        List<Map<String, Object>> insts = items(get("/api/v1/installations?token=" + id, api));
+        assertThat(insts).hasSize(1);
+        assertThat(insts.get(0)).containsEntry("status", "revoked");
+        // Audited as api:<account>.
+        assertThat(audit("api:" + issuer.email(), id)).extracting(AuditStore.Event::action).contains("iat.create", "iat.revoke");
+        assertThat(audit("api:" + issuer.email(), null)).extracting(AuditStore.Event::action).contains("installation.revoke");
+    }
+
+    @Test
+    void badInputGets400InvalidRequest() {
+        String api = apiToken(account("issuer"), ISSUER_SCOPES);
+        for (String body : List.of("{\"max_registrations\":1,\"expires_in\":60}", "{\"label\":\"x\",\"max_registrations\":0,\"expires_in\":60}",
+                "{\"label\":\"x\",\"max_registrations\":\"5\",\"expires_in\":60}", "{\"label\":\"x\",\"max_registrations\":1,\"expires_in\":-5}",
+                "{\"label\":\"x\",\"max_registrations\":1,\"expires_in\":60,\"owner\":\"someone\"}", "{\"label\":",
+                "[1,2]", "{\"label\":\"x\",\"max_registrations\":1,\"expires_in\":60,\"scope\":\"no:such:scope\"}",
+                "{\"label\":\"x\",\"max_registrations\":1,\"expires_in\":60,\"reregistration\":\"sometimes\"}",
+                "{\"label\":\"x\",\"max_registrations\":1,\"expires_in\":60,\"client_cidrs\":[\"not a range\"]}",
+                "{\"label\":\"   \",\"max_registrations\":1,\"expires_in\":60}")) {
+            Http.Response r = post("/api/v1/tokens", api, body);
+            assertThat(r.status()).as(body + " → " + r.body()).isEqualTo(400);
+            assertThat(r.str("error")).isEqualTo("invalid_request");
+            assertThat(r.str("error_description")).isNotBlank();
+        }
+        for (String q : List.of("status=bogus", "limit=0", "limit=501", "limit=x", "after=bogus", "stale=yes", "flagged=1", "nonsense=1")) {
+            Http.Response r = get("/api/v1/installations?" + q, api);
+            assertThat(r.status()).as(q).isEqualTo(400);
+            assertThat(r.str("error")).isEqualTo("invalid_request");
+        }
+        assertThat(post("/api/v1/tokens/iat_nope/revoke", api, "{\"cascade\":\"yes\"}").status()).isEqualTo(404);
+        String mine = (String) createToken(api, 1).get("id");
+        assertThat(post("/api/v1/tokens/" + mine + "/revoke", api, "{\"cascade\":\"yes\"}").status()).isEqualTo(400);
+    }
+
+    // --- installations
+
+    @Test
+    void installationsListFilterPageReadAndRevoke() {
+        AccountRecord issuer = account("issuer");
+        String api = apiToken(issuer, ISSUER_SCOPES);
+        Map<String, Object> t = createToken(api, 10);
+        String iat = (String) t.get("token");
+        List<Flow.Client> clients = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            clients.add(Flow.register(s(), iat, "{\"client_name\":\"App " + i + "\",\"software_version\":\"1.0\",\"installation_id\":\""
+                    + Flow.installationId() + "\"}"));
+        }
+        Flow.token(s(), clients.get(0));
+        // Three pages of 3, 3 and 1, following the next links.
+        Set<String> seen = new HashSet<>();
+        String next = "/api/v1/installations?token=" + t.get("id") + "&limit=3";
+        int pages = 0;
+        while (next != null) {
+            Http.Response r = get(next, api);
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            List<Map<String, Object>> page = items(r);
+            pages++;
+            assertThat(page.size()).isEqualTo(pages < 3 ? 3 : 1);
+            for (Map<String, Object> i : page) {
+                assertThat(seen.add((String) i.get("id"))).isTrue();
+                assertThat(i).containsKeys("flagged", "token_count", "status", "last_token").containsEntry("owner", issuer.id());
+            }
+            next = (String) r.json().get("next");
+            if (next != null) assertThat(next).startsWith(s().issuer + "/api/v1/installations?").contains("token=").contains("limit=3");
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).hasSize(7);
+        assertThat(items(get("/api/v1/installations?flagged=true&token=" + t.get("id"), api))).isEmpty();
+        assertThat(items(get("/api/v1/installations?stale=false&status=active&token=" + t.get("id"), api))).hasSize(7);
+
+        String ref = seen.iterator().next();
+        Http.Response one = get("/api/v1/installations/" + ref, api);
+        assertThat(one.status()).isEqualTo(200);
+        assertThat(one.json()).containsEntry("id", ref).containsEntry("flagged", false).containsEntry("active_clients", 1);
+        Http.Response revoked = post("/api/v1/installations/" + ref + "/revoke", api, "{\"reason\":\"stolen\"}");
+        assertThat(revoked.status()).isEqualTo(200);
+        assertThat(revoked.json()).containsEntry("status", "revoked").containsEntry("revoked_reason", "stolen").containsEntry("active_clients", 0);
+        assertThat(items(get("/api/v1/installations?status=revoked&token=" + t.get("id"), api))).extracting(m -> m.get("id")).containsExactly(ref);
+        assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditStore.Event::action).containsExactly("installation.revoke");
+        assertThat(get("/api/v1/installations/inst_nope", api).status()).isEqualTo(404);
+        assertThat(post("/api/v1/installations/inst_nope/revoke", api, "{}").status()).isEqualTo(404);
+    }
+
+    // --- isolation
+
+    @Test
+    void anIssuerSeesAndChangesOnlyItsOwnTokensAndInstallations() {
+        AccountRecord a = account("issuer");
+        AccountRecord b = account("issuer");
+        String apiA = apiToken(a, ISSUER_SCOPES);
+        String apiB = apiToken(b, ISSUER_SCOPES);
+        Map<String, Object> tb = createToken(apiB, 2);
+        Flow.register(s(), (String) tb.get("token"), "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+        String instB = (String) items(get("/api/v1/installations?token=" + tb.get("id"), apiB)).get(0).get("id");
+        String idB = (String) tb.get("id");
+
+        for (Http.Response r : List.of(get("/api/v1/tokens/" + idB, apiA), post("/api/v1/tokens/" + idB + "/revoke", apiA, "{\"cascade\":true}"),
+                get("/api/v1/installations/" + instB, apiA), post("/api/v1/installations/" + instB + "/revoke", apiA, "{}"))) {
+            assertThat(r.status()).as(r.body()).isEqualTo(404);
+            assertThat(r.str("error")).isEqualTo("not_found");
+        }
+        assertThat(items(get("/api/v1/tokens", apiA))).isEmpty();
+        assertThat(items(get("/api/v1/tokens?owner=" + b.id(), apiA))).isEmpty();
+        assertThat(items(get("/api/v1/installations", apiA))).isEmpty();
+        assertThat(items(get("/api/v1/installations?owner=" + b.id() + "&token=" + idB, apiA))).isEmpty();
+        // Nothing changed.
+        assertThat(get("/api/v1/tokens/" + idB, apiB).json()).containsEntry("status", "active");
+        assertThat(get("/api/v1/installations/" + instB, apiB).json()).containsEntry("status", "active");
+        // An admin sees every account's.
+        String admin = admin();
+        assertThat(get("/api/v1/tokens/" + idB, admin).status()).isEqualTo(200);
+        assertThat(items(get("/api/v1/tokens?owner=" + b.id(), admin))).hasSize(1);
+        assertThat(items(get("/api/v1/installations?owner=" + b.id(), admin))).hasSize(1);
+    }
+
+    // --- admin
+
+    @Test
+    void adminsManageAccounts() {
+        AccountRecord adminAccount = account("admin");
+        String admin = apiToken(adminAccount, ApiTokens.SCOPES.toArray(String[]::new));
+        AccountRecord issuer = account("issuer");
+        String issuerApi = apiToken(issuer, ISSUER_SCOPES);
+        Map<String, Object> t = createToken(issuerApi, 3);
+
+        assertThat(items(get("/api/v1/accounts", admin))).extracting(m -> m.get("id")).contains(issuer.id(), adminAccount.id());
+        String email = "new-" + Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
+        Http.Response inv = post("/api/v1/accounts/invitations", admin, "{\"email\":\"" + email + "\",\"role\":\"issuer\"}");
+        assertThat(inv.status()).as(inv.body()).isEqualTo(201);
+        assertThat(inv.str("url")).startsWith(s().issuer + "/setup/ghl_");
+        assertThat(inv.json()).containsEntry("email", email).containsEntry("role", "issuer");
+        assertThat(post("/api/v1/accounts/invitations", admin, "{\"email\":\"not an address\"}").status()).isEqualTo(400);
+        assertThat(post("/api/v1/accounts/invitations", admin, "{\"email\":\"a@example.org\",\"role\":\"root\"}").status()).isEqualTo(400);
+
+        Http.Response off = post("/api/v1/accounts/" + issuer.id() + "/disable", admin, "{\"reason\":\"left\",\"cascade\":true}");
+        assertThat(off.status()).as(off.body()).isEqualTo(200);
+        assertThat(off.json()).containsEntry("tokens_revoked", 1);
+        assertThat(OpenApi.map(off.json().get("account"))).containsEntry("status", "disabled");
+        assertThat(get("/api/v1/tokens", issuerApi).status()).isEqualTo(401);
+        assertThat(get("/api/v1/tokens/" + t.get("id"), admin).json()).containsEntry("status", "revoked");
+        assertThat(post("/api/v1/accounts/" + adminAccount.id() + "/disable", admin, "{}").status()).isEqualTo(400);
+        assertThat(post("/api/v1/accounts/acc_nope/disable", admin, "{}").status()).isEqualTo(404);
+        assertThat(audit("api:" + adminAccount.email(), issuer.id())).extracting(AuditStore.Event::action).contains("account.disable");
+    }
+
+    @Test
+    void adminsReadTheAuditLogInPages() {
+        AccountRecord adminAccount = account("admin");
+        String admin = apiToken(adminAccount, ApiTokens.SCOPES.toArray(String[]::new));
+        for (int i = 0; i < 3; i++) createToken(admin, 1);
+        String actor = "api:" + adminAccount.email();
+        Http.Response first = get("/api/v1/audit?actor=" + actor + "&limit=2", admin);
+        assertThat(items(first)).hasSize(2).allSatisfy(e -> assertThat(e).containsEntry("actor", actor).containsEntry("action", "iat.create"));
+        assertThat(OpenApi.map(items(first).get(0).get("details"))).containsEntry("max_registrations", 1);
+        Http.Response second = get((String) first.json().get("next"), admin);
+        assertThat(items(second)).hasSize(1);
+        assertThat(second.json()).doesNotContainKey("next");
+        assertThat(items(get("/api/v1/audit?action=iat.create&since=2000-01-01T00:00:00Z&until=2000-01-02T00:00:00Z", admin))).isEmpty();
+        assertThat(get("/api/v1/audit?since=yesterday", admin).status()).isEqualTo(400);
+        assertThat(get("/api/v1/audit?after=x", admin).status()).isEqualTo(400);
+    }
+
+    @Test
+    void adminsListAndRotateSigningKeys() {
+        AccountRecord adminAccount = account("admin");
+        String admin = apiToken(adminAccount, "keys:admin");
+        Http.Response keys = get("/api/v1/keys", admin);
+        assertThat(keys.status()).isEqualTo(200);
+        assertThat(items(keys)).extracting(m -> m.get("state")).contains("active", "next");
+        String next = (String) items(keys).stream().filter(k -> "next".equals(k.get("state"))).findFirst().orElseThrow().get("kid");
+        Http.Response rotated = post("/api/v1/keys/rotate", admin, "");
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+        assertThat(rotated.str("active_kid")).isEqualTo(next);
+        assertThat(audit("api:" + adminAccount.email(), next)).extracting(AuditStore.Event::action).contains("key.rotate");
+        assertThat(post("/api/v1/keys/rotate", admin, "{\"now\":true}").status()).isEqualTo(400);
+    }
+
+    @Test
+    void adminsManagePublishers() throws Exception {
+        AccountRecord adminAccount = account("admin");
+        String admin = apiToken(adminAccount, "publishers:admin");
+        String name = "https://publisher-" + Secrets.randomId(6).replaceAll("[^A-Za-z0-9]", "x") + ".example";
+        String jwks = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("k1")
+                .keyUse(com.nimbusds.jose.jwk.KeyUse.SIGNATURE).algorithm(com.nimbusds.jose.JWSAlgorithm.ES256).generate().toPublicJWK().toJSONString();
+        Http.Response added = post("/api/v1/publishers", admin, "{\"name\":\"" + name + "\",\"jwks\":{\"keys\":[" + jwks + "]},\"max_age_seconds\":3600}");
+        assertThat(added.status()).as(added.body()).isEqualTo(201);
+        assertThat(added.json()).containsEntry("name", name).containsEntry("max_age_seconds", 3600);
+        assertThat(items(get("/api/v1/publishers", admin))).extracting(m -> m.get("name")).contains(name);
+        assertThat(post("/api/v1/publishers", admin, "{\"name\":\"" + name + "\",\"jwks\":{\"keys\":[" + jwks + "]}}").status()).isEqualTo(400);
+        assertThat(post("/api/v1/publishers", admin, "{\"name\":\"x\",\"jwks\":{\"keys\":[]}}").status()).isEqualTo(400);
+        assertThat(post("/api/v1/publishers", admin, "{\"name\":\"x\",\"jwks_url\":\"http://insecure.example/jwks\"}").status()).isEqualTo(400);
+        assertThat(post("/api/v1/publishers", admin, "{\"name\":\"x\"}").status()).isEqualTo(400);
+        String path = "/api/v1/publishers/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8);
+        Http.Response removed = call("DELETE", path, admin, null);
+        assertThat(removed.status()).as(removed.body()).isEqualTo(200);
+        assertThat(removed.json()).containsEntry("tokens_requiring_it", 0);
+        assertThat(call("DELETE", path, admin, null).status()).isEqualTo(404);
+        assertThat(audit("api:" + adminAccount.email(), null)).extracting(AuditStore.Event::action).contains("publisher.add", "publisher.remove");
+    }
+}
