@@ -25,7 +25,7 @@ public final class HttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
     /** Endpoints that authenticate a credential: failures there count towards the guessing limit. */
-    private static final String[] GUARDED = {"/register", "/register/{client_id}", "/token", "/introspect", "/revoke"};
+    private static final String[] GUARDED = {"/register", "/register/{client_id}", "/token", "/introspect", "/revoke", "/api/v1/*"};
 
     private HttpServer() {
     }
