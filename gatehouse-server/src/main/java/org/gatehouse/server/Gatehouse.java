@@ -63,6 +63,8 @@ public final class Gatehouse implements AutoCloseable {
     public final SoftwareStatements statements;
     public final AccountService accounts;
     public final Sessions sessions;
+    /** WebAuthn security keys and passkeys, a second factor beside TOTP. */
+    public final org.gatehouse.server.accounts.SecurityKeys securityKeys;
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;
@@ -109,6 +111,8 @@ public final class Gatehouse implements AutoCloseable {
             this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),
                     audit, clock, iats, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
             this.sessions = new Sessions(db, accountStore, secrets, clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
+            this.securityKeys = new org.gatehouse.server.accounts.SecurityKeys(db, new org.gatehouse.server.store.WebAuthnStore(), accountStore,
+                    audit, clock, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
         } catch (RuntimeException e) {
             db.close();
             throw e;
