@@ -53,6 +53,8 @@ public final class Portal {
         SignInPages signIn = new SignInPages(p);
         IssuerPages issuer = new IssuerPages(p);
         AdminPages admin = new AdminPages(p);
+        SecurityKeyPages keys = new SecurityKeyPages(p, signIn);
+        signIn.keys = keys;
         routes.exception(Halt.class, (e, ctx) -> { });
         routes.get("/static/portal.css", ctx -> {
             ctx.header("Cache-Control", "no-cache");
@@ -62,6 +64,7 @@ public final class Portal {
         signIn.routes(routes);
         issuer.routes(routes);
         admin.routes(routes);
+        keys.routes(routes);
     }
 
     // --- sessions
@@ -172,6 +175,7 @@ public final class Portal {
             nav(b, "/", "Dashboard", current);
             nav(b, "/tokens", "My tokens", current);
             nav(b, "/tokens/new", "New token", current);
+            nav(b, "/account/keys", "Security keys", current);
             if (s.account().isAdmin()) {
                 nav(b, "/admin/accounts", "Accounts", current);
                 nav(b, "/admin/tokens", "All tokens", current);
@@ -194,7 +198,7 @@ public final class Portal {
         b.append(">").append(Html.e(text)).append("</a></li>");
     }
 
-    private static String resource(String path) {
+    static String resource(String path) {
         try (InputStream in = Portal.class.getResourceAsStream(path)) {
             if (in == null) throw new IllegalStateException("missing resource " + path);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
