@@ -108,6 +108,11 @@ public final class SecurityKeys {
         return rpId;
     }
 
+    /** Browsers refuse IP addresses as relying-party ids: keys work only when the issuer has a host name. */
+    public boolean browsersAccept() {
+        return !rpId.matches("[0-9.]+") && !rpId.contains(":") && !rpId.startsWith("[");
+    }
+
     public List<WebAuthnStore.Credential> list(String accountId) {
         return db.withHandle(h -> store.ofAccount(h, accountId));
     }

@@ -73,6 +73,11 @@ final class SecurityKeyPages {
             b.append("</tbody></table>");
         }
         b.append("<h2>Add a security key</h2>");
+        if (!p.g.securityKeys.browsersAccept()) {
+            b.append("<div class=\"alert\" id=\"rp-id-warning\"><p>Browsers accept security keys only on a site with a host name,"
+                    + " not an IP address such as ").append(Html.e(p.g.securityKeys.rpId()))
+                    .append(". Ask the operator to set GATEHOUSE_ISSUER to a host name (for a trial on this machine: http://localhost and the port).</p></div>");
+        }
         if (keys.size() >= SecurityKeys.MAX_KEYS) {
             b.append("<p>You have the most keys an account can have (").append(SecurityKeys.MAX_KEYS).append("). Remove one to add another.</p>");
         } else {

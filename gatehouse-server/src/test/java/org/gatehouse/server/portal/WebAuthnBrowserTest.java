@@ -147,6 +147,7 @@ class WebAuthnBrowserTest {
         driver.get(server.issuer + "/account/keys");
         assertThat(el("h1").getText()).isEqualTo("Security keys");
         assertThat(el("#add-key").isDisplayed()).as("the script shows the form").isTrue();
+        assertThat(driver.findElements(By.id("rp-id-warning"))).isEmpty();
         assertThat(driver.findElements(By.cssSelector("[data-webauthn-fallback]")).get(0).isDisplayed()).isFalse();
         check("webauthn-1-keys-empty");
         type("#f-label", "Virtual YubiKey");

@@ -54,7 +54,7 @@ class WebAuthnPortalTest {
         PortalClient.Person admin = PortalTest.admin(s(), c);
         PortalClient.Page empty = c.get("/account/keys");
         assertThat(empty.body()).contains("You have no security keys yet").contains("<script src=\"/static/webauthn.js\" defer></script>")
-                .contains("data-webauthn-fallback");
+                .contains("data-webauthn-fallback").contains("id=\"rp-id-warning\""); // the test issuer is http://127.0.0.1:port
         assertThat(empty.header("Content-Security-Policy")).contains("script-src 'self'").contains("frame-ancestors 'none'")
                 .doesNotContain("unsafe-inline");
         // Other pages keep the script-free policy.
