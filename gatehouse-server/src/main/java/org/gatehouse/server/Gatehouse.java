@@ -64,6 +64,8 @@ public final class Gatehouse implements AutoCloseable {
     public final AccountService accounts;
     public final Sessions sessions;
     public final org.gatehouse.server.api.ApiTokens apiTokens;
+    /** WebAuthn security keys and passkeys, a second factor beside TOTP. */
+    public final org.gatehouse.server.accounts.SecurityKeys securityKeys;
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;
@@ -112,6 +114,8 @@ public final class Gatehouse implements AutoCloseable {
             this.sessions = new Sessions(db, accountStore, secrets, clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
             // Admin JSON API (issue 3 item 5): API tokens.
             this.apiTokens = new org.gatehouse.server.api.ApiTokens(db, new org.gatehouse.server.store.ApiTokenStore(), accountStore, secrets, audit, clock);
+            this.securityKeys = new org.gatehouse.server.accounts.SecurityKeys(db, new org.gatehouse.server.store.WebAuthnStore(), accountStore,
+                    audit, clock, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
         } catch (RuntimeException e) {
             db.close();
             throw e;

@@ -53,6 +53,8 @@ public final class Portal {
         SignInPages signIn = new SignInPages(p);
         IssuerPages issuer = new IssuerPages(p);
         AdminPages admin = new AdminPages(p);
+        SecurityKeyPages keys = new SecurityKeyPages(p, signIn);
+        signIn.keys = keys;
         routes.exception(Halt.class, (e, ctx) -> { });
         routes.get("/static/portal.css", ctx -> {
             ctx.header("Cache-Control", "no-cache");
@@ -63,6 +65,7 @@ public final class Portal {
         issuer.routes(routes);
         admin.routes(routes);
         new ApiTokenPages(p).routes(routes);
+        keys.routes(routes);
     }
 
     // --- sessions
@@ -174,6 +177,7 @@ public final class Portal {
             nav(b, "/tokens", "My tokens", current);
             nav(b, "/tokens/new", "New token", current);
             nav(b, "/api-tokens", "API tokens", current);
+            nav(b, "/account/keys", "Security keys", current);
             if (s.account().isAdmin()) {
                 nav(b, "/admin/accounts", "Accounts", current);
                 nav(b, "/admin/tokens", "All tokens", current);
@@ -196,7 +200,7 @@ public final class Portal {
         b.append(">").append(Html.e(text)).append("</a></li>");
     }
 
-    private static String resource(String path) {
+    static String resource(String path) {
         try (InputStream in = Portal.class.getResourceAsStream(path)) {
             if (in == null) throw new IllegalStateException("missing resource " + path);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -18,6 +18,8 @@ final class SignInPages {
     /** How long a password-only session may wait for its second factor. */
     private static final long SECOND_FACTOR_WINDOW_MS = 10 * 60 * 1000L;
     private final Portal p;
+    /** Security keys: offered before the code form when the account has one. */
+    SecurityKeyPages keys;
 
     SignInPages(Portal p) {
         this.p = p;
@@ -84,7 +86,7 @@ final class SignInPages {
         }
     }
 
-    private Sessions.Current passwordStage(Context ctx) {
+    Sessions.Current passwordStage(Context ctx) {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isEmpty() || !Sessions.PASSWORD.equals(s.get().row().stage()) || s.get().account() == null
                 || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < System.currentTimeMillis()) {
@@ -94,16 +96,19 @@ final class SignInPages {
     }
 
     private void codeForm(Context ctx) {
-        renderCode(ctx, passwordStage(ctx), 200, null);
+        renderCode(ctx, passwordStage(ctx), 200, null, null);
     }
 
-    private void renderCode(Context ctx, Sessions.Current s, int status, String error) {
-        String body = "<p>Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>"
+    void renderCode(Context ctx, Sessions.Current s, int status, String error, String keyError) {
+        String key = keys.signInSection(s, keyError);
+        String body = key + (key.isEmpty() ? "" : "<h2>Code</h2>")
+                + "<p>Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>"
                 + "<form method=\"post\" action=\"/login/code\" novalidate>" + Html.csrf(s.row().csrf())
                 + Html.field("text", "code", "Code", null, "For example 123456, or a recovery code such as abcde-12345.", error,
                 "autocomplete=\"one-time-code\" inputmode=\"text\" required autofocus")
                 + "<div><button type=\"submit\">Sign in</button></div></form>";
         p.html(ctx, status, null, "Second factor", body, null);
+        if (!key.isEmpty()) SecurityKeyPages.allowScript(ctx);
     }
 
     private void code(Context ctx) {
@@ -113,9 +118,9 @@ final class SignInPages {
         switch (a.outcome()) {
             case THROTTLED -> {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
-                renderCode(ctx, s, 429, "Too many attempts. Wait " + minutes(a.retryAfter()) + " and try again.");
+                renderCode(ctx, s, 429, "Too many attempts. Wait " + minutes(a.retryAfter()) + " and try again.", null);
             }
-            case FAILED -> renderCode(ctx, s, 401, "That code is not right, or it has been used already.");
+            case FAILED -> renderCode(ctx, s, 401, "That code is not right, or it has been used already.", null);
             default -> {
                 p.setSession(ctx, p.g.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
                 Portal.redirect(ctx, "/");
