@@ -44,6 +44,7 @@ public final class Gatehouse implements AutoCloseable {
     public final LastSeen lastSeen;
     public final RevocationStore revocationStore;
     public final Maintenance maintenance;
+    public final org.gatehouse.server.metrics.ServerMetrics metrics = new org.gatehouse.server.metrics.ServerMetrics(new org.gatehouse.server.metrics.Metrics());
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;

@@ -10,6 +10,7 @@ public final class ServeCommand implements Runnable {
     @Override
     public void run() {
         Config config = Config.fromEnvironment();
+        org.gatehouse.server.logging.LogFormat.apply(config.logFormat);
         GatehouseServer server = GatehouseServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

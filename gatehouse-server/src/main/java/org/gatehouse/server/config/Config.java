@@ -56,6 +56,14 @@ public final class Config {
     public final Duration staleRevokeAfter;
     public final Duration auditRetention;
     public final Duration maintenanceInterval;
+    // Operations (docs/operations.md)
+    public final String metricsToken;
+    public final String logFormat;
+    public final String tlsCert;
+    public final String tlsKey;
+    public final Duration tlsReload;
+    public final boolean behindTlsProxy;
+    public final Duration shutdownTimeout;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -89,6 +97,19 @@ public final class Config {
         this.staleRevokeAfter = s.duration("STALE_REVOKE_AFTER", "0", Duration.ZERO, Duration.ofDays(3650));
         this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));
         this.maintenanceInterval = s.duration("MAINTENANCE_INTERVAL", "1h", Duration.ofSeconds(10), Duration.ofDays(7));
+        this.metricsToken = s.string("METRICS_TOKEN", "");
+        if (!metricsToken.isEmpty() && metricsToken.length() < 16) {
+            throw new ConfigException("invalid configuration: " + s.source("METRICS_TOKEN") + " must be at least 16 characters (the value is not shown)");
+        }
+        this.logFormat = s.oneOf("LOG_FORMAT", "text", List.of("text", "json"));
+        this.tlsCert = s.string("TLS_CERT", "");
+        this.tlsKey = s.string("TLS_KEY", "");
+        if (tlsCert.isEmpty() != tlsKey.isEmpty()) {
+            throw new ConfigException("invalid configuration: GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY must be set together");
+        }
+        this.tlsReload = s.duration("TLS_RELOAD", "1m", Duration.ofSeconds(1), Duration.ofDays(1));
+        this.behindTlsProxy = s.bool("BEHIND_TLS_PROXY", false);
+        this.shutdownTimeout = s.duration("SHUTDOWN_TIMEOUT", "20s", Duration.ZERO, Duration.ofMinutes(10));
     }
 
     /** Loads from the process environment (and the optional config file it names). */
@@ -98,6 +119,32 @@ public final class Config {
 
     public static Config load(Map<String, String> env) {
         return new Config(new Settings(env, readFile(env)));
+    }
+
+    /** Whether Gatehouse serves HTTPS itself (GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY). */
+    public boolean tls() {
+        return !tlsCert.isEmpty();
+    }
+
+    /**
+     * RFC 6749 §3.1–3.2: the token endpoint (and so every credential) must be reached over TLS. A server
+     * reachable beyond this machine over plain HTTP must be behind a TLS-terminating proxy, and the
+     * operator must say so.
+     */
+    public void requireTransportSecurity() {
+        boolean https = issuer.startsWith("https:");
+        if (https || behindTlsProxy || loopback(bind)) return;
+        throw new ConfigException("refusing to serve plain HTTP on " + bind + " with issuer " + issuer
+                + " (RFC 6749 §3.1 requires TLS): set an https GATEHOUSE_ISSUER (with GATEHOUSE_TLS_CERT/_KEY"
+                + " or a TLS proxy), bind to 127.0.0.1, or set GATEHOUSE_BEHIND_TLS_PROXY=true if a TLS-terminating proxy is in front");
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public boolean embeddedDatabase() {
@@ -148,6 +195,14 @@ public final class Config {
         String string(String name, String dflt) {
             String v = raw(name);
             return v == null || v.isEmpty() ? dflt : v;
+        }
+
+        boolean bool(String name, boolean dflt) {
+            String v = raw(name);
+            if (v == null) return dflt;
+            if (v.equalsIgnoreCase("true")) return true;
+            if (v.equalsIgnoreCase("false")) return false;
+            throw bad(name, v, "true or false");
         }
 
         int integer(String name, int dflt, int min, int max) {
