@@ -23,6 +23,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final Javalin http;
     private final ScheduledExecutorService jobs;
     private final Operations ops;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private GatehouseServer(Gatehouse gatehouse, Javalin http, ScheduledExecutorService jobs, Operations ops) {
         this.gatehouse = gatehouse;
@@ -97,12 +98,15 @@ public final class GatehouseServer implements AutoCloseable {
     }
 
     /**
-     * Stops taking requests, lets those in flight finish (up to GATEHOUSE_SHUTDOWN_TIMEOUT), writes pending
-     * last-seen times, closes the database.
+     * Answers /health/ready with 503 and keeps serving for GATEHOUSE_SHUTDOWN_DELAY (so load balancers
+     * move away), stops taking connections, lets requests in flight finish (up to GATEHOUSE_SHUTDOWN_TIMEOUT),
+     * writes pending last-seen times, closes the database.
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         ops.drain();
+        GracefulStop.await(gatehouse.config.shutdownDelay);
         GracefulStop.drain(http.jettyServer().server(), gatehouse.config.shutdownTimeout);
         http.stop();
         jobs.shutdownNow();

@@ -12,16 +12,18 @@ public final class ServeCommand implements Runnable {
         Config config = Config.fromEnvironment();
         org.gatehouse.server.logging.LogFormat.apply(config.logFormat);
         GatehouseServer server = GatehouseServer.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "gatehouse-shutdown"));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM and SIGINT stop the server gracefully *before* the JVM starts shutting down: once it does,
+        // other shutdown hooks (the embedded database's own) run alongside and could fail requests still
+        // being drained. The hook below only covers other ways the JVM may end.
+        StopSignals.install(stopRequested::countDown);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "gatehouse-shutdown"));
         System.out.println("Gatehouse is running: issuer " + config.issuer + ", listening on " + config.bind + ":" + server.port());
         try {
-            stopped.await();
+            stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        server.close();
     }
 }

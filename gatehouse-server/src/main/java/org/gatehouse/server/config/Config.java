@@ -64,6 +64,7 @@ public final class Config {
     public final Duration tlsReload;
     public final boolean behindTlsProxy;
     public final Duration shutdownTimeout;
+    public final Duration shutdownDelay;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -110,6 +111,7 @@ public final class Config {
         this.tlsReload = s.duration("TLS_RELOAD", "1m", Duration.ofSeconds(1), Duration.ofDays(1));
         this.behindTlsProxy = s.bool("BEHIND_TLS_PROXY", false);
         this.shutdownTimeout = s.duration("SHUTDOWN_TIMEOUT", "20s", Duration.ZERO, Duration.ofMinutes(10));
+        this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "0", Duration.ZERO, Duration.ofMinutes(5));
     }
 
     /** Loads from the process environment (and the optional config file it names). */

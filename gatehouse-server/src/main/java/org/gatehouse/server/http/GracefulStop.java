@@ -24,6 +24,17 @@ public final class GracefulStop {
     private GracefulStop() {
     }
 
+    /** The pause between failing readiness and closing the listener, while requests are still served. */
+    public static void await(Duration delay) {
+        if (delay.isZero()) return;
+        LOG.info("shutting down: /health/ready answers 503, still serving for {} s", delay.toSeconds());
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static void drain(Server server, Duration timeout) {
         List<CompletableFuture<Void>> drained = new ArrayList<>();
         for (Connector c : server.getConnectors()) {
