@@ -65,6 +65,7 @@ public final class Config {
     public final boolean behindTlsProxy;
     public final Duration shutdownTimeout;
     public final Duration shutdownDelay;
+    public final boolean accessLog;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -112,6 +113,7 @@ public final class Config {
         this.behindTlsProxy = s.bool("BEHIND_TLS_PROXY", false);
         this.shutdownTimeout = s.duration("SHUTDOWN_TIMEOUT", "20s", Duration.ZERO, Duration.ofMinutes(10));
         this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "0", Duration.ZERO, Duration.ofMinutes(5));
+        this.accessLog = s.bool("ACCESS_LOG", false);
     }
 
     /** Loads from the process environment (and the optional config file it names). */

@@ -13,10 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first half of a graceful stop: every connector stops accepting (new connections are refused,
- * so a load balancer moves on), responses in flight get {@code Connection: close}, idle keep-alive
- * connections are closed after a second, and this waits until no connection is left or the timeout
- * passes. Requests already received are answered normally, never with a 503 or a reset.
+ * The first half of a graceful stop: every connector stops accepting (its listening socket closes, so
+ * new connections are refused and a load balancer moves on), responses in flight get
+ * {@code Connection: close}, idle keep-alive connections are closed after a second, and this waits until
+ * no connection is left or the timeout passes. Requests already received are answered normally, never
+ * with a 503. A connection the kernel had queued but Jetty not yet accepted at that instant is reset:
+ * that is why readiness fails for GATEHOUSE_SHUTDOWN_DELAY first, so balancers stop sending before.
  */
 public final class GracefulStop {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);

@@ -13,6 +13,7 @@ import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.metrics.ServerMetrics;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.oauth.Responses;
+import org.gatehouse.server.text.Text;
 import org.slf4j.MDC;
 
 /**
@@ -29,11 +30,14 @@ public final class Operations {
     private final Gatehouse g;
     private final ServerMetrics metrics;
     private final byte[] metricsToken;
+    private final boolean accessLog;
     private volatile boolean draining;
+    private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger("org.gatehouse.access");
 
     public Operations(Gatehouse g) {
         this.g = g;
         this.metrics = g.metrics;
+        this.accessLog = g.config.accessLog;
         this.metricsToken = g.config.metricsToken.isEmpty() ? null : g.config.metricsToken.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -48,7 +52,13 @@ public final class Operations {
         cfg.routes.get("/metrics", this::metrics);
         cfg.requestLogger.http((ctx, ms) -> {
             try {
-                metrics.request(ctx.method().name(), ctx.path(), ctx.statusCode(), ctx.attribute(ERROR_ATTRIBUTE), ms / 1000.0);
+                String error = ctx.attribute(ERROR_ATTRIBUTE);
+                metrics.request(ctx.method().name(), ctx.path(), ctx.statusCode(), error, ms / 1000.0);
+                if (accessLog) {
+                    // Method, path (never the query string), status, error code, time: no header, no body.
+                    ACCESS.info("{} {} {} {} {}ms", ctx.method().name(), Text.printable(ctx.path()), ctx.statusCode(),
+                            error == null ? "-" : error, String.format(java.util.Locale.ROOT, "%.1f", ms));
+                }
             } finally {
                 MDC.remove("request_id");
             }

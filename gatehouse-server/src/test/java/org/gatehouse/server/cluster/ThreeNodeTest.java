@@ -69,6 +69,8 @@ class ThreeNodeTest {
         env.put("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "0");
         env.put("GATEHOUSE_RATE_TOKEN_PER_CLIENT", "0");
         env.put("GATEHOUSE_DB_POOL_SIZE", "5");
+        env.put("GATEHOUSE_LOG_FORMAT", "json");
+        env.put("GATEHOUSE_ACCESS_LOG", "true");
         // All three start at once on the empty database: migrations and first keys race, as in a real roll-out.
         for (int i = 0; i < 3; i++) nodes.add(Node.start(env));
         for (Node n : nodes) n.awaitUp(START_TIMEOUT_MS);
@@ -232,11 +234,28 @@ class ThreeNodeTest {
 
     @Test
     @Order(8)
-    void everyNodeStopsCleanlyOnSigterm() {
+    void everyNodeStopsCleanlyOnSigtermAndLoggedJsonWithRequestIdsAndNoSecrets() {
         for (Node n : nodes) {
             int exit = n.stop();
-            assertThat(exit).as(n.logText()).isIn(0, 143);
-            assertThat(n.logText()).doesNotContain("ERROR").doesNotContain("Exception");
+            String log = n.logText();
+            assertThat(exit).as(log).isIn(0, 143);
+            assertThat(log).doesNotContain("ERROR").doesNotContain("Exception");
+            int access = 0;
+            for (String line : log.split("\n")) {
+                if (line.startsWith("Gatehouse is running")) continue; // the one line on stdout
+                Object parsed = net.minidev.json.JSONValue.parse(line);
+                assertThat(parsed).as("a JSON log line: " + line).isInstanceOf(Map.class);
+                Map<?, ?> event = (Map<?, ?>) parsed;
+                if ("org.gatehouse.access".equals(event.get("loggerName"))) {
+                    access++;
+                    assertThat(((Map<?, ?>) event.get("mdc")).get("request_id")).as(line).isNotNull();
+                }
+            }
+            assertThat(access).isPositive();
+            // Every client secret and registration access token the test saw: none is in any log.
+            for (Flow.Client c : clients) assertThat(log).doesNotContain(c.secret()).doesNotContain(c.rat());
+            assertThat(log).doesNotContain("ghs_").doesNotContain("ghr_").doesNotContain("ghi_")
+                    .doesNotContain("Authorization").doesNotContain("Basic ").doesNotContain("Bearer ");
         }
     }
 
