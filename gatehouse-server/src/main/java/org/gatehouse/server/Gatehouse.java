@@ -66,6 +66,7 @@ public final class Gatehouse implements AutoCloseable {
     public final org.gatehouse.server.api.ApiTokens apiTokens;
     /** WebAuthn security keys and passkeys, a second factor beside TOTP. */
     public final org.gatehouse.server.accounts.SecurityKeys securityKeys;
+    public final org.gatehouse.server.metrics.ServerMetrics metrics = new org.gatehouse.server.metrics.ServerMetrics(new org.gatehouse.server.metrics.Metrics());
 
     private Gatehouse(Config config, Clock clock) {
         this.config = config;

@@ -8,7 +8,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.http.GracefulStop;
 import org.gatehouse.server.http.HttpServer;
+import org.gatehouse.server.http.Operations;
+import org.gatehouse.server.http.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,16 +22,22 @@ public final class GatehouseServer implements AutoCloseable {
     private final Gatehouse gatehouse;
     private final Javalin http;
     private final ScheduledExecutorService jobs;
+    private final Operations ops;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private GatehouseServer(Gatehouse gatehouse, Javalin http, ScheduledExecutorService jobs) {
+    private GatehouseServer(Gatehouse gatehouse, Javalin http, ScheduledExecutorService jobs, Operations ops) {
         this.gatehouse = gatehouse;
         this.http = http;
         this.jobs = jobs;
+        this.ops = ops;
     }
 
     public static GatehouseServer start(Config config) {
+        config.requireTransportSecurity();
+        ServerTls tls = ServerTls.fromConfig(config);
         Gatehouse g = Gatehouse.open(config);
         try {
+            g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
             g.keys.ensure(Actor.system());
             ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "gatehouse-jobs");
@@ -37,30 +46,47 @@ public final class GatehouseServer implements AutoCloseable {
             });
             every(jobs, config.keyRefresh.toMillis(), "reload signing keys", g.keys::refresh);
             every(jobs, config.lastSeenFlush.toMillis(), "write last-seen times", g.lastSeen::flush);
-            every(jobs, Math.min(60_000, config.maintenanceInterval.toMillis()), "run maintenance", g.maintenance::runIfDue);
+            long maintenanceCheck = Math.min(60_000, config.maintenanceInterval.toMillis());
+            // The first check comes soon after start, so a due run is not put off by a restart.
+            every(jobs, Math.min(5_000, maintenanceCheck), maintenanceCheck, "run maintenance", () -> maintenance(g));
+            if (tls != null) every(jobs, config.tlsReload.toMillis(), "reload the TLS certificate", tls::reloadIfChanged);
+            Operations ops = new Operations(g);
             Javalin http;
             try {
-                http = HttpServer.create(g).start();
+                http = HttpServer.create(g, ops, tls).start();
             } catch (JavalinBindException e) {
                 jobs.shutdownNow();
                 throw new ConfigException("cannot listen on " + config.bind + ":" + config.port + ": the port is in use or not permitted");
             }
             LOG.info("Gatehouse listening on {}:{} as issuer {}", config.bind, http.port(), config.issuer);
-            return new GatehouseServer(g, http, jobs);
+            return new GatehouseServer(g, http, jobs, ops);
         } catch (RuntimeException e) {
             g.close();
             throw e;
         }
     }
 
+    private static void maintenance(Gatehouse g) {
+        try {
+            g.metrics.job("maintenance", g.maintenance.runIfDue().isPresent() ? "ran" : "not_due");
+        } catch (RuntimeException e) {
+            g.metrics.job("maintenance", "failed");
+            throw e;
+        }
+    }
+
     private static void every(ScheduledExecutorService jobs, long millis, String what, Runnable job) {
+        every(jobs, millis, millis, what, job);
+    }
+
+    private static void every(ScheduledExecutorService jobs, long firstMillis, long millis, String what, Runnable job) {
         jobs.scheduleWithFixedDelay(() -> {
             try {
                 job.run();
             } catch (RuntimeException e) {
                 LOG.warn("could not {}: {}", what, e.toString());
             }
-        }, millis, millis, TimeUnit.MILLISECONDS);
+        }, firstMillis, millis, TimeUnit.MILLISECONDS);
     }
 
     public int port() {
@@ -71,9 +97,17 @@ public final class GatehouseServer implements AutoCloseable {
         return gatehouse;
     }
 
-    /** Stops taking requests, lets those in flight finish, writes pending last-seen times, closes the database. */
+    /**
+     * Answers /health/ready with 503 and keeps serving for GATEHOUSE_SHUTDOWN_DELAY (so load balancers
+     * move away), stops taking connections, lets requests in flight finish (up to GATEHOUSE_SHUTDOWN_TIMEOUT),
+     * writes pending last-seen times, closes the database.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        ops.drain();
+        GracefulStop.await(gatehouse.config.shutdownDelay);
+        GracefulStop.drain(http.jettyServer().server(), gatehouse.config.shutdownTimeout);
         http.stop();
         jobs.shutdownNow();
         try {

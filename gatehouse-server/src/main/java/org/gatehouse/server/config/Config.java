@@ -62,6 +62,16 @@ public final class Config {
     /** Software statements: how long a publisher's JWKS fetched from a URL is used, and the least time between fetches. */
     public final Duration statementJwksCache;
     public final Duration statementJwksRefresh;
+    // Operations (docs/operations.md)
+    public final String metricsToken;
+    public final String logFormat;
+    public final String tlsCert;
+    public final String tlsKey;
+    public final Duration tlsReload;
+    public final boolean behindTlsProxy;
+    public final Duration shutdownTimeout;
+    public final Duration shutdownDelay;
+    public final boolean accessLog;
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -99,6 +109,21 @@ public final class Config {
         this.clientCacheTtl = s.duration("CLIENT_CACHE_TTL", "2s", Duration.ZERO, Duration.ofSeconds(60));
         this.statementJwksCache = s.duration("STATEMENT_JWKS_CACHE", "10m", Duration.ofSeconds(1), Duration.ofDays(7));
         this.statementJwksRefresh = s.duration("STATEMENT_JWKS_REFRESH", "30s", Duration.ZERO, Duration.ofHours(1));
+        this.metricsToken = s.string("METRICS_TOKEN", "");
+        if (!metricsToken.isEmpty() && metricsToken.length() < 16) {
+            throw new ConfigException("invalid configuration: " + s.source("METRICS_TOKEN") + " must be at least 16 characters (the value is not shown)");
+        }
+        this.logFormat = s.oneOf("LOG_FORMAT", "text", List.of("text", "json"));
+        this.tlsCert = s.string("TLS_CERT", "");
+        this.tlsKey = s.string("TLS_KEY", "");
+        if (tlsCert.isEmpty() != tlsKey.isEmpty()) {
+            throw new ConfigException("invalid configuration: GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY must be set together");
+        }
+        this.tlsReload = s.duration("TLS_RELOAD", "1m", Duration.ofSeconds(1), Duration.ofDays(1));
+        this.behindTlsProxy = s.bool("BEHIND_TLS_PROXY", false);
+        this.shutdownTimeout = s.duration("SHUTDOWN_TIMEOUT", "20s", Duration.ZERO, Duration.ofMinutes(10));
+        this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "0", Duration.ZERO, Duration.ofMinutes(5));
+        this.accessLog = s.bool("ACCESS_LOG", false);
     }
 
     /** Loads from the process environment (and the optional config file it names). */
@@ -108,6 +133,32 @@ public final class Config {
 
     public static Config load(Map<String, String> env) {
         return new Config(new Settings(env, readFile(env)));
+    }
+
+    /** Whether Gatehouse serves HTTPS itself (GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY). */
+    public boolean tls() {
+        return !tlsCert.isEmpty();
+    }
+
+    /**
+     * RFC 6749 §3.1–3.2: the token endpoint (and so every credential) must be reached over TLS. A server
+     * reachable beyond this machine over plain HTTP must be behind a TLS-terminating proxy, and the
+     * operator must say so.
+     */
+    public void requireTransportSecurity() {
+        boolean https = issuer.startsWith("https:");
+        if (https || behindTlsProxy || loopback(bind)) return;
+        throw new ConfigException("refusing to serve plain HTTP on " + bind + " with issuer " + issuer
+                + " (RFC 6749 §3.1 requires TLS): set an https GATEHOUSE_ISSUER (with GATEHOUSE_TLS_CERT/_KEY"
+                + " or a TLS proxy), bind to 127.0.0.1, or set GATEHOUSE_BEHIND_TLS_PROXY=true if a TLS-terminating proxy is in front");
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public boolean embeddedDatabase() {
@@ -158,6 +209,14 @@ public final class Config {
         String string(String name, String dflt) {
             String v = raw(name);
             return v == null || v.isEmpty() ? dflt : v;
+        }
+
+        boolean bool(String name, boolean dflt) {
+            String v = raw(name);
+            if (v == null) return dflt;
+            if (v.equalsIgnoreCase("true")) return true;
+            if (v.equalsIgnoreCase("false")) return false;
+            throw bad(name, v, "true or false");
         }
 
         int integer(String name, int dflt, int min, int max) {

@@ -31,6 +31,11 @@ public final class HttpServer {
     }
 
     public static Javalin create(Gatehouse g) {
+        return create(g, new Operations(g), null);
+    }
+
+    /** With the operator's surface (health, metrics, request ids) and optionally HTTPS. */
+    public static Javalin create(Gatehouse g, Operations ops, ServerTls tls) {
         String issuer = g.config.issuer;
         MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.scopes, g.keys);
         JwksEndpoint jwks = new JwksEndpoint(g.keys);
@@ -52,6 +57,10 @@ public final class HttpServer {
                 hc.setSendServerVersion(false);
                 hc.setSendDateHeader(true);
             });
+            if (tls != null) {
+                cfg.jetty.addConnector((server, hc) -> tls.connector(server, hc, g.config.bind, g.config.port));
+            }
+            ops.install(cfg);
 
             cfg.routes.before(HttpServer::securityHeaders);
             cfg.routes.before(ctx -> ctx.attribute(Requests.CLIENT_ADDRESS,
@@ -82,7 +91,6 @@ public final class HttpServer {
             org.gatehouse.server.portal.Portal.register(cfg.routes, g);
             org.gatehouse.server.api.Api.register(cfg.routes, g);
             cfg.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "up")));
-            cfg.routes.get("/health/ready", ctx -> Responses.json(ctx, 200, Map.of("status", "ready", "signing_key", g.keys.ring().activeKid())));
 
             cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(ctx, e.getStatus(), e.getMessage()));

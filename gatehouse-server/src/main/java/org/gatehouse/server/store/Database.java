@@ -101,6 +101,40 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
+    /** The pool's live counts, for /metrics (null before the pool has started). */
+    public com.zaxxer.hikari.HikariPoolMXBean pool() {
+        return dataSource.getHikariPoolMXBean();
+    }
+
+    /**
+     * Whether the database answers a trivial query within the timeout (for /health/ready). Waiting for a
+     * free pool connection counts against the same timeout, so a saturated pool reads as not ready.
+     */
+    public boolean ping(java.time.Duration timeout) {
+        java.util.concurrent.CompletableFuture<Boolean> check = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (java.sql.Connection c = dataSource.getConnection()) {
+                return c.isValid((int) Math.max(1, timeout.toSeconds()));
+            } catch (java.sql.SQLException | RuntimeException e) {
+                return false;
+            }
+        }, PING);
+        try {
+            return check.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Readiness checks run here so that a hung database never holds an HTTP thread past the timeout. */
+    private static final java.util.concurrent.ExecutorService PING = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "gatehouse-db-ping");
+        t.setDaemon(true);
+        return t;
+    });
+
     @Override
     public void close() {
         dataSource.close();

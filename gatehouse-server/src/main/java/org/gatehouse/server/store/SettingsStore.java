@@ -9,11 +9,22 @@ public final class SettingsStore {
         return h.createQuery("SELECT setting_value FROM settings WHERE name = :name").bind("name", name).mapTo(String.class).findOne();
     }
 
-    /** Inserts the value unless the name is already set; returns the value now stored. */
+    /**
+     * Inserts the value unless the name is already set; returns the value now stored. Call it in a
+     * transaction: when another process inserts the same name at the same moment (several nodes starting
+     * at once on an empty database), the losing insert is rolled back to a savepoint and the winner's value
+     * is returned.
+     */
     public String putIfAbsent(Handle h, String name, String value) {
-        h.createUpdate("INSERT INTO settings (name, setting_value) SELECT :name, :value"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM settings WHERE name = :name)")
-                .bind("name", name).bind("value", value).execute();
+        h.savepoint("settings_put");
+        try {
+            h.createUpdate("INSERT INTO settings (name, setting_value) SELECT :name, :value"
+                            + " WHERE NOT EXISTS (SELECT 1 FROM settings WHERE name = :name)")
+                    .bind("name", name).bind("value", value).execute();
+        } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            h.rollbackToSavepoint("settings_put");
+            if (get(h, name).isEmpty()) throw e;
+        }
         return get(h, name).orElseThrow();
     }
 

@@ -47,6 +47,12 @@ public final class Http {
         return send(b.GET());
     }
 
+    public Response getWithHeaders(String path, Map<String, String> headers) {
+        HttpRequest.Builder b = request(path);
+        headers.forEach(b::header);
+        return send(b.GET());
+    }
+
     public Response get(String path) {
         return get(path, null);
     }

@@ -1,0 +1,125 @@
+package org.gatehouse.server.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.metrics.ServerMetrics;
+import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.oauth.Responses;
+import org.gatehouse.server.text.Text;
+import org.slf4j.MDC;
+
+/**
+ * The operator's surface: request ids, per-request metrics, {@code /health/ready} and {@code /metrics}.
+ * Nothing here reads or logs a request body, an Authorization header or a secret.
+ */
+public final class Operations {
+    public static final String REQUEST_ID = "X-Request-Id";
+    /** The OAuth error code a response carried, set by {@link Responses#error}. */
+    public static final String ERROR_ATTRIBUTE = "gatehouse.error";
+    private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+
+    private final Gatehouse g;
+    private final ServerMetrics metrics;
+    private final byte[] metricsToken;
+    private final boolean accessLog;
+    private volatile boolean draining;
+    private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger("org.gatehouse.access");
+
+    public Operations(Gatehouse g) {
+        this.g = g;
+        this.metrics = g.metrics;
+        this.accessLog = g.config.accessLog;
+        this.metricsToken = g.config.metricsToken.isEmpty() ? null : g.config.metricsToken.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** From now on /health/ready answers 503, so load balancers stop sending new requests. */
+    public void drain() {
+        draining = true;
+    }
+
+    void install(JavalinConfig cfg) {
+        cfg.routes.before(this::requestId);
+        cfg.routes.get("/health/ready", this::ready);
+        cfg.routes.get("/metrics", this::metrics);
+        cfg.requestLogger.http((ctx, ms) -> {
+            try {
+                String error = ctx.attribute(ERROR_ATTRIBUTE);
+                metrics.request(ctx.method().name(), ctx.path(), ctx.statusCode(), error, ms / 1000.0);
+                if (accessLog) {
+                    // Method, path (never the query string), status, error code, time: no header, no body.
+                    ACCESS.info("{} {} {} {} {}ms", ctx.method().name(), Text.printable(ctx.path()), ctx.statusCode(),
+                            error == null ? "-" : error, String.format(java.util.Locale.ROOT, "%.1f", ms));
+                }
+            } finally {
+                MDC.remove("request_id");
+            }
+        });
+    }
+
+    /** Echoes a well-formed X-Request-Id (from a proxy) or makes one; logs carry it as request_id. */
+    private void requestId(Context ctx) {
+        String id = ctx.header(REQUEST_ID);
+        if (id == null || !SAFE_REQUEST_ID.matcher(id).matches()) id = Secrets.randomId(12);
+        ctx.header(REQUEST_ID, id);
+        MDC.put("request_id", id);
+    }
+
+    private void ready(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        String reason = null;
+        if (draining) {
+            reason = "shutting down";
+        } else if (!g.db.ping(READY_TIMEOUT)) {
+            reason = "database unreachable or slower than " + READY_TIMEOUT.toSeconds() + " s";
+        } else {
+            try {
+                body.put("signing_key", g.keys.ring().activeKid());
+            } catch (RuntimeException e) {
+                reason = "signing keys not loaded";
+            }
+        }
+        if (reason != null) {
+            body.clear();
+            body.put("status", "unavailable");
+            body.put("reason", reason);
+            Responses.json(ctx, 503, body);
+            return;
+        }
+        body.put("status", "ready");
+        Responses.json(ctx, 200, body);
+    }
+
+    /** Prometheus text format; loopback callers only, or anyone with GATEHOUSE_METRICS_TOKEN as a bearer token. */
+    private void metrics(Context ctx) {
+        if (metricsToken != null) {
+            String auth = ctx.header("Authorization");
+            byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                    ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+            if (!MessageDigest.isEqual(given, metricsToken)) {
+                throw OAuthError.invalidToken("a valid metrics token is required");
+            }
+        } else if (!loopbackDirect(ctx)) {
+            throw new OAuthError(403, "access_denied", "metrics are served to loopback callers only (set GATEHOUSE_METRICS_TOKEN)", null);
+        }
+        ctx.status(200);
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
+        ctx.result(metrics.registry().scrape());
+    }
+
+    /** A direct loopback peer: a request forwarded by a proxy on this machine (it carries X-Forwarded-For) is not. */
+    private static boolean loopbackDirect(Context ctx) {
+        String peer = ctx.req().getRemoteAddr();
+        boolean loopback = peer != null && (peer.startsWith("127.") || peer.equals("::1") || peer.equals("0:0:0:0:0:0:0:1")
+                || peer.equals("[::1]") || peer.equals("[0:0:0:0:0:0:0:1]"));
+        return loopback && ctx.header("X-Forwarded-For") == null && ctx.header("Forwarded") == null;
+    }
+}

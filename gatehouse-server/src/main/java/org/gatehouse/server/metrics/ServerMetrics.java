@@ -1,0 +1,103 @@
+package org.gatehouse.server.metrics;
+
+import com.zaxxer.hikari.HikariPoolMXBean;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.util.function.Supplier;
+
+/** The metrics Gatehouse exposes: per-operation requests, latency and errors, jobs, JVM and pool basics. */
+public final class ServerMetrics {
+    public static final String REQUESTS = "gatehouse_requests_total";
+    public static final String DURATION = "gatehouse_request_duration_seconds";
+    public static final String ERRORS = "gatehouse_errors_total";
+    public static final String JOBS = "gatehouse_jobs_total";
+
+    private final Metrics metrics;
+
+    public ServerMetrics(Metrics metrics) {
+        this.metrics = metrics;
+    }
+
+    public Metrics registry() {
+        return metrics;
+    }
+
+    /** One finished HTTP request. {@code error} is the OAuth error code answered, or null. */
+    public void request(String method, String path, int status, String error, double seconds) {
+        String op = operation(method, path);
+        String st = Integer.toString(status);
+        metrics.increment(REQUESTS, "HTTP requests by operation and status.", "operation", op, "status", st);
+        metrics.observe(DURATION, "Time to answer, by operation.", seconds, "operation", op);
+        if (status >= 400) {
+            String code = error != null ? error : status >= 500 ? "server_error" : "http_" + st;
+            metrics.increment(ERRORS, "Failed requests by operation and error code (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 6750 §3.1).",
+                    "operation", op, "error", code);
+        }
+    }
+
+    /** A background job's turn: outcome is ran, not_due or failed. */
+    public void job(String job, String outcome) {
+        metrics.increment(JOBS, "Background job checks by job and outcome (ran: this node did the work).", "job", job, "outcome", outcome);
+    }
+
+    /** The operation a request belongs to: a fixed set, so label cardinality stays bounded. */
+    static String operation(String method, String path) {
+        if (path == null) return "other";
+        switch (path) {
+            case "/token":
+                return "grant";
+            case "/register":
+                return "POST".equals(method) ? "registration" : "other";
+            case "/introspect":
+                return "introspection";
+            case "/revoke":
+                return "revocation";
+            case "/jwks":
+                return "jwks";
+            case "/.well-known/oauth-authorization-server":
+                return "metadata";
+            case "/metrics":
+                return "metrics";
+            case "/health/live":
+            case "/health/ready":
+                return "health";
+            default:
+                return path.startsWith("/register/") ? "registration_management" : "other";
+        }
+    }
+
+    /** JVM memory, threads, GC, CPU and uptime; database pool connections. */
+    public void registerJvmAndPool(Supplier<HikariPoolMXBean> pool, int poolMax) {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        java.lang.management.RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
+        metrics.gauges(s -> {
+            s.gauge("jvm_memory_used_bytes", "JVM memory in use.", "{area=\"heap\"}", memory.getHeapMemoryUsage().getUsed());
+            s.gauge("jvm_memory_used_bytes", "JVM memory in use.", "{area=\"nonheap\"}", memory.getNonHeapMemoryUsage().getUsed());
+            s.gauge("jvm_memory_max_bytes", "Largest heap the JVM may use.", "{area=\"heap\"}", memory.getHeapMemoryUsage().getMax());
+            s.gauge("jvm_threads_live", "Live JVM threads.", "", threads.getThreadCount());
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                String l = Metrics.labels("gc", gc.getName());
+                s.counter("jvm_gc_collections_total", "GC runs by collector.", l, Math.max(0, gc.getCollectionCount()));
+            }
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                String l = Metrics.labels("gc", gc.getName());
+                s.counter("jvm_gc_collection_seconds_total", "Time spent in GC by collector.", l, Math.max(0, gc.getCollectionTime()) / 1000.0);
+            }
+            if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+                s.counter("process_cpu_seconds_total", "CPU time used by this process.", "", sun.getProcessCpuTime() / 1e9);
+            }
+            s.gauge("process_uptime_seconds", "Time since the JVM started.", "", runtime.getUptime() / 1000.0);
+            HikariPoolMXBean p = pool.get();
+            if (p != null) {
+                s.gauge("gatehouse_db_pool_connections", "Database pool connections by state.", "{state=\"active\"}", p.getActiveConnections());
+                s.gauge("gatehouse_db_pool_connections", "Database pool connections by state.", "{state=\"idle\"}", p.getIdleConnections());
+                s.gauge("gatehouse_db_pool_pending", "Threads waiting for a database connection.", "", p.getThreadsAwaitingConnection());
+                s.gauge("gatehouse_db_pool_max", "Largest number of database connections (GATEHOUSE_DB_POOL_SIZE).", "", poolMax);
+            }
+        });
+    }
+}
