@@ -243,6 +243,13 @@ class BrowserTest {
             check(page[1]);
         }
         assertThat(el("main").getText()).contains("active");
+        // The audit log, filtered: the issuer's sign-ins, the last one with the security key.
+        navigate("Audit log");
+        type("#f-actor", "account:" + ISSUER);
+        type("#f-action", "account.sign_in");
+        click("form[role=search] button[type=submit]");
+        assertThat(el("main table tbody tr").getText()).contains("\"second_factor\":\"security_key\"").contains("\"user_verified\":true");
+        check("admin-audit-issuer-sign-ins");
         assertThat(axeFindings).as("axe-core violations").isEmpty();
     }
 
