@@ -163,15 +163,21 @@ class ThreeNodeTest {
 
     @Test
     @Order(4)
-    void aRevocationOnOneNodeIsSeenByIntrospectionOnTheOthersAtOnce() {
+    void aRevocationOnOneNodeIsSeenByIntrospectionOnTheOthersWithinTheBound() throws Exception {
         Flow.Client c = clients.get(0);
         String revoked = token(node(0), c);
         String kept = token(node(0), clients.get(1));
         for (Node n : nodes) assertThat(active(n, revoked)).isTrue();
         Http.Response r = node(1).http.postForm("/revoke", c.id(), c.secret(), Map.of("token", revoked));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
-        // The very next introspection on every node already answers inactive: each one reads the database
-        // (docs/operations.md states the bound: at most 2 s, today 0).
+        // The node that revoked answers inactive at once; the others may serve a revocation check from
+        // memory for at most GATEHOUSE_CLIENT_CACHE_TTL (2 s, the bound docs/operations.md states).
+        // The bound is the property under test: wait until it has passed once, then ask every node once.
+        assertThat(active(node(1), revoked)).isFalse();
+        long boundEnds = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < boundEnds) {
+            Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(boundEnds - System.nanoTime())));
+        }
         for (Node n : nodes) {
             assertThat(active(n, revoked)).as("introspection on port " + n.port).isFalse();
             assertThat(active(n, kept)).isTrue();
@@ -242,7 +248,10 @@ class ThreeNodeTest {
             assertThat(log).doesNotContain("ERROR").doesNotContain("Exception");
             int access = 0;
             for (String line : log.split("\n")) {
-                if (line.startsWith("Gatehouse is running")) continue; // the one line on stdout
+                // Console lines on stdout (not log events): the start line and, on an empty database, the
+                // first admin's one-time setup link.
+                if (line.startsWith("Gatehouse is running") || line.startsWith("No portal account exists yet")
+                        || line.startsWith("  http")) continue;
                 Object parsed = net.minidev.json.JSONValue.parse(line);
                 assertThat(parsed).as("a JSON log line: " + line).isInstanceOf(Map.class);
                 Map<?, ?> event = (Map<?, ?>) parsed;
