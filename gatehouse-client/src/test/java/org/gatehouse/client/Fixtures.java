@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.gatehouse.server.iat.IatService;
-import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.testing.TestServer;
 
 /** Token files and server-side actions for tests, through the real server's own classes. */
@@ -33,8 +32,9 @@ final class Fixtures {
     }
 
     /** Revokes the client on the server, as an issuer revoking an installation would. */
+    /** Revokes the client's installation through the running server's own service (as the portal, API or CLI would). */
     static void revokeOnServer(TestServer s, String clientId) {
-        boolean done = s.gatehouse().db.inTransaction(h -> new ClientStore().revoke(h, clientId, System.currentTimeMillis(), "test", "revoked by test"));
+        boolean done = s.gatehouse().installations.revokeCredential(clientId, "revoked by test", org.gatehouse.server.audit.Actor.cli());
         if (!done) throw new IllegalStateException("client " + clientId + " was not revoked");
     }
 

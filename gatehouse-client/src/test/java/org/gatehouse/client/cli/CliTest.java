@@ -13,7 +13,6 @@ import org.gatehouse.client.Json;
 import org.gatehouse.client.MachineIds;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
-import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -79,7 +78,7 @@ class CliTest {
 
         assertThat(run("rotate", "--store", store).code()).isEqualTo(0);
 
-        s.gatehouse().db.inTransaction(h -> new ClientStore().revoke(h, clientId, System.currentTimeMillis(), "test", "lost laptop"));
+        s.gatehouse().installations.revokeCredential(clientId, "lost laptop", org.gatehouse.server.audit.Actor.cli());
         Run revoked = run("token", "--store", store);
         assertThat(revoked.code()).isEqualTo(ExitCodes.REVOKED);
         assertThat(revoked.err()).contains("revoked or deleted on the server");

@@ -166,6 +166,16 @@ public final class InstallationService {
         return true;
     }
 
+    /** Revokes one credential (client) and keeps its installation, which may register again. */
+    public boolean revokeCredential(String clientId, String reason, Actor actor) {
+        long now = clock.millis();
+        return db.inTransaction(h -> {
+            boolean done = clients.revoke(h, clientId, now, actor.name(), reason);
+            if (done) audit.record(h, now, actor, "client.revoke", clientId, reason == null ? null : Map.of("reason", reason));
+            return done;
+        });
+    }
+
     /** Cascade: revokes every installation a token admitted, with all their credentials. */
     public int revokeAdmittedBy(Handle h, String iatId, long now, Actor actor, String reason) {
         int n = 0;
