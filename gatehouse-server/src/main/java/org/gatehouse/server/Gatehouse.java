@@ -106,8 +106,8 @@ public final class Gatehouse implements AutoCloseable {
             this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache);
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
-                    new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen);
-            this.tokens.useCaches(clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000));
+                    new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen,
+                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000));
             // Portal (issue 3): accounts, second factors and sessions.
             AccountStore accountStore = new AccountStore();
             this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),

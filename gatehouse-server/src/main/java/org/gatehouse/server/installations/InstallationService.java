@@ -83,7 +83,6 @@ public final class InstallationService {
             store.insert(h, new InstallationRecord(ref, iat.ownerAccount(), md.installationId(), iat.id(), iat.id(),
                     md.softwareId(), md.softwareVersion(), md.clientName(), 0, now, now, null, 0, null, null, null, null,
                     null, null, 0));
-            store.registered(h, ref, iat.id(), md.softwareId(), md.softwareVersion(), md.clientName(), now);
             audit.record(h, now, actor, "installation.create", ref, md.installationId() == null ? null
                     : Map.of("installation_id", md.installationId()));
             return ref;

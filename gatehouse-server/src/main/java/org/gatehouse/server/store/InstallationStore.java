@@ -48,10 +48,11 @@ public final class InstallationStore {
         return h.createQuery(SELECT + " WHERE n.installation_id = :id ORDER BY n.created_at").bind("id", id).map(MAPPER).list();
     }
 
+    /** A new installation, with its first registration counted. */
     public void insert(Handle h, InstallationRecord r) {
         h.createUpdate("INSERT INTO installations (id, owner_account, installation_id, first_iat_id, last_iat_id, software_id,"
                         + " software_version, client_name, registrations, created_at, last_registered_at)"
-                        + " VALUES (:id, :owner, :iid, :iat, :iat, :sid, :sver, :name, 0, :now, :now)")
+                        + " VALUES (:id, :owner, :iid, :iat, :iat, :sid, :sver, :name, 1, :now, :now)")
                 .bind("id", r.id()).bind("owner", r.ownerAccount()).bind("iid", r.installationId())
                 .bind("iat", r.firstIatId()).bind("sid", r.softwareId()).bind("sver", r.softwareVersion())
                 .bind("name", r.clientName()).bind("now", r.createdAt())

@@ -54,11 +54,12 @@ public final class TokenService {
     private final RateLimiter perClient;
     private final LastSeen lastSeen;
     private final CidrCache cidrs = new CidrCache();
-    private volatile ClientCache clientCache;
-    private volatile IntrospectionCache introspectionCache;
+    private final ClientCache clientCache;
+    private final IntrospectionCache introspectionCache;
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
-                        Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen) {
+                        Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen,
+                        ClientCache clientCache, IntrospectionCache introspectionCache) {
         this.db = db;
         this.clients = clients;
         this.revocations = revocations;
@@ -70,10 +71,6 @@ public final class TokenService {
         this.ttl = ttl;
         this.perClient = perClient;
         this.lastSeen = lastSeen;
-    }
-
-    /** Serve repeat introspections from memory within the caches' bounds (see IntrospectionCache). */
-    public void useCaches(ClientCache clientCache, IntrospectionCache introspectionCache) {
         this.clientCache = clientCache;
         this.introspectionCache = introspectionCache;
     }
@@ -162,18 +159,15 @@ public final class TokenService {
      * (a client sees only its own tokens; a resource server sees all).
      */
     public Map<String, Object> introspect(ClientRecord caller, String token) {
-        IntrospectionCache cache = introspectionCache;
         long now = clock.millis();
-        Optional<Verified> v = cache == null ? verify(token) : cache.verify(token, this::verify, now);
+        Optional<Verified> v = introspectionCache.verify(token, this::verify, now);
         if (v.isEmpty() || v.get().expiresAt() <= now || !mayAccess(caller, v.get())) {
             return Map.of("active", false);
         }
         Verified t = v.get();
-        boolean live = cache == null
-                ? db.withHandle(h -> !revocations.isRevoked(h, t.jti())
-                        && clients.find(h, t.clientId()).map(ClientRecord::active).orElse(false))
-                : cache.notRevoked(token, () -> db.withHandle(h -> !revocations.isRevoked(h, t.jti())))
-                        && clientCache.find(t.clientId(), id -> db.withHandle(h -> clients.find(h, id))).map(ClientRecord::active).orElse(false);
+        // Both caches answer from the database when disabled (GATEHOUSE_CLIENT_CACHE_TTL=0).
+        boolean live = introspectionCache.notRevoked(token, () -> db.withHandle(h -> !revocations.isRevoked(h, t.jti())))
+                && clientCache.find(t.clientId(), id -> db.withHandle(h -> clients.find(h, id))).map(ClientRecord::active).orElse(false);
         if (!live) return Map.of("active", false);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active", true);
@@ -211,8 +205,7 @@ public final class TokenService {
             }
             return null;
         });
-        IntrospectionCache cache = introspectionCache;
-        if (cache != null) cache.revoked();
+        introspectionCache.revoked();
     }
 
     private static boolean mayAccess(ClientRecord caller, Verified t) {
