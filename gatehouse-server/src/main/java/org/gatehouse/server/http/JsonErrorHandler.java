@@ -13,6 +13,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Errors Jetty answers before a request reaches Javalin (headers too large: 431, a URI it cannot
  * parse: 400) get the same RFC 6749 §5.2 JSON body as every other error, not Jetty's HTML page.
+ * Jetty closes the connection after such an error, so the answer says so (RFC 9112 §9.6): a client
+ * must not reuse a connection the server is about to drop and then read nothing from it.
  */
 final class JsonErrorHandler extends ErrorHandler {
     @Override
@@ -20,6 +22,7 @@ final class JsonErrorHandler extends ErrorHandler {
                                     Callback callback) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, body(code), callback);
     }
 
@@ -27,6 +30,7 @@ final class JsonErrorHandler extends ErrorHandler {
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8"));
         fields.put(new HttpField(HttpHeader.CACHE_CONTROL, "no-store"));
+        fields.put(new HttpField(HttpHeader.CONNECTION, "close"));
         return body(status);
     }
 
