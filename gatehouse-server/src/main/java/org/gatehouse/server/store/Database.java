@@ -17,17 +17,20 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * The connection pool and schema. The embedded default is an H2 file under the data directory,
  * opened with WRITE_DELAY=0 (a 201 is never forgotten after a kill -9) and AUTO_SERVER (the CLI can
  * work while a server holds the file; the side server listens on loopback only, behind a random
- * key and a password derived from the master key).
+ * key and a password derived from the master key). RETENTION_TIME=0 lets the space of dead chunks be
+ * reused at once, and {@link H2Housekeeping} does the compaction WRITE_DELAY=0 switches off.
  */
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final boolean postgres;
+    private final H2Housekeeping housekeeping;
 
     private Database(HikariDataSource ds, boolean postgres) {
         this.dataSource = ds;
         this.jdbi = Jdbi.create(ds);
         this.postgres = postgres;
+        this.housekeeping = postgres ? null : new H2Housekeeping(ds);
     }
 
     public static Database open(Config config, MasterKey masterKey) {
@@ -39,7 +42,7 @@ public final class Database implements AutoCloseable {
         String password = config.dbPassword;
         if (url.isEmpty()) {
             Path file = config.dataDir.resolve("gatehouse");
-            url = "jdbc:h2:file:" + file + ";WRITE_DELAY=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+            url = "jdbc:h2:file:" + file + ";WRITE_DELAY=0;RETENTION_TIME=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
             user = "gatehouse";
             password = HexFormat.of().formatHex(masterKey.derive("gatehouse embedded database password v1"));
         }
@@ -79,7 +82,7 @@ public final class Database implements AutoCloseable {
                     .load()
                     .migrate();
         } catch (FlywayException e) {
-            dataSource.close();
+            close();
             String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new ConfigException("database migration failed: " + first);
         }
@@ -135,8 +138,14 @@ public final class Database implements AutoCloseable {
         return t;
     });
 
+    /** H2's compaction, for tests and operators' checks (null on PostgreSQL). */
+    H2Housekeeping h2Housekeeping() {
+        return housekeeping;
+    }
+
     @Override
     public void close() {
+        if (housekeeping != null) housekeeping.close();
         dataSource.close();
     }
 
