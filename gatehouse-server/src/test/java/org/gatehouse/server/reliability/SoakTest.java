@@ -30,7 +30,8 @@ import org.junit.jupiter.params.Parameter;
  * grows with registrations only (no write per token request) and by a bounded amount per registration.
  *
  * <p>CI runs 20 s per backend. The documented long run (10 minutes):
- * {@code ./gatehouse test -pl gatehouse-server -Dtest=SoakTest -Dsoak.seconds=600}
+ * {@code ./gatehouse test -pl gatehouse-server -Dtest=SoakTest -Dsoak.seconds=600} (add
+ * {@code -Dsoak.backend=h2} or {@code postgres} for one database only)
  */
 @BothBackends
 class SoakTest {
@@ -42,6 +43,8 @@ class SoakTest {
     @Test
     void mixedLoadHasNoErrorsAndFlatMemoryAndStorage() throws Exception {
         long seconds = Long.getLong("soak.seconds", 20);
+        String only = System.getProperty("soak.backend"); // -Dsoak.backend=h2 for one database's long run
+        org.junit.jupiter.api.Assumptions.assumeTrue(only == null || only.equals(backend), "soak.backend=" + only);
         try (Backend b = Backend.create(backend)) {
             Map<String, String> env = ServerProcess.env(b, ServerProcess.freePort());
             String iat;
@@ -94,8 +97,8 @@ class SoakTest {
                         backend, seconds, ops.get(), errors.size(), rssWarm >> 20, rssEnd >> 20, dbWarm >> 10, dbEnd >> 10, regs);
                 assertThat(errors).isEmpty();
                 assertThat(ops.get()).isPositive();
-                // The server JVM runs with -Xmx256m: in a short run RSS still grows while the heap and JIT
-                // code cache warm up, so the bound is loose here and the 10-minute run is the real check.
+                // The server JVM runs with the launcher's options (serial GC, -Xmx192m): in a short run RSS still
+                // grows while the heap and JIT code cache warm up, so the bound is loose; the 10-minute run is the check.
                 assertThat(rssEnd).as("resident memory stays flat").isLessThanOrEqualTo(rssWarm + Math.max(rssWarm / 2, 128L << 20))
                         .isLessThanOrEqualTo(448L << 20);
                 // Measured (2 minutes): PostgreSQL about 4 KiB per registration, H2 about 7 KiB now that the

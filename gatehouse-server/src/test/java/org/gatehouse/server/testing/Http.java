@@ -1,27 +1,66 @@
 package org.gatehouse.server.testing;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import net.minidev.json.JSONObject;
 import net.minidev.json.JSONValue;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
-/** A small HTTP client for tests: real requests over loopback with the JDK's HttpClient. */
+/**
+ * A small HTTP client for tests: real HTTP/1.1 requests over loopback with keep-alive.
+ *
+ * <p>Jetty's client, not the JDK's: the JDK HttpClient can deliver a reused connection's response
+ * to the reader that watches idle pooled connections (JDK-8338569, JDK-8357639, still seen on
+ * 25.0.3 as "HTTP/1.1 header parser received no bytes" caused by "Data received while in pool"),
+ * which failed a request at random about once in 100,000. One client serves every test server
+ * (a connection pool per address); its threads are daemons.
+ */
 public final class Http {
+    private static final HttpClient CLIENT = start();
     private final String base;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public Http(String base) {
         this.base = base;
+    }
+
+    private static HttpClient start() {
+        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+        threads.setName("test-http");
+        threads.setDaemon(true);
+        HttpClient c = new HttpClient();
+        c.setExecutor(threads);
+        c.setScheduler(new ScheduledExecutorScheduler("test-http-scheduler", true));
+        c.setConnectTimeout(5_000);
+        c.setIdleTimeout(10_000); // shorter than the server's, so the client is the one that closes idle connections
+        c.setFollowRedirects(false);
+        c.setMaxConnectionsPerDestination(512); // RaceTest sends 250 registrations at once
+        c.setMaxRequestsQueuedPerDestination(4096);
+        c.setUserAgentField(null);
+        c.getContentDecoderFactories().clear(); // no Accept-Encoding: requests as plain as the JDK client's were
+        try {
+            c.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return c;
     }
 
     public record Response(int status, java.net.http.HttpHeaders headers, String body) {
@@ -42,15 +81,15 @@ public final class Http {
     }
 
     public Response get(String path, String bearer) {
-        HttpRequest.Builder b = request(path);
-        if (bearer != null) b.header("Authorization", "Bearer " + bearer);
-        return send(b.GET());
+        Request r = request(path, HttpMethod.GET);
+        if (bearer != null) r.headers(h -> h.put("Authorization", "Bearer " + bearer));
+        return send(r);
     }
 
     public Response getWithHeaders(String path, Map<String, String> headers) {
-        HttpRequest.Builder b = request(path);
-        headers.forEach(b::header);
-        return send(b.GET());
+        Request r = request(path, HttpMethod.GET);
+        r.headers(h -> headers.forEach(h::add));
+        return send(r);
     }
 
     public Response get(String path) {
@@ -58,35 +97,35 @@ public final class Http {
     }
 
     public Response postJson(String path, String bearer, String json) {
-        HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
-        if (bearer != null) b.header("Authorization", "Bearer " + bearer);
-        return send(b.POST(HttpRequest.BodyPublishers.ofString(json)));
+        Request r = request(path, HttpMethod.POST).body(new StringRequestContent("application/json", json));
+        if (bearer != null) r.headers(h -> h.put("Authorization", "Bearer " + bearer));
+        return send(r);
     }
 
     public Response putJson(String path, String bearer, String json) {
-        HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
-        if (bearer != null) b.header("Authorization", "Bearer " + bearer);
-        return send(b.PUT(HttpRequest.BodyPublishers.ofString(json)));
+        Request r = request(path, HttpMethod.PUT).body(new StringRequestContent("application/json", json));
+        if (bearer != null) r.headers(h -> h.put("Authorization", "Bearer " + bearer));
+        return send(r);
     }
 
     public Response delete(String path, String bearer) {
-        HttpRequest.Builder b = request(path);
-        if (bearer != null) b.header("Authorization", "Bearer " + bearer);
-        return send(b.DELETE());
+        Request r = request(path, HttpMethod.DELETE);
+        if (bearer != null) r.headers(h -> h.put("Authorization", "Bearer " + bearer));
+        return send(r);
     }
 
     /** A form POST; basicUser/basicPassword may be null for no Authorization header. */
     public Response postForm(String path, String basicUser, String basicPassword, Map<String, String> form) {
-        HttpRequest.Builder b = request(path).header("Content-Type", "application/x-www-form-urlencoded");
-        if (basicUser != null) b.header("Authorization", basic(basicUser, basicPassword));
-        return send(b.POST(HttpRequest.BodyPublishers.ofString(form(form))));
+        Request r = request(path, HttpMethod.POST).body(new StringRequestContent("application/x-www-form-urlencoded", form(form)));
+        if (basicUser != null) r.headers(h -> h.put("Authorization", basic(basicUser, basicPassword)));
+        return send(r);
     }
 
+    /** A POST with exactly the given content type (none when null) and extra headers. */
     public Response postRaw(String path, String contentType, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = request(path);
-        if (contentType != null) b.header("Content-Type", contentType);
-        headers.forEach(b::header);
-        return send(b.POST(HttpRequest.BodyPublishers.ofString(body)));
+        Request r = request(path, HttpMethod.POST).body(new StringRequestContent(contentType, body, StandardCharsets.UTF_8));
+        r.headers(h -> headers.forEach(h::add));
+        return send(r);
     }
 
     public static String basic(String user, String password) {
@@ -111,16 +150,20 @@ public final class Http {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base + path)).timeout(Duration.ofSeconds(30));
+    private Request request(String path, HttpMethod method) {
+        return CLIENT.newRequest(URI.create(path.startsWith("http") ? path : base + path))
+                .method(method)
+                .timeout(30, TimeUnit.SECONDS);
     }
 
-    private Response send(HttpRequest.Builder b) {
+    private static Response send(Request request) {
         try {
-            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            ContentResponse r = request.send();
+            Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (HttpField f : r.getHeaders()) headers.computeIfAbsent(f.getName(), k -> new ArrayList<>()).add(f.getValue());
+            return new Response(r.getStatus(), java.net.http.HttpHeaders.of(headers, (k, v) -> true), r.getContentAsString());
+        } catch (ExecutionException | TimeoutException e) {
+            throw new java.io.UncheckedIOException(new java.io.IOException(e.getMessage(), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

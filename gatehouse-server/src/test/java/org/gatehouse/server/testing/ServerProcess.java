@@ -77,7 +77,8 @@ public final class ServerProcess implements AutoCloseable {
     public static Process spawn(Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.add("-Xmx256m");
+        // The JVM options `./gatehouse serve` uses, so memory is measured as operators will run it.
+        cmd.addAll(List.of("-XX:+UseSerialGC", "-Xms64m", "-Xmx192m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.gatehouse.server.Main");
