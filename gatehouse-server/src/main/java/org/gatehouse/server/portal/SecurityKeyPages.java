@@ -145,7 +145,7 @@ final class SecurityKeyPages {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
                 signIn.renderCode(ctx, s, 429, null, "Too many attempts. Wait a few minutes and try again.");
             }
-            case FAILED -> signIn.renderCode(ctx, s, 401, null,
+            case FAILED -> signIn.renderCode(ctx, s, SignInPages.REFUSED, null,
                     "The security key could not be verified. Try again, or enter a code from your authenticator app.");
             default -> {
                 p.setSession(ctx, p.g.sessions.rotate(s, Sessions.FULL, s.account(), null, null));

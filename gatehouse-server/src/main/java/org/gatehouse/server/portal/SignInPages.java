@@ -15,6 +15,12 @@ import org.gatehouse.server.store.AccountStore;
 
 /** Sign-in (password, then second factor), sign-out, and completing a one-time setup link. */
 final class SignInPages {
+    /**
+     * A refused sign-in. Not 401: RFC 9110 §15.5.2 requires a WWW-Authenticate challenge with it, and a
+     * form has no scheme to name; 403 (§15.5.4) says the credentials given are not enough.
+     */
+    static final int REFUSED = 403;
+
     /** How long a password-only session may wait for its second factor. */
     private static final long SECOND_FACTOR_WINDOW_MS = 10 * 60 * 1000L;
     private final Portal p;
@@ -78,7 +84,7 @@ final class SignInPages {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
                 renderLogin(ctx, s.get(), 429, email, "Too many attempts. Wait " + minutes(a.retryAfter()) + " and try again.");
             }
-            case FAILED -> renderLogin(ctx, s.get(), 401, email, AccountService.SIGN_IN_FAILED);
+            case FAILED -> renderLogin(ctx, s.get(), REFUSED, email, AccountService.SIGN_IN_FAILED);
             default -> {
                 p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.PASSWORD, a.account(), null, null));
                 Portal.redirect(ctx, "/login/code");
@@ -120,7 +126,7 @@ final class SignInPages {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
                 renderCode(ctx, s, 429, "Too many attempts. Wait " + minutes(a.retryAfter()) + " and try again.", null);
             }
-            case FAILED -> renderCode(ctx, s, 401, "That code is not right, or it has been used already.", null);
+            case FAILED -> renderCode(ctx, s, REFUSED, "That code is not right, or it has been used already.", null);
             default -> {
                 p.setSession(ctx, p.g.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
                 Portal.redirect(ctx, "/");

@@ -2,12 +2,6 @@ package org.gatehouse.server.portal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -23,8 +17,7 @@ final class PortalClient {
     final String cookieName;
     String cookie;
     String lastCsrf;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final Http http;
 
     PortalClient(String base) {
         this(base, "gatehouse_session");
@@ -33,6 +26,7 @@ final class PortalClient {
     PortalClient(String base, String cookieName) {
         this.base = base;
         this.cookieName = cookieName;
+        this.http = new Http(base);
     }
 
     record Page(int status, java.net.http.HttpHeaders headers, String body) {
@@ -52,7 +46,7 @@ final class PortalClient {
     }
 
     Page get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
+        return send("GET", path, null, null, Map.of());
     }
 
     /** A form POST with the CSRF token of the last page (unless the form map has its own "csrf"). */
@@ -67,34 +61,20 @@ final class PortalClient {
     }
 
     Page postRaw(String path, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        headers.forEach(b::header);
-        return send(b);
+        return send("POST", path, "application/x-www-form-urlencoded", body, headers);
     }
 
-    private URI uri(String path) {
-        return URI.create(path.startsWith("http") ? path : base + path);
-    }
-
-    private Page send(HttpRequest.Builder b) {
-        if (cookie != null) b.header("Cookie", cookieName + "=" + cookie);
-        b.timeout(Duration.ofSeconds(30));
-        try {
-            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            for (String sc : r.headers().allValues("Set-Cookie")) {
-                Matcher m = COOKIE.matcher(sc);
-                if (m.find() && m.group(1).equals(cookieName)) cookie = m.group(2).isEmpty() ? null : m.group(2);
-            }
-            Matcher m = CSRF.matcher(r.body());
-            if (m.find()) lastCsrf = m.group(1);
-            return new Page(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    private Page send(String method, String path, String contentType, String body, Map<String, String> headers) {
+        Map<String, String> all = new LinkedHashMap<>(headers);
+        if (cookie != null) all.put("Cookie", cookieName + "=" + cookie);
+        Http.Response r = http.exchange(method, path, contentType, body, all);
+        for (String sc : r.headers().allValues("Set-Cookie")) {
+            Matcher m = COOKIE.matcher(sc);
+            if (m.find() && m.group(1).equals(cookieName)) cookie = m.group(2).isEmpty() ? null : m.group(2);
         }
+        Matcher m = CSRF.matcher(r.body());
+        if (m.find()) lastCsrf = m.group(1);
+        return new Page(r.status(), r.headers(), r.body());
     }
 
     // --- flows

@@ -23,8 +23,8 @@ class PortalSecurityTest {
             x.get("/login");
             String unknown = PortalTest.email("ghost");
             for (int i = 0; i < 5; i++) {
-                assertThat(x.post("/login", "email", admin.email, "password", "wrong password " + i).status()).isEqualTo(401);
-                assertThat(x.post("/login", "email", unknown, "password", "wrong password " + i).status()).isEqualTo(401);
+                assertThat(x.post("/login", "email", admin.email, "password", "wrong password " + i).status()).isEqualTo(403);
+                assertThat(x.post("/login", "email", unknown, "password", "wrong password " + i).status()).isEqualTo(403);
             }
             PortalClient.Page known = x.post("/login", "email", admin.email, "password", admin.password);
             PortalClient.Page ghost = x.post("/login", "email", unknown, "password", "whatever it is");
@@ -41,7 +41,7 @@ class PortalSecurityTest {
             PortalClient x = new PortalClient(s.issuer);
             x.get("/login");
             for (int i = 0; i < 30; i++) {
-                assertThat(x.post("/login", "email", PortalTest.email("n" + i), "password", "wrong password").status()).isEqualTo(401);
+                assertThat(x.post("/login", "email", PortalTest.email("n" + i), "password", "wrong password").status()).isEqualTo(403);
             }
             assertThat(x.post("/login", "email", PortalTest.email("fresh"), "password", "wrong password").status()).isEqualTo(429);
         }
@@ -56,7 +56,7 @@ class PortalSecurityTest {
             x.get("/login");
             x.post("/login", "email", admin.email, "password", admin.password);
             x.get("/login/code");
-            for (int i = 0; i < 5; i++) assertThat(x.post("/login/code", "code", "000000").status()).isIn(401);
+            for (int i = 0; i < 5; i++) assertThat(x.post("/login/code", "code", "000000").status()).isIn(403);
             assertThat(x.post("/login/code", "code", admin.nextCode()).status()).isEqualTo(429);
         }
     }

@@ -106,7 +106,7 @@ class PortalTest {
         x.get("/login");
         PortalClient.Page wrong = x.post("/login", "email", admin.email, "password", "not the password at all");
         PortalClient.Page unknown = x.post("/login", "email", email("nobody"), "password", "not the password at all");
-        assertThat(wrong.status()).isEqualTo(401).isEqualTo(unknown.status());
+        assertThat(wrong.status()).isEqualTo(403).isEqualTo(unknown.status());
         String w = wrong.find("(<div class=\"alert\".*?</div>)");
         String u = unknown.find("(<div class=\"alert\".*?</div>)");
         assertThat(w).isEqualTo(u).contains("The e-mail address or password is not right.");
@@ -149,14 +149,14 @@ class PortalTest {
         assertThat(c.signIn(admin.email, admin.password, code).status()).isEqualTo(303);
         c.post("/logout");
         PortalClient.Page replay = c.signIn(admin.email, admin.password, code);
-        assertThat(replay.status()).isEqualTo(401);
+        assertThat(replay.status()).isEqualTo(403);
         assertThat(replay.body()).contains("That code is not right, or it has been used already.");
         PortalClient d = new PortalClient(s().issuer);
         String recovery = admin.recoveryCodes.get(0);
         assertThat(d.signIn(admin.email, admin.password, recovery).status()).isEqualTo(303);
         assertThat(d.get("/").status()).isEqualTo(200);
         PortalClient e = new PortalClient(s().issuer);
-        assertThat(e.signIn(admin.email, admin.password, recovery).status()).isEqualTo(401);
+        assertThat(e.signIn(admin.email, admin.password, recovery).status()).isEqualTo(403);
     }
 
     @Test
@@ -370,7 +370,7 @@ class PortalTest {
         assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
         PortalClient again = new PortalClient(s().issuer);
         PortalClient.Page refused = again.signIn(issuer.email, issuer.password, issuer.nextCode());
-        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.body()).contains("The e-mail address or password is not right.");
         // Enable and promote: the role change ends their sessions; they sign in again as admin.
         a.get("/admin/accounts");

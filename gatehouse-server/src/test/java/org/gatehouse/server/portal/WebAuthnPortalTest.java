@@ -113,7 +113,7 @@ class WebAuthnPortalTest {
         SoftAuthenticator impostor = new SoftAuthenticator();
         System.arraycopy(key.credentialId, 0, impostor.credentialId, 0, key.credentialId.length);
         PortalClient.Page bad = keySignIn(c, admin, impostor);
-        assertThat(bad.status()).isEqualTo(401);
+        assertThat(bad.status()).isEqualTo(403);
         assertThat(bad.body()).contains("The security key could not be verified").contains("Use security key").contains("action=\"/login/code\"");
         assertThat(c.get("/").status()).isEqualTo(303);
         // The code fallback works in the same session.

@@ -19,6 +19,7 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -54,6 +55,7 @@ public final class Http {
         c.setMaxConnectionsPerDestination(512); // RaceTest sends 250 registrations at once
         c.setMaxRequestsQueuedPerDestination(4096);
         c.setUserAgentField(null);
+        c.setHttpCookieStore(new HttpCookieStore.Empty()); // a test sends exactly the cookies it means to
         c.getContentDecoderFactories().clear(); // no Accept-Encoding: requests as plain as the JDK client's were
         try {
             c.start();
@@ -148,6 +150,14 @@ public final class Http {
 
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Any request exactly as given: a method, a body and its content type (both may be null), headers. */
+    public Response exchange(String method, String path, String contentType, String body, Map<String, String> headers) {
+        Request r = request(path, HttpMethod.fromString(method));
+        if (body != null) r.body(new StringRequestContent(contentType, body, StandardCharsets.UTF_8));
+        r.headers(h -> headers.forEach(h::add));
+        return send(r);
     }
 
     private Request request(String path, HttpMethod method) {
