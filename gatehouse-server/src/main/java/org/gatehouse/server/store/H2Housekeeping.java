@@ -82,9 +82,10 @@ final class H2Housekeeping implements AutoCloseable {
         }
     }
 
+    /** Waits for a round in progress: an interrupt during H2's file I/O would close its channel. */
     @Override
     public void close() {
-        timer.shutdownNow();
+        timer.shutdown();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
