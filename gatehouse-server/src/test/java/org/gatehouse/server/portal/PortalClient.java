@@ -77,6 +77,17 @@ final class PortalClient {
         return new Page(r.status(), r.headers(), r.body());
     }
 
+    /**
+     * The oldest TOTP step a test may still use: the server accepts now ± 1, so a code of the previous
+     * step is good only until the current step ends. Used only with 15 s of that left, so a slow
+     * browser or a loaded machine cannot carry the code out of the window between typing and checking.
+     */
+    static long earliestSafeStep(long nowMillis) {
+        long now = Totp.step(nowMillis);
+        long leftMillis = (now + 1) * Totp.STEP_SECONDS * 1000L - nowMillis;
+        return leftMillis >= 15_000 ? now - 1 : now;
+    }
+
     // --- flows
 
     /** A person who completed a setup link: their e-mail, password and TOTP seed. */
@@ -97,8 +108,7 @@ final class PortalClient {
 
         /** A TOTP code of a step not used yet (the server refuses replays); waits for the clock when needed. */
         String nextCode() {
-            long now = Totp.step(System.currentTimeMillis());
-            long step = Math.max(now - 1, lastStep + 1);
+            long step = Math.max(earliestSafeStep(System.currentTimeMillis()), lastStep + 1);
             while (step > Totp.step(System.currentTimeMillis()) + 1) {
                 try {
                     Thread.sleep(500);
