@@ -197,7 +197,8 @@ public final class SigningKeys {
         return kid;
     }
 
-    static JWK generate(String alg, String kid) {
+    /** A new signing key pair of the given JWS algorithm (also used for software-statement publishers' keys). */
+    public static JWK generate(String alg, String kid) {
         try {
             switch (alg) {
                 case "ES256":
@@ -209,14 +210,15 @@ public final class SigningKeys {
                     return new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(pair[1])).d(Base64URL.encode(pair[0]))
                             .keyID(kid).algorithm(JWSAlgorithm.EdDSA).keyUse(KeyUse.SIGNATURE).build();
                 default:
-                    throw new IllegalArgumentException("unsupported signing algorithm " + alg);
+                    throw new IllegalArgumentException("algorithm must be ES256, EdDSA or RS256");
             }
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot generate a " + alg + " key", e);
         }
     }
 
-    private static JWSSigner signer(JWK key) {
+    /** The signer for a private JWK of any algorithm we generate. */
+    public static JWSSigner signer(JWK key) {
         try {
             if (key instanceof ECKey) return new ECDSASigner((ECKey) key);
             if (key instanceof RSAKey) return new RSASSASigner((RSAKey) key);

@@ -3,19 +3,11 @@ package org.gatehouse.server.statements;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
@@ -31,8 +23,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
-import org.gatehouse.server.crypto.Ed25519Jws;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.keys.SigningKeys;
 
 /**
  * The publisher's side, used at build time: a signing key pair (private JWK file, owner-readable
@@ -53,7 +45,7 @@ public final class StatementKeys {
     /** Creates a key pair; refuses to overwrite either file. Returns the key id. */
     public static String keygen(Path out, String alg) throws IOException {
         String kid = alg.toLowerCase(Locale.ROOT) + "-" + KID_DATE.format(Instant.now()) + "-" + Secrets.randomId(6);
-        JWK key = generate(alg, kid);
+        JWK key = SigningKeys.generate(alg, kid);
         Path pub = publicFile(out);
         if (Files.exists(pub)) throw new FileAlreadyExistsException(pub + " exists already");
         writeOwnerOnly(out, key.toJSONString());
@@ -83,29 +75,10 @@ public final class StatementKeys {
         try {
             JWSAlgorithm alg = algorithmOf(key);
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(key.getKeyID()).build(), claims.build());
-            jwt.sign(signer(key));
+            jwt.sign(SigningKeys.signer(key));
             return jwt.serialize();
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot sign with key " + key.getKeyID() + ": " + e.getMessage(), e);
-        }
-    }
-
-    static JWK generate(String alg, String kid) {
-        try {
-            switch (alg) {
-                case "ES256":
-                    return new ECKeyGenerator(Curve.P_256).keyID(kid).algorithm(JWSAlgorithm.ES256).keyUse(KeyUse.SIGNATURE).generate();
-                case "RS256":
-                    return new RSAKeyGenerator(2048).keyID(kid).algorithm(JWSAlgorithm.RS256).keyUse(KeyUse.SIGNATURE).generate();
-                case "EdDSA":
-                    byte[][] pair = Ed25519Jws.generate();
-                    return new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(pair[1])).d(Base64URL.encode(pair[0]))
-                            .keyID(kid).algorithm(JWSAlgorithm.EdDSA).keyUse(KeyUse.SIGNATURE).build();
-                default:
-                    throw new IllegalArgumentException("algorithm must be ES256, EdDSA or RS256");
-            }
-        } catch (JOSEException e) {
-            throw new IllegalStateException("cannot generate a " + alg + " key", e);
         }
     }
 
@@ -113,13 +86,6 @@ public final class StatementKeys {
         if (key instanceof ECKey) return JWSAlgorithm.ES256;
         if (key instanceof RSAKey) return JWSAlgorithm.RS256;
         if (key instanceof OctetKeyPair) return JWSAlgorithm.EdDSA;
-        throw new IllegalArgumentException("unsupported key type " + key.getKeyType());
-    }
-
-    private static JWSSigner signer(JWK key) throws JOSEException {
-        if (key instanceof ECKey) return new ECDSASigner((ECKey) key);
-        if (key instanceof RSAKey) return new RSASSASigner((RSAKey) key);
-        if (key instanceof OctetKeyPair) return Ed25519Jws.signer(((OctetKeyPair) key).getDecodedD());
         throw new IllegalArgumentException("unsupported key type " + key.getKeyType());
     }
 

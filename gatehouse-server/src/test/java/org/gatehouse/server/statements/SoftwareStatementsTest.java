@@ -92,7 +92,7 @@ class SoftwareStatementsTest {
         assertError(register(iat, Statements.body(forger.sign("app", "1", null), null)), "invalid_software_statement", "signature");
         // The same key id as the publisher's, but another key.
         Statements.Publisher sameKid = new Statements.Publisher(p.name(),
-                StatementKeys.generate("ES256", p.key().getKeyID()));
+                org.gatehouse.server.keys.SigningKeys.generate("ES256", p.key().getKeyID()));
         assertError(register(iat, Statements.body(sameKid.sign("app", "1", null), null)), "invalid_software_statement", "signature");
         assertThat(used(iat)).isZero();
     }

@@ -39,7 +39,7 @@ final class Statements {
     }
 
     static JWK key(String alg) {
-        return StatementKeys.generate(alg, alg.toLowerCase() + "-" + Secrets.randomId(4));
+        return org.gatehouse.server.keys.SigningKeys.generate(alg, alg.toLowerCase() + "-" + Secrets.randomId(4));
     }
 
     static String jwks(JWK... keys) {
