@@ -92,10 +92,6 @@ public final class SoftwareStatements {
         };
     }
 
-    /** The publishers a token requires a statement from; empty when it requires none. */
-    public List<String> requiredPublishers(String iatId) {
-        return db.withHandle(h -> store.requiredPublishers(h, iatId)).map(p -> List.of(p.split(" "))).orElse(List.of());
-    }
 
     /**
      * RFC 7592 §2.2: verifies a statement sent with an update (outside the transaction: it may fetch

@@ -25,10 +25,6 @@ public final class ClientAuthenticator {
     private final Clock clock;
     private final ClientCache cache;
 
-    public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock) {
-        this(db, clients, secrets, clock, ClientCache.disabled());
-    }
-
     /** @param cache short-lived client records (see ClientCache for the revocation bound) */
     public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock, ClientCache cache) {
         this.db = db;

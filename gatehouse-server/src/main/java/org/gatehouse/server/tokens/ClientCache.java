@@ -49,10 +49,6 @@ public final class ClientCache {
         this.nanoClock = nanoClock;
     }
 
-    public static ClientCache disabled() {
-        return new ClientCache(Duration.ZERO, 0);
-    }
-
     public boolean enabled() {
         return ttlNanos > 0 && maxEntries > 0;
     }

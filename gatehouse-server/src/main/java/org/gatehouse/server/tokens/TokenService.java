@@ -153,6 +153,12 @@ public final class TokenService {
         }
     }
 
+    /** The token's client: the caller itself when a client introspects its own token (just looked up), else from the cache. */
+    private Optional<ClientRecord> owner(ClientRecord caller, String clientId) {
+        if (caller.clientId().equals(clientId)) return Optional.of(caller);
+        return clientCache.find(clientId, id -> db.withHandle(h -> clients.find(h, id)));
+    }
+
     /**
      * RFC 7662 §2.2: the introspection response. Inactive when the token is invalid, expired,
      * revoked, its client is revoked or deleted, or it belongs to another client than the caller
@@ -167,7 +173,7 @@ public final class TokenService {
         Verified t = v.get();
         // Both caches answer from the database when disabled (GATEHOUSE_CLIENT_CACHE_TTL=0).
         boolean live = introspectionCache.notRevoked(token, () -> db.withHandle(h -> !revocations.isRevoked(h, t.jti())))
-                && clientCache.find(t.clientId(), id -> db.withHandle(h -> clients.find(h, id))).map(ClientRecord::active).orElse(false);
+                && owner(caller, t.clientId()).map(ClientRecord::active).orElse(false);
         if (!live) return Map.of("active", false);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active", true);
