@@ -2,8 +2,6 @@ package org.gatehouse.server.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,7 +27,7 @@ public final class Operations {
 
     private final Gatehouse g;
     private final ServerMetrics metrics;
-    private final byte[] metricsToken;
+    private final String metricsTokenHash; // keyed hash, compared like every other secret (Secrets.matches)
     private final boolean accessLog;
     private volatile boolean draining;
     private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger("org.gatehouse.access");
@@ -38,7 +36,7 @@ public final class Operations {
         this.g = g;
         this.metrics = g.metrics;
         this.accessLog = g.config.accessLog;
-        this.metricsToken = g.config.metricsToken.isEmpty() ? null : g.config.metricsToken.getBytes(StandardCharsets.UTF_8);
+        this.metricsTokenHash = g.config.metricsToken.isEmpty() ? null : g.secrets.hash(g.config.metricsToken);
     }
 
     /** From now on /health/ready answers 503, so load balancers stop sending new requests. */
@@ -100,11 +98,10 @@ public final class Operations {
 
     /** Prometheus text format; loopback callers only, or anyone with GATEHOUSE_METRICS_TOKEN as a bearer token. */
     private void metrics(Context ctx) {
-        if (metricsToken != null) {
+        if (metricsTokenHash != null) {
             String auth = ctx.header("Authorization");
-            byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                    ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-            if (!MessageDigest.isEqual(given, metricsToken)) {
+            String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : "";
+            if (!g.secrets.matches(given, metricsTokenHash)) {
                 throw OAuthError.invalidToken("a valid metrics token is required");
             }
         } else if (!loopbackDirect(ctx)) {

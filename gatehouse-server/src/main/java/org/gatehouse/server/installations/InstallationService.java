@@ -81,7 +81,7 @@ public final class InstallationService {
         if (found.isEmpty()) {
             String ref = "inst_" + Secrets.randomId(12);
             store.insert(h, new InstallationRecord(ref, iat.ownerAccount(), md.installationId(), iat.id(), iat.id(),
-                    md.softwareId(), md.softwareVersion(), md.clientName(), 0, now, now, null, 0, null, null, null, null,
+                    md.softwareId(), md.softwareVersion(), md.clientName(), 1, now, now, null, 0, null, null, null, null,
                     null, null, 0));
             audit.record(h, now, actor, "installation.create", ref, md.installationId() == null ? null
                     : Map.of("installation_id", md.installationId()));

@@ -47,10 +47,15 @@ public final class FailureGuard {
 
     private void auditOnce(String address, String endpoint) {
         long now = clock.millis();
-        Long last = lastAudited.get(address);
-        if (last != null && now - last < AUDIT_EVERY_MILLIS) return;
         if (lastAudited.size() > 100_000) lastAudited.clear();
-        lastAudited.put(address, now);
+        // Atomic per address: of two threads refused at once, only the one whose time is stored writes.
+        boolean[] due = {false};
+        lastAudited.compute(address, (a, last) -> {
+            if (last != null && now - last < AUDIT_EVERY_MILLIS) return last;
+            due[0] = true;
+            return now;
+        });
+        if (!due[0]) return;
         db.inTransaction(h -> {
             audit.record(h, now, new Actor("anonymous", address), "auth.rate_limited", address, Map.of("endpoint", endpoint));
             return null;

@@ -48,14 +48,15 @@ public final class InstallationStore {
         return h.createQuery(SELECT + " WHERE n.installation_id = :id ORDER BY n.created_at").bind("id", id).map(MAPPER).list();
     }
 
-    /** A new installation, with its first registration counted. */
+    /** A new installation, as the record says (its first registration counted by the caller). */
     public void insert(Handle h, InstallationRecord r) {
         h.createUpdate("INSERT INTO installations (id, owner_account, installation_id, first_iat_id, last_iat_id, software_id,"
                         + " software_version, client_name, registrations, created_at, last_registered_at)"
-                        + " VALUES (:id, :owner, :iid, :iat, :iat, :sid, :sver, :name, 1, :now, :now)")
+                        + " VALUES (:id, :owner, :iid, :first, :last, :sid, :sver, :name, :regs, :created, :registered)")
                 .bind("id", r.id()).bind("owner", r.ownerAccount()).bind("iid", r.installationId())
-                .bind("iat", r.firstIatId()).bind("sid", r.softwareId()).bind("sver", r.softwareVersion())
-                .bind("name", r.clientName()).bind("now", r.createdAt())
+                .bind("first", r.firstIatId()).bind("last", r.lastIatId()).bind("sid", r.softwareId())
+                .bind("sver", r.softwareVersion()).bind("name", r.clientName()).bind("regs", r.registrations())
+                .bind("created", r.createdAt()).bind("registered", r.lastRegisteredAt())
                 .execute();
     }
 
