@@ -142,6 +142,7 @@ class RaceTest {
         Set<String> revoked = java.util.concurrent.ConcurrentHashMap.newKeySet();
         ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
         AtomicBoolean done = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger checkedAfterRevocation = new java.util.concurrent.atomic.AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         List<Future<?>> readers = new ArrayList<>();
         for (int t = 0; t < THREADS - 1; t++) {
@@ -153,6 +154,7 @@ class RaceTest {
                     Http.Response r = Flow.introspect(s(), rs, token);
                     if (r.status() != 200) violations.add("introspection answered " + r.status());
                     else if (wasRevoked && Boolean.TRUE.equals(r.json().get("active"))) violations.add("revoked token active");
+                    if (wasRevoked) checkedAfterRevocation.incrementAndGet();
                 }
             }));
         }
@@ -168,6 +170,7 @@ class RaceTest {
             pool.shutdownNow();
         }
         assertThat(violations).isEmpty();
+        assertThat(checkedAfterRevocation.get()).as("introspections of tokens already revoked").isPositive();
         for (String t : tokens) assertThat(Flow.active(s(), rs, t)).isFalse();
     }
 
@@ -181,17 +184,21 @@ class RaceTest {
         AtomicBoolean revokedFlag = new AtomicBoolean();
         CountDownLatch warmedUp = new CountDownLatch(THREADS * 3);
         ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger startedAfterRevocation = new java.util.concurrent.atomic.AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         List<Future<?>> workers = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             workers.add(pool.submit(() -> {
                 int after = 0;
-                for (int i = 0; i < 500 && after < 5; i++) {
+                while (after < 5) { // each worker goes on until 5 of its registrations started after the revocation
                     boolean startedAfter = revokedFlag.get();
                     Http.Response r = s().http.postJson("/register", created.token(), "{}");
                     if (startedAfter && r.status() != 401) violations.add("after revocation: " + r.status());
                     if (!startedAfter && r.status() != 201 && r.status() != 401) violations.add("answered " + r.status());
-                    if (startedAfter) after++;
+                    if (startedAfter) {
+                        after++;
+                        startedAfterRevocation.incrementAndGet();
+                    }
                     warmedUp.countDown();
                 }
             }));
@@ -205,6 +212,7 @@ class RaceTest {
             pool.shutdownNow();
         }
         assertThat(violations).isEmpty();
+        assertThat(startedAfterRevocation.get()).isEqualTo(THREADS * 5);
         int stored = s().gatehouse().db.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM clients WHERE iat_id = :id")
                 .bind("id", created.record().id()).mapTo(Integer.class).one());
         assertThat(s().gatehouse().iats.get(created.record().id()).orElseThrow().registrations()).isEqualTo(stored);

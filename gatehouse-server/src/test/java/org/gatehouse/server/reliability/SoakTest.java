@@ -128,7 +128,11 @@ class SoakTest {
             token = t.str("access_token");
         }
         Http.Response in = http.postForm("/introspect", rsId, rsSecret, Map.of("token", token));
-        if (!expect(in, 200, errors) || !Boolean.TRUE.equals(in.json().get("active"))) return;
+        if (!expect(in, 200, errors)) return;
+        if (!Boolean.TRUE.equals(in.json().get("active"))) {
+            errors.add("a token just issued introspects inactive: " + in.body());
+            return;
+        }
         if (!expect(http.postForm("/revoke", id, secret, Map.of("token", token)), 200, errors)) return;
         Http.Response upd = http.putJson("/register/" + id, rat, "{\"client_id\":\"" + id + "\",\"rotate_client_secret\":true}");
         if (!expect(upd, 200, errors)) return;
