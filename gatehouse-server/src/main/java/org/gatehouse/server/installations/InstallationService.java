@@ -165,11 +165,15 @@ public final class InstallationService {
         return true;
     }
 
-    /** Revokes one credential (client) and keeps its installation, which may register again. */
+    /**
+     * Revokes one installation's credential (client) and keeps its installation, which may register
+     * again. Only installation credentials: a resource server's are revoked through ResourceServers.
+     */
     public boolean revokeCredential(String clientId, String reason, Actor actor) {
         long now = clock.millis();
         return db.inTransaction(h -> {
-            boolean done = clients.revoke(h, clientId, now, actor.name(), reason);
+            boolean installation = clients.find(h, clientId).filter(c -> ClientRecord.INSTALLATION.equals(c.kind())).isPresent();
+            boolean done = installation && clients.revoke(h, clientId, now, actor.name(), reason);
             if (done) audit.record(h, now, actor, "client.revoke", clientId, reason == null ? null : Map.of("reason", reason));
             return done;
         });
