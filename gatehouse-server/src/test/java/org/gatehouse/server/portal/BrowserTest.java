@@ -33,11 +33,11 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
@@ -288,13 +288,18 @@ class BrowserTest {
         return driver.findElement(By.cssSelector(css));
     }
 
-    /** Does something that loads a new page and waits until it has replaced this one. */
+    /**
+     * Does something that loads a new page and waits until the new page has loaded. The old page is marked with a
+     * window property, which a new document does not have. (Polling the old page's html element for staleness is racy:
+     * mid-navigation ChromeDriver answers "Node with given id does not belong to the document" as an unknown error, not
+     * as a stale element.) Errors while the page changes are retried; a page that never changes fails by timeout.
+     */
     private void andWait(Runnable action) {
-        WebElement html = driver.findElement(By.tagName("html"));
+        ((JavascriptExecutor) driver).executeScript("window.gatehouseOldPage = true");
         action.run();
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(html));
-        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> "complete".equals(
-                ((JavascriptExecutor) d).executeScript("return document.readyState")));
+        new WebDriverWait(driver, Duration.ofSeconds(30)).ignoring(WebDriverException.class).until(d -> Boolean.TRUE.equals(
+                ((JavascriptExecutor) d).executeScript(
+                        "return window.gatehouseOldPage === undefined && document.readyState === 'complete'")));
     }
 
     private void click(String css) {
