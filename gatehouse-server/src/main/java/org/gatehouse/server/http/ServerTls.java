@@ -1,5 +1,6 @@
 package org.gatehouse.server.http;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public final class ServerTls {
         this.keyFile = keyFile;
         Loaded first;
         try {
-            first = read();
+            first = parse(Pem.read(certFile, keyFile));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new ConfigException("cannot use GATEHOUSE_TLS_CERT/GATEHOUSE_TLS_KEY (" + certFile + ", " + keyFile + "): " + e.getMessage());
         }
@@ -90,9 +91,9 @@ public final class ServerTls {
     public synchronized boolean reloadIfChanged() {
         Loaded next;
         try {
-            String digest = digest();
-            if (digest.equals(loadedDigest)) return false;
-            next = read();
+            Pem pem = Pem.read(certFile, keyFile);
+            if (pem.digest().equals(loadedDigest)) return false;
+            next = parse(pem);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             LOG.warn("TLS certificate not reloaded, still serving {}: {}", loadedSubject, e.getMessage());
             return false;
@@ -112,22 +113,27 @@ public final class ServerTls {
     private record Loaded(KeyStore keyStore, String digest, String subject) {
     }
 
-    private String digest() throws IOException, GeneralSecurityException {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        sha.update(Files.readAllBytes(certFile));
-        sha.update((byte) 0);
-        sha.update(Files.readAllBytes(keyFile));
-        return HexFormat.of().formatHex(sha.digest());
+    /**
+     * The two files' bytes, read once: the digest and the parsed key store come from the same bytes, so a renewal
+     * landing between hashing and parsing cannot leave the old certificate recorded under the new files' digest.
+     */
+    private record Pem(byte[] cert, byte[] key, String digest) {
+        static Pem read(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+            byte[] cert = Files.readAllBytes(certFile);
+            byte[] key = Files.readAllBytes(keyFile);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(cert);
+            sha.update((byte) 0);
+            sha.update(key);
+            return new Pem(cert, key, HexFormat.of().formatHex(sha.digest()));
+        }
     }
 
-    private Loaded read() throws IOException, GeneralSecurityException {
-        String digest = digest();
-        List<? extends Certificate> chain;
-        try (var in = Files.newInputStream(certFile)) {
-            chain = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
-        }
+    private Loaded parse(Pem pem) throws IOException, GeneralSecurityException {
+        List<? extends Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(pem.cert())));
         if (chain.isEmpty()) throw new IllegalArgumentException("no certificate in " + certFile);
-        PrivateKey key = privateKey(Files.readString(keyFile, StandardCharsets.US_ASCII));
+        PrivateKey key = privateKey(new String(pem.key(), StandardCharsets.US_ASCII));
         X509Certificate leaf = (X509Certificate) chain.get(0);
         if (!matches(key, leaf.getPublicKey())) {
             throw new IllegalArgumentException("the private key does not belong to the certificate " + leaf.getSubjectX500Principal());
@@ -135,7 +141,7 @@ public final class ServerTls {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("gatehouse", key, IN_MEMORY, chain.toArray(new Certificate[0]));
-        return new Loaded(ks, digest, leaf.getSubjectX500Principal().getName() + " (expires " + leaf.getNotAfter().toInstant() + ")");
+        return new Loaded(ks, pem.digest(), leaf.getSubjectX500Principal().getName() + " (expires " + leaf.getNotAfter().toInstant() + ")");
     }
 
     static PrivateKey privateKey(String pem) throws GeneralSecurityException {
