@@ -56,6 +56,7 @@ public final class TokenService {
     private final CidrCache cidrs = new CidrCache();
     private final ClientCache clientCache;
     private final IntrospectionCache introspectionCache;
+    private volatile Assembly assembly;
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
                         Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen,
@@ -107,26 +108,34 @@ public final class TokenService {
         String scope = String.join(" ", granted);
         long now = clock.millis();
         long nowSeconds = now / 1000;
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                .issuer(issuer)
-                .subject(client.clientId())
-                .audience(audience)
-                .expirationTime(new Date((nowSeconds + ttl.getSeconds()) * 1000))
-                .issueTime(new Date(nowSeconds * 1000))
-                .jwtID(Secrets.randomId(16))
-                .claim("client_id", client.clientId());
-        if (!scope.isEmpty()) claims.claim("scope", scope);
-        if (client.installationId() != null) claims.claim("installation_id", client.installationId());
-        KeyRing ring = keys.ring();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(ring.activeAlg()).type(AT_JWT).keyID(ring.activeKid()).build(),
-                claims.build());
-        try {
-            jwt.sign(ring.signer());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("signing failed", e);
-        }
+        // RFC 9068 §2.2: the claims of a JWT access token for a client acting on its own behalf.
+        Map<String, Object> claims = new LinkedHashMap<>(16);
+        claims.put("iss", issuer);
+        claims.put("sub", client.clientId());
+        claims.put("aud", audience);
+        claims.put("exp", nowSeconds + ttl.getSeconds());
+        claims.put("iat", nowSeconds);
+        claims.put("jti", Secrets.randomId(16));
+        claims.put("client_id", client.clientId());
+        if (!scope.isEmpty()) claims.put("scope", scope);
+        if (client.installationId() != null) claims.put("installation_id", client.installationId());
+        String token = assembly().sign(claims);
         lastSeen.record(client.installationRef(), now);
-        return new Issued(jwt.serialize(), ttl.getSeconds(), scope);
+        return new Issued(token, ttl.getSeconds(), scope);
+    }
+
+    /** The token assembly for the current signing key (rebuilt when the key ring changes). */
+    private AccessTokenJwt assembly() {
+        KeyRing ring = keys.ring();
+        Assembly a = assembly;
+        if (a == null || a.ring != ring) {
+            a = new Assembly(ring, new AccessTokenJwt(ring.activeAlg(), ring.activeKid(), ring.signer()));
+            assembly = a;
+        }
+        return a.jwt;
+    }
+
+    private record Assembly(KeyRing ring, AccessTokenJwt jwt) {
     }
 
     /**
