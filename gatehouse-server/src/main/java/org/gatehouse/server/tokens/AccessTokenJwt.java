@@ -13,8 +13,8 @@ import org.gatehouse.server.json.Json;
  * RFC 9068 access tokens in the JWS Compact Serialization (RFC 7515 §7.1), assembled directly: the
  * protected header (alg, typ "at+jwt" per RFC 9068 §2.1, kid) is encoded once per signing key, the
  * claims are written by {@link Json#write} and Base64url-encoded in one pass, and only the signature
- * goes through the JOSE library's signer. (Building the same token through Nimbus's claims set and
- * SignedJWT cost ≈ 49 µs before the signature, more than an EdDSA signature itself.)
+ * goes through the JOSE library's signer. (JMH, HotPathBench: 1.4 µs for everything but the
+ * signature, against 4.2 µs through Nimbus's claims set and SignedJWT.)
  */
 public final class AccessTokenJwt {
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
