@@ -109,12 +109,28 @@ public final class GatehouseServer implements AutoCloseable {
         GracefulStop.await(gatehouse.config.shutdownDelay);
         GracefulStop.drain(http.jettyServer().server(), gatehouse.config.shutdownTimeout);
         http.stop();
-        jobs.shutdownNow();
+        stopJobs();
         try {
             gatehouse.lastSeen.flush();
         } catch (RuntimeException e) {
             LOG.warn("could not write last-seen times on shutdown: {}", e.toString());
         }
         gatehouse.close();
+    }
+
+    /**
+     * Cancels the periodic jobs and waits for one that is running to finish before the database closes
+     * under it. Not interrupted at first: an interrupted thread in the middle of H2 file I/O closes the
+     * file channel.
+     */
+    private void stopJobs() {
+        jobs.shutdown();
+        try {
+            if (jobs.awaitTermination(10, TimeUnit.SECONDS)) return;
+            LOG.warn("a background job did not finish within 10 s of shutdown; interrupting it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        jobs.shutdownNow();
     }
 }
