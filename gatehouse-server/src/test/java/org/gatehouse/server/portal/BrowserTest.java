@@ -186,7 +186,7 @@ class BrowserTest {
         assertThat(el("h1").getText()).isEqualTo("Token created");
         check("token-created");
         el("#download").click();
-        Map<String, Object> tokenFile = Json.parseObject(Files.readString(waitForDownload()));
+        Map<String, Object> tokenFile = waitForDownload();
         assertThat(tokenFile).containsEntry("issuer", server.issuer).containsEntry("label", LABEL)
                 .containsEntry("registration_endpoint", server.issuer + "/register");
 
@@ -345,10 +345,12 @@ class BrowserTest {
         return server.gatehouse().accounts.list().stream().filter(a -> a.email().equals(email)).findFirst().orElseThrow();
     }
 
-    /** A TOTP code for a step not used before with this seed (the server refuses a step twice). */
+    /** A TOTP code for a step not used before with this seed (the server refuses a step twice); waits for the clock when needed. */
     private String nextCode(byte[] seed) {
         String k = Base64.getEncoder().encodeToString(seed);
-        long step = Math.max(PortalClient.earliestSafeStep(System.currentTimeMillis()), lastStep.getOrDefault(k, 0L) + 1);
+        // Never the previous step here: a code of the current step or later stays valid for at least 30 s, however
+        // slowly the browser types and submits it.
+        long step = Math.max(Totp.step(System.currentTimeMillis()), lastStep.getOrDefault(k, 0L) + 1);
         while (step > Totp.step(System.currentTimeMillis()) + 1) {
             try {
                 Thread.sleep(500);
@@ -379,11 +381,22 @@ class BrowserTest {
         return seed;
     }
 
-    private Path waitForDownload() throws Exception {
-        for (int i = 0; i < 200; i++) {
+    /** The downloaded token file, once Chrome has finished writing it (no partial download left, content parses). */
+    private Map<String, Object> waitForDownload() throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            List<Path> files;
             try (var list = Files.list(downloads)) {
-                List<Path> done = list.filter(p -> p.toString().endsWith(".json")).toList();
-                if (!done.isEmpty()) return done.get(0);
+                files = list.toList();
+            }
+            boolean partial = files.stream().anyMatch(p -> p.toString().endsWith(".crdownload"));
+            List<Path> done = files.stream().filter(p -> p.toString().endsWith(".json")).toList();
+            if (!partial && !done.isEmpty() && Files.size(done.get(0)) > 0) {
+                try {
+                    return Json.parseObject(Files.readString(done.get(0)));
+                } catch (Json.JsonException e) {
+                    // still being written
+                }
             }
             Thread.sleep(100);
         }

@@ -9,6 +9,7 @@ import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.GatehouseServer;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.config.ConfigException;
 import org.gatehouse.server.iat.IatService;
 
 /** A real Gatehouse server on a loopback port, over a fresh database of the given backend. */
@@ -23,7 +24,27 @@ public final class TestServer implements AutoCloseable {
 
     private TestServer(Backend backend, Map<String, String> extraEnv) {
         this.backend = backend;
-        int port = freePort();
+        this.server = startOnAFreePort(backend, extraEnv);
+        this.config = server.gatehouse().config;
+        this.issuer = config.issuer;
+        this.http = new Http(issuer);
+    }
+
+    /**
+     * A free port is found by binding and releasing it; something else (H2's AUTO_SERVER listener, a browser
+     * driver) may take it before the server binds, so a port in use is retried with a fresh one.
+     */
+    private static GatehouseServer startOnAFreePort(Backend backend, Map<String, String> extraEnv) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return GatehouseServer.start(config(backend, freePort(), extraEnv));
+            } catch (ConfigException e) {
+                if (attempt >= 5 || !e.getMessage().contains("the port is in use")) throw e;
+            }
+        }
+    }
+
+    private static Config config(Backend backend, int port, Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>(backend.env());
         env.put("GATEHOUSE_PORT", Integer.toString(port));
         env.put("GATEHOUSE_ISSUER", "http://127.0.0.1:" + port);
@@ -34,10 +55,7 @@ public final class TestServer implements AutoCloseable {
         env.put("GATEHOUSE_RATE_TOKEN_PER_CLIENT", "0");
         env.put("GATEHOUSE_RATE_AUTH_FAILURES_PER_ADDRESS", "0");
         env.putAll(extraEnv);
-        this.config = Config.load(env);
-        this.server = GatehouseServer.start(config);
-        this.issuer = config.issuer;
-        this.http = new Http(issuer);
+        return Config.load(env);
     }
 
     /** A server of its own, with extra GATEHOUSE_* settings; close it when done. */
