@@ -97,10 +97,14 @@ class SoakTest {
                         backend, seconds, ops.get(), errors.size(), rssWarm >> 20, rssEnd >> 20, dbWarm >> 10, dbEnd >> 10, regs);
                 assertThat(errors).isEmpty();
                 assertThat(ops.get()).isPositive();
-                // The server JVM runs with the launcher's options (serial GC, -Xmx192m): in a short run RSS still
-                // grows while the heap and JIT code cache warm up, so the bound is loose; the 10-minute run is the check.
-                assertThat(rssEnd).as("resident memory stays flat").isLessThanOrEqualTo(rssWarm + Math.max(rssWarm / 2, 128L << 20))
-                        .isLessThanOrEqualTo(448L << 20);
+                // The server JVM runs with the launcher's options (serial GC, -Xmx192m), so its RSS has a ceiling
+                // (≈ 410 MiB measured for H2 under this load after 10 minutes). In a short run the heap, H2's page
+                // cache and the JIT code cache are still filling after the warm-up third (a CI run saw H2 go from
+                // 219 to 376 MiB in 20 s), so only the ceiling is checked there; flatness needs a long run.
+                assertThat(rssEnd).as("resident memory stays under the ceiling").isLessThanOrEqualTo(448L << 20);
+                if (seconds >= 120) {
+                    assertThat(rssEnd).as("resident memory stays flat").isLessThanOrEqualTo(rssWarm + Math.max(rssWarm / 2, 128L << 20));
+                }
                 // Measured (2 minutes): PostgreSQL about 4 KiB per registration, H2 about 7 KiB now that the
                 // server compacts the file (store/H2Housekeeping); without that, H2 grew by about 180 KiB.
                 long perRegistration = Backend.H2.equals(backend) ? 32 * 1024 : 16 * 1024;
