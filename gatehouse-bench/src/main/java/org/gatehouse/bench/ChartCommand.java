@@ -38,16 +38,18 @@ public final class ChartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, List<Point>> series = new LinkedHashMap<>();
+        // The results file is appended to run after run: per series and concurrency, the newest run counts.
+        Map<String, Map<Double, Point>> newest = new LinkedHashMap<>();
         for (String line : Files.readAllLines(in)) {
             if (line.isBlank() || !mode.equals(str(line, "mode"))) continue;
             String name = str(line, "label");
             if (name == null || name.isEmpty()) name = str(line, "scenario") + " " + str(line, "alg");
             if (only != null && !only.contains(name)) continue;
-            series.computeIfAbsent(name, k -> new ArrayList<>())
-                    .add(new Point(num(line, "concurrency"), num(line, "throughput"), num(line, "p99_ms")));
+            Point p = new Point(num(line, "concurrency"), num(line, "throughput"), num(line, "p99_ms"));
+            newest.computeIfAbsent(name, k -> new java.util.TreeMap<>()).put(p.x, p);
         }
-        series.values().forEach(l -> l.sort((a, b) -> Double.compare(a.x, b.x)));
+        Map<String, List<Point>> series = new LinkedHashMap<>();
+        newest.forEach((name, byX) -> series.put(name, new ArrayList<>(byX.values())));
         double maxX = 1, maxT = 1, maxP = 1;
         for (List<Point> l : series.values()) {
             for (Point p : l) {
