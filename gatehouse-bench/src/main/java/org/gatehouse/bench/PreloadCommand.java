@@ -168,7 +168,11 @@ public final class PreloadCommand implements Callable<Integer> {
         switch (n) {
             case "client_id": return PreloadIds.clientId(i);
             case "installation_id": return PreloadIds.installationId(i);
-            case "id": return clients ? PreloadIds.clientId(i) : PreloadIds.installationId(i);
+            case "id": return clients ? PreloadIds.clientId(i) : PreloadIds.installationRef(i);
+            case "installation_ref": return clients ? PreloadIds.installationRef(i) : null;
+            case "owner_account": return clients ? null : "operator"; // the owner of tokens made with the CLI
+            case "first_iat_id": case "last_iat_id": return v.iatId();
+            case "registrations": return clients ? null : 1;
             case "kind": return clients ? "installation" : null;
             case "iat_id": return v.iatId();
             case "secret_hash": return v.secretHash();

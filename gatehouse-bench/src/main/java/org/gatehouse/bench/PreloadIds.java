@@ -22,6 +22,11 @@ public final class PreloadIds {
         return B64.encodeToString(bytes(0x5eed_1d00_0000_0000L ^ i, 32));
     }
 
+    /** The installation row's own id, shaped like the server's ("inst_" and 12 random bytes). */
+    public static String installationRef(long i) {
+        return "inst_" + B64.encodeToString(bytes(0x5eed_1ef0_0000_0000L ^ i, 12));
+    }
+
     public static String ratHash(long i) {
         return B64.encodeToString(bytes(0x5eed_7a70_0000_0000L ^ i, 32));
     }
