@@ -26,8 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.gatehouse.server.crypto.Ed25519Jws;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.tokens.AccessTokenJwt;
-import org.gatehouse.server.tokens.TokenService;
+import org.gatehouse.server.keys.AccessTokenJwt;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -92,8 +91,8 @@ public class HotPathBench {
                 return new JCAContext();
             }
         };
-        es256Header = new JWSHeader.Builder(JWSAlgorithm.ES256).type(TokenService.AT_JWT).keyID("es256-20261128-abcdefgh").build();
-        eddsaHeader = new JWSHeader.Builder(JWSAlgorithm.EdDSA).type(TokenService.AT_JWT).keyID("eddsa-20261128-abcdefgh").build();
+        es256Header = new JWSHeader.Builder(JWSAlgorithm.ES256).type(AccessTokenJwt.TYPE).keyID("es256-20261128-abcdefgh").build();
+        eddsaHeader = new JWSHeader.Builder(JWSAlgorithm.EdDSA).type(AccessTokenJwt.TYPE).keyID("eddsa-20261128-abcdefgh").build();
         es256Token = new AccessTokenJwt(JWSAlgorithm.ES256, "es256-20261128-abcdefgh", es256);
         eddsaToken = new AccessTokenJwt(JWSAlgorithm.EdDSA, "eddsa-20261128-abcdefgh", eddsa);
         unsignedToken = new AccessTokenJwt(JWSAlgorithm.ES256, "es256-20261128-abcdefgh", none);

@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An immutable snapshot of the keys in use: the one that signs, every key that may have signed a
+ * An immutable snapshot of the keys in use: the one that signs (with its access-token assembly), every key that may have signed a
  * token still valid (to verify), and the published JWK Set (active, next and retired keys).
  */
 public record KeyRing(
         String activeKid,
         JWSAlgorithm activeAlg,
         JWSSigner signer,
+        AccessTokenJwt accessTokens,
         Map<String, JWSVerifier> verifiers,
         String jwksJson,
         List<String> algorithms) {

@@ -171,7 +171,9 @@ public final class SigningKeys {
             algs.add(k.alg());
         }
         JWK priv = parse(new String(masterKey.decrypt(active.privateJwkEnc(), active.kid()), StandardCharsets.UTF_8));
-        return new KeyRing(active.kid(), JWSAlgorithm.parse(active.alg()), signer(priv), Map.copyOf(verifiers),
+        JWSAlgorithm alg = JWSAlgorithm.parse(active.alg());
+        JWSSigner signer = signer(priv);
+        return new KeyRing(active.kid(), alg, signer, new AccessTokenJwt(alg, active.kid(), signer), Map.copyOf(verifiers),
                 new JWKSet(published).toString(true), List.copyOf(algs));
     }
 

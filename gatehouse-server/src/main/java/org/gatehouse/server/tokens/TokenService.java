@@ -1,7 +1,6 @@
 package org.gatehouse.server.tokens;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -21,7 +20,7 @@ import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.installations.LastSeen;
 import org.gatehouse.server.net.CidrCache;
 import org.gatehouse.server.ratelimit.RateLimiter;
-import org.gatehouse.server.keys.KeyRing;
+import org.gatehouse.server.keys.AccessTokenJwt;
 import org.gatehouse.server.keys.SigningKeys;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.store.ClientRecord;
@@ -32,7 +31,6 @@ import org.gatehouse.server.text.Text;
 
 /** Access tokens: RFC 9068 JWTs issued by the client_credentials grant, introspected and revoked. */
 public final class TokenService {
-    public static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
 
     /** A token as issued (RFC 6749 §5.1). */
     public record Issued(String accessToken, long expiresIn, String scope) {
@@ -56,7 +54,6 @@ public final class TokenService {
     private final CidrCache cidrs = new CidrCache();
     private final ClientCache clientCache;
     private final IntrospectionCache introspectionCache;
-    private volatile Assembly assembly;
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
                         Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen,
@@ -119,23 +116,9 @@ public final class TokenService {
         claims.put("client_id", client.clientId());
         if (!scope.isEmpty()) claims.put("scope", scope);
         if (client.installationId() != null) claims.put("installation_id", client.installationId());
-        String token = assembly().sign(claims);
+        String token = keys.ring().accessTokens().sign(claims);
         lastSeen.record(client.installationRef(), now);
         return new Issued(token, ttl.getSeconds(), scope);
-    }
-
-    /** The token assembly for the current signing key (rebuilt when the key ring changes). */
-    private AccessTokenJwt assembly() {
-        KeyRing ring = keys.ring();
-        Assembly a = assembly;
-        if (a == null || a.ring != ring) {
-            a = new Assembly(ring, new AccessTokenJwt(ring.activeAlg(), ring.activeKid(), ring.signer()));
-            assembly = a;
-        }
-        return a.jwt;
-    }
-
-    private record Assembly(KeyRing ring, AccessTokenJwt jwt) {
     }
 
     /**
@@ -147,7 +130,7 @@ public final class TokenService {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             JWSHeader header = jwt.getHeader();
-            if (!AT_JWT.equals(header.getType()) || header.getKeyID() == null) return Optional.empty();
+            if (!AccessTokenJwt.TYPE.equals(header.getType()) || header.getKeyID() == null) return Optional.empty();
             JWSVerifier verifier = keys.ring().verifiers().get(header.getKeyID());
             if (verifier == null || !jwt.verify(verifier)) return Optional.empty();
             JWTClaimsSet claims = jwt.getJWTClaimsSet();

@@ -1,4 +1,4 @@
-package org.gatehouse.server.tokens;
+package org.gatehouse.server.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +31,7 @@ class AccessTokenJwtTest {
 
         assertThat(jwt.verify(new ECDSAVerifier(key.toPublicJWK()))).isTrue();
         assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.ES256);
-        assertThat(jwt.getHeader().getType()).isEqualTo(TokenService.AT_JWT);
+        assertThat(jwt.getHeader().getType()).isEqualTo(AccessTokenJwt.TYPE);
         assertThat(jwt.getHeader().getKeyID()).isEqualTo("k1");
         JWTClaimsSet parsed = jwt.getJWTClaimsSet();
         assertThat(parsed.getIssuer()).isEqualTo(claims.get("iss"));

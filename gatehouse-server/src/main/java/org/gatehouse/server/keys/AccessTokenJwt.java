@@ -1,6 +1,7 @@
-package org.gatehouse.server.tokens;
+package org.gatehouse.server.keys;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
@@ -14,9 +15,12 @@ import org.gatehouse.server.json.Json;
  * protected header (alg, typ "at+jwt" per RFC 9068 §2.1, kid) is encoded once per signing key, the
  * claims are written by {@link Json#write} and Base64url-encoded in one pass, and only the signature
  * goes through the JOSE library's signer. (JMH, HotPathBench: 1.4 µs for everything but the
- * signature, against 4.2 µs through Nimbus's claims set and SignedJWT.)
+ * signature, against 4.2 µs through Nimbus's claims set and SignedJWT.) Made once per key ring by {@link SigningKeys}; {@link KeyRing} holds it.
  */
 public final class AccessTokenJwt {
+    /** RFC 9068 §2.1: the typ of a JWT access token. */
+    public static final JOSEObjectType TYPE = new JOSEObjectType("at+jwt");
+
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
     private final JWSHeader header;
@@ -24,7 +28,7 @@ public final class AccessTokenJwt {
     private final JWSSigner signer;
 
     public AccessTokenJwt(JWSAlgorithm alg, String kid, JWSSigner signer) {
-        this.header = new JWSHeader.Builder(alg).type(TokenService.AT_JWT).keyID(kid).build();
+        this.header = new JWSHeader.Builder(alg).type(TYPE).keyID(kid).build();
         this.encodedHeader = header.toBase64URL().toString();
         this.signer = signer;
     }
