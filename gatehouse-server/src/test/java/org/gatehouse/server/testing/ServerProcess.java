@@ -7,6 +7,8 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ServerProcess implements AutoCloseable {
     private static final String READY = "Gatehouse is running";
+    /** What `./gatehouse serve` runs with; the tests run from the module directory. */
+    private static final List<String> SERVE_JVM_OPTIONS = serveJvmOptions();
 
     public final int port;
     public final String issuer;
@@ -73,12 +77,20 @@ public final class ServerProcess implements AutoCloseable {
         return s;
     }
 
+    private static List<String> serveJvmOptions() {
+        try {
+            return List.of(Files.readString(Path.of("serve.jvm-options")).trim().split("\\s+"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("serve.jvm-options (the launcher's JVM options for serve)", e);
+        }
+    }
+
     /** A `gatehouse ...` command in a JVM of its own, not waited for (the caller may kill it). */
     public static Process spawn(Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         // The JVM options `./gatehouse serve` uses, so memory is measured as operators will run it.
-        cmd.addAll(List.of("-XX:+UseSerialGC", "-Xms64m", "-Xmx192m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k"));
+        cmd.addAll(SERVE_JVM_OPTIONS);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.gatehouse.server.Main");
