@@ -125,9 +125,7 @@ public final class Http {
 
     /** A POST with exactly the given content type (none when null) and extra headers. */
     public Response postRaw(String path, String contentType, String body, Map<String, String> headers) {
-        Request r = request(path, HttpMethod.POST).body(new StringRequestContent(contentType, body, StandardCharsets.UTF_8));
-        r.headers(h -> headers.forEach(h::add));
-        return send(r);
+        return exchange("POST", path, contentType, body, headers);
     }
 
     public static String basic(String user, String password) {
