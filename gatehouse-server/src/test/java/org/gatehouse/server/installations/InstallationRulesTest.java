@@ -228,6 +228,15 @@ class InstallationRulesTest {
         }
     }
 
+    /** The CLI's --json output; on a parse failure the message shows what it printed. */
+    private static Map<String, Object> parseJson(Cli.Result r) {
+        try {
+            return Json.parseObject(r.out().strip());
+        } catch (Json.JsonException e) {
+            throw new AssertionError("not JSON on stdout: [" + r.out() + "], stderr: [" + r.err() + "]", e);
+        }
+    }
+
     @Test
     void cliListsShowsAndRevokesInstallations() throws Exception {
         TestServer s = TestServer.shared(backend);
@@ -241,7 +250,8 @@ class InstallationRulesTest {
         assertThat(list.exit()).as(list.err()).isZero();
         assertThat(list.out()).contains(ref).contains("morphic").contains(machine);
         Cli.Result show = Cli.run(env, "installations", "show", machine, "--json");
-        Map<String, Object> shown = Json.parseObject(show.out().strip());
+        assertThat(show.exit()).as(show.err()).isZero();
+        Map<String, Object> shown = parseJson(show);
         assertThat(shown).containsEntry("id", ref).containsEntry("status", "active");
         assertThat(shown.get("credentials").toString()).contains(c.id());
         Cli.Result revoke = Cli.run(env, "installations", "revoke", ref, "--reason", "decommissioned");
