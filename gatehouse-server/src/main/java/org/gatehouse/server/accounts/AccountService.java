@@ -36,7 +36,8 @@ public final class AccountService {
     /** Shown for every failed sign-in, whatever the reason: unknown account, wrong password, disabled account. */
     public static final String SIGN_IN_FAILED = "The e-mail address or password is not right.";
 
-    public enum Outcome { OK, FAILED, THROTTLED }
+    /** BUSY: too many password checks at once (see {@link PasswordGate}); nothing was counted, try again shortly. */
+    public enum Outcome { OK, FAILED, THROTTLED, BUSY }
 
     public record Attempt(Outcome outcome, AccountRecord account, long retryAfter) {
     }
@@ -62,9 +63,10 @@ public final class AccountService {
     private final String issuer;
     private final Throttle perAccount;
     private final Throttle perAddress;
+    private final PasswordGate gate;
 
     public AccountService(Database db, AccountStore store, Secrets secrets, SeedCipher cipher, Audit audit, Clock clock,
-                          IatService iats, String issuer, Throttle perAccount, Throttle perAddress) {
+                          IatService iats, String issuer, Throttle perAccount, Throttle perAddress, PasswordGate gate) {
         this.db = db;
         this.store = store;
         this.secrets = secrets;
@@ -75,6 +77,7 @@ public final class AccountService {
         this.issuer = issuer;
         this.perAccount = perAccount;
         this.perAddress = perAddress;
+        this.gate = gate;
     }
 
     public static Actor actor(AccountRecord a, String remoteAddr) {
@@ -153,10 +156,15 @@ public final class AccountService {
 
     // --- setup
 
-    /** Checks the setup form; returns the pending choice, sealed for the session. Throws with a plain message on bad input. */
+    /**
+     * Checks the setup form; returns the pending choice, sealed for the session. Throws with a plain message
+     * on bad input, and {@link PasswordGate.Busy} when too many passwords are being hashed at once.
+     */
     public String beginSetup(AccountStore.Link link, String email, String password) {
         String clean = link.email() != null ? link.email() : email(email);
-        String hash = Passwords.hash(password);
+        String p = Passwords.problem(password);
+        if (p != null) throw new IllegalArgumentException(p);
+        String hash = gate.run(() -> Passwords.hash(password));
         if (db.withHandle(h -> store.findByEmail(h, clean)).isPresent()) {
             throw new IllegalArgumentException("An account with that e-mail address exists.");
         }
@@ -215,21 +223,39 @@ public final class AccountService {
 
     // --- sign-in
 
-    /** The password step. Throttled per e-mail address (known or not) and per client address. */
+    /**
+     * The password step. Throttled per e-mail address (known or not) and per client address, counting the
+     * attempt before the hash so that a burst cannot pass the check all at once; the hash runs under the
+     * {@link PasswordGate} (bounded memory), for an unknown address too (a dummy hash), so that both take
+     * the same time. A correct password's attempt is taken back; the second factor clears the account key.
+     */
     public Attempt password(String email, String password, String remoteAddr) {
         String key = "email:" + (email == null ? "" : email.strip().toLowerCase(Locale.ROOT));
-        long wait = Math.max(perAccount.retryAfter(key), perAddress.retryAfter(remoteAddr));
+        long wait = perAccount.attempt(key);
         if (wait > 0) return new Attempt(Outcome.THROTTLED, null, wait);
+        wait = perAddress.attempt(remoteAddr);
+        if (wait > 0) {
+            perAccount.refund(key);
+            return new Attempt(Outcome.THROTTLED, null, wait);
+        }
         Optional<AccountRecord> found = email == null || email.length() > 320 ? Optional.empty()
                 : db.withHandle(h -> store.findByEmail(h, email.strip().toLowerCase(Locale.ROOT)));
-        boolean ok = password != null && password.length() <= Passwords.MAX_LENGTH
-                && Passwords.verify(password, found.map(AccountRecord::passwordHash).orElse(null));
-        if (!ok || !found.get().active()) {
-            perAccount.failure(key);
-            perAddress.failure(remoteAddr);
-            return new Attempt(Outcome.FAILED, null, 0);
+        boolean ok;
+        try {
+            ok = password != null && password.length() <= Passwords.MAX_LENGTH
+                    && gate.run(() -> Passwords.verify(password, found.map(AccountRecord::passwordHash).orElse(null)));
+        } catch (PasswordGate.Busy busy) {
+            refund(key, remoteAddr);
+            return new Attempt(Outcome.BUSY, null, busy.retryAfter());
         }
+        if (!ok || !found.get().active()) return new Attempt(Outcome.FAILED, null, 0);
+        refund(key, remoteAddr);
         return new Attempt(Outcome.OK, found.get(), 0);
+    }
+
+    private void refund(String accountKey, String remoteAddr) {
+        perAccount.refund(accountKey);
+        perAddress.refund(remoteAddr);
     }
 
     /** The second-factor step: a TOTP code (each step usable once) or an unused recovery code. */

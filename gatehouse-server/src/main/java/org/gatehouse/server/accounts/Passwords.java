@@ -15,6 +15,8 @@ public final class Passwords {
     public static final int MIN_LENGTH = 12;
     public static final int MAX_LENGTH = 256;
     private static final int MEMORY_KIB = 19 * 1024;
+    /** What one hash or check allocates at once: its Argon2 memory cost. */
+    public static final long MEMORY_BYTES = MEMORY_KIB * 1024L;
     private static final int ITERATIONS = 2;
     private static final int PARALLELISM = 1;
     private static final SecureRandom RANDOM = new SecureRandom();

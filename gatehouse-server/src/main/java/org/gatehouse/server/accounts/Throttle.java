@@ -33,20 +33,53 @@ public final class Throttle {
         }
     }
 
+    /**
+     * Counts an attempt before it is made (so that concurrent attempts cannot all pass the check before
+     * any is counted): 0 when it was allowed and counted, else the seconds to wait (nothing counted).
+     */
+    public long attempt(String key) {
+        long[] f = entry(key);
+        synchronized (f) {
+            long now = roll(f);
+            if (f[0] >= limit) return Math.max(1, (f[1] + windowMillis - now + 999) / 1000);
+            f[0]++;
+            return 0;
+        }
+    }
+
+    /** Takes back an attempt counted by {@link #attempt} that turned out not to be a failure. */
+    public void refund(String key) {
+        long[] f = failures.get(key);
+        if (f == null) return;
+        synchronized (f) {
+            if (f[0] > 0) f[0]--;
+        }
+    }
+
     public void failure(String key) {
+        long[] f = entry(key);
+        synchronized (f) {
+            roll(f);
+            f[0]++;
+        }
+    }
+
+    /** Starts a new window when the entry's has passed; returns now. Call holding the entry's lock. */
+    private long roll(long[] f) {
+        long now = clock.getAsLong();
+        if (now - f[1] >= windowMillis) {
+            f[0] = 0;
+            f[1] = now;
+        }
+        return now;
+    }
+
+    private long[] entry(String key) {
         if (failures.size() > MAX_KEYS) {
             long now = clock.getAsLong();
             failures.values().removeIf(f -> now - f[1] >= windowMillis);
         }
-        long[] f = failures.computeIfAbsent(key, k -> new long[] {0, clock.getAsLong()});
-        synchronized (f) {
-            long now = clock.getAsLong();
-            if (now - f[1] >= windowMillis) {
-                f[0] = 0;
-                f[1] = now;
-            }
-            f[0]++;
-        }
+        return failures.computeIfAbsent(key, k -> new long[] {0, clock.getAsLong()});
     }
 
     public void clear(String key) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.accounts.PasswordGate;
 import org.gatehouse.server.accounts.Passwords;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.accounts.Totp;
@@ -20,6 +21,9 @@ final class SignInPages {
      * form has no scheme to name; 403 (§15.5.4) says the credentials given are not enough.
      */
     static final int REFUSED = 403;
+
+    /** Too many passwords being checked at once (RFC 6585 §4: 429 with Retry-After); nothing was counted. */
+    private static final String BUSY = "Gatehouse is busy checking other sign-ins. Wait a few seconds and try again.";
 
     /** How long a password-only session may wait for its second factor. */
     private static final long SECOND_FACTOR_WINDOW_MS = 10 * 60 * 1000L;
@@ -83,6 +87,10 @@ final class SignInPages {
             case THROTTLED -> {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
                 renderLogin(ctx, s.get(), 429, email, "Too many attempts. Wait " + minutes(a.retryAfter()) + " and try again.");
+            }
+            case BUSY -> {
+                ctx.header("Retry-After", Long.toString(a.retryAfter()));
+                renderLogin(ctx, s.get(), 429, email, BUSY);
             }
             case FAILED -> renderLogin(ctx, s.get(), REFUSED, email, AccountService.SIGN_IN_FAILED);
             default -> {
@@ -217,15 +225,20 @@ final class SignInPages {
         if (problem != null) errors.put("password", problem);
         else if (!password.equals(ctx.formParam("confirm"))) errors.put("confirm", "The two passwords are not the same.");
         String sealed = null;
+        int status = 400;
         if (errors.isEmpty()) {
             try {
                 sealed = p.g.accounts.beginSetup(link.get(), email, password);
             } catch (IllegalArgumentException e) {
                 errors.put(link.get().email() == null ? "email" : "password", e.getMessage());
+            } catch (PasswordGate.Busy e) {
+                ctx.header("Retry-After", Long.toString(e.retryAfter()));
+                status = 429;
+                errors.put("password", BUSY);
             }
         }
         if (!errors.isEmpty()) {
-            renderSetup(ctx, s.get(), link.get(), 400, email == null ? "" : email, errors);
+            renderSetup(ctx, s.get(), link.get(), status, email == null ? "" : email, errors);
             return;
         }
         p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.ENROL, null, link.get().id(), sealed));
