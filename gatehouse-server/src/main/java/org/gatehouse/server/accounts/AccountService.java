@@ -17,6 +17,7 @@ import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
+import org.gatehouse.server.store.ApiTokenStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.Sql;
 import org.gatehouse.server.text.Text;
@@ -64,9 +65,11 @@ public final class AccountService {
     private final Throttle perAccount;
     private final Throttle perAddress;
     private final PasswordGate gate;
+    private final ApiTokenStore apiTokens;
 
     public AccountService(Database db, AccountStore store, Secrets secrets, SeedCipher cipher, Audit audit, Clock clock,
-                          IatService iats, String issuer, Throttle perAccount, Throttle perAddress, PasswordGate gate) {
+                          IatService iats, String issuer, Throttle perAccount, Throttle perAddress, PasswordGate gate,
+                          ApiTokenStore apiTokens) {
         this.db = db;
         this.store = store;
         this.secrets = secrets;
@@ -78,10 +81,17 @@ public final class AccountService {
         this.perAccount = perAccount;
         this.perAddress = perAddress;
         this.gate = gate;
+        this.apiTokens = apiTokens;
     }
 
+    /** The actor of an account's portal actions (recorded as the creator of the links it makes). */
     public static Actor actor(AccountRecord a, String remoteAddr) {
         return new Actor("account:" + a.email(), remoteAddr);
+    }
+
+    /** The actor of an account's admin API calls. */
+    public static Actor apiActor(AccountRecord a, String remoteAddr) {
+        return new Actor("api:" + a.email(), remoteAddr);
     }
 
     // --- links
@@ -314,27 +324,55 @@ public final class AccountService {
     }
 
     /**
-     * Disables an account: its sessions end at once, its tokens are revoked (and with cascade every
-     * installation they admitted). Returns the number of tokens revoked, or -1 if nothing changed.
+     * Disables an account, and ends everything it could still act or hand out with: its sessions end at once,
+     * the open setup/invitation links it created are cancelled (an invitation must not outlive the admin who
+     * sent it), its API tokens are revoked (so that enabling it again does not revive them), each audited;
+     * then its initial access tokens are revoked (and with cascade every installation they admitted).
+     * The last active admin cannot be disabled, also under concurrent requests (see {@link #takeAdmin}).
+     * Returns the number of initial access tokens revoked, or -1 if nothing changed.
      */
     public int disable(String id, boolean cascade, String reason, Actor actor) {
         long now = clock.millis();
+        String why = reason == null ? "account disabled" : reason;
         boolean done = db.inTransaction(h -> {
-            AccountRecord a = store.findAccount(h, id).orElse(null);
-            if (a == null) return false;
-            if (a.isAdmin() && store.countActiveAdmins(h) <= 1) throw new IllegalArgumentException("The last admin cannot be disabled.");
-            if (!store.disable(h, id, now, actor.name())) return false;
+            AccountRecord a = takeAdmin(h, id, "The last admin cannot be disabled.");
+            if (a == null || !store.disable(h, id, now, actor.name())) return false;
             store.deleteSessionsOf(h, id);
+            Map<String, Object> cancelled = Map.of("reason", "creator disabled");
+            List<String> links = store.openLinksCreatedBy(h, List.of(actor(a, null).name(), apiActor(a, null).name()), now);
+            for (String link : links) {
+                if (store.cancelLink(h, link, now)) audit.record(h, now, actor, "account.link_cancel", link, cancelled);
+            }
+            List<String> tokens = apiTokens.unrevokedOf(h, id);
+            for (String token : tokens) {
+                if (apiTokens.revoke(h, token, now, actor.name())) audit.record(h, now, actor, "api_token.revoke", token, Map.of("reason", why));
+            }
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("cascade", cascade);
             if (reason != null) d.put("reason", reason);
+            d.put("links_cancelled", links.size());
+            d.put("api_tokens_revoked", tokens.size());
             audit.record(h, now, actor, "account.disable", id, d);
             return true;
         });
         if (!done) return -1;
-        return iats.revokeAllOf(id, reason == null ? "account disabled" : reason, cascade, actor);
+        return iats.revokeAllOf(id, why, cascade, actor);
     }
 
+    /**
+     * The account, read after every active admin's row is locked; refuses (with {@code lastAdmin}) when it
+     * is the only active admin. With the lock, two requests that each take an admin away (disable, or a
+     * role change) run one after the other, so "at least one active admin" holds under concurrency on H2
+     * and PostgreSQL alike. Null when there is no such account.
+     */
+    private AccountRecord takeAdmin(org.jdbi.v3.core.Handle h, String id, String lastAdmin) {
+        store.lockActiveAdmins(h);
+        AccountRecord a = store.findAccount(h, id).orElse(null);
+        if (a != null && a.isAdmin() && a.active() && store.countActiveAdmins(h) <= 1) throw new IllegalArgumentException(lastAdmin);
+        return a;
+    }
+
+    /** Enables a disabled account. Its old API tokens and links stay revoked (they ended when it was disabled). */
     public boolean enable(String id, Actor actor) {
         long now = clock.millis();
         return db.inTransaction(h -> {
@@ -348,11 +386,9 @@ public final class AccountService {
         String r = role(role);
         long now = clock.millis();
         return db.inTransaction(h -> {
-            AccountRecord a = store.findAccount(h, id).orElse(null);
+            AccountRecord a = AccountRecord.ADMIN.equals(r) ? store.findAccount(h, id).orElse(null)
+                    : takeAdmin(h, id, "The last admin cannot become an issuer.");
             if (a == null) return false;
-            if (a.isAdmin() && !AccountRecord.ADMIN.equals(r) && store.countActiveAdmins(h) <= 1) {
-                throw new IllegalArgumentException("The last admin cannot become an issuer.");
-            }
             if (a.totpSeedEnc() == null && AccountRecord.ADMIN.equals(r)) throw new IllegalArgumentException("Admins must have a second factor.");
             boolean done = store.setRole(h, id, r);
             if (done) {

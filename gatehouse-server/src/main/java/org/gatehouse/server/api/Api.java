@@ -100,7 +100,7 @@ public final class Api {
     }
 
     private static Actor actor(Context ctx, ApiTokens.Caller c) {
-        return new Actor("api:" + c.account().email(), Requests.clientAddress(ctx));
+        return AccountService.apiActor(c.account(), Requests.clientAddress(ctx));
     }
 
     private static OAuthError notFound(String what) {

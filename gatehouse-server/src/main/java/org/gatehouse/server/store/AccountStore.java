@@ -83,6 +83,16 @@ public final class AccountStore {
                 .bind("id", id).bind("role", role).execute() == 1;
     }
 
+    /**
+     * Locks every active admin's row until the transaction ends, in id order (so that concurrent callers
+     * queue instead of deadlocking). Two transactions that each take an admin away therefore run one
+     * after the other, and the second one's count (a new statement, READ COMMITTED) sees the first's change.
+     */
+    public void lockActiveAdmins(Handle h) {
+        h.createQuery("SELECT id FROM accounts WHERE role = 'admin' AND status = 'active' ORDER BY id FOR UPDATE")
+                .mapTo(String.class).list();
+    }
+
     public long countActiveAdmins(Handle h) {
         return h.createQuery("SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND status = 'active'").mapTo(Long.class).one();
     }
@@ -139,6 +149,13 @@ public final class AccountStore {
     public boolean cancelLink(Handle h, String id, long now) {
         return h.createUpdate("UPDATE account_links SET expires_at = :now WHERE id = :id AND used_at IS NULL AND expires_at > :now")
                 .bind("id", id).bind("now", now).execute() == 1;
+    }
+
+    /** The open (unused, unexpired) links created by any of the given actors. */
+    public List<String> openLinksCreatedBy(Handle h, List<String> creators, long now) {
+        return h.createQuery("SELECT id FROM account_links WHERE created_by IN (<creators>) AND used_at IS NULL"
+                        + " AND expires_at > :now ORDER BY id")
+                .bindList("creators", creators).bind("now", now).mapTo(String.class).list();
     }
 
     public List<Link> openInvites(Handle h, long now) {

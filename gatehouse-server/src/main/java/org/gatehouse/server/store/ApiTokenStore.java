@@ -44,6 +44,12 @@ public final class ApiTokenStore {
                 .bind("account", accountId).map(MAPPER).list();
     }
 
+    /** The ids of an account's tokens that are not revoked (expired ones too: revoked, they stay dead). */
+    public List<String> unrevokedOf(Handle h, String accountId) {
+        return h.createQuery("SELECT id FROM api_tokens WHERE account_id = :account AND revoked_at IS NULL ORDER BY id")
+                .bind("account", accountId).mapTo(String.class).list();
+    }
+
     public boolean revoke(Handle h, String id, long now, String by) {
         return h.createUpdate("UPDATE api_tokens SET revoked_at = :now, revoked_by = :by WHERE id = :id AND revoked_at IS NULL")
                 .bind("id", id).bind("now", now).bind("by", by).execute() == 1;
