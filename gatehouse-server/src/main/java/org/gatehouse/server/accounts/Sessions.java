@@ -3,6 +3,7 @@ package org.gatehouse.server.accounts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
@@ -12,12 +13,25 @@ import org.gatehouse.server.store.Database;
  * Portal sessions, stored in the database (they survive a restart and are shared by every node).
  * The cookie carries 256 random bits; only their keyed hash is stored. A new id is issued whenever
  * the session's privilege changes (sign-in steps, setup), and the old row is deleted.
+ *
+ * <p>The anonymous stage (the sign-in and setup forms, before any password was checked) stores
+ * nothing (security review 2026-12, item 9: every anonymous GET /login used to add a row): its cookie
+ * is a form token {@code f.<issued-at millis>.<128-bit nonce>.<MAC>}, and the form's CSRF token is a
+ * second MAC over the same issued-at and nonce, both HMAC-SHA-256 under a key derived from the master
+ * key (so every node checks them). Neither can be made without the key; a form token lives
+ * {@link #FORM_TTL}. CSRF defence stays the synchronizer-token pattern, with the token bound to the
+ * cookie by the MAC instead of by a row (OWASP CSRF Prevention Cheat Sheet, "signed double-submit cookie").
  */
 public final class Sessions {
     public static final String ANONYMOUS = "anonymous";
     public static final String PASSWORD = "password";
     public static final String ENROL = "enrol";
     public static final String FULL = "full";
+    /** How long an anonymous form (sign-in, setup) may be filled in. */
+    public static final Duration FORM_TTL = Duration.ofHours(1);
+    private static final String FORM_PREFIX = "f.";
+    /** Clocks of several nodes may differ a little: a form token issued up to this far ahead is still good. */
+    private static final long FORM_CLOCK_SKEW_MS = 60_000;
 
     /** A session as loaded for one request: the clear id (only ever in the cookie), its row and account. */
     public record Current(String id, AccountStore.Session row, AccountRecord account) {
@@ -29,17 +43,24 @@ public final class Sessions {
     private final Database db;
     private final AccountStore store;
     private final Secrets secrets;
+    private final Secrets formKey;
     private final Clock clock;
     private final Duration idle;
     private final Duration absolute;
 
-    public Sessions(Database db, AccountStore store, Secrets secrets, Clock clock, Duration idle, Duration absolute) {
+    public Sessions(Database db, AccountStore store, Secrets secrets, Secrets formKey, Clock clock, Duration idle, Duration absolute) {
         this.db = db;
         this.store = store;
         this.secrets = secrets;
+        this.formKey = formKey;
         this.clock = clock;
         this.idle = idle;
         this.absolute = absolute;
+    }
+
+    /** The key of anonymous form tokens, derived from the master key. */
+    public static Secrets formKey(MasterKey masterKey) {
+        return new Secrets(masterKey.derive("gatehouse portal form token v1"));
     }
 
     public Duration idle() {
@@ -50,9 +71,10 @@ public final class Sessions {
         return absolute;
     }
 
-    /** Starts a session; returns it with its clear id. */
+    /** Starts a session; returns it with its clear id. An anonymous one is a signed form token, stored nowhere. */
     public Current start(String stage, AccountRecord account, String linkId, String pending) {
         long now = clock.millis();
+        if (ANONYMOUS.equals(stage)) return form(now, Secrets.randomId(16));
         String id = Secrets.randomId(32);
         AccountStore.Session row = new AccountStore.Session(secrets.hash(id), account == null ? null : account.id(), stage,
                 Secrets.randomId(32), linkId, pending, now, now, now + absolute.toMillis());
@@ -71,6 +93,7 @@ public final class Sessions {
 
     /** The session of a presented id, if it exists, has not timed out and its account is still active. */
     public Optional<Current> load(String id) {
+        if (id != null && id.startsWith(FORM_PREFIX)) return loadForm(id);
         if (id == null || id.length() != 43) return Optional.empty();
         long now = clock.millis();
         String hash = secrets.hash(id);
@@ -103,12 +126,37 @@ public final class Sessions {
     }
 
     public void end(String id) {
-        if (id == null) return;
+        if (id == null || id.startsWith(FORM_PREFIX)) return; // a form token: nothing stored
         long now = clock.millis();
         db.inTransaction(h -> {
             store.deleteSession(h, secrets.hash(id));
             store.deleteExpiredSessions(h, now, now - idle.toMillis());
             return null;
         });
+    }
+
+    // --- anonymous form tokens
+
+    private Current form(long issuedAt, String nonce) {
+        String signed = issuedAt + "." + nonce;
+        String id = FORM_PREFIX + signed + "." + formKey.hash("form|" + signed);
+        AccountStore.Session row = new AccountStore.Session(null, null, ANONYMOUS, formKey.hash("csrf|" + signed), null, null,
+                issuedAt, issuedAt, issuedAt + FORM_TTL.toMillis());
+        return new Current(id, row, null);
+    }
+
+    /** A presented form token, if its MAC holds (constant-time) and it is within its lifetime. */
+    private Optional<Current> loadForm(String id) {
+        String[] p = id.split("\\.", -1);
+        if (p.length != 4 || p[1].isEmpty() || p[1].length() > 15 || !p[1].chars().allMatch(Character::isDigit)
+                || p[2].length() != 22 || p[3].length() != 43) {
+            return Optional.empty();
+        }
+        String signed = p[1] + "." + p[2];
+        if (!formKey.matches("form|" + signed, p[3])) return Optional.empty();
+        long issuedAt = Long.parseLong(p[1]);
+        long now = clock.millis();
+        if (issuedAt > now + FORM_CLOCK_SKEW_MS || issuedAt + FORM_TTL.toMillis() <= now) return Optional.empty();
+        return Optional.of(form(issuedAt, p[2]));
     }
 }
