@@ -61,14 +61,6 @@ public final class PasswordGate {
         return (int) Math.max(1, Math.min(byHeap, byCpu));
     }
 
-    public int permits() {
-        return permits;
-    }
-
-    public int queue() {
-        return queue;
-    }
-
     /** Requests that wait for a permit now (for tests and metrics). */
     public int waiting() {
         return semaphore.getQueueLength();

@@ -14,14 +14,8 @@ class PasswordGateTest {
     @Test
     void aFullQueueIsRefusedAtOnceAndTheQueueMovesInOrder() throws Exception {
         PasswordGate gate = new PasswordGate(1, 1, 60_000);
-        CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> gate.run(() -> {
-            running.countDown();
-            await(release);
-            return "first";
-        }));
-        assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> first = holdThePermit(gate, release);
         CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> gate.run(() -> "second"));
         long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // a failure bound, not a timing
         while (gate.waiting() < 1) { // the second is queued for the permit
@@ -38,14 +32,8 @@ class PasswordGateTest {
     @Test
     void aWaitOverItsBoundIsRefused() throws Exception {
         PasswordGate gate = new PasswordGate(1, 5, 0);
-        CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> gate.run(() -> {
-            running.countDown();
-            await(release);
-            return "first";
-        }));
-        assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> first = holdThePermit(gate, release);
         assertThatThrownBy(() -> gate.run(() -> "second")).isInstanceOf(PasswordGate.Busy.class);
         release.countDown();
         assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("first");
@@ -58,6 +46,18 @@ class PasswordGateTest {
         assertThat(PasswordGate.permitsFor(64 * mib, 16)).isEqualTo(1); // never none
         assertThat(PasswordGate.permitsFor(1024 * mib, 16)).isEqualTo(8); // half the cores
         assertThat(PasswordGate.permitsFor(400 * mib, 16)).isEqualTo(5); // a quarter of the heap
+    }
+
+    /** A run that has taken the gate's permit and keeps it until {@code release}; returns once it runs. */
+    private static CompletableFuture<String> holdThePermit(PasswordGate gate, CountDownLatch release) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> gate.run(() -> {
+            running.countDown();
+            await(release);
+            return "first";
+        }));
+        assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+        return f;
     }
 
     private static void await(CountDownLatch l) {
