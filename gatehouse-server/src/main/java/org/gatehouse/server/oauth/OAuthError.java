@@ -9,22 +9,39 @@ public final class OAuthError extends RuntimeException {
     private final String error;
     private final String wwwAuthenticate;
     private final long retryAfter;
+    private final String credentialState;
 
     public OAuthError(int status, String error, String description, String wwwAuthenticate) {
-        this(status, error, description, wwwAuthenticate, 0);
+        this(status, error, description, wwwAuthenticate, 0, null);
     }
 
-    private OAuthError(int status, String error, String description, String wwwAuthenticate, long retryAfter) {
+    private OAuthError(int status, String error, String description, String wwwAuthenticate, long retryAfter, String credentialState) {
         super(description, null, false, false);
         this.status = status;
         this.error = error;
         this.wwwAuthenticate = wwwAuthenticate;
         this.retryAfter = retryAfter;
+        this.credentialState = credentialState;
+    }
+
+    /**
+     * The same error with the extension member {@code credential_state} (docs/protocol.md §15): why
+     * credentials or an installation are no longer accepted. Told only to a caller who proved it
+     * holds them (their secret or registration access token matched) or holds the owner's
+     * initial access token; RFC 6749 §5.2 lets clients ignore members they do not know.
+     */
+    public OAuthError withCredentialState(String state) {
+        return new OAuthError(status, error, getMessage(), wwwAuthenticate, retryAfter, state);
+    }
+
+    /** null unless {@link #withCredentialState} set it. */
+    public String credentialState() {
+        return credentialState;
     }
 
     /** RFC 6585 §4: 429 with Retry-After; the code is RFC 8628's "slow_down", the OAuth word for it. */
     public static OAuthError rateLimited(String what, long retryAfterSeconds) {
-        return new OAuthError(429, "slow_down", "too many " + what + ": retry after " + retryAfterSeconds + " s", null, retryAfterSeconds);
+        return new OAuthError(429, "slow_down", "too many " + what + ": retry after " + retryAfterSeconds + " s", null, retryAfterSeconds, null);
     }
 
     public long retryAfter() {

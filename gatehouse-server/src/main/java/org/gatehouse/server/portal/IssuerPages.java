@@ -47,6 +47,7 @@ final class IssuerPages {
         r.get("/tokens/{id}/revoke-all", this::confirmRevokeAll);
         r.post("/tokens/{id}/revoke-all", this::revokeAll);
         r.post("/installations/{id}/revoke", this::revokeInstallation);
+        r.post("/installations/{id}/restore", this::restoreInstallation);
     }
 
     /** The token if this account may see it (its own, or any for an admin); otherwise a 404 page. */
@@ -302,7 +303,10 @@ final class IssuerPages {
                         .append("<button type=\"submit\" class=\"danger\" aria-label=\"Revoke installation ").append(Html.e(i.id()))
                         .append("\">Revoke</button></form>");
             } else {
-                b.append("—");
+                b.append("<form method=\"post\" action=\"/installations/").append(Html.u(i.id())).append("/restore\" class=\"inline\">")
+                        .append(Html.csrf(s.row().csrf()))
+                        .append("<button type=\"submit\" aria-label=\"Restore installation ").append(Html.e(i.id()))
+                        .append("\">Restore</button></form><span class=\"hint\">lets it enrol again; its old credentials stay revoked</span>");
             }
             b.append("</td></tr>");
         }
@@ -364,14 +368,27 @@ final class IssuerPages {
     private void revokeInstallation(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
+        InstallationRecord i = visibleInstallation(ctx, s);
+        p.g.installations.revoke(i.id(), "revoked in the portal", p.actor(ctx, s.account()));
+        Portal.redirect(ctx, "/tokens/" + Html.u(i.lastIatId()) + "#installations");
+    }
+
+    /** The way back for a revoked installation (InstallationService.restore). */
+    private void restoreInstallation(Context ctx) {
+        Sessions.Current s = p.signedIn(ctx);
+        p.checkCsrf(ctx, s);
+        InstallationRecord i = visibleInstallation(ctx, s);
+        p.g.installations.restore(i.id(), p.actor(ctx, s.account()));
+        Portal.redirect(ctx, "/tokens/" + Html.u(i.lastIatId()) + "#installations");
+    }
+
+    private InstallationRecord visibleInstallation(Context ctx, Sessions.Current s) {
         String id = ctx.pathParam("id");
         List<InstallationRecord> found = id.startsWith("inst_") && id.length() <= 40 ? p.g.installations.find(id) : List.of();
         if (found.size() != 1 || !(s.account().isAdmin() || found.get(0).ownerAccount().equals(s.account().id()))) {
             p.error(ctx, s, 404, "Not found", "There is no such installation, or it is not yours.");
         }
-        InstallationRecord i = found.get(0);
-        p.g.installations.revoke(i.id(), "revoked in the portal", p.actor(ctx, s.account()));
-        Portal.redirect(ctx, "/tokens/" + Html.u(i.lastIatId()) + "#installations");
+        return found.get(0);
     }
 
     static String reason(String text, String fallback) {
