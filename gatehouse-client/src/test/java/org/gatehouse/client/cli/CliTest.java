@@ -81,12 +81,74 @@ class CliTest {
         s.gatehouse().installations.revokeCredential(clientId, "lost laptop", org.gatehouse.server.audit.Actor.cli());
         Run revoked = run("token", "--store", store);
         assertThat(revoked.code()).isEqualTo(ExitCodes.REVOKED);
-        assertThat(revoked.err()).contains("revoked or deleted on the server");
+        assertThat(revoked.err()).contains("lost laptop").contains("the installation itself is not revoked").contains("enrol again");
         assertThat(run("token", "--store", store, "--json").json()).containsEntry("error", "revoked");
         assertThat(run("status", "--store", store).code()).isEqualTo(ExitCodes.REVOKED);
 
         assertThat(run("unenrol", "--store", store).out()).contains("no longer knew");
         assertThat(run("token", "--store", store).code()).isEqualTo(ExitCodes.NOT_ENROLLED);
+    }
+
+    /** Issue 15 item 2: enrol on a store the server no longer accepts tells the truth, and the documented way back works. */
+    @Test
+    void revokedStoreExits5WithTheWayBackAndALostStoreExits8AndEnrolsAgain() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        IatService.Created iat = s.iat(3, null);
+        Path tokenFile = tmp.resolve("token.json");
+        TokenFile.write(tokenFile, TokenFile.content(iat, s.issuer));
+        String store = tmp.resolve("store").toString();
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", store).code()).isEqualTo(0);
+        String installationId = (String) Json.parseObject(Files.readString(Path.of(store, "credentials.json"))).get("installation_id");
+        String ref = s.gatehouse().installations.find(installationId).get(0).id();
+        s.gatehouse().installations.revoke(ref, "lost laptop", org.gatehouse.server.audit.Actor.cli());
+
+        Run enrol = run("enrol", "--token-file", tokenFile.toString(), "--store", store);
+        assertThat(enrol.code()).as(enrol.out()).isEqualTo(ExitCodes.REVOKED);
+        assertThat(enrol.out()).doesNotContain("Already enrolled");
+        assertThat(enrol.err()).contains("revoked").contains("lost laptop").contains("restore").contains(installationId);
+        Run token = run("token", "--store", store, "--json");
+        assertThat(token.code()).isEqualTo(ExitCodes.REVOKED);
+        assertThat(token.json()).containsEntry("error", "revoked");
+        Run status = run("status", "--store", store, "--json");
+        assertThat(status.code()).isEqualTo(ExitCodes.REVOKED);
+        assertThat(status.json()).containsEntry("server_state", "revoked").containsEntry("credential_state", "installation_revoked");
+
+        // the way back: the issuer restores it (portal, API or `gatehouse installations restore`), the same enrol works
+        s.gatehouse().installations.restore(ref, org.gatehouse.server.audit.Actor.cli());
+        Run back = run("enrol", "--token-file", tokenFile.toString(), "--store", store);
+        assertThat(back.code()).as(back.err()).isEqualTo(0);
+        assertThat(back.out()).contains("no longer worked").contains("Enrolled again");
+        assertThat(run("token", "--store", store).code()).isEqualTo(0);
+
+        // credentials lost here (a copy of this installation enrolled elsewhere on the machine): exit 8, and enrol brings them back
+        String copy = tmp.resolve("copy").toString();
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", copy).code()).isEqualTo(0);
+        Run lost = run("token", "--store", store);
+        assertThat(lost.code()).isEqualTo(ExitCodes.CREDENTIALS_LOST);
+        assertThat(lost.err()).contains("replaced").contains("enrol again");
+        assertThat(run("token", "--store", store, "--json").json()).containsEntry("error", "credentials_lost");
+        assertThat(run("status", "--store", store).code()).isEqualTo(ExitCodes.CREDENTIALS_LOST);
+    }
+
+    @Test
+    void aContainerPassesItsOwnMachineIdFile() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        IatService.Created iat = s.iat(2, null);
+        Path tokenFile = tmp.resolve("token.json");
+        TokenFile.write(tokenFile, TokenFile.content(iat, s.issuer));
+        // two containers from one image: the same /etc/machine-id, each its own id file in its volume
+        Path one = tmp.resolve("one-machine-id");
+        Path two = tmp.resolve("two-machine-id");
+        Files.writeString(one, "11111111111111111111111111111111\n");
+        Files.writeString(two, "22222222222222222222222222222222\n");
+        String a = tmp.resolve("a").toString();
+        String b = tmp.resolve("b").toString();
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", a, "--machine-id-file", one.toString()).code()).isEqualTo(0);
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", b, "--machine-id-file", two.toString()).code()).isEqualTo(0);
+        assertThat(run("token", "--store", a, "--machine-id-file", one.toString()).code()).isEqualTo(0);
+        assertThat(run("token", "--store", b, "--machine-id-file", two.toString()).code()).isEqualTo(0);
+        // a store is bound to its machine id
+        assertThat(run("token", "--store", a, "--machine-id-file", two.toString()).code()).isEqualTo(ExitCodes.BAD_FILE);
     }
 
     @Test
