@@ -93,7 +93,17 @@ public final class OAuthError extends RuntimeException {
     /** RFC 6750 §3.1: a bearer token that is unknown, expired, revoked or used up. */
     public static OAuthError invalidToken(String description) {
         return new OAuthError(401, "invalid_token", description,
-                "Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"" + description + "\"");
+                "Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"" + headerText(description) + "\"");
+    }
+
+    /**
+     * RFC 6750 §3: error_description in the header is %x20-21 / %x23-5B / %x5D-7E; a description
+     * that quotes people's text (a revocation reason) is made to fit, the JSON body keeps it whole.
+     */
+    private static String headerText(String description) {
+        StringBuilder b = new StringBuilder(description.length());
+        for (char ch : description.toCharArray()) b.append(ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\' ? ch : '?');
+        return b.toString();
     }
 
     public static OAuthError invalidClientMetadata(String description) {

@@ -343,7 +343,8 @@ final class IssuerPages {
         List<InstallationRecord> active = p.g.installations.list(new InstallationStore.Filter(t.id(), "active", null, null, null), 10_000, null);
         String body = "<div class=\"alert\"><p>This revokes the token <strong>" + Html.e(t.label()) + "</strong> and every installation it"
                 + " admitted (" + (active.size() >= 10_000 ? "10,000 or more" : Integer.toString(active.size())) + " active now). Their"
-                + " next token request fails at once. This cannot be undone: the installations must be given a new token file.</p></div>"
+                + " next token request fails at once. The token cannot be restored; an installation can be (its Restore button), and then"
+                + " needs a new token file to enrol again.</p></div>"
                 + "<form method=\"post\" action=\"/tokens/" + Html.u(t.id()) + "/revoke-all\">" + Html.csrf(s.row().csrf())
                 + "<input type=\"hidden\" name=\"confirm\" value=\"yes\">"
                 + Html.field("text", "reason", "Reason (optional, for the audit log)", null, null, null, "maxlength=\"300\"")

@@ -71,13 +71,17 @@ class IdentityAndRestoreTest {
         String iat = s.iatToken(3);
         Flow.Client c = Flow.register(s, iat, body(machine, "org.example.a"));
         InstallationRecord inst = s.gatehouse().installations.find(machine).get(0);
-        assertThat(s.gatehouse().installations.revoke(inst.id(), "laptop stolen", Actor.cli())).isTrue();
+        assertThat(s.gatehouse().installations.revoke(inst.id(), "laptop stolen \"Köln\"", Actor.cli())).isTrue();
 
         Http.Response token = s.http.postForm("/token", c.id(), c.secret(), grant());
         assertThat(token.status()).isEqualTo(401);
         assertThat(token.str("credential_state")).isEqualTo("installation_revoked");
         assertThat(token.str("error_description")).contains("laptop stolen").contains("restore").contains(machine);
-        assertThat(s.http.get("/register/" + c.id(), c.rat()).str("credential_state")).isEqualTo("installation_revoked");
+        Http.Response read = s.http.get("/register/" + c.id(), c.rat());
+        assertThat(read.str("credential_state")).isEqualTo("installation_revoked");
+        assertThat(read.str("error_description")).contains("laptop stolen \"Köln\"");
+        // RFC 6750 §3: the header's error_description keeps to its characters (no quote, no non-ASCII)
+        assertThat(read.header("WWW-Authenticate")).contains("laptop stolen ?K?ln?").endsWith("\"");
         Http.Response again = s.http.postJson("/register", iat, body(machine, "org.example.a"));
         assertThat(again.status()).isEqualTo(400);
         assertThat(again.str("error")).isEqualTo("invalid_client_metadata");
