@@ -65,15 +65,18 @@ class IdentityModelTest {
     @Test
     void twoUsersOfAPerUserInstallEnrolAndBothKeepGettingTokens() {
         TestServer s = TestServer.shared(backend);
-        Path tokenFile = Fixtures.tokenFile(s, tmp, 2, null);
+        Path tokenFile = Fixtures.tokenFile(s, tmp, 3, null);
         GatehouseClient alice = Fixtures.client(tmp.resolve("alice")).perUser("alice").build();
         GatehouseClient bob = Fixtures.client(tmp.resolve("bob")).perUser("bob").build();
         alice.enrol(tokenFile);
         bob.enrol(tokenFile);
         bothWork(alice, bob);
         assertThat(alice.credentials().installationId()).isNotEqualTo(bob.credentials().installationId());
-        // each user's store is still recognised as this machine's by a client built without perUser (the CLI's token command)
-        assertThat(Fixtures.client(tmp.resolve("alice")).build().credentials().clientId()).isEqualTo(alice.credentials().clientId());
+        // the user running this JVM: their store is recognised by a client built without perUser (the CLI's token command)
+        GatehouseClient me = Fixtures.client(tmp.resolve("me")).perUser().build();
+        me.enrol(tokenFile);
+        assertThat(Fixtures.client(tmp.resolve("me")).build().credentials().clientId()).isEqualTo(me.credentials().clientId());
+        bothWork(alice, bob, me);
     }
 
     @Test
