@@ -27,9 +27,16 @@ class IdentityModelTest {
     @TempDir
     Path tmp;
 
+    /** Each test its own machine: tests share a server and an owner, and must not be one another's installation. */
+    private final String machine = java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
+
     private GatehouseClient app(String store, String softwareId) {
         return GatehouseClient.builder(tmp.resolve(store)).software(softwareId, "1.0")
-                .machineIdSource(MachineIds.fixed(Fixtures.MACHINE_ID)).build();
+                .machineIdSource(MachineIds.fixed(machine)).build();
+    }
+
+    private GatehouseClient.Builder testApp(String store) {
+        return Fixtures.client(tmp.resolve(store)).machineIdSource(MachineIds.fixed(machine));
     }
 
     /** A fresh token from each client: both must still be accepted by the server. */
@@ -66,16 +73,16 @@ class IdentityModelTest {
     void twoUsersOfAPerUserInstallEnrolAndBothKeepGettingTokens() {
         TestServer s = TestServer.shared(backend);
         Path tokenFile = Fixtures.tokenFile(s, tmp, 3, null);
-        GatehouseClient alice = Fixtures.client(tmp.resolve("alice")).perUser("alice").build();
-        GatehouseClient bob = Fixtures.client(tmp.resolve("bob")).perUser("bob").build();
+        GatehouseClient alice = testApp("alice").perUser("alice").build();
+        GatehouseClient bob = testApp("bob").perUser("bob").build();
         alice.enrol(tokenFile);
         bob.enrol(tokenFile);
         bothWork(alice, bob);
         assertThat(alice.credentials().installationId()).isNotEqualTo(bob.credentials().installationId());
         // the user running this JVM: their store is recognised by a client built without perUser (the CLI's token command)
-        GatehouseClient me = Fixtures.client(tmp.resolve("me")).perUser().build();
+        GatehouseClient me = testApp("me").perUser().build();
         me.enrol(tokenFile);
-        assertThat(Fixtures.client(tmp.resolve("me")).build().credentials().clientId()).isEqualTo(me.credentials().clientId());
+        assertThat(testApp("me").build().credentials().clientId()).isEqualTo(me.credentials().clientId());
         bothWork(alice, bob, me);
     }
 
@@ -146,7 +153,7 @@ class IdentityModelTest {
         GatehouseClient enrolled = app("store", "org.example.a");
         Credentials now = enrolled.enrol(tokenFile).credentials();
         // rewrite the store as the first releases wrote it: the same credentials under SHA-256(machine_id ":" issuer)
-        String v1 = InstallationId.deriveV1(Fixtures.MACHINE_ID, s.issuer);
+        String v1 = InstallationId.deriveV1(machine, s.issuer);
         Credentials old = new Credentials(now.issuer(), now.tokenEndpoint(), now.registrationClientUri(), v1, now.clientId(),
                 now.clientSecret(), now.clientSecretExpiresAt(), now.secretReceivedAt(), now.registrationAccessToken(), now.scope(),
                 now.tokenEndpointAuthMethod(), now.clientName(), now.softwareId(), now.softwareVersion(), Instant.EPOCH, now.label());

@@ -93,49 +93,59 @@ class CliTest {
     @Test
     void revokedStoreExits5WithTheWayBackAndALostStoreExits8AndEnrolsAgain() throws Exception {
         TestServer s = TestServer.shared(backend);
-        IatService.Created iat = s.iat(3, null);
-        Path tokenFile = tmp.resolve("token.json");
-        TokenFile.write(tokenFile, TokenFile.content(iat, s.issuer));
+        Path tokenFile = tokenFile(s, 3);
         String store = tmp.resolve("store").toString();
-        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", store).code()).isEqualTo(0);
+        // a machine of its own: the tests share a server and an owner, and this one revokes its installation
+        Path machineId = tmp.resolve("machine-id");
+        Files.writeString(machineId, java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16)));
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
         String installationId = (String) Json.parseObject(Files.readString(Path.of(store, "credentials.json"))).get("installation_id");
         String ref = s.gatehouse().installations.find(installationId).get(0).id();
         s.gatehouse().installations.revoke(ref, "lost laptop", org.gatehouse.server.audit.Actor.cli());
 
-        Run enrol = run("enrol", "--token-file", tokenFile.toString(), "--store", store);
+        Run enrol = run("enrol", "--token-file", tokenFile.toString(), "--store", store, "--machine-id-file", machineId.toString());
         assertThat(enrol.code()).as(enrol.out()).isEqualTo(ExitCodes.REVOKED);
         assertThat(enrol.out()).doesNotContain("Already enrolled");
         assertThat(enrol.err()).contains("revoked").contains("lost laptop").contains("restore").contains(installationId);
-        Run token = run("token", "--store", store, "--json");
+        Run token = run("token", "--store", store, "--json", "--machine-id-file", machineId.toString());
         assertThat(token.code()).isEqualTo(ExitCodes.REVOKED);
         assertThat(token.json()).containsEntry("error", "revoked");
-        Run status = run("status", "--store", store, "--json");
+        Run status = run("status", "--store", store, "--json", "--machine-id-file", machineId.toString());
         assertThat(status.code()).isEqualTo(ExitCodes.REVOKED);
         assertThat(status.json()).containsEntry("server_state", "revoked").containsEntry("credential_state", "installation_revoked");
 
         // the way back: the issuer restores it (portal, API or `gatehouse installations restore`), the same enrol works
         s.gatehouse().installations.restore(ref, org.gatehouse.server.audit.Actor.cli());
-        Run back = run("enrol", "--token-file", tokenFile.toString(), "--store", store);
+        Run back = run("enrol", "--token-file", tokenFile.toString(), "--store", store, "--machine-id-file", machineId.toString());
         assertThat(back.code()).as(back.err()).isEqualTo(0);
         assertThat(back.out()).contains("no longer worked").contains("Enrolled again");
-        assertThat(run("token", "--store", store).code()).isEqualTo(0);
+        assertThat(run("token", "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
 
         // credentials lost here (a copy of this installation enrolled elsewhere on the machine): exit 8, and enrol brings them back
         String copy = tmp.resolve("copy").toString();
-        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", copy).code()).isEqualTo(0);
-        Run lost = run("token", "--store", store);
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", copy, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
+        Run lost = run("token", "--store", store, "--machine-id-file", machineId.toString());
         assertThat(lost.code()).isEqualTo(ExitCodes.CREDENTIALS_LOST);
         assertThat(lost.err()).contains("replaced").contains("enrol again");
-        assertThat(run("token", "--store", store, "--json").json()).containsEntry("error", "credentials_lost");
-        assertThat(run("status", "--store", store).code()).isEqualTo(ExitCodes.CREDENTIALS_LOST);
+        assertThat(run("token", "--store", store, "--json", "--machine-id-file", machineId.toString()).json()).containsEntry("error", "credentials_lost");
+        assertThat(run("status", "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(ExitCodes.CREDENTIALS_LOST);
+        Run again = run("enrol", "--token-file", tokenFile(s, 1).toString(), "--store", store, "--machine-id-file", machineId.toString());
+        assertThat(again.code()).as(again.err()).isEqualTo(0);
+        assertThat(again.out()).contains("replaced").contains("Enrolled again");
+        assertThat(run("token", "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
+    }
+
+    private Path tokenFile(TestServer s, int max) throws java.io.IOException {
+        IatService.Created iat = s.iat(max, null);
+        Path f = tmp.resolve("token-" + iat.record().id() + ".json");
+        TokenFile.write(f, TokenFile.content(iat, s.issuer));
+        return f;
     }
 
     @Test
     void aContainerPassesItsOwnMachineIdFile() throws Exception {
         TestServer s = TestServer.shared(backend);
-        IatService.Created iat = s.iat(2, null);
-        Path tokenFile = tmp.resolve("token.json");
-        TokenFile.write(tokenFile, TokenFile.content(iat, s.issuer));
+        Path tokenFile = tokenFile(s, 2);
         // two containers from one image: the same /etc/machine-id, each its own id file in its volume
         Path one = tmp.resolve("one-machine-id");
         Path two = tmp.resolve("two-machine-id");
