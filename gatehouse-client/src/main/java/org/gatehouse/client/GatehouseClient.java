@@ -22,8 +22,13 @@ import java.util.Objects;
  * }</pre>
  */
 public final class GatehouseClient {
-    /** The outcome of {@link #enrol}. */
-    public record Enrolment(Credentials credentials, boolean alreadyEnrolled) {
+    /**
+     * The outcome of {@link #enrol}. {@code serverState}: for a store already enrolled, whether the
+     * server confirmed it ({@code ACTIVE}) or could not be asked ({@code NOT_CHECKED}); {@code ACTIVE}
+     * for a new enrolment. {@code replacedBecause}: when the store held credentials the server no
+     * longer accepted and they were replaced by a new registration, what the server said of them.
+     */
+    public record Enrolment(Credentials credentials, boolean alreadyEnrolled, ServerState serverState, String replacedBecause) {
     }
 
     /** The outcome of {@link #unenrol}. */
@@ -34,10 +39,15 @@ public final class GatehouseClient {
         ALREADY_GONE
     }
 
-    /** What the server says about the registration when asked (RFC 7592 §2.1). */
-    public enum ServerState { ACTIVE, REVOKED, NOT_CHECKED }
+    /**
+     * What the server says about the registration when asked (RFC 7592 §2.1): active; revoked by a
+     * person; credentials lost here (replaced by a newer registration of the installation, or dropped
+     * as unused: enrol again); or not checked.
+     */
+    public enum ServerState { ACTIVE, REVOKED, CREDENTIALS_LOST, NOT_CHECKED }
 
-    public record Status(Credentials credentials, ServerState serverState) {
+    /** {@code problem}: for REVOKED and CREDENTIALS_LOST, the exception a token request would give (its message says what to do). */
+    public record Status(Credentials credentials, ServerState serverState, RegistrationRevokedException problem) {
     }
 
     private final CredentialStore store;
@@ -49,6 +59,7 @@ public final class GatehouseClient {
     private final String clientName;
     private final String scope;
     private final String softwareStatement;
+    private final String osUser;
     private volatile TokenSource tokenSource;
     private volatile String machineId;
 
@@ -62,6 +73,7 @@ public final class GatehouseClient {
         this.clientName = b.clientName;
         this.scope = b.scope;
         this.softwareStatement = b.softwareStatement;
+        this.osUser = b.osUser;
     }
 
     public static Builder builder(Path storeDir) {
@@ -100,10 +112,16 @@ public final class GatehouseClient {
         return enrol(file, softwareStatement);
     }
 
-    /** @param statement the software statement (RFC 7591 §2.3) to send, or null */
+    /**
+     * @param statement the software statement (RFC 7591 §2.3) to send, or null. A store that is
+     *        already enrolled is checked with the server (RFC 7592 §2.1): still accepted, nothing to
+     *        do; revoked by a person, {@link RegistrationRevokedException} saying who can restore it;
+     *        otherwise (replaced, deleted, dropped as unused) the installation registers again.
+     */
     private Enrolment enrol(TokenFile file, String statement) {
-        String installationId = installationId(file.issuer());
+        String installationId = installationId(file.issuer(), statementSoftwareId(statement));
         try (AutoCloseable ignored = store.lock()) {
+            String replacedBecause = null;
             if (store.exists()) {
                 Credentials existing = store.load();
                 if (!existing.issuer().equals(file.issuer())) {
@@ -111,7 +129,13 @@ public final class GatehouseClient {
                             + existing.issuer() + "); unenrol first or use another store");
                 }
                 checkInstallation(existing);
-                return new Enrolment(existing, true);
+                Status st = askServer(existing);
+                if (st.serverState() == ServerState.ACTIVE || st.serverState() == ServerState.NOT_CHECKED) {
+                    return new Enrolment(existing, true, st.serverState(), null);
+                }
+                // Only its issuer or an administrator can let a revoked installation back in: say so, spend no registration.
+                if (INSTALLATION_REVOKED.equals(st.problem().credentialState())) throw st.problem();
+                replacedBecause = st.problem().getMessage();
             }
             Instant now = clock.instant();
             if (file.expiresAt() != null && !now.isBefore(file.expiresAt())) {
@@ -130,7 +154,9 @@ public final class GatehouseClient {
                 bestEffortDelete(c); // leave no registration behind whose credentials nobody has
                 throw e;
             }
-            return new Enrolment(c, false);
+            TokenSource t = tokenSource;
+            if (replacedBecause != null && t != null) t.forget();
+            return new Enrolment(c, false, ServerState.ACTIVE, replacedBecause);
         } catch (GatehouseClientException e) {
             throw e;
         } catch (Exception e) {
@@ -152,6 +178,9 @@ public final class GatehouseClient {
         Http.Reply r = http.sendJson("POST", md.registrationEndpoint(), file.initialAccessToken(), req);
         if (r.status() == 401) {
             throw Http.error("the server refused the token file's initial access token (revoked, expired or used up)", r);
+        }
+        if (INSTALLATION_REVOKED.equals(r.str("credential_state"))) {
+            throw new RegistrationRevokedException("registration refused: " + r.str("error_description"), INSTALLATION_REVOKED);
         }
         if (r.status() != 201 && r.status() != 200) {
             throw Http.error("registration refused", r);
@@ -222,7 +251,7 @@ public final class GatehouseClient {
             body.put("rotate_client_secret", true); // Gatehouse extension to RFC 7592 §2.2
             Instant now = clock.instant();
             Http.Reply r = http.sendJson("PUT", current.registrationClientUri(), current.registrationAccessToken(), body);
-            if (r.status() == 401) throw revoked(current);
+            if (r.status() == 401) throw revoked(current, r);
             if (r.status() != 200) throw Http.error("secret rotation refused", r);
             String secret = r.str("client_secret");
             String rat = r.str("registration_access_token");
@@ -274,33 +303,101 @@ public final class GatehouseClient {
     /** The stored credentials and, when {@code checkServer}, whether the server still knows them (RFC 7592 §2.1). */
     public Status status(boolean checkServer) {
         Credentials c = credentials();
-        if (!checkServer) return new Status(c, ServerState.NOT_CHECKED);
+        if (!checkServer) return new Status(c, ServerState.NOT_CHECKED, null);
         Http.Reply r = http.get(c.registrationClientUri(), c.registrationAccessToken());
-        if (r.status() == 200) return new Status(c, ServerState.ACTIVE);
-        if (r.status() == 401) return new Status(c, ServerState.REVOKED);
+        if (r.status() == 200) return new Status(c, ServerState.ACTIVE, null);
+        if (r.status() == 401) return dead(c, r);
         throw Http.error("the server refused to read the registration", r);
     }
 
-    static RegistrationRevokedException revoked(Credentials c) {
-        return new RegistrationRevokedException("the registration of client " + c.clientId() + " at " + c.issuer()
-                + " has been revoked or deleted on the server; enrol again with a new token file");
+    /** status(true) for enrol: a server that cannot be reached or answers oddly leaves the store as it is. */
+    private Status askServer(Credentials c) {
+        try {
+            Http.Reply r = http.get(c.registrationClientUri(), c.registrationAccessToken());
+            return r.status() == 401 ? dead(c, r) : new Status(c, r.status() == 200 ? ServerState.ACTIVE : ServerState.NOT_CHECKED, null);
+        } catch (ServerUnavailableException e) {
+            return new Status(c, ServerState.NOT_CHECKED, null);
+        }
     }
 
-    /** Credentials copied from another machine are refused: they are not this installation's. */
+    private static Status dead(Credentials c, Http.Reply r) {
+        RegistrationRevokedException e = revoked(c, r);
+        return new Status(c, e instanceof CredentialsLostException ? ServerState.CREDENTIALS_LOST : ServerState.REVOKED, e);
+    }
+
+    static final String INSTALLATION_REVOKED = "installation_revoked";
+
+    /**
+     * The server's refusal of these credentials (RFC 6749 §5.2 invalid_client, RFC 6750 §3.1
+     * invalid_token) as an exception that says why and what to do, from the server's
+     * {@code credential_state} (docs/protocol.md §15): "lost here" (replaced, stale) apart from
+     * "revoked by a person" (installation_revoked, credentials_revoked) and from "not said".
+     */
+    static RegistrationRevokedException revoked(Credentials c, Http.Reply r) {
+        String state = r == null ? null : r.str("credential_state");
+        String said = r == null ? null : r.str("error_description");
+        String who = "the registration of client " + c.clientId() + " at " + c.issuer();
+        if (state == null) {
+            return new RegistrationRevokedException(who + " has been revoked or deleted on the server; enrol again with a token file"
+                    + " (if its issuer revoked the installation, that is refused until the issuer restores it)");
+        }
+        String message = who + " is no longer accepted: " + (said == null ? state : said);
+        switch (state) {
+            case "replaced":
+            case "stale":
+                return new CredentialsLostException(message, state);
+            default:
+                return new RegistrationRevokedException(message, state);
+        }
+    }
+
+    /**
+     * Credentials copied from another machine are refused: they are not this installation's. A store
+     * holds the id of this machine with the issuer in any form this library has derived: the first
+     * releases' machine-wide id (migration: such stores keep working), or the current one with the
+     * software id it registered or this client's, machine-wide or for this OS user.
+     */
     private void checkInstallation(Credentials c) {
-        if (!c.installationId().equals(installationId(c.issuer()))) {
+        String stored = c.installationId();
+        String mid = machineId();
+        boolean here = stored.equals(InstallationId.deriveV1(mid, c.issuer()));
+        for (String sid : new String[] {c.softwareId(), softwareId}) {
+            for (String user : new String[] {null, osUser, System.getProperty("user.name")}) {
+                here = here || stored.equals(InstallationId.derive(mid, c.issuer(), sid, user));
+            }
+        }
+        if (!here) {
             throw new CredentialStoreException("credential store " + store.dir() + " belongs to another machine"
                     + " (its installation id is not this machine's); it will not be used");
         }
     }
 
-    private String installationId(String issuer) {
+    /** @param statementSoftwareId the software_id of the software statement sent, which the server registers instead of ours */
+    private String installationId(String issuer, String statementSoftwareId) {
+        return InstallationId.derive(machineId(), issuer, statementSoftwareId != null ? statementSoftwareId : softwareId, osUser);
+    }
+
+    private String machineId() {
         String id = machineId;
         if (id == null) {
             id = machineIds.machineId();
             machineId = id;
         }
-        return InstallationId.derive(id, issuer);
+        return id;
+    }
+
+    /** RFC 7591 §2.3: the statement's claims take precedence, its software_id included; null when none is readable. */
+    private static String statementSoftwareId(String statement) {
+        if (statement == null) return null;
+        String[] parts = statement.split("\\.");
+        if (parts.length != 3) return null;
+        try {
+            Object sid = Json.parseObject(new String(java.util.Base64.getUrlDecoder().decode(parts[1]),
+                    java.nio.charset.StandardCharsets.UTF_8)).get("software_id");
+            return sid instanceof String ? (String) sid : null;
+        } catch (Json.JsonException | RuntimeException e) {
+            return null; // the server refuses a statement it cannot read; the id does not matter then
+        }
     }
 
     public static final class Builder {
@@ -313,6 +410,7 @@ public final class GatehouseClient {
         private String clientName;
         private String scope;
         private String softwareStatement;
+        private String osUser;
 
         private Builder(Path storeDir) {
             this.storeDir = Objects.requireNonNull(storeDir, "storeDir");
@@ -343,6 +441,22 @@ public final class GatehouseClient {
          */
         public Builder softwareStatement(String jws) {
             this.softwareStatement = jws == null ? null : jws.strip();
+            return this;
+        }
+
+        /**
+         * A per-user install: each OS user who runs the app is an installation of its own (its own
+         * store, its own credentials), so users never replace each other's. The default is one
+         * installation per app and machine (docs/installers.md, "Who is one installation").
+         */
+        public Builder perUser() {
+            return perUser(System.getProperty("user.name"));
+        }
+
+        /** {@link #perUser()} for a given OS user name. */
+        public Builder perUser(String osUserName) {
+            if (osUserName == null || osUserName.isBlank()) throw new IllegalArgumentException("OS user name must not be blank");
+            this.osUser = osUserName;
             return this;
         }
 

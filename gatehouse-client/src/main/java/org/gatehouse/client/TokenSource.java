@@ -28,6 +28,7 @@ public final class TokenSource {
     private Instant nextAttempt = Instant.MIN;
     private RuntimeException lastFailure;
     private String revokedClientId;
+    private RegistrationRevokedException revoked; // why revokedClientId is refused
 
     TokenSource(GatehouseClient client) {
         this.client = client;
@@ -93,7 +94,7 @@ public final class TokenSource {
 
     private AccessToken fetch(Instant now) {
         Credentials c = client.credentials();
-        if (c.clientId().equals(revokedClientId)) throw GatehouseClient.revoked(c);
+        if (c.clientId().equals(revokedClientId)) throw revoked;
         if (!now.isBefore(c.secretRenewAt())) {
             c = rotateOrRevoked(c); // rotate before client_secret_expires_at (RFC 7591 §3.2.1)
         }
@@ -103,7 +104,7 @@ public final class TokenSource {
             // a registration access token the server refuses means the registration is gone.
             c = rotateOrRevoked(c);
             r = request(c);
-            if (isInvalidClient(r)) throw markRevoked(c);
+            if (isInvalidClient(r)) throw markRevoked(c, GatehouseClient.revoked(c, r));
         }
         if (r.status() != 200) throw Http.error("token request refused", r);
         return parse(r, now);
@@ -113,13 +114,15 @@ public final class TokenSource {
         try {
             return client.rotate(c);
         } catch (RegistrationRevokedException e) {
-            throw markRevoked(c);
+            throw markRevoked(c, e);
         }
     }
 
-    private RegistrationRevokedException markRevoked(Credentials c) {
+    /** Remembers why the server refused these credentials, to say it again without asking it. */
+    private RegistrationRevokedException markRevoked(Credentials c, RegistrationRevokedException why) {
         revokedClientId = c.clientId();
-        return GatehouseClient.revoked(c);
+        revoked = why;
+        return why;
     }
 
     /** RFC 6749 §4.4.2, authenticated as registered (§2.3.1). */

@@ -34,7 +34,7 @@ class EnrolmentTest {
         GatehouseClient.Enrolment e = gh.enrol(tokenFile);
         assertThat(e.alreadyEnrolled()).isFalse();
         Credentials c = e.credentials();
-        assertThat(c.installationId()).isEqualTo(InstallationId.derive(Fixtures.MACHINE_ID, s.issuer));
+        assertThat(c.installationId()).isEqualTo(InstallationId.derive(Fixtures.MACHINE_ID, s.issuer, "org.example.testapp", null));
         assertThat(c.scope()).isEqualTo("prefs:read");
         Http.Response read = s.http.get("/register/" + c.clientId(), c.registrationAccessToken());
         assertThat(read.json()).containsEntry("software_id", "org.example.testapp").containsEntry("software_version", "1.2.3")

@@ -81,16 +81,30 @@ class MachineIdTest {
     }
 
     @Test
-    void installationIdIsBase64urlOfSha256OfMachineIdColonIssuer() throws Exception {
-        String id = InstallationId.derive("4c4c4544005a3510804bb4c04f4e4d33", ISSUER);
+    void installationIdIsOneAppOnOneMachineOrOneUsersCopyOfIt() throws Exception {
+        String machine = "4c4c4544005a3510804bb4c04f4e4d33";
+        String id = InstallationId.derive(machine, ISSUER, "org.example.app", null);
         byte[] expected = java.security.MessageDigest.getInstance("SHA-256")
-                .digest(("4c4c4544005a3510804bb4c04f4e4d33:" + ISSUER).getBytes(StandardCharsets.UTF_8));
+                .digest(("gatehouse-installation-id-v2\n" + machine + "\n" + ISSUER + "\norg.example.app\n").getBytes(StandardCharsets.UTF_8));
         assertThat(id).isEqualTo(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(expected));
         assertThat(id).hasSize(43).matches("[A-Za-z0-9_-]{16,128}").doesNotContain("4c4c4544");
-        // the same machine is a different installation for another issuer
-        assertThat(InstallationId.derive("4c4c4544005a3510804bb4c04f4e4d33", "https://other.example.org")).isNotEqualTo(id);
-        // a known vector (computed with openssl), the same one docs/installers.md gives for other languages
-        assertThat(InstallationId.derive("0123456789abcdef0123456789abcdef", "http://127.0.0.1:8080"))
+        // another issuer, another app, another user of a per-user install: another installation
+        assertThat(InstallationId.derive(machine, "https://other.example.org", "org.example.app", null)).isNotEqualTo(id);
+        assertThat(InstallationId.derive(machine, ISSUER, "org.example.other", null)).isNotEqualTo(id);
+        assertThat(InstallationId.derive(machine, ISSUER, "org.example.app", "alice"))
+                .isNotEqualTo(id).isNotEqualTo(InstallationId.derive(machine, ISSUER, "org.example.app", "bob"));
+        // the separator cannot be smuggled into a field to make two inputs collide
+        assertThatThrownBy(() -> InstallationId.derive(machine, ISSUER, "a\nb", null)).isInstanceOf(IllegalArgumentException.class);
+        // known vectors (computed with openssl), the ones docs/protocol.md §5 gives for other languages
+        assertThat(InstallationId.derive("0123456789abcdef0123456789abcdef", "http://127.0.0.1:8080", "org.example.myapp", null))
+                .isEqualTo("mFvO-OWRY8em1VgrgkBf-iVF8JMo00TL6W1owU5CULg");
+        assertThat(InstallationId.derive("0123456789abcdef0123456789abcdef", "http://127.0.0.1:8080", "org.example.myapp", "alice"))
+                .isEqualTo("SaNGn-PwACTdIeWcJTqY47w1O-64drWHvEkcAy7b6Rc");
+    }
+
+    @Test
+    void theFirstReleasesMachineWideIdIsStillComputedForExistingStores() {
+        assertThat(InstallationId.deriveV1("0123456789abcdef0123456789abcdef", "http://127.0.0.1:8080"))
                 .isEqualTo("VXNz0PERmyvme6j5YFG1w7kUg7jLbTN3vl7VYGlnrWg");
     }
 }

@@ -39,7 +39,7 @@ class TokenVerifierTest {
             String t = token(s);
             VerifiedToken v = TokenVerifier.builder(s.issuer).build().verify(t, "prefs:read", "prefs:write");
             assertThat(v.scopes()).containsExactlyInAnyOrder("prefs:read", "prefs:write");
-            assertThat(v.installationId()).isEqualTo(InstallationId.derive(Fixtures.MACHINE_ID, s.issuer));
+            assertThat(v.installationId()).isEqualTo(InstallationId.derive(Fixtures.MACHINE_ID, s.issuer, "org.example.testapp", null));
             TokenVerifier onlyOther = TokenVerifier.builder(s.issuer).algorithms(alg.equals("ES256") ? "RS256" : "ES256").build();
             assertThatThrownBy(() -> onlyOther.verify(t)).isInstanceOf(InvalidTokenException.class).hasMessageContaining("algorithm");
         }

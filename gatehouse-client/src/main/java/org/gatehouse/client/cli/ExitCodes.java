@@ -1,6 +1,7 @@
 package org.gatehouse.client.cli;
 
 import org.gatehouse.client.CredentialStoreException;
+import org.gatehouse.client.CredentialsLostException;
 import org.gatehouse.client.NotEnrolledException;
 import org.gatehouse.client.RegistrationRevokedException;
 import org.gatehouse.client.ServerErrorException;
@@ -18,12 +19,21 @@ public final class ExitCodes {
     public static final int NOT_ENROLLED = 3;
     /** The token file or the credential store is missing, corrupt, unsafe or belongs elsewhere. */
     public static final int BAD_FILE = 4;
-    /** The registration was revoked or deleted on the server: a new token file and enrolment are needed. */
+    /**
+     * The registration was revoked or deleted on the server. When a person revoked the installation,
+     * only its issuer or an administrator can restore it (the message says so); otherwise enrol again.
+     */
     public static final int REVOKED = 5;
     /** The server refused the request (e.g. the initial access token is used up, expired or revoked). */
     public static final int REFUSED = 6;
     /** The server could not be reached or failed: try again later. */
     public static final int UNAVAILABLE = 7;
+    /**
+     * Credentials lost here: nobody revoked the installation, but these credentials were replaced by a
+     * newer registration of it (another copy of the store, the same app enrolled again) or dropped as
+     * unused. Enrol again with a token file.
+     */
+    public static final int CREDENTIALS_LOST = 8;
 
     private ExitCodes() {
     }
@@ -31,6 +41,7 @@ public final class ExitCodes {
     static int of(Throwable e) {
         if (e instanceof NotEnrolledException) return NOT_ENROLLED;
         if (e instanceof TokenFileException || e instanceof CredentialStoreException) return BAD_FILE;
+        if (e instanceof CredentialsLostException) return CREDENTIALS_LOST;
         if (e instanceof RegistrationRevokedException) return REVOKED;
         if (e instanceof ServerErrorException) return REFUSED;
         if (e instanceof ServerUnavailableException) return UNAVAILABLE;
@@ -45,6 +56,7 @@ public final class ExitCodes {
             case REVOKED: return "revoked";
             case REFUSED: return "refused";
             case UNAVAILABLE: return "unavailable";
+            case CREDENTIALS_LOST: return "credentials_lost";
             default: return "error";
         }
     }

@@ -12,6 +12,7 @@ import org.gatehouse.client.Credentials;
 import org.gatehouse.client.GatehouseClient;
 import org.gatehouse.client.GatehouseClientException;
 import org.gatehouse.client.Json;
+import org.gatehouse.client.MachineIds;
 import org.gatehouse.client.AccessToken;
 import org.gatehouse.client.Version;
 import picocli.CommandLine;
@@ -24,7 +25,9 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "gatehouse-enrol", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Enrols this installation with a Gatehouse server from a token file and manages its credentials.",
         footer = {"", "Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 not enrolled, 4 token file or credential store unusable,",
-                "5 registration revoked or deleted on the server, 6 refused by the server, 7 server unavailable (retry later)."},
+                "5 registration revoked (by its issuer or an administrator; see the message), 6 refused by the server,",
+                "7 server unavailable (retry later), 8 credentials lost here (replaced by another registration of this installation,",
+                "or dropped as unused): run enrol again."},
         subcommands = {Main.Enrol.class, Main.Token.class, Main.Status.class, Main.Rotate.class, Main.Unenrol.class})
 public final class Main implements Callable<Integer> {
     @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "DIR",
@@ -33,6 +36,11 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON instead of readable text.")
     boolean json;
+
+    @Option(names = "--machine-id-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Read the machine id from this file (32 hex digits, as /etc/machine-id) instead of the OS's:"
+                    + " for containers started from one image, which share its machine id.")
+    Path machineIdFile;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -86,7 +94,13 @@ public final class Main implements Callable<Integer> {
     }
 
     GatehouseClient client(String softwareId, String softwareVersion, String clientName, String scope) {
+        return client(softwareId, softwareVersion, clientName, scope, false);
+    }
+
+    GatehouseClient client(String softwareId, String softwareVersion, String clientName, String scope, boolean perUser) {
         GatehouseClient.Builder b = clients.apply(storeDir());
+        if (machineIdFile != null) b.machineIdSource(MachineIds.linux(java.util.List.of(machineIdFile)));
+        if (perUser) b.perUser();
         b.software(softwareId, softwareVersion);
         if (clientName != null) b.clientName(clientName);
         if (scope != null) b.scope(scope);
@@ -102,6 +116,12 @@ public final class Main implements Callable<Integer> {
         String s = env.get("GATEHOUSE_STORE");
         if (s != null && !s.isBlank()) return Path.of(s);
         return defaultStore(env);
+    }
+
+    /** The store is the per-user default (neither --store nor GATEHOUSE_STORE): the installation is this user's. */
+    boolean perUserStore() {
+        String s = env.get("GATEHOUSE_STORE");
+        return store == null && (s == null || s.isBlank());
     }
 
     /** Per-user defaults; installers running as root or SYSTEM should pass --store explicitly. */
@@ -153,19 +173,44 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--scope", description = "Scope to register (default: everything the token file allows).")
         String scope;
 
+        @CommandLine.ArgGroup(exclusive = true)
+        Who who;
+
+        static final class Who {
+            @Option(names = "--per-user", description = "This OS user's own installation (the default with the per-user default store).")
+            boolean perUser;
+
+            @Option(names = "--per-machine", description = "One installation for the app on this machine, whoever runs it"
+                    + " (the default with --store or GATEHOUSE_STORE).")
+            boolean perMachine;
+        }
+
         @Override
         public Integer call() {
-            GatehouseClient gh = main.client(softwareId, softwareVersion == null ? Version.get() : softwareVersion, clientName, scope);
+            boolean perUser = who == null ? main.perUserStore() : who.perUser;
+            GatehouseClient gh = main.client(softwareId, softwareVersion == null ? Version.get() : softwareVersion, clientName, scope, perUser);
             GatehouseClient.Enrolment e = gh.enrol(tokenFile);
             Credentials c = e.credentials();
+            boolean checked = e.serverState() == GatehouseClient.ServerState.ACTIVE;
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("status", e.alreadyEnrolled() ? "already_enrolled" : "enrolled");
+            m.put("status", e.alreadyEnrolled() ? (checked ? "already_enrolled" : "already_enrolled_unchecked")
+                    : e.replacedBecause() != null ? "enrolled_again" : "enrolled");
+            if (e.replacedBecause() != null) m.put("previous_credentials", e.replacedBecause());
             m.putAll(describe(c));
+            m.put("per_user", perUser);
             m.put("store", gh.store().dir().toString());
-            main.print(m, e.alreadyEnrolled()
-                    ? "Already enrolled with " + c.issuer() + " as client " + c.clientId() + "; nothing to do."
-                    : "Enrolled with " + c.issuer() + " as client " + c.clientId() + ".\nCredentials stored in "
-                            + gh.store().file() + " (owner only).");
+            String text;
+            if (e.alreadyEnrolled()) {
+                text = "Already enrolled with " + c.issuer() + " as client " + c.clientId()
+                        + (checked ? " (the server confirmed it); nothing to do."
+                                : "; the server could not be asked now, so this is not confirmed (gatehouse-enrol status checks it).");
+            } else {
+                text = (e.replacedBecause() == null ? "" : "The stored credentials no longer worked (" + e.replacedBecause() + ").\n")
+                        + "Enrolled" + (e.replacedBecause() == null ? "" : " again") + " with " + c.issuer() + " as client " + c.clientId()
+                        + (perUser ? " (an installation of this OS user)" : "") + ".\nCredentials stored in "
+                        + gh.store().file() + " (owner only).";
+            }
+            main.print(m, text);
             return ExitCodes.OK;
         }
     }
@@ -213,11 +258,16 @@ public final class Main implements Callable<Integer> {
             t.append("Store:           ").append(gh.store().dir()).append('\n');
             t.append("On the server:   ").append(switch (s.serverState()) {
                 case ACTIVE -> "active";
-                case REVOKED -> "REVOKED or deleted: enrol again with a new token file";
+                case REVOKED -> "REVOKED: " + s.problem().getMessage();
+                case CREDENTIALS_LOST -> "CREDENTIALS LOST HERE: " + s.problem().getMessage();
                 case NOT_CHECKED -> "not checked (--offline)";
             });
+            if (s.problem() != null) {
+                m.put("message", s.problem().getMessage());
+                m.put("credential_state", s.problem().credentialState());
+            }
             main.print(m, t.toString());
-            return s.serverState() == GatehouseClient.ServerState.REVOKED ? ExitCodes.REVOKED : ExitCodes.OK;
+            return s.problem() == null ? ExitCodes.OK : ExitCodes.of(s.problem());
         }
     }
 

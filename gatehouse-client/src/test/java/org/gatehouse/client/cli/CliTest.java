@@ -81,12 +81,84 @@ class CliTest {
         s.gatehouse().installations.revokeCredential(clientId, "lost laptop", org.gatehouse.server.audit.Actor.cli());
         Run revoked = run("token", "--store", store);
         assertThat(revoked.code()).isEqualTo(ExitCodes.REVOKED);
-        assertThat(revoked.err()).contains("revoked or deleted on the server");
+        assertThat(revoked.err()).contains("lost laptop").contains("the installation itself is not revoked").contains("enrol again");
         assertThat(run("token", "--store", store, "--json").json()).containsEntry("error", "revoked");
         assertThat(run("status", "--store", store).code()).isEqualTo(ExitCodes.REVOKED);
 
         assertThat(run("unenrol", "--store", store).out()).contains("no longer knew");
         assertThat(run("token", "--store", store).code()).isEqualTo(ExitCodes.NOT_ENROLLED);
+    }
+
+    /** Issue 15 item 2: enrol on a store the server no longer accepts tells the truth, and the documented way back works. */
+    @Test
+    void revokedStoreExits5WithTheWayBackAndALostStoreExits8AndEnrolsAgain() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        Path tokenFile = tokenFile(s, 3);
+        String store = tmp.resolve("store").toString();
+        // a machine of its own: the tests share a server and an owner, and this one revokes its installation
+        Path machineId = tmp.resolve("machine-id");
+        Files.writeString(machineId, java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16)));
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
+        String installationId = (String) Json.parseObject(Files.readString(Path.of(store, "credentials.json"))).get("installation_id");
+        String ref = s.gatehouse().installations.find(installationId).get(0).id();
+        s.gatehouse().installations.revoke(ref, "lost laptop", org.gatehouse.server.audit.Actor.cli());
+
+        Run enrol = run("enrol", "--token-file", tokenFile.toString(), "--store", store, "--machine-id-file", machineId.toString());
+        assertThat(enrol.code()).as(enrol.out()).isEqualTo(ExitCodes.REVOKED);
+        assertThat(enrol.out()).doesNotContain("Already enrolled");
+        assertThat(enrol.err()).contains("revoked").contains("lost laptop").contains("restore").contains(installationId);
+        Run token = run("token", "--store", store, "--json", "--machine-id-file", machineId.toString());
+        assertThat(token.code()).isEqualTo(ExitCodes.REVOKED);
+        assertThat(token.json()).containsEntry("error", "revoked");
+        Run status = run("status", "--store", store, "--json", "--machine-id-file", machineId.toString());
+        assertThat(status.code()).isEqualTo(ExitCodes.REVOKED);
+        assertThat(status.json()).containsEntry("server_state", "revoked").containsEntry("credential_state", "installation_revoked");
+
+        // the way back: the issuer restores it (portal, API or `gatehouse installations restore`), the same enrol works
+        s.gatehouse().installations.restore(ref, org.gatehouse.server.audit.Actor.cli());
+        Run back = run("enrol", "--token-file", tokenFile.toString(), "--store", store, "--machine-id-file", machineId.toString());
+        assertThat(back.code()).as(back.err()).isEqualTo(0);
+        assertThat(back.out()).contains("no longer worked").contains("Enrolled again");
+        assertThat(run("token", "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
+
+        // credentials lost here (a copy of this installation enrolled elsewhere on the machine): exit 8, and enrol brings them back
+        String copy = tmp.resolve("copy").toString();
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", copy, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
+        Run lost = run("token", "--store", store, "--machine-id-file", machineId.toString());
+        assertThat(lost.code()).isEqualTo(ExitCodes.CREDENTIALS_LOST);
+        assertThat(lost.err()).contains("replaced").contains("enrol again");
+        assertThat(run("token", "--store", store, "--json", "--machine-id-file", machineId.toString()).json()).containsEntry("error", "credentials_lost");
+        assertThat(run("status", "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(ExitCodes.CREDENTIALS_LOST);
+        Run again = run("enrol", "--token-file", tokenFile(s, 1).toString(), "--store", store, "--machine-id-file", machineId.toString());
+        assertThat(again.code()).as(again.err()).isEqualTo(0);
+        assertThat(again.out()).contains("replaced").contains("Enrolled again");
+        assertThat(run("token", "--store", store, "--machine-id-file", machineId.toString()).code()).isEqualTo(0);
+    }
+
+    private Path tokenFile(TestServer s, int max) throws java.io.IOException {
+        IatService.Created iat = s.iat(max, null);
+        Path f = tmp.resolve("token-" + iat.record().id() + ".json");
+        TokenFile.write(f, TokenFile.content(iat, s.issuer));
+        return f;
+    }
+
+    @Test
+    void aContainerPassesItsOwnMachineIdFile() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        Path tokenFile = tokenFile(s, 2);
+        // two containers from one image: the same /etc/machine-id, each its own id file in its volume
+        Path one = tmp.resolve("one-machine-id");
+        Path two = tmp.resolve("two-machine-id");
+        Files.writeString(one, "11111111111111111111111111111111\n");
+        Files.writeString(two, "22222222222222222222222222222222\n");
+        String a = tmp.resolve("a").toString();
+        String b = tmp.resolve("b").toString();
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", a, "--machine-id-file", one.toString()).code()).isEqualTo(0);
+        assertThat(run("enrol", "--token-file", tokenFile.toString(), "--store", b, "--machine-id-file", two.toString()).code()).isEqualTo(0);
+        assertThat(run("token", "--store", a, "--machine-id-file", one.toString()).code()).isEqualTo(0);
+        assertThat(run("token", "--store", b, "--machine-id-file", two.toString()).code()).isEqualTo(0);
+        // a store is bound to its machine id
+        assertThat(run("token", "--store", a, "--machine-id-file", two.toString()).code()).isEqualTo(ExitCodes.BAD_FILE);
     }
 
     @Test

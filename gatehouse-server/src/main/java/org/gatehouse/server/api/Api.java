@@ -70,6 +70,7 @@ public final class Api {
         r.get(BASE + "/installations", a::listInstallations);
         r.get(BASE + "/installations/{id}", a::getInstallation);
         r.post(BASE + "/installations/{id}/revoke", a::revokeInstallation);
+        r.post(BASE + "/installations/{id}/restore", a::restoreInstallation);
         r.get(BASE + "/accounts", a::listAccounts);
         r.post(BASE + "/accounts/invitations", a::invite);
         r.post(BASE + "/accounts/{id}/disable", a::disableAccount);
@@ -243,6 +244,14 @@ public final class Api {
         Body b = body(ctx, "reason");
         String reason = b.string("reason", false, 300);
         g.installations.revoke(i.id(), reason == null ? "revoked through the API" : reason, actor(ctx, c));
+        Responses.json(ctx, 200, installation(visibleInstallation(c, i.id())));
+    }
+
+    /** The way back for a revoked installation: it may register again; its old credentials stay revoked. */
+    private void restoreInstallation(Context ctx) {
+        ApiTokens.Caller c = caller(ctx, "installations:write");
+        InstallationRecord i = visibleInstallation(c, ctx.pathParam("id"));
+        g.installations.restore(i.id(), actor(ctx, c));
         Responses.json(ctx, 200, installation(visibleInstallation(c, i.id())));
     }
 

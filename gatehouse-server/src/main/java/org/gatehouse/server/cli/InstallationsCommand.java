@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "installations", description = "Installations: each machine's app, apart from the credentials it held.",
-        subcommands = {InstallationsCommand.ListAll.class, InstallationsCommand.Show.class, InstallationsCommand.Revoke.class,
+        subcommands = {InstallationsCommand.ListAll.class, InstallationsCommand.Show.class, InstallationsCommand.Revoke.class, InstallationsCommand.Restore.class,
                 InstallationsCommand.Cleanup.class})
 public final class InstallationsCommand {
 
@@ -138,6 +138,25 @@ public final class InstallationsCommand {
                 }
             }
             return 0;
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a revoked installation: it may enrol again with a valid token file;"
+            + " its old credentials stay revoked.")
+    static final class Restore implements Callable<Integer> {
+        @Parameters(index = "0", description = "inst_… id.")
+        String id;
+
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                if (g.installations.restore(id, Actor.cli())) {
+                    System.out.println("restored " + id + ": it may enrol again (gatehouse-enrol enrol --token-file FILE)");
+                    return 0;
+                }
+                System.err.println("gatehouse: no revoked installation " + id);
+                return 1;
+            }
         }
     }
 

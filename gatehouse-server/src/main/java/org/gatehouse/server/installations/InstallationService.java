@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.registration.ClientMetadata;
 import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.store.ClientRevocation;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.IatRecord;
@@ -29,6 +31,13 @@ public final class InstallationService {
     /** Who stale clean-up acts as; an installation revoked for staleness may register again. */
     public static final String STALE_ACTOR = "system:stale";
     public static final String CLONE_REASON = "possible cloned image";
+    /** The revocation reason of credentials replaced by a new registration of their installation. */
+    public static final String REPLACED_REASON = "replaced by a new registration of the same installation";
+    /** credential_state values (docs/protocol.md §15). */
+    public static final String INSTALLATION_REVOKED = "installation_revoked";
+    public static final String CREDENTIALS_REVOKED = "credentials_revoked";
+    public static final String REPLACED = "replaced";
+    public static final String STALE = "stale";
 
     /** A registration refused because the installation re-registers too often (clone action "block"). */
     public static final class CloneBlocked extends RuntimeException {
@@ -89,10 +98,16 @@ public final class InstallationService {
         }
         InstallationRecord inst = found.get();
         if (inst.revokedAt() != null && !STALE_ACTOR.equals(inst.revokedBy())) {
-            throw OAuthError.invalidClientMetadata("this installation has been revoked; ask the issuer of the token file");
+            throw OAuthError.invalidClientMetadata(revokedInstallation(inst.revokedAt(), inst.revokedReason(), inst.installationId()))
+                    .withCredentialState(INSTALLATION_REVOKED);
         }
         checkClone(h, inst, now, actor);
-        if (inst.activeClients() > 0) {
+        // The identity model (docs/protocol.md §5): one installation is one app (software_id) on one
+        // machine, or one OS user's copy of it. Ids derived before that model (machine and issuer only)
+        // are shared by every app of a machine, so a registration replaces or conflicts with only the
+        // credentials of its own software_id: two apps never revoke each other, whatever the id.
+        List<String> same = clients.activeOfInstallationSoftware(h, inst.id(), md.softwareId());
+        if (!same.isEmpty()) {
             switch (iat.reregistration()) {
                 case IatRecord.REJECT:
                     throw OAuthError.invalidClientMetadata("this installation is already registered: delete that registration"
@@ -100,13 +115,72 @@ public final class InstallationService {
                 case IatRecord.ALLOW:
                     break;
                 default:
-                    List<String> replaced = clients.revokeActiveOfInstallation(h, inst.id(), now, actor.name(),
-                            "replaced by a new registration of the same installation");
-                    audit.record(h, now, actor, "installation.credentials_replaced", inst.id(), Map.of("clients", replaced));
+                    for (String id : same) clients.revoke(h, id, now, actor.name(), REPLACED_REASON);
+                    audit.record(h, now, actor, "installation.credentials_replaced", inst.id(), Map.of("clients", same));
             }
         }
         store.registered(h, inst.id(), iat.id(), md.softwareId(), md.softwareVersion(), md.clientName(), now);
         return inst.id();
+    }
+
+    /**
+     * Why a client that proved its secret or registration access token is no longer accepted: an
+     * OAuth error of the given kind with a {@code credential_state} and a description that says what
+     * to do. "Revoked by a person" (the installation, or these credentials) is told apart from
+     * "lost here" (replaced by a newer registration of the same installation, or dropped as stale).
+     */
+    public OAuthError notAccepted(ClientRecord c, Function<String, OAuthError> kind) {
+        return db.withHandle(h -> notAccepted(h, c, kind));
+    }
+
+    public OAuthError notAccepted(Handle h, ClientRecord c, Function<String, OAuthError> kind) {
+        ClientRevocation r = clients.revocation(h, c.clientId()).orElse(null);
+        if (r == null || (r.revokedAt() == null && r.installationRevokedAt() == null)) {
+            return kind.apply("these credentials are no longer valid");
+        }
+        if (r.installationRevokedAt() != null && !STALE_ACTOR.equals(r.installationRevokedBy())) {
+            return kind.apply(revokedInstallation(r.installationRevokedAt(), r.installationRevokedReason(), r.installationId()))
+                    .withCredentialState(INSTALLATION_REVOKED);
+        }
+        long at = r.revokedAt() != null ? r.revokedAt() : r.installationRevokedAt();
+        if (STALE_ACTOR.equals(r.revokedBy()) || STALE_ACTOR.equals(r.installationRevokedBy())) {
+            return kind.apply("these credentials were revoked on " + day(at) + " because the installation was unused;"
+                    + " enrol again with a token file").withCredentialState(STALE);
+        }
+        if (REPLACED_REASON.equals(r.revokedReason())) {
+            return kind.apply("these credentials were replaced on " + day(at) + " by a newer registration of the same installation"
+                    + " (another copy of this credential store, or the same app enrolled again on this machine);"
+                    + " enrol again with a token file to use the installation here").withCredentialState(REPLACED);
+        }
+        return kind.apply("these credentials were revoked on " + day(at) + (r.revokedReason() == null ? "" : " (" + r.revokedReason() + ")")
+                + "; the installation itself is not revoked: enrol again with a token file").withCredentialState(CREDENTIALS_REVOKED);
+    }
+
+    private static String revokedInstallation(long at, String reason, String installationId) {
+        return "this installation was revoked on " + day(at) + (reason == null ? "" : " (" + reason + ")")
+                + "; only the issuer of its token file or an administrator can restore it"
+                + (installationId == null ? "" : " (installation id " + installationId + ")") + ", then enrol again";
+    }
+
+    private static String day(long millis) {
+        return java.time.Instant.ofEpochMilli(millis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    }
+
+    /**
+     * The way back for a revoked installation: it may register again (with a valid token file); its
+     * old credentials stay revoked, since they may be what leaked. False if unknown or not revoked.
+     */
+    public boolean restore(String ref, Actor actor) {
+        long now = clock.millis();
+        return db.inTransaction(h -> {
+            InstallationRecord before = store.find(h, ref).orElse(null);
+            if (before == null || !store.restore(h, ref)) return false;
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("revoked_at", before.revokedAt());
+            if (before.revokedReason() != null) d.put("revoked_reason", before.revokedReason());
+            audit.record(h, now, actor, "installation.restore", ref, d);
+            return true;
+        });
     }
 
     /** Re-registering more than N times within T: a possible cloned disk image (DESIGN §2). */

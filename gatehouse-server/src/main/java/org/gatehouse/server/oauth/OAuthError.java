@@ -9,22 +9,39 @@ public final class OAuthError extends RuntimeException {
     private final String error;
     private final String wwwAuthenticate;
     private final long retryAfter;
+    private final String credentialState;
 
     public OAuthError(int status, String error, String description, String wwwAuthenticate) {
-        this(status, error, description, wwwAuthenticate, 0);
+        this(status, error, description, wwwAuthenticate, 0, null);
     }
 
-    private OAuthError(int status, String error, String description, String wwwAuthenticate, long retryAfter) {
+    private OAuthError(int status, String error, String description, String wwwAuthenticate, long retryAfter, String credentialState) {
         super(description, null, false, false);
         this.status = status;
         this.error = error;
         this.wwwAuthenticate = wwwAuthenticate;
         this.retryAfter = retryAfter;
+        this.credentialState = credentialState;
+    }
+
+    /**
+     * The same error with the extension member {@code credential_state} (docs/protocol.md §15): why
+     * credentials or an installation are no longer accepted. Told only to a caller who proved it
+     * holds them (their secret or registration access token matched) or holds the owner's
+     * initial access token; RFC 6749 §5.2 lets clients ignore members they do not know.
+     */
+    public OAuthError withCredentialState(String state) {
+        return new OAuthError(status, error, getMessage(), wwwAuthenticate, retryAfter, state);
+    }
+
+    /** null unless {@link #withCredentialState} set it. */
+    public String credentialState() {
+        return credentialState;
     }
 
     /** RFC 6585 §4: 429 with Retry-After; the code is RFC 8628's "slow_down", the OAuth word for it. */
     public static OAuthError rateLimited(String what, long retryAfterSeconds) {
-        return new OAuthError(429, "slow_down", "too many " + what + ": retry after " + retryAfterSeconds + " s", null, retryAfterSeconds);
+        return new OAuthError(429, "slow_down", "too many " + what + ": retry after " + retryAfterSeconds + " s", null, retryAfterSeconds, null);
     }
 
     public long retryAfter() {
@@ -76,7 +93,17 @@ public final class OAuthError extends RuntimeException {
     /** RFC 6750 §3.1: a bearer token that is unknown, expired, revoked or used up. */
     public static OAuthError invalidToken(String description) {
         return new OAuthError(401, "invalid_token", description,
-                "Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"" + description + "\"");
+                "Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"" + headerText(description) + "\"");
+    }
+
+    /**
+     * RFC 6750 §3: error_description in the header is %x20-21 / %x23-5B / %x5D-7E; a description
+     * that quotes people's text (a revocation reason) is made to fit, the JSON body keeps it whole.
+     */
+    private static String headerText(String description) {
+        StringBuilder b = new StringBuilder(description.length());
+        for (char ch : description.toCharArray()) b.append(ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\' ? ch : '?');
+        return b.toString();
     }
 
     public static OAuthError invalidClientMetadata(String description) {

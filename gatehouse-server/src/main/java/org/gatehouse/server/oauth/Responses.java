@@ -29,6 +29,7 @@ public final class Responses {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", e.error());
         if (e.description() != null) body.put("error_description", e.description());
+        if (e.credentialState() != null) body.put("credential_state", e.credentialState());
         if (e.wwwAuthenticate() != null) ctx.header("WWW-Authenticate", e.wwwAuthenticate());
         if (e.retryAfter() > 0) ctx.header("Retry-After", Long.toString(e.retryAfter()));
         noStoreJson(ctx, e.status(), body);

@@ -47,6 +47,7 @@ final class IssuerPages {
         r.get("/tokens/{id}/revoke-all", this::confirmRevokeAll);
         r.post("/tokens/{id}/revoke-all", this::revokeAll);
         r.post("/installations/{id}/revoke", this::revokeInstallation);
+        r.post("/installations/{id}/restore", this::restoreInstallation);
     }
 
     /** The token if this account may see it (its own, or any for an admin); otherwise a 404 page. */
@@ -302,7 +303,10 @@ final class IssuerPages {
                         .append("<button type=\"submit\" class=\"danger\" aria-label=\"Revoke installation ").append(Html.e(i.id()))
                         .append("\">Revoke</button></form>");
             } else {
-                b.append("—");
+                b.append("<form method=\"post\" action=\"/installations/").append(Html.u(i.id())).append("/restore\" class=\"inline\">")
+                        .append(Html.csrf(s.row().csrf()))
+                        .append("<button type=\"submit\" aria-label=\"Restore installation ").append(Html.e(i.id()))
+                        .append("\">Restore</button></form><span class=\"hint\">lets it enrol again; its old credentials stay revoked</span>");
             }
             b.append("</td></tr>");
         }
@@ -339,7 +343,8 @@ final class IssuerPages {
         List<InstallationRecord> active = p.g.installations.list(new InstallationStore.Filter(t.id(), "active", null, null, null), 10_000, null);
         String body = "<div class=\"alert\"><p>This revokes the token <strong>" + Html.e(t.label()) + "</strong> and every installation it"
                 + " admitted (" + (active.size() >= 10_000 ? "10,000 or more" : Integer.toString(active.size())) + " active now). Their"
-                + " next token request fails at once. This cannot be undone: the installations must be given a new token file.</p></div>"
+                + " next token request fails at once. The token cannot be restored; an installation can be (its Restore button), and then"
+                + " needs a new token file to enrol again.</p></div>"
                 + "<form method=\"post\" action=\"/tokens/" + Html.u(t.id()) + "/revoke-all\">" + Html.csrf(s.row().csrf())
                 + "<input type=\"hidden\" name=\"confirm\" value=\"yes\">"
                 + Html.field("text", "reason", "Reason (optional, for the audit log)", null, null, null, "maxlength=\"300\"")
@@ -364,14 +369,27 @@ final class IssuerPages {
     private void revokeInstallation(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
+        InstallationRecord i = visibleInstallation(ctx, s);
+        p.g.installations.revoke(i.id(), "revoked in the portal", p.actor(ctx, s.account()));
+        Portal.redirect(ctx, "/tokens/" + Html.u(i.lastIatId()) + "#installations");
+    }
+
+    /** The way back for a revoked installation (InstallationService.restore). */
+    private void restoreInstallation(Context ctx) {
+        Sessions.Current s = p.signedIn(ctx);
+        p.checkCsrf(ctx, s);
+        InstallationRecord i = visibleInstallation(ctx, s);
+        p.g.installations.restore(i.id(), p.actor(ctx, s.account()));
+        Portal.redirect(ctx, "/tokens/" + Html.u(i.lastIatId()) + "#installations");
+    }
+
+    private InstallationRecord visibleInstallation(Context ctx, Sessions.Current s) {
         String id = ctx.pathParam("id");
         List<InstallationRecord> found = id.startsWith("inst_") && id.length() <= 40 ? p.g.installations.find(id) : List.of();
         if (found.size() != 1 || !(s.account().isAdmin() || found.get(0).ownerAccount().equals(s.account().id()))) {
             p.error(ctx, s, 404, "Not found", "There is no such installation, or it is not yours.");
         }
-        InstallationRecord i = found.get(0);
-        p.g.installations.revoke(i.id(), "revoked in the portal", p.actor(ctx, s.account()));
-        Portal.redirect(ctx, "/tokens/" + Html.u(i.lastIatId()) + "#installations");
+        return found.get(0);
     }
 
     static String reason(String text, String fallback) {

@@ -214,8 +214,9 @@ public final class RegistrationService {
     }
 
     /**
-     * RFC 7592 §2: the registration access token must belong to this client. An unknown, deleted or
-     * revoked client and a wrong token all answer the same 401, so nothing is learnt about which.
+     * RFC 7592 §2: the registration access token must belong to this client. An unknown or deleted
+     * client and a wrong token all answer the same 401, so nothing is learnt about which; a revoked
+     * client whose token matched is told why (credential_state).
      */
     private ClientRecord authorise(Handle h, String clientId, String rat, boolean lock) {
         ClientRecord c = null;
@@ -223,9 +224,11 @@ public final class RegistrationService {
             c = (lock ? clients.findForUpdate(h, clientId) : clients.find(h, clientId)).orElse(null);
         }
         boolean ok = secrets.matches(rat, c == null ? null : c.ratHash());
-        if (!ok || c == null || !c.active() || !ClientRecord.INSTALLATION.equals(c.kind())) {
+        if (!ok || c == null || !ClientRecord.INSTALLATION.equals(c.kind())) {
             throw OAuthError.invalidToken("the registration access token is not valid for this client");
         }
+        // The caller proved it holds these credentials: it may learn why they no longer work.
+        if (!c.active()) throw installations.notAccepted(h, c, OAuthError::invalidToken);
         return c;
     }
 

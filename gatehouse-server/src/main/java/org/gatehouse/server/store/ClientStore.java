@@ -68,6 +68,25 @@ public final class ClientStore {
         return ids;
     }
 
+    /** The usable credentials of an installation registered with one software_id (null: none sent), locked. */
+    public List<String> activeOfInstallationSoftware(Handle h, String installationRef, String softwareId) {
+        return h.createQuery("SELECT client_id FROM clients WHERE installation_ref = :ref AND COALESCE(software_id, '') = :sid"
+                        + " AND revoked_at IS NULL AND deleted_at IS NULL FOR UPDATE")
+                .bind("ref", installationRef).bind("sid", softwareId == null ? "" : softwareId).mapTo(String.class).list();
+    }
+
+    /** Why a client is revoked: its own revocation and its installation's, for the answer to a caller who proved its secret. */
+    public Optional<ClientRevocation> revocation(Handle h, String clientId) {
+        return h.createQuery("SELECT c.revoked_at, c.revoked_by, c.revoked_reason, c.installation_id, n.revoked_at AS inst_revoked_at,"
+                        + " n.revoked_by AS inst_revoked_by, n.revoked_reason AS inst_revoked_reason"
+                        + " FROM clients c LEFT JOIN installations n ON n.id = c.installation_ref WHERE c.client_id = :id")
+                .bind("id", clientId)
+                .map((rs, ctx) -> new ClientRevocation(Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"),
+                        rs.getString("revoked_reason"), rs.getString("installation_id"), Rows.nullableLong(rs, "inst_revoked_at"),
+                        rs.getString("inst_revoked_by"), rs.getString("inst_revoked_reason")))
+                .findOne();
+    }
+
     public Optional<ClientRecord> find(Handle h, String clientId) {
         return h.createQuery(SELECT + " WHERE c.client_id = :id").bind("id", clientId).map(MAPPER).findOne();
     }

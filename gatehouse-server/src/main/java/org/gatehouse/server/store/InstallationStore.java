@@ -87,6 +87,13 @@ public final class InstallationStore {
                 .bind("id", id).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;
     }
 
+    /** Lifts a revocation: the installation may register again (its old credentials stay revoked). */
+    public boolean restore(Handle h, String id) {
+        return h.createUpdate("UPDATE installations SET revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL"
+                        + " WHERE id = :id AND revoked_at IS NOT NULL")
+                .bind("id", id).execute() == 1;
+    }
+
     /** Installations that hold (or held) credentials admitted by a token and are not revoked yet. */
     public List<String> activeAdmittedBy(Handle h, String iatId) {
         return h.createQuery("SELECT DISTINCT n.id FROM installations n JOIN clients c ON c.installation_ref = n.id"

@@ -5,6 +5,7 @@ import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import java.time.Clock;
 import java.util.Map;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
@@ -24,9 +25,12 @@ public final class ClientAuthenticator {
     private final Secrets secrets;
     private final Clock clock;
     private final ClientCache cache;
+    private final InstallationService installations;
 
     /** @param cache short-lived client records (see ClientCache for the revocation bound) */
-    public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock, ClientCache cache) {
+    public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock, ClientCache cache,
+                               InstallationService installations) {
+        this.installations = installations;
         this.db = db;
         this.clients = clients;
         this.secrets = secrets;
@@ -74,8 +78,13 @@ public final class ClientAuthenticator {
         }
         // Always one keyed hash and a constant-time compare, known client or not.
         boolean secretOk = secrets.matches(secret, c == null ? null : c.secretHash());
-        if (c == null || !secretOk || !c.active()) {
+        if (c == null || !secretOk) {
             throw OAuthError.invalidClient("client authentication failed");
+        }
+        // The secret matched: say why the credentials no longer work (one read, on this failure path only).
+        if (!c.active()) {
+            throw ClientRecord.INSTALLATION.equals(c.kind()) ? installations.notAccepted(c, OAuthError::invalidClient)
+                    : OAuthError.invalidClient("client authentication failed");
         }
         if (!c.authMethod().equals(method)) {
             throw OAuthError.invalidClient("this client is registered for " + c.authMethod());

@@ -116,7 +116,7 @@ class ApiTest {
                 .forEach(m -> ops.add(m.toUpperCase() + " " + path)));
         assertThat(ops).containsExactlyInAnyOrder("GET /api/v1/openapi.json", "GET /api/v1/tokens", "POST /api/v1/tokens",
                 "GET /api/v1/tokens/{id}", "POST /api/v1/tokens/{id}/revoke", "GET /api/v1/installations", "GET /api/v1/installations/{id}",
-                "POST /api/v1/installations/{id}/revoke", "GET /api/v1/accounts", "POST /api/v1/accounts/invitations",
+                "POST /api/v1/installations/{id}/revoke", "POST /api/v1/installations/{id}/restore", "GET /api/v1/accounts", "POST /api/v1/accounts/invitations",
                 "POST /api/v1/accounts/{id}/disable", "GET /api/v1/audit", "GET /api/v1/keys", "POST /api/v1/keys/rotate",
                 "GET /api/v1/publishers", "POST /api/v1/publishers", "DELETE /api/v1/publishers/{name}");
         assertThat(OpenApi.map(OpenApi.map(doc.doc.get("components")).get("securitySchemes"))).containsKey("apiToken");
@@ -300,8 +300,15 @@ class ApiTest {
         assertThat(revoked.json()).containsEntry("status", "revoked").containsEntry("revoked_reason", "stolen").containsEntry("active_clients", 0);
         assertThat(items(get("/api/v1/installations?status=revoked&token=" + t.get("id"), api))).extracting(m -> m.get("id")).containsExactly(ref);
         assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditStore.Event::action).containsExactly("installation.revoke");
+        // the way back: it may register again (its old credentials stay revoked)
+        Http.Response restored = post("/api/v1/installations/" + ref + "/restore", api, "");
+        assertThat(restored.status()).isEqualTo(200);
+        assertThat(restored.json()).containsEntry("status", "active").containsEntry("active_clients", 0).doesNotContainKey("revoked_at");
+        assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditStore.Event::action)
+                .containsExactlyInAnyOrder("installation.revoke", "installation.restore");
         assertThat(get("/api/v1/installations/inst_nope", api).status()).isEqualTo(404);
         assertThat(post("/api/v1/installations/inst_nope/revoke", api, "{}").status()).isEqualTo(404);
+        assertThat(post("/api/v1/installations/inst_nope/restore", api, "").status()).isEqualTo(404);
     }
 
     // --- isolation
@@ -318,7 +325,8 @@ class ApiTest {
         String idB = (String) tb.get("id");
 
         for (Http.Response r : List.of(get("/api/v1/tokens/" + idB, apiA), post("/api/v1/tokens/" + idB + "/revoke", apiA, "{\"cascade\":true}"),
-                get("/api/v1/installations/" + instB, apiA), post("/api/v1/installations/" + instB + "/revoke", apiA, "{}"))) {
+                get("/api/v1/installations/" + instB, apiA), post("/api/v1/installations/" + instB + "/revoke", apiA, "{}"),
+                post("/api/v1/installations/" + instB + "/restore", apiA, ""))) {
             assertThat(r.status()).as(r.body()).isEqualTo(404);
             assertThat(r.str("error")).isEqualTo("not_found");
         }

@@ -249,11 +249,21 @@ class PortalTest {
         PortalClient.Page revoked = c.post("/installations/" + ref + "/revoke");
         assertThat(revoked.status()).isEqualTo(303);
         assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
+        assertThat(s().http.postJson("/register", t[1], "{\"installation_id\":\"" + machine + "\"}").json())
+                .containsEntry("credential_state", "installation_revoked");
+        // The way back: restore it; it may register again, its old credentials stay revoked.
+        PortalClient.Page after = c.get("/tokens/" + t[0]);
+        assertThat(after.find("action=\"/installations/(inst_[^/\"]+)/restore\"")).isEqualTo(ref);
+        assertThat(c.post("/installations/" + ref + "/restore").status()).isEqualTo(303);
+        assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
+        Flow.Client back = Flow.register(s(), t[1], "{\"installation_id\":\"" + machine + "\"}");
+        Flow.token(s(), back);
+        assertThat(s().gatehouse().installations.find(ref).get(0).status()).isEqualTo("active");
         // Revoke the token and everything it admitted, with a confirmation step.
         String machine2 = Flow.installationId();
         Flow.Client client2 = Flow.register(s(), t[1], "{\"installation_id\":\"" + machine2 + "\"}");
         PortalClient.Page confirm = c.get("/tokens/" + t[0] + "/revoke-all");
-        assertThat(confirm.body()).contains("1 active now");
+        assertThat(confirm.body()).contains("2 active now"); // the restored installation and this one
         assertThat(c.post("/tokens/" + t[0] + "/revoke-all").status()).isEqualTo(303); // no confirm: back to the question
         assertThat(s().http.postForm("/token", client2.id(), client2.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(200);
         assertThat(c.post("/tokens/" + t[0] + "/revoke-all", "confirm", "yes", "reason", "lost the file").status()).isEqualTo(303);
@@ -319,7 +329,7 @@ class PortalTest {
             assertThat(p.body()).doesNotContain("one&#39;s token").doesNotContain("one's token");
         }
         for (String path : List.of("/tokens/" + t[0] + "/revoke", "/tokens/" + t[0] + "/revoke-all", "/tokens/" + t[0] + "/file",
-                "/installations/" + ref + "/revoke")) {
+                "/installations/" + ref + "/revoke", "/installations/" + ref + "/restore")) {
             assertThat(two.post(path, "confirm", "yes", "token", t[1]).status()).as(path).isEqualTo(404);
         }
         assertThat(two.get("/tokens").body()).doesNotContain("one&#39;s token");
