@@ -64,7 +64,7 @@ public final class HttpServer {
 
             cfg.routes.before(HttpServer::securityHeaders);
             cfg.routes.before(ctx -> ctx.attribute(Requests.CLIENT_ADDRESS,
-                    clientAddress.resolve(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"))));
+                    clientAddress.resolve(ctx.req().getRemoteAddr(), java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For")))));
             // Guessing credentials: an address with too many failed authentications waits (429) before any is checked.
             for (String path : GUARDED) {
                 cfg.routes.before(path, ctx -> {
