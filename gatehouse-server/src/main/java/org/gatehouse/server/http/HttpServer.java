@@ -95,7 +95,7 @@ public final class HttpServer {
             cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(ctx, e.getStatus(), e.getMessage()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                LOG.error("unexpected error on {} {}", ctx.method(), Operations.loggedPath(ctx), e);
                 Responses.error(ctx, new OAuthError(500, "server_error", "internal error", null));
             });
             cfg.routes.error(404, ctx -> {
