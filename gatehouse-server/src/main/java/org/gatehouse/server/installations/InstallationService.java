@@ -93,10 +93,13 @@ public final class InstallationService {
         }
         checkClone(h, inst, now, actor);
         if (inst.activeClients() > 0) {
-            switch (iat.reregistration()) {
+            // Credentials admitted under "reject" are protected from every token of the owner, not only their own:
+            // otherwise any token with "replace" could knock them out (the installation id is in every access token).
+            String policy = clients.anyActiveAdmittedUnder(h, inst.id(), IatRecord.REJECT) ? IatRecord.REJECT : iat.reregistration();
+            switch (policy) {
                 case IatRecord.REJECT:
                     throw OAuthError.invalidClientMetadata("this installation is already registered: delete that registration"
-                            + " first (RFC 7592) or use a token that allows re-registration");
+                            + " first (RFC 7592); neither the token it registered with nor this one may refuse re-registration");
                 case IatRecord.ALLOW:
                     break;
                 default:

@@ -68,6 +68,13 @@ public final class ClientStore {
         return ids;
     }
 
+    /** Whether any active credentials of the installation were admitted by a token whose re-registration policy is {@code policy}. */
+    public boolean anyActiveAdmittedUnder(Handle h, String installationRef, String policy) {
+        return h.createQuery("SELECT COUNT(*) FROM clients c JOIN initial_access_tokens i ON i.id = c.iat_id"
+                        + " WHERE c.installation_ref = :ref AND c.revoked_at IS NULL AND c.deleted_at IS NULL AND i.reregistration = :policy")
+                .bind("ref", installationRef).bind("policy", policy).mapTo(Integer.class).one() > 0;
+    }
+
     public Optional<ClientRecord> find(Handle h, String clientId) {
         return h.createQuery(SELECT + " WHERE c.client_id = :id").bind("id", clientId).map(MAPPER).findOne();
     }
