@@ -88,7 +88,7 @@ public final class Gatehouse implements AutoCloseable {
             this.lastSeen = new LastSeen(db, installationStore);
             this.iats = new IatService(db, iatStore, secrets, audit, clock, config.scopes, installations);
             PublisherStore publisherStore = new PublisherStore();
-            PublisherKeys publisherKeys = new PublisherKeys(new JwksFetcher(), clock, config.statementJwksCache, config.statementJwksRefresh);
+            PublisherKeys publisherKeys = new PublisherKeys(new JwksFetcher(config.statementJwksAllowHttpLoopback), clock, config.statementJwksCache, config.statementJwksRefresh);
             this.publishers = new Publishers(db, publisherStore, publisherKeys, audit, clock);
             this.statements = new SoftwareStatements(db, publisherStore, new StatementVerifier(publishers::find, publisherKeys));
             this.keys = new SigningKeys(db, new SigningKeyStore(), masterKey, audit, clock, config.signingAlg, config.accessTokenTtl);

@@ -62,6 +62,8 @@ public final class Config {
     /** Software statements: how long a publisher's JWKS fetched from a URL is used, and the least time between fetches. */
     public final Duration statementJwksCache;
     public final Duration statementJwksRefresh;
+    /** Tests and local development only: JWKS URLs may be plain http, and may point at a loopback address. */
+    public final boolean statementJwksAllowHttpLoopback;
     // Operations (docs/operations.md)
     public final String metricsToken;
     public final String logFormat;
@@ -109,6 +111,7 @@ public final class Config {
         this.clientCacheTtl = s.duration("CLIENT_CACHE_TTL", "2s", Duration.ZERO, Duration.ofSeconds(60));
         this.statementJwksCache = s.duration("STATEMENT_JWKS_CACHE", "10m", Duration.ofSeconds(1), Duration.ofDays(7));
         this.statementJwksRefresh = s.duration("STATEMENT_JWKS_REFRESH", "30s", Duration.ZERO, Duration.ofHours(1));
+        this.statementJwksAllowHttpLoopback = s.bool("STATEMENT_JWKS_ALLOW_HTTP_LOOPBACK", false);
         this.metricsToken = s.string("METRICS_TOKEN", "");
         if (!metricsToken.isEmpty() && metricsToken.length() < 16) {
             throw new ConfigException("invalid configuration: " + s.source("METRICS_TOKEN") + " must be at least 16 characters (the value is not shown)");

@@ -64,7 +64,7 @@ public final class HttpServer {
 
             cfg.routes.before(HttpServer::securityHeaders);
             cfg.routes.before(ctx -> ctx.attribute(Requests.CLIENT_ADDRESS,
-                    clientAddress.resolve(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"))));
+                    clientAddress.resolve(ctx.req().getRemoteAddr(), java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For")))));
             // Guessing credentials: an address with too many failed authentications waits (429) before any is checked.
             for (String path : GUARDED) {
                 cfg.routes.before(path, ctx -> {
@@ -95,7 +95,7 @@ public final class HttpServer {
             cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(ctx, e.getStatus(), e.getMessage()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                LOG.error("unexpected error on {} {}", ctx.method(), Operations.loggedPath(ctx), e);
                 Responses.error(ctx, new OAuthError(500, "server_error", "internal error", null));
             });
             cfg.routes.error(404, ctx -> {

@@ -2,6 +2,7 @@ package org.gatehouse.server.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.router.Endpoint;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +23,8 @@ public final class Operations {
     public static final String REQUEST_ID = "X-Request-Id";
     /** The OAuth error code a response carried, set by {@link Responses#error}. */
     public static final String ERROR_ATTRIBUTE = "gatehouse.error";
+    /** Looks like a secret: Gatehouse's readable prefixes (ghs_, ghi_, ghr_, gha_, ghl_…) or a long random run. */
+    private static final Pattern SECRET_LIKE = Pattern.compile("(?i)gh[a-z]_|[A-Za-z0-9_\\-]{20}|%");
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
 
@@ -53,14 +56,40 @@ public final class Operations {
                 String error = ctx.attribute(ERROR_ATTRIBUTE);
                 metrics.request(ctx.method().name(), ctx.path(), ctx.statusCode(), error, ms / 1000.0);
                 if (accessLog) {
-                    // Method, path (never the query string), status, error code, time: no header, no body.
-                    ACCESS.info("{} {} {} {} {}ms", ctx.method().name(), Text.printable(ctx.path()), ctx.statusCode(),
+                    // Method, route (never the path's values, never the query string), status, error code, time: no header, no body.
+                    ACCESS.info("{} {} {} {} {}ms", ctx.method().name(), loggedPath(ctx), ctx.statusCode(),
                             error == null ? "-" : error, String.format(java.util.Locale.ROOT, "%.1f", ms));
                 }
             } finally {
                 MDC.remove("request_id");
             }
         });
+    }
+
+    /**
+     * The path as logs may show it: the matched route's template ({@code /setup/{token}},
+     * {@code /register/{client_id}}), so one-time links and other values in paths never reach a log;
+     * for a request that matched no route, its path with every segment that could be a secret (a
+     * {@code gh?_} prefix, or 20 or more base64url characters in a row) replaced by {@code {redacted}}.
+     */
+    public static String loggedPath(Context ctx) {
+        Endpoint matched;
+        try {
+            matched = ctx.endpoints().matchedHttpEndpoint();
+        } catch (RuntimeException e) {
+            matched = null; // no route matched
+        }
+        if (matched != null && matched.method.isHttpMethod()) return Text.printable(matched.path);
+        return Text.printable(redacted(ctx.path()));
+    }
+
+    static String redacted(String path) {
+        if (path == null) return "-";
+        String[] segments = path.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            if (SECRET_LIKE.matcher(segments[i]).find()) segments[i] = "{redacted}";
+        }
+        return String.join("/", segments);
     }
 
     /** Echoes a well-formed X-Request-Id (from a proxy) or makes one; logs carry it as request_id. */

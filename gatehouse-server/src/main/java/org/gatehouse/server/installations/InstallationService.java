@@ -108,10 +108,14 @@ public final class InstallationService {
         // credentials of its own software_id: two apps never revoke each other, whatever the id.
         List<String> same = clients.activeOfInstallationSoftware(h, inst.id(), md.softwareId());
         if (!same.isEmpty()) {
-            switch (iat.reregistration()) {
+            // Credentials admitted under "reject" are protected from every token of the owner, not only their own:
+            // otherwise any token with "replace" could knock them out (the installation id is in every access token).
+            String policy = clients.anyActiveAdmittedUnder(h, inst.id(), md.softwareId(), IatRecord.REJECT)
+                    ? IatRecord.REJECT : iat.reregistration();
+            switch (policy) {
                 case IatRecord.REJECT:
                     throw OAuthError.invalidClientMetadata("this installation is already registered: delete that registration"
-                            + " first (RFC 7592) or use a token that allows re-registration");
+                            + " first (RFC 7592); neither the token it registered with nor this one may refuse re-registration");
                 case IatRecord.ALLOW:
                     break;
                 default:

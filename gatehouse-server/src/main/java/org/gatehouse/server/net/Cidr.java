@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /** An IPv4 or IPv6 address range in CIDR notation (RFC 4632, RFC 4291 §2.3). */
 public final class Cidr {
-    private static final Pattern LITERAL = Pattern.compile("[0-9a-fA-F:.]{2,45}");
+    /** RFC 6874 §2: a zone id is made of unreserved characters. */
+    private static final Pattern ZONE_ID = Pattern.compile("[A-Za-z0-9._~\\-]{1,32}");
     private final byte[] network;
     private final int prefix;
     private final String text;
@@ -24,14 +25,14 @@ public final class Cidr {
         String t = s.trim();
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
-        byte[] bytes = literal(addr);
+        byte[] literal = literal(addr);
+        byte[] bytes = unmapIpv4(literal);
+        // An IPv4-mapped range (RFC 4291 §2.5.5.2) is the IPv4 range it maps: ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+        int mapped = bytes.length == literal.length ? 0 : 96;
         int max = bytes.length * 8;
-        int prefix;
-        try {
-            prefix = slash < 0 ? max : Integer.parseInt(t.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + s + "' is not a CIDR range");
-        }
+        String bits = slash < 0 ? null : t.substring(slash + 1);
+        if (bits != null && !bits.matches("[0-9]{1,3}")) throw new IllegalArgumentException("'" + s + "' is not a CIDR range");
+        int prefix = bits == null ? max : Integer.parseInt(bits) - mapped;
         if (prefix < 0 || prefix > max) throw new IllegalArgumentException("'" + s + "' has a prefix length out of range");
         byte[] net = mask(bytes, prefix);
         return new Cidr(net, prefix, toText(net, prefix));
@@ -72,18 +73,96 @@ public final class Cidr {
         return text;
     }
 
-    private static byte[] literal(String addr) {
-        String a = addr.startsWith("[") && addr.endsWith("]") ? addr.substring(1, addr.length() - 1) : addr;
+    /**
+     * The bytes of an IPv4 (dotted quad, RFC 791) or IPv6 (RFC 4291 §2.2) literal, parsed here by
+     * hand: {@code InetAddress.getByName} would send anything it does not take for a literal (such as
+     * "dead.beef.cafe.be") to the resolver, and the JDK's resolver-free {@code InetAddress.ofLiteral}
+     * needs Java 22. IPv4 parts are decimal without leading zeros (no octal surprises); an IPv6 zone
+     * id ("%eth0", RFC 4007 §11) is accepted and dropped; brackets are accepted around IPv6.
+     */
+    static byte[] literal(String addr) {
+        String a = addr;
+        if (a.length() > 80) throw new IllegalArgumentException("'" + addr.substring(0, 20) + "…' is not an IP address");
+        if (a.startsWith("[") && a.endsWith("]") && a.length() > 2) a = a.substring(1, a.length() - 1);
+        byte[] out = a.indexOf(':') >= 0 ? ipv6(a) : ipv4(a);
+        if (out == null) throw new IllegalArgumentException("'" + addr + "' is not an IP address");
+        return out;
+    }
+
+    private static byte[] ipv4(String a) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int start = 0;
+        for (int i = 0; i <= a.length(); i++) {
+            if (i < a.length() && a.charAt(i) != '.') continue;
+            if (part == 4) return null;
+            int value = decimalOctet(a, start, i);
+            if (value < 0) return null;
+            out[part++] = (byte) value;
+            start = i + 1;
+        }
+        return part == 4 ? out : null;
+    }
+
+    /** 0..255 written in decimal between from and to, without a leading zero; -1 otherwise. */
+    private static int decimalOctet(String a, int from, int to) {
+        int len = to - from;
+        if (len < 1 || len > 3 || (len > 1 && a.charAt(from) == '0')) return -1;
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            char c = a.charAt(i);
+            if (c < '0' || c > '9') return -1;
+            v = v * 10 + (c - '0');
+        }
+        return v <= 255 ? v : -1;
+    }
+
+    private static byte[] ipv6(String text) {
+        String a = text;
         int zone = a.indexOf('%');
-        if (zone >= 0) a = a.substring(0, zone);
-        if (!LITERAL.matcher(a).matches() || (a.indexOf(':') < 0 && a.chars().filter(c -> c == '.').count() != 3)) {
-            throw new IllegalArgumentException("'" + addr + "' is not an IP address");
+        if (zone >= 0) {
+            if (!ZONE_ID.matcher(a.substring(zone + 1)).matches()) return null;
+            a = a.substring(0, zone);
         }
-        try {
-            return InetAddress.getByName(a).getAddress(); // a literal: no lookup happens
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("'" + addr + "' is not an IP address");
+        int gap = a.indexOf("::");
+        if (gap >= 0 && a.indexOf("::", gap + 1) >= 0) return null; // "::" at most once
+        byte[] head = gap < 0 ? groups(a, true) : groups(a.substring(0, gap), false);
+        byte[] tail = gap < 0 ? new byte[0] : groups(a.substring(gap + 2), true);
+        if (head == null || tail == null) return null;
+        int filled = head.length + tail.length;
+        if (gap < 0 ? filled != 16 : filled > 14) return null; // "::" stands for at least one zero group
+        byte[] out = new byte[16];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(tail, 0, out, 16 - tail.length, tail.length);
+        return out;
+    }
+
+    /** Colon-separated groups of 1–4 hex digits; the last may be a dotted quad when {@code last}. */
+    private static byte[] groups(String a, boolean last) {
+        if (a.isEmpty()) return new byte[0];
+        String[] parts = a.split(":", -1);
+        byte[] out = new byte[16];
+        int n = 0;
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i];
+            if (last && i == parts.length - 1 && p.indexOf('.') >= 0) {
+                byte[] v4 = ipv4(p);
+                if (v4 == null || n + 4 > 16) return null;
+                System.arraycopy(v4, 0, out, n, 4);
+                n += 4;
+                continue;
+            }
+            if (p.isEmpty() || p.length() > 4 || n + 2 > 16) return null;
+            int v = 0;
+            for (int k = 0; k < p.length(); k++) {
+                int d = Character.digit(p.charAt(k), 16);
+                if (d < 0 || p.charAt(k) > 'f') return null; // ASCII hex only
+                v = v * 16 + d;
+            }
+            out[n++] = (byte) (v >> 8);
+            out[n++] = (byte) v;
         }
+        return java.util.Arrays.copyOf(out, n);
     }
 
     private static byte[] unmapIpv4(byte[] a) {

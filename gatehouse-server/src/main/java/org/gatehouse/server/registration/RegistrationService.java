@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
@@ -81,15 +80,10 @@ public final class RegistrationService {
         long now = clock.millis();
         IatRecord iat = usableIat(initialAccessToken, now);
         limit(perToken, iat.id(), "registrations with this initial access token");
-        if (address != null && !cidrs.allows(iat.clientCidrs(), address)) {
-            throw OAuthError.invalidToken("the initial access token cannot be used from this address");
-        }
+        checkAddress(iat, address);
         // RFC 7591 §2.3: a software statement is verified and its claims take precedence.
         SoftwareStatements.Applied statement = statements.forRegistration(iat, request, now);
-        ClientMetadata md = MetadataRules.check(statement.request(), Text.scopeSet(iat.scope()), iat.scope());
-        if (iat.softwareIds() != null && (md.softwareId() == null || !List.of(iat.softwareIds().split(" ")).contains(md.softwareId()))) {
-            throw OAuthError.invalidClientMetadata("software_id must be one of those the initial access token allows");
-        }
+        ClientMetadata md = db.withHandle(h -> admitted(h, iat, statement, iat.scope(), address));
         String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
         String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
         String clientId = Secrets.randomId(16);
@@ -122,6 +116,29 @@ public final class RegistrationService {
                 // Two first registrations of one installation raced: the loser retries and finds it.
                 if (attempt >= 3 || !Sql.isUniqueViolation(e)) throw e;
             }
+        }
+    }
+
+    /**
+     * The admitting token's rules on a client's metadata, the same for a registration (RFC 7591 §3)
+     * and for every update (RFC 7592 §2.2 — the server may reject updated values as it may reject
+     * registered ones), so an update cannot reach what registering could not: the client address
+     * ranges, the statement policy (required publishers, signed software ids), the scopes, the
+     * software ids. {@code defaultScope} is what an omitted scope means.
+     */
+    private ClientMetadata admitted(Handle h, IatRecord iat, SoftwareStatements.Applied statement, String defaultScope, String address) {
+        checkAddress(iat, address);
+        statements.checkPolicy(h, iat, statement);
+        ClientMetadata md = MetadataRules.check(statement.request(), Text.scopeSet(iat.scope()), defaultScope);
+        if (iat.softwareIds() != null && (md.softwareId() == null || !List.of(iat.softwareIds().split(" ")).contains(md.softwareId()))) {
+            throw OAuthError.invalidClientMetadata("software_id must be one of those the initial access token allows");
+        }
+        return md;
+    }
+
+    private void checkAddress(IatRecord iat, String address) {
+        if (address != null && !cidrs.allows(iat.clientCidrs(), address)) {
+            throw OAuthError.invalidToken("the initial access token's address ranges do not include this address");
         }
     }
 
@@ -175,10 +192,10 @@ public final class RegistrationService {
             if (rotateFlag != null && !(rotateFlag instanceof Boolean)) {
                 throw OAuthError.invalidClientMetadata(ROTATE_SECRET + " must be true or false");
             }
-            Set<String> allowed = Text.scopeSet(current.iatScope() == null ? current.scope() : current.iatScope());
+            IatRecord iat = iatStore.findById(h, current.iatId()).orElseThrow(() -> new IllegalStateException("client " + clientId + " has no token"));
+            SoftwareStatements.Applied statement = statements.forUpdate(h, clientId, request, sentStatement, Text.scopeSet(iat.scope()));
             // An omitted scope keeps the current one: an update never widens access by leaving a field out.
-            SoftwareStatements.Applied statement = statements.forUpdate(h, clientId, request, sentStatement, allowed);
-            ClientMetadata requested = MetadataRules.check(statement.request(), allowed, current.scope());
+            ClientMetadata requested = admitted(h, iat, statement, current.scope(), actor.remoteAddr());
             ClientMetadata md = new ClientMetadata(requested.clientName(), requested.clientUri(), requested.logoUri(),
                     requested.tosUri(), requested.policyUri(), requested.contacts(), requested.redirectUris(),
                     requested.authMethod(), requested.scope(), requested.softwareId(), requested.softwareVersion(),

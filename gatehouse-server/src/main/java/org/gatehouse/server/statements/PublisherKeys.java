@@ -73,6 +73,11 @@ public final class PublisherKeys {
         }
     }
 
+    /** Checks a JWKS URL's form (scheme, no user info) before it is stored; IllegalArgumentException if unusable. */
+    public void checkUrl(String url) {
+        fetcher.checkUrl(url);
+    }
+
     /** Fetches and checks a URL's JWKS now (used when a publisher is added); IllegalArgumentException if unusable. */
     public JWKSet fetchNow(String url) {
         try {

@@ -50,7 +50,7 @@ public final class Publishers {
             set = PublisherJwks.parse(jwksJson);
             storedJwks = set.toString(true); // normalised, public members only
         } else {
-            JwksFetcher.checkUrl(jwksUrl);
+            keys.checkUrl(jwksUrl);
             set = keys.fetchNow(jwksUrl);
         }
         if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.compareTo(MAX_MAX_AGE) > 0)) {

@@ -47,29 +47,38 @@ public final class SoftwareStatements {
     }
 
     /**
-     * RFC 7591 §3.1: checks the statement of a registration request against the admitting token.
-     * A token that requires a statement and a request without one: invalid_software_statement
-     * (RFC 7591 §3.2.2 — "unapproved" is for a statement that was presented and verified).
+     * RFC 7591 §3.1: verifies the statement of a registration request, if one was sent, and lets its
+     * claims take precedence. Whether the admitting token accepts it is {@link #checkPolicy}'s call.
      */
     public Applied forRegistration(IatRecord iat, Map<String, Object> request, long now) {
         Object sent = request.get(FIELD);
-        Optional<List<String>> required = db.withHandle(h -> store.requiredPublishers(h, iat.id())).map(p -> List.of(p.split(" ")));
-        if (sent == null) {
+        if (sent == null) return Applied.none(request);
+        StatementVerifier.Verified v = verifier.verify(sent, now);
+        return new Applied(merge(request, v.claims(), Text.scopeSet(iat.scope())), v.jws(), v.publisher().name(), v.softwareId());
+    }
+
+    /**
+     * The admitting token's statement policy, for a registration and for every update alike: a
+     * token that requires a statement and a client without one gets invalid_software_statement
+     * (RFC 7591 §3.2.2 — "unapproved" is for a statement that was presented and verified); a
+     * statement from another publisher, or for a software_id the token does not list, is unapproved.
+     */
+    public void checkPolicy(Handle h, IatRecord iat, Applied a) {
+        Optional<List<String>> required = store.requiredPublishers(h, iat.id()).map(p -> List.of(p.split(" ")));
+        if (a.statement() == null) {
             if (required.isPresent()) {
                 throw StatementErrors.invalid("this initial access token requires a software_statement (RFC 7591 §2.3) signed by "
                         + String.join(" or ", required.get()) + "; none was sent");
             }
-            return Applied.none(request);
+            return;
         }
-        StatementVerifier.Verified v = verifier.verify(sent, now);
-        if (required.isPresent() && !required.get().contains(v.publisher().name())) {
+        if (required.isPresent() && !required.get().contains(a.publisher())) {
             throw StatementErrors.unapproved("this initial access token does not accept statements from publisher "
-                    + v.publisher().name() + " (accepted: " + String.join(", ", required.get()) + ")");
+                    + a.publisher() + " (accepted: " + String.join(", ", required.get()) + ")");
         }
-        if (iat.softwareIds() != null && !List.of(iat.softwareIds().split(" ")).contains(v.softwareId())) {
-            throw StatementErrors.unapproved("this initial access token does not accept software_id '" + Text.printable(v.softwareId()) + "'");
+        if (iat.softwareIds() != null && !List.of(iat.softwareIds().split(" ")).contains(a.softwareId())) {
+            throw StatementErrors.unapproved("this initial access token does not accept software_id '" + Text.printable(a.softwareId()) + "'");
         }
-        return new Applied(merge(request, v.claims(), Text.scopeSet(iat.scope())), v.jws(), v.publisher().name(), v.softwareId());
     }
 
     /**

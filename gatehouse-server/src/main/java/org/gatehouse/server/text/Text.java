@@ -10,37 +10,67 @@ public final class Text {
     }
 
     /**
-     * True when the text has no control characters, no line or paragraph separators and no
-     * bidirectional overrides or isolates (which can make a name display as something else), no
-     * invisible characters and no unpaired surrogates.
+     * True when the text has no control characters, no line or paragraph separators, no format
+     * characters (Unicode category Cf: bidirectional overrides and isolates, which can make a name
+     * display as something else, zero-width spaces, tag characters…), no other code point that
+     * displays as nothing (Unicode's Default_Ignorable_Code_Point, such as Hangul fillers, the
+     * combining grapheme joiner and variation selectors; and the blank braille pattern), and no
+     * unpaired surrogates: two names must not look identical, and none may look blank.
+     * Zero-width (non-)joiners are allowed between two non-ASCII letters, marks or symbols only
+     * (Persian, Indic scripts and emoji sequences need them), and the text and emoji presentation
+     * selectors (U+FE0E, U+FE0F) only directly after a non-ASCII symbol (❤️).
      */
     public static boolean isPlain(String s) {
-        for (int i = 0; i < s.length(); i++) {
+        int prev = -1;
+        for (int i = 0; i < s.length(); ) {
             char c = s.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
-                    || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069')
-                    || c == '\u200E' || c == '\u200F' || c == '\u061C' || c == '\uFEFF'
-                    || invisible(c)) {
+            if (Character.isLowSurrogate(c)
+                    || (Character.isHighSurrogate(c) && (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))))) {
                 return false;
             }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return false;
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            int next = i < s.length() ? s.codePointAt(i) : -1;
+            if (!shows(prev, cp, next)) return false;
+            prev = cp;
         }
         return true;
     }
 
+    private static boolean shows(int prev, int cp, int next) {
+        if (cp == ZWNJ || cp == ZWJ) return joinable(prev) && joinable(next);
+        if (cp == VS15 || cp == VS16) return prev > 0x7F && Character.getType(prev) == Character.OTHER_SYMBOL;
+        int type = Character.getType(cp);
+        return !Character.isISOControl(cp) && type != Character.FORMAT && type != Character.LINE_SEPARATOR
+                && type != Character.PARAGRAPH_SEPARATOR && !invisible(cp);
+    }
+
+    private static final int ZWNJ = 0x200C;
+    private static final int ZWJ = 0x200D;
+    private static final int VS15 = 0xFE0E;
+    private static final int VS16 = 0xFE0F;
+
+    private static boolean joinable(int cp) {
+        if (cp == VS16) return true; // an emoji in emoji presentation, checked where it stands
+        if (cp <= 0x7F || !shows(-1, cp, -1)) return false;
+        int type = Character.getType(cp);
+        return Character.isLetter(cp) || type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                || type == Character.ENCLOSING_MARK || type == Character.OTHER_SYMBOL || type == Character.MODIFIER_SYMBOL;
+    }
+
     /**
-     * Characters that display as nothing and so let two names look the same ("Library PCs" with a
-     * zero-width space inside): zero-width space, word joiner and invisible operators, Mongolian
-     * vowel separator, soft hyphen. Zero-width (non-)joiners stay allowed: Persian, Indic scripts
-     * and emoji sequences need them.
+     * Code points that display as nothing but are not format characters: Unicode's
+     * Default_Ignorable_Code_Point (DerivedCoreProperties.txt) minus category Cf — soft hyphen,
+     * combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian variation
+     * selectors, variation selectors, unassigned U+2065 and U+FFF0–FFF8 — plus the blank braille
+     * pattern U+2800, which renders as a blank.
      */
-    private static boolean invisible(char c) {
-        return c == '\u200B' || (c >= '\u2060' && c <= '\u2064') || c == '\u180E' || c == '\u00AD';
+    private static boolean invisible(int cp) {
+        return cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5
+                || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2060 && cp <= 0x206F)
+                || cp == 0x2800 || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0
+                || (cp >= 0xFFF0 && cp <= 0xFFF8) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A)
+                || (cp >= 0xE0000 && cp <= 0xE0FFF);
     }
 
     /** Splits a space-delimited scope (RFC 6749 §3.3); every token must be well-formed. */

@@ -2,7 +2,10 @@ package org.gatehouse.server.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
@@ -113,6 +116,50 @@ class RegistrationManagementTest {
         Http.Response r = s().http.putJson(path(c), c.rat(), Json.write(wider));
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.str("error")).isEqualTo("invalid_client_metadata");
+    }
+
+    /** Issue 12 item 7: the admitting token's software ids bind updates as they bind registrations (RFC 7592 §2.2). */
+    @Test
+    void updateCannotLeaveTheTokensSoftwareIds() {
+        var iat = s().iat(new IatService.Spec("apps", 1, Duration.ofDays(1), null, List.of("morphic", "morphic-lite"), null, null, null));
+        Flow.Client c = Flow.register(s(), iat.token(), "{\"software_id\":\"morphic\"}");
+        Map<String, Object> evil = updateBody(c);
+        evil.put("software_id", "evil-tool");
+        Http.Response r = s().http.putJson(path(c), c.rat(), Json.write(evil));
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.str("error")).isEqualTo("invalid_client_metadata");
+        Map<String, Object> none = updateBody(c);
+        none.remove("software_id");
+        assertThat(s().http.putJson(path(c), c.rat(), Json.write(none)).status()).isEqualTo(400);
+        // Nothing changed, and the registration access token still works: a refused update rotates nothing.
+        Http.Response read = s().http.get(path(c), c.rat());
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.str("software_id")).isEqualTo("morphic");
+        Map<String, Object> allowed = updateBody(c);
+        allowed.put("software_id", "morphic-lite");
+        Http.Response ok = s().http.putJson(path(c), c.rat(), Json.write(allowed));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.str("software_id")).isEqualTo("morphic-lite");
+    }
+
+    /** Issue 12 item 7: the admitting token's address ranges apply to updates from the client too. */
+    @Test
+    void updateComesFromTheTokensAddressRanges() {
+        try (TestServer own = TestServer.start(backend, Map.of("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1/32"))) {
+            var lan = own.iat(new IatService.Spec("lan", 1, Duration.ofDays(1), null, null, List.of("10.0.0.0/8"), null, null));
+            Http.Response reg = own.http.postRaw("/register", "application/json", "{}",
+                    Map.of("Authorization", "Bearer " + lan.token(), "X-Forwarded-For", "10.1.2.3"));
+            assertThat(reg.status()).as(reg.body()).isEqualTo(201);
+            Flow.Client c = new Flow.Client(reg.str("client_id"), reg.str("client_secret"), reg.str("registration_access_token"), reg.json());
+            String body = Json.write(updateBody(c));
+            Http.Response outside = own.http.exchange("PUT", path(c), "application/json", body,
+                    Map.of("Authorization", "Bearer " + c.rat(), "X-Forwarded-For", "192.0.2.7"));
+            assertThat(outside.status()).as(outside.body()).isEqualTo(401);
+            assertThat(outside.str("error")).isEqualTo("invalid_token");
+            Http.Response from = own.http.exchange("PUT", path(c), "application/json", body,
+                    Map.of("Authorization", "Bearer " + c.rat(), "X-Forwarded-For", "10.9.9.9"));
+            assertThat(from.status()).as(from.body()).isEqualTo(200);
+        }
     }
 
     @Test

@@ -127,6 +127,18 @@ class RegistrationTest {
         assertThat(s().gatehouse().iats.find(iat).orElseThrow().registrations()).isZero();
     }
 
+    /** Issue 12 item 11: names that look blank or identical to another (fillers, format characters) are refused. */
+    @Test
+    void invisibleCharactersInAClientNameAreRefused() {
+        String iat = s().iatToken(100);
+        int before = clientCount();
+        for (String name : List.of("\\u3164", "\\u3164\\u3164\\u3164", "Morphic\\u115F", "Morph\\u034Fic", "\\uFFA0",
+                "Morphic\\u2800", "Morphic\\u180B", "Morphic\\uDB40\\uDC20", "Mor\\u17B4phic", "Morphic\\uFE01")) {
+            assertMetadataError(iat, "{\"client_name\":\"" + name + "\"}", "invalid_client_metadata");
+        }
+        assertThat(clientCount()).isEqualTo(before);
+    }
+
     private void assertMetadataError(String iat, String body, String code) {
         Http.Response r = s().http.postJson("/register", iat, body);
         assertThat(r.status()).as(body).isEqualTo(400);

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class JwksServer implements AutoCloseable {
     final AtomicReference<String> jwks = new AtomicReference<>();
     final AtomicInteger fetches = new AtomicInteger();
+    /** The status it answers with (200 unless a test changes it); the body is the document either way. */
+    final AtomicInteger status = new AtomicInteger(200);
     private final HttpServer server;
 
     JwksServer(String initial) throws IOException {
@@ -22,7 +24,8 @@ final class JwksServer implements AutoCloseable {
             fetches.incrementAndGet();
             byte[] body = jwks.get().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/jwk-set+json");
-            ex.sendResponseHeaders(200, body.length);
+            if (status.get() / 100 == 3) ex.getResponseHeaders().add("Location", "http://127.0.0.1:9/elsewhere");
+            ex.sendResponseHeaders(status.get(), body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }
@@ -32,6 +35,10 @@ final class JwksServer implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks.json";
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     @Override

@@ -152,9 +152,14 @@ public final class Http {
 
     /** Any request exactly as given: a method, a body and its content type (both may be null), headers. */
     public Response exchange(String method, String path, String contentType, String body, Map<String, String> headers) {
+        return exchangeLines(method, path, contentType, body, List.copyOf(headers.entrySet()));
+    }
+
+    /** As {@link #exchange}, with header lines sent in this order, a name once per entry (e.g. two X-Forwarded-For lines). */
+    public Response exchangeLines(String method, String path, String contentType, String body, List<Map.Entry<String, String>> lines) {
         Request r = request(path, HttpMethod.fromString(method));
         if (body != null) r.body(new StringRequestContent(contentType, body, StandardCharsets.UTF_8));
-        r.headers(h -> headers.forEach(h::add));
+        r.headers(h -> lines.forEach(line -> h.add(line.getKey(), line.getValue())));
         return send(r);
     }
 
