@@ -5,6 +5,9 @@ import org.jdbi.v3.core.Handle;
 
 /** SQL for the small settings table. */
 public final class SettingsStore {
+    /** Tells whether the database was created with this master key (see MasterKey#checkValue). */
+    public static final String MASTER_KEY_CHECK = "master_key.check";
+
     public Optional<String> get(Handle h, String name) {
         return h.createQuery("SELECT setting_value FROM settings WHERE name = :name").bind("name", name).mapTo(String.class).findOne();
     }
