@@ -85,7 +85,7 @@ public final class GatehouseServer implements AutoCloseable {
             try {
                 job.run();
             } catch (RuntimeException e) {
-                LOG.warn("could not {}: {}", what, e.toString());
+                LOG.warn("could not {}", what, e);
             }
         }, firstMillis, millis, TimeUnit.MILLISECONDS);
     }
@@ -114,7 +114,7 @@ public final class GatehouseServer implements AutoCloseable {
         try {
             gatehouse.lastSeen.flush();
         } catch (RuntimeException e) {
-            LOG.warn("could not write last-seen times on shutdown: {}", e.toString());
+            LOG.warn("could not write last-seen times on shutdown", e);
         }
         gatehouse.close();
     }

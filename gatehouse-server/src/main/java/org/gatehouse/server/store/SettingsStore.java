@@ -32,6 +32,15 @@ public final class SettingsStore {
     }
 
     /**
+     * Serialises a rule across nodes: takes the row lock of setting {@code name} (created on first use) until
+     * the transaction ends, so that transactions calling this with the same name run one after another.
+     */
+    public void lock(Handle h, String name) {
+        putIfAbsent(h, name, "lock");
+        h.createUpdate("UPDATE settings SET setting_value = setting_value WHERE name = :name").bind("name", name).execute();
+    }
+
+    /**
      * Claims a job's turn: sets its last-run time to now if it last ran at or before dueBefore.
      * One conditional UPDATE, so exactly one of several nodes asking at once wins.
      */
