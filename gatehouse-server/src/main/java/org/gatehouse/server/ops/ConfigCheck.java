@@ -51,32 +51,43 @@ public final class ConfigCheck {
                     + " creates it" + (keyFileMissing ? " and the master key file " + MasterKey.file(config.dataDir) : "")));
             return out;
         }
-        if (keyFileMissing) {
+        if (keyFileMissing && embedded) {
             out.add(new Finding(false, "master key: GATEHOUSE_MASTER_KEY is not set and " + MasterKey.file(config.dataDir)
-                    + " does not exist, but the database does: set the key it was created with"));
+                    + " does not exist, but the embedded database does: set the key it was created with"));
             return out;
         }
-        MasterKey key;
-        try {
-            key = MasterKey.load(config.masterKey, config.dataDir);
-        } catch (ConfigException e) {
-            out.add(new Finding(false, "master key: " + e.getMessage()));
-            return out;
+        MasterKey key = null; // stays null only for an external database with no key yet (not needed to connect)
+        if (!keyFileMissing) {
+            try {
+                key = MasterKey.load(config.masterKey, config.dataDir);
+            } catch (ConfigException e) {
+                out.add(new Finding(false, "master key: " + e.getMessage()));
+                return out;
+            }
         }
         try (Database db = Database.open(config, key, Database.SchemaPolicy.INSPECT)) {
             out.add(new Finding(true, "database: reachable (" + (db.isPostgres() ? "PostgreSQL" : "H2") + ")"));
             SchemaStatus status = db.schemaStatus();
             out.add(schema(status, config.dbMigrate));
-            if (!status.empty()) {
-                out.add(db.storedMasterKeyCheck().map(stored -> stored.equals(key.checkValue())
-                                ? new Finding(true, "master key: matches this database")
-                                : new Finding(false, "master key: does not match this database (set GATEHOUSE_MASTER_KEY to the key it was created with)"))
-                        .orElse(new Finding(true, "master key: not yet recorded in this database (the first start records it)")));
-            }
+            out.add(masterKey(db, key, status.empty(), config));
         } catch (ConfigException e) {
             out.add(new Finding(false, e.getMessage()));
         }
         return out;
+    }
+
+    private static Finding masterKey(Database db, MasterKey key, boolean newDatabase, Config config) {
+        java.util.Optional<String> stored = newDatabase ? java.util.Optional.empty() : db.storedMasterKeyCheck();
+        if (key == null) {
+            return stored.isEmpty()
+                    ? new Finding(true, "master key: none yet; the first start creates " + MasterKey.file(config.dataDir) + " (back it up)")
+                    : new Finding(false, "master key: GATEHOUSE_MASTER_KEY is not set and " + MasterKey.file(config.dataDir)
+                    + " does not exist, but this database was created with a key: set that key");
+        }
+        if (stored.isEmpty()) return new Finding(true, "master key: not yet recorded in this database (the first start records it)");
+        return stored.get().equals(key.checkValue())
+                ? new Finding(true, "master key: matches this database")
+                : new Finding(false, "master key: does not match this database (set GATEHOUSE_MASTER_KEY to the key it was created with)");
     }
 
     private static Finding schema(SchemaStatus s, boolean serveMigrates) {

@@ -50,10 +50,7 @@ public final class Database implements AutoCloseable {
         INSPECT
     }
 
-    public static Database open(Config config, MasterKey masterKey) {
-        return open(config, masterKey, SchemaPolicy.MIGRATE);
-    }
-
+    /** Opens the pool and applies the policy; masterKey may be null for an external database (only H2's password needs it). */
     public static Database open(Config config, MasterKey masterKey, SchemaPolicy policy) {
         // AUTO_SERVER binds and advertises this address: keep the embedded database on loopback.
         System.setProperty("h2.bindAddress", "127.0.0.1");
