@@ -27,4 +27,10 @@ public final class DirectDb {
             return null;
         });
     }
+
+    /** How many tables PostgreSQL's public schema holds (0: nothing was created). */
+    public static long postgresTables(Map<String, String> env) {
+        return with(env, h -> h.createQuery("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'")
+                .mapTo(Long.class).one());
+    }
 }
