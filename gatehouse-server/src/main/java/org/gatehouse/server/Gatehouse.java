@@ -1,7 +1,6 @@
 package org.gatehouse.server;
 
 import java.time.Clock;
-import java.util.Base64;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.SeedCipher;
 import org.gatehouse.server.accounts.Sessions;
@@ -68,11 +67,11 @@ public final class Gatehouse implements AutoCloseable {
     public final org.gatehouse.server.accounts.SecurityKeys securityKeys;
     public final org.gatehouse.server.metrics.ServerMetrics metrics = new org.gatehouse.server.metrics.ServerMetrics(new org.gatehouse.server.metrics.Metrics());
 
-    private Gatehouse(Config config, Clock clock) {
+    private Gatehouse(Config config, Clock clock, Database.SchemaPolicy schema) {
         this.config = config;
         this.clock = clock;
         MasterKey masterKey = MasterKey.load(config.masterKey, config.dataDir);
-        this.db = Database.open(config, masterKey);
+        this.db = Database.open(config, masterKey, schema);
         try {
             checkMasterKey(masterKey);
             this.secrets = new Secrets(masterKey.derive("gatehouse secret pepper v1"));
@@ -125,15 +124,23 @@ public final class Gatehouse implements AutoCloseable {
         }
     }
 
+    /**
+     * For commands: the schema must be this release's already (issue 16 item 4); only the embedded default's
+     * first use creates it. Nothing but `serve` and `db migrate` changes a schema.
+     */
     public static Gatehouse open(Config config) {
-        return new Gatehouse(config, Clock.systemUTC());
+        return open(config, Database.SchemaPolicy.REQUIRE_CURRENT);
+    }
+
+    public static Gatehouse open(Config config, Database.SchemaPolicy schema) {
+        return new Gatehouse(config, Clock.systemUTC(), schema);
     }
 
     /** Fails closed when the master key is not the one this database was created with. */
     private void checkMasterKey(MasterKey masterKey) {
-        String check = Base64.getUrlEncoder().withoutPadding().encodeToString(masterKey.derive("gatehouse master key check v1"));
+        String check = masterKey.checkValue();
         SettingsStore settings = new SettingsStore();
-        String stored = db.inTransaction(h -> settings.putIfAbsent(h, "master_key.check", check));
+        String stored = db.inTransaction(h -> settings.putIfAbsent(h, SettingsStore.MASTER_KEY_CHECK, check));
         if (!stored.equals(check)) {
             throw new ConfigException("the master key does not match this database (set GATEHOUSE_MASTER_KEY to the key it was created with)");
         }

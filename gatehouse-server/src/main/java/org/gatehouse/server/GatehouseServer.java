@@ -12,6 +12,7 @@ import org.gatehouse.server.http.GracefulStop;
 import org.gatehouse.server.http.HttpServer;
 import org.gatehouse.server.http.Operations;
 import org.gatehouse.server.http.ServerTls;
+import org.gatehouse.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ public final class GatehouseServer implements AutoCloseable {
     public static GatehouseServer start(Config config) {
         config.requireTransportSecurity();
         ServerTls tls = ServerTls.fromConfig(config);
-        Gatehouse g = Gatehouse.open(config);
+        Gatehouse g = Gatehouse.open(config, config.dbMigrate ? Database.SchemaPolicy.MIGRATE : Database.SchemaPolicy.REQUIRE_CURRENT);
         try {
             g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
             g.keys.ensure(Actor.system());
@@ -84,7 +85,7 @@ public final class GatehouseServer implements AutoCloseable {
             try {
                 job.run();
             } catch (RuntimeException e) {
-                LOG.warn("could not {}: {}", what, e.toString());
+                LOG.warn("could not {}", what, e);
             }
         }, firstMillis, millis, TimeUnit.MILLISECONDS);
     }
@@ -113,7 +114,7 @@ public final class GatehouseServer implements AutoCloseable {
         try {
             gatehouse.lastSeen.flush();
         } catch (RuntimeException e) {
-            LOG.warn("could not write last-seen times on shutdown: {}", e.toString());
+            LOG.warn("could not write last-seen times on shutdown", e);
         }
         gatehouse.close();
     }

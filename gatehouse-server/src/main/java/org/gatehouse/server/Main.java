@@ -2,6 +2,7 @@ package org.gatehouse.server;
 
 import java.io.PrintWriter;
 import org.gatehouse.server.cli.AdminCommand;
+import org.gatehouse.server.cli.ConfigCommand;
 import org.gatehouse.server.cli.DbCommand;
 import org.gatehouse.server.cli.IatCommand;
 import org.gatehouse.server.cli.InstallationsCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
-                DbCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class})
+                DbCommand.class, ConfigCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -73,4 +73,28 @@ class ConfigTest {
         assertThat(db.exit()).isEqualTo(2);
         assertThat(db.err().strip().lines().count()).isEqualTo(1);
     }
+
+    /** Issue 16 item 5: a misspelt variable or file key is reported with the known name it was probably meant to be. */
+    @Test
+    void unknownSettingsAreReportedWithTheClosestKnownName() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("gatehouse", ".conf");
+        java.nio.file.Files.writeString(f, "acess_token_ttl = 5m\nport = 9000\nfrobnicate = yes\n");
+        Config c = Config.load(Map.of("GATEHOUSE_CONFIG", f.toString(), "GATEHOUSE_ACESS_TOKEN_TTL", "5m",
+                "GATEHOUSE_SIGNINGALG", "EdDSA", "GATEHOUSE_JAVA_OPTS", "-Xmx1g", "GATEHOUSE_CDS", "0", "PATH", "/bin"));
+        assertThat(c.accessTokenTtl.getSeconds()).as("the misspelt setting had no effect").isEqualTo(600);
+        assertThat(c.warnings).containsExactly(
+                "unknown variable GATEHOUSE_ACESS_TOKEN_TTL (did you mean GATEHOUSE_ACCESS_TOKEN_TTL?)",
+                "unknown variable GATEHOUSE_SIGNINGALG (did you mean GATEHOUSE_SIGNING_ALG?)",
+                "unknown key 'acess_token_ttl' in the config file (did you mean access_token_ttl?)",
+                "unknown key 'frobnicate' in the config file (no known setting is close: see docs/configuration.md)");
+        // Every setting Config defines is known (the list derives from its own look-ups): none is reported.
+        assertThat(Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", "GATEHOUSE_LOG_LEVEL", "debug", "GATEHOUSE_DB_MIGRATE", "false",
+                "GATEHOUSE_ACCESS_LOG_HEALTH", "true", "GATEHOUSE_RATE_AUTH_FAILURES_PER_ADDRESS", "5")).warnings).isEmpty();
+
+        assertThatThrownBy(() -> Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", "GATEHOUSE_CONFIG_STRICT", "true",
+                "GATEHOUSE_ACESS_TOKEN_TTL", "5m")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("invalid configuration (GATEHOUSE_CONFIG_STRICT=true): unknown variable GATEHOUSE_ACESS_TOKEN_TTL"
+                        + " (did you mean GATEHOUSE_ACCESS_TOKEN_TTL?)");
+    }
 }

@@ -19,6 +19,8 @@ import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.ApiTokenStore;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.SettingsStore;
+import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.store.Sql;
 import org.gatehouse.server.text.Text;
 
@@ -31,6 +33,8 @@ import org.gatehouse.server.text.Text;
 public final class AccountService {
     public static final String LINK_PREFIX = "ghl_";
     public static final Duration BOOTSTRAP_LINK_TTL = Duration.ofHours(24);
+    /** The settings row whose lock serialises the first admin's setup link across nodes. */
+    private static final String FIRST_ADMIN_LOCK = "first_admin_link.lock";
     public static final Duration INVITE_TTL = Duration.ofDays(7);
     public static final int RECOVERY_CODES = 10;
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,253}");
@@ -55,6 +59,7 @@ public final class AccountService {
     }
 
     private final Database db;
+    private final SettingsStore settings = new SettingsStore();
     private final AccountStore store;
     private final Secrets secrets;
     private final SeedCipher cipher;
@@ -96,13 +101,47 @@ public final class AccountService {
 
     // --- links
 
-    /** On a database without accounts: a new one-time setup link for the first admin (earlier ones end). */
-    public Optional<NewLink> bootstrapIfEmpty(Actor actor) {
+    /**
+     * What a start found on a database without accounts: the first admin's setup link it made (to be printed
+     * once, by this node), or the one still pending from an earlier start or another node (never printed again:
+     * only its keyed hash is stored).
+     */
+    public record FirstAdminLink(NewLink created, AccountStore.Link pending) {
+    }
+
+    /**
+     * On a database without accounts, one setup link for the first admin at a time (issue 16 item 3): a start
+     * makes one only when none is pending, so restarts and nodes starting together neither print another nor
+     * end the one printed. The nodes' transactions run one after another (a row lock), so exactly one makes it.
+     * Empty once an account exists.
+     */
+    public Optional<FirstAdminLink> firstAdminLinkOnStart(Actor node, String printedTo) {
         return db.inTransaction(h -> {
-            if (store.countAccounts(h) > 0) return Optional.<NewLink>empty();
-            store.expireBootstrapLinks(h, clock.millis());
-            return Optional.of(newLink(h, "bootstrap", null, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor));
+            settings.lock(h, FIRST_ADMIN_LOCK);
+            if (store.countAccounts(h) > 0) return Optional.<FirstAdminLink>empty();
+            Optional<AccountStore.Link> pending = store.openFirstAdminLink(h, clock.millis());
+            if (pending.isPresent()) return Optional.of(new FirstAdminLink(null, pending.get()));
+            return Optional.of(new FirstAdminLink(newFirstAdminLink(h, node, printedTo), null));
         });
+    }
+
+    /** `gatehouse admin setup-link`: ends the pending first-admin link and makes a new one, on purpose. */
+    public NewLink replaceFirstAdminLink(Actor actor, String printedTo) {
+        return db.inTransaction(h -> {
+            settings.lock(h, FIRST_ADMIN_LOCK);
+            if (store.countAccounts(h) > 0) {
+                throw new IllegalArgumentException("a portal account exists already: an admin invites others in the portal,"
+                        + " or use `gatehouse admin create --email ADDRESS`");
+            }
+            int ended = store.expireFirstAdminLinks(h, clock.millis());
+            if (ended > 0) audit.record(h, clock.millis(), actor, "account.first_admin_link_replace", null, Map.of("ended_links", ended));
+            return newFirstAdminLink(h, actor, printedTo);
+        });
+    }
+
+    private NewLink newFirstAdminLink(org.jdbi.v3.core.Handle h, Actor actor, String printedTo) {
+        return newLink(h, "bootstrap", null, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor, Map.of("printed_to", printedTo,
+                "valid_for", Durations.format(BOOTSTRAP_LINK_TTL)));
     }
 
     /** An admin's setup link for a given address (the CLI's {@code admin create}). */
@@ -124,6 +163,11 @@ public final class AccountService {
     }
 
     private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, String role, Duration ttl, Actor actor) {
+        return newLink(h, purpose, email, role, ttl, actor, Map.of());
+    }
+
+    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, String role, Duration ttl, Actor actor,
+                            Map<String, String> more) {
         long now = clock.millis();
         String token = LINK_PREFIX + Secrets.randomId(32);
         AccountStore.Link link = new AccountStore.Link("lnk_" + Secrets.randomId(9), purpose, email, role, now, actor.name(),
@@ -134,6 +178,7 @@ public final class AccountService {
         if (email != null) d.put("email", email);
         d.put("role", role);
         d.put("expires_at", link.expiresAt());
+        d.putAll(more);
         audit.record(h, now, actor, "account.link_create", link.id(), d);
         return new NewLink(link.id(), issuer + "/setup/" + token, link.expiresAt());
     }

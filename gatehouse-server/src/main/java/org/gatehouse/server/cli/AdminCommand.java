@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "admin", description = "Portal accounts: set up admins from the command line (works while the server runs).",
-        subcommands = {AdminCommand.Create.class, AdminCommand.ListAccounts.class})
+        subcommands = {AdminCommand.Create.class, AdminCommand.SetupLink.class, AdminCommand.ListAccounts.class})
 public final class AdminCommand {
 
     @Command(name = "create", description = "Print a one-time setup link for a new admin (valid 24 hours).")
@@ -26,6 +26,21 @@ public final class AdminCommand {
                 System.out.println(link.url());
                 System.err.println("one-time setup link for admin " + AccountService.email(email) + ", valid until "
                         + Instant.ofEpochMilli(link.expiresAt()) + ": open it in a browser to set a password and a second factor");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "setup-link", description = "While no portal account exists: end the first admin's pending one-time setup"
+            + " link (the one `serve` printed once) and print a new one, valid 24 hours.")
+    static final class SetupLink implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                AccountService.NewLink link = g.accounts.replaceFirstAdminLink(Actor.cliOnHost(), "standard output of gatehouse admin setup-link");
+                System.out.println(link.url());
+                System.err.println("one-time setup link for the first admin, valid until " + Instant.ofEpochMilli(link.expiresAt())
+                        + "; any earlier one no longer works: open it in a browser to set an address, a password and a second factor");
             }
             return 0;
         }

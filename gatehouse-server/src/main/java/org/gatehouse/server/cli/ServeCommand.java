@@ -1,16 +1,25 @@
 package org.gatehouse.server.cli;
 
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import org.gatehouse.server.GatehouseServer;
+import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.logging.LogFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 
 @Command(name = "serve", description = "Run the server (embedded database under ./data unless GATEHOUSE_DB_URL is set).")
 public final class ServeCommand implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
     @Override
     public void run() {
-        Config config = Config.fromEnvironment();
-        org.gatehouse.server.logging.LogFormat.apply(config.logFormat);
+        Config config = Config.load(System.getenv());
+        LogFormat.apply(config.logFormat, config.logLevel);
+        config.warnings.forEach(w -> LOG.warn("configuration: {}", w));
         GatehouseServer server = GatehouseServer.start(config);
         CountDownLatch stopRequested = new CountDownLatch(1);
         // SIGTERM and SIGINT stop the server gracefully *before* the JVM starts shutting down: once it does,
@@ -18,15 +27,33 @@ public final class ServeCommand implements Runnable {
         // being drained. The hook below only covers other ways the JVM may end.
         StopSignals.install(stopRequested::countDown);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "gatehouse-shutdown"));
-        System.out.println("Gatehouse is running: issuer " + config.issuer + ", listening on " + config.bind + ":" + server.port());
-        // No account yet: print a one-time setup link for the first admin (to the console only, never to the log).
-        server.gatehouse().accounts.bootstrapIfEmpty(org.gatehouse.server.audit.Actor.system()).ifPresent(link ->
-                System.out.println("No portal account exists yet. Set up the first admin within 24 hours with this one-time link:\n  " + link.url()));
+        firstAdminLink(server, config);
+        // Last, so that whoever waits for this line (a test, a wrapper script) has seen the setup link notice too.
+        LogFormat.notice("Gatehouse is running: issuer " + config.issuer + ", listening on " + config.bind + ":" + server.port());
         try {
             stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         server.close();
+    }
+
+    /**
+     * No account yet: the first admin's one-time setup link, printed once, by the node that made it (stdout, or
+     * a log event with JSON logs); a restart or another node says that it is pending and how to replace it.
+     */
+    private static void firstAdminLink(GatehouseServer server, Config config) {
+        String printedTo = "json".equals(config.logFormat) ? "the JSON log (" + LogFormat.NOTICE_LOGGER + ")" : "standard output of serve";
+        server.gatehouse().accounts.firstAdminLinkOnStart(Actor.node(), printedTo).ifPresent(first -> {
+            if (first.created() != null) {
+                AccountService.NewLink link = first.created();
+                LogFormat.notice("No portal account exists yet. Set up the first admin before " + Instant.ofEpochMilli(link.expiresAt())
+                        + " with this one-time link (printed once; `gatehouse admin setup-link` replaces it):\n  " + link.url());
+            } else {
+                LogFormat.notice("No portal account exists yet. A one-time setup link for the first admin, printed by " + first.pending().createdBy()
+                        + " at " + Instant.ofEpochMilli(first.pending().createdAt()) + ", is valid until " + Instant.ofEpochMilli(first.pending().expiresAt())
+                        + "; it is not printed again. Lost it? `gatehouse admin setup-link` ends it and prints a new one.");
+            }
+        });
     }
 }

@@ -74,6 +74,19 @@ public final class Config {
     public final Duration shutdownTimeout;
     public final Duration shutdownDelay;
     public final boolean accessLog;
+    /** Whether the access log also records /health/live and /health/ready (balancers poll them every second). */
+    public final boolean accessLogHealth;
+    /** Level of Gatehouse's own loggers (org.gatehouse.*); libraries log at WARN and above. */
+    public final String logLevel;
+    /** Whether `serve` applies pending schema migrations at start (false: `gatehouse db migrate` is a separate step). */
+    public final boolean dbMigrate;
+    /** Unknown GATEHOUSE_* variables and config-file keys are errors rather than warnings. */
+    public final boolean configStrict;
+    /** Unknown settings found, each with the closest known name: warnings (an error under GATEHOUSE_CONFIG_STRICT). */
+    public final List<String> warnings;
+
+    /** Variables the launcher script reads (not settings of the server), and the config file's own name. */
+    static final Set<String> LAUNCHER_VARIABLES = Set.of("CONFIG", "JAVA_OPTS", "CDS");
 
     private Config(Settings s) {
         this.port = s.integer("PORT", 8080, 0, 65535);
@@ -127,11 +140,25 @@ public final class Config {
         this.shutdownTimeout = s.duration("SHUTDOWN_TIMEOUT", "20s", Duration.ZERO, Duration.ofMinutes(10));
         this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "0", Duration.ZERO, Duration.ofMinutes(5));
         this.accessLog = s.bool("ACCESS_LOG", false);
+        this.accessLogHealth = s.bool("ACCESS_LOG_HEALTH", false);
+        this.logLevel = s.oneOf("LOG_LEVEL", "INFO", List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR"));
+        this.dbMigrate = s.bool("DB_MIGRATE", true);
+        this.configStrict = s.bool("CONFIG_STRICT", false);
+        // Last: every setting above has been looked up, so the names asked for are the known ones.
+        this.warnings = s.unknownNames();
+        if (configStrict && !warnings.isEmpty()) {
+            throw new ConfigException("invalid configuration (GATEHOUSE_CONFIG_STRICT=true): " + String.join("; ", warnings));
+        }
     }
 
-    /** Loads from the process environment (and the optional config file it names). */
+    /**
+     * Loads from the process environment (and the optional config file it names), for a command: warnings
+     * about unknown settings go to standard error. `serve` loads with {@link #load} and logs them instead.
+     */
     public static Config fromEnvironment() {
-        return load(System.getenv());
+        Config c = load(System.getenv());
+        c.warnings.forEach(w -> System.err.println("gatehouse: warning: " + w));
+        return c;
     }
 
     public static Config load(Map<String, String> env) {
@@ -191,13 +218,53 @@ public final class Config {
         private final Map<String, String> env;
         private final Properties file;
 
+        /** Every name a setting was looked up by: the known settings, derived from the definitions above. */
+        private final Set<String> known = new java.util.TreeSet<>();
+
         Settings(Map<String, String> env, Properties file) {
             this.env = env;
             this.file = file;
         }
 
+        /** GATEHOUSE_* variables and file keys that no setting looked up, each with the closest known name. */
+        List<String> unknownNames() {
+            List<String> out = new java.util.ArrayList<>();
+            env.keySet().stream().filter(k -> k.startsWith("GATEHOUSE_")).sorted().forEach(k -> {
+                String name = k.substring("GATEHOUSE_".length());
+                if (!known.contains(name) && !LAUNCHER_VARIABLES.contains(name)) {
+                    out.add("unknown variable " + k + hint(closest(name).map(c -> "GATEHOUSE_" + c)));
+                }
+            });
+            file.stringPropertyNames().stream().sorted().forEach(k -> {
+                String name = k.toUpperCase(Locale.ROOT);
+                if (!k.equals(k.toLowerCase(Locale.ROOT)) || !known.contains(name)) {
+                    out.add("unknown key '" + k + "' in the config file" + hint(closest(name).map(c -> c.toLowerCase(Locale.ROOT))));
+                }
+            });
+            return List.copyOf(out);
+        }
+
+        /** The known name nearest to a misspelt one, when it is near enough to be the likely intent. */
+        private java.util.Optional<String> closest(String name) {
+            String best = null;
+            int bestDistance = Integer.MAX_VALUE;
+            for (String k : known) {
+                int d = Names.distance(name, k);
+                if (d < bestDistance) {
+                    best = k;
+                    bestDistance = d;
+                }
+            }
+            return bestDistance <= Math.max(2, name.length() / 3) ? java.util.Optional.of(best) : java.util.Optional.empty();
+        }
+
+        private static String hint(java.util.Optional<String> closest) {
+            return closest.map(c -> " (did you mean " + c + "?)").orElse(" (no known setting is close: see docs/configuration.md)");
+        }
+
         /** The value, or null when unset; an empty environment variable counts as unset. */
         String raw(String name) {
+            known.add(name);
             String v = env.get("GATEHOUSE_" + name);
             if (v == null || v.isBlank()) v = file.getProperty(name.toLowerCase(Locale.ROOT));
             return v == null || v.isBlank() ? null : v.trim();

@@ -37,7 +37,7 @@ public final class MasterKey {
         if (!fromConfig.isEmpty()) {
             return new MasterKey(decode(fromConfig, "GATEHOUSE_MASTER_KEY"));
         }
-        Path file = dataDir.resolve("master.key");
+        Path file = file(dataDir);
         try {
             createPrivateDirectory(dataDir);
             if (!Files.exists(file)) {
@@ -96,6 +96,16 @@ public final class MasterKey {
     }
 
     /** A sub-key for one purpose: HMAC-SHA-256(master, label). */
+    /** What the database stores (setting master_key.check) to tell whether it was created with this key. */
+    public String checkValue() {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(derive("gatehouse master key check v1"));
+    }
+
+    /** The key file used when GATEHOUSE_MASTER_KEY is not set. */
+    public static Path file(Path dataDir) {
+        return dataDir.resolve("master.key");
+    }
+
     public byte[] derive(String label) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

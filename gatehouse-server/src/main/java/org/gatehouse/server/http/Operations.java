@@ -32,6 +32,7 @@ public final class Operations {
     private final ServerMetrics metrics;
     private final String metricsTokenHash; // keyed hash, compared like every other secret (Secrets.matches)
     private final boolean accessLog;
+    private final boolean accessLogHealth;
     private volatile boolean draining;
     private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger("org.gatehouse.access");
 
@@ -39,6 +40,7 @@ public final class Operations {
         this.g = g;
         this.metrics = g.metrics;
         this.accessLog = g.config.accessLog;
+        this.accessLogHealth = g.config.accessLogHealth;
         this.metricsTokenHash = g.config.metricsToken.isEmpty() ? null : g.secrets.hash(g.config.metricsToken);
     }
 
@@ -55,7 +57,7 @@ public final class Operations {
             try {
                 String error = ctx.attribute(ERROR_ATTRIBUTE);
                 metrics.request(ctx.method().name(), ctx.path(), ctx.statusCode(), error, ms / 1000.0);
-                if (accessLog) {
+                if (accessLog && (accessLogHealth || !ctx.path().startsWith("/health/"))) {
                     // Method, route (never the path's values, never the query string), status, error code, time: no header, no body.
                     ACCESS.info("{} {} {} {} {}ms", ctx.method().name(), loggedPath(ctx), ctx.statusCode(),
                             error == null ? "-" : error, String.format(java.util.Locale.ROOT, "%.1f", ms));

@@ -140,10 +140,16 @@ public final class AccountStore {
                 .bind("id", id).bind("acc", accountId).bind("now", now).execute() == 1;
     }
 
-    /** Ends earlier unused bootstrap links when a new one is printed. */
-    public int expireBootstrapLinks(Handle h, long now) {
-        return h.createUpdate("UPDATE account_links SET expires_at = :now WHERE purpose = 'bootstrap' AND used_at IS NULL"
-                        + " AND expires_at > :now").bind("now", now).execute();
+    /** The first admin's setup link (a bootstrap link for no particular address) still usable at {@code now}. */
+    public Optional<Link> openFirstAdminLink(Handle h, long now) {
+        return h.createQuery("SELECT * FROM account_links WHERE purpose = 'bootstrap' AND email IS NULL AND used_at IS NULL"
+                        + " AND expires_at > :now ORDER BY created_at DESC").bind("now", now).map(LINK).findFirst();
+    }
+
+    /** Ends the first admin's unused setup links when one is replaced on purpose; returns how many. */
+    public int expireFirstAdminLinks(Handle h, long now) {
+        return h.createUpdate("UPDATE account_links SET expires_at = :now WHERE purpose = 'bootstrap' AND email IS NULL"
+                        + " AND used_at IS NULL AND expires_at > :now").bind("now", now).execute();
     }
 
     public boolean cancelLink(Handle h, String id, long now) {

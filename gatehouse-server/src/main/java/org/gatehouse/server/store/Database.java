@@ -33,7 +33,25 @@ public final class Database implements AutoCloseable {
         this.housekeeping = postgres ? null : new H2Housekeeping(ds);
     }
 
-    public static Database open(Config config, MasterKey masterKey) {
+    /**
+     * What opening the database may do to its schema (issue 16 item 4: schema changes only on purpose).
+     * Every mode refuses a schema newer than this binary knows: an old binary must not write to it.
+     */
+    public enum SchemaPolicy {
+        /** `serve` (unless GATEHOUSE_DB_MIGRATE=false) and `db migrate`: apply pending migrations. */
+        MIGRATE,
+        /**
+         * Every other command, and `serve` with GATEHOUSE_DB_MIGRATE=false: the schema must be this binary's
+         * already. The one exception is the embedded default's first use (no GATEHOUSE_DB_URL, nothing in it
+         * yet), which is created, so that the README's first command works with no setup.
+         */
+        REQUIRE_CURRENT,
+        /** `db status` and `config check`: look, change nothing, refuse nothing. */
+        INSPECT
+    }
+
+    /** Opens the pool and applies the policy; masterKey may be null for an external database (only H2's password needs it). */
+    public static Database open(Config config, MasterKey masterKey, SchemaPolicy policy) {
         // AUTO_SERVER binds and advertises this address: keep the embedded database on loopback.
         System.setProperty("h2.bindAddress", "127.0.0.1");
         HikariConfig hc = new HikariConfig();
@@ -41,7 +59,7 @@ public final class Database implements AutoCloseable {
         String user = config.dbUser;
         String password = config.dbPassword;
         if (url.isEmpty()) {
-            Path file = config.dataDir.resolve("gatehouse");
+            Path file = embeddedFile(config);
             url = "jdbc:h2:file:" + file + ";WRITE_DELAY=0;RETENTION_TIME=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
             user = "gatehouse";
             password = HexFormat.of().formatHex(masterKey.derive("gatehouse embedded database password v1"));
@@ -69,22 +87,75 @@ public final class Database implements AutoCloseable {
             throw new ConfigException("cannot open the database " + redact(url) + ": " + why);
         }
         Database db = new Database(ds, postgres);
-        db.migrate();
+        try {
+            db.applyPolicy(policy, config.dbUrl.isEmpty());
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
         return db;
+    }
+
+    private static Path embeddedFile(Config config) {
+        return config.dataDir.resolve("gatehouse");
+    }
+
+    /** Whether the embedded default database (no GATEHOUSE_DB_URL) has been created under the data directory. */
+    public static boolean embeddedDefaultExists(Config config) {
+        return java.nio.file.Files.exists(embeddedFile(config).resolveSibling("gatehouse.mv.db"));
+    }
+
+    /** The master key's check value stored in this database, if any (read only). */
+    public java.util.Optional<String> storedMasterKeyCheck() {
+        return withHandle(h -> new SettingsStore().get(h, SettingsStore.MASTER_KEY_CHECK));
+    }
+
+    private void applyPolicy(SchemaPolicy policy, boolean embeddedDefault) {
+        if (policy == SchemaPolicy.INSPECT) return;
+        SchemaStatus status = schemaStatus();
+        if (status.newer()) {
+            throw new ConfigException("the database schema (version " + status.current() + ") is newer than this Gatehouse knows (version "
+                    + status.latestKnown() + "): run a Gatehouse release at least as new as the one that migrated it");
+        }
+        if (policy == SchemaPolicy.MIGRATE || (status.empty() && embeddedDefault)) {
+            migrate();
+            return;
+        }
+        if (status.empty()) {
+            throw new ConfigException("the database has no Gatehouse schema yet: create it with `gatehouse db migrate`"
+                    + " (this command changes no schema)");
+        }
+        if (!status.pending().isEmpty()) {
+            throw new ConfigException("the database schema is at version " + status.current() + " and this Gatehouse needs version "
+                    + status.latestKnown() + ": apply the " + status.pending().size() + " pending migration(s) with `gatehouse db migrate`"
+                    + " (this command changes no schema)");
+        }
+    }
+
+    private org.flywaydb.core.Flyway flyway() {
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .loggers("slf4j")
+                .load();
     }
 
     private void migrate() {
         try {
-            Flyway.configure()
-                    .dataSource(dataSource)
-                    .locations("classpath:db/migration")
-                    .loggers("slf4j")
-                    .load()
-                    .migrate();
+            flyway().migrate();
         } catch (FlywayException e) {
-            close();
             String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new ConfigException("database migration failed: " + first);
+        }
+    }
+
+    /** The applied and pending migrations, read without changing anything (Flyway's info). */
+    public SchemaStatus schemaStatus() {
+        try {
+            return SchemaStatus.of(flyway().info());
+        } catch (FlywayException e) {
+            String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new ConfigException("cannot read the database schema's history: " + first);
         }
     }
 

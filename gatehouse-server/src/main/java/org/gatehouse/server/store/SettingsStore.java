@@ -5,6 +5,9 @@ import org.jdbi.v3.core.Handle;
 
 /** SQL for the small settings table. */
 public final class SettingsStore {
+    /** Tells whether the database was created with this master key (see MasterKey#checkValue). */
+    public static final String MASTER_KEY_CHECK = "master_key.check";
+
     public Optional<String> get(Handle h, String name) {
         return h.createQuery("SELECT setting_value FROM settings WHERE name = :name").bind("name", name).mapTo(String.class).findOne();
     }
@@ -26,6 +29,15 @@ public final class SettingsStore {
             if (get(h, name).isEmpty()) throw e;
         }
         return get(h, name).orElseThrow();
+    }
+
+    /**
+     * Serialises a rule across nodes: takes the row lock of setting {@code name} (created on first use) until
+     * the transaction ends, so that transactions calling this with the same name run one after another.
+     */
+    public void lock(Handle h, String name) {
+        putIfAbsent(h, name, "lock");
+        h.createUpdate("UPDATE settings SET setting_value = setting_value WHERE name = :name").bind("name", name).execute();
     }
 
     /**

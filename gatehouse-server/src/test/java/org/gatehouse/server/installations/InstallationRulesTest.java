@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.store.Database;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.store.InstallationRecord;
@@ -202,7 +203,7 @@ class InstallationRulesTest {
             Map<String, String> env = new HashMap<>(b.env());
             env.put("GATEHOUSE_CONFIG", "/dev/null");
             env.put("GATEHOUSE_MAINTENANCE_INTERVAL", "1h");
-            try (Gatehouse one = Gatehouse.open(Config.load(env)); Gatehouse other = Gatehouse.open(Config.load(env))) {
+            try (Gatehouse one = Gatehouse.open(Config.load(env), Database.SchemaPolicy.MIGRATE); Gatehouse other = Gatehouse.open(Config.load(env))) {
                 one.db.withHandle(h -> {
                     h.execute("UPDATE settings SET setting_value = '0' WHERE name = 'job.maintenance'");
                     h.execute("INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at) VALUES ('old-jti', 'x', 1, 1)");

@@ -77,7 +77,7 @@ class PortalSecurityTest {
     @Test
     void serveBootstrapAndAdminCreateWorkFromTheCliWhileTheServerRuns() {
         try (TestServer s = TestServer.start(Backend.H2, Map.of())) {
-            assertThat(s.gatehouse().accounts.bootstrapIfEmpty(Actor.system())).isPresent();
+            assertThat(s.gatehouse().accounts.firstAdminLinkOnStart(Actor.system(), "test")).isPresent();
             Map<String, String> env = new java.util.HashMap<>(s.backend.env());
             env.put("GATEHOUSE_ISSUER", s.issuer);
             env.put("GATEHOUSE_PORT", Integer.toString(s.config.port));
@@ -90,7 +90,7 @@ class PortalSecurityTest {
             PortalClient.Person p = c.completeSetup(url, null, PortalTest.PASSWORD);
             assertThat(p.email).isEqualTo("first.admin@example.org");
             // Once an account exists, no further bootstrap link is printed.
-            assertThat(s.gatehouse().accounts.bootstrapIfEmpty(Actor.system())).isEmpty();
+            assertThat(s.gatehouse().accounts.firstAdminLinkOnStart(Actor.system(), "test")).isEmpty();
             Cli.Result list = Cli.run(env, "admin", "list");
             assertThat(list.out()).contains("first.admin@example.org").contains("admin");
             assertThat(Cli.run(env, "admin", "create", "--email", "not an address").exit()).isEqualTo(2);
@@ -100,7 +100,7 @@ class PortalSecurityTest {
     @Test
     void theFirstAdminsLinkAsksForTheirAddress() {
         try (TestServer s = TestServer.start(Backend.H2, Map.of())) {
-            String url = s.gatehouse().accounts.bootstrapIfEmpty(Actor.system()).orElseThrow().url();
+            String url = s.gatehouse().accounts.replaceFirstAdminLink(Actor.system(), "test").url();
             PortalClient c = new PortalClient(s.issuer);
             assertThat(c.get(url).body()).contains("name=\"email\"");
             PortalClient.Person p = c.completeSetup(url, "root@example.org", PortalTest.PASSWORD);

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.store.Database;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.store.SigningKeyRecord;
 import org.gatehouse.server.testing.Backend;
@@ -61,7 +62,7 @@ class CrashTest {
             Map<String, String> env = ServerProcess.env(b, ServerProcess.freePort());
             String iatId;
             String iat;
-            try (Gatehouse g = Gatehouse.open(Config.load(env))) {
+            try (Gatehouse g = Gatehouse.open(Config.load(env), Database.SchemaPolicy.MIGRATE)) {
                 var created = g.iats.create(org.gatehouse.server.iat.IatService.Spec.of("crash test", 100_000, java.time.Duration.ofDays(1), null), Actor.cli());
                 iatId = created.record().id();
                 iat = created.token();
@@ -95,7 +96,7 @@ class CrashTest {
             Map<String, String> env = ServerProcess.env(b, ServerProcess.freePort());
             String iat;
             Flow.Client rs;
-            try (Gatehouse g = Gatehouse.open(Config.load(env))) {
+            try (Gatehouse g = Gatehouse.open(Config.load(env), Database.SchemaPolicy.MIGRATE)) {
                 iat = g.iats.create(org.gatehouse.server.iat.IatService.Spec.of("crash test", 10_000, java.time.Duration.ofDays(1), null), Actor.cli()).token();
                 var created = g.resourceServers.create("crash rs", "client_secret_basic", Actor.cli());
                 rs = new Flow.Client(created.client().clientId(), created.secret(), null, Map.of());

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.store.Database;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Http;
@@ -50,7 +51,7 @@ class SoakTest {
             String iat;
             String rsId;
             String rsSecret;
-            try (Gatehouse g = Gatehouse.open(Config.load(env))) {
+            try (Gatehouse g = Gatehouse.open(Config.load(env), Database.SchemaPolicy.MIGRATE)) {
                 iat = g.iats.create(org.gatehouse.server.iat.IatService.Spec.of("soak", 1_000_000, java.time.Duration.ofDays(1), null), Actor.cli()).token();
                 var rs = g.resourceServers.create("soak rs", "client_secret_basic", Actor.cli());
                 rsId = rs.client().clientId();

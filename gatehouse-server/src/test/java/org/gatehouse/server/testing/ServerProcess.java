@@ -62,7 +62,7 @@ public final class ServerProcess implements AutoCloseable {
         ServerProcess s = new ServerProcess(p, port);
         CompletableFuture<Void> ready = new CompletableFuture<>();
         s.pump(p.getInputStream(), ready);
-        s.pump(p.getErrorStream(), null);
+        s.pump(p.getErrorStream(), ready); // with GATEHOUSE_LOG_FORMAT=json the line is a log event on stderr
         p.onExit().thenRun(() -> ready.completeExceptionally(new IllegalStateException("the server exited with " + p.exitValue())));
         try {
             ready.get(90, TimeUnit.SECONDS);
@@ -146,8 +146,8 @@ public final class ServerProcess implements AutoCloseable {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    log.append(line).append('\n');
-                    if (ready != null && line.startsWith(READY)) ready.complete(null);
+                    log.append(line + '\n'); // one append: the two streams' pumps never split each other's lines
+                    if (line.startsWith(READY) || line.contains("\"formattedMessage\":\"" + READY)) ready.complete(null);
                 }
             } catch (IOException ignored) {
                 // the process ended

@@ -1,0 +1,114 @@
+package org.gatehouse.server.accounts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.gatehouse.server.testing.Backend;
+import org.gatehouse.server.testing.BothBackends;
+import org.gatehouse.server.testing.Cli;
+import org.gatehouse.server.testing.DirectDb;
+import org.gatehouse.server.testing.Http;
+import org.gatehouse.server.testing.ServerProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+
+/**
+ * Issue 16 item 3: the first admin's setup link is made once, printed once by the node that made it, survives
+ * restarts and other nodes' starts, and is replaced only on purpose (`gatehouse admin setup-link`).
+ */
+@BothBackends
+class FirstAdminLinkTest {
+    private static final Pattern LINK = Pattern.compile("http://127\\.0\\.0\\.1:\\d+/setup/ghl_[A-Za-z0-9_-]+");
+
+    @Parameter
+    String backend;
+
+    @Test
+    void twoNodesAndARestartPrintOneLinkThatStaysValidUntilTheCommandReplacesIt() throws Exception {
+        try (Backend b = Backend.create(backend)) {
+            Map<String, String> envA = ServerProcess.env(b, ServerProcess.freePort());
+            Map<String, String> envB = ServerProcess.env(b, ServerProcess.freePort());
+            ServerProcess a;
+            ServerProcess other;
+            if (Backend.POSTGRES.equals(backend)) {
+                // Two nodes starting at once on the empty database (H2 is one node's file: they start one after the other).
+                CompletableFuture<ServerProcess> first = CompletableFuture.supplyAsync(() -> ServerProcess.start(envA));
+                CompletableFuture<ServerProcess> second = CompletableFuture.supplyAsync(() -> ServerProcess.start(envB));
+                a = first.get();
+                other = second.get();
+            } else {
+                a = ServerProcess.start(envA);
+                other = ServerProcess.start(envB);
+            }
+            try (ServerProcess nodeB = other) {
+                // "Gatehouse is running" comes after the setup-link notice: both have printed theirs.
+                List<String> printed = links(a.log() + nodeB.log());
+                assertThat(printed).as("one link, printed once, by one node:\n" + a.log() + "\n" + nodeB.log()).hasSize(1);
+                String link = printed.get(0);
+                assertThat(a.log() + nodeB.log()).contains("it is not printed again");
+
+                a.stop();
+                try (ServerProcess restarted = ServerProcess.start(envA)) {
+                    assertThat(links(restarted.log())).as(restarted.log()).isEmpty();
+                    assertThat(restarted.log()).contains("A one-time setup link for the first admin, printed by node:")
+                            .contains("`gatehouse admin setup-link`");
+                    assertThat(get(nodeB, link)).as("still valid after a restart").isEqualTo(200);
+
+                    Cli.Result replaced = Cli.run(envA, "admin", "setup-link");
+                    assertThat(replaced.exit()).as(replaced.err()).isZero();
+                    String fresh = replaced.out().strip();
+                    assertThat(fresh).matches(LINK.pattern()).isNotEqualTo(link);
+                    assertThat(replaced.err()).contains("valid until").contains("earlier one no longer works");
+                    assertThat(get(restarted, link)).as("the replaced link").isEqualTo(404);
+                    assertThat(get(restarted, fresh)).isEqualTo(200);
+                }
+            } finally {
+                a.close();
+            }
+            // Audited: each link's lifetime and where it was printed; the replacement.
+            List<Map<String, Object>> events = DirectDb.with(envA, h -> h.createQuery(
+                    "SELECT actor, action, details FROM audit_events WHERE action LIKE 'account.%' ORDER BY id").mapToMap().list());
+            assertThat(events).hasSize(3);
+            assertThat(events.get(0)).containsEntry("action", "account.link_create");
+            assertThat((String) events.get(0).get("actor")).startsWith("node:");
+            assertThat((String) events.get(0).get("details")).contains("\"printed_to\":\"standard output of serve\"")
+                    .contains("\"valid_for\":\"1d\"").contains("\"expires_at\":");
+            assertThat(events.get(1)).containsEntry("action", "account.first_admin_link_replace");
+            assertThat((String) events.get(1).get("details")).contains("\"ended_links\":1");
+            assertThat((String) events.get(2).get("actor")).startsWith("cli:").contains("@");
+            assertThat((String) events.get(2).get("details")).contains("\"printed_to\":\"standard output of gatehouse admin setup-link\"");
+        }
+    }
+
+    @Test
+    void theCommandRefusesOnceAnAccountExists() {
+        try (Backend b = Backend.create(backend)) {
+            Map<String, String> env = ServerProcess.env(b, ServerProcess.freePort());
+            try (ServerProcess s = ServerProcess.start(env)) {
+                assertThat(links(s.log())).hasSize(1);
+            }
+            DirectDb.execute(env, "INSERT INTO accounts (id, email, role, status, password_hash, created_at, created_by)"
+                    + " VALUES ('acc_test', 'root@example.org', 'admin', 'active', 'x', 0, 'test')");
+            Cli.Result r = Cli.run(env, "admin", "setup-link");
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("a portal account exists already").doesNotContain("Exception");
+            assertThat(r.out()).isEmpty();
+            try (ServerProcess s = ServerProcess.start(env)) {
+                assertThat(s.log()).doesNotContain("No portal account exists yet");
+            }
+        }
+    }
+
+    private static List<String> links(String output) {
+        Matcher m = LINK.matcher(output);
+        return m.results().map(java.util.regex.MatchResult::group).toList();
+    }
+
+    private static int get(ServerProcess s, String url) {
+        return s.http.get(url.substring(url.indexOf("/setup/"))).status();
+    }
+}
