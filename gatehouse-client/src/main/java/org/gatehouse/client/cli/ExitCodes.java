@@ -1,6 +1,7 @@
 package org.gatehouse.client.cli;
 
 import org.gatehouse.client.CredentialStoreException;
+import org.gatehouse.client.MachineIdException;
 import org.gatehouse.client.NotEnrolledException;
 import org.gatehouse.client.RegistrationRevokedException;
 import org.gatehouse.client.ServerErrorException;
@@ -10,7 +11,7 @@ import org.gatehouse.client.TokenFileException;
 /** The exit codes of gatehouse-enrol, documented in docs/installers.md. */
 public final class ExitCodes {
     public static final int OK = 0;
-    /** An unexpected error (a bug, or an OS problem such as a missing machine id). */
+    /** An unexpected error (a bug). */
     public static final int ERROR = 1;
     /** Wrong command-line usage. */
     public static final int USAGE = 2;
@@ -24,6 +25,8 @@ public final class ExitCodes {
     public static final int REFUSED = 6;
     /** The server could not be reached or failed: try again later. */
     public static final int UNAVAILABLE = 7;
+    /** The OS has no machine id: fix the OS setup (e.g. systemd-machine-id-setup), then run again. */
+    public static final int NO_MACHINE_ID = 8;
 
     private ExitCodes() {
     }
@@ -33,7 +36,8 @@ public final class ExitCodes {
         if (e instanceof TokenFileException || e instanceof CredentialStoreException) return BAD_FILE;
         if (e instanceof RegistrationRevokedException) return REVOKED;
         if (e instanceof ServerErrorException) return REFUSED;
-        if (e instanceof ServerUnavailableException) return UNAVAILABLE;
+        if (e instanceof ServerUnavailableException) return UNAVAILABLE; // RateLimitedException too: retry later
+        if (e instanceof MachineIdException) return NO_MACHINE_ID;
         return ERROR;
     }
 
@@ -45,6 +49,7 @@ public final class ExitCodes {
             case REVOKED: return "revoked";
             case REFUSED: return "refused";
             case UNAVAILABLE: return "unavailable";
+            case NO_MACHINE_ID: return "no_machine_id";
             default: return "error";
         }
     }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import org.gatehouse.client.CredentialStore;
 import org.gatehouse.client.Credentials;
 import org.gatehouse.client.GatehouseClient;
 import org.gatehouse.client.GatehouseClientException;
@@ -24,7 +25,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "gatehouse-enrol", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Enrols this installation with a Gatehouse server from a token file and manages its credentials.",
         footer = {"", "Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 not enrolled, 4 token file or credential store unusable,",
-                "5 registration revoked or deleted on the server, 6 refused by the server, 7 server unavailable (retry later)."},
+                "5 registration revoked or deleted on the server, 6 refused by the server, 7 server unavailable or rate limited (retry later),",
+                "8 the OS has no machine id."},
         subcommands = {Main.Enrol.class, Main.Token.class, Main.Status.class, Main.Rotate.class, Main.Unenrol.class})
 public final class Main implements Callable<Integer> {
     @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "DIR",
@@ -101,20 +103,7 @@ public final class Main implements Callable<Integer> {
         if (store != null) return store;
         String s = env.get("GATEHOUSE_STORE");
         if (s != null && !s.isBlank()) return Path.of(s);
-        return defaultStore(env);
-    }
-
-    /** Per-user defaults; installers running as root or SYSTEM should pass --store explicitly. */
-    static Path defaultStore(Map<String, String> env) {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String home = System.getProperty("user.home");
-        if (os.startsWith("windows")) {
-            String local = env.get("LOCALAPPDATA");
-            return Path.of(local != null ? local : home, "Gatehouse");
-        }
-        if (os.startsWith("mac")) return Path.of(home, "Library", "Application Support", "Gatehouse");
-        String xdg = env.get("XDG_CONFIG_HOME");
-        return xdg != null && !xdg.isBlank() ? Path.of(xdg, "gatehouse") : Path.of(home, ".config", "gatehouse");
+        return CredentialStore.defaultDirectory(env);
     }
 
     void print(Map<String, Object> jsonOut, String text) {
