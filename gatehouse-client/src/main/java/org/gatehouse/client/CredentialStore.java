@@ -41,6 +41,9 @@ public final class CredentialStore {
     static final String PENDING_FILE = "credentials.pending.json";
     /** Room kept in the pending file beyond the current credentials, so that the new ones fit without allocating (RFC 7592 secrets vary in length). */
     private static final int PENDING_SLACK = 1024;
+    private static final String ROTATION_STATE = "rotation_state";
+    private static final String REQUESTED = "requested";
+    private static final String ROTATED = "rotated";
     private static final String LOCK_FILE = ".lock";
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
@@ -172,7 +175,7 @@ public final class CredentialStore {
         void complete(Credentials rotated) {
             Path p = pendingFile();
             try {
-                writeInPlace(p, pendingContent("rotated", rotated, size));
+                writeInPlace(p, pendingContent(ROTATED, rotated, size));
             } catch (IOException e) {
                 throw new CredentialStoreException("the server rotated the credentials of client " + rotated.clientId()
                         + " but they cannot be written to " + p + ": " + describe(e), e);
@@ -204,12 +207,12 @@ public final class CredentialStore {
     /** Reserves room for the rotated credentials before the server is asked to rotate (see {@link PendingRotation}). */
     PendingRotation beginRotation(Credentials current) {
         Path p = pendingFile();
-        byte[] body = pendingContent("requested", current, 0);
+        byte[] body = pendingContent(REQUESTED, current, 0);
         int size = body.length + PENDING_SLACK;
         try {
             Files.deleteIfExists(p);
             createOwnerOnly(p);
-            writeInPlace(p, pendingContent("requested", current, size));
+            writeInPlace(p, pendingContent(REQUESTED, current, size));
             syncDir();
             return new PendingRotation(size);
         } catch (IOException e) {
@@ -248,10 +251,8 @@ public final class CredentialStore {
                     + "; it is left for inspection, and the credential store is not used until it is removed");
         }
         try {
-            if ("rotated".equals(m.get("state"))) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> creds = (Map<String, Object>) m.get("credentials");
-                Credentials.fromJson(creds); // only valid credentials replace the stored ones
+            if (ROTATED.equals(m.get(ROTATION_STATE))) {
+                Credentials.fromJson(m); // only valid credentials replace the stored ones
                 Files.move(p, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 syncDir();
                 return true;
@@ -271,11 +272,13 @@ public final class CredentialStore {
         return dir.resolve(PENDING_FILE);
     }
 
-    /** The credentials file's JSON with the rotation state, padded with spaces to {@code size} bytes (when larger). */
+    /**
+     * A credentials file (so that the rename makes it one) with the rotation's state as an extra
+     * member, padded with spaces to {@code size} bytes (when larger).
+     */
     private static byte[] pendingContent(String state, Credentials c, int size) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("state", state);
-        m.put("credentials", c.toJson());
+        Map<String, Object> m = c.toJson();
+        m.put(ROTATION_STATE, state);
         byte[] json = (Json.write(m) + "\n").getBytes(StandardCharsets.UTF_8);
         if (json.length >= size) return json;
         byte[] padded = new byte[size];
