@@ -349,8 +349,7 @@ public final class GatehouseClient implements AutoCloseable {
 
     static RegistrationRevokedException revoked(Credentials c) {
         return new RegistrationRevokedException("the registration of client " + c.clientId() + " at " + c.issuer()
-                + " is no longer accepted by the server: it was revoked or deleted there, or a copy of this credential store"
-                + " rotated its secret; enrol again with a new token file");
+                + " has been revoked or deleted on the server; enrol again with a new token file");
     }
 
     /** Credentials copied from another machine are refused: they are not this installation's. */

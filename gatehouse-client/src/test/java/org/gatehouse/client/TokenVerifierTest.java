@@ -53,7 +53,8 @@ class TokenVerifierTest {
         TokenVerifier v = TokenVerifier.builder(s.issuer).clock(clock).build();
         v.verify(good);
 
-        assertThatThrownBy(() -> v.verify(good, "admin")).isInstanceOf(InvalidTokenException.class).hasMessageContaining("insufficient_scope");
+        assertThatThrownBy(() -> v.verify(good, "admin")).isInstanceOfSatisfying(InsufficientScopeException.class,
+                e -> assertThat(e.scope()).isEqualTo("admin")).hasMessageContaining("insufficient_scope"); // 403, not 401
         assertThatThrownBy(() -> TokenVerifier.builder(s.issuer).audience("https://api.example.org").build().verify(good))
                 .isInstanceOf(InvalidTokenException.class).hasMessageContaining("aud");
         String[] parts = good.split("\\.");
