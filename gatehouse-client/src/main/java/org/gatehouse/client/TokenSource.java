@@ -151,8 +151,9 @@ public final class TokenSource {
 
     /** Holding {@link #fetching}: one token request, its outcome recorded. */
     private AccessToken fetchAndCache() {
+        Instant start = client.clock().instant();
         try {
-            AccessToken fresh = fetch(client.clock().instant());
+            AccessToken fresh = fetch(start);
             cached = fresh;
             retryNow();
             return fresh;
@@ -162,14 +163,14 @@ public final class TokenSource {
             throw e;
         } catch (ServerUnavailableException | ServerErrorException e) {
             // The caller's own interrupt says nothing about the server: no backoff for it.
-            if (!Thread.currentThread().isInterrupted()) failed(e);
+            if (!Thread.currentThread().isInterrupted()) failed(e, start);
             throw e;
         }
     }
 
     /** Backoff counted from the end of the failed attempt, at least as long as the server's Retry-After. */
-    private void failed(GatehouseClientException e) {
-        Instant end = client.clock().instant();
+    private void failed(GatehouseClientException e, Instant start) {
+        Instant end = client.clock().instant(); // not start: a 30 s timeout must not eat the backoff
         int n;
         Instant next;
         synchronized (state) {
