@@ -247,25 +247,44 @@ public final class CredentialStore {
         } catch (IOException e) {
             throw new CredentialStoreException("cannot read " + p + ": " + describe(e), e);
         } catch (Json.JsonException | RuntimeException e) {
-            throw new CredentialStoreException(p + " (an interrupted secret rotation) is corrupt: " + e.getMessage()
-                    + "; it is left for inspection, and the credential store is not used until it is removed");
+            return setAside(p, e.getMessage());
+        }
+        boolean rotated = ROTATED.equals(m.get(ROTATION_STATE));
+        if (rotated) {
+            try {
+                Credentials.fromJson(m); // only valid credentials replace the stored ones
+            } catch (RuntimeException e) {
+                return setAside(p, e.getMessage());
+            }
         }
         try {
-            if (ROTATED.equals(m.get(ROTATION_STATE))) {
-                Credentials.fromJson(m); // only valid credentials replace the stored ones
+            if (rotated) {
                 Files.move(p, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                syncDir();
-                return true;
+            } else {
+                Files.deleteIfExists(p);
             }
-            Files.deleteIfExists(p);
             syncDir();
-            return false;
+            return rotated;
         } catch (IOException e) {
             throw new CredentialStoreException("cannot move the rotated credentials in " + p + " to " + file() + ": " + describe(e), e);
-        } catch (RuntimeException e) {
-            throw new CredentialStoreException(p + " (an interrupted secret rotation) holds no usable credentials: " + e.getMessage()
-                    + "; it is left for inspection, and the credential store is not used until it is removed");
         }
+    }
+
+    /**
+     * A pending file that is cut short (a crash while it was written) cannot say whether the server
+     * rotated: it is kept aside for inspection, never deleted, and the stored credentials are used.
+     */
+    private boolean setAside(Path p, String why) {
+        Path aside = dir.resolve(PENDING_FILE + ".corrupt");
+        try {
+            Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDir();
+        } catch (IOException e) {
+            throw new CredentialStoreException("cannot set aside the unreadable " + p + ": " + describe(e), e);
+        }
+        Events.LOG.log(System.Logger.Level.WARNING, "{0} (an interrupted secret rotation) is unreadable ({1}); kept as {2},"
+                + " the stored credentials are used", p, why, aside);
+        return false;
     }
 
     private Path pendingFile() {

@@ -46,7 +46,7 @@ public final class GatehouseClient implements AutoCloseable {
 
     private final CredentialStore store;
     private final Http http;
-    private final AutoCloseable ownTransport;
+    private final JdkTransport ownTransport; // null when the application gave a transport
     private final Events events;
     private final Clock clock;
     private final MachineIdSource machineIds;
@@ -62,9 +62,8 @@ public final class GatehouseClient implements AutoCloseable {
 
     private GatehouseClient(Builder b) {
         this.store = new CredentialStore(b.storeDir);
-        JdkTransport own = b.transport == null ? new JdkTransport() : null;
-        this.ownTransport = own;
-        this.http = new Http(own != null ? own : b.transport);
+        this.ownTransport = b.transport == null ? new JdkTransport() : null;
+        this.http = new Http(ownTransport != null ? ownTransport : b.transport);
         this.events = new Events(b.listener);
         this.clock = b.clock;
         this.machineIds = b.machineIds;
@@ -338,13 +337,7 @@ public final class GatehouseClient implements AutoCloseable {
     /** Releases the HTTP client this client made (none when a transport was given); the store is not touched. */
     @Override
     public void close() {
-        if (ownTransport != null) {
-            try {
-                ownTransport.close();
-            } catch (Exception ignored) {
-                // JdkTransport.close reports nothing
-            }
-        }
+        if (ownTransport != null) ownTransport.close();
     }
 
     static RegistrationRevokedException revoked(Credentials c) {

@@ -89,6 +89,22 @@ class RotationRecoveryTest {
         assertThat(gh.tokenSource().accessToken()).isNotEmpty();
     }
 
+    @Test
+    void aPendingFileCutShortByACrashIsKeptAsideAndTheStoredCredentialsAreUsed() throws Exception {
+        TestServer s = TestServer.shared(Backend.H2);
+        Path store = tmp.resolve("store");
+        GatehouseClient gh = Fixtures.client(store).build();
+        Credentials before = gh.enrol(Fixtures.tokenFile(s, tmp, 1, null)).credentials();
+        Path pending = store.resolve(CredentialStore.PENDING_FILE);
+        String full = Files.readString(store.resolve(CredentialStore.FILE));
+        Files.writeString(pending, full.substring(0, full.length() / 2)); // a crash in the middle of writing it
+        Files.setPosixFilePermissions(pending, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        assertThat(Fixtures.client(store).build().credentials()).isEqualTo(before);
+        assertThat(pending).doesNotExist();
+        assertThat(store.resolve(CredentialStore.PENDING_FILE + ".corrupt")).exists(); // never deleted
+    }
+
     private static void blockWithDirectory(Path file) {
         try {
             Files.delete(file);
