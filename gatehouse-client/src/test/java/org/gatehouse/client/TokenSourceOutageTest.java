@@ -32,14 +32,19 @@ class TokenSourceOutageTest {
 
     @TempDir
     Path tmp;
+    private final MutableClock clock = MutableClock.now();
+    private final ControlledTransport http = new ControlledTransport();
+
+    /** Enrolled with the shared server, on this test's clock and transport. */
+    private GatehouseClient enrolled(GatehouseClient.Builder b) {
+        GatehouseClient gh = b.transport(http).clock(clock).build();
+        gh.enrol(Fixtures.tokenFile(TestServer.shared(Backend.H2), tmp, 1, null));
+        return gh;
+    }
 
     @Test
     void callersGetTheCachedTokenAtOnceWhileTheServerIsFrozen() throws Exception {
-        TestServer s = TestServer.shared(Backend.H2);
-        MutableClock clock = MutableClock.now();
-        ControlledTransport http = new ControlledTransport();
-        GatehouseClient gh = Fixtures.client(tmp.resolve("store")).transport(http).clock(clock).build();
-        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        GatehouseClient gh = enrolled(Fixtures.client(tmp.resolve("store")));
         AccessToken first = gh.tokenSource().token();
 
         http.freeze(is("POST", "/token"));
@@ -68,11 +73,7 @@ class TokenSourceOutageTest {
 
     @Test
     void aCallersInterruptIsNoServerFailureAndTheWaitIsInterruptible() throws Exception {
-        TestServer s = TestServer.shared(Backend.H2);
-        MutableClock clock = MutableClock.now();
-        ControlledTransport http = new ControlledTransport();
-        GatehouseClient gh = Fixtures.client(tmp.resolve("store")).transport(http).clock(clock).build();
-        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        GatehouseClient gh = enrolled(Fixtures.client(tmp.resolve("store")));
         http.freeze(is("POST", "/token"));
 
         AtomicReference<Throwable> fetcherFailure = new AtomicReference<>();
@@ -102,17 +103,13 @@ class TokenSourceOutageTest {
 
     @Test
     void backoffCountsFromTheEndOfTheFailedAttemptAndRetryNowEndsIt() {
-        TestServer s = TestServer.shared(Backend.H2);
-        MutableClock clock = MutableClock.now();
-        ControlledTransport http = new ControlledTransport();
         List<String> events = new ArrayList<>();
-        GatehouseClient gh = Fixtures.client(tmp.resolve("store")).transport(http).clock(clock).listener(new ClientListener() {
+        GatehouseClient gh = enrolled(Fixtures.client(tmp.resolve("store")).listener(new ClientListener() {
             @Override
             public void backingOff(int failures, java.time.Instant nextAttempt, GatehouseClientException cause) {
                 events.add("backoff " + failures);
             }
-        }).build();
-        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        }));
         // a request that takes 30 s (a connect timeout) and then fails
         http.before(r -> {
             if (r.uri().getPath().equals("/token")) clock.advance(Duration.ofSeconds(30));
@@ -131,11 +128,7 @@ class TokenSourceOutageTest {
 
     @Test
     void aRateLimitIsNotARefusalAndItsRetryAfterIsHonoured() {
-        TestServer s = TestServer.shared(Backend.H2);
-        MutableClock clock = MutableClock.now();
-        ControlledTransport http = new ControlledTransport();
-        GatehouseClient gh = Fixtures.client(tmp.resolve("store")).transport(http).clock(clock).build();
-        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        GatehouseClient gh = enrolled(Fixtures.client(tmp.resolve("store")));
         int[] asked = {0};
         http.script(r -> {
             if (!r.uri().getPath().equals("/token")) return null;

@@ -24,16 +24,10 @@ class TokenVerifierOutageTest {
     @TempDir
     Path tmp;
 
-    private String token(TestServer s) {
-        GatehouseClient gh = Fixtures.client(tmp.resolve("store-" + System.nanoTime())).build();
-        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
-        return gh.tokenSource().accessToken();
-    }
-
     @Test
     void answers503DuringAndJustAfterAnOutageThenVerifies() {
         TestServer s = TestServer.shared(Backend.H2);
-        String token = token(s);
+        String token = Fixtures.accessToken(s, tmp);
         MutableClock clock = MutableClock.now();
         ControlledTransport http = new ControlledTransport();
         TokenVerifier v = TokenVerifier.builder(s.issuer).clock(clock).transport(http).minRefetchInterval(Duration.ofSeconds(30)).build();
@@ -57,10 +51,10 @@ class TokenVerifierOutageTest {
             MutableClock clock = MutableClock.now();
             ControlledTransport http = new ControlledTransport();
             TokenVerifier v = TokenVerifier.builder(s.issuer).clock(clock).transport(http).minRefetchInterval(Duration.ofSeconds(30)).build();
-            v.verify(token(s));
+            v.verify(Fixtures.accessToken(s, tmp));
             s.gatehouse().keys.rotate(Actor.cli());
             s.gatehouse().keys.rotate(Actor.cli());
-            String newKeyToken = token(s);
+            String newKeyToken = Fixtures.accessToken(s, tmp);
 
             clock.advance(Duration.ofSeconds(31));
             http.down(true);
@@ -75,7 +69,7 @@ class TokenVerifierOutageTest {
     @Test
     void aFetchInFlightDoesNotHoldOtherRequestsBack() throws Exception {
         TestServer s = TestServer.shared(Backend.H2);
-        String token = token(s);
+        String token = Fixtures.accessToken(s, tmp);
         ControlledTransport http = new ControlledTransport();
         TokenVerifier v = TokenVerifier.builder(s.issuer).transport(http).build();
         http.freeze(is("GET", "/jwks"));
