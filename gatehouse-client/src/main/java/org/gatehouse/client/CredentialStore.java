@@ -333,10 +333,18 @@ public final class CredentialStore {
         }
     }
 
-    /** A lock held by one thread of one process at a time: enrolment and rotation run under it. */
+    /**
+     * A lock held by one thread of one process at a time: enrolment and rotation run under it. The
+     * wait for it is interruptible (CredentialStoreException, with the interrupt flag kept).
+     */
     public AutoCloseable lock() {
         ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(dir, d -> new ReentrantLock());
-        jvmLock.lock();
+        try {
+            jvmLock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CredentialStoreException("interrupted while waiting for the lock of credential store " + dir, e);
+        }
         if (jvmLock.getHoldCount() > 1) return jvmLock::unlock; // re-entered: the file lock is already ours
         try {
             createDir();

@@ -94,6 +94,31 @@ class LibraryTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwxr-x---");
     }
 
+    @Test
+    void theWaitForTheStoreLockIsInterruptible() throws Exception {
+        TestServer s = TestServer.shared(Backend.H2);
+        GatehouseClient gh = Fixtures.client(tmp.resolve("store")).build();
+        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread rotator = new Thread(() -> {
+            try {
+                gh.rotateSecret();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        try (AutoCloseable held = gh.store().lock()) { // e.g. another thread's long rotation
+            rotator.start();
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                while (rotator.getState() != Thread.State.WAITING) Thread.onSpinWait();
+            }).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            rotator.interrupt();
+            rotator.join(60_000);
+            assertThat(rotator.isAlive()).isFalse();
+        }
+        assertThat(failure.get()).isInstanceOf(CredentialStoreException.class).hasMessageContaining("interrupted");
+    }
+
     private static long selectorThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().contains("SelectorManager")).count();
     }
