@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs an OS command and returns its standard output; replaceable so tests can feed fixtures. */
 @FunctionalInterface
-public interface CommandRunner {
+interface CommandRunner {
     String run(List<String> command) throws IOException;
 
     /** The real thing: ProcessBuilder, stderr discarded, at most 64 KiB of output, 15 s. */

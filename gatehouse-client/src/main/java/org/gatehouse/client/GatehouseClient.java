@@ -20,8 +20,12 @@ import java.util.Objects;
  * gh.enrol(Path.of("gatehouse-token.json"));      // in the installer; a second run does nothing
  * String bearer = gh.tokenSource().accessToken(); // in the app, as often as needed
  * }</pre>
+ *
+ * <p>Close it when done ({@link AutoCloseable}): that releases the HTTP client it made. With a
+ * {@link Builder#transport custom transport} it makes none and starts no thread of its own,
+ * except the short-lived token renewal described at {@link TokenSource}.
  */
-public final class GatehouseClient {
+public final class GatehouseClient implements AutoCloseable {
     /**
      * The outcome of {@link #enrol}. {@code serverState}: for a store already enrolled, whether the
      * server confirmed it ({@code ACTIVE}) or could not be asked ({@code NOT_CHECKED}); {@code ACTIVE}
@@ -52,6 +56,8 @@ public final class GatehouseClient {
 
     private final CredentialStore store;
     private final Http http;
+    private final JdkTransport ownTransport; // null when the application gave a transport
+    private final Events events;
     private final Clock clock;
     private final MachineIdSource machineIds;
     private final String softwareId;
@@ -61,11 +67,15 @@ public final class GatehouseClient {
     private final String softwareStatement;
     private final String osUser;
     private volatile TokenSource tokenSource;
+    /** Rotated credentials the server issued but the store could not take yet (see {@link #rotate}). */
+    private volatile Credentials unsaved;
     private volatile String machineId;
 
     private GatehouseClient(Builder b) {
         this.store = new CredentialStore(b.storeDir);
-        this.http = new Http(b.transport);
+        this.ownTransport = b.transport == null ? new JdkTransport() : null;
+        this.http = new Http(ownTransport != null ? ownTransport : b.transport);
+        this.events = new Events(b.listener);
         this.clock = b.clock;
         this.machineIds = b.machineIds;
         this.softwareId = b.softwareId;
@@ -220,15 +230,39 @@ public final class GatehouseClient {
         TokenSource t = tokenSource;
         if (t == null) {
             synchronized (this) {
-                if (tokenSource == null) tokenSource = new TokenSource(this);
+                if (tokenSource == null) tokenSource = new TokenSource(this, events);
                 t = tokenSource;
             }
         }
         return t;
     }
 
-    /** The stored credentials, checked to belong to this machine. */
+    /**
+     * The stored credentials, checked to belong to this machine. A rotation that was interrupted
+     * after the server answered is finished first (its credentials are in the pending file); rotated
+     * credentials that could not be saved yet are returned from memory, and saving them is retried.
+     */
     public Credentials credentials() {
+        if (unsaved != null || store.hasPending()) {
+            try (AutoCloseable ignored = store.lock()) {
+                Credentials kept = unsaved;
+                if (kept != null) {
+                    try {
+                        store.save(kept);
+                        unsaved = null;
+                        store.abandonPending();
+                    } catch (CredentialStoreException e) {
+                        return kept; // still cannot write: keep using them, the server has no others
+                    }
+                } else if (store.recoverPending()) {
+                    events.recovered(store.load());
+                }
+            } catch (GatehouseClientException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new CredentialStoreException("cannot release the lock of " + store.dir() + ": " + e.getMessage(), e);
+            }
+        }
         Credentials c = store.load();
         checkInstallation(c);
         return c;
@@ -241,7 +275,10 @@ public final class GatehouseClient {
 
     /**
      * Rotates under the store lock. When {@code seen} is given and the store already holds a
-     * different secret (another process rotated meanwhile), that one is returned instead.
+     * different secret (another process rotated meanwhile), that one is returned instead. Room for
+     * the new credentials is reserved on disk before the server is asked (see
+     * {@link CredentialStore#beginRotation}); when the server rotated but they cannot be saved they
+     * are kept in memory and in the pending file, so the registration is never lost.
      */
     Credentials rotate(Credentials seen) {
         try (AutoCloseable ignored = store.lock()) {
@@ -249,8 +286,16 @@ public final class GatehouseClient {
             if (seen != null && !current.clientSecret().equals(seen.clientSecret())) return current;
             Map<String, Object> body = current.registeredMetadata();
             body.put("rotate_client_secret", true); // Gatehouse extension to RFC 7592 §2.2
+            CredentialStore.PendingRotation pending = store.beginRotation(current);
             Instant now = clock.instant();
-            Http.Reply r = http.sendJson("PUT", current.registrationClientUri(), current.registrationAccessToken(), body);
+            Http.Reply r;
+            try {
+                r = http.sendJson("PUT", current.registrationClientUri(), current.registrationAccessToken(), body);
+            } catch (RuntimeException e) {
+                pending.abandon();
+                throw e;
+            }
+            if (r.status() != 200) pending.abandon();
             if (r.status() == 401) throw revoked(current, r);
             if (r.status() != 200) throw Http.error("secret rotation refused", r);
             String secret = r.str("client_secret");
@@ -262,9 +307,17 @@ public final class GatehouseClient {
                         expires instanceof Long ? (Long) expires : 0L, now,
                         rat == null ? current.registrationAccessToken() : rat);
             } catch (RuntimeException e) {
+                pending.abandon();
                 throw new ServerUnavailableException("the rotation response is unusable: " + e.getMessage(), e);
             }
-            store.save(next);
+            try {
+                pending.complete(next);
+            } catch (CredentialStoreException e) {
+                unsaved = next; // the server knows only these now: use them, and save them when the store lets us
+                events.rotated(next, e);
+                throw e;
+            }
+            events.rotated(next, null);
             return next;
         } catch (GatehouseClientException e) {
             throw e;
@@ -308,6 +361,12 @@ public final class GatehouseClient {
         if (r.status() == 200) return new Status(c, ServerState.ACTIVE, null);
         if (r.status() == 401) return dead(c, r);
         throw Http.error("the server refused to read the registration", r);
+    }
+
+    /** Releases the HTTP client this client made (none when a transport was given); the store is not touched. */
+    @Override
+    public void close() {
+        if (ownTransport != null) ownTransport.close();
     }
 
     /** status(true) for enrol: a server that cannot be reached or answers oddly leaves the store as it is. */
@@ -402,9 +461,10 @@ public final class GatehouseClient {
 
     public static final class Builder {
         private final Path storeDir;
-        private Transport transport = Transport.jdk();
+        private Transport transport; // null: the client makes (and closes) its own JDK transport
         private Clock clock = Clock.systemUTC();
         private MachineIdSource machineIds = MachineIds.system();
+        private ClientListener listener = new ClientListener() { };
         private String softwareId;
         private String softwareVersion;
         private String clientName;
@@ -472,6 +532,12 @@ public final class GatehouseClient {
 
         public Builder machineIdSource(MachineIdSource s) {
             this.machineIds = Objects.requireNonNull(s);
+            return this;
+        }
+
+        /** Told of rotations, backoffs and revocation (they are also logged through System.Logger). */
+        public Builder listener(ClientListener l) {
+            this.listener = Objects.requireNonNull(l);
             return this;
         }
 

@@ -110,6 +110,7 @@ final class Http {
             Thread.currentThread().interrupt();
             throw new ServerUnavailableException("interrupted while talking to " + origin(uri), e);
         }
+        if (r.status() == 429) throw rateLimited(uri, r);
         if (r.status() >= 500) {
             throw new ServerUnavailableException(origin(uri) + " answered HTTP " + r.status());
         }
@@ -119,6 +120,33 @@ final class Http {
             return new Reply(r.status(), Json.parseObject(body));
         } catch (Json.JsonException e) {
             throw new ServerUnavailableException(origin(uri) + " answered HTTP " + r.status() + " with a body that is not a JSON object");
+        }
+    }
+
+    /** HTTP 429 (RFC 6585 §4) with its Retry-After (RFC 9110 §10.2.3: seconds or an HTTP date). */
+    private static RateLimitedException rateLimited(URI uri, Transport.Response r) {
+        String error = null;
+        try {
+            Object e = r.body() == null || r.body().isBlank() ? null : Json.parseObject(r.body().strip()).get("error");
+            if (e instanceof String) error = (String) e;
+        } catch (Json.JsonException ignored) {
+            // the status says enough
+        }
+        Duration after = r.headers() == null ? null : r.headers().firstValue("Retry-After").map(Http::retryAfter).orElse(null);
+        return new RateLimitedException(origin(uri) + " asks to slow down (HTTP 429" + (error == null ? "" : ", " + error) + ")"
+                + (after == null ? "" : "; retry after " + after.toSeconds() + " s"), after);
+    }
+
+    /** @return the wait a Retry-After value asks for, or null when it is neither delta-seconds nor an HTTP date */
+    static Duration retryAfter(String value) {
+        String v = value.strip();
+        try {
+            if (v.matches("[0-9]{1,9}")) return Duration.ofSeconds(Long.parseLong(v));
+            java.time.ZonedDateTime at = java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration d = Duration.between(java.time.Instant.now(), at.toInstant());
+            return d.isNegative() ? Duration.ZERO : d;
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

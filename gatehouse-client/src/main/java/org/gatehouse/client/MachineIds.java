@@ -12,21 +12,35 @@ import java.util.regex.Pattern;
 
 /** The machine id sources of DESIGN §2, one per OS, each with its parser exposed for fixture tests. */
 public final class MachineIds {
-    /** systemd machine-id(5): 32 lowercase hex digits; "uninitialized" during first boot. */
-    private static final Pattern LINUX_ID = Pattern.compile("[0-9a-f]{32}");
+    /**
+     * systemd machine-id(5): 32 hex digits (lowercase as systemd writes them; upper case, seen in
+     * hand-made images, is accepted and kept as it is, like every other OS's value); "uninitialized"
+     * during first boot.
+     */
+    private static final Pattern LINUX_ID = Pattern.compile("[0-9a-fA-F]{32}");
     private static final Pattern WINDOWS_GUID = Pattern.compile(
             "^\\s*MachineGuid\\s+REG_SZ\\s+([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\\s*$",
             Pattern.MULTILINE);
     private static final Pattern MAC_UUID = Pattern.compile(
             "\"IOPlatformUUID\"\\s*=\\s*\"([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\"");
 
-    /** {@code reg query}, forcing the 64-bit registry view so a 32-bit JVM reads the same value. */
+    /**
+     * {@code reg query}, forcing the 64-bit registry view so a 32-bit JVM reads the same value. The
+     * tools are run by absolute path, never looked up in PATH (which another program could shadow).
+     */
     public static final List<String> WINDOWS_COMMAND =
-            List.of("reg", "query", "HKLM\\SOFTWARE\\Microsoft\\Cryptography", "/v", "MachineGuid", "/reg:64");
-    public static final List<String> MAC_COMMAND = List.of("ioreg", "-rd1", "-c", "IOPlatformExpertDevice");
+            List.of(windowsReg(), "query", "HKLM\\SOFTWARE\\Microsoft\\Cryptography", "/v", "MachineGuid", "/reg:64");
+    public static final List<String> MAC_COMMAND = List.of("/usr/sbin/ioreg", "-rd1", "-c", "IOPlatformExpertDevice");
     public static final List<Path> LINUX_FILES = List.of(Path.of("/etc/machine-id"), Path.of("/var/lib/dbus/machine-id"));
 
     private MachineIds() {
+    }
+
+    /** %SystemRoot%\System32\reg.exe (C:\Windows when SystemRoot is not an absolute path). */
+    private static String windowsReg() {
+        String root = System.getenv("SystemRoot");
+        if (root == null || !root.matches("[A-Za-z]:\\\\[^\"<>|?*]*")) root = "C:\\Windows";
+        return root + "\\System32\\reg.exe";
     }
 
     /** The source for the OS this JVM runs on. */
@@ -47,32 +61,32 @@ public final class MachineIds {
                 } catch (NoSuchFileException e) {
                     continue;
                 } catch (IOException e) {
-                    throw new GatehouseClientException("cannot read machine id from " + f + ": " + e.getMessage(), e);
+                    throw new MachineIdException("cannot read machine id from " + f + ": " + e.getMessage(), e);
                 }
                 String id = parseLinux(text);
                 if (id != null) return id;
             }
-            throw new GatehouseClientException("no machine id found in " + files
+            throw new MachineIdException("no machine id found in " + files
                     + " (run systemd-machine-id-setup or dbus-uuidgen --ensure)");
         };
     }
 
     /** Windows: HKLM\SOFTWARE\Microsoft\Cryptography\MachineGuid. */
-    public static MachineIdSource windows(CommandRunner runner) {
+    static MachineIdSource windows(CommandRunner runner) {
         return () -> {
             String out = run(runner, WINDOWS_COMMAND);
             String id = parseWindows(out);
-            if (id == null) throw new GatehouseClientException("no MachineGuid in the output of reg query");
+            if (id == null) throw new MachineIdException("no MachineGuid in the output of reg query");
             return id;
         };
     }
 
     /** macOS: IOPlatformUUID of the IOPlatformExpertDevice. */
-    public static MachineIdSource mac(CommandRunner runner) {
+    static MachineIdSource mac(CommandRunner runner) {
         return () -> {
             String out = run(runner, MAC_COMMAND);
             String id = parseMac(out);
-            if (id == null) throw new GatehouseClientException("no IOPlatformUUID in the output of ioreg");
+            if (id == null) throw new MachineIdException("no IOPlatformUUID in the output of ioreg");
             return id;
         };
     }
@@ -106,7 +120,7 @@ public final class MachineIds {
         try {
             return runner.run(command);
         } catch (IOException e) {
-            throw new GatehouseClientException("cannot read the machine id with " + command.get(0) + ": " + e.getMessage(), e);
+            throw new MachineIdException("cannot read the machine id with " + command.get(0) + ": " + e.getMessage(), e);
         }
     }
 }

@@ -4,11 +4,13 @@ package org.gatehouse.client;
 public final class ServerErrorException extends GatehouseClientException {
     private final int status;
     private final String error;
+    private final String description;
 
     public ServerErrorException(String what, int status, String error, String description) {
         super(what + ": " + (error == null ? "HTTP " + status : error) + (description == null ? "" : " (" + description + ")"));
         this.status = status;
         this.error = error;
+        this.description = description;
     }
 
     public int status() {
@@ -18,5 +20,10 @@ public final class ServerErrorException extends GatehouseClientException {
     /** The OAuth error code, or null when the server sent none. */
     public String error() {
         return error;
+    }
+
+    /** The server's error_description (RFC 6749 §5.2), for people, or null. */
+    public String description() {
+        return description;
     }
 }

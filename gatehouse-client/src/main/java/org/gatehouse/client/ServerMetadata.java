@@ -4,7 +4,7 @@ import java.net.URI;
 import java.util.Map;
 
 /** The parts of RFC 8414 authorization server metadata this client uses, checked as §3.3 requires. */
-public record ServerMetadata(String issuer, URI tokenEndpoint, URI registrationEndpoint, URI jwksUri) {
+record ServerMetadata(String issuer, URI tokenEndpoint, URI registrationEndpoint, URI jwksUri) {
 
     /**
      * RFC 8414 §3.1: the well-known path is inserted between the host and the issuer's path.

@@ -6,32 +6,42 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Access tokens for one installation (RFC 6749 §4.4, client credentials). A token is cached and
- * renewed when three quarters of its lifetime have passed; at most one token request is in flight
- * however many threads ask; after a failure further requests wait out an exponential backoff (a
- * still-valid cached token is returned meanwhile); the client secret is rotated through RFC 7592
- * before it expires. A revoked or deleted registration is reported as
- * {@link RegistrationRevokedException}, and keeps being reported without asking the server again.
+ * renewed once three quarters of its lifetime have passed. A caller never waits for a renewal while
+ * the cached token is still valid: the renewal runs ahead on a short-lived daemon thread
+ * ({@code gatehouse-token-refresh}, only while a request is in flight) and the caller gets the
+ * cached token at once. Only a caller without a valid token waits, interruptibly, for the one
+ * request in flight. After a failure no request is made before an exponential backoff has passed,
+ * counted from the end of the failed attempt and never shorter than a {@code Retry-After} the
+ * server sent; a caller's own interrupt is not a server failure; {@link #retryNow()} ends a
+ * backoff. The client secret is rotated through RFC 7592 before it expires. A revoked or deleted
+ * registration is reported as {@link RegistrationRevokedException}, and keeps being reported
+ * without asking the server again.
  */
 public final class TokenSource {
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
     private final GatehouseClient client;
+    private final Events events;
     private final ReentrantLock fetching = new ReentrantLock();
+    private final AtomicBoolean refreshingAhead = new AtomicBoolean();
+    private final Object state = new Object();
     private volatile AccessToken cached;
-    // guarded by fetching
+    // guarded by state
     private int failures;
     private Instant nextAttempt = Instant.MIN;
-    private RuntimeException lastFailure;
+    private GatehouseClientException lastFailure;
     private String revokedClientId;
     private RegistrationRevokedException revoked; // why revokedClientId is refused
 
-    TokenSource(GatehouseClient client) {
+    TokenSource(GatehouseClient client, Events events) {
         this.client = client;
+        this.events = events;
     }
 
     /** The value of a valid access token, for an {@code Authorization: Bearer} header. */
@@ -39,36 +49,34 @@ public final class TokenSource {
         return token().value();
     }
 
+    /**
+     * A valid access token. Returns at once while the cached one is valid (renewing it in the
+     * background once due); otherwise waits for the one token request in flight.
+     *
+     * @throws ServerUnavailableException the server cannot be reached (or the caller was
+     *         interrupted while waiting) and no valid token is cached; {@link RateLimitedException}
+     *         when the server asked to slow down
+     */
     public AccessToken token() {
+        Instant now = client.clock().instant();
         AccessToken t = cached;
-        if (t != null && client.clock().instant().isBefore(t.renewAt())) return t;
-        fetching.lock(); // one request in flight: the others wait here and then find the fresh token
+        if (t != null && now.isBefore(t.renewAt())) return t;
+        if (t != null && t.usableAt(now)) {
+            refreshAhead();
+            return t;
+        }
+        try {
+            fetching.lockInterruptibly(); // one request in flight: the others wait here and then find the fresh token
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServerUnavailableException("interrupted while waiting for an access token", e);
+        }
         try {
             t = cached;
-            Instant now = client.clock().instant();
-            if (t != null && now.isBefore(t.renewAt())) return t;
-            if (now.isBefore(nextAttempt)) {
-                if (t != null && t.usableAt(now)) return t;
-                throw new ServerUnavailableException("not asking the server again before " + nextAttempt
-                        + " after " + failures + " failed attempt(s); last: " + lastFailure.getMessage(), lastFailure);
-            }
-            try {
-                AccessToken fresh = fetch(now);
-                cached = fresh;
-                failures = 0;
-                nextAttempt = Instant.MIN;
-                lastFailure = null;
-                return fresh;
-            } catch (RegistrationRevokedException e) {
-                cached = null;
-                throw e;
-            } catch (ServerUnavailableException | ServerErrorException e) {
-                failures++;
-                lastFailure = e;
-                nextAttempt = now.plus(backoff(failures));
-                if (t != null && t.usableAt(now)) return t; // ride out the outage on the token we have
-                throw e;
-            }
+            now = client.clock().instant();
+            if (t != null && t.usableAt(now)) return t; // fetched while this caller waited
+            checkBackoff(now);
+            return fetchAndCache();
         } finally {
             fetching.unlock();
         }
@@ -79,30 +87,127 @@ public final class TokenSource {
         cached = null;
     }
 
-    /** After unenrolment: nothing cached, nothing remembered. */
-    void forget() {
-        fetching.lock();
-        try {
-            cached = null;
+    /**
+     * Ends a backoff: the next call that needs the server asks it at once (e.g. when the user
+     * presses "retry", or the network came back). A revoked registration stays revoked.
+     */
+    public void retryNow() {
+        synchronized (state) {
             failures = 0;
             nextAttempt = Instant.MIN;
-            revokedClientId = null;
-        } finally {
-            fetching.unlock();
+            lastFailure = null;
         }
+    }
+
+    /** After unenrolment: nothing cached, nothing remembered. */
+    void forget() {
+        cached = null;
+        retryNow();
+        synchronized (state) {
+            revokedClientId = null;
+        }
+    }
+
+    /** Starts the renewal of a still-valid token on a daemon thread, unless one runs or a backoff holds. */
+    private void refreshAhead() {
+        synchronized (state) {
+            if (client.clock().instant().isBefore(nextAttempt) || revokedClientId != null) return;
+        }
+        if (!refreshingAhead.compareAndSet(false, true)) return;
+        Thread th = new Thread(() -> {
+            try {
+                fetching.lock();
+                try {
+                    AccessToken t = cached;
+                    Instant now = client.clock().instant();
+                    if (t != null && now.isBefore(t.renewAt())) return; // renewed meanwhile
+                    synchronized (state) {
+                        if (now.isBefore(nextAttempt)) return;
+                    }
+                    fetchAndCache();
+                } finally {
+                    fetching.unlock();
+                }
+            } catch (RuntimeException e) {
+                // recorded (backoff, revocation) and reported to the listener by fetchAndCache
+            } finally {
+                refreshingAhead.set(false);
+            }
+        }, "gatehouse-token-refresh");
+        th.setDaemon(true);
+        th.start();
+    }
+
+    private void checkBackoff(Instant now) {
+        synchronized (state) {
+            if (!now.isBefore(nextAttempt)) return;
+            String why = "not asking the server again before " + nextAttempt + " after " + failures + " failed attempt(s); last: "
+                    + lastFailure.getMessage();
+            if (lastFailure instanceof RateLimitedException) {
+                throw new RateLimitedException(why, Duration.between(now, nextAttempt), lastFailure);
+            }
+            throw new ServerUnavailableException(why, lastFailure);
+        }
+    }
+
+    /** Holding {@link #fetching}: one token request, its outcome recorded. */
+    private AccessToken fetchAndCache() {
+        Instant start = client.clock().instant();
+        try {
+            AccessToken fresh = fetch(start);
+            cached = fresh;
+            retryNow();
+            return fresh;
+        } catch (RegistrationRevokedException e) {
+            cached = null;
+            events.revoked(e);
+            throw e;
+        } catch (ServerUnavailableException | ServerErrorException e) {
+            // The caller's own interrupt says nothing about the server: no backoff for it.
+            if (!Thread.currentThread().isInterrupted()) failed(e, start);
+            throw e;
+        }
+    }
+
+    /** Backoff counted from the end of the failed attempt, at least as long as the server's Retry-After. */
+    private void failed(GatehouseClientException e, Instant start) {
+        Instant end = client.clock().instant(); // not start: a 30 s timeout must not eat the backoff
+        int n;
+        Instant next;
+        synchronized (state) {
+            failures++;
+            lastFailure = e;
+            Duration wait = backoff(failures);
+            if (e instanceof RateLimitedException && ((RateLimitedException) e).retryAfter() != null
+                    && ((RateLimitedException) e).retryAfter().compareTo(wait) > 0) {
+                wait = ((RateLimitedException) e).retryAfter();
+            }
+            nextAttempt = end.plus(wait);
+            n = failures;
+            next = nextAttempt;
+        }
+        events.backingOff(n, next, e);
     }
 
     private AccessToken fetch(Instant now) {
         Credentials c = client.credentials();
-        if (c.clientId().equals(revokedClientId)) throw revoked;
+        synchronized (state) {
+            if (c.clientId().equals(revokedClientId)) throw revoked;
+        }
         if (!now.isBefore(c.secretRenewAt())) {
-            c = rotateOrRevoked(c); // rotate before client_secret_expires_at (RFC 7591 §3.2.1)
+            // rotate before client_secret_expires_at (RFC 7591 §3.2.1); until then the current secret still works
+            try {
+                c = rotateKeeping(c);
+            } catch (ServerUnavailableException | ServerErrorException | CredentialStoreException e) {
+                if (c.secretExpires() && !now.isBefore(Instant.ofEpochSecond(c.clientSecretExpiresAt()))) throw e;
+                Events.LOG.log(System.Logger.Level.WARNING, "secret rotation of client {0} postponed: {1}", c.clientId(), e.getMessage());
+            }
         }
         Http.Reply r = request(c);
         if (isInvalidClient(r)) {
             // Another process may have rotated the secret, or ours expired: rotation settles both;
             // a registration access token the server refuses means the registration is gone.
-            c = rotateOrRevoked(c);
+            c = rotateKeeping(c);
             r = request(c);
             if (isInvalidClient(r)) throw markRevoked(c, GatehouseClient.revoked(c, r));
         }
@@ -110,18 +215,28 @@ public final class TokenSource {
         return parse(r, now);
     }
 
-    private Credentials rotateOrRevoked(Credentials c) {
+    /**
+     * Rotates; when the server rotated but the store could not take the new credentials, goes on
+     * with them (the client keeps them in memory and saves them as soon as it can).
+     */
+    private Credentials rotateKeeping(Credentials c) {
         try {
             return client.rotate(c);
         } catch (RegistrationRevokedException e) {
             throw markRevoked(c, e);
+        } catch (CredentialStoreException e) {
+            Credentials now = client.credentials();
+            if (now.clientSecret().equals(c.clientSecret())) throw e; // the server was not asked
+            return now;
         }
     }
 
     /** Remembers why the server refused these credentials, to say it again without asking it. */
     private RegistrationRevokedException markRevoked(Credentials c, RegistrationRevokedException why) {
-        revokedClientId = c.clientId();
-        revoked = why;
+        synchronized (state) {
+            revokedClientId = c.clientId();
+            revoked = why;
+        }
         return why;
     }
 

@@ -13,24 +13,30 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Verifies Gatehouse access tokens offline, for resource servers: RFC 9068 §4 (typ {@code at+jwt},
  * iss, aud, exp, signature with a key of the issuer's JWK Set) plus the scopes a request needs.
  * The JWK Set is fetched once and cached; a token signed with an unknown key id makes it fetch the
  * set again (key rollover), at most once per {@code minRefetchInterval}, so that garbage tokens
- * cannot make it hammer the server. Thread-safe; keep one per issuer.
+ * cannot make it hammer the server. A token whose key cannot be checked yet (the set could not be
+ * fetched, or a fetch is in progress, or a failed one is being rate limited) is answered with
+ * {@link ServerUnavailableException} (503), never {@link InvalidTokenException} (401): clients that
+ * renew their token on 401 would otherwise flood the server as it comes back. Thread-safe; keep one
+ * per issuer, and close it when done (it releases the HTTP client it made, if any).
  *
  * <p>Offline verification cannot see revocation before a token expires: ask the introspection
  * endpoint (RFC 7662) where revocation must take effect at once.
  */
-public final class TokenVerifier {
+public final class TokenVerifier implements AutoCloseable {
     private static final Set<String> TYPES = Set.of("at+jwt", "application/at+jwt");
     private static final int MAX_TOKEN = 8192;
 
     private final String issuer;
     private final String audience;
     private final Http http;
+    private final JdkTransport ownTransport;
     private final Clock clock;
     private final Duration skew;
     private final Duration minRefetch;
@@ -38,16 +44,18 @@ public final class TokenVerifier {
     private final URI configuredJwksUri;
     private final Set<String> algorithms;
 
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
     private volatile Map<String, Jwk> keys = Map.of();
     private volatile Instant fetchedAt = Instant.MIN;
-    private Instant lastAttempt = Instant.MIN; // guarded by lock
-    private URI jwksUri;                        // guarded by lock
+    private Instant lastAttempt = Instant.MIN;      // guarded by lock: when the last fetch ended
+    private ServerUnavailableException lastFailure; // guarded by lock: why it failed, or null
+    private URI jwksUri;                            // guarded by lock
 
     private TokenVerifier(Builder b) {
         this.issuer = b.issuer;
         this.audience = b.audience == null ? b.issuer : b.audience;
-        this.http = new Http(b.transport);
+        this.ownTransport = b.transport == null ? new JdkTransport() : null;
+        this.http = new Http(ownTransport != null ? ownTransport : b.transport);
         this.clock = b.clock;
         this.skew = b.skew;
         this.minRefetch = b.minRefetch;
@@ -63,9 +71,10 @@ public final class TokenVerifier {
 
     /**
      * @param requiredScopes scopes the token must all carry (RFC 9068 §4: the resource server decides)
+     * @throws InsufficientScopeException only a scope is missing: answer 403 with error="insufficient_scope"
      * @throws InvalidTokenException the token is not acceptable: answer 401 with error="invalid_token"
-     *         (or 403 insufficient_scope when only the scope is missing, see {@link InvalidTokenException#getMessage})
-     * @throws ServerUnavailableException the key set could not be obtained at all: answer 503, not 401
+     * @throws ServerUnavailableException the token's key cannot be checked yet (the JWK Set could not
+     *         be fetched, or is being fetched): answer 503, not 401
      */
     public VerifiedToken verify(String token, String... requiredScopes) {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN) throw new InvalidTokenException("no token or too long");
@@ -118,7 +127,7 @@ public final class TokenVerifier {
             for (String s : ((String) scope).split(" ")) if (!s.isEmpty()) scopes.add(s);
         }
         for (String need : requiredScopes) {
-            if (!scopes.contains(need)) throw new InvalidTokenException("insufficient_scope: the token lacks scope " + need);
+            if (!scopes.contains(need)) throw new InsufficientScopeException(need); // RFC 6750 §3.1: 403, not 401
         }
         Object jti = c.get("jti");
         Object inst = c.get("installation_id");
@@ -148,31 +157,53 @@ public final class TokenVerifier {
         }
     }
 
-    /** The key for a kid: from the cache, or after a (rate-limited) refetch of the JWK Set. */
+    /**
+     * The key for a kid: from the cache, or after a (rate-limited) refetch of the JWK Set. Unknown
+     * (401) only when a set fetched successfully lacks it; while the set cannot be fetched, 503.
+     */
     private Jwk key(String kid) {
-        Instant now = clock.instant();
         Jwk k = keys.get(kid);
-        if (k != null && now.isBefore(fetchedAt.plus(maxAge))) return k;
-        synchronized (lock) {
+        if (k != null && clock.instant().isBefore(fetchedAt.plus(maxAge))) return k;
+        if (!lock.tryLock()) {
+            if (k != null) return k; // another thread is fetching: the key we have serves meanwhile
+            throw new ServerUnavailableException("cannot check key id " + kid + " yet: the issuer's JWK Set is being fetched");
+        }
+        try {
+            Instant now = clock.instant();
             k = keys.get(kid);
-            boolean fresh = now.isBefore(fetchedAt.plus(maxAge));
-            if (k != null && fresh) return k;
+            if (k != null && now.isBefore(fetchedAt.plus(maxAge))) return k;
             if (now.isBefore(lastAttempt.plus(minRefetch))) {
                 if (k != null) return k; // stale but known: better than nothing while refetching is rate limited
-                throw new InvalidTokenException("unknown key id " + kid);
+                if (lastFailure != null) throw cannotCheck(kid, lastFailure);
+                throw new InvalidTokenException("unknown key id " + kid); // the set fetched moments ago has no such key
             }
-            lastAttempt = now;
             try {
                 refresh(now);
+                lastFailure = null;
+                lastAttempt = clock.instant(); // the rate limit counts from the end of the attempt
             } catch (ServerUnavailableException e) {
+                lastFailure = e;
+                lastAttempt = clock.instant();
                 if (k != null) return k;           // keep verifying with the keys we had
-                if (keys.isEmpty()) throw e;       // never had any: the caller should answer 503
-                throw new InvalidTokenException("unknown key id " + kid);
+                throw cannotCheck(kid, e);
             }
             k = keys.get(kid);
             if (k == null) throw new InvalidTokenException("unknown key id " + kid);
             return k;
+        } finally {
+            lock.unlock();
         }
+    }
+
+    private ServerUnavailableException cannotCheck(String kid, ServerUnavailableException cause) {
+        return new ServerUnavailableException("cannot check key id " + kid + " yet: the issuer's JWK Set cannot be fetched ("
+                + cause.getMessage() + "); next attempt not before " + lastAttempt.plus(minRefetch), cause);
+    }
+
+    /** Releases the HTTP client this verifier made (none when a transport was given). */
+    @Override
+    public void close() {
+        if (ownTransport != null) ownTransport.close();
     }
 
     private void refresh(Instant now) {
@@ -198,7 +229,7 @@ public final class TokenVerifier {
         private final String issuer;
         private String audience;
         private URI jwksUri;
-        private Transport transport = Transport.jdk();
+        private Transport transport; // null: the verifier makes (and closes) its own JDK transport
         private Clock clock = Clock.systemUTC();
         private Duration skew = Duration.ofSeconds(30);
         private Duration minRefetch = Duration.ofSeconds(30);

@@ -1,12 +1,7 @@
 package org.gatehouse.client;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 
 /**
  * Sends one HTTP request. The default is the JDK's HttpClient; an application may pass its own
@@ -22,18 +17,11 @@ public interface Transport {
 
     Response send(HttpRequest request) throws IOException, InterruptedException;
 
+    /**
+     * A new transport over one JDK HttpClient (made on first use). Close it when done if it is
+     * {@link AutoCloseable}; builders that make their own close it with the client or verifier.
+     */
     static Transport jdk() {
-        HttpClient client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-        return request -> {
-            HttpResponse<InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = r.body()) {
-                byte[] body = in.readNBytes(MAX_BODY + 1);
-                if (body.length > MAX_BODY) throw new IOException("response body larger than " + MAX_BODY + " bytes");
-                return new Response(r.statusCode(), r.headers(), new String(body, StandardCharsets.UTF_8));
-            }
-        };
+        return new JdkTransport();
     }
 }

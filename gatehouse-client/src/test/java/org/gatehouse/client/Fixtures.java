@@ -38,6 +38,13 @@ final class Fixtures {
         if (!done) throw new IllegalStateException("client " + clientId + " was not revoked");
     }
 
+    /** An access token of a new installation enrolled with {@code s} (its store in a new directory under {@code dir}). */
+    static String accessToken(TestServer s, Path dir) {
+        GatehouseClient gh = client(dir.resolve("store-" + System.nanoTime())).build();
+        gh.enrol(tokenFile(s, dir, 1, null));
+        return gh.tokenSource().accessToken();
+    }
+
     static Map<String, Object> introspect(TestServer s, Credentials c, String token) {
         return s.http.postForm("/introspect", c.clientId(), c.clientSecret(), Map.of("token", token)).json();
     }

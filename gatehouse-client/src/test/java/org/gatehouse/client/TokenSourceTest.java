@@ -65,26 +65,35 @@ class TokenSourceTest {
 
         clock.advance(life.dividedBy(2));
         assertThat(gh.tokenSource().token()).isSameAs(first);
-        clock.advance(life.dividedBy(4)); // three quarters gone: renew while the old one is still valid
+        clock.advance(life.dividedBy(4)); // three quarters gone: renewed in the background while the old one is still valid
+        assertThat(gh.tokenSource().token()).isSameAs(first);
+        clock.advance(Duration.between(clock.instant(), first.expiresAt())); // waits for that renewal if it still runs
         AccessToken second = gh.tokenSource().token();
         assertThat(second.value()).isNotEqualTo(first.value());
-        assertThat(first.usableAt(clock.instant())).isTrue();
         assertThat(http.count("POST /token")).isEqualTo(2);
     }
 
     @Test
-    void backsOffAfterFailuresAndKeepsAValidToken() {
+    void backsOffAfterFailuresAndKeepsAValidToken() throws Exception {
         TestServer own = TestServer.start(Backend.H2, Map.of());
         MutableClock clock = MutableClock.now();
         CountingTransport http = new CountingTransport();
-        GatehouseClient gh = Fixtures.client(tmp.resolve("store")).transport(http).clock(clock).build();
+        java.util.concurrent.BlockingQueue<Integer> backoffs = new java.util.concurrent.LinkedBlockingQueue<>();
+        GatehouseClient gh = Fixtures.client(tmp.resolve("store")).transport(http).clock(clock).listener(new ClientListener() {
+            @Override
+            public void backingOff(int failures, Instant nextAttempt, GatehouseClientException cause) {
+                backoffs.add(failures);
+            }
+        }).build();
         gh.enrol(Fixtures.tokenFile(own, tmp, 1, null));
         AccessToken first = gh.tokenSource().token();
         own.close(); // the server goes away
 
         clock.advance(Duration.between(first.obtainedAt(), first.renewAt()));
-        // renewal fails, but the old token is still valid: it is returned
+        // renewal is due: the old token, still valid, is returned at once and renewed in the background,
+        // which fails (the listener sees its backoff)
         assertThat(gh.tokenSource().token()).isSameAs(first);
+        assertThat(backoffs.poll(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(http.count("POST /token")).isEqualTo(2);
         // within the backoff nobody asks the server again
         assertThat(gh.tokenSource().token()).isSameAs(first);

@@ -26,17 +26,11 @@ class TokenVerifierTest {
     @TempDir
     Path tmp;
 
-    private String token(TestServer s) {
-        GatehouseClient gh = Fixtures.client(tmp.resolve("store-" + System.nanoTime())).build();
-        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
-        return gh.tokenSource().accessToken();
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"ES256", "EdDSA", "RS256"})
     void verifiesEveryAlgorithm(String alg) {
         try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_SIGNING_ALG", alg))) {
-            String t = token(s);
+            String t = Fixtures.accessToken(s, tmp);
             VerifiedToken v = TokenVerifier.builder(s.issuer).build().verify(t, "prefs:read", "prefs:write");
             assertThat(v.scopes()).containsExactlyInAnyOrder("prefs:read", "prefs:write");
             assertThat(v.installationId()).isEqualTo(InstallationId.derive(Fixtures.MACHINE_ID, s.issuer, "org.example.testapp", null));
@@ -48,12 +42,13 @@ class TokenVerifierTest {
     @Test
     void checksTypeIssuerAudienceExpiryScopeAndSignature() {
         TestServer s = TestServer.shared(Backend.H2);
-        String good = token(s);
+        String good = Fixtures.accessToken(s, tmp);
         MutableClock clock = MutableClock.now(); // after enrolment: however slow it was, the token is not "from the future"
         TokenVerifier v = TokenVerifier.builder(s.issuer).clock(clock).build();
         v.verify(good);
 
-        assertThatThrownBy(() -> v.verify(good, "admin")).isInstanceOf(InvalidTokenException.class).hasMessageContaining("insufficient_scope");
+        assertThatThrownBy(() -> v.verify(good, "admin")).isInstanceOfSatisfying(InsufficientScopeException.class,
+                e -> assertThat(e.scope()).isEqualTo("admin")).hasMessageContaining("insufficient_scope"); // 403, not 401
         assertThatThrownBy(() -> TokenVerifier.builder(s.issuer).audience("https://api.example.org").build().verify(good))
                 .isInstanceOf(InvalidTokenException.class).hasMessageContaining("aud");
         String[] parts = good.split("\\.");
@@ -80,13 +75,13 @@ class TokenVerifierTest {
             MutableClock clock = MutableClock.now();
             CountingTransport http = new CountingTransport();
             TokenVerifier v = TokenVerifier.builder(s.issuer).clock(clock).transport(http).minRefetchInterval(Duration.ofSeconds(30)).build();
-            v.verify(token(s));
+            v.verify(Fixtures.accessToken(s, tmp));
             assertThat(http.count("GET /jwks")).isEqualTo(1);
 
             // rotate twice: the now active key was created after the verifier fetched the set
             s.gatehouse().keys.rotate(Actor.cli());
             s.gatehouse().keys.rotate(Actor.cli());
-            String newKeyToken = token(s);
+            String newKeyToken = Fixtures.accessToken(s, tmp);
             assertThatThrownBy(() -> v.verify(newKeyToken)).isInstanceOf(InvalidTokenException.class).hasMessageContaining("unknown key");
             assertThat(http.count("GET /jwks")).isEqualTo(1); // rate limited: the first fetch was just now
 

@@ -2,6 +2,7 @@ package org.gatehouse.client.cli;
 
 import org.gatehouse.client.CredentialStoreException;
 import org.gatehouse.client.CredentialsLostException;
+import org.gatehouse.client.MachineIdException;
 import org.gatehouse.client.NotEnrolledException;
 import org.gatehouse.client.RegistrationRevokedException;
 import org.gatehouse.client.ServerErrorException;
@@ -11,7 +12,7 @@ import org.gatehouse.client.TokenFileException;
 /** The exit codes of gatehouse-enrol, documented in docs/installers.md. */
 public final class ExitCodes {
     public static final int OK = 0;
-    /** An unexpected error (a bug, or an OS problem such as a missing machine id). */
+    /** An unexpected error (a bug). */
     public static final int ERROR = 1;
     /** Wrong command-line usage. */
     public static final int USAGE = 2;
@@ -34,6 +35,8 @@ public final class ExitCodes {
      * unused. Enrol again with a token file.
      */
     public static final int CREDENTIALS_LOST = 8;
+    /** The OS has no machine id: fix the OS setup (e.g. systemd-machine-id-setup), then run again. */
+    public static final int NO_MACHINE_ID = 9;
 
     private ExitCodes() {
     }
@@ -44,7 +47,8 @@ public final class ExitCodes {
         if (e instanceof CredentialsLostException) return CREDENTIALS_LOST;
         if (e instanceof RegistrationRevokedException) return REVOKED;
         if (e instanceof ServerErrorException) return REFUSED;
-        if (e instanceof ServerUnavailableException) return UNAVAILABLE;
+        if (e instanceof ServerUnavailableException) return UNAVAILABLE; // RateLimitedException too: retry later
+        if (e instanceof MachineIdException) return NO_MACHINE_ID;
         return ERROR;
     }
 
@@ -57,6 +61,7 @@ public final class ExitCodes {
             case REFUSED: return "refused";
             case UNAVAILABLE: return "unavailable";
             case CREDENTIALS_LOST: return "credentials_lost";
+            case NO_MACHINE_ID: return "no_machine_id";
             default: return "error";
         }
     }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import org.gatehouse.client.CredentialStore;
 import org.gatehouse.client.Credentials;
 import org.gatehouse.client.GatehouseClient;
 import org.gatehouse.client.GatehouseClientException;
@@ -26,8 +27,8 @@ import picocli.CommandLine.ScopeType;
         description = "Enrols this installation with a Gatehouse server from a token file and manages its credentials.",
         footer = {"", "Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 not enrolled, 4 token file or credential store unusable,",
                 "5 registration revoked (by its issuer or an administrator; see the message), 6 refused by the server,",
-                "7 server unavailable (retry later), 8 credentials lost here (replaced by another registration of this installation,",
-                "or dropped as unused): run enrol again."},
+                "7 server unavailable or rate limited (retry later), 8 credentials lost here (replaced by another registration",
+                "of this installation, or dropped as unused): run enrol again, 9 the OS has no machine id."},
         subcommands = {Main.Enrol.class, Main.Token.class, Main.Status.class, Main.Rotate.class, Main.Unenrol.class})
 public final class Main implements Callable<Integer> {
     @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "DIR",
@@ -115,26 +116,13 @@ public final class Main implements Callable<Integer> {
         if (store != null) return store;
         String s = env.get("GATEHOUSE_STORE");
         if (s != null && !s.isBlank()) return Path.of(s);
-        return defaultStore(env);
+        return CredentialStore.defaultDirectory(env);
     }
 
     /** The store is the per-user default (neither --store nor GATEHOUSE_STORE): the installation is this user's. */
     boolean perUserStore() {
         String s = env.get("GATEHOUSE_STORE");
         return store == null && (s == null || s.isBlank());
-    }
-
-    /** Per-user defaults; installers running as root or SYSTEM should pass --store explicitly. */
-    static Path defaultStore(Map<String, String> env) {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String home = System.getProperty("user.home");
-        if (os.startsWith("windows")) {
-            String local = env.get("LOCALAPPDATA");
-            return Path.of(local != null ? local : home, "Gatehouse");
-        }
-        if (os.startsWith("mac")) return Path.of(home, "Library", "Application Support", "Gatehouse");
-        String xdg = env.get("XDG_CONFIG_HOME");
-        return xdg != null && !xdg.isBlank() ? Path.of(xdg, "gatehouse") : Path.of(home, ".config", "gatehouse");
     }
 
     void print(Map<String, Object> jsonOut, String text) {
