@@ -103,7 +103,7 @@ public final class Gatehouse implements AutoCloseable {
             ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
             clientStore.onChange(clientCache::invalidate);
             iats.onPolicyChange(clientCache::invalidateAll);
-            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache);
+            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache, config.strictAuthMethod);
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen,

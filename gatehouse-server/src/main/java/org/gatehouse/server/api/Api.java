@@ -86,9 +86,9 @@ public final class Api {
     /** The caller, who must hold {@code scope}; RFC 6750 errors otherwise. */
     private ApiTokens.Caller caller(Context ctx, String scope) {
         String auth = ctx.header("Authorization");
-        if (auth == null || auth.isBlank()) throw OAuthError.bearerMissing("an API token is required (Authorization: Bearer gha_…)");
-        if (auth.length() < 7 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw OAuthError.invalidToken("use the Bearer scheme with an API token");
+        // RFC 6750 §3.1: no credentials, or another scheme, get a bare challenge.
+        if (auth == null || auth.length() < 7 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw OAuthError.bearerMissing("an API token is required (Authorization: Bearer gha_…)");
         }
         Optional<ApiTokens.Caller> c = g.apiTokens.authenticate(auth.substring(7).strip());
         if (c.isEmpty()) throw OAuthError.invalidToken("the API token is unknown, expired or revoked, or its account is disabled");

@@ -58,14 +58,17 @@ public final class Requests {
         }
     }
 
-    /** RFC 6750 §2.1: the token from "Authorization: Bearer …"; a missing header gets a bare challenge. */
+    /**
+     * RFC 6750 §2.1: the token from "Authorization: Bearer …". A missing header or another scheme
+     * is a request without usable credentials: a bare challenge (§3.1).
+     */
     public static String bearer(Context ctx) {
         String h = ctx.header("Authorization");
-        if (h == null) {
+        if (h == null || h.isBlank() || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw OAuthError.bearerMissing("an Authorization: Bearer token is required");
         }
-        if (!h.regionMatches(true, 0, "Bearer ", 0, 7) || h.length() <= 7) {
-            throw OAuthError.invalidToken("the Authorization header must use the Bearer scheme");
+        if (h.strip().length() <= 6) {
+            throw OAuthError.invalidToken("the Bearer token is empty");
         }
         return h.substring(7).trim();
     }

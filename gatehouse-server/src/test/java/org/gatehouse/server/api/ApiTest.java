@@ -136,7 +136,7 @@ class ApiTest {
         assertThat(get("/api/v1/tokens", "ghi_" + Secrets.randomId(32)).status()).isEqualTo(401);
         Http.Response basic = s().http.postRaw("/api/v1/keys/rotate", "application/json", "{}", Map.of("Authorization", Http.basic("a", "b")));
         assertThat(basic.status()).isEqualTo(401);
-        assertThat(basic.str("error")).isEqualTo("invalid_token");
+        assertThat(basic.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\""); // RFC 6750 §3.1
     }
 
     @Test
