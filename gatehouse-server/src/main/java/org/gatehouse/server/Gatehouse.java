@@ -95,7 +95,8 @@ public final class Gatehouse implements AutoCloseable {
             this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
                     new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);
-            this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
+            this.resourceServers = new ResourceServers(db, clientStore, new org.gatehouse.server.store.ResourceStore(), secrets, audit, clock,
+                    config.scopes, config.clientCacheTtl);
             this.failureGuard = new FailureGuard(new RateLimiter("auth-failures-per-address", config.rateAuthFailuresPerAddress,
                     System::nanoTime), db, audit, clock);
             this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, auditStore, clock,
@@ -107,7 +108,7 @@ public final class Gatehouse implements AutoCloseable {
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen,
-                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000));
+                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000), resourceServers.catalog());
             // Portal (issue 3): accounts, second factors and sessions.
             AccountStore accountStore = new AccountStore();
             this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),

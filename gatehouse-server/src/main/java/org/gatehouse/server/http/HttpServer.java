@@ -40,7 +40,7 @@ public final class HttpServer {
     /** With the operator's surface (health, metrics, request ids) and optionally HTTPS. */
     public static Javalin create(Gatehouse g, Operations ops, ServerTls tls) {
         String issuer = g.config.issuer;
-        MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.scopes, g.keys);
+        MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.audience, g.config.scopes, g.keys);
         JwksEndpoint jwks = new JwksEndpoint(g.keys);
         RegistrationEndpoint register = new RegistrationEndpoint(g.registrations, issuer);
         RegistrationManagementEndpoint manage = new RegistrationManagementEndpoint(g.registrations, issuer);

@@ -61,6 +61,11 @@ public final class OAuthError extends RuntimeException {
         return new OAuthError(400, "invalid_scope", description, null);
     }
 
+    /** RFC 8707 §2: the resource is invalid, unknown, or not allowed for this client. */
+    public static OAuthError invalidTarget(String description) {
+        return new OAuthError(400, "invalid_target", description, null);
+    }
+
     public static OAuthError unsupportedGrantType(String description) {
         return new OAuthError(400, "unsupported_grant_type", description, null);
     }
