@@ -50,6 +50,7 @@ public final class GatehouseClient {
     private final String scope;
     private final String softwareStatement;
     private volatile TokenSource tokenSource;
+    private final java.util.concurrent.ConcurrentHashMap<String, TokenSource> resourceSources = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile String machineId;
 
     private GatehouseClient(Builder b) {
@@ -198,6 +199,17 @@ public final class GatehouseClient {
         return t;
     }
 
+    /**
+     * Access tokens meant for one resource server (RFC 8707): their aud is {@code resource}, the
+     * audience URI the server's operator gave it, and their scope what that resource serves. One
+     * source per resource, shared by all threads; the server answers invalid_target for a resource
+     * it does not know or this installation may not use.
+     */
+    public TokenSource tokenSource(String resource) {
+        if (resource == null) return tokenSource();
+        return resourceSources.computeIfAbsent(resource, r -> new TokenSource(this, r));
+    }
+
     /** The stored credentials, checked to belong to this machine. */
     public Credentials credentials() {
         Credentials c = store.load();
@@ -263,6 +275,7 @@ public final class GatehouseClient {
             store.delete();
             TokenSource t = tokenSource;
             if (t != null) t.forget();
+            resourceSources.values().forEach(TokenSource::forget);
             return result;
         } catch (GatehouseClientException e) {
             throw e;

@@ -21,6 +21,8 @@ public final class TokenSource {
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
     private final GatehouseClient client;
+    /** RFC 8707 resource (a resource server's audience URI) the tokens are for; null: the server's default audience. */
+    private final String resource;
     private final ReentrantLock fetching = new ReentrantLock();
     private volatile AccessToken cached;
     // guarded by fetching
@@ -30,7 +32,17 @@ public final class TokenSource {
     private String revokedClientId;
 
     TokenSource(GatehouseClient client) {
+        this(client, null);
+    }
+
+    TokenSource(GatehouseClient client, String resource) {
         this.client = client;
+        this.resource = resource;
+    }
+
+    /** The resource these tokens are for (their aud), or null for the server's default audience. */
+    public String resource() {
+        return resource;
     }
 
     /** The value of a valid access token, for an {@code Authorization: Bearer} header. */
@@ -127,6 +139,7 @@ public final class TokenSource {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "client_credentials");
         if (client.scope() != null) form.put("scope", client.scope());
+        if (resource != null) form.put("resource", resource); // RFC 8707 §2.1
         if ("client_secret_post".equals(c.tokenEndpointAuthMethod())) {
             form.put("client_id", c.clientId());
             form.put("client_secret", c.clientSecret());

@@ -22,6 +22,8 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.json.Json;
+import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.Responses;
@@ -79,6 +81,9 @@ public final class Api {
         r.get(BASE + "/publishers", a::listPublishers);
         r.post(BASE + "/publishers", a::addPublisher);
         r.delete(BASE + "/publishers/{name}", a::removePublisher);
+        r.get(BASE + "/resource-servers", a::listResourceServers);
+        r.post(BASE + "/resource-servers", a::createResourceServer);
+        r.post(BASE + "/resource-servers/{id}/revoke", a::revokeResourceServer);
     }
 
     // --- authentication and scopes
@@ -475,6 +480,54 @@ public final class Api {
         if (p.maxAgeSeconds() != null) m.put("max_age_seconds", p.maxAgeSeconds());
         m.put("created_at", time(p.createdAt()));
         m.put("created_by", p.createdBy());
+        return m;
+    }
+
+    // --- resource servers (admin; RFC 8707)
+
+    private void listResourceServers(Context ctx) {
+        caller(ctx, "resource-servers:admin");
+        List<Object> items = new ArrayList<>();
+        for (ResourceServers.Listed l : g.resourceServers.list()) items.add(resourceServer(l.client(), l.audience()));
+        Responses.json(ctx, 200, Map.of("items", items));
+    }
+
+    private void createResourceServer(Context ctx) {
+        ApiTokens.Caller c = caller(ctx, "resource-servers:admin");
+        Body b = body(ctx, "name", "audience", "scope", "token_endpoint_auth_method");
+        String name = b.string("name", true, 200);
+        String audience = b.string("audience", true, 2000);
+        String scope = b.string("scope", false, 4000);
+        String method = b.string("token_endpoint_auth_method", false, 40);
+        ResourceServers.Created created;
+        try {
+            created = g.resourceServers.create(name, method == null ? "client_secret_basic" : method, audience, scope, actor(ctx, c));
+        } catch (IllegalArgumentException e) {
+            throw OAuthError.invalidRequest(e.getMessage());
+        }
+        Map<String, Object> out = resourceServer(created.client(), audience.strip());
+        out.put("client_secret", created.secret());
+        Responses.noStoreJson(ctx, 201, out);
+    }
+
+    private void revokeResourceServer(Context ctx) {
+        ApiTokens.Caller c = caller(ctx, "resource-servers:admin");
+        String id = ctx.pathParam("id");
+        String reason = body(ctx, "reason").string("reason", false, 300);
+        if (id.length() > 64 || !g.resourceServers.revoke(id, reason, actor(ctx, c))) throw notFound("active resource server");
+        ResourceServers.Listed l = g.resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElseThrow();
+        Responses.json(ctx, 200, resourceServer(l.client(), l.audience()));
+    }
+
+    static Map<String, Object> resourceServer(ClientRecord c, String audience) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("client_id", c.clientId());
+        m.put("name", c.clientName());
+        if (audience != null) m.put("audience", audience);
+        m.put("scope", c.scope());
+        m.put("token_endpoint_auth_method", c.authMethod());
+        m.put("status", c.status());
+        m.put("created_at", time(c.createdAt()));
         return m;
     }
 
