@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <li>{@code <!-- doc-test: skip REASON -->} on the line before a block skips it (e.g. macOS only).</li>
  * <li>{@code <!-- doc-test: file NAME -->} before a block (any language) writes it to NAME in the
  *     session's directory instead of running it (e.g. a Python script the next block runs).</li>
+ * <li>{@code <!-- doc-test: exact -->} before an output block: the block must print exactly that.</li>
  * <li>{@code <!-- doc-test: requires COMMAND -->} before a block runs it only when COMMAND succeeds (e.g.
  *     {@code python3 -c 'import jwt'}); otherwise it is skipped with a message, and under {@code CI=true}
  *     (where .ci/run installs what the docs need) the test fails instead.</li>
@@ -45,6 +46,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <li>Variables carry from block to block; the session starts in an empty directory holding a
  *     {@code ./gatehouse} that runs the CLI against the test's server (so {@code ./gatehouse iat create …}
  *     works as printed), with {@code curl}, {@code jq}, {@code openssl} and {@code python3} needed on PATH.
+ *     {@code /usr/bin} comes first on PATH, so {@code python3} is the system's, with Debian's packages.
  *     The server reads resource servers and clients on every request ({@code GATEHOUSE_CLIENT_CACHE_TTL=0}),
  *     so what a CLI block creates is seen by the next block at once.</li>
  * </ul>
@@ -55,13 +57,14 @@ class DocsRunTest {
     private static final Pattern FENCE = Pattern.compile("^(\\s*)```\\s*([A-Za-z]*)\\s*$");
     private static final Pattern SKIP = Pattern.compile("<!--\\s*doc-test:\\s*skip\\b.*-->");
     private static final Pattern FILE = Pattern.compile("<!--\\s*doc-test:\\s*file\\s+([\\w.-]+)\\s*-->");
+    private static final Pattern EXACT = Pattern.compile("<!--\\s*doc-test:\\s*exact\\s*-->");
     private static final Pattern REQUIRES = Pattern.compile("<!--\\s*doc-test:\\s*requires\\s+(.+?)\\s*-->");
 
     @TempDir
     Path dir;
 
     /** A fenced block; {@code file} and {@code requires} from its annotation, or null. */
-    record Block(int line, String lang, String text, boolean skip, String file, String requires) {
+    record Block(int line, String lang, String text, boolean skip, String file, String requires, boolean exact) {
     }
 
     record Step(Block run, Block output) {
@@ -84,7 +87,7 @@ class DocsRunTest {
                 text.append(l.startsWith(indent) ? l.substring(indent.length()) : l.stripLeading()).append('\n');
             }
             out.add(new Block(start, m.group(2).toLowerCase(), text.toString(), skip, file.find() ? file.group(1) : null,
-                    requires.find() ? requires.group(1) : null));
+                    requires.find() ? requires.group(1) : null, EXACT.matcher(before).find()));
         }
         return out;
     }
@@ -99,7 +102,8 @@ class DocsRunTest {
             }
             if (!Set.of("sh", "bash", "shell").contains(b.lang()) || b.skip() || b.text().startsWith("#!")) continue;
             Block next = i + 1 < blocks.size() ? blocks.get(i + 1) : null;
-            boolean isOutput = next != null && Set.of("", "json").contains(next.lang()) && next.line() - b.line() - b.text().lines().count() <= 3;
+            boolean isOutput = next != null && Set.of("", "json").contains(next.lang()) && next.file() == null
+                    && next.line() - b.line() - b.text().lines().count() <= 3;
             out.add(new Step(b, isOutput ? next : null));
         }
         return out;
@@ -120,6 +124,9 @@ class DocsRunTest {
             Files.writeString(cli, "#!/bin/sh\nexec '" + ProcessHandle.current().info().command().orElse("java") + "' -cp '"
                     + System.getProperty("java.class.path") + "' org.gatehouse.server.Main \"$@\"\n");
             cli.toFile().setExecutable(true);
+            // The Node recipes import from the packages .ci/run installs in interop/node (npm ci).
+            Path nodeModules = doc.getParent().getParent().resolve("interop/node/node_modules");
+            if (Files.isDirectory(nodeModules)) Files.createSymbolicLink(dir.resolve("node_modules"), nodeModules);
             StringBuilder script = new StringBuilder("set -o pipefail\n");
             for (int i = 0; i < steps.size(); i++) {
                 Block b = steps.get(i).run();
@@ -139,6 +146,8 @@ class DocsRunTest {
             ProcessBuilder pb = new ProcessBuilder("bash", "-c", script.toString()).directory(dir.toFile()).redirectErrorStream(true);
             pb.environment().keySet().removeIf(k -> k.startsWith("GATEHOUSE_"));
             pb.environment().putAll(env);
+            // The system's python3 (Debian's packages, as .ci/run installs them) before any other on PATH.
+            pb.environment().put("PATH", "/usr/bin:/bin:" + pb.environment().getOrDefault("PATH", ""));
             Process p = pb.start();
             String session = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("the blocks of " + guide + " finish").isTrue();
@@ -165,7 +174,9 @@ class DocsRunTest {
                     continue;
                 }
                 if (st.output() != null) {
-                    String problem = compare(st.output().text(), out);
+                    String problem = st.output().exact()
+                            ? (out.strip().equals(st.output().text().strip()) ? null : "printed differs from the documented output")
+                            : compare(st.output().text(), out);
                     if (problem != null) failures.add(where + ": " + problem + "\n  printed: " + out + "\n  stderr: " + err);
                 }
             }
