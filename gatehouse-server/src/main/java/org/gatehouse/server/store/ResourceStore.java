@@ -26,11 +26,7 @@ public final class ResourceStore {
 
     /** The audience of any resource-server credential, active or not (null: none declared). */
     public Map<String, String> audiences(Handle h) {
-        Map<String, String> out = new HashMap<>();
-        h.createQuery("SELECT client_id, audience FROM clients WHERE kind = 'resource_server' AND audience IS NOT NULL")
-                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), rs.getString("audience")))
-                .forEach(e -> out.put(e.getKey(), e.getValue()));
-        return out;
+        return pairs(h, "SELECT client_id, audience FROM clients WHERE kind = 'resource_server' AND audience IS NOT NULL");
     }
 
     public void setTokenResources(Handle h, String iatId, String resources) {
@@ -40,10 +36,13 @@ public final class ResourceStore {
 
     /** Initial access tokens that limit resources: id to the space-separated audience URIs. */
     public Map<String, String> tokenResources(Handle h) {
+        return pairs(h, "SELECT id, resources FROM initial_access_tokens WHERE resources IS NOT NULL");
+    }
+
+    /** A two-column query as a map from the first column to the second. */
+    private static Map<String, String> pairs(Handle h, String sql) {
         Map<String, String> out = new HashMap<>();
-        h.createQuery("SELECT id, resources FROM initial_access_tokens WHERE resources IS NOT NULL")
-                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("resources")))
-                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        h.createQuery(sql).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
 }
