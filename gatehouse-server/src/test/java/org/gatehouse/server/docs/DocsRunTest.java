@@ -116,6 +116,11 @@ class DocsRunTest {
         List<Step> steps = steps(blocks(Files.readAllLines(doc)));
         assertThat(steps).as("shell blocks in " + guide).isNotEmpty();
         boolean ci = "true".equals(System.getenv("CI"));
+        for (String tool : List.of("bash", "curl", "jq", "openssl", "python3")) {
+            boolean present = new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() == 0;
+            if (!ci) org.junit.jupiter.api.Assumptions.assumeTrue(present, "DocsRunTest skipped: " + tool + " is not on PATH (under CI=true this fails)");
+            assertThat(present).as(tool + " on PATH (the docs' shell blocks need it)").isTrue();
+        }
         try (TestServer s = TestServer.start(Backend.H2, Map.of("GATEHOUSE_CLIENT_CACHE_TTL", "0"))) {
             Map<String, String> env = new HashMap<>(s.backend.env());
             env.put("GATEHOUSE_ISSUER", s.issuer);
