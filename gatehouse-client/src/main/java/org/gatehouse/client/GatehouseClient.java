@@ -69,6 +69,7 @@ public final class GatehouseClient implements AutoCloseable {
     private volatile TokenSource tokenSource;
     /** Rotated credentials the server issued but the store could not take yet (see {@link #rotate}). */
     private volatile Credentials unsaved;
+    private final java.util.concurrent.ConcurrentHashMap<String, TokenSource> resourceSources = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile String machineId;
 
     private GatehouseClient(Builder b) {
@@ -238,6 +239,17 @@ public final class GatehouseClient implements AutoCloseable {
     }
 
     /**
+     * Access tokens meant for one resource server (RFC 8707): their aud is {@code resource}, the
+     * audience URI the server's operator gave it, and their scope what that resource serves. One
+     * source per resource, shared by all threads; the server answers invalid_target for a resource
+     * it does not know or this installation may not use.
+     */
+    public TokenSource tokenSource(String resource) {
+        if (resource == null) return tokenSource();
+        return resourceSources.computeIfAbsent(resource, r -> new TokenSource(this, events, r));
+    }
+
+    /**
      * The stored credentials, checked to belong to this machine. A rotation that was interrupted
      * after the server answered is finished first (its credentials are in the pending file); rotated
      * credentials that could not be saved yet are returned from memory, and saving them is retried.
@@ -345,6 +357,7 @@ public final class GatehouseClient implements AutoCloseable {
             store.delete();
             TokenSource t = tokenSource;
             if (t != null) t.forget();
+            resourceSources.values().forEach(TokenSource::forget);
             return result;
         } catch (GatehouseClientException e) {
             throw e;

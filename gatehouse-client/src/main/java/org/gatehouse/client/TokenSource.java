@@ -28,6 +28,8 @@ public final class TokenSource {
 
     private final GatehouseClient client;
     private final Events events;
+    /** RFC 8707 resource (a resource server's audience URI) the tokens are for; null: the server's default audience. */
+    private final String resource;
     private final ReentrantLock fetching = new ReentrantLock();
     private final AtomicBoolean refreshingAhead = new AtomicBoolean();
     private final Object state = new Object();
@@ -40,8 +42,18 @@ public final class TokenSource {
     private RegistrationRevokedException revoked; // why revokedClientId is refused
 
     TokenSource(GatehouseClient client, Events events) {
+        this(client, events, null);
+    }
+
+    TokenSource(GatehouseClient client, Events events, String resource) {
         this.client = client;
         this.events = events;
+        this.resource = resource;
+    }
+
+    /** The resource these tokens are for (their aud), or null for the server's default audience. */
+    public String resource() {
+        return resource;
     }
 
     /** The value of a valid access token, for an {@code Authorization: Bearer} header. */
@@ -245,6 +257,7 @@ public final class TokenSource {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "client_credentials");
         if (client.scope() != null) form.put("scope", client.scope());
+        if (resource != null) form.put("resource", resource); // RFC 8707 §2.1
         if ("client_secret_post".equals(c.tokenEndpointAuthMethod())) {
             form.put("client_id", c.clientId());
             form.put("client_secret", c.clientSecret());

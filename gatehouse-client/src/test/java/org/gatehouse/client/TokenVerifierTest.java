@@ -69,6 +69,27 @@ class TokenVerifierTest {
         assertThatThrownBy(() -> v.verify(good)).isInstanceOf(InvalidTokenException.class).hasMessageContaining("expired");
     }
 
+    /** Issue 19: a token asked for one resource (RFC 8707) passes that resource's verifier and no other's. */
+    @Test
+    void aTokenForOneResourcePassesItsVerifierAndNoOther() {
+        TestServer s = TestServer.shared(Backend.H2);
+        String mine = "https://prefs.example.org/" + System.nanoTime(), other = "https://billing.example.org/" + System.nanoTime();
+        s.gatehouse().resourceServers.create("Prefs API", "client_secret_basic", mine, "prefs:read", Actor.cli());
+        s.gatehouse().resourceServers.create("Billing API", "client_secret_basic", other, null, Actor.cli());
+        GatehouseClient gh = Fixtures.client(tmp.resolve("store-resource")).build();
+        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        TokenSource forMine = gh.tokenSource(mine);
+        assertThat(gh.tokenSource(mine)).isSameAs(forMine);
+        String t = forMine.accessToken();
+        VerifiedToken v = TokenVerifier.builder(s.issuer).audience(mine).build().verify(t, "prefs:read");
+        assertThat(v.scopes()).containsExactly("prefs:read");
+        assertThatThrownBy(() -> TokenVerifier.builder(s.issuer).audience(other).build().verify(t))
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("aud");
+        assertThatThrownBy(() -> TokenVerifier.builder(s.issuer).build().verify(t)) // the default audience (the issuer) is not it
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("aud");
+        TokenVerifier.builder(s.issuer).audience(other).build().verify(gh.tokenSource(other).accessToken());
+    }
+
     @Test
     void unknownKeyIdRefetchesTheKeySetRateLimited() {
         try (TestServer s = TestServer.start(Backend.H2, Map.of())) {

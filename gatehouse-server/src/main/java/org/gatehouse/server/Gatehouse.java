@@ -94,7 +94,8 @@ public final class Gatehouse implements AutoCloseable {
             this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
                     new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);
-            this.resourceServers = new ResourceServers(db, clientStore, secrets, audit, clock);
+            this.resourceServers = new ResourceServers(db, clientStore, new org.gatehouse.server.store.ResourceStore(), secrets, audit, clock,
+                    config.scopes, config.clientCacheTtl);
             this.failureGuard = new FailureGuard(new RateLimiter("auth-failures-per-address", config.rateAuthFailuresPerAddress,
                     System::nanoTime), db, audit, clock);
             this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, auditStore, clock,
@@ -102,11 +103,12 @@ public final class Gatehouse implements AutoCloseable {
             ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
             clientStore.onChange(clientCache::invalidate);
             iats.onPolicyChange(clientCache::invalidateAll);
-            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache, installations);
+            this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache, installations,
+                    config.strictAuthMethod);
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen,
-                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000));
+                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000), resourceServers.catalog());
             // Portal (issue 3): accounts, second factors and sessions.
             AccountStore accountStore = new AccountStore();
             org.gatehouse.server.store.ApiTokenStore apiTokenStore = new org.gatehouse.server.store.ApiTokenStore();

@@ -25,9 +25,11 @@ import org.gatehouse.server.json.Json;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.Responses;
+import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
+import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.store.IatRecord;
 import org.gatehouse.server.store.InstallationRecord;
 import org.gatehouse.server.store.InstallationStore;
@@ -80,6 +82,9 @@ public final class Api {
         r.get(BASE + "/publishers", a::listPublishers);
         r.post(BASE + "/publishers", a::addPublisher);
         r.delete(BASE + "/publishers/{name}", a::removePublisher);
+        r.get(BASE + "/resource-servers", a::listResourceServers);
+        r.post(BASE + "/resource-servers", a::createResourceServer);
+        r.post(BASE + "/resource-servers/{id}/revoke", a::revokeResourceServer);
     }
 
     // --- authentication and scopes
@@ -87,9 +92,9 @@ public final class Api {
     /** The caller, who must hold {@code scope}; RFC 6750 errors otherwise. */
     private ApiTokens.Caller caller(Context ctx, String scope) {
         String auth = ctx.header("Authorization");
-        if (auth == null || auth.isBlank()) throw OAuthError.bearerMissing("an API token is required (Authorization: Bearer gha_…)");
-        if (auth.length() < 7 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw OAuthError.invalidToken("use the Bearer scheme with an API token");
+        // RFC 6750 §3.1: no credentials, or another scheme, get a bare challenge.
+        if (auth == null || auth.length() < 7 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw OAuthError.bearerMissing("an API token is required (Authorization: Bearer gha_…)");
         }
         Optional<ApiTokens.Caller> c = g.apiTokens.authenticate(auth.substring(7).strip());
         if (c.isEmpty()) throw OAuthError.invalidToken("the API token is unknown, expired or revoked, or its account is disabled");
@@ -484,6 +489,54 @@ public final class Api {
         if (p.maxAgeSeconds() != null) m.put("max_age_seconds", p.maxAgeSeconds());
         m.put("created_at", time(p.createdAt()));
         m.put("created_by", p.createdBy());
+        return m;
+    }
+
+    // --- resource servers (admin; RFC 8707)
+
+    private void listResourceServers(Context ctx) {
+        caller(ctx, "resource-servers:admin");
+        List<Object> items = new ArrayList<>();
+        for (ResourceServers.Listed l : g.resourceServers.list()) items.add(resourceServer(l.client(), l.audience()));
+        Responses.json(ctx, 200, Map.of("items", items));
+    }
+
+    private void createResourceServer(Context ctx) {
+        ApiTokens.Caller c = caller(ctx, "resource-servers:admin");
+        Body b = body(ctx, "name", "audience", "scope", "token_endpoint_auth_method");
+        String name = b.string("name", true, 200);
+        String audience = b.string("audience", true, 2000);
+        String scope = b.string("scope", false, 4000);
+        String method = b.string("token_endpoint_auth_method", false, 40);
+        ResourceServers.Created created;
+        try {
+            created = g.resourceServers.create(name, method == null ? "client_secret_basic" : method, audience, scope, actor(ctx, c));
+        } catch (IllegalArgumentException e) {
+            throw OAuthError.invalidRequest(e.getMessage());
+        }
+        Map<String, Object> out = resourceServer(created.client(), audience.strip());
+        out.put("client_secret", created.secret());
+        Responses.noStoreJson(ctx, 201, out);
+    }
+
+    private void revokeResourceServer(Context ctx) {
+        ApiTokens.Caller c = caller(ctx, "resource-servers:admin");
+        String id = ctx.pathParam("id");
+        String reason = body(ctx, "reason").string("reason", false, 300);
+        if (id.length() > 64 || !g.resourceServers.revoke(id, reason, actor(ctx, c))) throw notFound("active resource server");
+        ResourceServers.Listed l = g.resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElseThrow();
+        Responses.json(ctx, 200, resourceServer(l.client(), l.audience()));
+    }
+
+    static Map<String, Object> resourceServer(ClientRecord c, String audience) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("client_id", c.clientId());
+        m.put("name", c.clientName());
+        if (audience != null) m.put("audience", audience);
+        m.put("scope", c.scope());
+        m.put("token_endpoint_auth_method", c.authMethod());
+        m.put("status", c.status());
+        m.put("created_at", time(c.createdAt()));
         return m;
     }
 

@@ -29,7 +29,7 @@ public final class ApiTokens {
     public static final Duration MAX_LIFETIME = Duration.ofDays(366);
     /** Every scope, in the order the portal shows them. */
     public static final List<String> SCOPES = List.of("tokens:read", "tokens:write", "installations:read", "installations:write",
-            "accounts:admin", "audit:read", "keys:admin", "publishers:admin");
+            "accounts:admin", "audit:read", "keys:admin", "publishers:admin", "resource-servers:admin");
     /** Scopes an issuer account may hold; the rest are for admins. */
     public static final Set<String> ISSUER_SCOPES = Set.of("tokens:read", "tokens:write", "installations:read", "installations:write");
 

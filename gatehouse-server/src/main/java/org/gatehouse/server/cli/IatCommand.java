@@ -45,6 +45,9 @@ public final class IatCommand {
                 description = "Admit only registrations with a software statement (RFC 7591 §2.3) signed by this publisher"
                         + " (repeatable: any of them); --software-id then limits the signed software_id.")
         List<String> requireStatementFrom;
+        @Option(names = "--resource", paramLabel = "URI", description = "Resource (a resource server's audience, RFC 8707) the"
+                + " installations may ask tokens for (repeatable; default: any).")
+        List<String> resources;
         @Option(names = "--output", required = true, description = "Token file to write (owner-readable only).")
         Path output;
 
@@ -54,7 +57,8 @@ public final class IatCommand {
             Config config = Config.fromEnvironment();
             try (Gatehouse g = Gatehouse.open(config)) {
                 IatService.Created created = g.iats.create(new IatService.Spec(label, maxRegistrations, lifetime, scope,
-                        softwareIds, clientCidrs, reregistration, null), Actor.cli(), g.statements.requirement(requireStatementFrom));
+                        softwareIds, clientCidrs, reregistration, null), Actor.cli(), IatService.Extra.all(g.statements.requirement(requireStatementFrom),
+                        g.resourceServers.limitTokenTo(resources)));
                 TokenFile.write(output, TokenFile.content(created, config.issuer));
                 System.out.println(created.record().id());
                 System.err.println("token file written to " + output + " (it holds a secret: ship it only to the machines it is for)");

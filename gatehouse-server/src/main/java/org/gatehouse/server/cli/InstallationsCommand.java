@@ -113,31 +113,75 @@ public final class InstallationsCommand {
         @Override
         public Integer call() {
             try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                List<InstallationRecord> found = g.installations.find(id);
+                List<InstallationService.Details> found = g.installations.details(id);
                 if (found.isEmpty()) {
                     System.err.println("gatehouse: no installation " + id);
                     return 1;
                 }
-                for (InstallationRecord r : found) {
-                    Map<String, Object> m = json(r);
-                    List<Map<String, Object>> creds = new ArrayList<>();
-                    for (ClientRecord c : g.installations.credentials(r.id())) {
-                        Map<String, Object> cm = new LinkedHashMap<>();
-                        cm.put("client_id", c.clientId());
-                        cm.put("status", c.status());
-                        cm.put("token", c.iatId());
-                        cm.put("created_at", time(c.createdAt()));
-                        creds.add(cm);
-                    }
-                    m.put("credentials", creds);
+                for (InstallationService.Details d : found) {
                     if (json) {
-                        System.out.println(Json.write(m));
+                        System.out.println(Json.write(showJson(d)));
                     } else {
-                        m.forEach((k, v) -> System.out.printf("%-20s %s%n", k, v));
+                        print(d);
                     }
                 }
             }
             return 0;
+        }
+
+        /** The list's fields with names beside the ids, and nothing that is null (no value is left out). */
+        private static Map<String, Object> showJson(InstallationService.Details d) {
+            Map<String, Object> m = json(d.installation());
+            m.put("owner_name", d.owner());
+            if (d.firstTokenLabel() != null) m.put("first_token_label", d.firstTokenLabel());
+            if (d.lastTokenLabel() != null) m.put("last_token_label", d.lastTokenLabel());
+            List<Map<String, Object>> creds = new ArrayList<>();
+            for (ClientRecord c : d.credentials()) {
+                Map<String, Object> cm = new LinkedHashMap<>();
+                cm.put("client_id", c.clientId());
+                cm.put("status", c.status());
+                cm.put("token", c.iatId());
+                if (c.iatId() != null) cm.put("token_label", d.tokenLabels().get(c.iatId()));
+                cm.put("created_at", time(c.createdAt()));
+                creds.add(cm);
+            }
+            m.put("credentials", creds);
+            m.values().removeIf(java.util.Objects::isNull);
+            return m;
+        }
+
+        /** For people: names first (owner e-mail, token labels), ids in brackets, "-" or "never" for what is unknown. */
+        private static void print(InstallationService.Details d) {
+            InstallationRecord r = d.installation();
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("installation", r.id());
+            m.put("installation id", r.installationId());
+            m.put("status", r.status() + (r.flagged() ? ", flagged: " + r.flagReason() : ""));
+            m.put("owner", d.owner());
+            m.put("first token", named(d.firstTokenLabel(), r.firstIatId()));
+            m.put("last token", named(d.lastTokenLabel(), r.lastIatId()));
+            m.put("client name", r.clientName());
+            m.put("software", r.softwareId() == null ? null : r.softwareId() + (r.softwareVersion() == null ? "" : " " + r.softwareVersion()));
+            m.put("registrations", Integer.toString(r.registrations()));
+            m.put("created", time(r.createdAt()));
+            m.put("last registered", time(r.lastRegisteredAt()));
+            m.put("last seen", r.lastSeenAt() == null ? "never" : time(r.lastSeenAt()));
+            m.put("tokens issued", Long.toString(r.tokenCount()));
+            if (r.staleAt() != null) m.put("stale since", time(r.staleAt()));
+            if (r.revokedAt() != null) {
+                m.put("revoked", time(r.revokedAt()) + " by " + r.revokedBy() + (r.revokedReason() == null ? "" : ": " + r.revokedReason()));
+            }
+            m.forEach((k, v) -> System.out.printf("%-17s %s%n", k, v == null ? "-" : v));
+            System.out.println("credentials:");
+            for (ClientRecord c : d.credentials()) {
+                System.out.printf("  %-24s %-8s %s  from %s%n", c.clientId(), c.status(), time(c.createdAt()),
+                        c.iatId() == null ? "-" : named(d.tokenLabels().get(c.iatId()), c.iatId()));
+            }
+        }
+
+        private static String named(String label, String id) {
+            if (id == null) return null;
+            return label == null || label.equals(id) ? id : "\"" + label + "\" (" + id + ")";
         }
     }
 

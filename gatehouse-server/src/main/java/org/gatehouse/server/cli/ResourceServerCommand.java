@@ -10,21 +10,27 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "resource-server", description = "Credentials with which resource servers introspect (RFC 7662) and revoke (RFC 7009) any token.",
+@Command(name = "resource-server", description = "Resource servers (RFC 8707): the audience URI installations ask tokens for, the scopes it"
+        + " serves, and credentials with which it introspects (RFC 7662) and revokes (RFC 7009) the tokens meant for it.",
         subcommands = {ResourceServerCommand.Create.class, ResourceServerCommand.ListAll.class, ResourceServerCommand.Revoke.class})
 public final class ResourceServerCommand {
 
-    @Command(name = "create", description = "Create credentials; prints client_id and client_secret (shown once).")
+    @Command(name = "create", description = "Create a resource server; prints client_id and client_secret (shown once).")
     static final class Create implements Callable<Integer> {
         @Option(names = "--name", required = true)
         String name;
+        @Option(names = "--audience", description = "Absolute URI without a fragment: the resource parameter installations send"
+                + " and the aud of their tokens. Without it the credentials introspect every token (no tokens are issued for it).")
+        String audience;
+        @Option(names = "--scope", description = "Space-separated scopes it serves (default: every scope).")
+        String scope;
         @Option(names = "--auth-method", defaultValue = "client_secret_basic")
         String authMethod;
 
         @Override
         public Integer call() {
             try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                ResourceServers.Created c = g.resourceServers.create(name, authMethod, Actor.cli());
+                ResourceServers.Created c = g.resourceServers.create(name, authMethod, audience, scope, Actor.cli());
                 System.out.println("client_id=" + c.client().clientId());
                 System.out.println("client_secret=" + c.secret());
             }
@@ -37,8 +43,12 @@ public final class ResourceServerCommand {
         @Override
         public Integer call() {
             try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                for (ClientRecord c : g.resourceServers.list()) {
-                    System.out.printf("%-20s %-8s %s%n", c.clientId(), c.status(), c.clientName());
+                System.out.printf("%-20s %-8s %-40s %-30s %s%n", "CLIENT ID", "STATUS", "AUDIENCE", "SCOPE", "NAME");
+                for (ResourceServers.Listed l : g.resourceServers.list()) {
+                    ClientRecord c = l.client();
+                    System.out.printf("%-20s %-8s %-40s %-30s %s%n", c.clientId(), c.status(),
+                            l.audience() == null ? "- (sees every token)" : l.audience(),
+                            l.audience() == null ? "-" : c.scope().isEmpty() ? "(every scope)" : c.scope(), c.clientName());
                 }
             }
             return 0;

@@ -40,6 +40,8 @@ public final class Config {
     public final String signingAlg;
     public final Set<String> scopes;
     public final String audience;
+    /** RFC 6749 §2.3.1: a secret client must use the method it registered (true) or may use either (false, the default). */
+    public final boolean strictAuthMethod;
     public final Duration clientSecretTtl;
     public final String masterKey;
     public final int maxBodyBytes;
@@ -104,6 +106,7 @@ public final class Config {
         this.signingAlg = s.oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS);
         this.scopes = s.scopes("SCOPES", "prefs:read prefs:write");
         this.audience = s.string("AUDIENCE", issuer);
+        this.strictAuthMethod = s.bool("STRICT_AUTH_METHOD", false);
         this.clientSecretTtl = s.duration("CLIENT_SECRET_TTL", "0", Duration.ZERO, Duration.ofDays(3650));
         this.masterKey = s.string("MASTER_KEY", "");
         this.maxBodyBytes = s.integer("MAX_BODY_BYTES", 65536, 1024, 10 * 1024 * 1024);

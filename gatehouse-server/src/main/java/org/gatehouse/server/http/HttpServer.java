@@ -27,6 +27,9 @@ public final class HttpServer {
     /** Endpoints that authenticate a credential: failures there count towards the guessing limit. */
     private static final String[] GUARDED = {"/register", "/register/{client_id}", "/token", "/introspect", "/revoke", "/api/v1/*"};
 
+    /** Where Javalin's 405 (MethodNotAllowedResponse, with prefer405over404) lists the routed methods. */
+    private static final String ALLOWED_METHODS = "availableMethods";
+
     private HttpServer() {
     }
 
@@ -37,7 +40,7 @@ public final class HttpServer {
     /** With the operator's surface (health, metrics, request ids) and optionally HTTPS. */
     public static Javalin create(Gatehouse g, Operations ops, ServerTls tls) {
         String issuer = g.config.issuer;
-        MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.scopes, g.keys);
+        MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.audience, g.config.scopes, g.keys);
         JwksEndpoint jwks = new JwksEndpoint(g.keys);
         RegistrationEndpoint register = new RegistrationEndpoint(g.registrations, issuer);
         RegistrationManagementEndpoint manage = new RegistrationManagementEndpoint(g.registrations, issuer);
@@ -93,7 +96,12 @@ public final class HttpServer {
             cfg.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "up")));
 
             cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(ctx, e.getStatus(), e.getMessage()));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                // RFC 9110 §15.5.6: a 405 names the methods the resource supports.
+                String allow = e.getStatus() == 405 ? e.getDetails().get(ALLOWED_METHODS) : null;
+                if (allow != null) ctx.header("Allow", allow);
+                httpError(ctx, e.getStatus(), e.getMessage());
+            });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("unexpected error on {} {}", ctx.method(), Operations.loggedPath(ctx), e);
                 Responses.error(ctx, new OAuthError(500, "server_error", "internal error", null));

@@ -43,6 +43,13 @@ public final class IatService {
     @FunctionalInterface
     public interface Extra {
         void store(Handle h, IatRecord record, Map<String, Object> auditDetails);
+
+        /** Several policies stored one after the other (nulls skipped); null when there are none. */
+        static Extra all(Extra... extras) {
+            List<Extra> present = java.util.Arrays.stream(extras).filter(java.util.Objects::nonNull).toList();
+            if (present.isEmpty()) return null;
+            return (h, record, details) -> present.forEach(e -> e.store(h, record, details));
+        }
     }
 
     private final Database db;

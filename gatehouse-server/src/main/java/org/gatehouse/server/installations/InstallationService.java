@@ -223,6 +223,32 @@ public final class InstallationService {
         return db.withHandle(h -> store.findByEitherId(h, id));
     }
 
+    /**
+     * An installation as people read it: the owner by e-mail address ("operator" for tokens made on
+     * the command line), tokens by label, with the credentials it has held.
+     */
+    public record Details(InstallationRecord installation, String owner, String firstTokenLabel, String lastTokenLabel,
+                          List<ClientRecord> credentials, Map<String, String> tokenLabels) {
+    }
+
+    /** Every installation {@code id} names (an inst_… reference or an installation id), with names for its ids. */
+    public List<Details> details(String id) {
+        return db.withHandle(h -> {
+            List<Details> out = new ArrayList<>();
+            for (InstallationRecord r : store.findByEitherId(h, id)) {
+                List<ClientRecord> creds = clients.listByInstallation(h, r.id());
+                Map<String, String> labels = new LinkedHashMap<>();
+                for (String iat : java.util.stream.Stream.concat(java.util.stream.Stream.of(r.firstIatId(), r.lastIatId()),
+                        creds.stream().map(ClientRecord::iatId)).toList()) {
+                    if (iat != null) labels.computeIfAbsent(iat, k -> store.tokenLabel(h, k).orElse(k));
+                }
+                String owner = store.accountEmail(h, r.ownerAccount()).orElse(r.ownerAccount());
+                out.add(new Details(r, owner, labels.get(r.firstIatId()), labels.get(r.lastIatId()), creds, labels));
+            }
+            return out;
+        });
+    }
+
     public List<ClientRecord> credentials(String ref) {
         return db.withHandle(h -> clients.listByInstallation(h, ref));
     }

@@ -11,11 +11,13 @@ import org.gatehouse.server.keys.SigningKeys;
 public final class MetadataEndpoint {
     private static final List<String> AUTH_METHODS = List.of("client_secret_basic", "client_secret_post");
     private final String issuer;
+    private final String audience;
     private final Set<String> scopes;
     private final SigningKeys keys;
 
-    public MetadataEndpoint(String issuer, Set<String> scopes, SigningKeys keys) {
+    public MetadataEndpoint(String issuer, String audience, Set<String> scopes, SigningKeys keys) {
         this.issuer = issuer;
+        this.audience = audience;
         this.scopes = scopes;
         this.keys = keys;
     }
@@ -31,6 +33,10 @@ public final class MetadataEndpoint {
         m.put("scopes_supported", List.copyOf(scopes));
         m.put("response_types_supported", List.of());
         m.put("grant_types_supported", List.of("client_credentials"));
+        // Not registered in RFC 8414: the token endpoint takes RFC 8707 resource parameters (a resource
+        // server's audience URI becomes the token's aud); without one, aud is GATEHOUSE_AUDIENCE.
+        m.put("resource_indicators_supported", true);
+        m.put("default_audience", audience);
         m.put("token_endpoint_auth_methods_supported", AUTH_METHODS);
         m.put("introspection_endpoint_auth_methods_supported", AUTH_METHODS);
         m.put("revocation_endpoint_auth_methods_supported", AUTH_METHODS);

@@ -52,6 +52,7 @@ public final class OAuthError extends RuntimeException {
         return status;
     }
 
+    /** The error code; null for RFC 6750 §3.1's bare challenge. */
     public String error() {
         return error;
     }
@@ -77,6 +78,11 @@ public final class OAuthError extends RuntimeException {
         return new OAuthError(400, "invalid_scope", description, null);
     }
 
+    /** RFC 8707 §2: the resource is invalid, unknown, or not allowed for this client. */
+    public static OAuthError invalidTarget(String description) {
+        return new OAuthError(400, "invalid_target", description, null);
+    }
+
     public static OAuthError unsupportedGrantType(String description) {
         return new OAuthError(400, "unsupported_grant_type", description, null);
     }
@@ -85,9 +91,12 @@ public final class OAuthError extends RuntimeException {
         return new OAuthError(400, "unauthorized_client", description, null);
     }
 
-    /** RFC 6750 §3: no credentials at all get a bare challenge, without an error code. */
+    /**
+     * RFC 6750 §3.1: a request without credentials, or with an authentication method this endpoint
+     * does not support, gets a bare challenge: no error code in the header nor in the body.
+     */
     public static OAuthError bearerMissing(String description) {
-        return new OAuthError(401, "invalid_request", description, "Bearer realm=\"gatehouse\"");
+        return new OAuthError(401, null, description, "Bearer realm=\"gatehouse\"");
     }
 
     /** RFC 6750 §3.1: a bearer token that is unknown, expired, revoked or used up. */

@@ -19,6 +19,14 @@ public final class Requests {
      * Parameters must not repeat; a parameter without a value counts as omitted (RFC 6749 §3.1).
      */
     public static Map<String, String> form(Context ctx) {
+        return form(ctx, null, null);
+    }
+
+    /**
+     * As {@link #form(Context)}, except that {@code repeatable} may appear several times (RFC 8707 §2:
+     * "resource"); its values go to {@code repeated} in order, not into the map.
+     */
+    public static Map<String, String> form(Context ctx, String repeatable, List<String> repeated) {
         if (!hasType(ctx, "application/x-www-form-urlencoded")) {
             throw OAuthError.invalidRequest("Content-Type must be application/x-www-form-urlencoded");
         }
@@ -35,6 +43,12 @@ public final class Requests {
         }
         Map<String, String> out = new HashMap<>();
         for (Map.Entry<String, List<String>> e : raw.entrySet()) {
+            if (e.getKey().equals(repeatable)) {
+                for (String v : e.getValue()) {
+                    if (v != null && !v.isEmpty()) repeated.add(v);
+                }
+                continue;
+            }
             List<String> values = e.getValue();
             if (values.size() > 1) {
                 throw OAuthError.invalidRequest("parameter '" + Text.printable(e.getKey()) + "' is repeated (RFC 6749 §3.2)");
@@ -58,14 +72,17 @@ public final class Requests {
         }
     }
 
-    /** RFC 6750 §2.1: the token from "Authorization: Bearer …"; a missing header gets a bare challenge. */
+    /**
+     * RFC 6750 §2.1: the token from "Authorization: Bearer …". A missing header or another scheme
+     * is a request without usable credentials: a bare challenge (§3.1).
+     */
     public static String bearer(Context ctx) {
         String h = ctx.header("Authorization");
-        if (h == null) {
+        if (h == null || h.isBlank() || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw OAuthError.bearerMissing("an Authorization: Bearer token is required");
         }
-        if (!h.regionMatches(true, 0, "Bearer ", 0, 7) || h.length() <= 7) {
-            throw OAuthError.invalidToken("the Authorization header must use the Bearer scheme");
+        if (h.strip().length() <= 6) {
+            throw OAuthError.invalidToken("the Bearer token is empty");
         }
         return h.substring(7).trim();
     }

@@ -25,9 +25,11 @@ public final class Responses {
 
     /** The error body of RFC 6749 §5.2, with its challenge header where one applies. */
     public static void error(Context ctx, OAuthError e) {
-        ctx.attribute(org.gatehouse.server.http.Operations.ERROR_ATTRIBUTE, e.error());
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", e.error());
+        if (e.error() != null) {
+            ctx.attribute(org.gatehouse.server.http.Operations.ERROR_ATTRIBUTE, e.error());
+            body.put("error", e.error());
+        }
         if (e.description() != null) body.put("error_description", e.description());
         if (e.credentialState() != null) body.put("credential_state", e.credentialState());
         if (e.wwwAuthenticate() != null) ctx.header("WWW-Authenticate", e.wwwAuthenticate());

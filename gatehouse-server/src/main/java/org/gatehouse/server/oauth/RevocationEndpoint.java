@@ -25,7 +25,8 @@ public final class RevocationEndpoint {
         }
         // token_type_hint is optional; we hold only access tokens, so any hint is ignored (§2.1).
         tokens.revoke(caller, token, Requests.actor(ctx));
-        ctx.header("Cache-Control", "no-store");
+        ctx.header("Cache-Control", "no-store"); // as every token-state response (RFC 6749 §5.1)
+        ctx.header("Pragma", "no-cache");
         ctx.status(200); // §2.2: 200 also for an invalid token
     }
 }

@@ -1,13 +1,15 @@
 package org.gatehouse.server.oauth;
 
 import io.javalin.http.Context;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.tokens.ClientAuthenticator;
 import org.gatehouse.server.tokens.TokenService;
 
-/** RFC 6749 §4.4: the client credentials grant at POST /token. */
+/** RFC 6749 §4.4: the client credentials grant at POST /token, with RFC 8707 resource indicators. */
 public final class TokenEndpoint {
     private final ClientAuthenticator authenticator;
     private final TokenService tokens;
@@ -18,7 +20,8 @@ public final class TokenEndpoint {
     }
 
     public void handle(Context ctx) {
-        Map<String, String> form = Requests.form(ctx);
+        List<String> resources = new ArrayList<>(1);
+        Map<String, String> form = Requests.form(ctx, "resource", resources); // RFC 8707 §2: resource may repeat
         String grantType = form.get("grant_type");
         if (grantType == null) {
             throw OAuthError.invalidRequest("grant_type is required");
@@ -27,7 +30,7 @@ public final class TokenEndpoint {
         if (!"client_credentials".equals(grantType)) {
             throw OAuthError.unsupportedGrantType("only the client_credentials grant is supported");
         }
-        TokenService.Issued issued = tokens.issue(client, form.get("scope"), Requests.clientAddress(ctx));
+        TokenService.Issued issued = tokens.issue(client, form.get("scope"), resources, Requests.clientAddress(ctx));
         // §5.1: the successful response.
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", issued.accessToken());

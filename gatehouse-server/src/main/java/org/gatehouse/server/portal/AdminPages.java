@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.Sessions;
+import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
@@ -41,6 +42,9 @@ final class AdminPages {
         r.get("/admin/audit", this::audit);
         r.get("/admin/keys", ctx -> keys(ctx, p.admin(ctx), null));
         r.post("/admin/keys/rotate", this::rotate);
+        r.get("/admin/resource-servers", ctx -> resourceServers(ctx, p.admin(ctx), 200, null, Map.of(), null));
+        r.post("/admin/resource-servers", this::createResourceServer);
+        r.post("/admin/resource-servers/{id}/revoke", this::revokeResourceServer);
     }
 
     private Map<String, String> owners() {
@@ -329,5 +333,66 @@ final class AdminPages {
         p.checkCsrf(ctx, s);
         String kid = p.g.keys.rotate(p.actor(ctx, s.account()));
         keys(ctx, s, "Rotated: key " + kid + " signs from now on.");
+    }
+
+    // --- resource servers (RFC 8707)
+
+    private void resourceServers(Context ctx, Sessions.Current s, int status, String notice, Map<String, String> values, String error) {
+        StringBuilder b = new StringBuilder();
+        if (notice != null) b.append("<div class=\"notice\" role=\"status\">").append(notice).append("</div>");
+        b.append("<p>An API that installations ask tokens for names itself with an audience URI: tokens requested with")
+                .append(" <code>resource=</code> that URI carry it as <code>aud</code> and only the scopes it serves.</p>")
+                .append("<table><caption>Resource servers</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Audience</th>")
+                .append("<th scope=\"col\">Scopes</th><th scope=\"col\">Client id</th><th scope=\"col\">Status</th><th scope=\"col\">Action</th></tr></thead><tbody>");
+        for (ResourceServers.Listed l : p.g.resourceServers.list()) {
+            var c = l.client();
+            b.append("<tr><td>").append(Html.e(c.clientName())).append("</td><td>")
+                    .append(l.audience() == null ? "none (sees every token)" : "<code>" + Html.e(l.audience()) + "</code>").append("</td><td>")
+                    .append(l.audience() == null ? "-" : c.scope().isEmpty() ? "every scope" : Html.e(c.scope())).append("</td><td><code>")
+                    .append(Html.e(c.clientId())).append("</code></td><td>").append(Html.e(c.status())).append("</td><td>");
+            if (c.active()) {
+                b.append("<form method=\"post\" action=\"/admin/resource-servers/").append(Html.e(c.clientId())).append("/revoke\">")
+                        .append(Html.csrf(s.row().csrf())).append("<button type=\"submit\">Revoke ").append(Html.e(c.clientName())).append("</button></form>");
+            }
+            b.append("</td></tr>");
+        }
+        b.append("</tbody></table><h2>New resource server</h2><form method=\"post\" action=\"/admin/resource-servers\">")
+                .append(Html.csrf(s.row().csrf()))
+                .append(Html.field("text", "name", "Name", values.get("name"), null, null, "required maxlength=\"200\""))
+                .append(Html.field("url", "audience", "Audience URI", values.get("audience"), "An absolute URI without #fragment, e.g. https://prefs.example.org/api",
+                        error, "required maxlength=\"2000\""))
+                .append(Html.field("text", "scope", "Scopes it serves (optional)", values.get("scope"), "Space-separated; empty: every scope", null, null))
+                .append("<button type=\"submit\">Create resource server</button></form>");
+        p.html(ctx, status, s, "Resource servers", b.toString(), "/admin/resource-servers");
+    }
+
+    private void createResourceServer(Context ctx) {
+        Sessions.Current s = p.admin(ctx);
+        p.checkCsrf(ctx, s);
+        Map<String, String> values = new HashMap<>();
+        for (String f : List.of("name", "audience", "scope")) values.put(f, ctx.formParam(f));
+        ResourceServers.Created c;
+        if (values.get("audience") == null || values.get("audience").isBlank()) {
+            resourceServers(ctx, s, 400, null, values, "the audience URI is required");
+            return;
+        }
+        try {
+            c = p.g.resourceServers.create(values.get("name"), "client_secret_basic", values.get("audience"), values.get("scope"),
+                    p.actor(ctx, s.account()));
+        } catch (IllegalArgumentException e) {
+            resourceServers(ctx, s, 400, null, values, e.getMessage());
+            return;
+        }
+        String notice = "<p>Created. Give these credentials to the resource server (the secret is shown only now):</p><p>client_id "
+                + "<code id=\"rs-client-id\">" + Html.e(c.client().clientId()) + "</code>, client_secret <code class=\"secret\" id=\"rs-secret\">"
+                + Html.e(c.secret()) + "</code></p>";
+        resourceServers(ctx, s, 201, notice, Map.of(), null);
+    }
+
+    private void revokeResourceServer(Context ctx) {
+        Sessions.Current s = p.admin(ctx);
+        p.checkCsrf(ctx, s);
+        p.g.resourceServers.revoke(ctx.pathParam("id"), "revoked in the portal", p.actor(ctx, s.account()));
+        Portal.redirect(ctx, "/admin/resource-servers");
     }
 }

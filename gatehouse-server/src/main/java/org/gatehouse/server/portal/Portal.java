@@ -184,6 +184,7 @@ public final class Portal {
                 nav(b, "/admin/installations", "Installations", current);
                 nav(b, "/admin/audit", "Audit log", current);
                 nav(b, "/admin/keys", "Signing keys", current);
+                nav(b, "/admin/resource-servers", "Resource servers", current);
             }
             b.append("<li><form method=\"post\" action=\"/logout\">").append(Html.csrf(s.row().csrf()))
                     .append("<button type=\"submit\">Sign out ")

@@ -1,66 +1,199 @@
 package org.gatehouse.server.registration;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.json.Json;
 import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.ResourceStore;
 import org.gatehouse.server.text.Text;
+import org.gatehouse.server.tokens.ResourceCatalog;
 
-/** Credentials for resource servers: they may introspect and revoke any token, and obtain none. */
+/**
+ * Resource servers (RFC 8707): each declares the audience URI that installations name in the
+ * resource parameter and the scopes it serves, and gets credentials with which it introspects
+ * (RFC 7662) and revokes (RFC 7009) the tokens meant for it. Credentials without an audience (made
+ * before resource indicators) introspect and revoke any token, and no credentials obtain tokens.
+ */
 public final class ResourceServers {
     public record Created(ClientRecord client, String secret) {
     }
 
+    /** A resource server as listed: its credential, the audience (null: none declared) and the scopes it serves. */
+    public record Listed(ClientRecord client, String audience) {
+    }
+
     private final Database db;
     private final ClientStore clients;
+    private final ResourceStore resources;
     private final Secrets secrets;
     private final Audit audit;
     private final Clock clock;
+    private final Set<String> knownScopes;
+    private final ResourceCatalog catalog;
 
-    public ResourceServers(Database db, ClientStore clients, Secrets secrets, Audit audit, Clock clock) {
+    /** @param cacheTtl how long the token endpoint may use what it read (GATEHOUSE_CLIENT_CACHE_TTL, see ResourceCatalog) */
+    public ResourceServers(Database db, ClientStore clients, ResourceStore resources, Secrets secrets, Audit audit, Clock clock,
+                           Set<String> knownScopes, Duration cacheTtl) {
         this.db = db;
         this.clients = clients;
+        this.resources = resources;
         this.secrets = secrets;
         this.audit = audit;
         this.clock = clock;
+        this.knownScopes = knownScopes;
+        this.catalog = new ResourceCatalog(this::load, cacheTtl);
     }
 
+    /** What the token and introspection endpoints consult: kept in memory within the cache bound. */
+    public ResourceCatalog catalog() {
+        return catalog;
+    }
+
+    /** Credentials without an audience: they introspect and revoke every token. */
     public Created create(String name, String authMethod, Actor actor) {
+        return create(name, authMethod, null, null, actor);
+    }
+
+    /**
+     * @param audience the absolute URI installations name as resource (RFC 8707 §2), unique among
+     *                 active resource servers; null for credentials that see every token
+     * @param scope    the scopes it serves, space-separated, each known to this server; null or empty: every scope
+     */
+    public Created create(String name, String authMethod, String audience, String scope, Actor actor) {
         if (name == null || name.isBlank() || name.length() > 200 || !Text.isPlain(name)) {
             throw new IllegalArgumentException("name must be 1 to 200 printable characters");
         }
         if (!MetadataRules.AUTH_METHODS.contains(authMethod)) {
             throw new IllegalArgumentException("auth method must be client_secret_basic or client_secret_post");
         }
+        String aud = audience == null ? null : audience(audience);
+        String cleanScope = scope(scope);
+        if (aud == null && !cleanScope.isEmpty()) throw new IllegalArgumentException("scope needs an audience");
         long now = clock.millis();
         String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
+        String metadata = aud == null ? "{}" : Json.write(Map.of("audience", aud));
         ClientRecord rs = new ClientRecord("rs_" + Secrets.randomId(12), ClientRecord.RESOURCE_SERVER, null,
-                secrets.hash(secret), now, 0, null, authMethod, "", name.strip(), null, null, null, "{}", now, now,
+                secrets.hash(secret), now, 0, null, authMethod, cleanScope, name.strip(), null, null, null, metadata, now, now,
                 null, null, null, null, null);
         db.inTransaction(h -> {
+            if (aud != null && resources.active(h).stream().anyMatch(r -> r.audience().equals(aud))) {
+                throw new IllegalArgumentException("a resource server with the audience " + aud + " exists already");
+            }
             clients.insert(h, rs);
-            audit.record(h, now, actor, "resource_server.create", rs.clientId(), Map.of("name", rs.clientName()));
+            if (aud != null) resources.setAudience(h, rs.clientId(), aud); // the unique index settles a race
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("name", rs.clientName());
+            if (aud != null) details.put("audience", aud);
+            if (!cleanScope.isEmpty()) details.put("scope", cleanScope);
+            audit.record(h, now, actor, "resource_server.create", rs.clientId(), details);
             return null;
         });
+        catalog.invalidate();
         return new Created(rs, secret);
     }
 
-    public List<ClientRecord> list() {
-        return db.withHandle(h -> clients.listByKind(h, ClientRecord.RESOURCE_SERVER));
+    public List<Listed> list() {
+        return db.withHandle(h -> {
+            Map<String, String> audiences = resources.audiences(h);
+            List<Listed> out = new ArrayList<>();
+            for (ClientRecord c : clients.listByKind(h, ClientRecord.RESOURCE_SERVER)) {
+                String aud = audiences.get(c.clientId());
+                if (aud == null) aud = recordedAudience(c); // a revoked one's
+                out.add(new Listed(c, aud));
+            }
+            return out;
+        });
     }
 
+    /** Revokes the credentials; the audience becomes free for a new resource server. */
     public boolean revoke(String clientId, String reason, Actor actor) {
         long now = clock.millis();
-        return db.inTransaction(h -> {
+        boolean done = db.inTransaction(h -> {
             boolean found = clients.find(h, clientId).filter(c -> ClientRecord.RESOURCE_SERVER.equals(c.kind())).isPresent();
-            boolean done = found && clients.revoke(h, clientId, now, actor.name(), reason);
-            if (done) audit.record(h, now, actor, "resource_server.revoke", clientId, reason == null ? null : Map.of("reason", reason));
-            return done;
+            boolean revoked = found && clients.revoke(h, clientId, now, actor.name(), reason);
+            if (revoked) {
+                resources.setAudience(h, clientId, null);
+                audit.record(h, now, actor, "resource_server.revoke", clientId, reason == null ? null : Map.of("reason", reason));
+            }
+            return revoked;
         });
+        catalog.invalidate();
+        return done;
+    }
+
+    /**
+     * An initial access token's limit (issue 19): its installations may name only these resources.
+     * Stored with the token, in its transaction; null or empty: no limit.
+     */
+    public IatService.Extra limitTokenTo(List<String> audiences) {
+        if (audiences == null || audiences.isEmpty()) return null;
+        Set<String> clean = new LinkedHashSet<>();
+        for (String a : audiences) clean.add(audience(a));
+        if (clean.size() > 50) throw new IllegalArgumentException("at most 50 resources per token");
+        String joined = String.join(" ", clean);
+        return (h, record, details) -> {
+            Set<String> known = new LinkedHashSet<>();
+            resources.active(h).forEach(r -> known.add(r.audience()));
+            for (String a : clean) {
+                if (!known.contains(a)) throw new IllegalArgumentException("no resource server has the audience " + a);
+            }
+            resources.setTokenResources(h, record.id(), joined);
+            details.put("resources", joined);
+            h.afterCommit(catalog::invalidate);
+        };
+    }
+
+    /** The catalog's view of the database: active audiences with their scopes, and tokens' limits. */
+    private ResourceCatalog.Snapshot load() {
+        return db.withHandle(h -> {
+            Map<String, Set<String>> scopes = new LinkedHashMap<>();
+            Map<String, String> byClient = new LinkedHashMap<>();
+            for (ResourceStore.Resource r : resources.active(h)) {
+                scopes.put(r.audience(), Text.scopeSet(r.scope()));
+                byClient.put(r.clientId(), r.audience());
+            }
+            Map<String, Set<String>> byToken = new LinkedHashMap<>();
+            resources.tokenResources(h).forEach((iat, list) -> byToken.put(iat, new LinkedHashSet<>(List.of(list.split(" ")))));
+            return new ResourceCatalog.Snapshot(Map.copyOf(scopes), Map.copyOf(byClient), Map.copyOf(byToken));
+        });
+    }
+
+    private static String recordedAudience(ClientRecord c) {
+        try {
+            return Json.parseObject(c.metadata()).get("audience") instanceof String a ? a : null;
+        } catch (Json.JsonException e) {
+            return null;
+        }
+    }
+
+    private static String audience(String audience) {
+        try {
+            return ResourceCatalog.parse(audience.strip());
+        } catch (org.gatehouse.server.oauth.OAuthError e) {
+            throw new IllegalArgumentException("audience: " + e.description());
+        }
+    }
+
+    private String scope(String scope) {
+        if (scope == null || scope.isBlank()) return "";
+        Set<String> tokens = Text.scopeSet(scope.strip());
+        for (String t : tokens) {
+            if (!knownScopes.contains(t)) {
+                throw new IllegalArgumentException("unknown scope '" + Text.printable(t) + "' (known: " + String.join(" ", knownScopes) + ")");
+            }
+        }
+        return String.join(" ", tokens);
     }
 }

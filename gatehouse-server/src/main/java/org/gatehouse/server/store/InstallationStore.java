@@ -42,6 +42,16 @@ public final class InstallationStore {
     }
 
     /** By our id (inst_…) or by the installation id the client sent. */
+    /** An account's e-mail address, for showing an owner by name; empty for "operator" or an unknown id. */
+    public Optional<String> accountEmail(Handle h, String accountId) {
+        return h.createQuery("SELECT email FROM accounts WHERE id = :id").bind("id", accountId).mapTo(String.class).findOne();
+    }
+
+    /** An initial access token's label, for showing it by name. */
+    public Optional<String> tokenLabel(Handle h, String iatId) {
+        return h.createQuery("SELECT label FROM initial_access_tokens WHERE id = :id").bind("id", iatId).mapTo(String.class).findOne();
+    }
+
     public List<InstallationRecord> findByEitherId(Handle h, String id) {
         List<InstallationRecord> byRef = h.createQuery(SELECT + " WHERE n.id = :id").bind("id", id).map(MAPPER).list();
         if (!byRef.isEmpty()) return byRef;

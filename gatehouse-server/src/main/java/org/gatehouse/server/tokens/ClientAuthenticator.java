@@ -13,8 +13,12 @@ import org.gatehouse.server.store.Database;
 
 /**
  * Client authentication with a client secret (RFC 6749 §2.3.1): client_secret_basic or
- * client_secret_post, exactly one per request, and only the method the client registered. One
- * primary-key lookup and one keyed hash: no slow password hash on a 256-bit random secret.
+ * client_secret_post, exactly one per request (§2.3). Either method is accepted from a client
+ * registered for either: both carry the same secret with the same protection under TLS, and
+ * libraries such as openid-client send client_secret_post while RFC 7591 §2 makes
+ * client_secret_basic the default of a registration that names none. GATEHOUSE_STRICT_AUTH_METHOD
+ * accepts only the registered method. One primary-key lookup and one keyed hash: no slow password
+ * hash on a 256-bit random secret.
  */
 public final class ClientAuthenticator {
     private static final String BASIC = "client_secret_basic";
@@ -26,16 +30,21 @@ public final class ClientAuthenticator {
     private final Clock clock;
     private final ClientCache cache;
     private final InstallationService installations;
+    private final boolean strictMethod;
 
-    /** @param cache short-lived client records (see ClientCache for the revocation bound) */
+    /**
+     * @param cache short-lived client records (see ClientCache for the revocation bound)
+     * @param strictMethod accept only the registered token_endpoint_auth_method (RFC 7591 §2)
+     */
     public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock, ClientCache cache,
-                               InstallationService installations) {
+                               InstallationService installations, boolean strictMethod) {
         this.installations = installations;
         this.db = db;
         this.clients = clients;
         this.secrets = secrets;
         this.clock = clock;
         this.cache = cache;
+        this.strictMethod = strictMethod;
     }
 
     /** @param authorization the Authorization header, or null; @param form the request's form parameters */
@@ -86,7 +95,7 @@ public final class ClientAuthenticator {
             throw ClientRecord.INSTALLATION.equals(c.kind()) ? installations.notAccepted(c, OAuthError::invalidClient)
                     : OAuthError.invalidClient("client authentication failed");
         }
-        if (!c.authMethod().equals(method)) {
+        if (strictMethod && !c.authMethod().equals(method)) {
             throw OAuthError.invalidClient("this client is registered for " + c.authMethod());
         }
         if (c.secretExpired(clock.millis())) {

@@ -54,10 +54,11 @@ public final class TokenService {
     private final CidrCache cidrs = new CidrCache();
     private final ClientCache clientCache;
     private final IntrospectionCache introspectionCache;
+    private final ResourceCatalog resourceCatalog;
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
                         Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen,
-                        ClientCache clientCache, IntrospectionCache introspectionCache) {
+                        ClientCache clientCache, IntrospectionCache introspectionCache, ResourceCatalog resourceCatalog) {
         this.db = db;
         this.clients = clients;
         this.revocations = revocations;
@@ -71,6 +72,7 @@ public final class TokenService {
         this.lastSeen = lastSeen;
         this.clientCache = clientCache;
         this.introspectionCache = introspectionCache;
+        this.resourceCatalog = resourceCatalog;
     }
 
     /**
@@ -79,6 +81,15 @@ public final class TokenService {
      * or all of that when nothing was asked for (RFC 6749 §3.3).
      */
     public Issued issue(ClientRecord client, String requestedScope, String address) {
+        return issue(client, requestedScope, List.of(), address);
+    }
+
+    /**
+     * As above, for the resources named by RFC 8707 resource parameters: the token's aud is that URI
+     * (or those URIs) and its scope is narrowed to what those resources serve (§2.2). Without any,
+     * aud is GATEHOUSE_AUDIENCE.
+     */
+    public Issued issue(ClientRecord client, String requestedScope, List<String> resources, String address) {
         if (!ClientRecord.INSTALLATION.equals(client.kind())) {
             throw OAuthError.unauthorizedClient("resource server credentials cannot obtain access tokens");
         }
@@ -89,6 +100,8 @@ public final class TokenService {
         }
         Set<String> allowed = Text.scopeSet(client.scope());
         if (client.iatScope() != null) allowed.retainAll(Text.scopeSet(client.iatScope()));
+        ResourceCatalog.Target target = resources.isEmpty() ? null : resourceCatalog.resolve(resources, client.iatId(), allowed);
+        if (target != null && target.scopes() != null) allowed.retainAll(target.scopes());
         Set<String> granted;
         if (requestedScope == null) {
             granted = allowed;
@@ -99,7 +112,10 @@ public final class TokenService {
                 throw OAuthError.invalidScope(e.getMessage());
             }
             for (String s : granted) {
-                if (!allowed.contains(s)) throw OAuthError.invalidScope("scope '" + Text.printable(s) + "' is not registered for this client");
+                if (!allowed.contains(s)) {
+                    throw OAuthError.invalidScope("scope '" + Text.printable(s) + "' is not registered for this client"
+                            + (target == null ? "" : " or not served by the requested resource"));
+                }
             }
         }
         String scope = String.join(" ", granted);
@@ -109,7 +125,7 @@ public final class TokenService {
         Map<String, Object> claims = new LinkedHashMap<>(16);
         claims.put("iss", issuer);
         claims.put("sub", client.clientId());
-        claims.put("aud", audience);
+        claims.put("aud", target == null ? audience : target.audiences().size() == 1 ? target.audiences().get(0) : target.audiences());
         claims.put("exp", nowSeconds + ttl.getSeconds());
         claims.put("iat", nowSeconds);
         claims.put("jti", Secrets.randomId(16));
@@ -154,7 +170,7 @@ public final class TokenService {
     /**
      * RFC 7662 §2.2: the introspection response. Inactive when the token is invalid, expired,
      * revoked, its client is revoked or deleted, or it belongs to another client than the caller
-     * (a client sees only its own tokens; a resource server sees all).
+     * (a client sees only its own tokens; a resource server those meant for it, see mayAccess).
      */
     public Map<String, Object> introspect(ClientRecord caller, String token) {
         long now = clock.millis();
@@ -186,7 +202,7 @@ public final class TokenService {
 
     /**
      * RFC 7009 §2.1: revokes a token. An invalid or expired token needs nothing (§2.2: still 200);
-     * a token of another client is refused unless the caller is a resource server.
+     * a token of another client is refused unless the caller is a resource server it is meant for.
      */
     public void revoke(ClientRecord caller, String token, Actor actor) {
         Optional<Verified> v = verify(token);
@@ -206,7 +222,14 @@ public final class TokenService {
         introspectionCache.revoked();
     }
 
-    private static boolean mayAccess(ClientRecord caller, Verified t) {
-        return ClientRecord.RESOURCE_SERVER.equals(caller.kind()) || caller.clientId().equals(t.clientId());
+    /**
+     * A client sees its own tokens. A resource server that declared an audience sees the tokens meant
+     * for it (aud contains its audience, RFC 9068 §4) and no others; a resource-server credential
+     * without an audience (made before resource indicators) sees every token.
+     */
+    private boolean mayAccess(ClientRecord caller, Verified t) {
+        if (!ClientRecord.RESOURCE_SERVER.equals(caller.kind())) return caller.clientId().equals(t.clientId());
+        String own = resourceCatalog.audienceOf(caller.clientId());
+        return own == null || t.claims().getAudience().contains(own);
     }
 }

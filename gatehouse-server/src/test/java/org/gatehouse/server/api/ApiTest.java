@@ -118,7 +118,8 @@ class ApiTest {
                 "GET /api/v1/tokens/{id}", "POST /api/v1/tokens/{id}/revoke", "GET /api/v1/installations", "GET /api/v1/installations/{id}",
                 "POST /api/v1/installations/{id}/revoke", "POST /api/v1/installations/{id}/restore", "GET /api/v1/accounts", "POST /api/v1/accounts/invitations",
                 "POST /api/v1/accounts/{id}/disable", "GET /api/v1/audit", "GET /api/v1/keys", "POST /api/v1/keys/rotate",
-                "GET /api/v1/publishers", "POST /api/v1/publishers", "DELETE /api/v1/publishers/{name}");
+                "GET /api/v1/publishers", "POST /api/v1/publishers", "DELETE /api/v1/publishers/{name}",
+                "GET /api/v1/resource-servers", "POST /api/v1/resource-servers", "POST /api/v1/resource-servers/{id}/revoke");
         assertThat(OpenApi.map(OpenApi.map(doc.doc.get("components")).get("securitySchemes"))).containsKey("apiToken");
     }
 
@@ -136,7 +137,7 @@ class ApiTest {
         assertThat(get("/api/v1/tokens", "ghi_" + Secrets.randomId(32)).status()).isEqualTo(401);
         Http.Response basic = s().http.postRaw("/api/v1/keys/rotate", "application/json", "{}", Map.of("Authorization", Http.basic("a", "b")));
         assertThat(basic.status()).isEqualTo(401);
-        assertThat(basic.str("error")).isEqualTo("invalid_token");
+        assertThat(basic.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\""); // RFC 6750 §3.1
     }
 
     @Test
@@ -177,12 +178,12 @@ class ApiTest {
         assertThat(r.header("WWW-Authenticate")).contains("error=\"insufficient_scope\"").contains("scope=\"tokens:write\"");
         assertThat(get("/api/v1/installations", readOnly).status()).isEqualTo(403);
         // An issuer cannot get admin scopes, and an issuer token cannot reach admin endpoints.
-        for (String scope : List.of("accounts:admin", "audit:read", "keys:admin", "publishers:admin")) {
+        for (String scope : List.of("accounts:admin", "audit:read", "keys:admin", "publishers:admin", "resource-servers:admin")) {
             assertThatThrownBy(() -> s().gatehouse().apiTokens.create(issuer, "x", List.of(scope), Duration.ofDays(1), Actor.cli()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("admins only");
         }
         String full = apiToken(issuer, ISSUER_SCOPES);
-        for (String path : List.of("/api/v1/accounts", "/api/v1/audit", "/api/v1/keys", "/api/v1/publishers")) {
+        for (String path : List.of("/api/v1/accounts", "/api/v1/audit", "/api/v1/keys", "/api/v1/publishers", "/api/v1/resource-servers")) {
             assertThat(get(path, full).status()).as(path).isEqualTo(403);
         }
         assertThat(post("/api/v1/keys/rotate", full, "{}").status()).isEqualTo(403);
@@ -193,6 +194,42 @@ class ApiTest {
         s().gatehouse().db.inTransaction(h -> new AccountStore().setRole(h, admin.id(), AccountRecord.ISSUER));
         assertThat(get("/api/v1/accounts", adminToken).status()).isEqualTo(403);
         assertThat(get("/api/v1/tokens", adminToken).status()).isEqualTo(200);
+    }
+
+    // --- resource servers
+
+    @Test
+    void adminsCreateListAndRevokeResourceServers() {
+        String admin = admin();
+        String audience = "https://prefs.example.org/api/" + Secrets.randomId(6);
+        Http.Response created = post("/api/v1/resource-servers", admin,
+                "{\"name\":\"Prefs API\",\"audience\":\"" + audience + "\",\"scope\":\"prefs:read\"}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(created.json()).containsEntry("audience", audience).containsEntry("scope", "prefs:read").containsEntry("status", "active");
+        assertThat(created.str("client_secret")).startsWith("ghs_");
+        String id = created.str("client_id");
+        // The token endpoint knows it at once, and the credentials introspect what is meant for it.
+        Flow.Client c = Flow.register(s());
+        Http.Response t = s().http.postForm("/token", c.id(), c.secret(), Map.of("grant_type", "client_credentials", "resource", audience));
+        assertThat(t.status()).as(t.body()).isEqualTo(200);
+        assertThat(s().http.postForm("/introspect", id, created.str("client_secret"), Map.of("token", t.str("access_token"))).json())
+                .containsEntry("active", true).containsEntry("aud", audience);
+
+        assertThat(items(get("/api/v1/resource-servers", admin))).anySatisfy(m -> assertThat(m).containsEntry("client_id", id)
+                .containsEntry("audience", audience).doesNotContainKey("client_secret"));
+        for (String bad : new String[] {"{\"name\":\"x\"}", "{\"name\":\"x\",\"audience\":\"not a uri\"}",
+                "{\"name\":\"x\",\"audience\":\"" + audience + "\"}", "{\"name\":\"x\",\"audience\":\"https://a.example/\",\"scope\":\"nope\"}"}) {
+            Http.Response r = post("/api/v1/resource-servers", admin, bad);
+            assertThat(r.status()).as(bad + " " + r.body()).isEqualTo(400);
+            assertThat(r.str("error")).isEqualTo("invalid_request");
+        }
+        Http.Response revoked = post("/api/v1/resource-servers/" + id + "/revoke", admin, "{\"reason\":\"retired\"}");
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+        assertThat(revoked.json()).containsEntry("status", "revoked");
+        assertThat(post("/api/v1/resource-servers/" + id + "/revoke", admin, "{}").status()).isEqualTo(404);
+        Http.Response after = s().http.postForm("/token", c.id(), c.secret(), Map.of("grant_type", "client_credentials", "resource", audience));
+        assertThat(after.str("error")).isEqualTo("invalid_target");
     }
 
     // --- tokens

@@ -264,4 +264,30 @@ class InstallationRulesTest {
         assertThat(dry.exit()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("\"dry_run\":true").contains("\"would_mark_stale\":0");
     }
+    /** Issue 19 item 5: show names the owner and the tokens (not only acc_… and iat_… ids) and prints no "null". */
+    @Test
+    void cliShowPrintsNamesAndNoNulls() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        String email = "owner-" + org.gatehouse.server.crypto.Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
+        var account = new org.gatehouse.server.store.AccountRecord("acc_" + org.gatehouse.server.crypto.Secrets.randomId(9), email,
+                "issuer", org.gatehouse.server.store.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
+        s.gatehouse().db.inTransaction(h -> {
+            new org.gatehouse.server.store.AccountStore().insertAccount(h, account);
+            return null;
+        });
+        var iat = s.iat(new IatService.Spec("Library PCs, 2nd floor", 2, Duration.ofDays(1), null, null, null, null, account.id()));
+        String machine = Flow.installationId();
+        Flow.register(s, iat.token(), "{\"installation_id\":\"" + machine + "\"}"); // no client_name, no software
+        Map<String, String> env = new HashMap<>(s.backend.env());
+        env.put("GATEHOUSE_ISSUER", s.issuer);
+
+        Cli.Result text = Cli.run(env, "installations", "show", machine);
+        assertThat(text.exit()).as(text.err()).isZero();
+        assertThat(text.out()).contains(email).contains("\"Library PCs, 2nd floor\" (" + iat.record().id() + ")")
+                .doesNotContain("null").doesNotContain(account.id());
+        Cli.Result json = Cli.run(env, "installations", "show", machine, "--json");
+        assertThat(json.exit()).as(json.err()).isZero();
+        assertThat(json.out()).doesNotContain("null");
+        assertThat(parseJson(json)).containsEntry("owner_name", email).containsEntry("last_token_label", "Library PCs, 2nd floor");
+    }
 }

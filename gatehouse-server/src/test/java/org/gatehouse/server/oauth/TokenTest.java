@@ -58,19 +58,35 @@ class TokenTest {
     }
 
     @Test
-    void postAuthWorksForClientsRegisteredForIt() {
-        Flow.Client c = Flow.registerPost(s());
-        Http.Response r = s().http.postForm("/token", null, null,
-                Map.of("grant_type", "client_credentials", "client_id", c.id(), "client_secret", c.secret()));
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        // ... and only for them: the registered method is enforced.
-        Http.Response basic = s().http.postForm("/token", c.id(), c.secret(), GRANT);
-        assertThat(basic.status()).isEqualTo(401);
-        assertThat(basic.str("error")).isEqualTo("invalid_client");
-        Flow.Client b = Flow.register(s());
-        Http.Response post = s().http.postForm("/token", null, null,
-                Map.of("grant_type", "client_credentials", "client_id", b.id(), "client_secret", b.secret()));
-        assertThat(post.status()).isEqualTo(401);
+    void eitherSecretMethodWorksByDefaultWhateverWasRegistered() {
+        // openid-client sends client_secret_post; RFC 7591 §2 makes client_secret_basic the registration default.
+        Flow.Client post = Flow.registerPost(s());
+        Flow.Client basic = Flow.register(s());
+        for (Flow.Client c : new Flow.Client[] {post, basic}) {
+            Http.Response viaPost = s().http.postForm("/token", null, null,
+                    Map.of("grant_type", "client_credentials", "client_id", c.id(), "client_secret", c.secret()));
+            assertThat(viaPost.status()).as(viaPost.body()).isEqualTo(200);
+            Http.Response viaBasic = s().http.postForm("/token", c.id(), c.secret(), GRANT);
+            assertThat(viaBasic.status()).as(viaBasic.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void strictAuthMethodAcceptsOnlyTheRegisteredMethod() {
+        try (TestServer strict = TestServer.start(backend, Map.of("GATEHOUSE_STRICT_AUTH_METHOD", "true"))) {
+            Flow.Client c = Flow.registerPost(strict);
+            Http.Response post = strict.http.postForm("/token", null, null,
+                    Map.of("grant_type", "client_credentials", "client_id", c.id(), "client_secret", c.secret()));
+            assertThat(post.status()).as(post.body()).isEqualTo(200);
+            Http.Response basic = strict.http.postForm("/token", c.id(), c.secret(), GRANT);
+            assertThat(basic.status()).isEqualTo(401);
+            assertThat(basic.str("error")).isEqualTo("invalid_client");
+            assertThat(basic.str("error_description")).isEqualTo("this client is registered for client_secret_post");
+            Flow.Client b = Flow.register(strict);
+            Http.Response postForBasic = strict.http.postForm("/token", null, null,
+                    Map.of("grant_type", "client_credentials", "client_id", b.id(), "client_secret", b.secret()));
+            assertThat(postForBasic.status()).isEqualTo(401);
+        }
     }
 
     @Test

@@ -206,7 +206,7 @@ class PortalTest {
         assertThat(login.body()).doesNotContain("<script").doesNotContain("style=");
         PortalClient.Person admin = admin(s(), c);
         for (String path : List.of("/", "/tokens", "/tokens/new", "/admin/accounts", "/admin/tokens", "/admin/installations",
-                "/admin/audit", "/admin/keys")) {
+                "/admin/audit", "/admin/keys", "/admin/resource-servers")) {
             PortalClient.Page p = c.get(path);
             assertThat(p.status()).as(path).isEqualTo(200);
             assertThat(p.header("Content-Security-Policy")).as(path).isEqualTo(Portal.CSP);
@@ -334,7 +334,8 @@ class PortalTest {
         }
         assertThat(two.get("/tokens").body()).doesNotContain("one&#39;s token");
         assertThat(two.get("/").body()).doesNotContain("one&#39;s token");
-        for (String path : List.of("/admin", "/admin/accounts", "/admin/tokens", "/admin/installations", "/admin/audit", "/admin/keys")) {
+        for (String path : List.of("/admin", "/admin/accounts", "/admin/tokens", "/admin/installations", "/admin/audit", "/admin/keys",
+                "/admin/resource-servers")) {
             assertThat(two.get(path).status()).as(path).isEqualTo(403);
         }
         for (String path : List.of("/admin/invites", "/admin/keys/rotate", "/admin/accounts/x/role", "/admin/accounts/x/disable",
@@ -394,6 +395,28 @@ class PortalTest {
         again.get("/admin/keys");
         assertThat(again.post("/admin/keys/rotate").status()).isEqualTo(200);
         assertThat(s().gatehouse().keys.ring().activeKid()).isNotEqualTo(before);
+    }
+
+    /** Issue 19: admins declare resource servers (RFC 8707 audiences) in the portal, see them listed, and revoke them. */
+    @Test
+    void adminsManageResourceServers() {
+        PortalClient c = new PortalClient(s().issuer);
+        admin(s(), c);
+        String audience = "https://prefs.example.org/api/" + org.gatehouse.server.crypto.Secrets.randomId(6);
+        c.get("/admin/resource-servers");
+        PortalClient.Page missing = c.post("/admin/resource-servers", "name", "Prefs API", "audience", "");
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.body()).contains("the audience URI is required").contains("aria-invalid=\"true\"");
+        PortalClient.Page created = c.post("/admin/resource-servers", "name", "Prefs API", "audience", audience, "scope", "prefs:read");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.body()).contains(audience).contains("id=\"rs-secret\">ghs_");
+        String id = created.body().replaceAll("(?s).*id=\"rs-client-id\">([^<]+)<.*", "$1");
+        Flow.Client client = Flow.register(s());
+        assertThat(s().http.postForm("/token", client.id(), client.secret(),
+                Map.of("grant_type", "client_credentials", "resource", audience)).str("scope")).isEqualTo("prefs:read");
+        assertThat(c.post("/admin/resource-servers/" + id + "/revoke").status()).isEqualTo(303);
+        assertThat(s().http.postForm("/token", client.id(), client.secret(),
+                Map.of("grant_type", "client_credentials", "resource", audience)).str("error")).isEqualTo("invalid_target");
     }
 
     @Test

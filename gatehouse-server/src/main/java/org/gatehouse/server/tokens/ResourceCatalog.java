@@ -1,0 +1,139 @@
+package org.gatehouse.server.tokens;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.text.Text;
+
+/**
+ * RFC 8707 resource indicators: the resources (resource servers' audience URIs and the scopes they
+ * serve) and which of them an initial access token's installations may ask for. The token and
+ * introspection endpoints read a snapshot kept in memory for at most {@code ttl} (the client cache's
+ * bound, GATEHOUSE_CLIENT_CACHE_TTL): one small read per ttl, never one per request; a change made
+ * through this process takes effect at once ({@link #invalidate}). A ttl of zero reads every time.
+ */
+public final class ResourceCatalog {
+    /** Most resource parameters one token request may carry. */
+    public static final int MAX_RESOURCES = 10;
+    /** Longest resource URI. */
+    public static final int MAX_URI = 2000;
+
+    /**
+     * What is known: scopes each audience serves (empty: every scope), the audience of each
+     * resource-server credential that declared one, and the audiences each limiting token allows.
+     */
+    public record Snapshot(Map<String, Set<String>> scopesByAudience, Map<String, String> audienceByClient,
+                           Map<String, Set<String>> resourcesByToken) {
+    }
+
+    /** The aud of a token (one or more URIs) and the scopes its resources serve (null: any). */
+    public record Target(List<String> audiences, Set<String> scopes) {
+    }
+
+    private record Loaded(Snapshot snapshot, long loadedAt) {
+    }
+
+    private final Supplier<Snapshot> loader;
+    private final long ttlNanos;
+    private final LongSupplier nanoClock;
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile Loaded current;
+
+    public ResourceCatalog(Supplier<Snapshot> loader, Duration ttl) {
+        this(loader, ttl, System::nanoTime);
+    }
+
+    ResourceCatalog(Supplier<Snapshot> loader, Duration ttl, LongSupplier nanoClock) {
+        this.loader = loader;
+        this.ttlNanos = ttl.toNanos();
+        this.nanoClock = nanoClock;
+    }
+
+    /** After a change made through this process: the next request reads it. */
+    public void invalidate() {
+        epoch.incrementAndGet();
+        current = null;
+    }
+
+    public Snapshot snapshot() {
+        Loaded l = current;
+        if (l != null && nanoClock.getAsLong() - l.loadedAt() < ttlNanos) return l.snapshot();
+        synchronized (this) {
+            l = current;
+            long now = nanoClock.getAsLong();
+            if (l != null && now - l.loadedAt() < ttlNanos) return l.snapshot();
+            long before = epoch.get();
+            Snapshot s = loader.get();
+            if (ttlNanos > 0 && epoch.get() == before) current = new Loaded(s, now); // a read that raced a change is not kept
+            return s;
+        }
+    }
+
+    /** The audience a resource-server credential answers for; null when it declared none (it sees every token). */
+    public String audienceOf(String resourceServerClientId) {
+        return snapshot().audienceByClient().get(resourceServerClientId);
+    }
+
+    /** Resolves the resource parameters of a token request against the current snapshot. */
+    public Target resolve(List<String> resources, String iatId, Set<String> clientScopes) {
+        return resolve(snapshot(), resources, iatId, clientScopes);
+    }
+
+    /**
+     * RFC 8707 §2: each resource must be an absolute URI without a fragment, name a known resource
+     * server, be allowed by the admitting initial access token, and serve a scope the client may get;
+     * otherwise {@code invalid_target} (§2, RFC 8707 §5.2 registry). The scopes are those the resources
+     * serve (§2.2: the server may narrow the scope to the audiences).
+     */
+    static Target resolve(Snapshot s, List<String> resources, String iatId, Set<String> clientScopes) {
+        if (resources.size() > MAX_RESOURCES) throw invalidTarget("at most " + MAX_RESOURCES + " resource parameters are allowed");
+        Set<String> audiences = new LinkedHashSet<>();
+        Set<String> served = new LinkedHashSet<>();
+        boolean anyScope = false;
+        Set<String> allowedByToken = iatId == null ? null : s.resourcesByToken().get(iatId);
+        for (String r : resources) {
+            String uri = parse(r);
+            Set<String> scopes = s.scopesByAudience().get(uri);
+            if (scopes == null) throw invalidTarget("unknown resource '" + Text.printable(uri) + "'");
+            if (allowedByToken != null && !allowedByToken.contains(uri)) {
+                throw invalidTarget("the initial access token of this client does not allow the resource '" + Text.printable(uri) + "'");
+            }
+            if (!scopes.isEmpty() && scopes.stream().noneMatch(clientScopes::contains)) {
+                throw invalidTarget("this client has no scope that the resource '" + Text.printable(uri) + "' serves");
+            }
+            if (scopes.isEmpty()) anyScope = true;
+            served.addAll(scopes);
+            audiences.add(uri);
+        }
+        return new Target(new ArrayList<>(audiences), anyScope ? null : served);
+    }
+
+    /** RFC 8707 §2: "an absolute URI … MUST NOT include a fragment component". */
+    public static String parse(String resource) {
+        if (resource == null || resource.isEmpty() || resource.length() > MAX_URI || !Text.isPlain(resource) || resource.contains(" ")) {
+            throw invalidTarget("a resource must be an absolute URI of at most " + MAX_URI + " characters (RFC 8707 §2)");
+        }
+        try {
+            URI u = new URI(resource);
+            if (!u.isAbsolute() || u.getRawFragment() != null || resource.contains("#")) {
+                throw invalidTarget("a resource must be an absolute URI without a fragment (RFC 8707 §2): '" + Text.printable(resource) + "'");
+            }
+            return resource;
+        } catch (URISyntaxException e) {
+            throw invalidTarget("a resource must be an absolute URI (RFC 8707 §2): '" + Text.printable(resource) + "'");
+        }
+    }
+
+    private static OAuthError invalidTarget(String description) {
+        return OAuthError.invalidTarget(description);
+    }
+}

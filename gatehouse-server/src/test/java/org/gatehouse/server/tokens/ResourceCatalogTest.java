@@ -1,0 +1,81 @@
+package org.gatehouse.server.tokens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.gatehouse.server.oauth.OAuthError;
+import org.junit.jupiter.api.Test;
+
+/** RFC 8707 resolution rules and the catalog's cache bound, without a server. */
+class ResourceCatalogTest {
+    private static final String PREFS = "https://prefs.example.org/api";
+    private static final String ANY = "https://any.example.org/";
+    private static final ResourceCatalog.Snapshot SNAPSHOT = new ResourceCatalog.Snapshot(
+            Map.of(PREFS, Set.of("prefs:read"), ANY, Set.of()), Map.of("rs_1", PREFS), Map.of("iat_limited", Set.of(ANY)));
+    private static final Set<String> CLIENT = Set.of("prefs:read", "prefs:write");
+
+    private static String error(List<String> resources, String iat, Set<String> scopes) {
+        try {
+            ResourceCatalog.resolve(SNAPSHOT, resources, iat, scopes);
+            return "none";
+        } catch (OAuthError e) {
+            return e.error();
+        }
+    }
+
+    @Test
+    void resolvesAudiencesAndTheScopesTheyServe() {
+        assertThat(ResourceCatalog.resolve(SNAPSHOT, List.of(PREFS), null, CLIENT))
+                .isEqualTo(new ResourceCatalog.Target(List.of(PREFS), Set.of("prefs:read")));
+        ResourceCatalog.Target both = ResourceCatalog.resolve(SNAPSHOT, List.of(PREFS, ANY, PREFS), null, CLIENT);
+        assertThat(both.audiences()).containsExactly(PREFS, ANY); // duplicates collapse, order kept
+        assertThat(both.scopes()).isNull(); // ANY serves every scope
+    }
+
+    @Test
+    void refusesWithInvalidTarget() {
+        assertThat(error(List.of("https://unknown.example.org/"), null, CLIENT)).isEqualTo("invalid_target");
+        for (String bad : new String[] {"relative/path", "https://a.example/#f", "has space", "%zz", "", "\u0000x:y"}) {
+            assertThat(error(List.of(bad), null, CLIENT)).as(bad).isEqualTo("invalid_target");
+        }
+        assertThat(error(List.of(PREFS), null, Set.of("prefs:write"))).isEqualTo("invalid_target"); // serves none of the client's
+        assertThat(error(List.of(PREFS), "iat_limited", CLIENT)).isEqualTo("invalid_target"); // not allowed by the token
+        assertThat(error(List.of(ANY), "iat_limited", CLIENT)).isEqualTo("none");
+        assertThat(error(java.util.Collections.nCopies(11, PREFS), null, CLIENT)).isEqualTo("invalid_target");
+    }
+
+    @Test
+    void aSnapshotIsKeptForTheTtlAndDroppedOnInvalidate() {
+        AtomicInteger loads = new AtomicInteger();
+        AtomicLong now = new AtomicLong();
+        ResourceCatalog c = new ResourceCatalog(() -> {
+            loads.incrementAndGet();
+            return SNAPSHOT;
+        }, Duration.ofSeconds(2), now::get);
+        assertThat(c.audienceOf("rs_1")).isEqualTo(PREFS);
+        assertThat(c.audienceOf("rs_other")).isNull();
+        assertThat(loads).hasValue(1);
+        now.addAndGet(Duration.ofMillis(1999).toNanos());
+        c.snapshot();
+        assertThat(loads).hasValue(1);
+        now.addAndGet(Duration.ofMillis(1).toNanos());
+        c.snapshot();
+        assertThat(loads).hasValue(2);
+        c.invalidate();
+        c.snapshot();
+        assertThat(loads).hasValue(3);
+        ResourceCatalog uncached = new ResourceCatalog(() -> {
+            loads.incrementAndGet();
+            return SNAPSHOT;
+        }, Duration.ZERO, now::get);
+        uncached.snapshot();
+        uncached.snapshot();
+        assertThat(loads).hasValue(5);
+    }
+}
