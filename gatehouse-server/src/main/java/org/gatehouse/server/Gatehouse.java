@@ -91,7 +91,8 @@ public final class Gatehouse implements AutoCloseable {
             PublisherKeys publisherKeys = new PublisherKeys(new JwksFetcher(), clock, config.statementJwksCache, config.statementJwksRefresh);
             this.publishers = new Publishers(db, publisherStore, publisherKeys, audit, clock);
             this.statements = new SoftwareStatements(db, publisherStore, new StatementVerifier(publishers::find, publisherKeys));
-            this.keys = new SigningKeys(db, new SigningKeyStore(), masterKey, audit, clock, config.signingAlg, config.accessTokenTtl);
+            this.keys = new SigningKeys(db, new SigningKeyStore(), new SettingsStore(), masterKey, audit, clock, config.signingAlg,
+                    config.signingAlgSet, config.accessTokenTtl, config.keyPublishDelay);
             this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
                     new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);

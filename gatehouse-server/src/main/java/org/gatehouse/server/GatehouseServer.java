@@ -44,7 +44,10 @@ public final class GatehouseServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            every(jobs, config.keyRefresh.toMillis(), "reload signing keys", g.keys::refresh);
+            every(jobs, config.keyRefresh.toMillis(), "reload signing keys", () -> {
+                g.keys.switchIfDue(Actor.system());
+                g.keys.refresh();
+            });
             every(jobs, config.lastSeenFlush.toMillis(), "write last-seen times", g.lastSeen::flush);
             long maintenanceCheck = Math.min(60_000, config.maintenanceInterval.toMillis());
             // The first check comes soon after start, so a due run is not put off by a restart.

@@ -392,7 +392,12 @@ public final class Api {
     private void rotateKeys(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "keys:admin");
         body(ctx);
-        String kid = g.keys.rotate(actor(ctx, c));
+        String kid;
+        try {
+            kid = g.keys.rotate(actor(ctx, c));
+        } catch (org.gatehouse.server.keys.SigningKeys.NotPublishedLongEnough e) {
+            throw new OAuthError(409, "invalid_request", e.getMessage(), null);
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active_kid", kid);
         out.putAll(keys());

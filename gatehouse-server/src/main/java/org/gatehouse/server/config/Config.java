@@ -38,6 +38,12 @@ public final class Config {
     public final int dbPoolSize;
     public final Duration accessTokenTtl;
     public final String signingAlg;
+    /** Whether GATEHOUSE_SIGNING_ALG was set: a node that names another algorithm than the cluster's refuses to start. */
+    public final boolean signingAlgSet;
+    /** How long resource servers may cache /jwks (its Cache-Control max-age). */
+    public final Duration jwksMaxAge;
+    /** How long a new key is published before it may sign: the JWKS cache lifetime plus one key refresh on every node. */
+    public final Duration keyPublishDelay;
     public final Set<String> scopes;
     public final String audience;
     public final Duration clientSecretTtl;
@@ -71,6 +77,8 @@ public final class Config {
     public final boolean behindTlsProxy;
     public final Duration shutdownTimeout;
     public final Duration shutdownDelay;
+    /** The longest a request waits for a database connection before it is answered 503 (Hikari's connectionTimeout). */
+    public final Duration dbConnectTimeout;
     public final boolean accessLog;
 
     private Config(Settings s) {
@@ -87,12 +95,15 @@ public final class Config {
         this.dbPoolSize = s.integer("DB_POOL_SIZE", 10, 1, 500);
         this.accessTokenTtl = s.duration("ACCESS_TOKEN_TTL", "10m", Duration.ofSeconds(30), Duration.ofHours(24));
         this.signingAlg = s.oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS);
+        this.signingAlgSet = s.raw("SIGNING_ALG") != null;
         this.scopes = s.scopes("SCOPES", "prefs:read prefs:write");
         this.audience = s.string("AUDIENCE", issuer);
         this.clientSecretTtl = s.duration("CLIENT_SECRET_TTL", "0", Duration.ZERO, Duration.ofDays(3650));
         this.masterKey = s.string("MASTER_KEY", "");
         this.maxBodyBytes = s.integer("MAX_BODY_BYTES", 65536, 1024, 10 * 1024 * 1024);
         this.keyRefresh = s.duration("KEY_REFRESH", "5s", Duration.ofSeconds(1), Duration.ofMinutes(10));
+        this.jwksMaxAge = s.duration("JWKS_MAX_AGE", "60s", Duration.ZERO, Duration.ofHours(1));
+        this.keyPublishDelay = s.duration("KEY_PUBLISH_DELAY", Durations.format(jwksMaxAge.plus(keyRefresh)), Duration.ZERO, Duration.ofDays(7));
         this.trustedProxies = s.cidrs("TRUSTED_PROXIES", "");
         this.cloneThreshold = s.integer("CLONE_THRESHOLD", 3, 1, 1000);
         this.cloneWindow = s.duration("CLONE_WINDOW", "1h", Duration.ofSeconds(1), Duration.ofDays(365));
@@ -122,7 +133,10 @@ public final class Config {
         this.tlsReload = s.duration("TLS_RELOAD", "1m", Duration.ofSeconds(1), Duration.ofDays(1));
         this.behindTlsProxy = s.bool("BEHIND_TLS_PROXY", false);
         this.shutdownTimeout = s.duration("SHUTDOWN_TIMEOUT", "20s", Duration.ZERO, Duration.ofMinutes(10));
-        this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "0", Duration.ZERO, Duration.ofMinutes(5));
+        // Long enough for a balancer checking /health/ready every second to see three failures (HAProxy's
+        // default fall 3) and move away before the listeners close: docs/operations.md, "Rolling restarts".
+        this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "5s", Duration.ZERO, Duration.ofMinutes(5));
+        this.dbConnectTimeout = s.duration("DB_CONNECT_TIMEOUT", "3s", Duration.ofSeconds(1), Duration.ofMinutes(1));
         this.accessLog = s.bool("ACCESS_LOG", false);
     }
 

@@ -38,7 +38,7 @@ public final class HttpServer {
     public static Javalin create(Gatehouse g, Operations ops, ServerTls tls) {
         String issuer = g.config.issuer;
         MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.scopes, g.keys);
-        JwksEndpoint jwks = new JwksEndpoint(g.keys);
+        JwksEndpoint jwks = new JwksEndpoint(g.keys, g.config.jwksMaxAge);
         RegistrationEndpoint register = new RegistrationEndpoint(g.registrations, issuer);
         RegistrationManagementEndpoint manage = new RegistrationManagementEndpoint(g.registrations, issuer);
         TokenEndpoint token = new TokenEndpoint(g.clientAuthenticator, g.tokens);
@@ -95,6 +95,12 @@ public final class HttpServer {
             cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> httpError(ctx, e.getStatus(), e.getMessage()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                if (org.gatehouse.server.store.Database.unavailable(e)) {
+                    // A database outage: fail fast with a retryable answer, not a hang and a 500.
+                    LOG.warn("database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+                    Responses.error(ctx, OAuthError.temporarilyUnavailable("the service is temporarily unavailable: try again shortly", 5));
+                    return;
+                }
                 LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
                 Responses.error(ctx, new OAuthError(500, "server_error", "internal error", null));
             });

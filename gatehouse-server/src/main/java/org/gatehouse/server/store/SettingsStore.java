@@ -28,6 +28,11 @@ public final class SettingsStore {
         return get(h, name).orElseThrow();
     }
 
+    /** Replaces a value that is set (see {@link #putIfAbsent}). */
+    public void set(Handle h, String name, String value) {
+        h.createUpdate("UPDATE settings SET setting_value = :value WHERE name = :name").bind("name", name).bind("value", value).execute();
+    }
+
     /**
      * Claims a job's turn: sets its last-run time to now if it last ran at or before dueBefore.
      * One conditional UPDATE, so exactly one of several nodes asking at once wins.
