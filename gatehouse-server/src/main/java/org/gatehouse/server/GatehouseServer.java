@@ -39,6 +39,8 @@ public final class GatehouseServer implements AutoCloseable {
         try {
             g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
             g.keys.ensure(Actor.system());
+            g.metrics.registerOperations(() -> g.keys.ring().activeSince(), tls == null ? null : tls::notAfterMillis,
+                    g.accounts::pendingLinks, g.clock);
             ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "gatehouse-jobs");
                 t.setDaemon(true);

@@ -50,6 +50,7 @@ public final class ServerTls {
     private final SslContextFactory.Server factory;
     private String loadedDigest;
     private String loadedSubject;
+    private volatile long notAfterMillis;
 
     private ServerTls(Path certFile, Path keyFile) {
         this.certFile = certFile;
@@ -67,6 +68,12 @@ public final class ServerTls {
         factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
         this.loadedDigest = first.digest;
         this.loadedSubject = first.subject;
+        this.notAfterMillis = first.notAfter;
+    }
+
+    /** When the certificate being served expires (epoch milliseconds), for the expiry metric. */
+    public long notAfterMillis() {
+        return notAfterMillis;
     }
 
     /** Null when the configuration does not ask for TLS. */
@@ -106,11 +113,12 @@ public final class ServerTls {
         }
         loadedDigest = next.digest;
         loadedSubject = next.subject;
+        notAfterMillis = next.notAfter;
         LOG.info("TLS certificate reloaded: {}", next.subject);
         return true;
     }
 
-    private record Loaded(KeyStore keyStore, String digest, String subject) {
+    private record Loaded(KeyStore keyStore, String digest, String subject, long notAfter) {
     }
 
     /**
@@ -141,7 +149,8 @@ public final class ServerTls {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("gatehouse", key, IN_MEMORY, chain.toArray(new Certificate[0]));
-        return new Loaded(ks, pem.digest(), leaf.getSubjectX500Principal().getName() + " (expires " + leaf.getNotAfter().toInstant() + ")");
+        return new Loaded(ks, pem.digest(), leaf.getSubjectX500Principal().getName() + " (expires " + leaf.getNotAfter().toInstant() + ")",
+                leaf.getNotAfter().getTime());
     }
 
     static PrivateKey privateKey(String pem) throws GeneralSecurityException {

@@ -288,7 +288,8 @@ public final class SigningKeys {
         JWSAlgorithm alg = JWSAlgorithm.parse(active.alg());
         JWSSigner signer = signer(priv);
         return new KeyRing(active.kid(), alg, signer, new AccessTokenJwt(alg, active.kid(), signer), Map.copyOf(verifiers),
-                new JWKSet(published).toString(true), List.copyOf(algs));
+                new JWKSet(published).toString(true), List.copyOf(algs),
+                active.activatedAt() == null ? active.createdAt() : active.activatedAt());
     }
 
     private static java.util.Set<String> kids(List<SigningKeyRecord> keys) {
