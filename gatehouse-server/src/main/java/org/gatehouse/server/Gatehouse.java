@@ -54,6 +54,7 @@ public final class Gatehouse implements AutoCloseable {
     public final ClientAuthenticator clientAuthenticator;
     public final TokenService tokens;
     public final AuditStore auditStore;
+    public final org.gatehouse.server.audit.AuditExport auditExport;
     public final InstallationService installations;
     public final LastSeen lastSeen;
     public final RevocationStore revocationStore;
@@ -78,6 +79,7 @@ public final class Gatehouse implements AutoCloseable {
             this.secrets = new Secrets(masterKey.derive("gatehouse secret pepper v1"));
             this.auditStore = new AuditStore();
             this.audit = new Audit(auditStore);
+            this.auditExport = new org.gatehouse.server.audit.AuditExport(db, auditStore);
             IatStore iatStore = new IatStore();
             ClientStore clientStore = new ClientStore();
             InstallationStore installationStore = new InstallationStore();

@@ -56,6 +56,8 @@ class AlertRulesTest {
 
         TestServer s = TestServer.shared(Backend.H2);
         Flow.token(s, Flow.register(s));
+        // An error answered, so that the error counter has a series.
+        assertThat(s.http.postForm("/token", "no-such-client", "wrong", Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
         String scrape = s.http.get("/metrics").body();
         Set<String> served = new TreeSet<>();
         for (String line : scrape.split("\n")) {
