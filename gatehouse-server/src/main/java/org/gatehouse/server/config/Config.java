@@ -51,6 +51,8 @@ public final class Config {
     public final int maxBodyBytes;
     public final Duration keyRefresh;
     public final String trustedProxies;
+    /** TLS pass-through balancers allowed to send a PROXY protocol (v1/v2) header; empty: PROXY protocol off. */
+    public final String proxyProtocolFrom;
     public final int cloneThreshold;
     public final Duration cloneWindow;
     public final String cloneAction;
@@ -105,6 +107,7 @@ public final class Config {
         this.jwksMaxAge = s.duration("JWKS_MAX_AGE", "60s", Duration.ZERO, Duration.ofHours(1));
         this.keyPublishDelay = s.duration("KEY_PUBLISH_DELAY", Durations.format(jwksMaxAge.plus(keyRefresh)), Duration.ZERO, Duration.ofDays(7));
         this.trustedProxies = s.cidrs("TRUSTED_PROXIES", "");
+        this.proxyProtocolFrom = s.cidrs("PROXY_PROTOCOL_FROM", "");
         this.cloneThreshold = s.integer("CLONE_THRESHOLD", 3, 1, 1000);
         this.cloneWindow = s.duration("CLONE_WINDOW", "1h", Duration.ofSeconds(1), Duration.ofDays(365));
         this.cloneAction = s.oneOf("CLONE_ACTION", "flag", List.of("flag", "block"));

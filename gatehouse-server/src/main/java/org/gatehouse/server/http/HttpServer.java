@@ -57,8 +57,22 @@ public final class HttpServer {
                 hc.setSendServerVersion(false);
                 hc.setSendDateHeader(true);
             });
+            ProxyProtocol proxy = g.config.proxyProtocolFrom.isEmpty() ? null : new ProxyProtocol(Cidr.parseList(g.config.proxyProtocolFrom));
             if (tls != null) {
-                cfg.jetty.addConnector((server, hc) -> tls.connector(server, hc, g.config.bind, g.config.port));
+                cfg.jetty.addConnector((server, hc) -> {
+                    if (proxy != null) hc.addCustomizer(proxy);
+                    return tls.connector(server, hc, g.config.bind, g.config.port, proxy != null);
+                });
+            } else if (proxy != null) {
+                cfg.jetty.addConnector((server, hc) -> {
+                    hc.addCustomizer(proxy);
+                    org.eclipse.jetty.server.ServerConnector c = new org.eclipse.jetty.server.ServerConnector(server,
+                            ProxyProtocol.factory(org.eclipse.jetty.http.HttpVersion.HTTP_1_1.asString()),
+                            new org.eclipse.jetty.server.HttpConnectionFactory(hc));
+                    c.setHost(g.config.bind);
+                    c.setPort(g.config.port);
+                    return c;
+                });
             }
             ops.install(cfg);
 

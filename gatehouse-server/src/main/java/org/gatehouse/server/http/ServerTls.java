@@ -81,14 +81,18 @@ public final class ServerTls {
         return config.tls() ? new ServerTls(Path.of(config.tlsCert), Path.of(config.tlsKey)) : null;
     }
 
-    /** The HTTPS connector for the configured address and port. */
-    ServerConnector connector(Server server, HttpConfiguration base, String host, int port) {
+    /** The HTTPS connector for the configured address and port, reading a PROXY protocol header first if asked. */
+    ServerConnector connector(Server server, HttpConfiguration base, String host, int port, boolean proxyProtocol) {
         HttpConfiguration https = new HttpConfiguration(base);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
         // Load balancers and health checks connect by IP address, without SNI.
         secure.setSniHostCheck(false);
         https.addCustomizer(secure);
-        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(factory, "http/1.1"), new HttpConnectionFactory(https));
+        SslConnectionFactory ssl = new SslConnectionFactory(factory, "http/1.1");
+        // A TLS pass-through balancer's PROXY header comes before the TLS handshake (see ProxyProtocol).
+        ServerConnector c = proxyProtocol
+                ? new ServerConnector(server, ProxyProtocol.factory(ssl.getProtocol()), ssl, new HttpConnectionFactory(https))
+                : new ServerConnector(server, ssl, new HttpConnectionFactory(https));
         c.setHost(host);
         c.setPort(port);
         return c;
