@@ -163,6 +163,62 @@ class HaproxyRollingRestartTest {
         }
     }
 
+    /**
+     * The pass-through example (ops/haproxy/gatehouse-tls-passthrough.cfg): the node serves HTTPS itself and reads the
+     * PROXY v2 header HAProxy sends, so a registration made from 127.0.0.2 through the balancer (on 127.0.0.1) is
+     * recorded with 127.0.0.2.
+     */
+    @Test
+    void aTlsPassThroughBalancerPassesTheClientAddressWithTheProxyProtocol() throws Exception {
+        Path haproxy = Path.of("/usr/sbin/haproxy");
+        if (!Files.isExecutable(haproxy)) {
+            assertThat(System.getenv("CI")).as("CI installs Debian's haproxy").isNotEqualTo("true");
+            Assumptions.abort("haproxy is not installed (apt-get install haproxy)");
+        }
+        Path pem = selfSignedPem();
+        int lbPort = Node.freePort();
+        try (org.gatehouse.server.testing.TestServer s = org.gatehouse.server.testing.TestServer.start(Backend.H2, Map.of(
+                "GATEHOUSE_TLS_CERT", dir.resolve("cert.pem").toString(), "GATEHOUSE_TLS_KEY", dir.resolve("key.pem").toString(),
+                "GATEHOUSE_PROXY_PROTOCOL_FROM", "127.0.0.1", "GATEHOUSE_ISSUER", "https://127.0.0.1:" + lbPort))) {
+            Path lbLog = dir.resolve("haproxy-passthrough.log");
+            ProcessBuilder pb = new ProcessBuilder(haproxy.toString(), "-db", "-f",
+                    Path.of("..", "ops", "haproxy", "gatehouse-tls-passthrough.cfg").toString());
+            pb.environment().put("GATEHOUSE_LB_BIND", "127.0.0.1:" + lbPort);
+            pb.environment().put("GATEHOUSE_NODE1", "127.0.0.1:" + s.config.port);
+            pb.environment().put("GATEHOUSE_NODE2", "127.0.0.1:" + s.config.port);
+            Process lb = pb.redirectErrorStream(true).redirectOutput(lbLog.toFile()).start();
+            try {
+                javax.net.ssl.SSLSocketFactory tls = trusting(pem).getSocketFactory();
+                java.net.InetAddress client = java.net.InetAddress.getByName("127.0.0.2");
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+                String reply = "";
+                // Until HAProxy's checks have marked the node up, it closes the connection without an answer.
+                while (!reply.startsWith("HTTP/1.1 201")) {
+                    assertThat(lb.isAlive()).as(() -> "haproxy runs: " + read(lbLog)).isTrue();
+                    assertThat(System.nanoTime()).as("a registration through the balancer, last reply: " + reply).isLessThan(deadline);
+                    Node.pause();
+                    String body = "{\"client_name\":\"behind a pass-through balancer\"}";
+                    String request = "POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + s.iatToken(1)
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+                    try (java.net.Socket socket = tls.createSocket(java.net.InetAddress.getLoopbackAddress(), lbPort, client, 0)) {
+                        socket.setSoTimeout(60_000);
+                        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                        socket.getOutputStream().flush();
+                        reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (java.io.IOException e) {
+                        reply = e.toString();
+                    }
+                }
+                String recorded = s.gatehouse().db.withHandle(h -> h.createQuery("SELECT remote_addr FROM audit_events"
+                        + " WHERE action = 'client.register' ORDER BY id DESC FETCH FIRST 1 ROWS ONLY").mapTo(String.class).one());
+                assertThat(recorded).isEqualTo("127.0.0.2");
+            } finally {
+                lb.destroy();
+                lb.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
