@@ -29,8 +29,8 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.testing.Backend;
+import org.gatehouse.server.testing.DebianTool;
 import org.gatehouse.server.testing.Node;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,11 +50,7 @@ class HaproxyRollingRestartTest {
 
     @Test
     void aRollingRestartBehindHaproxyWithDefaultSettingsLosesNoRequest() throws Exception {
-        Path haproxy = Path.of("/usr/sbin/haproxy");
-        if (!Files.isExecutable(haproxy)) {
-            assertThat(System.getenv("CI")).as("CI installs Debian's haproxy").isNotEqualTo("true");
-            Assumptions.abort("haproxy is not installed (apt-get install haproxy)");
-        }
+        Path haproxy = DebianTool.require("/usr/sbin/haproxy", "haproxy");
         try (Backend b = Backend.create(Backend.POSTGRES)) {
             int lbPort = Node.freePort();
             int statsPort = Node.freePort();
@@ -170,11 +166,7 @@ class HaproxyRollingRestartTest {
      */
     @Test
     void aTlsPassThroughBalancerPassesTheClientAddressWithTheProxyProtocol() throws Exception {
-        Path haproxy = Path.of("/usr/sbin/haproxy");
-        if (!Files.isExecutable(haproxy)) {
-            assertThat(System.getenv("CI")).as("CI installs Debian's haproxy").isNotEqualTo("true");
-            Assumptions.abort("haproxy is not installed (apt-get install haproxy)");
-        }
+        Path haproxy = DebianTool.require("/usr/sbin/haproxy", "haproxy");
         Path pem = selfSignedPem();
         int lbPort = Node.freePort();
         try (org.gatehouse.server.testing.TestServer s = org.gatehouse.server.testing.TestServer.start(Backend.H2, Map.of(

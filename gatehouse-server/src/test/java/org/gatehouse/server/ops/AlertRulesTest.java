@@ -13,10 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.gatehouse.server.metrics.ServerMetrics;
 import org.gatehouse.server.testing.Backend;
+import org.gatehouse.server.testing.DebianTool;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Node;
 import org.gatehouse.server.testing.TestServer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,11 +30,7 @@ class AlertRulesTest {
 
     @Test
     void promtoolAcceptsTheRules() throws Exception {
-        Path promtool = Path.of("/usr/bin/promtool");
-        if (!Files.isExecutable(promtool)) {
-            assertThat(System.getenv("CI")).as("CI installs Debian's prometheus package for promtool").isNotEqualTo("true");
-            Assumptions.abort("promtool is not installed (apt-get install prometheus)");
-        }
+        Path promtool = DebianTool.require("/usr/bin/promtool", "prometheus");
         Process p = new ProcessBuilder(promtool.toString(), "check", "rules", RULES.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
