@@ -53,6 +53,7 @@ public final class Gatehouse implements AutoCloseable {
     public final ClientAuthenticator clientAuthenticator;
     public final TokenService tokens;
     public final AuditStore auditStore;
+    public final org.gatehouse.server.audit.AuditExport auditExport;
     public final InstallationService installations;
     public final LastSeen lastSeen;
     public final RevocationStore revocationStore;
@@ -77,6 +78,7 @@ public final class Gatehouse implements AutoCloseable {
             this.secrets = new Secrets(masterKey.derive("gatehouse secret pepper v1"));
             this.auditStore = new AuditStore();
             this.audit = new Audit(auditStore);
+            this.auditExport = new org.gatehouse.server.audit.AuditExport(db, auditStore);
             IatStore iatStore = new IatStore();
             ClientStore clientStore = new ClientStore();
             InstallationStore installationStore = new InstallationStore();
@@ -90,7 +92,8 @@ public final class Gatehouse implements AutoCloseable {
             PublisherKeys publisherKeys = new PublisherKeys(new JwksFetcher(config.statementJwksAllowHttpLoopback), clock, config.statementJwksCache, config.statementJwksRefresh);
             this.publishers = new Publishers(db, publisherStore, publisherKeys, audit, clock);
             this.statements = new SoftwareStatements(db, publisherStore, new StatementVerifier(publishers::find, publisherKeys));
-            this.keys = new SigningKeys(db, new SigningKeyStore(), masterKey, audit, clock, config.signingAlg, config.accessTokenTtl);
+            this.keys = new SigningKeys(db, new SigningKeyStore(), new SettingsStore(), masterKey, audit, clock, config.signingAlg,
+                    config.signingAlgSet, config.accessTokenTtl, config.keyPublishDelay);
             this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
                     new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);

@@ -40,12 +40,17 @@ public final class GatehouseServer implements AutoCloseable {
         try {
             g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
             g.keys.ensure(Actor.system());
+            g.metrics.registerOperations(() -> g.keys.ring().activeSince(), tls == null ? null : tls::notAfterMillis,
+                    g.accounts::pendingLinks, g.clock);
             ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "gatehouse-jobs");
                 t.setDaemon(true);
                 return t;
             });
-            every(jobs, config.keyRefresh.toMillis(), "reload signing keys", g.keys::refresh);
+            every(jobs, config.keyRefresh.toMillis(), "reload signing keys", () -> {
+                g.keys.switchIfDue(Actor.system());
+                g.keys.refresh();
+            });
             every(jobs, config.lastSeenFlush.toMillis(), "write last-seen times", g.lastSeen::flush);
             long maintenanceCheck = Math.min(60_000, config.maintenanceInterval.toMillis());
             // The first check comes soon after start, so a due run is not put off by a restart.

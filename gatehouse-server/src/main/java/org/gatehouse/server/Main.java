@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
-                DbCommand.class, ConfigCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class})
+                DbCommand.class, ConfigCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class,
+                org.gatehouse.server.cli.AuditCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

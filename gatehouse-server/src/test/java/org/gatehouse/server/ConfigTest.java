@@ -22,6 +22,21 @@ class ConfigTest {
         assertThat(c.embeddedDatabase()).isTrue();
     }
 
+    /**
+     * Issue 16 item 6: by default a stopping node keeps serving, with /health/ready at 503, long enough for a
+     * balancer checking every second to see HAProxy's default three failures; a request waits a bounded time for a
+     * database connection; a new signing key is published for the JWKS cache lifetime plus one key refresh.
+     */
+    @Test
+    void operationalDefaultsSuitABalancerWithOneSecondChecks() {
+        Config c = Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null"));
+        assertThat(c.shutdownDelay).isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(4));
+        assertThat(c.dbConnectTimeout).isLessThanOrEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(c.keyPublishDelay).isEqualTo(c.jwksMaxAge.plus(c.keyRefresh));
+        assertThat(Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", "GATEHOUSE_JWKS_MAX_AGE", "5m")).keyPublishDelay)
+                .isEqualTo(java.time.Duration.ofSeconds(305));
+    }
+
     @Test
     void environmentOverridesTheConfigFile() throws Exception {
         java.nio.file.Path f = java.nio.file.Files.createTempFile("gatehouse", ".conf");

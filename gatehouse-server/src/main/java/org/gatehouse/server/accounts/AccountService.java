@@ -205,6 +205,14 @@ public final class AccountService {
         return db.withHandle(h -> store.findLink(h, id)).filter(l -> l.usedAt() == null && l.expiresAt() > now);
     }
 
+    /** Unused, unexpired one-time links (first-admin setup, invitations) by purpose, always with "bootstrap"; for /metrics. */
+    public java.util.Map<String, Long> pendingLinks() {
+        java.util.Map<String, Long> byPurpose = new java.util.TreeMap<>();
+        byPurpose.put("bootstrap", 0L);
+        openInvites().forEach(l -> byPurpose.merge(l.purpose(), 1L, Long::sum));
+        return byPurpose;
+    }
+
     public List<AccountStore.Link> openInvites() {
         return db.withHandle(h -> store.openInvites(h, clock.millis()));
     }

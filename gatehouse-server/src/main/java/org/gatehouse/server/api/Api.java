@@ -374,21 +374,7 @@ public final class Api {
                 new PortalStore.AuditFilter(actor, action, subject, since, until), limit + 1, after));
         List<Object> items = new ArrayList<>();
         for (AuditStore.Event e : page.subList(0, Math.min(limit, page.size()))) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", e.id());
-            m.put("at", time(e.at()));
-            m.put("actor", e.actor());
-            m.put("action", e.action());
-            if (e.subject() != null) m.put("subject", e.subject());
-            if (e.remoteAddr() != null) m.put("remote_addr", e.remoteAddr());
-            if (e.details() != null) {
-                try {
-                    m.put("details", Json.parseObject(e.details()));
-                } catch (Json.JsonException ex) {
-                    m.put("details", Map.of("text", e.details()));
-                }
-            }
-            items.add(m);
+            items.add(org.gatehouse.server.audit.AuditExport.json(e));
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", items);
@@ -406,7 +392,12 @@ public final class Api {
     private void rotateKeys(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "keys:admin");
         body(ctx);
-        String kid = g.keys.rotate(actor(ctx, c));
+        String kid;
+        try {
+            kid = g.keys.rotate(actor(ctx, c));
+        } catch (org.gatehouse.server.keys.SigningKeys.NotPublishedLongEnough e) {
+            throw new OAuthError(409, "invalid_request", e.getMessage(), null);
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active_kid", kid);
         out.putAll(keys());

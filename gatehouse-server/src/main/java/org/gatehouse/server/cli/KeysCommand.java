@@ -7,10 +7,12 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.store.SigningKeyRecord;
+import org.gatehouse.server.keys.SigningKeys;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 @Command(name = "keys", description = "Signing keys.",
-        subcommands = {KeysCommand.Rotate.class, KeysCommand.ListKeys.class, KeysCommand.NewMasterKey.class})
+        subcommands = {KeysCommand.Rotate.class, KeysCommand.ListKeys.class, KeysCommand.Algorithm.class, KeysCommand.NewMasterKey.class})
 public final class KeysCommand {
 
     @Command(name = "rotate", description = "The published next key starts signing; a new next key is published; the old key stays published until its tokens expire.")
@@ -20,6 +22,29 @@ public final class KeysCommand {
             try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
                 g.keys.ensure(Actor.cli());
                 System.out.println(g.keys.rotate(Actor.cli()));
+            } catch (SigningKeys.NotPublishedLongEnough e) {
+                System.err.println("gatehouse: " + e.getMessage());
+                return 2;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "algorithm", description = "Change the signing algorithm of every node on this database: a key of the new"
+            + " algorithm is published now and starts signing once resource servers' cached JWK Sets hold it (GATEHOUSE_KEY_PUBLISH_DELAY).")
+    static final class Algorithm implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ALG", description = "ES256, EdDSA or RS256")
+        String alg;
+
+        @Override
+        public Integer call() {
+            String wanted = Config.SIGNING_ALGS.stream().filter(a -> a.equalsIgnoreCase(alg)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("ALG must be one of " + String.join(", ", Config.SIGNING_ALGS)));
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                SigningKeys.AlgorithmChange c = g.keys.changeAlgorithm(wanted, Actor.cli());
+                System.out.println("the cluster's signing algorithm is now " + c.to() + " (was " + c.from() + "): key " + c.nextKid()
+                        + " is published and signs from " + c.signsFrom() + " on every node");
+                System.out.println("set GATEHOUSE_SIGNING_ALG=" + c.to() + " (or leave it unset) on every node before its next start");
             }
             return 0;
         }

@@ -38,6 +38,12 @@ public final class Config {
     public final int dbPoolSize;
     public final Duration accessTokenTtl;
     public final String signingAlg;
+    /** Whether GATEHOUSE_SIGNING_ALG was set: a node that names another algorithm than the cluster's refuses to start. */
+    public final boolean signingAlgSet;
+    /** How long resource servers may cache /jwks (its Cache-Control max-age). */
+    public final Duration jwksMaxAge;
+    /** How long a new key is published before it may sign: the JWKS cache lifetime plus one key refresh on every node. */
+    public final Duration keyPublishDelay;
     public final Set<String> scopes;
     public final String audience;
     /** RFC 6749 §2.3.1: a secret client must use the method it registered (true) or may use either (false, the default). */
@@ -47,6 +53,8 @@ public final class Config {
     public final int maxBodyBytes;
     public final Duration keyRefresh;
     public final String trustedProxies;
+    /** TLS pass-through balancers allowed to send a PROXY protocol (v1/v2) header; empty: PROXY protocol off. */
+    public final String proxyProtocolFrom;
     public final int cloneThreshold;
     public final Duration cloneWindow;
     public final String cloneAction;
@@ -75,6 +83,8 @@ public final class Config {
     public final boolean behindTlsProxy;
     public final Duration shutdownTimeout;
     public final Duration shutdownDelay;
+    /** The longest a request waits for a database connection before it is answered 503 (Hikari's connectionTimeout). */
+    public final Duration dbConnectTimeout;
     public final boolean accessLog;
     /** Whether the access log also records /health/live and /health/ready (balancers poll them every second). */
     public final boolean accessLogHealth;
@@ -104,6 +114,7 @@ public final class Config {
         this.dbPoolSize = s.integer("DB_POOL_SIZE", 10, 1, 500);
         this.accessTokenTtl = s.duration("ACCESS_TOKEN_TTL", "10m", Duration.ofSeconds(30), Duration.ofHours(24));
         this.signingAlg = s.oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS);
+        this.signingAlgSet = s.raw("SIGNING_ALG") != null;
         this.scopes = s.scopes("SCOPES", "prefs:read prefs:write");
         this.audience = s.string("AUDIENCE", issuer);
         this.strictAuthMethod = s.bool("STRICT_AUTH_METHOD", false);
@@ -111,7 +122,10 @@ public final class Config {
         this.masterKey = s.string("MASTER_KEY", "");
         this.maxBodyBytes = s.integer("MAX_BODY_BYTES", 65536, 1024, 10 * 1024 * 1024);
         this.keyRefresh = s.duration("KEY_REFRESH", "5s", Duration.ofSeconds(1), Duration.ofMinutes(10));
+        this.jwksMaxAge = s.duration("JWKS_MAX_AGE", "60s", Duration.ZERO, Duration.ofHours(1));
+        this.keyPublishDelay = s.duration("KEY_PUBLISH_DELAY", Durations.format(jwksMaxAge.plus(keyRefresh)), Duration.ZERO, Duration.ofDays(7));
         this.trustedProxies = s.cidrs("TRUSTED_PROXIES", "");
+        this.proxyProtocolFrom = s.cidrs("PROXY_PROTOCOL_FROM", "");
         this.cloneThreshold = s.integer("CLONE_THRESHOLD", 3, 1, 1000);
         this.cloneWindow = s.duration("CLONE_WINDOW", "1h", Duration.ofSeconds(1), Duration.ofDays(365));
         this.cloneAction = s.oneOf("CLONE_ACTION", "flag", List.of("flag", "block"));
@@ -141,7 +155,10 @@ public final class Config {
         this.tlsReload = s.duration("TLS_RELOAD", "1m", Duration.ofSeconds(1), Duration.ofDays(1));
         this.behindTlsProxy = s.bool("BEHIND_TLS_PROXY", false);
         this.shutdownTimeout = s.duration("SHUTDOWN_TIMEOUT", "20s", Duration.ZERO, Duration.ofMinutes(10));
-        this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "0", Duration.ZERO, Duration.ofMinutes(5));
+        // Long enough for a balancer checking /health/ready every second to see three failures (HAProxy's
+        // default fall 3) and move away before the listeners close: docs/operations.md, "Rolling restarts".
+        this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "5s", Duration.ZERO, Duration.ofMinutes(5));
+        this.dbConnectTimeout = s.duration("DB_CONNECT_TIMEOUT", "3s", Duration.ofSeconds(1), Duration.ofMinutes(1));
         this.accessLog = s.bool("ACCESS_LOG", false);
         this.accessLogHealth = s.bool("ACCESS_LOG_HEALTH", false);
         this.logLevel = s.oneOf("LOG_LEVEL", "INFO", List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR"));

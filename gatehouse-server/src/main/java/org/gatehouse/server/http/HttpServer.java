@@ -41,7 +41,7 @@ public final class HttpServer {
     public static Javalin create(Gatehouse g, Operations ops, ServerTls tls) {
         String issuer = g.config.issuer;
         MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.audience, g.config.scopes, g.keys);
-        JwksEndpoint jwks = new JwksEndpoint(g.keys);
+        JwksEndpoint jwks = new JwksEndpoint(g.keys, g.config.jwksMaxAge);
         RegistrationEndpoint register = new RegistrationEndpoint(g.registrations, issuer);
         RegistrationManagementEndpoint manage = new RegistrationManagementEndpoint(g.registrations, issuer);
         TokenEndpoint token = new TokenEndpoint(g.clientAuthenticator, g.tokens);
@@ -60,8 +60,22 @@ public final class HttpServer {
                 hc.setSendServerVersion(false);
                 hc.setSendDateHeader(true);
             });
+            ProxyProtocol proxy = g.config.proxyProtocolFrom.isEmpty() ? null : new ProxyProtocol(Cidr.parseList(g.config.proxyProtocolFrom));
             if (tls != null) {
-                cfg.jetty.addConnector((server, hc) -> tls.connector(server, hc, g.config.bind, g.config.port));
+                cfg.jetty.addConnector((server, hc) -> {
+                    if (proxy != null) hc.addCustomizer(proxy);
+                    return tls.connector(server, hc, g.config.bind, g.config.port, proxy != null);
+                });
+            } else if (proxy != null) {
+                cfg.jetty.addConnector((server, hc) -> {
+                    hc.addCustomizer(proxy);
+                    org.eclipse.jetty.server.ServerConnector c = new org.eclipse.jetty.server.ServerConnector(server,
+                            ProxyProtocol.factory(org.eclipse.jetty.http.HttpVersion.HTTP_1_1.asString()),
+                            new org.eclipse.jetty.server.HttpConnectionFactory(hc));
+                    c.setHost(g.config.bind);
+                    c.setPort(g.config.port);
+                    return c;
+                });
             }
             ops.install(cfg);
 
@@ -103,6 +117,12 @@ public final class HttpServer {
                 httpError(ctx, e.getStatus(), e.getMessage());
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                if (org.gatehouse.server.store.Database.unavailable(e)) {
+                    // A database outage: fail fast with a retryable answer, not a hang and a 500.
+                    LOG.warn("database unavailable on {} {}: {}", ctx.method(), Operations.loggedPath(ctx), e.toString());
+                    Responses.error(ctx, OAuthError.temporarilyUnavailable("the service is temporarily unavailable: try again shortly", 5));
+                    return;
+                }
                 LOG.error("unexpected error on {} {}", ctx.method(), Operations.loggedPath(ctx), e);
                 Responses.error(ctx, new OAuthError(500, "server_error", "internal error", null));
             });

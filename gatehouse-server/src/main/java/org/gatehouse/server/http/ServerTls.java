@@ -50,6 +50,7 @@ public final class ServerTls {
     private final SslContextFactory.Server factory;
     private String loadedDigest;
     private String loadedSubject;
+    private volatile long notAfterMillis;
 
     private ServerTls(Path certFile, Path keyFile) {
         this.certFile = certFile;
@@ -67,6 +68,12 @@ public final class ServerTls {
         factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
         this.loadedDigest = first.digest;
         this.loadedSubject = first.subject;
+        this.notAfterMillis = first.notAfter;
+    }
+
+    /** When the certificate being served expires (epoch milliseconds), for the expiry metric. */
+    public long notAfterMillis() {
+        return notAfterMillis;
     }
 
     /** Null when the configuration does not ask for TLS. */
@@ -74,14 +81,18 @@ public final class ServerTls {
         return config.tls() ? new ServerTls(Path.of(config.tlsCert), Path.of(config.tlsKey)) : null;
     }
 
-    /** The HTTPS connector for the configured address and port. */
-    ServerConnector connector(Server server, HttpConfiguration base, String host, int port) {
+    /** The HTTPS connector for the configured address and port, reading a PROXY protocol header first if asked. */
+    ServerConnector connector(Server server, HttpConfiguration base, String host, int port, boolean proxyProtocol) {
         HttpConfiguration https = new HttpConfiguration(base);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
         // Load balancers and health checks connect by IP address, without SNI.
         secure.setSniHostCheck(false);
         https.addCustomizer(secure);
-        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(factory, "http/1.1"), new HttpConnectionFactory(https));
+        SslConnectionFactory ssl = new SslConnectionFactory(factory, "http/1.1");
+        // A TLS pass-through balancer's PROXY header comes before the TLS handshake (see ProxyProtocol).
+        ServerConnector c = proxyProtocol
+                ? new ServerConnector(server, ProxyProtocol.factory(ssl.getProtocol()), ssl, new HttpConnectionFactory(https))
+                : new ServerConnector(server, ssl, new HttpConnectionFactory(https));
         c.setHost(host);
         c.setPort(port);
         return c;
@@ -106,11 +117,12 @@ public final class ServerTls {
         }
         loadedDigest = next.digest;
         loadedSubject = next.subject;
+        notAfterMillis = next.notAfter;
         LOG.info("TLS certificate reloaded: {}", next.subject);
         return true;
     }
 
-    private record Loaded(KeyStore keyStore, String digest, String subject) {
+    private record Loaded(KeyStore keyStore, String digest, String subject, long notAfter) {
     }
 
     /**
@@ -141,7 +153,8 @@ public final class ServerTls {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("gatehouse", key, IN_MEMORY, chain.toArray(new Certificate[0]));
-        return new Loaded(ks, pem.digest(), leaf.getSubjectX500Principal().getName() + " (expires " + leaf.getNotAfter().toInstant() + ")");
+        return new Loaded(ks, pem.digest(), leaf.getSubjectX500Principal().getName() + " (expires " + leaf.getNotAfter().toInstant() + ")",
+                leaf.getNotAfter().getTime());
     }
 
     static PrivateKey privateKey(String pem) throws GeneralSecurityException {

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * An immutable snapshot of the keys in use: the one that signs (with its access-token assembly), every key that may have signed a
- * token still valid (to verify), and the published JWK Set (active, next and retired keys).
+ * token still valid (to verify), and the published JWK Set (active, next and retired keys); activeSince is when the
+ * active key started signing (epoch milliseconds), for the key-age metric.
  */
 public record KeyRing(
         String activeKid,
@@ -17,5 +18,6 @@ public record KeyRing(
         AccessTokenJwt accessTokens,
         Map<String, JWSVerifier> verifiers,
         String jwksJson,
-        List<String> algorithms) {
+        List<String> algorithms,
+        long activeSince) {
 }

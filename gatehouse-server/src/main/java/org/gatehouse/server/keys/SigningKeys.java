@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -34,10 +35,14 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.crypto.Ed25519Jws;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.SettingsStore;
 import org.gatehouse.server.store.SigningKeyRecord;
 import org.gatehouse.server.store.SigningKeyStore;
 import org.jdbi.v3.core.Handle;
@@ -49,28 +54,50 @@ import org.jdbi.v3.core.Handle;
  * made anywhere (another node, the CLI) is picked up everywhere.
  */
 public final class SigningKeys {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SigningKeys.class);
     private static final DateTimeFormatter KID_DATE = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
     /** Allowance for clock skew between issuers and resource servers when retiring keys. */
     private static final Duration SKEW = Duration.ofMinutes(2);
 
+    /** The cluster's signing algorithm, stored once in the settings table: every node signs with it. */
+    public static final String CLUSTER_ALG = "signing_keys.alg";
+
     private final Database db;
     private final SigningKeyStore store;
+    private final SettingsStore settings;
     private final MasterKey masterKey;
     private final Audit audit;
     private final Clock clock;
     private final String configuredAlg;
+    private final boolean algConfigured;
     private final Duration tokenTtl;
+    private final Duration publishDelay;
     private final AtomicReference<KeyRing> ring = new AtomicReference<>();
 
-    public SigningKeys(Database db, SigningKeyStore store, MasterKey masterKey, Audit audit, Clock clock,
-                       String configuredAlg, Duration tokenTtl) {
+    /**
+     * configuredAlg: GATEHOUSE_SIGNING_ALG, used when a new cluster is created; algConfigured: whether the
+     * operator set it (then a node whose value differs from the cluster's refuses to start). publishDelay: how long
+     * a new key is published in /jwks before it may sign (resource servers cache the JWK Set).
+     */
+    public SigningKeys(Database db, SigningKeyStore store, SettingsStore settings, MasterKey masterKey, Audit audit, Clock clock,
+                       String configuredAlg, boolean algConfigured, Duration tokenTtl, Duration publishDelay) {
         this.db = db;
         this.store = store;
+        this.settings = settings;
         this.masterKey = masterKey;
         this.audit = audit;
         this.clock = clock;
         this.configuredAlg = configuredAlg;
+        this.algConfigured = algConfigured;
         this.tokenTtl = tokenTtl;
+        this.publishDelay = publishDelay;
+    }
+
+    /** Thrown when a key would sign before it has been published for the publication delay. */
+    public static final class NotPublishedLongEnough extends RuntimeException {
+        NotPublishedLongEnough(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The key ring in use; loaded on first call. */
@@ -83,58 +110,145 @@ public final class SigningKeys {
     }
 
     /**
-     * Makes sure an active key of the configured algorithm and a next key exist. When the
-     * configured algorithm changed, the old active key is retired (still published) and a new one
-     * of the configured algorithm signs from now on.
+     * Makes sure the cluster has its algorithm, an active key and a published next key; returns the cluster's
+     * algorithm. The algorithm is stored once, by the first node of a new cluster (or, on a database that predates
+     * the setting, taken from the key that signs): a node never changes it. A node started with
+     * GATEHOUSE_SIGNING_ALG set to another value refuses to start ({@link #changeAlgorithm} changes it on purpose).
+     * Only a new cluster's first key signs at once: nothing can have cached a JWK Set without it yet.
      */
-    public void ensure(Actor actor) {
-        db.inTransaction(h -> {
+    public String ensure(Actor actor) {
+        String alg = db.inTransaction(h -> {
             store.lock(h);
             long now = clock.millis();
             List<SigningKeyRecord> keys = store.current(h, now);
             Optional<SigningKeyRecord> active = find(keys, SigningKeyRecord.ACTIVE);
-            Optional<SigningKeyRecord> next = find(keys, SigningKeyRecord.NEXT);
-            if (active.isEmpty() || !active.get().alg().equals(configuredAlg)) {
-                active.ifPresent(a -> retire(h, a, now, actor));
-                if (next.isPresent() && next.get().alg().equals(configuredAlg)) {
-                    store.activate(h, next.get().kid(), now);
-                    audit.record(h, now, actor, "key.activate", next.get().kid(), Map.of("alg", configuredAlg));
-                    next = Optional.empty();
-                } else {
-                    createKey(h, SigningKeyRecord.ACTIVE, now, actor);
-                }
+            String cluster = settings.get(h, CLUSTER_ALG).orElse(null);
+            if (cluster == null) {
+                cluster = settings.putIfAbsent(h, CLUSTER_ALG, active.map(SigningKeyRecord::alg).orElse(configuredAlg));
             }
-            if (next.isEmpty() || !next.get().alg().equals(configuredAlg)) {
-                next.ifPresent(n -> retire(h, n, now, actor));
-                createKey(h, SigningKeyRecord.NEXT, now, actor);
+            if (algConfigured && !cluster.equals(configuredAlg)) {
+                throw new ConfigException("GATEHOUSE_SIGNING_ALG=" + configuredAlg + " but this cluster signs with " + cluster
+                        + " (stored in the database): unset it or set " + cluster + ", or change the cluster's algorithm on purpose"
+                        + " with 'gatehouse keys algorithm " + configuredAlg + "'");
             }
-            return null;
+            if (active.isEmpty()) {
+                createKey(h, cluster, SigningKeyRecord.ACTIVE, now, actor);
+            }
+            if (find(keys, SigningKeyRecord.NEXT).isEmpty()) {
+                createKey(h, cluster, SigningKeyRecord.NEXT, now, actor);
+            }
+            return cluster;
         });
+        if (!algConfigured && !alg.equals(configuredAlg)) {
+            LOG.info("signing with {}, the cluster's algorithm stored in the database (GATEHOUSE_SIGNING_ALG is not set)", alg);
+        }
         refresh();
+        return alg;
     }
 
-    /** Rotation: the next key (published since the last rotation) signs from now on; a new next key is published. */
+    /**
+     * Rotation: the next key signs from now on and a new next key is published; the old key stays published until
+     * its tokens expire. Refused while the next key has been published for less than the publication delay, so no
+     * resource server meets a token signed by a key missing from the JWK Set it cached.
+     */
     public String rotate(Actor actor) {
         String kid = db.inTransaction(h -> {
             store.lock(h);
             long now = clock.millis();
             List<SigningKeyRecord> keys = store.current(h, now);
-            find(keys, SigningKeyRecord.ACTIVE).ifPresent(a -> retire(h, a, now, actor));
-            Optional<SigningKeyRecord> next = find(keys, SigningKeyRecord.NEXT);
-            String activated;
-            if (next.isPresent() && next.get().alg().equals(configuredAlg)) {
-                activated = next.get().kid();
-                store.activate(h, activated, now);
-            } else {
-                next.ifPresent(n -> retire(h, n, now, actor));
-                activated = createKey(h, SigningKeyRecord.ACTIVE, now, actor);
+            String cluster = settings.get(h, CLUSTER_ALG).orElse(configuredAlg);
+            SigningKeyRecord next = find(keys, SigningKeyRecord.NEXT)
+                    .orElseThrow(() -> new IllegalStateException("no published next key: start a server once"));
+            long due = next.createdAt() + publishDelay.toMillis();
+            if (now < due) {
+                throw new NotPublishedLongEnough("the next key " + next.kid() + " has been published since "
+                        + Instant.ofEpochMilli(next.createdAt()) + "; it may sign from " + Instant.ofEpochMilli(due)
+                        + " (resource servers cache the JWK Set: GATEHOUSE_KEY_PUBLISH_DELAY is " + Durations.format(publishDelay) + ")");
             }
-            audit.record(h, now, actor, "key.rotate", activated, Map.of("alg", configuredAlg));
-            createKey(h, SigningKeyRecord.NEXT, now, actor);
-            return activated;
+            find(keys, SigningKeyRecord.ACTIVE).ifPresent(a -> retire(h, a, now, actor));
+            store.activate(h, next.kid(), now);
+            audit.record(h, now, actor, "key.rotate", next.kid(), Map.of("alg", next.alg()));
+            createKey(h, cluster, SigningKeyRecord.NEXT, now, actor);
+            return next.kid();
         });
         refresh();
         return kid;
+    }
+
+    /** What {@link #changeAlgorithm} did: the new algorithm's key and when it starts signing. */
+    public record AlgorithmChange(String from, String to, String nextKid, Instant signsFrom) {
+    }
+
+    /**
+     * Changes the cluster's signing algorithm on purpose: a key of the new algorithm is published now as the next
+     * key (replacing a next key of the old one, which stays published until it would have expired) and starts
+     * signing once it has been published for the publication delay ({@link #switchIfDue}, run by every node).
+     */
+    public AlgorithmChange changeAlgorithm(String alg, Actor actor) {
+        if (!Config.SIGNING_ALGS.contains(alg)) {
+            throw new IllegalArgumentException("algorithm must be one of " + String.join(", ", Config.SIGNING_ALGS));
+        }
+        AlgorithmChange change = db.inTransaction(h -> {
+            store.lock(h);
+            long now = clock.millis();
+            List<SigningKeyRecord> keys = store.current(h, now);
+            String from = settings.putIfAbsent(h, CLUSTER_ALG, find(keys, SigningKeyRecord.ACTIVE).map(SigningKeyRecord::alg).orElse(alg));
+            settings.set(h, CLUSTER_ALG, alg);
+            Optional<SigningKeyRecord> next = find(keys, SigningKeyRecord.NEXT);
+            String nextKid;
+            long since;
+            if (next.isPresent() && next.get().alg().equals(alg)) {
+                nextKid = next.get().kid();
+                since = next.get().createdAt();
+            } else {
+                next.ifPresent(n -> retire(h, n, now, actor));
+                nextKid = createKey(h, alg, SigningKeyRecord.NEXT, now, actor);
+                since = now;
+            }
+            Instant signsFrom = Instant.ofEpochMilli(since + publishDelay.toMillis());
+            audit.record(h, now, actor, "key.algorithm", alg, Map.of("from", from, "next_kid", nextKid, "signs_from", signsFrom.toString()));
+            return new AlgorithmChange(from, alg, nextKid, signsFrom);
+        });
+        refresh();
+        return change;
+    }
+
+    /**
+     * Finishes a change of algorithm on any node once the new algorithm's next key has been published for the
+     * publication delay: it becomes the active key. A read and nothing else until then. Returns the activated kid.
+     */
+    public Optional<String> switchIfDue(Actor actor) {
+        long now = clock.millis();
+        if (!db.withHandle(h -> switchDue(settings.get(h, CLUSTER_ALG).orElse(null), store.current(h, now), now))) {
+            return Optional.empty();
+        }
+        Optional<String> kid = db.inTransaction(h -> {
+            store.lock(h);
+            List<SigningKeyRecord> keys = store.current(h, now);
+            if (!switchDue(settings.get(h, CLUSTER_ALG).orElse(null), keys, now)) return Optional.<String>empty();
+            SigningKeyRecord next = find(keys, SigningKeyRecord.NEXT).orElseThrow();
+            find(keys, SigningKeyRecord.ACTIVE).ifPresent(a -> retire(h, a, now, actor));
+            store.activate(h, next.kid(), now);
+            audit.record(h, now, actor, "key.activate", next.kid(), Map.of("alg", next.alg()));
+            createKey(h, next.alg(), SigningKeyRecord.NEXT, now, actor);
+            return Optional.of(next.kid());
+        });
+        kid.ifPresent(k -> LOG.warn("the cluster's signing algorithm changed: key {} signs from now on", k));
+        refresh();
+        return kid;
+    }
+
+    private boolean switchDue(String cluster, List<SigningKeyRecord> keys, long now) {
+        Optional<SigningKeyRecord> active = find(keys, SigningKeyRecord.ACTIVE);
+        Optional<SigningKeyRecord> next = find(keys, SigningKeyRecord.NEXT);
+        return cluster != null && active.isPresent() && !active.get().alg().equals(cluster)
+                && next.isPresent() && next.get().alg().equals(cluster)
+                && next.get().createdAt() + publishDelay.toMillis() <= now;
+    }
+
+    /** The algorithm every node signs with (the cluster's, once stored), for display. */
+    public String clusterAlgorithm() {
+        return db.withHandle(h -> settings.get(h, CLUSTER_ALG)).orElse(configuredAlg);
     }
 
     public List<SigningKeyRecord> list() {
@@ -174,7 +288,8 @@ public final class SigningKeys {
         JWSAlgorithm alg = JWSAlgorithm.parse(active.alg());
         JWSSigner signer = signer(priv);
         return new KeyRing(active.kid(), alg, signer, new AccessTokenJwt(alg, active.kid(), signer), Map.copyOf(verifiers),
-                new JWKSet(published).toString(true), List.copyOf(algs));
+                new JWKSet(published).toString(true), List.copyOf(algs),
+                active.activatedAt() == null ? active.createdAt() : active.activatedAt());
     }
 
     private static java.util.Set<String> kids(List<SigningKeyRecord> keys) {
@@ -189,13 +304,13 @@ public final class SigningKeys {
         audit.record(h, now, actor, "key.retire", k.kid(), Map.of("publish_until", until));
     }
 
-    private String createKey(Handle h, String state, long now, Actor actor) {
-        String kid = configuredAlg.toLowerCase(Locale.ROOT) + "-" + KID_DATE.format(clock.instant()) + "-" + Secrets.randomId(6);
-        JWK key = generate(configuredAlg, kid);
+    private String createKey(Handle h, String alg, String state, long now, Actor actor) {
+        String kid = alg.toLowerCase(Locale.ROOT) + "-" + KID_DATE.format(clock.instant()) + "-" + Secrets.randomId(6);
+        JWK key = generate(alg, kid);
         String enc = masterKey.encrypt(key.toJSONString().getBytes(StandardCharsets.UTF_8), kid);
-        store.insert(h, new SigningKeyRecord(kid, configuredAlg, state, key.toPublicJWK().toJSONString(), enc, now,
+        store.insert(h, new SigningKeyRecord(kid, alg, state, key.toPublicJWK().toJSONString(), enc, now,
                 state.equals(SigningKeyRecord.ACTIVE) ? now : null, null, null));
-        audit.record(h, now, actor, "key.create", kid, Map.of("alg", configuredAlg, "state", state));
+        audit.record(h, now, actor, "key.create", kid, Map.of("alg", alg, "state", state));
         return kid;
     }
 

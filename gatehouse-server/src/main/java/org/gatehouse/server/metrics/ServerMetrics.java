@@ -13,6 +13,9 @@ public final class ServerMetrics {
     public static final String DURATION = "gatehouse_request_duration_seconds";
     public static final String ERRORS = "gatehouse_errors_total";
     public static final String JOBS = "gatehouse_jobs_total";
+    public static final String KEY_AGE = "gatehouse_signing_key_age_seconds";
+    public static final String TLS_EXPIRY = "gatehouse_tls_certificate_expiry_timestamp_seconds";
+    public static final String SETUP_LINKS = "gatehouse_setup_links_pending";
 
     private final Metrics metrics;
 
@@ -66,6 +69,32 @@ public final class ServerMetrics {
             default:
                 return path.startsWith("/register/") ? "registration_management" : "other";
         }
+    }
+
+    /**
+     * What an operator alerts on beyond traffic (ops/prometheus/gatehouse-alerts.yml): how long the active signing key
+     * has signed, when the served TLS certificate expires (null: no TLS here), and pending one-time portal links by
+     * purpose (read from the database at scrape time; left out when it cannot be read).
+     */
+    public void registerOperations(java.util.function.LongSupplier keyActiveSince, java.util.function.LongSupplier tlsNotAfter,
+                                   Supplier<java.util.Map<String, Long>> pendingLinks, java.time.Clock clock) {
+        metrics.gauges(s -> {
+            s.gauge(KEY_AGE, "Time since the active signing key started signing.", "",
+                    Math.max(0, clock.millis() - keyActiveSince.getAsLong()) / 1000.0);
+            if (tlsNotAfter != null) {
+                s.gauge(TLS_EXPIRY, "When the TLS certificate this node serves expires (Unix time).", "", tlsNotAfter.getAsLong() / 1000.0);
+            }
+            java.util.Map<String, Long> links;
+            try {
+                links = pendingLinks.get();
+            } catch (RuntimeException e) {
+                return;
+            }
+            for (String purpose : new java.util.TreeSet<>(links.keySet())) {
+                s.gauge(SETUP_LINKS, "Unused, unexpired one-time portal links (first-admin setup, invitations) by purpose.",
+                        Metrics.labels("purpose", purpose), links.get(purpose));
+            }
+        });
     }
 
     /** JVM memory, threads, GC, CPU and uptime; database pool connections. */

@@ -44,6 +44,14 @@ public final class OAuthError extends RuntimeException {
         return new OAuthError(429, "slow_down", "too many " + what + ": retry after " + retryAfterSeconds + " s", null, retryAfterSeconds, null);
     }
 
+    /**
+     * 503 with Retry-After (RFC 9110 §15.6.4, §10.2.3) and RFC 6749 §4.1.2.1's "temporarily_unavailable": the
+     * server cannot answer now (its database is unreachable) and a retry later may succeed.
+     */
+    public static OAuthError temporarilyUnavailable(String description, long retryAfterSeconds) {
+        return new OAuthError(503, "temporarily_unavailable", description, null, retryAfterSeconds);
+    }
+
     public long retryAfter() {
         return retryAfter;
     }

@@ -331,8 +331,13 @@ final class AdminPages {
     private void rotate(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
-        String kid = p.g.keys.rotate(p.actor(ctx, s.account()));
-        keys(ctx, s, "Rotated: key " + kid + " signs from now on.");
+        String message;
+        try {
+            message = "Rotated: key " + p.g.keys.rotate(p.actor(ctx, s.account())) + " signs from now on.";
+        } catch (org.gatehouse.server.keys.SigningKeys.NotPublishedLongEnough e) {
+            message = "Not rotated: " + e.getMessage() + ".";
+        }
+        keys(ctx, s, message);
     }
 
     // --- resource servers (RFC 8707)

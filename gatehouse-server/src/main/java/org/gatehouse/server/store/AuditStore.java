@@ -26,6 +26,13 @@ public final class AuditStore {
                 .map(MAPPER).list();
     }
 
+    /** Events from (inclusive) to until (exclusive), oldest first, after the given id: one page of an export. */
+    public List<Event> range(Handle h, long from, long until, long afterId, int limit) {
+        return h.createQuery("SELECT * FROM audit_events WHERE occurred_at >= :from AND occurred_at < :until AND id > :after"
+                        + " ORDER BY id FETCH FIRST :limit ROWS ONLY")
+                .bind("from", from).bind("until", until).bind("after", afterId).bind("limit", limit).map(MAPPER).list();
+    }
+
     public int purgeBefore(Handle h, long cutoff) {
         return h.createUpdate("DELETE FROM audit_events WHERE occurred_at < :cutoff").bind("cutoff", cutoff).execute();
     }

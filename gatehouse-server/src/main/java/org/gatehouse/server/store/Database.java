@@ -74,7 +74,8 @@ public final class Database implements AutoCloseable {
         hc.setMaximumPoolSize(config.dbPoolSize);
         hc.setMinimumIdle(Math.min(2, config.dbPoolSize));
         hc.setPoolName("gatehouse");
-        hc.setConnectionTimeout(10_000);
+        // A request waits this long at most for a connection; during an outage it is answered 503 (see unavailable).
+        hc.setConnectionTimeout(config.dbConnectTimeout.toMillis());
         hc.setInitializationFailTimeout(10_000);
         HikariDataSource ds;
         try {
@@ -218,6 +219,26 @@ public final class Database implements AutoCloseable {
     public void close() {
         if (housekeeping != null) housekeeping.close();
         dataSource.close();
+    }
+
+    /**
+     * Whether a failure means the database cannot be reached right now (no connection within the pool's timeout,
+     * a connection lost or refused, the server shutting down) rather than a fault in the request or in Gatehouse:
+     * such requests are answered 503 with Retry-After. SQLSTATE classes 08 (connection exception) and 57P
+     * (PostgreSQL: operator intervention, e.g. terminated backends, "cannot connect now").
+     */
+    public static boolean unavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
     }
 
     private static String redact(String url) {

@@ -31,6 +31,11 @@ public final class SettingsStore {
         return get(h, name).orElseThrow();
     }
 
+    /** Replaces a value that is set (see {@link #putIfAbsent}). */
+    public void set(Handle h, String name, String value) {
+        h.createUpdate("UPDATE settings SET setting_value = :value WHERE name = :name").bind("name", name).bind("value", value).execute();
+    }
+
     /**
      * Serialises a rule across nodes: takes the row lock of setting {@code name} (created on first use) until
      * the transaction ends, so that transactions calling this with the same name run one after another.

@@ -25,6 +25,7 @@ class CliTest {
     private static Map<String, String> env(TestServer s) {
         Map<String, String> env = new HashMap<>(s.backend.env());
         env.put("GATEHOUSE_ISSUER", s.issuer);
+        env.put("GATEHOUSE_KEY_PUBLISH_DELAY", s.config.keyPublishDelay.toSeconds() + "s"); // the server's, as an operator's CLI has
         return env;
     }
 

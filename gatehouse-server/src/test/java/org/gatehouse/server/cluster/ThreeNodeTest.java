@@ -63,6 +63,8 @@ class ThreeNodeTest {
         env.put("GATEHOUSE_MASTER_KEY", MasterKey.generateText());
         env.put("GATEHOUSE_ISSUER", ISSUER);
         env.put("GATEHOUSE_KEY_REFRESH", "1s");
+        // The CLI rotates right after start here; the publication delay itself is ClusterAlgorithmTest's and SigningKeysTest's.
+        env.put("GATEHOUSE_KEY_PUBLISH_DELAY", "0");
         env.put("GATEHOUSE_LAST_SEEN_FLUSH", "1s");
         env.put("GATEHOUSE_MAINTENANCE_INTERVAL", "1h");
         env.put("GATEHOUSE_RATE_REGISTER_PER_TOKEN", "0");

@@ -59,6 +59,19 @@ class SigningKeysTest {
         }
     }
 
+    /** Issue 16 item 2: a next key signs only after it has been published for GATEHOUSE_KEY_PUBLISH_DELAY. */
+    @Test
+    void rotationIsRefusedUntilTheNextKeyHasBeenPublishedForTheDelay() throws Exception {
+        try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_KEY_PUBLISH_DELAY", "1h", "GATEHOUSE_JWKS_MAX_AGE", "30m"))) {
+            Flow.Client c = Flow.register(s);
+            String activeKid = kidOf(Flow.token(s, c));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.gatehouse().keys.rotate(Actor.cli()))
+                    .isInstanceOf(SigningKeys.NotPublishedLongEnough.class).hasMessageContaining("may sign from");
+            assertThat(kidOf(Flow.token(s, c))).isEqualTo(activeKid);
+            assertThat(s.http.get("/jwks").header("Cache-Control")).isEqualTo("public, max-age=1800");
+        }
+    }
+
     @Test
     void privateKeysAreEncryptedAtRest() {
         TestServer s = TestServer.shared(backend);

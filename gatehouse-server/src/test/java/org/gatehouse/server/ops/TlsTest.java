@@ -70,6 +70,12 @@ class TlsTest {
                 presented = client(first, second).send(HttpRequest.newBuilder(live).build(), HttpResponse.BodyHandlers.ofString())
                         .sslSession().orElseThrow().getPeerCertificates()[0];
             } while (!presented.equals(second.cert()));
+            // Issue 16 item 7: /metrics tells when the certificate being served expires.
+            URI metrics = URI.create("https://127.0.0.1:" + s.config.port + "/metrics");
+            Map<String, Double> scraped = Node.parseMetrics(client(first, second).send(HttpRequest.newBuilder(metrics).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(scraped.get("gatehouse_tls_certificate_expiry_timestamp_seconds"))
+                    .isEqualTo(second.cert().getNotAfter().getTime() / 1000.0);
         }
     }
 

@@ -35,7 +35,11 @@ public final class Node implements AutoCloseable {
 
     /** Starts a node with these GATEHOUSE_* settings (GATEHOUSE_PORT is chosen here); does not wait for it. */
     public static Node start(Map<String, String> env) {
-        int port = freePort();
+        return start(env, freePort());
+    }
+
+    /** Starts a node on this port (a restarted node keeps its place in a load balancer's list); does not wait for it. */
+    public static Node start(Map<String, String> env, int port) {
         Map<String, String> all = new HashMap<>(env);
         all.put("GATEHOUSE_PORT", Integer.toString(port));
         all.putIfAbsent("GATEHOUSE_CONFIG", "/dev/null");

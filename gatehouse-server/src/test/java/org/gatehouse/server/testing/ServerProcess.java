@@ -48,6 +48,9 @@ public final class ServerProcess implements AutoCloseable {
         env.put("GATEHOUSE_ISSUER", "http://127.0.0.1:" + port);
         env.put("GATEHOUSE_CONFIG", "/dev/null");
         env.put("GATEHOUSE_KEY_REFRESH", "1s");
+        // No balancer to wait for, and tests rotate keys at once: tests of these settings set them.
+        env.put("GATEHOUSE_SHUTDOWN_DELAY", "0");
+        env.put("GATEHOUSE_KEY_PUBLISH_DELAY", "0");
         // Load from one address: rate limits are tested on servers of their own (see TestServer).
         for (String limit : new String[] {"REGISTER_PER_TOKEN", "REGISTER_PER_ADDRESS", "TOKEN_PER_CLIENT", "AUTH_FAILURES_PER_ADDRESS"}) {
             env.put("GATEHOUSE_RATE_" + limit, "0");

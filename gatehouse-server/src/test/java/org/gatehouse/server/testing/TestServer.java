@@ -54,6 +54,9 @@ public final class TestServer implements AutoCloseable {
         env.put("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "0");
         env.put("GATEHOUSE_RATE_TOKEN_PER_CLIENT", "0");
         env.put("GATEHOUSE_RATE_AUTH_FAILURES_PER_ADDRESS", "0");
+        // No balancer to wait for, and tests rotate keys at once: tests of these settings set them.
+        env.put("GATEHOUSE_SHUTDOWN_DELAY", "0");
+        env.put("GATEHOUSE_KEY_PUBLISH_DELAY", "0");
         env.putAll(extraEnv);
         return Config.load(env);
     }
@@ -67,6 +70,11 @@ public final class TestServer implements AutoCloseable {
             b.close();
             throw e;
         }
+    }
+
+    /** A server on a database another server may use too (a second node); stop it with {@link #closeKeepingData}. */
+    public static TestServer startOn(Backend backend, Map<String, String> extraEnv) {
+        return new TestServer(backend, extraEnv);
     }
 
     /** One server per backend for the whole test run (tests isolate themselves with fresh tokens). */

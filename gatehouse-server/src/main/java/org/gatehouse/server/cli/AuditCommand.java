@@ -1,0 +1,61 @@
+package org.gatehouse.server.cli;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.Callable;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.json.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "audit", description = "The audit log.", subcommands = {AuditCommand.Export.class})
+public final class AuditCommand {
+    @Command(name = "export", description = "Print audit events as JSON lines, oldest first (works while a server runs on the"
+            + " same database, the embedded one included).")
+    static final class Export implements Callable<Integer> {
+        @Option(names = "--since", paramLabel = "TIME", description = "First instant (inclusive), e.g. 2026-12-01T00:00:00Z (default: the beginning).")
+        String since;
+
+        @Option(names = "--until", paramLabel = "TIME", description = "Last instant (exclusive), e.g. 2026-12-02T00:00:00Z (default: now).")
+        String until;
+
+        @Override
+        public Integer call() {
+            Instant from = instant("--since", since, Instant.EPOCH);
+            Instant to = instant("--until", until, Instant.now());
+            if (since != null && until != null && !from.isBefore(to)) {
+                throw new IllegalArgumentException("--since must be before --until");
+            }
+            BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+                g.auditExport.export(from, to, event -> {
+                    try {
+                        out.write(Json.write(event));
+                        out.write('\n');
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return 0;
+        }
+
+        private static Instant instant(String option, String text, Instant dflt) {
+            if (text == null) return dflt;
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(option + " must be an ISO 8601 instant such as 2026-12-01T00:00:00Z");
+            }
+        }
+    }
+}
