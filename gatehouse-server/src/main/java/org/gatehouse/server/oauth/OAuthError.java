@@ -49,7 +49,7 @@ public final class OAuthError extends RuntimeException {
      * server cannot answer now (its database is unreachable) and a retry later may succeed.
      */
     public static OAuthError temporarilyUnavailable(String description, long retryAfterSeconds) {
-        return new OAuthError(503, "temporarily_unavailable", description, null, retryAfterSeconds);
+        return new OAuthError(503, "temporarily_unavailable", description, null, retryAfterSeconds, null);
     }
 
     public long retryAfter() {
