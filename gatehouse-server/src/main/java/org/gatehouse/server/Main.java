@@ -16,11 +16,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code gatehouse} command. Exit codes: 0 success, 1 failure, 2 invalid input or configuration. */
-@Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
+@Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
                 DbCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class})
 public final class Main {
+    /** {@code --version}: the version and commit Maven wrote into the build ({@link BuildInfo}). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {BuildInfo.describe()};
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }

@@ -1,8 +1,10 @@
 package org.gatehouse.server.cli;
 
 import java.util.concurrent.CountDownLatch;
+import org.gatehouse.server.BuildInfo;
 import org.gatehouse.server.GatehouseServer;
 import org.gatehouse.server.config.Config;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 
 @Command(name = "serve", description = "Run the server (embedded database under ./data unless GATEHOUSE_DB_URL is set).")
@@ -11,6 +13,8 @@ public final class ServeCommand implements Runnable {
     public void run() {
         Config config = Config.fromEnvironment();
         org.gatehouse.server.logging.LogFormat.apply(config.logFormat);
+        // The first log line says which build runs (mixed versions during a rolling upgrade show in the logs).
+        LoggerFactory.getLogger(ServeCommand.class).info("{} starting", BuildInfo.describe());
         GatehouseServer server = GatehouseServer.start(config);
         CountDownLatch stopRequested = new CountDownLatch(1);
         // SIGTERM and SIGINT stop the server gracefully *before* the JVM starts shutting down: once it does,
