@@ -3,6 +3,7 @@ package org.gatehouse.server;
 import java.io.PrintWriter;
 import org.gatehouse.server.cli.AdminCommand;
 import org.gatehouse.server.cli.DbCommand;
+import org.gatehouse.server.cli.HealthCommand;
 import org.gatehouse.server.cli.IatCommand;
 import org.gatehouse.server.cli.InstallationsCommand;
 import org.gatehouse.server.cli.KeysCommand;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
-                DbCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class})
+                DbCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class,
+                HealthCommand.class})
 public final class Main {
     /** {@code --version}: the version and commit Maven wrote into the build ({@link BuildInfo}). */
     static final class Version implements CommandLine.IVersionProvider {
