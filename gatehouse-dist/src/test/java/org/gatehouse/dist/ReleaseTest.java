@@ -215,12 +215,12 @@ class ReleaseTest {
         Map<String, Object> image = blobJson(layout, (String) ((Map<?, ?>) manifest.get("config")).get("digest"));
         Map<?, ?> config = (Map<?, ?>) image.get("config");
         assertThat(config.get("User")).isEqualTo("10001:10001");
-        assertThat((List<?>) config.get("Entrypoint")).startsWith("/opt/gatehouse/runtime/bin/java").endsWith("org.gatehouse.server.Main");
-        assertThat((List<?>) config.get("Cmd")).containsExactly("serve");
-        assertThat((Map<?, ?>) config.get("Volumes")).containsOnlyKeys("/var/lib/gatehouse");
-        assertThat((Map<?, ?>) config.get("ExposedPorts")).containsOnlyKeys("8080/tcp");
-        assertThat((List<?>) config.get("Env")).contains("GATEHOUSE_BIND=0.0.0.0", "GATEHOUSE_PORT=8080", "GATEHOUSE_DATA_DIR=/var/lib/gatehouse");
-        List<?> health = (List<?>) ((Map<?, ?>) config.get("Healthcheck")).get("Test");
+        assertThat(strings(config.get("Entrypoint"))).startsWith("/opt/gatehouse/runtime/bin/java").endsWith("org.gatehouse.server.Main");
+        assertThat(strings(config.get("Cmd"))).containsExactly("serve");
+        assertThat(keys(config.get("Volumes"))).containsExactly("/var/lib/gatehouse");
+        assertThat(keys(config.get("ExposedPorts"))).containsExactly("8080/tcp");
+        assertThat(strings(config.get("Env"))).contains("GATEHOUSE_BIND=0.0.0.0", "GATEHOUSE_PORT=8080", "GATEHOUSE_DATA_DIR=/var/lib/gatehouse");
+        List<String> health = strings(((Map<?, ?>) config.get("Healthcheck")).get("Test"));
         assertThat(health).startsWith("CMD").endsWith("health");
         assertThat(image).containsEntry("os", "linux").containsEntry("architecture", "amd64");
 
@@ -244,10 +244,10 @@ class ReleaseTest {
 
         assumeRoot("chroot into the image's layers");
         assertThat(Files.getAttribute(rootfs.resolve("var/lib/gatehouse"), "unix:uid")).isEqualTo(10001);
-        List<String> entrypoint = ((List<?>) config.get("Entrypoint")).stream().map(String::valueOf).toList();
+        List<String> entrypoint = strings(config.get("Entrypoint"));
         Map<String, String> imageEnv = new LinkedHashMap<>();
-        for (Object e : (List<?>) config.get("Env")) {
-            String[] kv = ((String) e).split("=", 2);
+        for (String e : strings(config.get("Env"))) {
+            String[] kv = e.split("=", 2);
             imageEnv.put(kv[0], kv[1]);
         }
         // As the image is configured (0.0.0.0, no TLS, no TLS proxy declared) it refuses plain HTTP: RFC 6749 §3.1.
@@ -264,7 +264,7 @@ class ReleaseTest {
         serve.add("serve");
         try (Server server = Server.start(layout, Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), serve.toArray(String[]::new))) {
             assertThat(new Http("http://127.0.0.1:" + port).get("/health/ready").status()).isEqualTo(200);
-            Result check = inImage(rootfs, env, 120, health.subList(1, health.size()).stream().map(String::valueOf).toList());
+            Result check = inImage(rootfs, env, 120, health.subList(1, health.size()));
             assertThat(check.exit).as(check.out).isZero();
             assertThat(rootfs.resolve("var/lib/gatehouse/master.key")).exists();
         }
@@ -287,6 +287,14 @@ class ReleaseTest {
         env.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.addAll(List.of("chroot", "--userspec=10001:10001", rootfs.toString()));
         return cmd;
+    }
+
+    private static List<String> strings(Object jsonArray) {
+        return ((List<?>) jsonArray).stream().map(String::valueOf).toList();
+    }
+
+    private static List<String> keys(Object jsonObject) {
+        return ((Map<?, ?>) jsonObject).keySet().stream().map(String::valueOf).toList();
     }
 
     private static Map<String, Object> blobJson(Path layout, String digest) throws IOException, ParseException {
