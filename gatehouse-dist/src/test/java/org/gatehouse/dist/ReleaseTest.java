@@ -285,7 +285,9 @@ class ReleaseTest {
                 "mkdir -p \"$0/proc\" \"$0/dev\" && mount --rbind /proc \"$0/proc\" && mount --rbind /dev \"$0/dev\" && exec \"$@\"",
                 rootfs.toString(), "env", "-i"));
         env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.addAll(List.of("chroot", "--userspec=10001:10001", rootfs.toString()));
+        String chroot = Stream.of("/usr/sbin/chroot", "/usr/bin/chroot", "/sbin/chroot").filter(c -> Files.isExecutable(Path.of(c)))
+                .findFirst().orElseThrow(() -> new AssertionError("no chroot"));
+        cmd.addAll(List.of(chroot, "--userspec=10001:10001", rootfs.toString())); // env -i: no PATH to find it by
         return cmd;
     }
 
