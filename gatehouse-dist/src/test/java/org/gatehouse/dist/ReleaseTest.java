@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.gatehouse.server.testing.Http;
+import java.util.Comparator;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,12 +51,13 @@ class ReleaseTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final boolean ROOT_USER = "root".equals(System.getProperty("user.name"));
     private static final String READY = "Gatehouse is running";
+    private static final List<Path> TEMP_DIRS = new ArrayList<>();
     private static Path dist;
     private static Path basicBin;
 
     @BeforeAll
     static void buildTheRelease() throws IOException {
-        Path tmp = Files.createTempDirectory("gatehouse-release-test");
+        Path tmp = tempDir("gatehouse-release-test");
         dist = tmp.resolve("dist");
         Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.put("JAVA_HOME", System.getProperty("java.home")); // the JDK running the tests: it has jlink and jpackage
@@ -66,6 +69,22 @@ class ReleaseTest {
                     .orElseThrow(() -> new AssertionError("no " + tool));
             Files.createSymbolicLink(basicBin.resolve(tool), real);
         }
+    }
+
+    /** The release and everything unpacked from it weigh about 700 MB: nothing stays behind in /tmp. */
+    @AfterAll
+    static void removeTemporaryDirectories() throws IOException {
+        for (Path dir : TEMP_DIRS) {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static Path tempDir(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        TEMP_DIRS.add(dir);
+        return dir;
     }
 
     @Test
@@ -151,7 +170,7 @@ class ReleaseTest {
     @Test
     void debianPackageInstallsRemovesAndPurgesInAThrowAwayRoot() throws Exception {
         assumeRoot("dpkg --root with maintainer scripts (useradd, chown)");
-        Path root = Files.createTempDirectory("gatehouse-deb-root");
+        Path root = tempDir("gatehouse-deb-root");
         for (String d : List.of("etc", "var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "usr/sbin")) {
             Files.createDirectories(root.resolve(d));
         }
@@ -206,7 +225,7 @@ class ReleaseTest {
 
     @Test
     void ociImageHasItsConfigAndItsEntryPointServesFromItsLayers() throws Exception {
-        Path layout = Files.createTempDirectory("gatehouse-image");
+        Path layout = tempDir("gatehouse-image");
         Result untar = run(layout, Map.of("PATH", "/usr/bin:/bin"), 300, "tar", "-xf", dist.resolve("gatehouse-" + VERSION + "-image.tar").toString());
         assertThat(untar.exit).as(untar.out).isZero();
         assertThat(Files.readString(layout.resolve("oci-layout"))).contains("\"imageLayoutVersion\":\"1.0.0\"");
@@ -304,7 +323,7 @@ class ReleaseTest {
     }
 
     private static Path unpack(String archive, String into) throws IOException {
-        Path dir = Files.createTempDirectory("gatehouse-" + into);
+        Path dir = tempDir("gatehouse-" + into);
         Result r = run(dir, Map.of("PATH", "/usr/bin:/bin"), 300, "tar", "-xzf", dist.resolve(archive).toString());
         assertThat(r.exit).as(r.out).isZero();
         try (Stream<Path> top = Files.list(dir)) {
