@@ -15,11 +15,12 @@ out="$root/bench/results"; data="$root/gatehouse-bench/target/bench-data"
 mkdir -p "$out/profiles" "$data"
 res="$out/results.jsonl"
 
-if [ ! -f gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar ] || [ -n "$(find gatehouse-*/src pom.xml -newer gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar -print -quit)" ]; then
+version="$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml)" # the one place the version lives
+if [ ! -f gatehouse-bench/target/gatehouse-bench-$version.jar ] || [ -n "$(find gatehouse-*/src pom.xml -newer gatehouse-bench/target/gatehouse-bench-$version.jar -print -quit)" ]; then
   mvn -q -B -DskipTests package
-  touch gatehouse-server/target/gatehouse-server-0.1.0-SNAPSHOT.jar gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar
+  touch gatehouse-server/target/gatehouse-server-$version.jar gatehouse-bench/target/gatehouse-bench-$version.jar
 fi
-CP="gatehouse-bench/target/gatehouse-bench-0.1.0-SNAPSHOT.jar:gatehouse-bench/target/lib/*"
+CP="gatehouse-bench/target/gatehouse-bench-$version.jar:gatehouse-bench/target/lib/*"
 bench() { "$J" -cp "$CP" org.gatehouse.bench.Bench "$@"; }
 load() { bench load --root "$root" --warmup "$WARMUP" --duration "$DURATION" --out "$res" "$@"; }
 fresh() { rm -rf "$data/$1"; echo "$data/$1"; }

@@ -52,7 +52,8 @@ if [ "$(java_major "$jdk")" -ge 24 ]; then # quiets Maven's own Guava warning on
 fi
 
 module="$root/gatehouse-interop"
-jar="$module/target/gatehouse-interop-0.1.0-SNAPSHOT.jar"
+version="$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$root/pom.xml")" # the one place the version lives
+jar="$module/target/gatehouse-interop-$version.jar"
 stale() {
   [ -f "$jar" ] && [ -d "$module/target/lib" ] || return 0
   [ -n "$(find "$root/pom.xml" "$module/pom.xml" "$module/src/main" -newer "$jar" -print -quit 2>/dev/null)" ]

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import org.gatehouse.server.cli.AdminCommand;
 import org.gatehouse.server.cli.ConfigCommand;
 import org.gatehouse.server.cli.DbCommand;
+import org.gatehouse.server.cli.HealthCommand;
 import org.gatehouse.server.cli.IatCommand;
 import org.gatehouse.server.cli.InstallationsCommand;
 import org.gatehouse.server.cli.KeysCommand;
@@ -17,12 +18,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code gatehouse} command. Exit codes: 0 success, 1 failure, 2 invalid input or configuration. */
-@Command(name = "gatehouse", mixinStandardHelpOptions = true, version = "Gatehouse 0.1.0",
+@Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
                 DbCommand.class, ConfigCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class,
-                org.gatehouse.server.cli.AuditCommand.class})
+                org.gatehouse.server.cli.AuditCommand.class, HealthCommand.class})
 public final class Main {
+    /** {@code --version}: the version and commit Maven wrote into the build ({@link BuildInfo}). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {BuildInfo.describe()};
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
 import java.util.function.Supplier;
+import org.gatehouse.server.BuildInfo;
 
 /** The metrics Gatehouse exposes: per-operation requests, latency and errors, jobs, JVM and pool basics. */
 public final class ServerMetrics {
@@ -103,7 +104,9 @@ public final class ServerMetrics {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         java.lang.management.RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
+        String build = Metrics.labels("version", BuildInfo.version(), "commit", BuildInfo.commit());
         metrics.gauges(s -> {
+            s.gauge("gatehouse_build_info", "The running build: its version and git commit (always 1).", build, 1);
             s.gauge("jvm_memory_used_bytes", "JVM memory in use.", "{area=\"heap\"}", memory.getHeapMemoryUsage().getUsed());
             s.gauge("jvm_memory_used_bytes", "JVM memory in use.", "{area=\"nonheap\"}", memory.getNonHeapMemoryUsage().getUsed());
             s.gauge("jvm_memory_max_bytes", "Largest heap the JVM may use.", "{area=\"heap\"}", memory.getHeapMemoryUsage().getMax());
