@@ -165,8 +165,7 @@ public final class GatehouseClient implements AutoCloseable {
                 bestEffortDelete(c); // leave no registration behind whose credentials nobody has
                 throw e;
             }
-            TokenSource t = tokenSource;
-            if (replacedBecause != null && t != null) t.forget();
+            if (replacedBecause != null) forgetTokens();
             return new Enrolment(c, false, ServerState.ACTIVE, replacedBecause);
         } catch (GatehouseClientException e) {
             throw e;
@@ -247,6 +246,16 @@ public final class GatehouseClient implements AutoCloseable {
     public TokenSource tokenSource(String resource) {
         if (resource == null) return tokenSource();
         return resourceSources.computeIfAbsent(resource, r -> new TokenSource(this, events, r));
+    }
+
+    /**
+     * The registration these sources' cached tokens belong to is gone (deleted, or replaced by a new
+     * one): every source, the default one and each resource's (RFC 8707), drops what it holds.
+     */
+    private void forgetTokens() {
+        TokenSource t = tokenSource;
+        if (t != null) t.forget();
+        resourceSources.values().forEach(TokenSource::forget);
     }
 
     /**
@@ -355,9 +364,7 @@ public final class GatehouseClient implements AutoCloseable {
                 throw Http.error("the server refused to delete the registration", r);
             }
             store.delete();
-            TokenSource t = tokenSource;
-            if (t != null) t.forget();
-            resourceSources.values().forEach(TokenSource::forget);
+            forgetTokens();
             return result;
         } catch (GatehouseClientException e) {
             throw e;
