@@ -299,12 +299,20 @@ public final class GatehouseClient implements AutoCloseable {
      * different secret (another process rotated meanwhile), that one is returned instead. Room for
      * the new credentials is reserved on disk before the server is asked (see
      * {@link CredentialStore#beginRotation}); when the server rotated but they cannot be saved they
-     * are kept in memory and in the pending file, so the registration is never lost.
+     * are kept in memory and in the pending file, so the registration is never lost; while they
+     * still cannot be saved no further rotation starts (CredentialStoreException).
      */
     Credentials rotate(Credentials seen) {
         try (AutoCloseable ignored = store.lock()) {
-            Credentials current = credentials();
+            Credentials current = credentials(); // saves or recovers an earlier rotation's credentials first
             if (seen != null && !current.clientSecret().equals(seen.clientSecret())) return current;
+            if (unsaved != null) {
+                // The store still cannot take the last rotation's credentials: a new rotation would
+                // replace the pending file, their only copy on disk, and a crash would lose them.
+                throw new CredentialStoreException("not rotating: the credentials of the last rotation of client " + current.clientId()
+                        + " are not saved in " + store.file() + " yet (they are kept in memory, and in " + CredentialStore.PENDING_FILE
+                        + " when it could be written); the server was not asked. They are saved once the store can be written again");
+            }
             Map<String, Object> body = current.registeredMetadata();
             body.put("rotate_client_secret", true); // Gatehouse extension to RFC 7592 §2.2
             CredentialStore.PendingRotation pending = store.beginRotation(current);

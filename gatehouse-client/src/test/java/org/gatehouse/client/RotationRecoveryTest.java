@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,54 @@ class RotationRecoveryTest {
         }).build();
         assertThat(next.credentials()).isEqualTo(inMemory);
         assertThat(events).containsExactly("not saved", "recovered");
+        assertThat(pending).doesNotExist();
+        assertThat(next.tokenSource().accessToken()).isNotEmpty();
+        assertThat(next.status(true).serverState()).isEqualTo(GatehouseClient.ServerState.ACTIVE);
+    }
+
+    /**
+     * Review of issue 15: while the last rotation's credentials are still unsaved (their only copy on
+     * disk is the pending file), a second rotation is refused before the server is asked and the
+     * pending file is left alone; without that the second rotation replaced the pending file and,
+     * when its request failed, deleted it, so a crash lost the registration.
+     */
+    @Test
+    void aSecondRotationWhileTheLastOnesCredentialsAreUnsavedIsRefusedAndKeepsThePendingFile() throws Exception {
+        TestServer s = TestServer.shared(Backend.H2);
+        ControlledTransport http = new ControlledTransport();
+        Path store = tmp.resolve("store");
+        GatehouseClient gh = Fixtures.client(store).transport(http).build();
+        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        Path file = store.resolve(CredentialStore.FILE);
+        http.before(r -> {
+            if (r.method().equals("PUT")) blockWithDirectory(file);
+        });
+        assertThatThrownBy(gh::rotateSecret).isInstanceOf(CredentialStoreException.class).hasMessageContaining("are kept in");
+        Path pending = store.resolve(CredentialStore.PENDING_FILE);
+        String rotated = Files.readString(pending);
+        Credentials inMemory = gh.credentials();
+
+        AtomicInteger asked = new AtomicInteger();
+        http.before(r -> {
+            if (r.method().equals("PUT")) asked.incrementAndGet();
+        });
+        http.down(true); // were the server asked, the request would fail and the rotation be abandoned
+        assertThatThrownBy(gh::rotateSecret).isInstanceOf(CredentialStoreException.class)
+                .hasMessageContaining("not rotating").hasMessageContaining("not saved").hasMessageContaining("the server was not asked");
+        assertThat(asked).hasValue(0);
+        assertThat(Files.readString(pending)).isEqualTo(rotated);
+        // the store refuses by itself too: a pending file with rotated credentials is never replaced
+        try (AutoCloseable locked = gh.store().lock()) {
+            assertThatThrownBy(() -> gh.store().beginRotation(inMemory)).isInstanceOf(CredentialStoreException.class)
+                    .hasMessageContaining("not rotating").hasMessageContaining("earlier rotation");
+        }
+        assertThat(Files.readString(pending)).isEqualTo(rotated);
+        http.down(false);
+
+        // the process ends here (a crash); the obstacle goes, and the next start has the rotated credentials
+        unblock(file);
+        GatehouseClient next = Fixtures.client(store).build();
+        assertThat(next.credentials()).isEqualTo(inMemory);
         assertThat(pending).doesNotExist();
         assertThat(next.tokenSource().accessToken()).isNotEmpty();
         assertThat(next.status(true).serverState()).isEqualTo(GatehouseClient.ServerState.ACTIVE);
