@@ -103,6 +103,11 @@ public final class GatehouseClient implements AutoCloseable {
         return http;
     }
 
+    /** The transport this client made, or null when the application gave one (for tests: what was started). */
+    JdkTransport ownTransport() {
+        return ownTransport;
+    }
+
     /** Scope to ask for in token requests, or null for everything registered. */
     String scope() {
         return scope;
