@@ -83,11 +83,9 @@ class RotationRecoveryTest {
      */
     @Test
     void aSecondRotationWhileTheLastOnesCredentialsAreUnsavedIsRefusedAndKeepsThePendingFile() throws Exception {
-        TestServer s = TestServer.shared(Backend.H2);
         ControlledTransport http = new ControlledTransport();
         Path store = tmp.resolve("store");
-        GatehouseClient gh = Fixtures.client(store).transport(http).build();
-        gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
+        GatehouseClient gh = enrolled(store, http);
         Path file = store.resolve(CredentialStore.FILE);
         http.before(r -> {
             if (r.method().equals("PUT")) blockWithDirectory(file);
@@ -125,11 +123,10 @@ class RotationRecoveryTest {
 
     @Test
     void aRotationThatNeverGotTheServersAnswerLeavesTheStoredCredentials() throws Exception {
-        TestServer s = TestServer.shared(Backend.H2);
         ControlledTransport http = new ControlledTransport();
         Path store = tmp.resolve("store");
-        GatehouseClient gh = Fixtures.client(store).transport(http).build();
-        Credentials before = gh.enrol(Fixtures.tokenFile(s, tmp, 1, null)).credentials();
+        GatehouseClient gh = enrolled(store, http);
+        Credentials before = gh.credentials();
         http.down(true);
         assertThatThrownBy(gh::rotateSecret).isInstanceOf(ServerUnavailableException.class);
         assertThat(store.resolve(CredentialStore.PENDING_FILE)).doesNotExist();
@@ -152,6 +149,13 @@ class RotationRecoveryTest {
         assertThat(Fixtures.client(store).build().credentials()).isEqualTo(before);
         assertThat(pending).doesNotExist();
         assertThat(store.resolve(CredentialStore.PENDING_FILE + ".corrupt")).exists(); // never deleted
+    }
+
+    /** A client of the shared H2 server, enrolled in {@code store}, whose requests go through {@code http}. */
+    private GatehouseClient enrolled(Path store, ControlledTransport http) {
+        GatehouseClient gh = Fixtures.client(store).transport(http).build();
+        gh.enrol(Fixtures.tokenFile(TestServer.shared(Backend.H2), tmp, 1, null));
+        return gh;
     }
 
     private static void blockWithDirectory(Path file) {
