@@ -209,6 +209,10 @@ public final class CredentialStore {
         Path p = pendingFile();
         byte[] body = pendingContent(REQUESTED, current, 0);
         int size = body.length + PENDING_SLACK;
+        if (!pendingReplaceable(p)) {
+            throw new CredentialStoreException("not rotating: " + p + " holds the credentials of an earlier rotation that are not in "
+                    + file() + " yet; the server was not asked. They are moved into place once the store can be written again");
+        }
         try {
             Files.deleteIfExists(p);
             createOwnerOnly(p);
@@ -223,6 +227,21 @@ public final class CredentialStore {
             }
             throw new CredentialStoreException("not rotating: the new credentials could not be stored in " + dir + " ("
                     + describe(e) + "); the server was not asked and the current credentials stay valid", e);
+        }
+    }
+
+    /**
+     * Whether a new rotation may replace the pending file: there is none, or it is one whose
+     * server answer never arrived. One holding rotated credentials (or one that cannot be read, so
+     * might) can be the only copy of the credentials the server now has: it is never overwritten.
+     */
+    private boolean pendingReplaceable(Path p) {
+        try {
+            return REQUESTED.equals(Json.parseObject(new String(Files.readAllBytes(p), StandardCharsets.UTF_8).strip()).get(ROTATION_STATE));
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException | Json.JsonException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -103,6 +103,11 @@ public final class GatehouseClient implements AutoCloseable {
         return http;
     }
 
+    /** The transport this client made, or null when the application gave one (for tests: what was started). */
+    JdkTransport ownTransport() {
+        return ownTransport;
+    }
+
     /** Scope to ask for in token requests, or null for everything registered. */
     String scope() {
         return scope;
@@ -165,8 +170,7 @@ public final class GatehouseClient implements AutoCloseable {
                 bestEffortDelete(c); // leave no registration behind whose credentials nobody has
                 throw e;
             }
-            TokenSource t = tokenSource;
-            if (replacedBecause != null && t != null) t.forget();
+            if (replacedBecause != null) forgetTokens();
             return new Enrolment(c, false, ServerState.ACTIVE, replacedBecause);
         } catch (GatehouseClientException e) {
             throw e;
@@ -250,6 +254,16 @@ public final class GatehouseClient implements AutoCloseable {
     }
 
     /**
+     * The registration these sources' cached tokens belong to is gone (deleted, or replaced by a new
+     * one): every source, the default one and each resource's (RFC 8707), drops what it holds.
+     */
+    private void forgetTokens() {
+        TokenSource t = tokenSource;
+        if (t != null) t.forget();
+        resourceSources.values().forEach(TokenSource::forget);
+    }
+
+    /**
      * The stored credentials, checked to belong to this machine. A rotation that was interrupted
      * after the server answered is finished first (its credentials are in the pending file); rotated
      * credentials that could not be saved yet are returned from memory, and saving them is retried.
@@ -290,12 +304,20 @@ public final class GatehouseClient implements AutoCloseable {
      * different secret (another process rotated meanwhile), that one is returned instead. Room for
      * the new credentials is reserved on disk before the server is asked (see
      * {@link CredentialStore#beginRotation}); when the server rotated but they cannot be saved they
-     * are kept in memory and in the pending file, so the registration is never lost.
+     * are kept in memory and in the pending file, so the registration is never lost; while they
+     * still cannot be saved no further rotation starts (CredentialStoreException).
      */
     Credentials rotate(Credentials seen) {
         try (AutoCloseable ignored = store.lock()) {
-            Credentials current = credentials();
+            Credentials current = credentials(); // saves or recovers an earlier rotation's credentials first
             if (seen != null && !current.clientSecret().equals(seen.clientSecret())) return current;
+            if (unsaved != null) {
+                // The store still cannot take the last rotation's credentials: a new rotation would
+                // replace the pending file, their only copy on disk, and a crash would lose them.
+                throw new CredentialStoreException("not rotating: the credentials of the last rotation of client " + current.clientId()
+                        + " are not saved in " + store.file() + " yet (they are kept in memory, and in " + CredentialStore.PENDING_FILE
+                        + " when it could be written); the server was not asked. They are saved once the store can be written again");
+            }
             Map<String, Object> body = current.registeredMetadata();
             body.put("rotate_client_secret", true); // Gatehouse extension to RFC 7592 §2.2
             CredentialStore.PendingRotation pending = store.beginRotation(current);
@@ -355,9 +377,7 @@ public final class GatehouseClient implements AutoCloseable {
                 throw Http.error("the server refused to delete the registration", r);
             }
             store.delete();
-            TokenSource t = tokenSource;
-            if (t != null) t.forget();
-            resourceSources.values().forEach(TokenSource::forget);
+            forgetTokens();
             return result;
         } catch (GatehouseClientException e) {
             throw e;

@@ -64,6 +64,11 @@ public final class TokenVerifier implements AutoCloseable {
         this.algorithms = Set.copyOf(b.algorithms);
     }
 
+    /** The transport this verifier made, or null when the application gave one (for tests: what was started). */
+    JdkTransport ownTransport() {
+        return ownTransport;
+    }
+
     /** @param issuer the issuer exactly as in the tokens' iss claim and the server's metadata */
     public static Builder builder(String issuer) {
         return new Builder(issuer);

@@ -114,6 +114,35 @@ class IdentityModelTest {
         assertThat(again.serverState()).isEqualTo(GatehouseClient.ServerState.ACTIVE);
     }
 
+    /**
+     * Review of issue 19: enrolling again after the credentials were replaced drops the cached tokens
+     * of every source, the per-resource ones (RFC 8707) too, not only the default one; none hands out
+     * a token of the dead client afterwards.
+     */
+    @Test
+    void enrollingAgainAfterReplacementForgetsTheTokensOfEveryResourceSource() {
+        TestServer s = TestServer.shared(backend);
+        String resource = "https://prefs.example.org/" + machine;
+        s.gatehouse().resourceServers.create("Prefs API " + machine, "client_secret_basic", resource, null, Actor.cli());
+        Path tokenFile = Fixtures.tokenFile(s, tmp, 3, null);
+        GatehouseClient first = app("first", "org.example.a");
+        String deadClient = first.enrol(tokenFile).credentials().clientId();
+        String cachedDefault = first.tokenSource().accessToken();
+        String cachedForResource = first.tokenSource(resource).accessToken();
+        app("second", "org.example.a").enrol(tokenFile); // the same installation: first's credentials are replaced
+
+        GatehouseClient.Enrolment e = first.enrol(tokenFile);
+        assertThat(e.replacedBecause()).contains("replaced");
+        String newClient = e.credentials().clientId();
+        assertThat(newClient).isNotEqualTo(deadClient);
+        String forResource = first.tokenSource(resource).accessToken(); // no invalidate(): the cache must be gone
+        assertThat(forResource).isNotEqualTo(cachedForResource);
+        assertThat(TokenVerifier.builder(s.issuer).audience(resource).build().verify(forResource).clientId()).isEqualTo(newClient);
+        String byDefault = first.tokenSource().accessToken();
+        assertThat(byDefault).isNotEqualTo(cachedDefault);
+        assertThat(TokenVerifier.builder(s.issuer).build().verify(byDefault).clientId()).isEqualTo(newClient);
+    }
+
     @Test
     void aRevokedInstallationSaysSoCannotEnrolAndComesBackWhenItsIssuerRestoresIt() {
         TestServer s = TestServer.shared(backend);

@@ -23,24 +23,40 @@ class LibraryTest {
     @TempDir
     Path tmp;
 
+    /**
+     * Checked on the objects themselves, not by counting JVM threads (which cannot see a client that
+     * started and stopped meanwhile, and sees other tests' threads): a builder's own transport has
+     * made no HttpClient, and one given a transport made no JdkTransport, hence no HttpClient, at all.
+     */
     @Test
-    void buildersStartNoHttpClientUntilTheServerIsAskedAndCloseReleasesIt() {
-        long before = selectorThreads();
+    void buildersStartNoHttpClientUntilTheServerIsAskedAndCloseReleasesIt() throws Exception {
         List<AutoCloseable> built = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            built.add(Fixtures.client(tmp.resolve("s" + i)).build());
-            built.add(TokenVerifier.builder("https://issuer.example").build());
-            built.add(Fixtures.client(tmp.resolve("t" + i)).transport(r -> { throw new java.io.IOException("unused"); }).build());
+            GatehouseClient own = Fixtures.client(tmp.resolve("s" + i)).build();
+            TokenVerifier verifier = TokenVerifier.builder("https://issuer.example").build();
+            GatehouseClient custom = Fixtures.client(tmp.resolve("t" + i)).transport(r -> { throw new java.io.IOException("unused"); }).build();
+            built.addAll(List.of(own, verifier, custom));
+            own.tokenSource();
+            custom.tokenSource("https://api.example");
+            assertThat(own.ownTransport()).isNotNull();
+            assertThat(own.ownTransport().started()).isFalse();
+            assertThat(verifier.ownTransport()).isNotNull();
+            assertThat(verifier.ownTransport().started()).isFalse();
+            assertThat(custom.ownTransport()).isNull();
         }
-        assertThat(selectorThreads()).isLessThanOrEqualTo(before); // none started (JDK 17 and 25 alike)
+        for (AutoCloseable c : built) c.close();
 
         TestServer s = TestServer.shared(Backend.H2);
         GatehouseClient gh = Fixtures.client(tmp.resolve("store")).build();
+        assertThat(gh.ownTransport().started()).isFalse();
         gh.enrol(Fixtures.tokenFile(s, tmp, 1, null));
         assertThat(gh.tokenSource().accessToken()).isNotEmpty();
+        assertThat(gh.ownTransport().started()).isTrue(); // made on the first request
         gh.close();
+        assertThat(gh.ownTransport().started()).isFalse(); // released
         gh.tokenSource().invalidate();
         assertThatThrownBy(() -> gh.tokenSource().token()).isInstanceOf(ServerUnavailableException.class).hasMessageContaining("closed");
+        assertThat(gh.ownTransport().started()).isFalse(); // and not made again
     }
 
     @Test
@@ -117,9 +133,5 @@ class LibraryTest {
             assertThat(rotator.isAlive()).isFalse();
         }
         assertThat(failure.get()).isInstanceOf(CredentialStoreException.class).hasMessageContaining("interrupted");
-    }
-
-    private static long selectorThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().contains("SelectorManager")).count();
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -74,13 +75,58 @@ class RotationRecoveryTest {
         assertThat(next.status(true).serverState()).isEqualTo(GatehouseClient.ServerState.ACTIVE);
     }
 
+    /**
+     * Review of issue 15: while the last rotation's credentials are still unsaved (their only copy on
+     * disk is the pending file), a second rotation is refused before the server is asked and the
+     * pending file is left alone; without that the second rotation replaced the pending file and,
+     * when its request failed, deleted it, so a crash lost the registration.
+     */
     @Test
-    void aRotationThatNeverGotTheServersAnswerLeavesTheStoredCredentials() throws Exception {
-        TestServer s = TestServer.shared(Backend.H2);
+    void aSecondRotationWhileTheLastOnesCredentialsAreUnsavedIsRefusedAndKeepsThePendingFile() throws Exception {
         ControlledTransport http = new ControlledTransport();
         Path store = tmp.resolve("store");
-        GatehouseClient gh = Fixtures.client(store).transport(http).build();
-        Credentials before = gh.enrol(Fixtures.tokenFile(s, tmp, 1, null)).credentials();
+        GatehouseClient gh = enrolled(store, http);
+        Path file = store.resolve(CredentialStore.FILE);
+        http.before(r -> {
+            if (r.method().equals("PUT")) blockWithDirectory(file);
+        });
+        assertThatThrownBy(gh::rotateSecret).isInstanceOf(CredentialStoreException.class).hasMessageContaining("are kept in");
+        Path pending = store.resolve(CredentialStore.PENDING_FILE);
+        String rotated = Files.readString(pending);
+        Credentials inMemory = gh.credentials();
+
+        AtomicInteger asked = new AtomicInteger();
+        http.before(r -> {
+            if (r.method().equals("PUT")) asked.incrementAndGet();
+        });
+        http.down(true); // were the server asked, the request would fail and the rotation be abandoned
+        assertThatThrownBy(gh::rotateSecret).isInstanceOf(CredentialStoreException.class)
+                .hasMessageContaining("not rotating").hasMessageContaining("not saved").hasMessageContaining("the server was not asked");
+        assertThat(asked).hasValue(0);
+        assertThat(Files.readString(pending)).isEqualTo(rotated);
+        // the store refuses by itself too: a pending file with rotated credentials is never replaced
+        try (AutoCloseable locked = gh.store().lock()) {
+            assertThatThrownBy(() -> gh.store().beginRotation(inMemory)).isInstanceOf(CredentialStoreException.class)
+                    .hasMessageContaining("not rotating").hasMessageContaining("earlier rotation");
+        }
+        assertThat(Files.readString(pending)).isEqualTo(rotated);
+        http.down(false);
+
+        // the process ends here (a crash); the obstacle goes, and the next start has the rotated credentials
+        unblock(file);
+        GatehouseClient next = Fixtures.client(store).build();
+        assertThat(next.credentials()).isEqualTo(inMemory);
+        assertThat(pending).doesNotExist();
+        assertThat(next.tokenSource().accessToken()).isNotEmpty();
+        assertThat(next.status(true).serverState()).isEqualTo(GatehouseClient.ServerState.ACTIVE);
+    }
+
+    @Test
+    void aRotationThatNeverGotTheServersAnswerLeavesTheStoredCredentials() throws Exception {
+        ControlledTransport http = new ControlledTransport();
+        Path store = tmp.resolve("store");
+        GatehouseClient gh = enrolled(store, http);
+        Credentials before = gh.credentials();
         http.down(true);
         assertThatThrownBy(gh::rotateSecret).isInstanceOf(ServerUnavailableException.class);
         assertThat(store.resolve(CredentialStore.PENDING_FILE)).doesNotExist();
@@ -103,6 +149,13 @@ class RotationRecoveryTest {
         assertThat(Fixtures.client(store).build().credentials()).isEqualTo(before);
         assertThat(pending).doesNotExist();
         assertThat(store.resolve(CredentialStore.PENDING_FILE + ".corrupt")).exists(); // never deleted
+    }
+
+    /** A client of the shared H2 server, enrolled in {@code store}, whose requests go through {@code http}. */
+    private GatehouseClient enrolled(Path store, ControlledTransport http) {
+        GatehouseClient gh = Fixtures.client(store).transport(http).build();
+        gh.enrol(Fixtures.tokenFile(TestServer.shared(Backend.H2), tmp, 1, null));
+        return gh;
     }
 
     private static void blockWithDirectory(Path file) {
