@@ -14,6 +14,7 @@ import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.store.Database;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
@@ -41,7 +42,7 @@ class SignInBurstTest {
         try (Backend b = Backend.create(backend)) {
             Map<String, String> env = ServerProcess.env(b, ServerProcess.freePort());
             String iat;
-            try (Gatehouse g = Gatehouse.open(Config.load(env))) {
+            try (Gatehouse g = Gatehouse.open(Config.load(env), Database.SchemaPolicy.MIGRATE)) { // a fresh database, as serve would
                 iat = g.iats.create(IatService.Spec.of("burst", 10, java.time.Duration.ofDays(1), null), Actor.cli()).token();
             }
             try (ServerProcess server = ServerProcess.start(env)) {
