@@ -16,8 +16,7 @@ import org.gatehouse.server.text.Text;
 
 /**
  * RFC 8707 resource indicators: the resources (resource servers' audience URIs and the scopes they
- * serve) and which of them an initial access token's installations may ask for. The token and
- * introspection endpoints read a snapshot kept in memory for at most {@code ttl} (the client cache's
+ * serve). The token endpoint reads a snapshot kept in memory for at most {@code ttl} (the client cache's
  * bound, GATEHOUSE_CLIENT_CACHE_TTL): one small read per ttl, never one per request; a change made
  * through this process takes effect at once ({@link #invalidate}). A ttl of zero reads every time.
  */
@@ -99,7 +98,7 @@ public final class ResourceCatalog {
         Set<String> audiences = new LinkedHashSet<>();
         Set<String> served = new LinkedHashSet<>();
         boolean anyScope = false;
-        Set<String> allowed = allowedByToken == null ? null : Set.of(allowedByToken.split(" "));
+        Set<String> allowed = allowedByToken == null ? null : Set.copyOf(List.of(allowedByToken.split(" ")));
         for (String r : resources) {
             String uri = parse(r);
             Set<String> scopes = s.scopesByAudience().get(uri);
