@@ -22,6 +22,7 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.json.Json;
+import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.Responses;
@@ -256,7 +257,9 @@ public final class Api {
     private void restoreInstallation(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "installations:write");
         InstallationRecord i = visibleInstallation(c, ctx.pathParam("id"));
-        g.installations.restore(i.id(), actor(ctx, c));
+        if (!g.installations.restore(i.id(), actor(ctx, c))) {
+            throw new OAuthError(409, "invalid_request", InstallationService.NOT_REVOKED, null); // a conflict with its state, as elsewhere here
+        }
         Responses.json(ctx, 200, installation(visibleInstallation(c, i.id())));
     }
 

@@ -34,7 +34,7 @@ public final class Operations {
     private final boolean accessLog;
     private final boolean accessLogHealth;
     private volatile boolean draining;
-    private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger("org.gatehouse.access");
+    private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger(org.gatehouse.server.logging.LogFormat.ACCESS_LOGGER);
 
     public Operations(Gatehouse g) {
         this.g = g;

@@ -36,6 +36,8 @@ public final class InstallationService {
     /** credential_state values (docs/protocol.md §15). */
     public static final String INSTALLATION_REVOKED = "installation_revoked";
     public static final String CREDENTIALS_REVOKED = "credentials_revoked";
+    /** What the API and the portal say when {@link #restore} finds nothing to restore. */
+    public static final String NOT_REVOKED = "this installation is not revoked: there is nothing to restore";
     public static final String REPLACED = "replaced";
     public static final String STALE = "stale";
 
@@ -98,8 +100,10 @@ public final class InstallationService {
         }
         InstallationRecord inst = found.get();
         if (inst.revokedAt() != null && !STALE_ACTOR.equals(inst.revokedBy())) {
-            throw OAuthError.invalidClientMetadata(revokedInstallation(inst.revokedAt(), inst.revokedReason(), inst.installationId()))
-                    .withCredentialState(INSTALLATION_REVOKED);
+            // The caller proved only an initial access token of the same owner, not this installation's
+            // credentials: the state and what to do, never when, why or which (the reason is the issuer's text).
+            throw OAuthError.invalidClientMetadata("this installation was revoked; only the issuer of its token file or an"
+                    + " administrator can restore it, then enrol again").withCredentialState(INSTALLATION_REVOKED);
         }
         checkClone(h, inst, now, actor);
         // The identity model (docs/protocol.md §5): one installation is one app (software_id) on one

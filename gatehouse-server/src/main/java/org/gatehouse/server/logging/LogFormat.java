@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * {@code throwable} with its class, message, stack frames and causes, {@code loggerName}, {@code level},
  * {@code threadName}, {@code timestamp} and the {@code mdc} with the {@code request_id}.</li>
  * </ul>
- * GATEHOUSE_LOG_LEVEL sets the level of Gatehouse's own loggers. Console notices (the start line, the
+ * GATEHOUSE_LOG_LEVEL sets the level of Gatehouse's own loggers except the notices and the access log,
+ * which stay at INFO (the access log is switched by GATEHOUSE_ACCESS_LOG). Console notices (the start line, the
  * first admin's setup link) are {@linkplain #notice printed} on stdout in the text format and are log events
  * in the JSON format, so that every line a JSON deployment writes parses as JSON.
  * Gatehouse logs no secrets, Authorization headers or bodies in either format.
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class LogFormat {
     /** The logger console notices are written to in the JSON format. */
     public static final String NOTICE_LOGGER = "org.gatehouse.notice";
+    /** The access log's logger: on or off by GATEHOUSE_ACCESS_LOG, not by the level. */
+    public static final String ACCESS_LOGGER = "org.gatehouse.access";
     private static volatile boolean json;
 
     private LogFormat() {
@@ -34,6 +37,10 @@ public final class LogFormat {
     public static void apply(String format, String level) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) return;
         ctx.getLogger("org.gatehouse").setLevel(Level.toLevel(level, Level.INFO));
+        // Children inherit that level: GATEHOUSE_LOG_LEVEL=WARN must not swallow the start line, the first
+        // admin's setup link (notices) or an access log that GATEHOUSE_ACCESS_LOG turned on.
+        ctx.getLogger(NOTICE_LOGGER).setLevel(Level.INFO);
+        ctx.getLogger(ACCESS_LOGGER).setLevel(Level.INFO);
         if (!"json".equals(format)) return;
         JsonEncoder encoder = new JsonEncoder();
         encoder.setContext(ctx);

@@ -14,6 +14,7 @@ import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.json.Json;
+import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.store.IatRecord;
 import org.gatehouse.server.store.InstallationRecord;
@@ -379,7 +380,9 @@ final class IssuerPages {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         InstallationRecord i = visibleInstallation(ctx, s);
-        p.g.installations.restore(i.id(), p.actor(ctx, s.account()));
+        if (!p.g.installations.restore(i.id(), p.actor(ctx, s.account()))) {
+            p.error(ctx, s, 409, "Not revoked", InstallationService.NOT_REVOKED);
+        }
         Portal.redirect(ctx, "/tokens/" + Html.u(i.lastIatId()) + "#installations");
     }
 

@@ -98,7 +98,7 @@ public final class RegistrationService {
                     ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
                             secrets.hash(secret), now, secretExpiry(now), secrets.hash(rat), md.authMethod(), md.scope(),
                             md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
-                            SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs());
+                            SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs(), null, null);
                     clients.insert(h, c);
                     statements.record(h, clientId, statement, now);
                     Map<String, Object> details = registrationDetails(md);
@@ -209,7 +209,8 @@ public final class RegistrationService {
                     rotate ? secretExpiry(now) : current.secretExpiresAt(),
                     secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
                     md.softwareVersion(), md.installationId(), SoftwareStatements.metadataJson(md, statement), current.createdAt(), now,
-                    null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs());
+                    null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs(),
+                    current.audience(), current.iatResources());
             clients.updateRegistration(h, updated);
             statements.record(h, clientId, statement, now);
             Map<String, Object> details = registrationDetails(md);

@@ -2,7 +2,6 @@ package org.gatehouse.server.registration;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -86,7 +85,7 @@ public final class ResourceServers {
         String metadata = aud == null ? "{}" : Json.write(Map.of("audience", aud));
         ClientRecord rs = new ClientRecord("rs_" + Secrets.randomId(12), ClientRecord.RESOURCE_SERVER, null,
                 secrets.hash(secret), now, 0, null, authMethod, cleanScope, name.strip(), null, null, null, metadata, now, now,
-                null, null, null, null, null);
+                null, null, null, null, null, aud, null);
         db.inTransaction(h -> {
             if (aud != null && resources.active(h).stream().anyMatch(r -> r.audience().equals(aud))) {
                 throw new IllegalArgumentException("a resource server with the audience " + aud + " exists already");
@@ -105,16 +104,7 @@ public final class ResourceServers {
     }
 
     public List<Listed> list() {
-        return db.withHandle(h -> {
-            Map<String, String> audiences = resources.audiences(h);
-            List<Listed> out = new ArrayList<>();
-            for (ClientRecord c : clients.listByKind(h, ClientRecord.RESOURCE_SERVER)) {
-                String aud = audiences.get(c.clientId());
-                if (aud == null) aud = recordedAudience(c); // a revoked one's
-                out.add(new Listed(c, aud));
-            }
-            return out;
-        });
+        return db.withHandle(h -> clients.listByKind(h, ClientRecord.RESOURCE_SERVER).stream().map(c -> new Listed(c, c.audience())).toList());
     }
 
     /** Revokes the credentials; the audience becomes free for a new resource server. */
@@ -124,7 +114,7 @@ public final class ResourceServers {
             boolean found = clients.find(h, clientId).filter(c -> ClientRecord.RESOURCE_SERVER.equals(c.kind())).isPresent();
             boolean revoked = found && clients.revoke(h, clientId, now, actor.name(), reason);
             if (revoked) {
-                resources.setAudience(h, clientId, null);
+                resources.releaseAudience(h, clientId); // the record keeps it: a cached copy still sees only its own tokens
                 audit.record(h, now, actor, "resource_server.revoke", clientId, reason == null ? null : Map.of("reason", reason));
             }
             return revoked;
@@ -151,31 +141,16 @@ public final class ResourceServers {
             }
             resources.setTokenResources(h, record.id(), joined);
             details.put("resources", joined);
-            h.afterCommit(catalog::invalidate);
         };
     }
 
-    /** The catalog's view of the database: active audiences with their scopes, and tokens' limits. */
+    /** The catalog's view of the database: active audiences with the scopes they serve. */
     private ResourceCatalog.Snapshot load() {
         return db.withHandle(h -> {
             Map<String, Set<String>> scopes = new LinkedHashMap<>();
-            Map<String, String> byClient = new LinkedHashMap<>();
-            for (ResourceStore.Resource r : resources.active(h)) {
-                scopes.put(r.audience(), Text.scopeSet(r.scope()));
-                byClient.put(r.clientId(), r.audience());
-            }
-            Map<String, Set<String>> byToken = new LinkedHashMap<>();
-            resources.tokenResources(h).forEach((iat, list) -> byToken.put(iat, new LinkedHashSet<>(List.of(list.split(" ")))));
-            return new ResourceCatalog.Snapshot(Map.copyOf(scopes), Map.copyOf(byClient), Map.copyOf(byToken));
+            for (ResourceStore.Resource r : resources.active(h)) scopes.put(r.audience(), Text.scopeSet(r.scope()));
+            return new ResourceCatalog.Snapshot(Map.copyOf(scopes));
         });
-    }
-
-    private static String recordedAudience(ClientRecord c) {
-        try {
-            return Json.parseObject(c.metadata()).get("audience") instanceof String a ? a : null;
-        } catch (Json.JsonException e) {
-            return null;
-        }
     }
 
     private static String audience(String audience) {

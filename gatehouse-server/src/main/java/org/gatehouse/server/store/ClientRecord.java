@@ -3,7 +3,10 @@ package org.gatehouse.server.store;
 /**
  * A registered client as stored: an installation's credentials (kind "installation") or a
  * resource server's introspection credentials (kind "resource_server"). {@code metadata} is the
- * JSON of the registered metadata; {@code iatScope} comes from the admitting initial access token.
+ * JSON of the registered metadata; {@code iatScope}, {@code iatClientCidrs} and {@code iatResources} (the
+ * space-separated RFC 8707 resources its installations may name, null: any) come from the admitting
+ * initial access token. {@code audience} is a resource server's audience URI (null: it declared none
+ * and sees every token; kept after revocation).
  */
 public record ClientRecord(
         String clientId,
@@ -26,7 +29,9 @@ public record ClientRecord(
         Long deletedAt,
         String iatScope,
         String installationRef,
-        String iatClientCidrs) {
+        String iatClientCidrs,
+        String audience,
+        String iatResources) {
 
     public static final String INSTALLATION = "installation";
     public static final String RESOURCE_SERVER = "resource_server";

@@ -26,7 +26,7 @@ public final class ClientStore {
     private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
             + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"
             + " c.software_version, c.installation_id, c.metadata, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
-            + " c.installation_ref, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs"
+            + " c.installation_ref, c.audience, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
     private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
@@ -36,7 +36,8 @@ public final class ClientStore {
             rs.getString("software_id"), rs.getString("software_version"), rs.getString("installation_id"),
             rs.getString("metadata"), rs.getLong("created_at"), rs.getLong("updated_at"),
             Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"),
-            rs.getString("installation_ref"), rs.getString("iat_client_cidrs"));
+            rs.getString("installation_ref"), rs.getString("iat_client_cidrs"), rs.getString("audience"),
+            rs.getString("iat_resources"));
 
     public void insert(Handle h, ClientRecord c) {
         changed(h, c.clientId());

@@ -1,8 +1,6 @@
 package org.gatehouse.server.store;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /** SQL for RFC 8707 resources: resource servers' audiences and initial access tokens' resource limits. */
@@ -11,9 +9,16 @@ public final class ResourceStore {
     public record Resource(String clientId, String name, String audience, String scope) {
     }
 
+    /** Sets a new resource server's audience; the unique index over active_audience refuses a second active one. */
     public void setAudience(Handle h, String clientId, String audience) {
-        h.createUpdate("UPDATE clients SET audience = :audience WHERE client_id = :id AND kind = 'resource_server'")
+        h.createUpdate("UPDATE clients SET audience = :audience, active_audience = :audience WHERE client_id = :id AND kind = 'resource_server'")
                 .bind("audience", audience).bind("id", clientId).execute();
+    }
+
+    /** Frees a revoked resource server's audience for a new one; its own record keeps it. */
+    public void releaseAudience(Handle h, String clientId) {
+        h.createUpdate("UPDATE clients SET active_audience = NULL WHERE client_id = :id AND kind = 'resource_server'")
+                .bind("id", clientId).execute();
     }
 
     public List<Resource> active(Handle h) {
@@ -24,25 +29,8 @@ public final class ResourceStore {
                 .list();
     }
 
-    /** The audience of any resource-server credential, active or not (null: none declared). */
-    public Map<String, String> audiences(Handle h) {
-        return pairs(h, "SELECT client_id, audience FROM clients WHERE kind = 'resource_server' AND audience IS NOT NULL");
-    }
-
     public void setTokenResources(Handle h, String iatId, String resources) {
         h.createUpdate("UPDATE initial_access_tokens SET resources = :resources WHERE id = :id")
                 .bind("resources", resources).bind("id", iatId).execute();
-    }
-
-    /** Initial access tokens that limit resources: id to the space-separated audience URIs. */
-    public Map<String, String> tokenResources(Handle h) {
-        return pairs(h, "SELECT id, resources FROM initial_access_tokens WHERE resources IS NOT NULL");
-    }
-
-    /** A two-column query as a map from the first column to the second. */
-    private static Map<String, String> pairs(Handle h, String sql) {
-        Map<String, String> out = new HashMap<>();
-        h.createQuery(sql).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).forEach(e -> out.put(e.getKey(), e.getValue()));
-        return out;
     }
 }

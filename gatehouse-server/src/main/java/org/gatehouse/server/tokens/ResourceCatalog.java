@@ -16,8 +16,7 @@ import org.gatehouse.server.text.Text;
 
 /**
  * RFC 8707 resource indicators: the resources (resource servers' audience URIs and the scopes they
- * serve) and which of them an initial access token's installations may ask for. The token and
- * introspection endpoints read a snapshot kept in memory for at most {@code ttl} (the client cache's
+ * serve). The token endpoint reads a snapshot kept in memory for at most {@code ttl} (the client cache's
  * bound, GATEHOUSE_CLIENT_CACHE_TTL): one small read per ttl, never one per request; a change made
  * through this process takes effect at once ({@link #invalidate}). A ttl of zero reads every time.
  */
@@ -28,11 +27,11 @@ public final class ResourceCatalog {
     public static final int MAX_URI = 2000;
 
     /**
-     * What is known: scopes each audience serves (empty: every scope), the audience of each
-     * resource-server credential that declared one, and the audiences each limiting token allows.
+     * What is known: the scopes each active resource server's audience serves (empty: every scope).
+     * Who may see which tokens and which resources a token's installations may name are not here:
+     * they come with the caller's own client record (fail closed, never from a stale copy).
      */
-    public record Snapshot(Map<String, Set<String>> scopesByAudience, Map<String, String> audienceByClient,
-                           Map<String, Set<String>> resourcesByToken) {
+    public record Snapshot(Map<String, Set<String>> scopesByAudience) {
     }
 
     /** The aud of a token (one or more URIs) and the scopes its resources serve (null: any). */
@@ -78,14 +77,14 @@ public final class ResourceCatalog {
         }
     }
 
-    /** The audience a resource-server credential answers for; null when it declared none (it sees every token). */
-    public String audienceOf(String resourceServerClientId) {
-        return snapshot().audienceByClient().get(resourceServerClientId);
-    }
-
-    /** Resolves the resource parameters of a token request against the current snapshot. */
-    public Target resolve(List<String> resources, String iatId, Set<String> clientScopes) {
-        return resolve(snapshot(), resources, iatId, clientScopes);
+    /**
+     * Resolves the resource parameters of a token request against the current snapshot.
+     *
+     * @param allowedByToken the admitting initial access token's limit as read with the client's
+     *                       record (space-separated URIs), null: any resource
+     */
+    public Target resolve(List<String> resources, String allowedByToken, Set<String> clientScopes) {
+        return resolve(snapshot(), resources, allowedByToken, clientScopes);
     }
 
     /**
@@ -94,17 +93,17 @@ public final class ResourceCatalog {
      * otherwise {@code invalid_target} (§2, RFC 8707 §5.2 registry). The scopes are those the resources
      * serve (§2.2: the server may narrow the scope to the audiences).
      */
-    static Target resolve(Snapshot s, List<String> resources, String iatId, Set<String> clientScopes) {
+    static Target resolve(Snapshot s, List<String> resources, String allowedByToken, Set<String> clientScopes) {
         if (resources.size() > MAX_RESOURCES) throw invalidTarget("at most " + MAX_RESOURCES + " resource parameters are allowed");
         Set<String> audiences = new LinkedHashSet<>();
         Set<String> served = new LinkedHashSet<>();
         boolean anyScope = false;
-        Set<String> allowedByToken = iatId == null ? null : s.resourcesByToken().get(iatId);
+        Set<String> allowed = allowedByToken == null ? null : Set.copyOf(List.of(allowedByToken.split(" ")));
         for (String r : resources) {
             String uri = parse(r);
             Set<String> scopes = s.scopesByAudience().get(uri);
             if (scopes == null) throw invalidTarget("unknown resource '" + Text.printable(uri) + "'");
-            if (allowedByToken != null && !allowedByToken.contains(uri)) {
+            if (allowed != null && !allowed.contains(uri)) {
                 throw invalidTarget("the initial access token of this client does not allow the resource '" + Text.printable(uri) + "'");
             }
             if (!scopes.isEmpty() && scopes.stream().noneMatch(clientScopes::contains)) {

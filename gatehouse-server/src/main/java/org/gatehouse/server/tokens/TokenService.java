@@ -100,7 +100,7 @@ public final class TokenService {
         }
         Set<String> allowed = Text.scopeSet(client.scope());
         if (client.iatScope() != null) allowed.retainAll(Text.scopeSet(client.iatScope()));
-        ResourceCatalog.Target target = resources.isEmpty() ? null : resourceCatalog.resolve(resources, client.iatId(), allowed);
+        ResourceCatalog.Target target = resources.isEmpty() ? null : resourceCatalog.resolve(resources, client.iatResources(), allowed);
         if (target != null && target.scopes() != null) allowed.retainAll(target.scopes());
         Set<String> granted;
         if (requestedScope == null) {
@@ -225,11 +225,12 @@ public final class TokenService {
     /**
      * A client sees its own tokens. A resource server that declared an audience sees the tokens meant
      * for it (aud contains its audience, RFC 9068 §4) and no others; a resource-server credential
-     * without an audience (made before resource indicators) sees every token.
+     * whose own record has no audience (made before resource indicators) sees every token. The
+     * audience comes from the caller's record, never from the catalog: a credential the catalog does
+     * not know yet (made elsewhere) or no longer (revoked) must not see everything (fail closed).
      */
     private boolean mayAccess(ClientRecord caller, Verified t) {
         if (!ClientRecord.RESOURCE_SERVER.equals(caller.kind())) return caller.clientId().equals(t.clientId());
-        String own = resourceCatalog.audienceOf(caller.clientId());
-        return own == null || t.claims().getAudience().contains(own);
+        return caller.audience() == null || t.claims().getAudience().contains(caller.audience());
     }
 }

@@ -343,6 +343,11 @@ class ApiTest {
         assertThat(restored.json()).containsEntry("status", "active").containsEntry("active_clients", 0).doesNotContainKey("revoked_at");
         assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditStore.Event::action)
                 .containsExactlyInAnyOrder("installation.revoke", "installation.restore");
+        Http.Response again = post("/api/v1/installations/" + ref + "/restore", api, ""); // nothing left to restore
+        assertThat(again.status()).as(again.body()).isEqualTo(409);
+        assertThat(again.str("error")).isEqualTo("invalid_request");
+        assertThat(again.str("error_description")).contains("not revoked");
+        assertThat(audit("api:" + issuer.email(), ref)).hasSize(2);
         assertThat(get("/api/v1/installations/inst_nope", api).status()).isEqualTo(404);
         assertThat(post("/api/v1/installations/inst_nope/revoke", api, "{}").status()).isEqualTo(404);
         assertThat(post("/api/v1/installations/inst_nope/restore", api, "").status()).isEqualTo(404);

@@ -3,19 +3,19 @@ package org.gatehouse.server.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.testing.Backend;
+import org.gatehouse.server.testing.BoundedProcess;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -148,14 +148,15 @@ class DocsRunTest {
                 }
                 script.append(run).append('\n');
             }
-            ProcessBuilder pb = new ProcessBuilder("bash", "-c", script.toString()).directory(dir.toFile()).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder("bash", "-c", script.toString()).directory(dir.toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("GATEHOUSE_"));
             pb.environment().putAll(env);
             // The system's python3 (Debian's packages, as .ci/run installs them) before any other on PATH.
             pb.environment().put("PATH", "/usr/bin:/bin:" + pb.environment().getOrDefault("PATH", ""));
-            Process p = pb.start();
-            String session = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("the blocks of " + guide + " finish").isTrue();
+            // One deadline for the whole session (a pipe read would wait for every child that keeps it open).
+            BoundedProcess.Result run = BoundedProcess.run(pb, dir.resolve(".session"), Duration.ofMinutes(10));
+            String session = run.output();
+            assertThat(run.finished()).as("the blocks of " + guide + " finish within 10 minutes; killed, output so far:\n" + session).isTrue();
 
             List<String> failures = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) {

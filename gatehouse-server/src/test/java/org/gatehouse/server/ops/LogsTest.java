@@ -74,6 +74,34 @@ class LogsTest {
         }
     }
 
+    /**
+     * GATEHOUSE_LOG_LEVEL=WARN quiets Gatehouse's own INFO events but not the console notices (the start line,
+     * the first admin's setup link on an empty database) nor the access log GATEHOUSE_ACCESS_LOG turned on.
+     */
+    @Test
+    void warnLevelKeepsTheNoticesAndTheAccessLog() throws Exception {
+        try (Backend b = Backend.create(Backend.H2)) {
+            Map<String, String> env = ServerProcess.with(ServerProcess.env(b, ServerProcess.freePort()),
+                    "GATEHOUSE_LOG_FORMAT", "json", "GATEHOUSE_ACCESS_LOG", "true", "GATEHOUSE_LOG_LEVEL", "WARN");
+            try (ServerProcess server = ServerProcess.start(env)) { // waits for the start line
+                assertThat(server.http.get("/jwks").status()).isEqualTo(200);
+                server.stop();
+                List<Map<String, Object>> events = new ArrayList<>();
+                for (String line : server.log().split("\n")) {
+                    if (!line.isEmpty()) events.add(Json.parseObject(line));
+                }
+                assertThat(events).as(server.log()).anyMatch(e -> "org.gatehouse.notice".equals(e.get("loggerName"))
+                        && String.valueOf(e.get("formattedMessage")).startsWith("Gatehouse is running"));
+                assertThat(events).as(server.log()).anyMatch(e -> "org.gatehouse.notice".equals(e.get("loggerName"))
+                        && String.valueOf(e.get("formattedMessage")).contains("one-time link"));
+                assertThat(events).as(server.log()).anyMatch(e -> "org.gatehouse.access".equals(e.get("loggerName"))
+                        && String.valueOf(e.get("formattedMessage")).startsWith("GET /jwks 200 "));
+                assertThat(events).as("other INFO events stay quiet").noneMatch(e -> "INFO".equals(e.get("level"))
+                        && String.valueOf(e.get("loggerName")).startsWith("org.gatehouse.server"));
+            }
+        }
+    }
+
     /** The text format shows the request id; GATEHOUSE_ACCESS_LOG_HEALTH=true logs health checks too. */
     @Test
     void textLinesShowTheRequestId() {

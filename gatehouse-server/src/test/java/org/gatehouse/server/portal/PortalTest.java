@@ -255,6 +255,9 @@ class PortalTest {
         PortalClient.Page after = c.get("/tokens/" + t[0]);
         assertThat(after.find("action=\"/installations/(inst_[^/\"]+)/restore\"")).isEqualTo(ref);
         assertThat(c.post("/installations/" + ref + "/restore").status()).isEqualTo(303);
+        PortalClient.Page twice = c.post("/installations/" + ref + "/restore"); // nothing left to restore
+        assertThat(twice.status()).isEqualTo(409);
+        assertThat(twice.body()).contains("not revoked");
         assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
         Flow.Client back = Flow.register(s(), t[1], "{\"installation_id\":\"" + machine + "\"}");
         Flow.token(s(), back);

@@ -17,12 +17,12 @@ class ResourceCatalogTest {
     private static final String PREFS = "https://prefs.example.org/api";
     private static final String ANY = "https://any.example.org/";
     private static final ResourceCatalog.Snapshot SNAPSHOT = new ResourceCatalog.Snapshot(
-            Map.of(PREFS, Set.of("prefs:read"), ANY, Set.of()), Map.of("rs_1", PREFS), Map.of("iat_limited", Set.of(ANY)));
+            Map.of(PREFS, Set.of("prefs:read"), ANY, Set.of()));
     private static final Set<String> CLIENT = Set.of("prefs:read", "prefs:write");
 
-    private static String error(List<String> resources, String iat, Set<String> scopes) {
+    private static String error(List<String> resources, String allowedByToken, Set<String> scopes) {
         try {
-            ResourceCatalog.resolve(SNAPSHOT, resources, iat, scopes);
+            ResourceCatalog.resolve(SNAPSHOT, resources, allowedByToken, scopes);
             return "none";
         } catch (OAuthError e) {
             return e.error();
@@ -45,8 +45,8 @@ class ResourceCatalogTest {
             assertThat(error(List.of(bad), null, CLIENT)).as(bad).isEqualTo("invalid_target");
         }
         assertThat(error(List.of(PREFS), null, Set.of("prefs:write"))).isEqualTo("invalid_target"); // serves none of the client's
-        assertThat(error(List.of(PREFS), "iat_limited", CLIENT)).isEqualTo("invalid_target"); // not allowed by the token
-        assertThat(error(List.of(ANY), "iat_limited", CLIENT)).isEqualTo("none");
+        assertThat(error(List.of(PREFS), ANY, CLIENT)).isEqualTo("invalid_target"); // not allowed by the token
+        assertThat(error(List.of(ANY), ANY, CLIENT)).isEqualTo("none");
         assertThat(error(java.util.Collections.nCopies(11, PREFS), null, CLIENT)).isEqualTo("invalid_target");
     }
 
@@ -58,8 +58,7 @@ class ResourceCatalogTest {
             loads.incrementAndGet();
             return SNAPSHOT;
         }, Duration.ofSeconds(2), now::get);
-        assertThat(c.audienceOf("rs_1")).isEqualTo(PREFS);
-        assertThat(c.audienceOf("rs_other")).isNull();
+        assertThat(c.snapshot()).isSameAs(SNAPSHOT);
         assertThat(loads).hasValue(1);
         now.addAndGet(Duration.ofMillis(1999).toNanos());
         c.snapshot();
