@@ -13,6 +13,7 @@ import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.DirectDb;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Threads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -22,16 +23,6 @@ import org.junit.jupiter.params.Parameter;
  */
 @BothBackends
 class FirstAdminLinkTest {
-    /**
-     * A thread per task, so the two sides really run at once: on JDK 25 CompletableFuture's default is the
-     * common ForkJoinPool even with parallelism 1 (two cores), which runs them one after the other.
-     */
-    private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "concurrent-side");
-        t.setDaemon(true);
-        return t;
-    });
-
     private static final Pattern LINK = Pattern.compile("http://127\\.0\\.0\\.1:\\d+/setup/ghl_[A-Za-z0-9_-]+");
 
     @Parameter
@@ -46,8 +37,8 @@ class FirstAdminLinkTest {
             ServerProcess other;
             if (Backend.POSTGRES.equals(backend)) {
                 // Two nodes starting at once on the empty database (H2 is one node's file: they start one after the other).
-                CompletableFuture<ServerProcess> first = CompletableFuture.supplyAsync(() -> ServerProcess.start(envA), THREADS);
-                CompletableFuture<ServerProcess> second = CompletableFuture.supplyAsync(() -> ServerProcess.start(envB), THREADS);
+                CompletableFuture<ServerProcess> first = CompletableFuture.supplyAsync(() -> ServerProcess.start(envA), Threads.EACH_ITS_OWN);
+                CompletableFuture<ServerProcess> second = CompletableFuture.supplyAsync(() -> ServerProcess.start(envB), Threads.EACH_ITS_OWN);
                 a = first.get();
                 other = second.get();
             } else {

@@ -5,30 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.gatehouse.server.testing.Threads;
 import org.junit.jupiter.api.Test;
 
 /** Security review 2026-12, item 1: the gate in front of password hashing (unit, no hashing). */
 class PasswordGateTest {
-    /**
-     * Each request on a thread of its own. Not CompletableFuture's default, the common ForkJoinPool: on
-     * JDK 25 it is used even with parallelism 1 (two cores), so the request that holds the permit blocks
-     * the pool's only thread and the next one never runs, let alone queues (a full run on JDK 25 failed so).
-     */
-    private static final ExecutorService THREADS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "password-gate-test");
-        t.setDaemon(true);
-        return t;
-    });
-
     @Test
     void aFullQueueIsRefusedAtOnceAndTheQueueMovesInOrder() throws Exception {
         PasswordGate gate = new PasswordGate(1, 1, 60_000);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> first = holdThePermit(gate, release);
-        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> gate.run(() -> "second"), THREADS);
+        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> gate.run(() -> "second"), Threads.EACH_ITS_OWN);
         long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // a failure bound, not a timing
         while (gate.waiting() < 1) { // the second is queued for the permit
             assertThat(System.nanoTime()).as("the second request waits for the permit").isLessThan(bound);
@@ -67,7 +55,7 @@ class PasswordGateTest {
             running.countDown();
             await(release);
             return "first";
-        }), THREADS);
+        }), Threads.EACH_ITS_OWN);
         assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
         return f;
     }

@@ -14,6 +14,7 @@ import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.TestServer;
+import org.gatehouse.server.testing.Threads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -24,16 +25,6 @@ import org.junit.jupiter.params.Parameter;
  */
 @BothBackends
 class DisableAccountTest {
-    /**
-     * A thread per task, so the two sides really run at once: on JDK 25 CompletableFuture's default is the
-     * common ForkJoinPool even with parallelism 1 (two cores), which runs them one after the other.
-     */
-    private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "concurrent-side");
-        t.setDaemon(true);
-        return t;
-    });
-
     @Parameter
     String backend;
 
@@ -111,11 +102,11 @@ class DisableAccountTest {
                 CompletableFuture<Integer> xTakesY = CompletableFuture.supplyAsync(() -> {
                     await(go);
                     return xc.post("/admin/accounts/" + yId + "/" + action, form).status();
-                }, THREADS);
+                }, Threads.EACH_ITS_OWN);
                 CompletableFuture<Integer> yTakesX = CompletableFuture.supplyAsync(() -> {
                     await(go);
                     return yc.post("/admin/accounts/" + x.id() + "/" + action, form).status();
-                }, THREADS);
+                }, Threads.EACH_ITS_OWN);
                 go.countDown();
                 outcomes.add(action + ": " + xTakesY.get(60, TimeUnit.SECONDS) + "/" + yTakesX.get(60, TimeUnit.SECONDS));
                 assertThat(activeAdmins(own)).as("after round %d (%s)", round, outcomes).hasSize(1);
