@@ -2,7 +2,6 @@ package org.gatehouse.server.cli;
 
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
-import org.gatehouse.server.BuildInfo;
 import org.gatehouse.server.GatehouseServer;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.audit.Actor;
@@ -20,8 +19,6 @@ public final class ServeCommand implements Runnable {
     public void run() {
         Config config = Config.load(System.getenv());
         LogFormat.apply(config.logFormat, config.logLevel);
-        // The first log line says which build runs (mixed versions during a rolling upgrade show in the logs).
-        LOG.info("{} starting", BuildInfo.describe());
         config.warnings.forEach(w -> LOG.warn("configuration: {}", w));
         GatehouseServer server = GatehouseServer.start(config);
         CountDownLatch stopRequested = new CountDownLatch(1);
