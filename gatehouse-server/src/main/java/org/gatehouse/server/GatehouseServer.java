@@ -36,10 +36,10 @@ public final class GatehouseServer implements AutoCloseable {
     public static GatehouseServer start(Config config) {
         config.requireTransportSecurity();
         ServerTls tls = ServerTls.fromConfig(config);
-        // The first log line of a start that got past the configuration checks (a refusal stays one line):
-        // which build runs, so mixed versions during a rolling upgrade show in the logs.
-        LOG.info("{} starting", BuildInfo.describe());
         Gatehouse g = Gatehouse.open(config, config.dbMigrate ? Database.SchemaPolicy.MIGRATE : Database.SchemaPolicy.REQUIRE_CURRENT);
+        // The first log line of a start that got past the configuration, TLS and database checks (a refusal
+        // stays one line): which build runs, so mixed versions during a rolling upgrade show in the logs.
+        LOG.info("{} starting", BuildInfo.describe());
         try {
             g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
             g.keys.ensure(Actor.system());
