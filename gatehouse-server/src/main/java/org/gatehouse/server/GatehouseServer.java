@@ -37,12 +37,15 @@ public final class GatehouseServer implements AutoCloseable {
         config.requireTransportSecurity();
         ServerTls tls = ServerTls.fromConfig(config);
         Gatehouse g = Gatehouse.open(config, config.dbMigrate ? Database.SchemaPolicy.MIGRATE : Database.SchemaPolicy.REQUIRE_CURRENT);
-        // The first log line of a start that got past the configuration, TLS and database checks (a refusal
-        // stays one line): which build runs, so mixed versions during a rolling upgrade show in the logs.
-        LOG.info("{} starting", BuildInfo.describe());
         try {
             g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
-            g.keys.ensure(Actor.system());
+            String alg = g.keys.ensure(Actor.system());
+            // The first log line of a start that got past the configuration, TLS, database and signing-algorithm
+            // checks (a refusal stays one line): which build runs, so mixed versions in a rolling upgrade show.
+            LOG.info("{} starting", BuildInfo.describe());
+            if (g.keys.followsCluster(alg)) {
+                LOG.info("signing with {}, the cluster's algorithm stored in the database (GATEHOUSE_SIGNING_ALG is not set)", alg);
+            }
             g.metrics.registerOperations(() -> g.keys.ring().activeSince(), tls == null ? null : tls::notAfterMillis,
                     g.accounts::pendingLinks, g.clock);
             ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {

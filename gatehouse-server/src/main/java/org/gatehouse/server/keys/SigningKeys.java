@@ -139,11 +139,13 @@ public final class SigningKeys {
             }
             return cluster;
         });
-        if (!algConfigured && !alg.equals(configuredAlg)) {
-            LOG.info("signing with {}, the cluster's algorithm stored in the database (GATEHOUSE_SIGNING_ALG is not set)", alg);
-        }
         refresh();
         return alg;
+    }
+
+    /** Whether this node signs with the cluster's algorithm {@code alg} although GATEHOUSE_SIGNING_ALG names another default (worth a log line). */
+    public boolean followsCluster(String alg) {
+        return !algConfigured && !alg.equals(configuredAlg);
     }
 
     /**
