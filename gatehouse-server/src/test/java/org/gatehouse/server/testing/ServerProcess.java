@@ -33,6 +33,7 @@ public final class ServerProcess implements AutoCloseable {
     public final Http http;
     private final Process process;
     private final StringBuffer log = new StringBuffer();
+    private final List<Thread> pumps = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ServerProcess(Process process, int port) {
         this.process = process;
@@ -138,6 +139,12 @@ public final class ServerProcess implements AutoCloseable {
     private void waitGone() {
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("the server process " + process.pid() + " did not end");
+            // The process is gone, but its last lines may still sit in the pipes: log() is complete only once
+            // both pumps have read to the end (LogsTest missed the error event of a request made just before stop).
+            for (Thread pump : pumps) {
+                pump.join(60_000);
+                if (pump.isAlive()) throw new AssertionError("the output of server process " + process.pid() + " did not end");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -157,6 +164,7 @@ public final class ServerProcess implements AutoCloseable {
             }
         }, "server-process-output");
         t.setDaemon(true);
+        pumps.add(t);
         t.start();
     }
 
