@@ -505,6 +505,8 @@ public final class Api {
         ResourceServers.Created created;
         try {
             created = g.resourceServers.create(name, method == null ? "client_secret_basic" : method, audience, scope, actor(ctx, c));
+        } catch (ResourceServers.AudienceTaken e) {
+            throw new OAuthError(409, "invalid_request", e.getMessage(), null); // a conflict with the current state, as elsewhere here
         } catch (IllegalArgumentException e) {
             throw OAuthError.invalidRequest(e.getMessage());
         }
