@@ -146,14 +146,20 @@ public final class ResourceServers {
     public IatService.Extra limitTokenTo(List<String> audiences) {
         if (audiences == null || audiences.isEmpty()) return null;
         Set<String> clean = new LinkedHashSet<>();
-        for (String a : audiences) clean.add(audience(a));
-        if (clean.size() > 50) throw new IllegalArgumentException("at most 50 resources per token");
+        for (String a : audiences) {
+            try {
+                clean.add(audience(a));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("resources: " + e.getMessage());
+            }
+        }
+        if (clean.size() > 50) throw new IllegalArgumentException("resources: at most 50 per token");
         String joined = String.join(" ", clean);
         return (h, record, details) -> {
             Set<String> known = new LinkedHashSet<>();
             resources.active(h).forEach(r -> known.add(r.audience()));
             for (String a : clean) {
-                if (!known.contains(a)) throw new IllegalArgumentException("no resource server has the audience " + a);
+                if (!known.contains(a)) throw new IllegalArgumentException("resources: no resource server has the audience " + a);
             }
             resources.setTokenResources(h, record.id(), joined);
             details.put("resources", joined);
