@@ -119,7 +119,7 @@ public final class JwksFetcher {
                 throw failed(u, "interrupted");
             } catch (ExecutionException e) {
                 Throwable why = e.getCause() == null ? e : e.getCause();
-                if (why instanceof IllegalArgumentException && String.valueOf(why.getMessage()).contains("capacity exceeded")) {
+                if (why instanceof IllegalArgumentException && String.valueOf(why.getMessage()).contains("exceeded")) { // Jetty: "Buffering capacity N exceeded"
                     throw new IOException("the JWKS is larger than " + MAX_BYTES + " bytes");
                 }
                 throw failed(u, why instanceof TimeoutException ? "no complete answer within " + deadline.toSeconds() + " s"

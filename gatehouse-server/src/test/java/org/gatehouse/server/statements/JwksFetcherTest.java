@@ -49,6 +49,14 @@ class JwksFetcherTest {
     }
 
     @Test
+    void aDocumentOverTheSizeLimitIsRefused() throws Exception {
+        JwksFetcher f = new JwksFetcher(true);
+        try (JwksServer server = new JwksServer("{\"keys\":[],\"pad\":\"" + "x".repeat(JwksFetcher.MAX_BYTES) + "\"}")) {
+            assertThatThrownBy(() -> f.fetch(server.url())).hasMessage("the JWKS is larger than " + JwksFetcher.MAX_BYTES + " bytes");
+        }
+    }
+
+    @Test
     void anyAddressThatIsNotAllowedRefusesTheWholeName() throws Exception {
         JwksFetcher strict = new JwksFetcher(false, host -> new InetAddress[] {ip("93.184.216.34"), ip("10.1.2.3")}, JwksFetcher.DEADLINE);
         assertThatThrownBy(() -> strict.destination(URI.create("https://mixed.example/jwks.json"))).hasMessage(JwksFetcher.REFUSED);
