@@ -147,6 +147,9 @@ final class IssuerPages {
         b.append("</fieldset>");
         b.append(Html.field("text", "cidrs", "Allowed client addresses (optional)", values.get("cidrs"),
                 "IPv4 or IPv6 ranges separated by spaces or commas, e.g. 192.0.2.0/24. Empty: any address.", errors.get("cidrs"), null));
+        b.append(Html.field("text", "resources", "APIs its installations may ask tokens for (optional)", values.get("resources"),
+                "Resource server audience URIs (RFC 8707) separated by spaces, e.g. https://prefs.example.org/api. Empty: any.",
+                errors.get("resources"), null));
         String rereg = values.getOrDefault("reregistration", IatRecord.REPLACE);
         b.append("<fieldset><legend>When an installation registers again</legend>");
         b.append(radio("reregistration", IatRecord.REPLACE, "Replace its credentials (recommended)", rereg));
@@ -172,6 +175,7 @@ final class IssuerPages {
         values.put("scope", String.join(" ", ctx.formParams("scope")));
         values.put("cidrs", nz(ctx.formParam("cidrs")));
         values.put("reregistration", nz(ctx.formParam("reregistration")));
+        values.put("resources", nz(ctx.formParam("resources")));
         Map<String, String> errors = new LinkedHashMap<>();
         String label = values.get("label").strip();
         if (label.isEmpty() || label.length() > IatService.MAX_LABEL || !Text.isPlain(label)) {
@@ -187,16 +191,17 @@ final class IssuerPages {
         List<String> cidrs = new ArrayList<>();
         for (String c : values.get("cidrs").split("[\\s,]+")) if (!c.isBlank()) cidrs.add(c);
         if (cidrs.size() > 50) errors.put("cidrs", "Enter at most 50 ranges.");
+        List<String> resources = List.of(values.get("resources").strip().split("\\s+")).stream().filter(r -> !r.isEmpty()).toList();
         String rereg = values.get("reregistration").isEmpty() ? IatRecord.REPLACE : values.get("reregistration");
         if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) errors.put("reregistration", "Choose one option.");
         IatService.Created created = null;
         if (errors.isEmpty()) {
             try {
                 created = p.g.iats.create(new IatService.Spec(label, max, Duration.ofDays(days), values.get("scope"), null,
-                        cidrs.isEmpty() ? null : cidrs, rereg, s.account().id()), p.actor(ctx, s.account()));
+                        cidrs.isEmpty() ? null : cidrs, rereg, s.account().id()), p.actor(ctx, s.account()), p.g.resourceServers.limitTokenTo(resources));
             } catch (IllegalArgumentException e) {
                 String m = e.getMessage() == null ? "invalid" : e.getMessage();
-                errors.put(m.contains("range") || m.contains("CIDR") || m.contains("address") ? "cidrs" : m.contains("scope") ? "scope" : "label",
+                errors.put(m.startsWith("resources: ") ? "resources" : m.contains("range") || m.contains("CIDR") || m.contains("address") ? "cidrs" : m.contains("scope") ? "scope" : "label",
                         Character.toUpperCase(m.charAt(0)) + m.substring(1) + ".");
             }
         }
