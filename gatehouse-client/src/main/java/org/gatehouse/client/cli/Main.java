@@ -248,11 +248,12 @@ public final class Main implements Callable<Integer> {
                 case ACTIVE -> "active";
                 case REVOKED -> "REVOKED: " + s.problem().getMessage();
                 case CREDENTIALS_LOST -> "CREDENTIALS LOST HERE: " + s.problem().getMessage();
+                case ROTATED_ELSEWHERE -> "ROTATED BY ANOTHER COPY: " + s.problem().getMessage();
                 case NOT_CHECKED -> "not checked (--offline)";
             });
             if (s.problem() != null) {
                 m.put("message", s.problem().getMessage());
-                m.put("credential_state", s.problem().credentialState());
+                m.put("credential_state", s.credentialState());
             }
             main.print(m, t.toString());
             return s.problem() == null ? ExitCodes.OK : ExitCodes.of(s.problem());
