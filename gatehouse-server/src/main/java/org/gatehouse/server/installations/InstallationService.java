@@ -216,15 +216,37 @@ public final class InstallationService {
         return java.time.Instant.ofEpochMilli(millis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
+    /** What the API and the portal say when an issuer tries to lift an administrator's revocation. */
+    public static final String ADMIN_ONLY = "an administrator revoked this installation: only an administrator can restore it";
+
+    /** A restore refused: the revocation was an administrator's and the caller is not one ({@link #ADMIN_ONLY}). */
+    public static final class RestoreForbidden extends RuntimeException {
+        RestoreForbidden() {
+            super(ADMIN_ONLY, null, false, false);
+        }
+    }
+
+    /** {@link #restore(String, Actor, boolean)} by the operator (the CLI on the server's host): an administrator. */
+    public boolean restore(String ref, Actor actor) {
+        return restore(ref, actor, true);
+    }
+
     /**
      * The way back for a revoked installation: it may register again (with a valid token file); its
      * old credentials stay revoked, since they may be what leaked. False if unknown or not revoked.
+     * A revocation by an administrator (the operator's CLI, or an account with the admin role) is
+     * lifted only by an administrator: an issuer may undo its own revocations, a token cascade it
+     * made and stale clean-up, never an administrator's decision ({@link RestoreForbidden}).
+     *
+     * @param callerIsAdmin the caller acts as an administrator (admin account, or the operator's CLI)
      */
-    public boolean restore(String ref, Actor actor) {
+    public boolean restore(String ref, Actor actor, boolean callerIsAdmin) {
         long now = clock.millis();
         return db.inTransaction(h -> {
             InstallationRecord before = store.find(h, ref).orElse(null);
-            if (before == null || !store.restore(h, ref)) return false;
+            if (before == null || before.revokedAt() == null) return false;
+            if (!callerIsAdmin && store.revokedByAdmin(h, ref)) throw new RestoreForbidden();
+            if (!store.restore(h, ref)) return false;
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("revoked_at", before.revokedAt());
             if (before.revokedReason() != null) d.put("revoked_reason", before.revokedReason());
