@@ -12,7 +12,6 @@ import org.gatehouse.client.CredentialStore;
 import org.gatehouse.client.Credentials;
 import org.gatehouse.client.GatehouseClient;
 import org.gatehouse.client.GatehouseClientException;
-import org.gatehouse.client.Json;
 import org.gatehouse.client.MachineIds;
 import org.gatehouse.client.AccessToken;
 import org.gatehouse.client.Version;
@@ -74,7 +73,7 @@ public final class Main implements Callable<Integer> {
                 m.put("error", ExitCodes.name(code));
                 m.put("message", message);
                 m.put("exit_code", code);
-                out.println(Json.pretty(m));
+                out.println(JsonOut.pretty(m));
             } else {
                 err.println("gatehouse-enrol: " + message);
             }
@@ -127,7 +126,7 @@ public final class Main implements Callable<Integer> {
 
     void print(Map<String, Object> jsonOut, String text) {
         PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? Json.pretty(jsonOut) : text);
+        out.println(json ? JsonOut.pretty(jsonOut) : text);
     }
 
     static Map<String, Object> describe(Credentials c) {
