@@ -334,6 +334,7 @@ public final class LoadCommand implements Callable<Integer> {
                         f.grantRequests.add(f.grantRequest(basic));
                     }
                     String rs = s.cli("resource-server", "create", "--name", "bench");
+                    c.close(); // on a loaded machine the CLI can outlast the server's idle timeout: the next send reconnects
                     Matcher id = Pattern.compile("client_id=(\\S+)").matcher(rs);
                     Matcher secret = Pattern.compile("client_secret=(\\S+)").matcher(rs);
                     if (!id.find() || !secret.find()) throw new IOException("unexpected output: " + rs);
