@@ -38,13 +38,13 @@ jfr() { echo "-XX:StartFlightRecording=filename=$out/profiles/$1.jfr,settings=pr
 run_grants() { load --label "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP" --data-dir "$(fresh g-es256)"; }
 run_eddsa() { load --label "grants EdDSA" --scenario grants --alg EdDSA --concurrency "$SWEEP" --data-dir "$(fresh g-eddsa)"; }
 run_crypto() { # issue 18: the native provider (ACCP) against the JDK/Bouncy Castle fallback, interleaved in one run
-  for alg in ES256 EdDSA; do for c in native jdk native jdk; do
+  for alg in ES256 EdDSA; do for c in ${CRYPTO_ORDER:-native jdk native jdk}; do
     load --label "grants $alg $c" --scenario grants --alg "$alg" --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}" --data-dir "$(fresh c-$alg-$c)"
   done; done
 }
 run_fleet() { # issue 18: 20,000 registered installations, each grant from the next one (the 2 s client cache rarely holds it)
   preload 20000 pre20k
-  for c in native jdk native jdk; do
+  for c in ${CRYPTO_ORDER:-native jdk native jdk}; do
     load --label "fleet 20k ES256 $c" --scenario grants --fleet --preloaded "$data/pre20k/preload.properties" --data-dir "$data/pre20k" \
       --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}"
   done
