@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
 #   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
-#   bench/run.sh grants|eddsa|crypto|fleet|registrations|introspections|mix|scale|startup|jmh|profiles|chart
+#   bench/run.sh grants|eddsa|crypto|fleet|sign|registrations|introspections|mix|scale|startup|jmh|profiles|chart
 # Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,7 @@ if [ ! -f gatehouse-bench/target/gatehouse-bench-$version.jar ] || [ -n "$(find 
   touch gatehouse-server/target/gatehouse-server-$version.jar gatehouse-bench/target/gatehouse-bench-$version.jar
 fi
 CP="gatehouse-bench/target/gatehouse-bench-$version.jar:gatehouse-bench/target/lib/*"
-bench() { "$J" -cp "$CP" org.gatehouse.bench.Bench "$@"; }
+bench() { "$J" --enable-native-access=ALL-UNNAMED -cp "$CP" org.gatehouse.bench.Bench "$@"; }
 load() { bench load --root "$root" --warmup "$WARMUP" --duration "$DURATION" --out "$res" "$@"; }
 fresh() { rm -rf "$data/$1"; echo "$data/$1"; }
 pgdb() { # a fresh PostgreSQL database for one run
@@ -42,6 +42,7 @@ run_crypto() { # issue 18: the native provider (ACCP) against the JDK/Bouncy Cas
     load --label "grants $alg $c" --scenario grants --alg "$alg" --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}" --data-dir "$(fresh c-$alg-$c)"
   done; done
 }
+run_sign() { bench sign | tee "$out/sign.txt"; } # CPU time per signature and verification, native against the JDK
 run_fleet() { # issue 18: 20,000 registered installations, each grant from the next one (the 2 s client cache rarely holds it)
   preload 20000 pre20k
   for c in ${CRYPTO_ORDER:-native jdk native jdk}; do
