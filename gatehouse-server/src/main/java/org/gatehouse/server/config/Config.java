@@ -117,7 +117,7 @@ public final class Config {
         this.accessTokenTtl = s.duration("ACCESS_TOKEN_TTL", "10m", Duration.ofSeconds(30), Duration.ofHours(24));
         this.signingAlg = s.oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS);
         this.signingAlgSet = s.raw("SIGNING_ALG") != null;
-        this.cryptoProvider = s.oneOf("CRYPTO_PROVIDER", "auto", List.of("auto", "native", "jdk"));
+        this.cryptoProvider = s.oneOf("CRYPTO_PROVIDER", "auto", org.gatehouse.server.crypto.JwsCrypto.MODES);
         this.scopes = s.scopes("SCOPES", "prefs:read prefs:write");
         this.audience = s.string("AUDIENCE", issuer);
         this.strictAuthMethod = s.bool("STRICT_AUTH_METHOD", false);
