@@ -74,6 +74,11 @@ run_profiles() {
   prof --label "profile grants EdDSA" --scenario grants --alg EdDSA --concurrency 4 --server-opts "$(jfr grants-eddsa)" --data-dir "$(fresh p2)"
   prof --label "profile registrations" --scenario registrations --concurrency 4 --server-opts "$(jfr registrations)" --data-dir "$(fresh p3)"
   prof --label "profile introspections" --scenario introspections --concurrency 4 --server-opts "$(jfr introspections)" --data-dir "$(fresh p4)"
+  if [ -f "$data/pre20k/preload.properties" ]; then # issue 18: the fleet (run 'fleet' first for its preload)
+    prof --label "profile fleet 20k ES256" --scenario grants --fleet --preloaded "$data/pre20k/preload.properties" --data-dir "$data/pre20k" \
+      --concurrency 4 --server-opts "$(jfr fleet-es256)"
+    python3 bench/jfr-top.py "$out/profiles/fleet-es256.jfr" 40 > "$out/profiles/fleet-es256.txt"
+  fi
   for p in grants-es256 grants-eddsa registrations introspections; do
     python3 bench/jfr-top.py "$out/profiles/$p.jfr" 40 > "$out/profiles/$p.txt"
   done
