@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
 #   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
-#   bench/run.sh grants|eddsa|registrations|introspections|mix|scale|startup|jmh|profiles|chart
+#   bench/run.sh grants|eddsa|crypto|fleet|sign|registrations|introspections|mix|scale|startup|jmh|profiles|chart
 # Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,7 @@ if [ ! -f gatehouse-bench/target/gatehouse-bench-$version.jar ] || [ -n "$(find 
   touch gatehouse-server/target/gatehouse-server-$version.jar gatehouse-bench/target/gatehouse-bench-$version.jar
 fi
 CP="gatehouse-bench/target/gatehouse-bench-$version.jar:gatehouse-bench/target/lib/*"
-bench() { "$J" -cp "$CP" org.gatehouse.bench.Bench "$@"; }
+bench() { "$J" --enable-native-access=ALL-UNNAMED -cp "$CP" org.gatehouse.bench.Bench "$@"; }
 load() { bench load --root "$root" --warmup "$WARMUP" --duration "$DURATION" --out "$res" "$@"; }
 fresh() { rm -rf "$data/$1"; echo "$data/$1"; }
 pgdb() { # a fresh PostgreSQL database for one run
@@ -37,6 +37,19 @@ jfr() { echo "-XX:StartFlightRecording=filename=$out/profiles/$1.jfr,settings=pr
 
 run_grants() { load --label "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP" --data-dir "$(fresh g-es256)"; }
 run_eddsa() { load --label "grants EdDSA" --scenario grants --alg EdDSA --concurrency "$SWEEP" --data-dir "$(fresh g-eddsa)"; }
+run_crypto() { # issue 18: the native provider (ACCP) against the JDK/Bouncy Castle fallback, interleaved in one run
+  for alg in ES256 EdDSA; do for c in ${CRYPTO_ORDER:-native jdk native jdk}; do
+    load --label "grants $alg $c" --scenario grants --alg "$alg" --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}" --data-dir "$(fresh c-$alg-$c)"
+  done; done
+}
+run_sign() { bench sign | tee "$out/sign.txt"; } # CPU time per signature and verification, native against the JDK
+run_fleet() { # issue 18: 20,000 registered installations, each grant from the next one (the 2 s client cache rarely holds it)
+  preload 20000 pre20k
+  for c in ${CRYPTO_ORDER:-native jdk native jdk}; do
+    load --label "fleet 20k ES256 $c" --scenario grants --fleet --preloaded "$data/pre20k/preload.properties" --data-dir "$data/pre20k" \
+      --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}"
+  done
+}
 run_registrations() {
   load --label "registrations H2" --scenario registrations --concurrency 1,4 --data-dir "$(fresh reg-h2)"
   pgdb; load --label "registrations PostgreSQL" --scenario registrations --concurrency 1,4 --db-url "$PG_URL" --data-dir "$(fresh reg-pg)"
@@ -61,6 +74,11 @@ run_profiles() {
   prof --label "profile grants EdDSA" --scenario grants --alg EdDSA --concurrency 4 --server-opts "$(jfr grants-eddsa)" --data-dir "$(fresh p2)"
   prof --label "profile registrations" --scenario registrations --concurrency 4 --server-opts "$(jfr registrations)" --data-dir "$(fresh p3)"
   prof --label "profile introspections" --scenario introspections --concurrency 4 --server-opts "$(jfr introspections)" --data-dir "$(fresh p4)"
+  if [ -f "$data/pre20k/preload.properties" ]; then # issue 18: the fleet (run 'fleet' first for its preload)
+    prof --label "profile fleet 20k ES256" --scenario grants --fleet --preloaded "$data/pre20k/preload.properties" --data-dir "$data/pre20k" \
+      --concurrency 4 --server-opts "$(jfr fleet-es256)"
+    python3 bench/jfr-top.py "$out/profiles/fleet-es256.jfr" 40 > "$out/profiles/fleet-es256.txt"
+  fi
   for p in grants-es256 grants-eddsa registrations introspections; do
     python3 bench/jfr-top.py "$out/profiles/$p.jfr" 40 > "$out/profiles/$p.txt"
   done

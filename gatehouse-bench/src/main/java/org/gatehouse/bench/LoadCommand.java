@@ -72,6 +72,9 @@ public final class LoadCommand implements Callable<Integer> {
     int clients;
     @Option(names = "--preloaded", description = "Use the clients of a preload (the preload.properties it wrote) for grants instead.")
     Path preloaded;
+    @Option(names = "--fleet", description = "With --preloaded: each grant from the next preloaded client in turn (a fleet of"
+            + " installations, each asking now and then), not a random one: the client cache rarely holds the next one.")
+    boolean fleet;
     @Option(names = "--tokens", defaultValue = "100", description = "Tokens issued before the run that introspections repeat.")
     int tokens;
     @Option(names = "--out", description = "Append one JSON line per run to this file.")
@@ -114,6 +117,7 @@ public final class LoadCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "server pid %d on port %d; start-up to ready %.0f ms; RSS %.0f MiB%n",
                     server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
             fx = Fixture.prepare(server, scenario, clients, preloaded, tokens);
+            fx.fleet = fleet;
             List<Integer> levels = rates != null ? rates : concurrency;
             for (int level : levels) {
                 errors.clear();
@@ -173,6 +177,9 @@ public final class LoadCommand implements Callable<Integer> {
         r.put("alg", alg);
         r.put("db", dbUrl == null ? "h2" : "postgresql");
         r.put("preloaded", fx.preloadedCount);
+        r.put("fleet", fleet);
+        r.put("crypto", extraEnv.getOrDefault("GATEHOUSE_CRYPTO_PROVIDER", extraEnv.getOrDefault("CRYPTO_PROVIDER", "auto")));
+        r.put("loadavg_1m", loadAverage()); // the machine is shared: the load during the run, to judge the figures
         r.put("ops", ops);
         r.put("errors", errs);
         r.put("seconds", round(secs, 2));
@@ -244,6 +251,14 @@ public final class LoadCommand implements Callable<Integer> {
         errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
     }
 
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private static long loadgenCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
@@ -282,6 +297,8 @@ public final class LoadCommand implements Callable<Integer> {
         final List<byte[]> introspectRequests = new ArrayList<>();
         long preloadedCount;
         String preloadedSecret;
+        boolean fleet;
+        private final AtomicLong nextClient = new AtomicLong();
 
         private Fixture(String host) {
             this.host = host;
@@ -317,6 +334,7 @@ public final class LoadCommand implements Callable<Integer> {
                         f.grantRequests.add(f.grantRequest(basic));
                     }
                     String rs = s.cli("resource-server", "create", "--name", "bench");
+                    c.close(); // on a loaded machine the CLI can outlast the server's idle timeout: the next send reconnects
                     Matcher id = Pattern.compile("client_id=(\\S+)").matcher(rs);
                     Matcher secret = Pattern.compile("client_secret=(\\S+)").matcher(rs);
                     if (!id.find() || !secret.find()) throw new IOException("unexpected output: " + rs);
@@ -354,7 +372,8 @@ public final class LoadCommand implements Callable<Integer> {
 
         private Op grant(SplittableRandom rnd) {
             byte[] req = preloadedCount > 0
-                    ? grantRequest(basic(PreloadIds.clientId(rnd.nextLong(preloadedCount)), preloadedSecret))
+                    ? grantRequest(basic(PreloadIds.clientId(fleet ? nextClient.getAndIncrement() % preloadedCount
+                            : rnd.nextLong(preloadedCount)), preloadedSecret))
                     : grantRequests.get(rnd.nextInt(grantRequests.size()));
             return op(req, 200, "\"access_token\"");
         }

@@ -134,6 +134,8 @@ class ReleaseTest {
         assertThat(version.out.trim()).matches("Gatehouse " + VERSION.replace(".", "\\.") + " \\(commit [0-9a-f]{12}(-dirty)?\\)");
         try (Server server = Server.start(cwd, env, home.resolve("bin/gatehouse").toString(), "serve")) {
             assertThat(server.log().lines().findFirst().orElse("")).contains(version.out.trim() + " starting");
+            // Issue 18: the native crypto provider loads from its jar in the jlinked runtime, without a native-access warning.
+            assertThat(server.log()).contains("signatures by native crypto").doesNotContain("restricted method");
             Result iat = run(cwd, env, 120, home.resolve("bin/gatehouse").toString(), "iat", "create", "--label", "release test",
                     "--max-registrations", "2", "--output", "token.json");
             assertThat(iat.exit).as(iat.out).isZero();
@@ -160,6 +162,7 @@ class ReleaseTest {
         Map<String, String> env = basicEnv(Map.of("GATEHOUSE_PORT", Integer.toString(port), "JAVA_HOME", java17.toString()));
         try (Server server = Server.start(home.getParent(), env, home.resolve("bin/gatehouse").toString(), "serve")) {
             assertThat(server.log()).contains("Gatehouse " + VERSION + " (commit ");
+            assertThat(server.log()).contains("signatures by native crypto"); // issue 18: ACCP 2.x on Java 17 too
             assertThat(new Http("http://127.0.0.1:" + port).get("/health/ready").status()).isEqualTo(200);
         }
         Result jar = run(dist, env, 120, java17.resolve("bin/java").toString(), "-jar", "gatehouse-enrol-" + VERSION + ".jar", "--version");
@@ -234,7 +237,8 @@ class ReleaseTest {
         Map<String, Object> image = blobJson(layout, (String) ((Map<?, ?>) manifest.get("config")).get("digest"));
         Map<?, ?> config = (Map<?, ?>) image.get("config");
         assertThat(config.get("User")).isEqualTo("10001:10001");
-        assertThat(strings(config.get("Entrypoint"))).startsWith("/opt/gatehouse/runtime/bin/java").endsWith("org.gatehouse.server.Main");
+        assertThat(strings(config.get("Entrypoint"))).startsWith("/opt/gatehouse/runtime/bin/java").endsWith("org.gatehouse.server.Main")
+                .contains("--enable-native-access=ALL-UNNAMED");
         assertThat(strings(config.get("Cmd"))).containsExactly("serve");
         assertThat(keys(config.get("Volumes"))).containsExactly("/var/lib/gatehouse");
         assertThat(keys(config.get("ExposedPorts"))).containsExactly("8080/tcp");
@@ -283,6 +287,7 @@ class ReleaseTest {
         serve.add("serve");
         try (Server server = Server.start(layout, Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), serve.toArray(String[]::new))) {
             assertThat(new Http("http://127.0.0.1:" + port).get("/health/ready").status()).isEqualTo(200);
+            assertThat(server.log()).contains("signatures by native crypto"); // issue 18: the native library loads in the image (/tmp)
             Result check = inImage(rootfs, env, 120, health.subList(1, health.size()));
             assertThat(check.exit).as(check.out).isZero();
             assertThat(rootfs.resolve("var/lib/gatehouse/master.key")).exists();

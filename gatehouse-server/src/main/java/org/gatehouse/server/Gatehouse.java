@@ -8,6 +8,7 @@ import org.gatehouse.server.accounts.Throttle;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.crypto.JwsCrypto;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
@@ -93,7 +94,7 @@ public final class Gatehouse implements AutoCloseable {
             this.publishers = new Publishers(db, publisherStore, publisherKeys, audit, clock);
             this.statements = new SoftwareStatements(db, publisherStore, new StatementVerifier(publishers::find, publisherKeys));
             this.keys = new SigningKeys(db, new SigningKeyStore(), new SettingsStore(), masterKey, audit, clock, config.signingAlg,
-                    config.signingAlgSet, config.accessTokenTtl, config.keyPublishDelay);
+                    config.signingAlgSet, config.accessTokenTtl, config.keyPublishDelay, JwsCrypto.select(config.cryptoProvider));
             this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
                     new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);

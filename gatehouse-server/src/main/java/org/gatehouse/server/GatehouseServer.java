@@ -46,6 +46,8 @@ public final class GatehouseServer implements AutoCloseable {
             if (g.keys.followsCluster(alg)) {
                 LOG.info("signing with {}, the cluster's algorithm stored in the database (GATEHOUSE_SIGNING_ALG is not set)", alg);
             }
+            LOG.info("signatures by {}", g.keys.crypto().describe());
+            g.metrics.registerCryptoProvider(g.keys.crypto().name());
             g.metrics.registerOperations(() -> g.keys.ring().activeSince(), tls == null ? null : tls::notAfterMillis,
                     g.accounts::pendingLinks, g.clock);
             ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {

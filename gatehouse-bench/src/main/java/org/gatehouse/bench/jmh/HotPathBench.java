@@ -54,6 +54,8 @@ public class HotPathBench {
     private JWSSigner es256;
     private JWSSigner eddsa;
     private JWSSigner none;
+    private JWSSigner es256Native;
+    private JWSSigner eddsaNative;
     private JWSHeader es256Header;
     private JWSHeader eddsaHeader;
     private AccessTokenJwt es256Token;
@@ -73,6 +75,11 @@ public class HotPathBench {
         es256 = new ECDSASigner(ec);
         byte[][] ed = Ed25519Jws.generate();
         eddsa = Ed25519Jws.signer(ed[0]);
+        // Issue 18: the same keys through the native provider (ACCP, AWS-LC), as the server signs with GATEHOUSE_CRYPTO_PROVIDER=auto
+        org.gatehouse.server.crypto.JwsCrypto accp = org.gatehouse.server.crypto.JwsCrypto.select("native");
+        es256Native = accp.signer(ec);
+        eddsaNative = accp.signer(new com.nimbusds.jose.jwk.OctetKeyPair.Builder(com.nimbusds.jose.jwk.Curve.Ed25519, Base64URL.encode(ed[1]))
+                .d(Base64URL.encode(ed[0])).build());
         none = new JWSSigner() { // no signature: what the rest of the token build costs
             private final Base64URL sig = Base64URL.encode(new byte[64]);
 
@@ -154,6 +161,16 @@ public class HotPathBench {
     @Benchmark
     public Base64URL signEdDsa() throws JOSEException {
         return eddsa.sign(eddsaHeader, signingInput);
+    }
+
+    @Benchmark
+    public Base64URL signEs256Native() throws JOSEException {
+        return es256Native.sign(es256Header, signingInput);
+    }
+
+    @Benchmark
+    public Base64URL signEdDsaNative() throws JOSEException {
+        return eddsaNative.sign(eddsaHeader, signingInput);
     }
 
     @Benchmark

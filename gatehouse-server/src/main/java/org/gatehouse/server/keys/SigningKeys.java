@@ -4,17 +4,11 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
@@ -39,6 +33,7 @@ import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.ConfigException;
 import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.crypto.Ed25519Jws;
+import org.gatehouse.server.crypto.JwsCrypto;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.Database;
@@ -72,15 +67,17 @@ public final class SigningKeys {
     private final boolean algConfigured;
     private final Duration tokenTtl;
     private final Duration publishDelay;
+    private final JwsCrypto crypto;
     private final AtomicReference<KeyRing> ring = new AtomicReference<>();
 
     /**
      * configuredAlg: GATEHOUSE_SIGNING_ALG, used when a new cluster is created; algConfigured: whether the
      * operator set it (then a node whose value differs from the cluster's refuses to start). publishDelay: how long
-     * a new key is published in /jwks before it may sign (resource servers cache the JWK Set).
+     * a new key is published in /jwks before it may sign (resource servers cache the JWK Set). crypto: who computes
+     * the signatures of the key ring (GATEHOUSE_CRYPTO_PROVIDER).
      */
     public SigningKeys(Database db, SigningKeyStore store, SettingsStore settings, MasterKey masterKey, Audit audit, Clock clock,
-                       String configuredAlg, boolean algConfigured, Duration tokenTtl, Duration publishDelay) {
+                       String configuredAlg, boolean algConfigured, Duration tokenTtl, Duration publishDelay, JwsCrypto crypto) {
         this.db = db;
         this.store = store;
         this.settings = settings;
@@ -91,6 +88,12 @@ public final class SigningKeys {
         this.algConfigured = algConfigured;
         this.tokenTtl = tokenTtl;
         this.publishDelay = publishDelay;
+        this.crypto = crypto;
+    }
+
+    /** Who signs and verifies this node's access tokens. */
+    public JwsCrypto crypto() {
+        return crypto;
     }
 
     /** Thrown when a key would sign before it has been published for the publication delay. */
@@ -283,12 +286,12 @@ public final class SigningKeys {
         for (SigningKeyRecord k : ordered) {
             JWK pub = parse(k.publicJwk());
             published.add(pub);
-            verifiers.put(k.kid(), verifier(pub));
+            verifiers.put(k.kid(), crypto.verifier(pub));
             algs.add(k.alg());
         }
         JWK priv = parse(new String(masterKey.decrypt(active.privateJwkEnc(), active.kid()), StandardCharsets.UTF_8));
         JWSAlgorithm alg = JWSAlgorithm.parse(active.alg());
-        JWSSigner signer = signer(priv);
+        JWSSigner signer = crypto.signer(priv);
         return new KeyRing(active.kid(), alg, signer, new AccessTokenJwt(alg, active.kid(), signer), Map.copyOf(verifiers),
                 new JWKSet(published).toString(true), List.copyOf(algs),
                 active.activatedAt() == null ? active.createdAt() : active.activatedAt());
@@ -336,27 +339,9 @@ public final class SigningKeys {
         }
     }
 
-    /** The signer for a private JWK of any algorithm we generate. */
+    /** The signer for a private JWK of any algorithm we generate, on the JDK's providers (software statements). */
     public static JWSSigner signer(JWK key) {
-        try {
-            if (key instanceof ECKey) return new ECDSASigner((ECKey) key);
-            if (key instanceof RSAKey) return new RSASSASigner((RSAKey) key);
-            if (key instanceof OctetKeyPair) return Ed25519Jws.signer(((OctetKeyPair) key).getDecodedD());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("unusable signing key " + key.getKeyID(), e);
-        }
-        throw new IllegalStateException("unsupported key type " + key.getKeyType());
-    }
-
-    private static JWSVerifier verifier(JWK key) {
-        try {
-            if (key instanceof ECKey) return new ECDSAVerifier((ECKey) key);
-            if (key instanceof RSAKey) return new RSASSAVerifier((RSAKey) key);
-            if (key instanceof OctetKeyPair) return Ed25519Jws.verifier(((OctetKeyPair) key).getDecodedX());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("unusable public key " + key.getKeyID(), e);
-        }
-        throw new IllegalStateException("unsupported key type " + key.getKeyType());
+        return JwsCrypto.JDK.signer(key);
     }
 
     private static JWK parse(String json) {

@@ -98,6 +98,12 @@ public final class ServerMetrics {
         });
     }
 
+    /** Which provider computes the signatures of access tokens: accp (native, AWS-LC) or jdk (always 1). */
+    public void registerCryptoProvider(String provider) {
+        String labels = Metrics.labels("provider", provider);
+        metrics.gauges(s -> s.gauge("gatehouse_crypto_provider", "Who signs and verifies access tokens: accp (native) or jdk (always 1).", labels, 1));
+    }
+
     /** JVM memory, threads, GC, CPU and uptime; database pool connections. */
     public void registerJvmAndPool(Supplier<HikariPoolMXBean> pool, int poolMax) {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

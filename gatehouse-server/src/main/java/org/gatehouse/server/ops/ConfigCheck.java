@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.crypto.JwsCrypto;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.http.ServerTls;
 import org.gatehouse.server.store.Database;
@@ -45,6 +46,7 @@ public final class ConfigCheck {
             ServerTls.fromConfig(config);
             return "readable and matching";
         });
+        check(out, "signatures", () -> JwsCrypto.select(config.cryptoProvider).describe());
         boolean embedded = config.dbUrl.isEmpty();
         boolean keyFileMissing = config.masterKey.isEmpty() && !Files.exists(MasterKey.file(config.dataDir));
         if (embedded && !Database.embeddedDefaultExists(config)) {

@@ -3,7 +3,6 @@ package org.gatehouse.server.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -12,6 +11,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.gatehouse.server.crypto.JwsCrypto;
 import org.junit.jupiter.api.Test;
 
 /** The directly assembled token is a JWS any JOSE library reads: same header, same claims, valid signature. */
@@ -19,7 +19,10 @@ class AccessTokenJwtTest {
     @Test
     void aJoseLibraryParsesAndVerifiesItWithEveryClaimIntact() throws Exception {
         ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
-        AccessTokenJwt assembly = new AccessTokenJwt(JWSAlgorithm.ES256, "k1", new ECDSASigner(key));
+        // signed by the provider under test (native by default, the JDK under -Dgatehouse.test.crypto=jdk), verified
+        // below by Nimbus on the JDK's provider
+        JwsCrypto crypto = JwsCrypto.select(System.getProperty("gatehouse.test.crypto", "auto"));
+        AccessTokenJwt assembly = new AccessTokenJwt(JWSAlgorithm.ES256, "k1", crypto.signer(key));
         Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("iss", "https://gatehouse.example.org/tenant?a=1&b=<2>");
         claims.put("sub", "client \"quoted\" \\ back\u2028slash");

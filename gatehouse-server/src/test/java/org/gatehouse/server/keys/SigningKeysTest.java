@@ -34,6 +34,16 @@ class SigningKeysTest {
         return SignedJWT.parse(token).getHeader().getKeyID();
     }
 
+    /** Issue 18 item 1: the provider that signs is the one configured (surefire's crypto-jdk execution forces jdk). */
+    @Test
+    void theMetricsNameTheProviderThatSigns() {
+        TestServer s = TestServer.shared(backend);
+        String configured = System.getProperty("gatehouse.test.crypto", "auto");
+        String expected = configured.equals("jdk") || !org.gatehouse.server.crypto.JwsCrypto.select("auto").isNative() ? "jdk" : "accp";
+        assertThat(s.gatehouse().keys.crypto().name()).isEqualTo(expected);
+        assertThat(s.http.get("/metrics").body()).contains("gatehouse_crypto_provider{provider=\"" + expected + "\"} 1");
+    }
+
     @Test
     void rotationPublishesTheNextKeyBeforeItSignsAndKeepsRetiredKeysPublished() throws Exception {
         try (TestServer s = TestServer.start(backend, Map.of())) {

@@ -18,6 +18,7 @@ public final class Cli {
     public static Result run(Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("--enable-native-access=ALL-UNNAMED"); // as the launcher: the native crypto provider loads a JNI library
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.gatehouse.server.Main");

@@ -57,6 +57,10 @@ public final class TestServer implements AutoCloseable {
         // No balancer to wait for, and tests rotate keys at once: tests of these settings set them.
         env.put("GATEHOUSE_SHUTDOWN_DELAY", "0");
         env.put("GATEHOUSE_KEY_PUBLISH_DELAY", "0");
+        // The signing and interop tests run twice in CI, once as configured by default (auto: native where it
+        // loads) and once with -Dgatehouse.test.crypto=jdk (the fallback): see the poms' crypto-jdk executions.
+        String crypto = System.getProperty("gatehouse.test.crypto");
+        if (crypto != null) env.put("GATEHOUSE_CRYPTO_PROVIDER", crypto);
         env.putAll(extraEnv);
         return Config.load(env);
     }
