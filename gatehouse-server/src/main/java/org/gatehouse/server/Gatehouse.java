@@ -57,6 +57,8 @@ public final class Gatehouse implements AutoCloseable {
     public final InstallationService installations;
     public final LastSeen lastSeen;
     public final RevocationStore revocationStore;
+    /** One use of client assertion and DPoP proof ids across nodes (issue 17). */
+    public final org.gatehouse.server.tokens.Replays replays;
     public final Maintenance maintenance;
     public final FailureGuard failureGuard;
     public final Publishers publishers;
@@ -83,6 +85,7 @@ public final class Gatehouse implements AutoCloseable {
             ClientStore clientStore = new ClientStore();
             InstallationStore installationStore = new InstallationStore();
             this.revocationStore = new RevocationStore(db.isPostgres());
+            org.gatehouse.server.store.ReplayStore replayStore = new org.gatehouse.server.store.ReplayStore(db.isPostgres());
             this.installations = new InstallationService(db, installationStore, clientStore, audit, clock,
                     config.cloneThreshold, config.cloneWindow, "block".equals(config.cloneAction),
                     config.staleAfter, config.staleRevokeAfter);
@@ -101,17 +104,18 @@ public final class Gatehouse implements AutoCloseable {
                     config.scopes, config.clientCacheTtl);
             this.failureGuard = new FailureGuard(new RateLimiter("auth-failures-per-address", config.rateAuthFailuresPerAddress,
                     System::nanoTime), db, audit, clock);
-            this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, auditStore, clock,
+            this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, replayStore, auditStore, clock,
                     config.maintenanceInterval, config.auditRetention);
             ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
             clientStore.onChange(clientCache::invalidate);
             iats.onPolicyChange(clientCache::invalidateAll);
+            this.replays = new org.gatehouse.server.tokens.Replays(db, replayStore);
             this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache, installations,
-                    config.strictAuthMethod);
+                    config.strictAuthMethod, new org.gatehouse.server.tokens.ClientAssertions(config.issuer), replays);
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen,
-                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000), resourceServers.catalog());
+                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000), resourceServers.catalog(), replays);
             // Portal (issue 3): accounts, second factors and sessions.
             AccountStore accountStore = new AccountStore();
             org.gatehouse.server.store.ApiTokenStore apiTokenStore = new org.gatehouse.server.store.ApiTokenStore();

@@ -7,16 +7,18 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.ReplayStore;
 import org.gatehouse.server.store.RevocationStore;
 import org.gatehouse.server.store.SettingsStore;
 
 /**
- * The periodic job: stale clean-up, purge of expired revocation entries and of audit events past
+ * The periodic job: stale clean-up, purge of expired revocation entries, of used client assertion and
+ * DPoP proof ids past their JWTs' acceptance window, and of audit events past
  * retention. Every node asks; one conditional UPDATE decides which node's turn it is, so the job
  * runs once per interval across all nodes.
  */
 public final class Maintenance {
-    public record Report(InstallationService.CleanupReport cleanup, int revocationsPurged, int auditPurged) {
+    public record Report(InstallationService.CleanupReport cleanup, int revocationsPurged, int auditPurged, int usedJtisPurged) {
     }
 
     private static final String JOB = "job.maintenance";
@@ -24,17 +26,19 @@ public final class Maintenance {
     private final SettingsStore settings;
     private final InstallationService installations;
     private final RevocationStore revocations;
+    private final ReplayStore replays;
     private final AuditStore audit;
     private final Clock clock;
     private final Duration interval;
     private final Duration auditRetention;
 
     public Maintenance(Database db, SettingsStore settings, InstallationService installations, RevocationStore revocations,
-                       AuditStore audit, Clock clock, Duration interval, Duration auditRetention) {
+                       ReplayStore replays, AuditStore audit, Clock clock, Duration interval, Duration auditRetention) {
         this.db = db;
         this.settings = settings;
         this.installations = installations;
         this.revocations = revocations;
+        this.replays = replays;
         this.audit = audit;
         this.clock = clock;
         this.interval = interval;
@@ -53,6 +57,7 @@ public final class Maintenance {
         long now = clock.millis();
         int revoked = db.inTransaction(h -> revocations.purgeExpired(h, now));
         int audited = db.inTransaction(h -> audit.purgeBefore(h, now - auditRetention.toMillis()));
-        return new Report(cleanup, revoked, audited);
+        int jtis = db.inTransaction(h -> replays.purgeExpired(h, now));
+        return new Report(cleanup, revoked, audited, jtis);
     }
 }

@@ -16,7 +16,8 @@ final class ClientInformation {
         m.put("client_id", c.clientId());
         if (secret != null) m.put("client_secret", secret);
         m.put("client_id_issued_at", c.createdAt() / 1000);
-        m.put("client_secret_expires_at", c.secretExpiresAt() / 1000); // 0: does not expire
+        // RFC 7591 §3.2.1: required when a secret exists; a key-bound client has none.
+        if (!c.keyBound()) m.put("client_secret_expires_at", c.secretExpiresAt() / 1000); // 0: does not expire
         m.put("registration_access_token", registrationAccessToken);
         m.put("registration_client_uri", issuer + "/register/" + c.clientId());
         try {

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.gatehouse.server.keys.SigningKeys;
+import org.gatehouse.server.registration.JwksRules;
+import org.gatehouse.server.tokens.DPoPProofs;
 
 /** RFC 8414 §3: authorization server metadata. */
 public final class MetadataEndpoint {
-    private static final List<String> AUTH_METHODS = List.of("client_secret_basic", "client_secret_post");
+    private static final List<String> AUTH_METHODS = List.of("client_secret_basic", "client_secret_post", "private_key_jwt");
     private final String issuer;
     private final String audience;
     private final Set<String> scopes;
@@ -40,6 +42,12 @@ public final class MetadataEndpoint {
         m.put("token_endpoint_auth_methods_supported", AUTH_METHODS);
         m.put("introspection_endpoint_auth_methods_supported", AUTH_METHODS);
         m.put("revocation_endpoint_auth_methods_supported", AUTH_METHODS);
+        // RFC 8414 §2: the algorithms a private_key_jwt client assertion (RFC 7523) may be signed with.
+        m.put("token_endpoint_auth_signing_alg_values_supported", JwksRules.SIGNING_ALGS);
+        m.put("introspection_endpoint_auth_signing_alg_values_supported", JwksRules.SIGNING_ALGS);
+        m.put("revocation_endpoint_auth_signing_alg_values_supported", JwksRules.SIGNING_ALGS);
+        // RFC 9449 §5.1: the algorithms of DPoP proofs.
+        m.put("dpop_signing_alg_values_supported", DPoPProofs.ALGS);
         // Not registered in RFC 8414; names the algorithms of the RFC 9068 access tokens (and JWKS keys).
         m.put("access_token_signing_alg_values_supported", keys.ring().algorithms());
         ctx.header("Cache-Control", "public, max-age=300");

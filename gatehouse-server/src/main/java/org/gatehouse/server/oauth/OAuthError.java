@@ -123,6 +123,11 @@ public final class OAuthError extends RuntimeException {
         return b.toString();
     }
 
+    /** RFC 9449 §5, §12.2: a missing or invalid DPoP proof at the token endpoint. */
+    public static OAuthError invalidDpopProof(String description) {
+        return new OAuthError(400, "invalid_dpop_proof", description, null);
+    }
+
     public static OAuthError invalidClientMetadata(String description) {
         return new OAuthError(400, "invalid_client_metadata", description, null);
     }

@@ -87,6 +87,15 @@ public final class Requests {
         return h.substring(7).trim();
     }
 
+    /** RFC 9449 §4.1: the DPoP header, or null; §4.3 item 1: at most one. */
+    public static String dpop(Context ctx) {
+        java.util.Enumeration<String> values = ctx.req().getHeaders("DPoP");
+        if (values == null || !values.hasMoreElements()) return null;
+        String proof = values.nextElement();
+        if (values.hasMoreElements()) throw OAuthError.invalidDpopProof("send one DPoP header (RFC 9449 §4.3)");
+        return proof.trim();
+    }
+
     /** Attribute under which the HTTP layer stores the resolved client address of each request. */
     public static final String CLIENT_ADDRESS = "gatehouse.client_address";
 

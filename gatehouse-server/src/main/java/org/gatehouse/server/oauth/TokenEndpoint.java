@@ -9,7 +9,10 @@ import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.tokens.ClientAuthenticator;
 import org.gatehouse.server.tokens.TokenService;
 
-/** RFC 6749 §4.4: the client credentials grant at POST /token, with RFC 8707 resource indicators. */
+/**
+ * RFC 6749 §4.4: the client credentials grant at POST /token, with RFC 8707 resource indicators,
+ * client secrets or private_key_jwt (RFC 7523), and DPoP-bound tokens (RFC 9449).
+ */
 public final class TokenEndpoint {
     private final ClientAuthenticator authenticator;
     private final TokenService tokens;
@@ -30,11 +33,11 @@ public final class TokenEndpoint {
         if (!"client_credentials".equals(grantType)) {
             throw OAuthError.unsupportedGrantType("only the client_credentials grant is supported");
         }
-        TokenService.Issued issued = tokens.issue(client, form.get("scope"), resources, Requests.clientAddress(ctx));
+        TokenService.Issued issued = tokens.issue(client, form.get("scope"), resources, Requests.clientAddress(ctx), Requests.dpop(ctx));
         // §5.1: the successful response.
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", issued.accessToken());
-        body.put("token_type", "Bearer");
+        body.put("token_type", issued.tokenType()); // RFC 9449 §5: "DPoP" for a DPoP-bound token
         body.put("expires_in", issued.expiresIn());
         if (!issued.scope().isEmpty()) body.put("scope", issued.scope());
         Responses.noStoreJson(ctx, 200, body);

@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Registered client metadata (RFC 7591 §2) after validation, plus the installation id extension. */
+/**
+ * Registered client metadata (RFC 7591 §2) after validation, plus the installation id extension; jwks
+ * (public keys only) and authSigningAlg for private_key_jwt, dpopBound for RFC 9449 §5.2.
+ */
 public record ClientMetadata(
         String clientName,
         String clientUri,
@@ -17,9 +20,19 @@ public record ClientMetadata(
         String scope,
         String softwareId,
         String softwareVersion,
-        String installationId) {
+        String installationId,
+        Map<String, Object> jwks,
+        String authSigningAlg,
+        boolean dpopBound) {
 
     public static final String GRANT = "client_credentials";
+    /** RFC 7523 §2.2: client authentication with a JWT signed by the client's private key. */
+    public static final String PRIVATE_KEY_JWT = "private_key_jwt";
+
+    /** A key-bound client: authenticates with assertions signed by a registered key, holds no secret. */
+    public boolean keyBound() {
+        return PRIVATE_KEY_JWT.equals(authMethod);
+    }
 
     /** The metadata as returned in RFC 7591 §3.2.1 responses; absent optional fields are left out. */
     public Map<String, Object> toJson() {
@@ -38,6 +51,9 @@ public record ClientMetadata(
         putIf(m, "software_id", softwareId);
         putIf(m, "software_version", softwareVersion);
         putIf(m, "installation_id", installationId);
+        putIf(m, "jwks", jwks);
+        putIf(m, "token_endpoint_auth_signing_alg", authSigningAlg);
+        if (dpopBound) m.put("dpop_bound_access_tokens", true); // RFC 9449 §5.2
         return m;
     }
 

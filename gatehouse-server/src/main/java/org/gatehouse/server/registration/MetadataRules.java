@@ -17,7 +17,7 @@ import org.gatehouse.server.text.Text;
  * (RFC 7591 §2: "The authorization server MUST ignore any client metadata ... it does not understand").
  */
 public final class MetadataRules {
-    public static final Set<String> AUTH_METHODS = Set.of("client_secret_basic", "client_secret_post");
+    public static final Set<String> AUTH_METHODS = Set.of("client_secret_basic", "client_secret_post", ClientMetadata.PRIVATE_KEY_JWT);
     public static final Pattern INSTALLATION_ID = Pattern.compile("[A-Za-z0-9_-]{16,128}");
     static final int MAX_NAME = 200;
     static final int MAX_URI = 2000;
@@ -40,7 +40,29 @@ public final class MetadataRules {
         if (authMethod == null) {
             authMethod = "client_secret_basic"; // RFC 7591 §2 default
         } else if (!AUTH_METHODS.contains(authMethod)) {
-            throw OAuthError.invalidClientMetadata("token_endpoint_auth_method must be client_secret_basic or client_secret_post");
+            throw OAuthError.invalidClientMetadata("token_endpoint_auth_method must be client_secret_basic, client_secret_post or private_key_jwt");
+        }
+        // RFC 7523 §2.2 with RFC 7591 §2: a private_key_jwt client registers its public keys inline.
+        Map<String, Object> jwks = null;
+        String signingAlg = null;
+        if (req.get("jwks_uri") != null) {
+            // Fetching keys from a client-named URL would make this server fetch arbitrary URLs (SSRF) on a
+            // client's word and make key changes invisible to the audit trail: keys are registered inline
+            // and rotated through RFC 7592 (docs/security.md).
+            throw OAuthError.invalidClientMetadata("jwks_uri is not supported: send the public keys inline in jwks, rotate them with an RFC 7592 update");
+        }
+        if (ClientMetadata.PRIVATE_KEY_JWT.equals(authMethod)) {
+            if (req.get("jwks") == null) {
+                throw OAuthError.invalidClientMetadata("private_key_jwt needs the client's public keys in jwks (RFC 7591 §2)");
+            }
+            jwks = JwksRules.check(req.get("jwks"));
+            signingAlg = JwksRules.signingAlg(req.get("token_endpoint_auth_signing_alg"), jwks);
+        } else if (req.get("jwks") != null || req.get("token_endpoint_auth_signing_alg") != null) {
+            throw OAuthError.invalidClientMetadata("jwks and token_endpoint_auth_signing_alg need token_endpoint_auth_method private_key_jwt");
+        }
+        Object dpop = req.get("dpop_bound_access_tokens");
+        if (dpop != null && !(dpop instanceof Boolean)) {
+            throw OAuthError.invalidClientMetadata("dpop_bound_access_tokens must be true or false (RFC 9449 §5.2)");
         }
         return new ClientMetadata(
                 plainText(req, "client_name", MAX_NAME),
@@ -54,7 +76,8 @@ public final class MetadataRules {
                 scope(req.get("scope"), allowedScope, defaultScope),
                 plainText(req, "software_id", MAX_SOFTWARE_ID),
                 plainText(req, "software_version", MAX_SOFTWARE_VERSION),
-                installationId(req.get("installation_id")));
+                installationId(req.get("installation_id")),
+                jwks, signingAlg, Boolean.TRUE.equals(dpop));
     }
 
     private static void checkGrantTypes(Object v) {

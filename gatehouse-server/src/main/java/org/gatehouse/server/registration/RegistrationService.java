@@ -9,6 +9,7 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.json.Json;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.net.CidrCache;
 import org.gatehouse.server.ratelimit.RateLimiter;
@@ -84,7 +85,8 @@ public final class RegistrationService {
         // RFC 7591 §2.3: a software statement is verified and its claims take precedence.
         SoftwareStatements.Applied statement = statements.forRegistration(iat, request, now);
         ClientMetadata md = db.withHandle(h -> admitted(h, iat, statement, iat.scope(), address));
-        String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
+        // A key-bound client (private_key_jwt) gets no secret: it proves possession of its registered key.
+        String secret = md.keyBound() ? null : Secrets.newSecret(Secrets.CLIENT_SECRET);
         String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
         String clientId = Secrets.randomId(16);
         Actor asToken = new Actor("iat:" + iat.id(), address);
@@ -96,9 +98,11 @@ public final class RegistrationService {
                     }
                     String ref = installations.attach(h, iat, md, now, asToken);
                     ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
-                            secrets.hash(secret), now, secretExpiry(now), secrets.hash(rat), md.authMethod(), md.scope(),
+                            secret == null ? null : secrets.hash(secret), now, secret == null ? 0 : secretExpiry(now),
+                            secrets.hash(rat), md.authMethod(), md.scope(),
                             md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
-                            SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs(), null, null);
+                            SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs(), null, null,
+                            jwksJson(md), md.authSigningAlg(), md.dpopBound());
                     clients.insert(h, c);
                     statements.record(h, clientId, statement, now);
                     Map<String, Object> details = registrationDetails(md);
@@ -199,18 +203,24 @@ public final class RegistrationService {
             ClientMetadata md = new ClientMetadata(requested.clientName(), requested.clientUri(), requested.logoUri(),
                     requested.tosUri(), requested.policyUri(), requested.contacts(), requested.redirectUris(),
                     requested.authMethod(), requested.scope(), requested.softwareId(), requested.softwareVersion(),
-                    current.installationId());
-            boolean rotate = Boolean.TRUE.equals(rotateFlag) || current.secretExpired(now);
+                    current.installationId(), requested.jwks(), requested.authSigningAlg(), requested.dpopBound());
+            if (md.keyBound() && Boolean.TRUE.equals(rotateFlag)) {
+                throw OAuthError.invalidClientMetadata("a private_key_jwt client has no secret to rotate: send its new public keys in jwks");
+            }
+            // A key-bound client holds no secret (moving to private_key_jwt withdraws the secret at once);
+            // a client moving from keys back to a secret method gets a new secret.
+            boolean rotate = !md.keyBound()
+                    && (Boolean.TRUE.equals(rotateFlag) || current.secretExpired(now) || current.secretHash() == null);
             String secret = rotate ? Secrets.newSecret(Secrets.CLIENT_SECRET) : null;
             String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
             ClientRecord updated = new ClientRecord(clientId, current.kind(), current.iatId(),
-                    rotate ? secrets.hash(secret) : current.secretHash(),
+                    md.keyBound() ? null : rotate ? secrets.hash(secret) : current.secretHash(),
                     rotate ? now : current.secretIssuedAt(),
-                    rotate ? secretExpiry(now) : current.secretExpiresAt(),
+                    md.keyBound() ? 0 : rotate ? secretExpiry(now) : current.secretExpiresAt(),
                     secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
                     md.softwareVersion(), md.installationId(), SoftwareStatements.metadataJson(md, statement), current.createdAt(), now,
                     null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs(),
-                    current.audience(), current.iatResources());
+                    current.audience(), current.iatResources(), jwksJson(md), md.authSigningAlg(), md.dpopBound());
             clients.updateRegistration(h, updated);
             statements.record(h, clientId, statement, now);
             Map<String, Object> details = registrationDetails(md);
@@ -254,9 +264,18 @@ public final class RegistrationService {
         return secretTtl.isZero() ? 0 : now + secretTtl.toMillis();
     }
 
+    private static String jwksJson(ClientMetadata md) {
+        return md.jwks() == null ? null : Json.write(md.jwks());
+    }
+
     private static Map<String, Object> registrationDetails(ClientMetadata md) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("scope", md.scope());
+        if (md.jwks() != null) { // which keys may authenticate the client, for the audit trail of rotations
+            d.put("token_endpoint_auth_method", md.authMethod());
+            d.put("jwks_kids", ((List<?>) md.jwks().get("keys")).stream().map(k -> ((Map<?, ?>) k).get("kid")).toList());
+        }
+        if (md.dpopBound()) d.put("dpop_bound_access_tokens", true);
         if (md.clientName() != null) d.put("client_name", md.clientName());
         if (md.softwareId() != null) d.put("software_id", md.softwareId());
         if (md.softwareVersion() != null) d.put("software_version", md.softwareVersion());

@@ -6,7 +6,9 @@ package org.gatehouse.server.store;
  * JSON of the registered metadata; {@code iatScope}, {@code iatClientCidrs} and {@code iatResources} (the
  * space-separated RFC 8707 resources its installations may name, null: any) come from the admitting
  * initial access token. {@code audience} is a resource server's audience URI (null: it declared none
- * and sees every token; kept after revocation).
+ * and sees every token; kept after revocation). A key-bound client (private_key_jwt, RFC 7523) has
+ * {@code jwks} (its public keys, JSON) and no secret; {@code authSigningAlg} pins its assertion
+ * algorithm when registered; {@code dpopBound} is RFC 9449 §5.2 dpop_bound_access_tokens.
  */
 public record ClientRecord(
         String clientId,
@@ -31,7 +33,10 @@ public record ClientRecord(
         String installationRef,
         String iatClientCidrs,
         String audience,
-        String iatResources) {
+        String iatResources,
+        String jwks,
+        String authSigningAlg,
+        boolean dpopBound) {
 
     public static final String INSTALLATION = "installation";
     public static final String RESOURCE_SERVER = "resource_server";
@@ -39,6 +44,11 @@ public record ClientRecord(
     /** Usable: neither revoked nor deleted. */
     public boolean active() {
         return revokedAt == null && deletedAt == null;
+    }
+
+    /** Authenticates with private_key_jwt (RFC 7523 §2.2). */
+    public boolean keyBound() {
+        return jwks != null;
     }
 
     public boolean secretExpired(long now) {

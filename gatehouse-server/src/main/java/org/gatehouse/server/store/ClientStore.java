@@ -26,7 +26,7 @@ public final class ClientStore {
     private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
             + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"
             + " c.software_version, c.installation_id, c.metadata, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
-            + " c.installation_ref, c.audience, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
+            + " c.installation_ref, c.audience, c.jwks, c.auth_signing_alg, c.dpop_bound, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
     private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
@@ -37,16 +37,16 @@ public final class ClientStore {
             rs.getString("metadata"), rs.getLong("created_at"), rs.getLong("updated_at"),
             Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"),
             rs.getString("installation_ref"), rs.getString("iat_client_cidrs"), rs.getString("audience"),
-            rs.getString("iat_resources"));
+            rs.getString("iat_resources"), rs.getString("jwks"), rs.getString("auth_signing_alg"), rs.getBoolean("dpop_bound"));
 
     public void insert(Handle h, ClientRecord c) {
         changed(h, c.clientId());
         h.createUpdate("INSERT INTO clients (client_id, kind, iat_id, secret_hash, secret_issued_at, secret_expires_at,"
                         + " rat_hash, token_endpoint_auth_method, scope, client_name, software_id, software_version,"
-                        + " installation_id, metadata, created_at, updated_at, installation_ref)"
+                        + " installation_id, metadata, created_at, updated_at, installation_ref, jwks, auth_signing_alg, dpop_bound)"
                         + " VALUES (:clientId, :kind, :iatId, :secretHash, :secretIssuedAt, :secretExpiresAt, :ratHash,"
                         + " :authMethod, :scope, :clientName, :softwareId, :softwareVersion, :installationId, :metadata,"
-                        + " :createdAt, :updatedAt, :installationRef)")
+                        + " :createdAt, :updatedAt, :installationRef, :jwks, :authSigningAlg, :dpopBound)")
                 .bind("clientId", c.clientId()).bind("kind", c.kind()).bind("iatId", c.iatId())
                 .bind("secretHash", c.secretHash()).bind("secretIssuedAt", c.secretIssuedAt())
                 .bind("secretExpiresAt", c.secretExpiresAt()).bind("ratHash", c.ratHash())
@@ -55,6 +55,7 @@ public final class ClientStore {
                 .bind("installationId", c.installationId()).bind("metadata", c.metadata())
                 .bind("createdAt", c.createdAt()).bind("updatedAt", c.updatedAt())
                 .bind("installationRef", c.installationRef())
+                .bind("jwks", c.jwks()).bind("authSigningAlg", c.authSigningAlg()).bind("dpopBound", c.dpopBound())
                 .execute();
     }
 
@@ -120,13 +121,14 @@ public final class ClientStore {
         return h.createQuery(SELECT + " WHERE c.kind = :kind ORDER BY c.created_at").bind("kind", kind).map(MAPPER).list();
     }
 
-    /** Replaces the registered metadata and the registration access token (RFC 7592 §2.2). */
+    /** Replaces the registered metadata, keys and the registration access token (RFC 7592 §2.2). */
     public void updateRegistration(Handle h, ClientRecord c) {
         changed(h, c.clientId());
         h.createUpdate("UPDATE clients SET secret_hash = :secretHash, secret_issued_at = :secretIssuedAt,"
                         + " secret_expires_at = :secretExpiresAt, rat_hash = :ratHash, token_endpoint_auth_method = :authMethod,"
                         + " scope = :scope, client_name = :clientName, software_id = :softwareId,"
-                        + " software_version = :softwareVersion, metadata = :metadata, updated_at = :updatedAt"
+                        + " software_version = :softwareVersion, metadata = :metadata, updated_at = :updatedAt,"
+                        + " jwks = :jwks, auth_signing_alg = :authSigningAlg, dpop_bound = :dpopBound"
                         + " WHERE client_id = :clientId AND deleted_at IS NULL")
                 .bind("clientId", c.clientId()).bind("secretHash", c.secretHash())
                 .bind("secretIssuedAt", c.secretIssuedAt()).bind("secretExpiresAt", c.secretExpiresAt())
@@ -134,6 +136,7 @@ public final class ClientStore {
                 .bind("clientName", c.clientName()).bind("softwareId", c.softwareId())
                 .bind("softwareVersion", c.softwareVersion()).bind("metadata", c.metadata())
                 .bind("updatedAt", c.updatedAt())
+                .bind("jwks", c.jwks()).bind("authSigningAlg", c.authSigningAlg()).bind("dpopBound", c.dpopBound())
                 .execute();
     }
 

@@ -10,6 +10,7 @@ import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.text.Text;
 
 /**
  * Client authentication with a client secret (RFC 6749 §2.3.1): client_secret_basic or
@@ -31,13 +32,19 @@ public final class ClientAuthenticator {
     private final ClientCache cache;
     private final InstallationService installations;
     private final boolean strictMethod;
+    private final ClientAssertions assertions;
+    private final ClientKeys.Cache keys = new ClientKeys.Cache();
+    private final Replays replays;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClientAuthenticator.class);
 
     /**
      * @param cache short-lived client records (see ClientCache for the revocation bound)
      * @param strictMethod accept only the registered token_endpoint_auth_method (RFC 7591 §2)
      */
     public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock, ClientCache cache,
-                               InstallationService installations, boolean strictMethod) {
+                               InstallationService installations, boolean strictMethod, ClientAssertions assertions, Replays replays) {
+        this.assertions = assertions;
+        this.replays = replays;
         this.installations = installations;
         this.db = db;
         this.clients = clients;
@@ -49,6 +56,16 @@ public final class ClientAuthenticator {
 
     /** @param authorization the Authorization header, or null; @param form the request's form parameters */
     public ClientRecord authenticate(String authorization, Map<String, String> form) {
+        if (form.containsKey("client_assertion") || form.containsKey("client_assertion_type")) {
+            if (authorization != null || form.containsKey("client_secret")) {
+                throw OAuthError.invalidRequest("use one client authentication method per request (RFC 6749 §2.3)");
+            }
+            if (!ClientAssertions.TYPE.equals(form.get("client_assertion_type")) || !form.containsKey("client_assertion")) {
+                throw OAuthError.invalidRequest("private_key_jwt needs client_assertion_type=" + ClientAssertions.TYPE
+                        + " and client_assertion (RFC 7523 §2.2)");
+            }
+            return assertion(form.get("client_assertion"), form.get("client_id"));
+        }
         String clientId;
         String secret;
         String method;
@@ -75,9 +92,36 @@ public final class ClientAuthenticator {
             secret = form.get("client_secret");
             method = POST;
         } else {
-            throw OAuthError.invalidClient("client authentication is required (client_secret_basic or client_secret_post)");
+            throw OAuthError.invalidClient("client authentication is required (client_secret_basic, client_secret_post or private_key_jwt)");
         }
         return check(clientId, secret, method);
+    }
+
+    /**
+     * private_key_jwt (RFC 7523 §2.2, §3): the assertion's issuer names the client, its registered key
+     * verifies the signature, the jti is recorded once for all nodes. One signature verification and one
+     * INSERT. Every failure answers the same invalid_client; the reason goes to the debug log only.
+     */
+    private ClientRecord assertion(String assertion, String formClientId) {
+        String clientId = null;
+        try {
+            ClientAssertions.Parsed p = ClientAssertions.parse(assertion);
+            clientId = p.issuer();
+            // RFC 7521 §4.2: a client_id sent beside the assertion must name the same client.
+            if (formClientId != null && !formClientId.equals(clientId)) throw new ClientAssertions.Refused("client_id differs from iss");
+            ClientRecord c = clientId.length() <= 64 ? cache.find(clientId, id -> db.withHandle(h -> clients.find(h, id))).orElse(null) : null;
+            if (c == null || !c.keyBound()) throw new ClientAssertions.Refused("unknown client or not registered for private_key_jwt");
+            ClientAssertions.Accepted a = assertions.verify(p, clientId, keys.get(c.jwks()), c.authSigningAlg(), clock.millis());
+            // The assertion proved possession of the key: say why the credentials no longer work.
+            if (!c.active()) throw installations.notAccepted(c, OAuthError::invalidClient);
+            if (!replays.firstUse(Replays.ASSERTION, clientId, a.jti(), a.replayUntil())) {
+                throw new ClientAssertions.Refused("jti used before (replay)");
+            }
+            return c;
+        } catch (ClientAssertions.Refused e) {
+            LOG.debug("client assertion refused (client {}): {}", clientId == null ? "-" : Text.printable(clientId.length() > 64 ? clientId.substring(0, 64) : clientId), e.getMessage());
+            throw OAuthError.invalidClient("client authentication failed");
+        }
     }
 
     private ClientRecord check(String clientId, String secret, String method) {

@@ -32,8 +32,8 @@ import org.gatehouse.server.text.Text;
 /** Access tokens: RFC 9068 JWTs issued by the client_credentials grant, introspected and revoked. */
 public final class TokenService {
 
-    /** A token as issued (RFC 6749 §5.1). */
-    public record Issued(String accessToken, long expiresIn, String scope) {
+    /** A token as issued (RFC 6749 §5.1); tokenType "DPoP" for a DPoP-bound token (RFC 9449 §5). */
+    public record Issued(String accessToken, String tokenType, long expiresIn, String scope) {
     }
 
     /** What a verified token says. */
@@ -55,10 +55,15 @@ public final class TokenService {
     private final ClientCache clientCache;
     private final IntrospectionCache introspectionCache;
     private final ResourceCatalog resourceCatalog;
+    private final Replays replays;
+    private final String tokenEndpoint;
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
                         Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen,
-                        ClientCache clientCache, IntrospectionCache introspectionCache, ResourceCatalog resourceCatalog) {
+                        ClientCache clientCache, IntrospectionCache introspectionCache, ResourceCatalog resourceCatalog,
+                        Replays replays) {
+        this.replays = replays;
+        this.tokenEndpoint = issuer + "/token";
         this.db = db;
         this.clients = clients;
         this.revocations = revocations;
@@ -81,15 +86,18 @@ public final class TokenService {
      * or all of that when nothing was asked for (RFC 6749 §3.3).
      */
     public Issued issue(ClientRecord client, String requestedScope, String address) {
-        return issue(client, requestedScope, List.of(), address);
+        return issue(client, requestedScope, List.of(), address, null);
     }
 
     /**
      * As above, for the resources named by RFC 8707 resource parameters: the token's aud is that URI
      * (or those URIs) and its scope is narrowed to what those resources serve (§2.2). Without any,
-     * aud is GATEHOUSE_AUDIENCE.
+     * aud is GATEHOUSE_AUDIENCE. With a DPoP proof (RFC 9449 §5) the token is bound to the proof's key
+     * (cnf.jkt); a client registered with dpop_bound_access_tokens (§5.2) must send one.
+     *
+     * @param dpopProof the DPoP request header, or null
      */
-    public Issued issue(ClientRecord client, String requestedScope, List<String> resources, String address) {
+    public Issued issue(ClientRecord client, String requestedScope, List<String> resources, String address, String dpopProof) {
         if (!ClientRecord.INSTALLATION.equals(client.kind())) {
             throw OAuthError.unauthorizedClient("resource server credentials cannot obtain access tokens");
         }
@@ -120,6 +128,11 @@ public final class TokenService {
         }
         String scope = String.join(" ", granted);
         long now = clock.millis();
+        String jkt = dpopProof == null ? null : dpopKey(dpopProof, now);
+        if (jkt == null && client.dpopBound()) {
+            // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens "MUST" use DPoP at the token endpoint.
+            throw OAuthError.invalidDpopProof("this client is registered with dpop_bound_access_tokens: send a DPoP proof (RFC 9449 §5.2)");
+        }
         long nowSeconds = now / 1000;
         // RFC 9068 §2.2: the claims of a JWT access token for a client acting on its own behalf.
         Map<String, Object> claims = new LinkedHashMap<>(16);
@@ -132,9 +145,24 @@ public final class TokenService {
         claims.put("client_id", client.clientId());
         if (!scope.isEmpty()) claims.put("scope", scope);
         if (client.installationId() != null) claims.put("installation_id", client.installationId());
+        if (jkt != null) claims.put("cnf", Map.of("jkt", jkt)); // RFC 9449 §6.1
         String token = keys.ring().accessTokens().sign(claims);
         lastSeen.record(client.installationRef(), now);
-        return new Issued(token, ttl.getSeconds(), scope);
+        return new Issued(token, jkt == null ? "Bearer" : "DPoP", ttl.getSeconds(), scope);
+    }
+
+    /** RFC 9449 §4.3 at the token endpoint: a valid proof for POST {issuer}/token, its jti not seen before on any node. */
+    private String dpopKey(String proof, long now) {
+        DPoPProofs.Proof p;
+        try {
+            p = DPoPProofs.verify(proof, "POST", tokenEndpoint, null, now);
+        } catch (DPoPProofs.Refused e) {
+            throw OAuthError.invalidDpopProof(e.getMessage());
+        }
+        if (!replays.firstUse(Replays.DPOP, p.jkt(), p.jti(), p.replayUntil())) {
+            throw OAuthError.invalidDpopProof("the DPoP proof's jti was used before (RFC 9449 §11.1)");
+        }
+        return p.jkt();
     }
 
     /**
@@ -188,7 +216,8 @@ public final class TokenService {
         JWTClaimsSet c = t.claims();
         if (c.getClaim("scope") != null) out.put("scope", c.getClaim("scope"));
         out.put("client_id", t.clientId());
-        out.put("token_type", "Bearer");
+        Object cnf = c.getClaim("cnf");
+        out.put("token_type", cnf == null ? "Bearer" : "DPoP"); // RFC 9449 §6.2
         out.put("exp", t.expiresAt() / 1000);
         out.put("iat", c.getIssueTime().getTime() / 1000);
         out.put("sub", c.getSubject());
@@ -197,6 +226,7 @@ public final class TokenService {
         out.put("iss", c.getIssuer());
         out.put("jti", t.jti());
         if (c.getClaim("installation_id") != null) out.put("installation_id", c.getClaim("installation_id"));
+        if (cnf != null) out.put("cnf", cnf); // RFC 9449 §6.2: {"jkt": ...}
         return out;
     }
 

@@ -30,7 +30,7 @@ class MetadataTest {
                 .containsEntry("revocation_endpoint", s.issuer + "/revoke")
                 .containsEntry("jwks_uri", s.issuer + "/jwks");
         assertThat((List<Object>) m.get("grant_types_supported")).containsExactly("client_credentials");
-        assertThat((List<Object>) m.get("token_endpoint_auth_methods_supported")).containsExactlyInAnyOrder("client_secret_basic", "client_secret_post");
+        assertThat((List<Object>) m.get("token_endpoint_auth_methods_supported")).containsExactlyInAnyOrder("client_secret_basic", "client_secret_post", "private_key_jwt");
         assertThat((List<Object>) m.get("scopes_supported")).containsExactly("prefs:read", "prefs:write");
         assertThat((List<Object>) m.get("access_token_signing_alg_values_supported")).containsExactly("ES256");
     }

@@ -1,0 +1,119 @@
+package org.gatehouse.server.tokens;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.util.Date;
+import java.util.List;
+import java.util.Set;
+import org.gatehouse.server.registration.JwksRules;
+
+/**
+ * Verification of a client assertion (RFC 7523 §3, RFC 7521 §4.2) for private_key_jwt client
+ * authentication: pure, no I/O — the caller looks the client up by {@link Parsed#issuer()} and records
+ * the jti (one use, across nodes) after {@link #verify} accepted it. Every refusal carries its reason
+ * for a debug log only: the client is told one generic invalid_client.
+ */
+public final class ClientAssertions {
+    /** RFC 7523 §2.2: client_assertion_type. */
+    public static final String TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    /** Longest assertion read (a JWS of a few claims signed with RSA-8192 is well under). */
+    static final int MAX_LENGTH = 8192;
+    /** exp − iat at most (contract: clients send iat + 60 s). */
+    static final long MAX_LIFETIME_SECONDS = 300;
+    /** Clock skew allowed on exp, iat and nbf. */
+    static final long SKEW_SECONDS = 60;
+    static final int MAX_JTI = 200;
+    /** typ absent, "JWT" (RFC 7519 §5.1) or the explicit type of the RFC 7523 update. */
+    private static final Set<String> TYPES = Set.of("JWT", "client-authentication+jwt");
+
+    /** Why an assertion was refused (for the debug log; never shown to the client). */
+    public static final class Refused extends Exception {
+        Refused(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** An assertion parsed but not yet verified: only its issuer is read, to find the client. */
+    public record Parsed(SignedJWT jwt, JWTClaimsSet claims, String issuer) {
+    }
+
+    /** Accepted: the jti to record and until when (epoch ms) the assertion could be accepted. */
+    public record Accepted(String jti, long replayUntil) {
+    }
+
+    private final String issuer;
+    private final String tokenEndpoint;
+
+    /** @param issuer the issuer identifier; the token endpoint is issuer + "/token" (both accepted as aud) */
+    public ClientAssertions(String issuer) {
+        this.issuer = issuer;
+        this.tokenEndpoint = issuer + "/token";
+    }
+
+    public static Parsed parse(String assertion) throws Refused {
+        if (assertion.length() > MAX_LENGTH) throw new Refused("assertion longer than " + MAX_LENGTH);
+        try {
+            SignedJWT jwt = SignedJWT.parse(assertion); // a JWS: "none" (an unsecured JWT) does not parse here
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            if (claims.getIssuer() == null) throw new Refused("no iss");
+            return new Parsed(jwt, claims, claims.getIssuer());
+        } catch (ParseException | RuntimeException e) {
+            throw new Refused("not a signed JWT");
+        }
+    }
+
+    /**
+     * RFC 7523 §3: the checks, all of them, against the client's registered keys.
+     * @param pinnedAlg the client's token_endpoint_auth_signing_alg, or null
+     */
+    public Accepted verify(Parsed p, String clientId, ClientKeys keys, String pinnedAlg, long nowMillis) throws Refused {
+        JWSHeader h = p.jwt().getHeader();
+        String alg = h.getAlgorithm().getName();
+        // RFC 8725 §3.1: only the asymmetric algorithms we list, never none or HMAC; then pinned to the key.
+        if (!JwksRules.SIGNING_ALGS.contains(alg)) throw new Refused("alg " + alg + " not accepted");
+        if (pinnedAlg != null && !pinnedAlg.equals(alg)) throw new Refused("alg differs from token_endpoint_auth_signing_alg");
+        JOSEObjectType typ = h.getType();
+        if (typ != null && !TYPES.contains(typ.getType())) throw new Refused("typ " + typ + " not accepted");
+        if (h.getCriticalParams() != null && !h.getCriticalParams().isEmpty()) throw new Refused("crit header (RFC 7515 §4.1.11)");
+        ClientKeys.Key key = keys.select(h.getKeyID());
+        if (key == null) throw new Refused("no registered key for kid");
+        if (!key.algorithms().contains(alg)) throw new Refused("alg does not fit the key type");
+        try {
+            if (!p.jwt().verify(key.verifier())) throw new Refused("bad signature");
+        } catch (JOSEException | IllegalStateException e) {
+            throw new Refused("bad signature");
+        }
+        JWTClaimsSet c = p.claims();
+        // §3 items 1–2: iss and sub are the client_id.
+        if (!clientId.equals(c.getIssuer()) || !clientId.equals(c.getSubject())) throw new Refused("iss/sub is not the client_id");
+        // §3 item 3: aud identifies this server: the issuer identifier or the token endpoint URL, nothing else.
+        List<String> aud = c.getAudience();
+        if (aud.isEmpty() || !aud.stream().allMatch(a -> issuer.equals(a) || tokenEndpoint.equals(a))) {
+            throw new Refused("aud is not the issuer or the token endpoint");
+        }
+        long now = nowMillis / 1000;
+        // §3 item 4: exp required; a short lifetime bounds how long the jti must be remembered.
+        Date exp = c.getExpirationTime();
+        if (exp == null) throw new Refused("no exp");
+        long expS = exp.getTime() / 1000;
+        if (expS + SKEW_SECONDS <= now) throw new Refused("expired");
+        if (expS > now + MAX_LIFETIME_SECONDS + SKEW_SECONDS) throw new Refused("exp too far in the future");
+        Date iat = c.getIssueTime();
+        if (iat != null) {
+            long iatS = iat.getTime() / 1000;
+            if (iatS > now + SKEW_SECONDS) throw new Refused("iat in the future");
+            if (expS - iatS > MAX_LIFETIME_SECONDS) throw new Refused("lifetime longer than " + MAX_LIFETIME_SECONDS + " s");
+        }
+        // §3 item 5: nbf.
+        Date nbf = c.getNotBeforeTime();
+        if (nbf != null && nbf.getTime() / 1000 > now + SKEW_SECONDS) throw new Refused("not yet valid (nbf)");
+        // §3 item 7: jti, used once (the caller records it).
+        String jti = c.getJWTID();
+        if (jti == null || jti.isEmpty() || jti.length() > MAX_JTI) throw new Refused("no usable jti");
+        return new Accepted(jti, (expS + SKEW_SECONDS) * 1000);
+    }
+}

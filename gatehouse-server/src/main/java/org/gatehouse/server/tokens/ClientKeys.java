@@ -1,0 +1,84 @@
+package org.gatehouse.server.tokens;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.RSAKey;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.gatehouse.server.crypto.Ed25519Jws;
+import org.gatehouse.server.json.Json;
+import org.gatehouse.server.registration.JwksRules;
+
+/**
+ * A key-bound client's registered public keys, ready to verify: per kid, the algorithms the key's type
+ * allows (JwksRules.algorithms) and its verifier — the same JCA/Bouncy Castle verifiers the server's
+ * own access tokens use (ECDSAVerifier, Ed25519Jws, RSASSAVerifier).
+ */
+public final class ClientKeys {
+    /** One registered key. */
+    public record Key(String kid, List<String> algorithms, JWSVerifier verifier) {
+    }
+
+    private final Map<String, Key> byKid;
+
+    private ClientKeys(Map<String, Key> byKid) {
+        this.byKid = byKid;
+    }
+
+    /** The key with this kid; with no kid, the only key (RFC 7515 §4.1.4: kid may be left out when there is one key). */
+    public Key select(String kid) {
+        if (kid != null) return byKid.get(kid);
+        return byKid.size() == 1 ? byKid.values().iterator().next() : null;
+    }
+
+    /** From the JSON stored in the client row (checked by JwksRules when it was registered). */
+    public static ClientKeys of(String jwksJson) {
+        Map<String, Object> jwks;
+        try {
+            jwks = Json.parseObject(jwksJson);
+        } catch (Json.JsonException e) {
+            throw new IllegalStateException("stored client keys are corrupt");
+        }
+        Map<String, Key> keys = new LinkedHashMap<>();
+        for (JWK k : JwksRules.parse(jwks)) {
+            keys.put(k.getKeyID(), new Key(k.getKeyID(), JwksRules.algorithms(k), verifier(k)));
+        }
+        return new ClientKeys(keys);
+    }
+
+    static JWSVerifier verifier(JWK k) {
+        try {
+            if (k instanceof ECKey) return new ECDSAVerifier((ECKey) k);
+            if (k instanceof OctetKeyPair) return Ed25519Jws.verifier(((OctetKeyPair) k).getX().decode());
+            if (k instanceof RSAKey) return new RSASSAVerifier((RSAKey) k);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("a stored client key cannot verify", e);
+        }
+        throw new IllegalStateException("unsupported stored client key type " + k.getKeyType());
+    }
+
+    /**
+     * Parsed key sets by their stored JSON: a rotation stores new JSON, so an entry can never serve
+     * keys a client no longer has. Bounded: emptied when full.
+     */
+    public static final class Cache {
+        private static final int MAX = 10_000;
+        private final ConcurrentHashMap<String, ClientKeys> sets = new ConcurrentHashMap<>();
+
+        public ClientKeys get(String jwksJson) {
+            ClientKeys k = sets.get(jwksJson);
+            if (k != null) return k;
+            if (sets.size() >= MAX) sets.clear();
+            k = of(jwksJson);
+            sets.put(jwksJson, k);
+            return k;
+        }
+    }
+}
