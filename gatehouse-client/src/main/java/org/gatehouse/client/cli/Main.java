@@ -239,8 +239,23 @@ public final class Main implements Callable<Integer> {
     static final class Token implements Callable<Integer> {
         @ParentCommand Main main;
 
+        @Option(names = "--url", paramLabel = "URL", description = "Print the headers of one request to this URL instead:"
+                + " Authorization, and for a DPoP-bound token a DPoP proof (RFC 9449) made for it.")
+        java.net.URI url;
+
+        @Option(names = "--method", paramLabel = "METHOD", defaultValue = "GET", description = "The method of that request (default: ${DEFAULT-VALUE}).")
+        String method;
+
         @Override
         public Integer call() {
+            if (url != null) {
+                org.gatehouse.client.TokenSource.RequestHeaders h = main.client().tokenSource().authorize(method, url);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("authorization", h.authorization());
+                m.put("dpop", h.dpop());
+                main.print(m, "Authorization: " + h.authorization() + (h.dpop() == null ? "" : "\nDPoP: " + h.dpop()));
+                return ExitCodes.OK;
+            }
             AccessToken t = main.client().tokenSource().token();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("access_token", t.value());
