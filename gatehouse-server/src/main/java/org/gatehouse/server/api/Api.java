@@ -140,7 +140,8 @@ public final class Api {
 
     private void createToken(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "tokens:write");
-        Body b = body(ctx, "label", "max_registrations", "expires_in", "scope", "client_cidrs", "software_ids", "reregistration");
+        Body b = body(ctx, "label", "max_registrations", "expires_in", "scope", "client_cidrs", "software_ids", "reregistration",
+                "require_key_bound", "require_dpop");
         String label = b.string("label", true, IatService.MAX_LABEL);
         long max = b.integer("max_registrations", true, 1, IatService.MAX_REGISTRATIONS);
         long expiresIn = b.integer("expires_in", true, 1, IatService.MAX_LIFETIME.toSeconds());
@@ -148,10 +149,12 @@ public final class Api {
         List<String> cidrs = b.strings("client_cidrs", 50);
         List<String> softwareIds = b.strings("software_ids", 50);
         String rereg = b.string("reregistration", false, 10);
+        boolean keyBound = b.bool("require_key_bound", false);
+        boolean dpop = b.bool("require_dpop", false);
         IatService.Created created;
         try {
             created = g.iats.create(new IatService.Spec(label, (int) max, Duration.ofSeconds(expiresIn), scope, softwareIds, cidrs, rereg,
-                    c.account().id()), actor(ctx, c));
+                    c.account().id()).keyBound(keyBound, dpop), actor(ctx, c));
         } catch (IllegalArgumentException e) {
             throw OAuthError.invalidRequest(e.getMessage());
         }
@@ -203,6 +206,8 @@ public final class Api {
         m.put("reregistration", t.reregistration());
         if (t.softwareIds() != null) m.put("software_ids", List.of(t.softwareIds().split(" ")));
         if (t.clientCidrs() != null) m.put("client_cidrs", List.of(t.clientCidrs().split(" ")));
+        m.put("require_key_bound", t.requireKeyBound());
+        m.put("require_dpop", t.requireDpop());
         if (t.revokedAt() != null) {
             m.put("revoked_at", time(t.revokedAt()));
             m.put("revoked_by", t.revokedBy());

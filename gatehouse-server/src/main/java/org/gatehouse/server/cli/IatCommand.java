@@ -48,6 +48,11 @@ public final class IatCommand {
         @Option(names = "--resource", paramLabel = "URI", description = "Resource (a resource server's audience, RFC 8707) the"
                 + " installations may ask tokens for (repeatable; default: any).")
         List<String> resources;
+        @Option(names = "--require-key-bound", description = "Admit only key-bound installations (private_key_jwt with a key"
+                + " generated on the machine, RFC 7523); the token file tells installers so.")
+        boolean requireKeyBound;
+        @Option(names = "--require-dpop", description = "Admit only installations whose access tokens are DPoP-bound (RFC 9449).")
+        boolean requireDpop;
         @Option(names = "--output", required = true, description = "Token file to write (owner-readable only).")
         Path output;
 
@@ -57,7 +62,7 @@ public final class IatCommand {
             Config config = Config.fromEnvironment();
             try (Gatehouse g = Gatehouse.open(config)) {
                 IatService.Created created = g.iats.create(new IatService.Spec(label, maxRegistrations, lifetime, scope,
-                        softwareIds, clientCidrs, reregistration, null), Actor.cli(), IatService.Extra.all(g.statements.requirement(requireStatementFrom),
+                        softwareIds, clientCidrs, reregistration, null).keyBound(requireKeyBound, requireDpop), Actor.cli(), IatService.Extra.all(g.statements.requirement(requireStatementFrom),
                         g.resourceServers.limitTokenTo(resources)));
                 TokenFile.write(output, TokenFile.content(created, config.issuer));
                 System.out.println(created.record().id());

@@ -33,7 +33,18 @@ public final class IatService {
      * software and any address; null reregistration: replace; null owner: the operator.
      */
     public record Spec(String label, int maxRegistrations, Duration expiresIn, String scope, List<String> softwareIds,
-                       List<String> clientCidrs, String reregistration, String owner) {
+                       List<String> clientCidrs, String reregistration, String owner, boolean requireKeyBound,
+                       boolean requireDpop) {
+        public Spec(String label, int maxRegistrations, Duration expiresIn, String scope, List<String> softwareIds,
+                    List<String> clientCidrs, String reregistration, String owner) {
+            this(label, maxRegistrations, expiresIn, scope, softwareIds, clientCidrs, reregistration, owner, false, false);
+        }
+
+        /** The same token, admitting only key-bound installations (and, with dpop, only DPoP-bound ones). */
+        public Spec keyBound(boolean keyBound, boolean dpop) {
+            return new Spec(label, maxRegistrations, expiresIn, scope, softwareIds, clientCidrs, reregistration, owner, keyBound, dpop);
+        }
+
         public static Spec of(String label, int maxRegistrations, Duration expiresIn, String scope) {
             return new Spec(label, maxRegistrations, expiresIn, scope, null, null, null, null);
         }
@@ -106,7 +117,8 @@ public final class IatService {
         long now = clock.millis();
         String token = Secrets.newSecret(Secrets.INITIAL_ACCESS_TOKEN);
         IatRecord record = new IatRecord("iat_" + Secrets.randomId(9), cleanLabel, cleanScope, max, 0,
-                now, actor.name(), (now + expiresIn.toMillis()) / 1000 * 1000, null, null, null, owner, rereg, softwareIds, cidrs);
+                now, actor.name(), (now + expiresIn.toMillis()) / 1000 * 1000, null, null, null, owner, rereg, softwareIds, cidrs,
+                spec.requireKeyBound(), spec.requireDpop());
         db.inTransaction(h -> {
             store.insert(h, record, secrets.hash(token));
             Map<String, Object> details = new LinkedHashMap<>();
@@ -117,6 +129,8 @@ public final class IatService {
             details.put("reregistration", rereg);
             if (softwareIds != null) details.put("software_ids", softwareIds);
             if (cidrs != null) details.put("client_cidrs", cidrs);
+            if (spec.requireKeyBound()) details.put("require_key_bound", true);
+            if (spec.requireDpop()) details.put("require_dpop", true);
             if (extra != null) extra.store(h, record, details);
             audit.record(h, now, actor, "iat.create", record.id(), details);
             return null;

@@ -30,6 +30,9 @@ public final class TokenFile {
         m.put("expires_at", Instant.ofEpochMilli(r.expiresAt()).toString());
         m.put("max_registrations", r.maxRegistrations());
         m.put("scope", r.scope());
+        // Non-secret hints for the installer (issue 17 contract): generate a key / ask for DPoP-bound tokens.
+        if (r.requireKeyBound()) m.put("key_bound", "required");
+        if (r.requireDpop()) m.put("dpop", "required");
         return m;
     }
 

@@ -152,8 +152,17 @@ final class IssuerPages {
         b.append(radio("reregistration", IatRecord.REPLACE, "Replace its credentials (recommended)", rereg));
         b.append(radio("reregistration", IatRecord.REJECT, "Refuse", rereg));
         b.append(radio("reregistration", IatRecord.ALLOW, "Allow several", rereg));
+        b.append("</fieldset><fieldset><legend>Key-bound installations (optional)</legend>");
+        b.append(checkbox("key_bound", "Require a key generated on the machine instead of a client secret (private_key_jwt)", values));
+        b.append(checkbox("dpop", "Require DPoP-bound access tokens", values));
         b.append("</fieldset><div><button type=\"submit\">Create token</button></div></form>");
         p.html(ctx, status, s, "New token", b.toString(), "/tokens/new");
+    }
+
+    private static String checkbox(String name, String label, Map<String, String> values) {
+        String id = "f-" + name;
+        return "<span><input type=\"checkbox\" name=\"" + name + "\" id=\"" + id + "\" value=\"on\""
+                + ("on".equals(values.get(name)) ? " checked" : "") + "><label for=\"" + id + "\">" + Html.e(label) + "</label></span> ";
     }
 
     private static String radio(String name, String value, String label, String current) {
@@ -172,6 +181,8 @@ final class IssuerPages {
         values.put("scope", String.join(" ", ctx.formParams("scope")));
         values.put("cidrs", nz(ctx.formParam("cidrs")));
         values.put("reregistration", nz(ctx.formParam("reregistration")));
+        values.put("key_bound", nz(ctx.formParam("key_bound")));
+        values.put("dpop", nz(ctx.formParam("dpop")));
         Map<String, String> errors = new LinkedHashMap<>();
         String label = values.get("label").strip();
         if (label.isEmpty() || label.length() > IatService.MAX_LABEL || !Text.isPlain(label)) {
@@ -193,7 +204,8 @@ final class IssuerPages {
         if (errors.isEmpty()) {
             try {
                 created = p.g.iats.create(new IatService.Spec(label, max, Duration.ofDays(days), values.get("scope"), null,
-                        cidrs.isEmpty() ? null : cidrs, rereg, s.account().id()), p.actor(ctx, s.account()));
+                        cidrs.isEmpty() ? null : cidrs, rereg, s.account().id())
+                        .keyBound("on".equals(values.get("key_bound")), "on".equals(values.get("dpop"))), p.actor(ctx, s.account()));
             } catch (IllegalArgumentException e) {
                 String m = e.getMessage() == null ? "invalid" : e.getMessage();
                 errors.put(m.contains("range") || m.contains("CIDR") || m.contains("address") ? "cidrs" : m.contains("scope") ? "scope" : "label",
@@ -250,6 +262,8 @@ final class IssuerPages {
                 .append("<dt>Scopes</dt><dd>").append(Html.e(t.scope())).append("</dd>")
                 .append("<dt>Allowed client addresses</dt><dd>").append(t.clientCidrs() == null ? "any" : Html.e(t.clientCidrs())).append("</dd>")
                 .append("<dt>When an installation registers again</dt><dd>").append(Html.e(t.reregistration())).append("</dd>")
+                .append("<dt>Installations admitted</dt><dd>").append(t.requireKeyBound() ? "key-bound only" : "with a secret or a key")
+                .append(t.requireDpop() ? ", DPoP-bound tokens only" : "").append("</dd>")
                 .append("<dt>Created</dt><dd>").append(Html.time(t.createdAt())).append(" by ").append(Html.e(t.createdBy())).append("</dd>");
         if (t.revokedAt() != null) {
             b.append("<dt>Revoked</dt><dd>").append(Html.time(t.revokedAt())).append(" by ").append(Html.e(t.revokedBy()))

@@ -134,6 +134,15 @@ public final class RegistrationService {
         checkAddress(iat, address);
         statements.checkPolicy(h, iat, statement);
         ClientMetadata md = MetadataRules.check(statement.request(), Text.scopeSet(iat.scope()), defaultScope);
+        // Issue 17 policy of the admitting token, for registrations and every update alike.
+        if (iat.requireKeyBound() && !md.keyBound()) {
+            throw OAuthError.invalidClientMetadata("this initial access token admits key-bound installations only:"
+                    + " register with token_endpoint_auth_method private_key_jwt and the public key in jwks (RFC 7523)");
+        }
+        if (iat.requireDpop() && !md.dpopBound()) {
+            throw OAuthError.invalidClientMetadata("this initial access token admits DPoP-bound installations only:"
+                    + " register with dpop_bound_access_tokens true (RFC 9449 §5.2)");
+        }
         if (iat.softwareIds() != null && (md.softwareId() == null || !List.of(iat.softwareIds().split(" ")).contains(md.softwareId()))) {
             throw OAuthError.invalidClientMetadata("software_id must be one of those the initial access token allows");
         }

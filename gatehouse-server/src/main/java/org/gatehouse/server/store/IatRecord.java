@@ -1,6 +1,10 @@
 package org.gatehouse.server.store;
 
-/** An initial access token as stored (never the token itself: only its keyed hash is kept). */
+/**
+ * An initial access token as stored (never the token itself: only its keyed hash is kept).
+ * requireKeyBound: it admits only private_key_jwt installations; requireDpop: only ones registered with
+ * dpop_bound_access_tokens (issue 17).
+ */
 public record IatRecord(
         String id,
         String label,
@@ -16,7 +20,17 @@ public record IatRecord(
         String ownerAccount,
         String reregistration,
         String softwareIds,
-        String clientCidrs) {
+        String clientCidrs,
+        boolean requireKeyBound,
+        boolean requireDpop) {
+
+    /** A token without the key-bound policies of issue 17. */
+    public IatRecord(String id, String label, String scope, int maxRegistrations, int registrations, long createdAt,
+                     String createdBy, long expiresAt, Long revokedAt, String revokedBy, String revokedReason,
+                     String ownerAccount, String reregistration, String softwareIds, String clientCidrs) {
+        this(id, label, scope, maxRegistrations, registrations, createdAt, createdBy, expiresAt, revokedAt, revokedBy,
+                revokedReason, ownerAccount, reregistration, softwareIds, clientCidrs, false, false);
+    }
 
     /** Policies for an installation that registers again while it has active credentials. */
     public static final String REPLACE = "replace";

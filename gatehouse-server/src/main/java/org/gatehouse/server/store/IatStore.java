@@ -8,7 +8,8 @@ import org.jdbi.v3.core.mapper.RowMapper;
 /** SQL for initial access tokens. */
 public final class IatStore {
     static final String COLUMNS = "id, label, scope, max_registrations, registrations, created_at, created_by,"
-            + " expires_at, revoked_at, revoked_by, revoked_reason, owner_account, reregistration, software_ids, client_cidrs";
+            + " expires_at, revoked_at, revoked_by, revoked_reason, owner_account, reregistration, software_ids, client_cidrs,"
+            + " require_key_bound, require_dpop";
 
     static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> new IatRecord(
             rs.getString("id"), rs.getString("label"), rs.getString("scope"),
@@ -16,17 +17,17 @@ public final class IatStore {
             rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),
             Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"),
             rs.getString("owner_account"), rs.getString("reregistration"), rs.getString("software_ids"),
-            rs.getString("client_cidrs"));
+            rs.getString("client_cidrs"), rs.getBoolean("require_key_bound"), rs.getBoolean("require_dpop"));
 
     public void insert(Handle h, IatRecord r, String tokenHash) {
         h.createUpdate("INSERT INTO initial_access_tokens (" + COLUMNS + ", token_hash) VALUES"
                         + " (:id, :label, :scope, :max, 0, :createdAt, :createdBy, :expiresAt, NULL, NULL, NULL,"
-                        + " :owner, :rereg, :softwareIds, :cidrs, :hash)")
+                        + " :owner, :rereg, :softwareIds, :cidrs, :keyBound, :dpop, :hash)")
                 .bind("id", r.id()).bind("label", r.label()).bind("scope", r.scope())
                 .bind("max", r.maxRegistrations()).bind("createdAt", r.createdAt())
                 .bind("createdBy", r.createdBy()).bind("expiresAt", r.expiresAt()).bind("hash", tokenHash)
                 .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration()).bind("softwareIds", r.softwareIds())
-                .bind("cidrs", r.clientCidrs())
+                .bind("cidrs", r.clientCidrs()).bind("keyBound", r.requireKeyBound()).bind("dpop", r.requireDpop())
                 .execute();
     }
 

@@ -268,6 +268,33 @@ class ApiTest {
     }
 
     @Test
+    void aTokenCanRequireKeyBoundAndDpopBoundInstallations() {
+        // Issue 17: the policy is set through the API, shown in the token and its file, and enforced at registration.
+        String api = apiToken(account("issuer"), ISSUER_SCOPES);
+        Http.Response r = post("/api/v1/tokens", api, "{\"label\":\"Kiosks\",\"max_registrations\":3,\"expires_in\":86400,"
+                + "\"scope\":\"prefs:read\",\"require_key_bound\":true,\"require_dpop\":true}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json()).containsEntry("require_key_bound", true).containsEntry("require_dpop", true);
+        assertThat(OpenApi.map(r.json().get("token_file"))).containsEntry("key_bound", "required").containsEntry("dpop", "required");
+        String value = (String) r.json().get("token");
+        Http.Response secret = s().http.postJson("/register", value, "{\"client_name\":\"secret app\"}");
+        assertThat(secret.status()).isEqualTo(400);
+        assertThat(secret.json()).containsEntry("error", "invalid_client_metadata");
+        assertThat(secret.str("error_description")).contains("key-bound installations only");
+        org.gatehouse.server.testing.KeyBound k = org.gatehouse.server.testing.KeyBound.es256();
+        Http.Response noDpop = s().http.postJson("/register", value, k.metadata(""));
+        assertThat(noDpop.status()).isEqualTo(400);
+        assertThat(noDpop.str("error_description")).contains("dpop_bound_access_tokens");
+        Flow.Client c = Flow.register(s(), value, k.metadata(",\"dpop_bound_access_tokens\":true"));
+        assertThat(c.info()).containsEntry("dpop_bound_access_tokens", true).doesNotContainKey("client_secret");
+        assertThat(get("/api/v1/tokens/" + r.json().get("id"), api).json()).containsEntry("registrations", 1);
+        // The default is neither.
+        assertThat(createToken(api, 1)).containsEntry("require_key_bound", false).containsEntry("require_dpop", false);
+        assertThat(post("/api/v1/tokens", api, "{\"label\":\"x\",\"max_registrations\":1,\"expires_in\":60,\"require_dpop\":\"yes\"}").status())
+                .isEqualTo(400);
+    }
+
+    @Test
     void badInputGets400InvalidRequest() {
         String api = apiToken(account("issuer"), ISSUER_SCOPES);
         for (String body : List.of("{\"max_registrations\":1,\"expires_in\":60}", "{\"label\":\"x\",\"max_registrations\":0,\"expires_in\":60}",
