@@ -34,6 +34,8 @@ public final class TokenSource {
     private final AtomicBoolean refreshingAhead = new AtomicBoolean();
     private final Object state = new Object();
     private volatile AccessToken cached;
+    /** The key the last DPoP-bound token was bound to, with that token: proofs need no store read. */
+    private volatile Map.Entry<AccessToken, ClientKey> boundKey;
     // guarded by state
     private int failures;
     private Instant nextAttempt = Instant.MIN;
@@ -229,6 +231,7 @@ public final class TokenSource {
             throw new ServerUnavailableException("asked for a DPoP-bound token (RFC 9449) but the server issued a " + t.tokenType() + " token");
         }
         if (t.dpopBound() && !client.dpop(c)) throw new ServerUnavailableException("the server issued a DPoP token without a DPoP proof");
+        if (t.dpopBound()) boundKey = Map.entry(t, c.key());
         return t;
     }
 
@@ -249,7 +252,8 @@ public final class TokenSource {
     public RequestHeaders authorize(String method, java.net.URI uri) {
         AccessToken t = token();
         if (!t.dpopBound()) return new RequestHeaders("Bearer " + t.value(), null);
-        ClientKey key = client.credentials().key();
+        Map.Entry<AccessToken, ClientKey> bound = boundKey;
+        ClientKey key = bound != null && bound.getKey() == t ? bound.getValue() : client.credentials().key();
         return new RequestHeaders("DPoP " + t.value(), dpopProof(key, method, uri, t.value()));
     }
 

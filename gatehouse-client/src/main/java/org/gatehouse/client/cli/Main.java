@@ -176,7 +176,7 @@ public final class Main implements Callable<Integer> {
                 + " RFC 7523) instead of a client secret; automatic when the token file requires it.")
         boolean keyBound;
 
-        @Option(names = "--key-type", paramLabel = "TYPE", defaultValue = "EC",
+        @Option(names = "--key-type", paramLabel = "TYPE",
                 description = "Key type with --key-bound: EC (P-256, ES256; the default) or Ed25519 (EdDSA).")
         String keyType;
 
@@ -202,11 +202,11 @@ public final class Main implements Callable<Integer> {
             GatehouseClient.Builder b = main.builder(softwareId, softwareVersion == null ? Version.get() : softwareVersion, clientName, scope, perUser);
             ClientKey.Type type;
             try {
-                type = ClientKey.Type.parse(keyType);
+                type = keyType == null ? ClientKey.Type.EC_P256 : ClientKey.Type.parse(keyType);
             } catch (IllegalArgumentException bad) {
                 throw new CommandLine.ParameterException(main.spec.commandLine(), bad.getMessage());
             }
-            if (keyBound || dpop || !"EC".equals(keyType)) b.keyBound(type); // --dpop and --key-type imply a key
+            if (keyBound || dpop || keyType != null) b.keyBound(type); // --dpop and --key-type imply a key
             if (dpop) b.dpop(true);
             GatehouseClient gh = b.build();
             GatehouseClient.Enrolment e = gh.enrol(tokenFile);
