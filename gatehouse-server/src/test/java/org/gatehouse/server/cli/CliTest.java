@@ -67,6 +67,28 @@ class CliTest {
     }
 
     @Test
+    void aCliTokenCanRequireKeyBoundInstallations() throws Exception {
+        // Issue 17: --require-key-bound / --require-dpop, the token file's non-secret hints, enforced at registration.
+        TestServer s = TestServer.shared(backend);
+        Path file = s.backend.dataDir.resolve("kiosk.token.json");
+        Cli.Result r = Cli.run(env(s), "iat", "create", "--label", "Kiosks", "--require-key-bound", "--require-dpop",
+                "--output", file.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        Map<String, Object> tf = Json.parseObject(Files.readString(file));
+        assertThat(tf).containsEntry("key_bound", "required").containsEntry("dpop", "required");
+        String iat = (String) tf.get("initial_access_token");
+        Http.Response secret = s.http.postJson("/register", iat, "{}");
+        assertThat(secret.status()).isEqualTo(400);
+        assertThat(secret.str("error_description")).contains("key-bound installations only");
+        org.gatehouse.server.testing.KeyBound k = org.gatehouse.server.testing.KeyBound.es256();
+        Flow.register(s, iat, k.metadata(",\"dpop_bound_access_tokens\":true"));
+        // A token without the options writes no hint.
+        Path plain = s.backend.dataDir.resolve("plain.token.json");
+        assertThat(Cli.run(env(s), "iat", "create", "--label", "plain", "--output", plain.toString()).exit()).isZero();
+        assertThat(Json.parseObject(Files.readString(plain))).doesNotContainKeys("key_bound", "dpop");
+    }
+
+    @Test
     void invalidTokenRequestsAreRefusedWithExitCode2() {
         TestServer s = TestServer.shared(backend);
         String out = s.backend.dataDir.resolve("x.json").toString();
