@@ -164,31 +164,15 @@ public record Credentials(
     @SuppressWarnings("unchecked")
     static Credentials fromJson(Map<String, Object> m) {
         Object v = m.get("gatehouse_credentials");
-        if (Long.valueOf(KEY_BOUND_VERSION).equals(v)) {
+        boolean keyBound = Long.valueOf(KEY_BOUND_VERSION).equals(v);
+        if (!keyBound && !Long.valueOf(VERSION).equals(v)) {
+            throw new IllegalArgumentException(v == null ? "not a Gatehouse credential file" : "format version " + v + " is not supported");
+        }
+        ClientKey key = null;
+        if (keyBound) {
             Object jwk = m.get("public_jwk");
             if (!(jwk instanceof Map)) throw new IllegalArgumentException("\"public_jwk\" is missing or not an object");
-            ClientKey key = ClientKey.fromStored(java.util.Base64.getDecoder().decode(str(m, "private_key", true)), (Map<String, Object>) jwk);
-            return new Credentials(
-                    str(m, "issuer", true),
-                    URI.create(str(m, "token_endpoint", true)),
-                    URI.create(str(m, "registration_client_uri", true)),
-                    str(m, "installation_id", true),
-                    str(m, "client_id", true),
-                    null, 0,
-                    Instant.parse(str(m, "key_created_at", true)),
-                    str(m, "registration_access_token", true),
-                    str(m, "scope", false),
-                    str(m, "token_endpoint_auth_method", true),
-                    str(m, "client_name", false),
-                    str(m, "software_id", false),
-                    str(m, "software_version", false),
-                    Instant.parse(str(m, "enrolled_at", true)),
-                    str(m, "label", false),
-                    key,
-                    Boolean.TRUE.equals(m.get("dpop_bound_access_tokens")));
-        }
-        if (!Long.valueOf(VERSION).equals(v)) {
-            throw new IllegalArgumentException(v == null ? "not a Gatehouse credential file" : "format version " + v + " is not supported");
+            key = ClientKey.fromStored(java.util.Base64.getDecoder().decode(str(m, "private_key", true)), (Map<String, Object>) jwk);
         }
         return new Credentials(
                 str(m, "issuer", true),
@@ -196,9 +180,9 @@ public record Credentials(
                 URI.create(str(m, "registration_client_uri", true)),
                 str(m, "installation_id", true),
                 str(m, "client_id", true),
-                str(m, "client_secret", true),
-                num(m, "client_secret_expires_at"),
-                Instant.parse(str(m, "secret_received_at", true)),
+                keyBound ? null : str(m, "client_secret", true),
+                keyBound ? 0 : num(m, "client_secret_expires_at"),
+                Instant.parse(str(m, keyBound ? "key_created_at" : "secret_received_at", true)),
                 str(m, "registration_access_token", true),
                 str(m, "scope", false),
                 str(m, "token_endpoint_auth_method", true),
@@ -206,7 +190,9 @@ public record Credentials(
                 str(m, "software_id", false),
                 str(m, "software_version", false),
                 Instant.parse(str(m, "enrolled_at", true)),
-                str(m, "label", false));
+                str(m, "label", false),
+                key,
+                keyBound && Boolean.TRUE.equals(m.get("dpop_bound_access_tokens")));
     }
 
     private static String str(Map<String, Object> m, String k, boolean required) {
