@@ -9,7 +9,7 @@ import java.time.Instant;
  * default. The same events are logged through {@link System.Logger} ({@code org.gatehouse.client}).
  */
 public interface ClientListener {
-    /** The client secret was rotated (RFC 7592 §2.2) and the new credentials are stored. */
+    /** The client secret (or a key-bound installation's key) was rotated (RFC 7592 §2.2) and the new credentials are stored. */
     default void secretRotated(Credentials now) {
     }
 

@@ -237,11 +237,44 @@ public final class CredentialStore {
      */
     private boolean pendingReplaceable(Path p) {
         try {
-            return REQUESTED.equals(Json.parseObject(new String(Files.readAllBytes(p), StandardCharsets.UTF_8).strip()).get(ROTATION_STATE));
+            Map<String, Object> m = Json.parseObject(new String(Files.readAllBytes(p), StandardCharsets.UTF_8).strip());
+            // a key rotation's pending file holds the new key from before the server was asked: the server may hold it
+            return REQUESTED.equals(m.get(ROTATION_STATE)) && !m.containsKey(PRIVATE_KEY);
         } catch (NoSuchFileException e) {
             return true;
         } catch (IOException | Json.JsonException | RuntimeException e) {
             return false;
+        }
+    }
+
+    private static final String PRIVATE_KEY = "private_key";
+
+    /**
+     * The credentials with the new key of a key rotation that was interrupted before the server's
+     * answer was stored (its pending file is written before the server is asked), or null when
+     * there is no such file. Whether the server took the key is for the caller to find out; then
+     * {@link #adoptPending} or {@link #abandonPending}. Call under {@link #lock()}.
+     */
+    Credentials pendingKeyRotation() {
+        Path p = pendingFile();
+        try {
+            checkOwnerOnly(p);
+            Map<String, Object> m = Json.parseObject(new String(Files.readAllBytes(p), StandardCharsets.UTF_8).strip());
+            if (!REQUESTED.equals(m.get(ROTATION_STATE)) || !m.containsKey(PRIVATE_KEY)) return null;
+            return Credentials.fromJson(m);
+        } catch (IOException | Json.JsonException | RuntimeException e) {
+            return null; // none, or unreadable: recoverPending deals with it
+        }
+    }
+
+    /** Makes the pending file's credentials the stored ones (see {@link #pendingKeyRotation}). */
+    void adoptPending() {
+        Path p = pendingFile();
+        try {
+            Files.move(p, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDir();
+        } catch (IOException e) {
+            throw new CredentialStoreException("cannot move the new key in " + p + " to " + file() + ": " + describe(e), e);
         }
     }
 
@@ -253,7 +286,8 @@ public final class CredentialStore {
     /**
      * After a crash or a failed final rename: rotated credentials in the pending file replace the
      * stored ones; a rotation that never got the server's answer leaves the stored ones as they are.
-     * Call under {@link #lock()}. Returns true when credentials were recovered.
+     * Call under {@link #lock()}. Returns true when credentials were recovered. A key rotation's
+     * pending file from before the server's answer is left alone (see {@link #pendingKeyRotation}).
      */
     boolean recoverPending() {
         Path p = pendingFile();
@@ -269,6 +303,7 @@ public final class CredentialStore {
             return setAside(p, e.getMessage());
         }
         boolean rotated = ROTATED.equals(m.get(ROTATION_STATE));
+        if (!rotated && m.containsKey(PRIVATE_KEY)) return false;
         if (rotated) {
             try {
                 Credentials.fromJson(m); // only valid credentials replace the stored ones

@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
 /**
  * What an enrolled installation keeps: its client credentials (RFC 7591 §3.2.1), its registration
  * access token (RFC 7592 §3) and the endpoints to use them at. Secrets are left out of {@link #toString()}.
+ * A key-bound installation ({@code private_key_jwt}, RFC 7523) has a {@link #key()} instead of a
+ * client secret ({@code clientSecret} is null); its store is format version 2, a secret store stays version 1.
  */
 public record Credentials(
         String issuer,
@@ -26,16 +28,24 @@ public record Credentials(
         String softwareId,
         String softwareVersion,
         Instant enrolledAt,
-        String label) {
+        String label,
+        ClientKey key,
+        boolean dpopBound) {
 
     static final int VERSION = 1;
+    /** The store format of a key-bound installation: no client secret, the private key PKCS#8. */
+    static final int KEY_BOUND_VERSION = 2;
+    static final String PRIVATE_KEY_JWT = "private_key_jwt";
     static final Pattern CLIENT_SECRET = Pattern.compile("ghs_[A-Za-z0-9_-]{20,200}");
     static final Pattern REGISTRATION_ACCESS_TOKEN = Pattern.compile("ghr_[A-Za-z0-9_-]{20,200}");
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     public Credentials {
         if (!CLIENT_ID.matcher(clientId).matches()) throw new IllegalArgumentException("client_id is not a Gatehouse client id");
-        if (!CLIENT_SECRET.matcher(clientSecret).matches()) throw new IllegalArgumentException("client_secret is not a Gatehouse client secret (ghs_...)");
+        if (key == null && (clientSecret == null || !CLIENT_SECRET.matcher(clientSecret).matches())) {
+            throw new IllegalArgumentException("client_secret is not a Gatehouse client secret (ghs_...)");
+        }
+        if (key != null && clientSecret != null) throw new IllegalArgumentException("a key-bound installation has no client_secret");
         if (!REGISTRATION_ACCESS_TOKEN.matcher(registrationAccessToken).matches()) {
             throw new IllegalArgumentException("registration_access_token is not a Gatehouse registration access token (ghr_...)");
         }
@@ -47,9 +57,31 @@ public record Credentials(
             }
         }
         if (clientSecretExpiresAt < 0) throw new IllegalArgumentException("client_secret_expires_at is negative");
-        if (!"client_secret_basic".equals(tokenEndpointAuthMethod) && !"client_secret_post".equals(tokenEndpointAuthMethod)) {
-            throw new IllegalArgumentException("token_endpoint_auth_method must be client_secret_basic or client_secret_post");
+        if (key != null ? !PRIVATE_KEY_JWT.equals(tokenEndpointAuthMethod)
+                : !"client_secret_basic".equals(tokenEndpointAuthMethod) && !"client_secret_post".equals(tokenEndpointAuthMethod)) {
+            throw new IllegalArgumentException(key != null ? "token_endpoint_auth_method of a key-bound installation must be private_key_jwt"
+                    : "token_endpoint_auth_method must be client_secret_basic or client_secret_post");
         }
+    }
+
+    /** Credentials of a client-secret installation (no key). */
+    public Credentials(String issuer, URI tokenEndpoint, URI registrationClientUri, String installationId, String clientId,
+                       String clientSecret, long clientSecretExpiresAt, Instant secretReceivedAt, String registrationAccessToken,
+                       String scope, String tokenEndpointAuthMethod, String clientName, String softwareId, String softwareVersion,
+                       Instant enrolledAt, String label) {
+        this(issuer, tokenEndpoint, registrationClientUri, installationId, clientId, clientSecret, clientSecretExpiresAt,
+                secretReceivedAt, registrationAccessToken, scope, tokenEndpointAuthMethod, clientName, softwareId, softwareVersion,
+                enrolledAt, label, null, false);
+    }
+
+    /** Whether this installation authenticates with a private key (RFC 7523) rather than a secret. */
+    public boolean keyBound() {
+        return key != null;
+    }
+
+    /** The credential that identifies the current secret or key: the secret, or the key's thumbprint. */
+    String credentialId() {
+        return key != null ? key.thumbprint() : clientSecret;
     }
 
     /** RFC 7591 §3.2.1: 0 means the secret does not expire. */
@@ -72,7 +104,14 @@ public record Credentials(
     /** A copy with a new secret and/or registration access token, as an RFC 7592 update returns them. */
     Credentials withRotated(String secret, long secretExpiresAt, Instant receivedAt, String rat) {
         return new Credentials(issuer, tokenEndpoint, registrationClientUri, installationId, clientId, secret,
-                secretExpiresAt, receivedAt, rat, scope, tokenEndpointAuthMethod, clientName, softwareId, softwareVersion, enrolledAt, label);
+                secretExpiresAt, receivedAt, rat, scope, tokenEndpointAuthMethod, clientName, softwareId, softwareVersion, enrolledAt, label,
+                null, false);
+    }
+
+    /** A copy with a new key and possibly a new registration access token, after an RFC 7592 update replaced the jwks. */
+    Credentials withKey(ClientKey newKey, Instant receivedAt, String rat) {
+        return new Credentials(issuer, tokenEndpoint, registrationClientUri, installationId, clientId, null, 0, receivedAt, rat, scope,
+                tokenEndpointAuthMethod, clientName, softwareId, softwareVersion, enrolledAt, label, newKey, dpopBound);
     }
 
     /** The metadata sent again in an RFC 7592 §2.2 update (it replaces, so everything is sent). */
@@ -86,20 +125,31 @@ public record Credentials(
         if (softwareId != null) m.put("software_id", softwareId);
         if (softwareVersion != null) m.put("software_version", softwareVersion);
         m.put("installation_id", installationId);
+        if (key != null) {
+            m.put("jwks", key.jwks());
+            if (dpopBound) m.put("dpop_bound_access_tokens", true);
+        }
         return m;
     }
 
     Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("gatehouse_credentials", VERSION);
+        m.put("gatehouse_credentials", key != null ? KEY_BOUND_VERSION : VERSION);
         m.put("issuer", issuer);
         m.put("token_endpoint", tokenEndpoint.toString());
         m.put("registration_client_uri", registrationClientUri.toString());
         m.put("installation_id", installationId);
         m.put("client_id", clientId);
-        m.put("client_secret", clientSecret);
-        m.put("client_secret_expires_at", clientSecretExpiresAt);
-        m.put("secret_received_at", secretReceivedAt.toString());
+        if (key == null) {
+            m.put("client_secret", clientSecret);
+            m.put("client_secret_expires_at", clientSecretExpiresAt);
+            m.put("secret_received_at", secretReceivedAt.toString());
+        } else {
+            m.put("private_key", java.util.Base64.getEncoder().encodeToString(key.pkcs8())); // PKCS#8 DER, as in a PEM file
+            m.put("public_jwk", key.publicJwk());
+            m.put("key_created_at", secretReceivedAt.toString());
+            m.put("dpop_bound_access_tokens", dpopBound);
+        }
         m.put("registration_access_token", registrationAccessToken);
         m.put("scope", scope);
         m.put("token_endpoint_auth_method", tokenEndpointAuthMethod);
@@ -111,10 +161,18 @@ public record Credentials(
         return m;
     }
 
+    @SuppressWarnings("unchecked")
     static Credentials fromJson(Map<String, Object> m) {
         Object v = m.get("gatehouse_credentials");
-        if (!Long.valueOf(VERSION).equals(v)) {
+        boolean keyBound = Long.valueOf(KEY_BOUND_VERSION).equals(v);
+        if (!keyBound && !Long.valueOf(VERSION).equals(v)) {
             throw new IllegalArgumentException(v == null ? "not a Gatehouse credential file" : "format version " + v + " is not supported");
+        }
+        ClientKey key = null;
+        if (keyBound) {
+            Object jwk = m.get("public_jwk");
+            if (!(jwk instanceof Map)) throw new IllegalArgumentException("\"public_jwk\" is missing or not an object");
+            key = ClientKey.fromStored(java.util.Base64.getDecoder().decode(str(m, "private_key", true)), (Map<String, Object>) jwk);
         }
         return new Credentials(
                 str(m, "issuer", true),
@@ -122,9 +180,9 @@ public record Credentials(
                 URI.create(str(m, "registration_client_uri", true)),
                 str(m, "installation_id", true),
                 str(m, "client_id", true),
-                str(m, "client_secret", true),
-                num(m, "client_secret_expires_at"),
-                Instant.parse(str(m, "secret_received_at", true)),
+                keyBound ? null : str(m, "client_secret", true),
+                keyBound ? 0 : num(m, "client_secret_expires_at"),
+                Instant.parse(str(m, keyBound ? "key_created_at" : "secret_received_at", true)),
                 str(m, "registration_access_token", true),
                 str(m, "scope", false),
                 str(m, "token_endpoint_auth_method", true),
@@ -132,7 +190,9 @@ public record Credentials(
                 str(m, "software_id", false),
                 str(m, "software_version", false),
                 Instant.parse(str(m, "enrolled_at", true)),
-                str(m, "label", false));
+                str(m, "label", false),
+                key,
+                keyBound && Boolean.TRUE.equals(m.get("dpop_bound_access_tokens")));
     }
 
     private static String str(Map<String, Object> m, String k, boolean required) {
@@ -151,6 +211,6 @@ public record Credentials(
     @Override
     public String toString() {
         return "Credentials[issuer=" + issuer + ", client_id=" + clientId + ", installation_id=" + installationId
-                + ", client_secret_expires_at=" + clientSecretExpiresAt + "]";
+                + (key != null ? ", key=" + key.thumbprint() + (dpopBound ? ", dpop" : "") : ", client_secret_expires_at=" + clientSecretExpiresAt) + "]";
     }
 }

@@ -15,10 +15,11 @@ final class Events {
 
     void rotated(Credentials now, CredentialStoreException notSaved) {
         if (notSaved == null) {
-            LOG.log(Level.INFO, "client secret of {0} rotated", now.clientId());
+            LOG.log(Level.INFO, "{0} of {1} rotated", now.keyBound() ? "key" : "client secret", now.clientId());
             call(() -> listener.secretRotated(now));
         } else {
-            LOG.log(Level.WARNING, "client secret of {0} rotated but not saved: {1}", now.clientId(), notSaved.getMessage());
+            LOG.log(Level.WARNING, "{0} of {1} rotated but not saved: {2}", now.keyBound() ? "key" : "client secret", now.clientId(),
+                    notSaved.getMessage());
             call(() -> listener.rotationNotSaved(now, notSaved));
         }
     }

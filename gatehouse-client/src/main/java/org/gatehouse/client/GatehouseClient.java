@@ -77,6 +77,8 @@ public final class GatehouseClient implements AutoCloseable {
     private final String scope;
     private final String softwareStatement;
     private final String osUser;
+    private final ClientKey.Type keyType; // null: a client secret, unless the token file requires a key
+    private final boolean dpop;
     private volatile TokenSource tokenSource;
     /** Rotated credentials the server issued but the store could not take yet (see {@link #rotate}). */
     private volatile Credentials unsaved;
@@ -96,6 +98,8 @@ public final class GatehouseClient implements AutoCloseable {
         this.scope = b.scope;
         this.softwareStatement = b.softwareStatement;
         this.osUser = b.osUser;
+        this.keyType = b.keyType;
+        this.dpop = b.dpop;
     }
 
     public static Builder builder(Path storeDir) {
@@ -117,6 +121,11 @@ public final class GatehouseClient implements AutoCloseable {
     /** The transport this client made, or null when the application gave one (for tests: what was started). */
     JdkTransport ownTransport() {
         return ownTransport;
+    }
+
+    /** Whether token requests with these credentials ask for DPoP-bound tokens (RFC 9449): asked for, or registered so. */
+    boolean dpop(Credentials c) {
+        return c.keyBound() && (dpop || c.dpopBound());
     }
 
     /** Scope to ask for in token requests, or null for everything registered. */
@@ -177,7 +186,10 @@ public final class GatehouseClient implements AutoCloseable {
                 throw new TokenFileException("the token file's registration_endpoint " + file.registrationEndpoint()
                         + " is not the issuer's (" + md.registrationEndpoint() + ")");
             }
-            Credentials c = register(file, md, installationId, statement, now);
+            // A token file whose token admits only key-bound installations makes the key without being asked.
+            ClientKey key = keyType != null ? ClientKey.generate(keyType)
+                    : file.keyBoundRequired() ? ClientKey.generate(ClientKey.Type.EC_P256) : null;
+            Credentials c = register(file, md, installationId, statement, now, key, key != null && (dpop || file.dpopRequired()));
             try {
                 store.save(c);
             } catch (RuntimeException e) {
@@ -194,10 +206,19 @@ public final class GatehouseClient implements AutoCloseable {
     }
 
     /** RFC 7591 §3.1: the registration request, authorised by the initial access token. */
-    private Credentials register(TokenFile file, ServerMetadata md, String installationId, String statement, Instant now) {
+    private Credentials register(TokenFile file, ServerMetadata md, String installationId, String statement, Instant now,
+                                 ClientKey key, boolean dpopBound) {
         Map<String, Object> req = new LinkedHashMap<>();
         req.put("grant_types", List.of("client_credentials"));
-        req.put("token_endpoint_auth_method", "client_secret_basic");
+        if (key == null) {
+            req.put("token_endpoint_auth_method", "client_secret_basic");
+        } else {
+            // RFC 7591 §2 jwks (public key only) and RFC 7523 §2.2 private_key_jwt; RFC 9449 §5.2 dpop_bound_access_tokens
+            req.put("token_endpoint_auth_method", Credentials.PRIVATE_KEY_JWT);
+            req.put("token_endpoint_auth_signing_alg", key.alg());
+            req.put("jwks", key.jwks());
+            if (dpopBound) req.put("dpop_bound_access_tokens", true);
+        }
         if (scope != null) req.put("scope", scope);
         if (clientName != null) req.put("client_name", clientName);
         if (softwareId != null) req.put("software_id", softwareId);
@@ -218,6 +239,20 @@ public final class GatehouseClient implements AutoCloseable {
         Object expires = r.json().get("client_secret_expires_at");
         String rcu = r.str("registration_client_uri");
         try {
+            if (key != null) {
+                if (r.json().containsKey("client_secret")) throw new IllegalArgumentException("a client_secret was issued to a key-bound installation");
+                if (!Credentials.PRIVATE_KEY_JWT.equals(r.str("token_endpoint_auth_method"))) {
+                    throw new IllegalArgumentException("token_endpoint_auth_method private_key_jwt was not registered");
+                }
+                Credentials c = new Credentials(file.issuer(), md.tokenEndpoint(),
+                        URI.create(Objects.requireNonNull(rcu, "registration_client_uri")), installationId,
+                        Objects.requireNonNull(r.str("client_id"), "client_id"), null, 0, now,
+                        Objects.requireNonNull(r.str("registration_access_token"), "registration_access_token"),
+                        r.str("scope"), Credentials.PRIVATE_KEY_JWT, r.str("client_name"), r.str("software_id"), r.str("software_version"),
+                        now, file.label(), key, dpopBound || Boolean.TRUE.equals(r.json().get("dpop_bound_access_tokens")));
+                if (!installationId.equals(r.str("installation_id"))) throw new IllegalArgumentException("installation_id was not registered");
+                return c;
+            }
             Credentials c = new Credentials(file.issuer(), md.tokenEndpoint(), URI.create(Objects.requireNonNull(rcu, "registration_client_uri")),
                     installationId,
                     Objects.requireNonNull(r.str("client_id"), "client_id"),
@@ -294,6 +329,8 @@ public final class GatehouseClient implements AutoCloseable {
                     } catch (CredentialStoreException e) {
                         return kept; // still cannot write: keep using them, the server has no others
                     }
+                } else if (store.pendingKeyRotation() != null) {
+                    resolveKeyRotation(store.pendingKeyRotation());
                 } else if (store.recoverPending()) {
                     events.recovered(store.load());
                 }
@@ -306,6 +343,58 @@ public final class GatehouseClient implements AutoCloseable {
         Credentials c = store.load();
         checkInstallation(c);
         return c;
+    }
+
+    /**
+     * A key rotation was interrupted after its new key was written to the pending file but before the
+     * server's answer was stored: the server is asked which key it holds (RFC 7592 §2.1). It still
+     * answers the stored registration access token: the key it lists wins. It refuses that token:
+     * the update went through (every update issues a new one), or the registration is gone; either
+     * way the stored key is dead, so the new one is taken. The server cannot be reached: nothing
+     * changes, and it is asked again on the next call.
+     */
+    private void resolveKeyRotation(Credentials requested) {
+        Credentials stored = store.load();
+        Http.Reply r;
+        try {
+            r = http.get(stored.registrationClientUri(), stored.registrationAccessToken());
+        } catch (ServerUnavailableException e) {
+            Events.LOG.log(System.Logger.Level.WARNING, "an interrupted key rotation of client {0} is resolved later: {1}",
+                    stored.clientId(), e.getMessage());
+            return;
+        }
+        if (r.status() == 200) {
+            if (registeredKids(r).contains(requested.key().thumbprint())) {
+                store.adoptPending();
+                events.recovered(store.load());
+            } else {
+                store.abandonPending();
+            }
+        } else if (r.status() == 401) {
+            store.adoptPending();
+            events.recovered(store.load());
+        }
+    }
+
+    private static List<String> registeredKids(Http.Reply r) {
+        List<String> kids = new java.util.ArrayList<>();
+        Object jwks = r.json().get("jwks");
+        Object keys = jwks instanceof Map ? ((Map<?, ?>) jwks).get("keys") : null;
+        if (keys instanceof List) {
+            for (Object k : (List<?>) keys) {
+                if (k instanceof Map && ((Map<?, ?>) k).get("kid") instanceof String) kids.add((String) ((Map<?, ?>) k).get("kid"));
+            }
+        }
+        return kids;
+    }
+
+    /**
+     * Replaces the key of a key-bound installation now: a new key pair is generated here and
+     * registered through RFC 7592 §2.2 in place of the old one, which stops working at once.
+     */
+    public Credentials rotateKey() {
+        if (!credentials().keyBound()) throw new IllegalStateException("this installation authenticates with a client secret, not a key");
+        return rotate(null);
     }
 
     /** Replaces the client secret now (RFC 7592 §2.2 with {@code rotate_client_secret}). */
@@ -324,7 +413,7 @@ public final class GatehouseClient implements AutoCloseable {
     Credentials rotate(Credentials seen) {
         try (AutoCloseable ignored = store.lock()) {
             Credentials current = credentials(); // saves or recovers an earlier rotation's credentials first
-            if (seen != null && !current.clientSecret().equals(seen.clientSecret())) return current;
+            if (seen != null && !current.credentialId().equals(seen.credentialId())) return current;
             if (unsaved != null) {
                 // The store still cannot take the last rotation's credentials: a new rotation would
                 // replace the pending file, their only copy on disk, and a crash would lose them.
@@ -332,6 +421,7 @@ public final class GatehouseClient implements AutoCloseable {
                         + " are not saved in " + store.file() + " yet (they are kept in memory, and in " + CredentialStore.PENDING_FILE
                         + " when it could be written); the server was not asked. They are saved once the store can be written again");
             }
+            if (current.keyBound()) return rotateKey(current);
             Map<String, Object> body = current.registeredMetadata();
             body.put("rotate_client_secret", true); // Gatehouse extension to RFC 7592 §2.2
             CredentialStore.PendingRotation pending = store.beginRotation(current);
@@ -372,6 +462,51 @@ public final class GatehouseClient implements AutoCloseable {
         } catch (Exception e) {
             throw new CredentialStoreException("cannot release the lock of " + store.dir() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Under the store lock: the new key pair is generated and written, fsynced, to the pending file
+     * before the server is asked (RFC 7592 §2.2 PUT with the new jwks), so that a crash at any point
+     * leaves a key the server may hold on disk ({@link #resolveKeyRotation}); then the server's
+     * answer (the new registration access token) completes it as for a secret rotation.
+     */
+    private Credentials rotateKey(Credentials current) {
+        ClientKey key = ClientKey.generate(current.key().type());
+        Instant now = clock.instant();
+        Credentials requested = current.withKey(key, now, current.registrationAccessToken());
+        Map<String, Object> body = requested.registeredMetadata();
+        CredentialStore.PendingRotation pending = store.beginRotation(requested);
+        Http.Reply r;
+        try {
+            r = http.sendJson("PUT", current.registrationClientUri(), current.registrationAccessToken(), body);
+        } catch (ServerUnavailableException e) {
+            throw e; // the server may have taken the new key: the pending file is resolved on the next call
+        } catch (RuntimeException e) {
+            pending.abandon();
+            throw e;
+        }
+        if (r.status() != 200) pending.abandon();
+        if (r.status() == 401) throw revoked(current, r);
+        if (r.status() != 200) throw Http.error("key rotation refused", r);
+        String rat = r.str("registration_access_token");
+        Credentials next;
+        try {
+            next = current.withKey(key, now, rat == null ? current.registrationAccessToken() : rat);
+            if (!registeredKids(r).isEmpty() && !registeredKids(r).equals(List.of(key.thumbprint()))) {
+                throw new IllegalArgumentException("the server did not register the new key alone");
+            }
+        } catch (RuntimeException e) {
+            throw new ServerUnavailableException("the key rotation response is unusable: " + e.getMessage(), e);
+        }
+        try {
+            pending.complete(next);
+        } catch (CredentialStoreException e) {
+            unsaved = next;
+            events.rotated(next, e);
+            throw e;
+        }
+        events.rotated(next, null);
+        return next;
     }
 
     /**
@@ -526,6 +661,8 @@ public final class GatehouseClient implements AutoCloseable {
         private String scope;
         private String softwareStatement;
         private String osUser;
+        private ClientKey.Type keyType;
+        private boolean dpop;
 
         private Builder(Path storeDir) {
             this.storeDir = Objects.requireNonNull(storeDir, "storeDir");
@@ -572,6 +709,31 @@ public final class GatehouseClient implements AutoCloseable {
         public Builder perUser(String osUserName) {
             if (osUserName == null || osUserName.isBlank()) throw new IllegalArgumentException("OS user name must not be blank");
             this.osUser = osUserName;
+            return this;
+        }
+
+        /**
+         * A key-bound installation (RFC 7523 {@code private_key_jwt}): enrolment generates an EC P-256
+         * key pair here and registers its public key; no client secret exists. A token file that
+         * says {@code "key_bound": "required"} makes enrolment do this without being asked.
+         */
+        public Builder keyBound() {
+            return keyBound(ClientKey.Type.EC_P256);
+        }
+
+        /** {@link #keyBound()} with the given key type (EC P-256 or Ed25519). */
+        public Builder keyBound(ClientKey.Type type) {
+            this.keyType = Objects.requireNonNull(type);
+            return this;
+        }
+
+        /**
+         * Ask for DPoP-bound access tokens (RFC 9449) with a key-bound installation: enrolment registers
+         * {@code dpop_bound_access_tokens}, and token requests send a DPoP proof. An installation
+         * registered so does this without being asked. No effect on a client-secret installation.
+         */
+        public Builder dpop(boolean on) {
+            this.dpop = on;
             return this;
         }
 

@@ -65,6 +65,14 @@ final class Http {
         return send(b, uri);
     }
 
+    /** A form POST with extra headers and no Authorization header (client assertions, RFC 7523 §2.2; DPoP, RFC 9449 §4.1). */
+    Reply postForm(URI uri, Map<String, String> form, Map<String, String> headers) {
+        HttpRequest.Builder b = base(uri).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(form)));
+        headers.forEach(b::header);
+        return send(b, uri);
+    }
+
     /** RFC 6749 §2.3.1: client id and secret are form-encoded before they are joined and base64-encoded. */
     static String basic(String user, String password) {
         String raw = enc(user) + ":" + enc(password);

@@ -235,7 +235,7 @@ final class Json {
             for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
                 if (!first) b.append(',');
                 first = false;
-                newline(b, indent + 1);
+                newline(b, indent < 0 ? -1 : indent + 1); // compact output has no newlines (JWS parts, RFC 7638 thumbprints)
                 quote(b, String.valueOf(e.getKey()));
                 b.append(indent >= 0 ? ": " : ":");
                 write(b, e.getValue(), indent < 0 ? -1 : indent + 1);

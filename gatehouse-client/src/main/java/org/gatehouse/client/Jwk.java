@@ -91,6 +91,10 @@ final class Jwk {
         return a == null || alg.equals(a);
     }
 
+    PublicKey publicKey() {
+        return key;
+    }
+
     /** Verifies a JWS signature over the signing input with this key's (and only this key's) algorithm. */
     boolean verify(byte[] signingInput, byte[] signature) {
         try {

@@ -28,6 +28,8 @@ public final class TokenFile {
     private final String label;
     private final Instant expiresAt;
     private final String scope;
+    private boolean keyBoundRequired;
+    private boolean dpopRequired;
 
     private TokenFile(String issuer, URI registrationEndpoint, String initialAccessToken, String label, Instant expiresAt,
                       String scope) {
@@ -102,8 +104,12 @@ public final class TokenFile {
         }
         Object label = m.get("label");
         Object scope = m.get("scope");
-        return new TokenFile(issuer, endpointUri, token, label instanceof String ? (String) label : null, expiresAt,
+        TokenFile f = new TokenFile(issuer, endpointUri, token, label instanceof String ? (String) label : null, expiresAt,
                 scope instanceof String ? (String) scope : null);
+        // Non-secret hints of the token's policy (issue 17): the installer generates a key without being asked.
+        f.keyBoundRequired = "required".equals(m.get("key_bound"));
+        f.dpopRequired = "required".equals(m.get("dpop"));
+        return f;
     }
 
     private static String required(Map<String, Object> m, String field, String source) {
@@ -138,6 +144,16 @@ public final class TokenFile {
 
     public String scope() {
         return scope;
+    }
+
+    /** The file says {@code "key_bound": "required"}: its token admits only key-bound installations ({@code private_key_jwt}). */
+    public boolean keyBoundRequired() {
+        return keyBoundRequired;
+    }
+
+    /** The file says {@code "dpop": "required"}: its token admits only installations with DPoP-bound access tokens. */
+    public boolean dpopRequired() {
+        return dpopRequired;
     }
 
     @Override

@@ -34,6 +34,8 @@ public final class TokenSource {
     private final AtomicBoolean refreshingAhead = new AtomicBoolean();
     private final Object state = new Object();
     private volatile AccessToken cached;
+    /** The key the last DPoP-bound token was bound to, with that token: proofs need no store read. */
+    private volatile Map.Entry<AccessToken, ClientKey> boundKey;
     // guarded by state
     private int failures;
     private Instant nextAttempt = Instant.MIN;
@@ -228,7 +230,40 @@ public final class TokenSource {
             if (isInvalidClient(r)) throw markRevoked(c, GatehouseClient.revoked(c, r));
         }
         if (r.status() != 200) throw Http.error("token request refused", r);
-        return parse(r, now);
+        AccessToken t = parse(r, now);
+        if (client.dpop(c) && !t.dpopBound()) {
+            throw new ServerUnavailableException("asked for a DPoP-bound token (RFC 9449) but the server issued a " + t.tokenType() + " token");
+        }
+        if (t.dpopBound() && !client.dpop(c)) throw new ServerUnavailableException("the server issued a DPoP token without a DPoP proof");
+        if (t.dpopBound()) boundKey = Map.entry(t, c.key());
+        return t;
+    }
+
+    /** The headers of one resource request with a token: see {@link #authorize(String, java.net.URI)}. */
+    public record RequestHeaders(String authorization, String dpop) {
+        @Override
+        public String toString() {
+            return "RequestHeaders[" + (dpop == null ? "Bearer" : "DPoP") + "]";
+        }
+    }
+
+    /**
+     * What to send with one request to a resource server: {@code Authorization: Bearer <token>}, or
+     * for a DPoP-bound token {@code Authorization: DPoP <token>} plus a {@code DPoP} header with a
+     * fresh proof for this method and URL ({@code htm}, {@code htu}, {@code ath}; RFC 9449 §7.1).
+     * Call it for every request: a proof is used once. {@link #token()} rules apply to the token.
+     */
+    public RequestHeaders authorize(String method, java.net.URI uri) {
+        AccessToken t = token();
+        if (!t.dpopBound()) return new RequestHeaders("Bearer " + t.value(), null);
+        Map.Entry<AccessToken, ClientKey> bound = boundKey;
+        ClientKey key = bound != null && bound.getKey() == t ? bound.getValue() : client.credentials().key();
+        return new RequestHeaders("DPoP " + t.value(), dpopProof(key, method, uri, t.value()));
+    }
+
+    /** RFC 9449 §4.2 proof for a resource request with this access token (ath), made with the installation's key. */
+    private String dpopProof(ClientKey key, String method, java.net.URI uri, String accessToken) {
+        return key.dpopProof(method, uri, accessToken, client.clock().instant());
     }
 
     /**
@@ -242,7 +277,7 @@ public final class TokenSource {
             throw markRevoked(c, e);
         } catch (CredentialStoreException e) {
             Credentials now = client.credentials();
-            if (now.clientSecret().equals(c.clientSecret())) throw e; // the server was not asked
+            if (now.credentialId().equals(c.credentialId())) throw e; // the server was not asked
             return now;
         }
     }
@@ -262,6 +297,17 @@ public final class TokenSource {
         form.put("grant_type", "client_credentials");
         if (client.scope() != null) form.put("scope", client.scope());
         if (resource != null) form.put("resource", resource); // RFC 8707 §2.1
+        if (c.keyBound()) {
+            // RFC 7523 §2.2: a fresh assertion (new jti) for every request; aud is the issuer identifier
+            Instant now = client.clock().instant();
+            form.put("client_id", c.clientId());
+            form.put("client_assertion_type", ClientKey.ASSERTION_TYPE);
+            form.put("client_assertion", c.key().clientAssertion(c.clientId(), c.issuer(), now));
+            Map<String, String> headers = client.dpop(c)
+                    ? Map.of("DPoP", c.key().dpopProof("POST", c.tokenEndpoint(), null, now)) // RFC 9449 §5
+                    : Map.of();
+            return client.http().postForm(c.tokenEndpoint(), form, headers);
+        }
         if ("client_secret_post".equals(c.tokenEndpointAuthMethod())) {
             form.put("client_id", c.clientId());
             form.put("client_secret", c.clientSecret());
@@ -279,12 +325,13 @@ public final class TokenSource {
     private static AccessToken parse(Http.Reply r, Instant now) {
         String value = r.str("access_token");
         String type = r.str("token_type");
-        if (value == null || value.isEmpty() || type == null || !type.toLowerCase(Locale.ROOT).equals("bearer")) {
-            throw new ServerUnavailableException("the token response has no bearer access_token");
+        String lower = type == null ? "" : type.toLowerCase(Locale.ROOT);
+        if (value == null || value.isEmpty() || !lower.equals("bearer") && !lower.equals("dpop")) {
+            throw new ServerUnavailableException("the token response has no bearer or DPoP access_token");
         }
         Object expiresIn = r.json().get("expires_in");
         long seconds = expiresIn instanceof Long && (Long) expiresIn > 0 ? (Long) expiresIn : 60;
-        return new AccessToken(value, r.str("scope"), now, now.plusSeconds(seconds));
+        return new AccessToken(value, r.str("scope"), now, now.plusSeconds(seconds), lower.equals("dpop") ? "DPoP" : "Bearer");
     }
 
     /** Exponential, capped, with jitter so that many installations do not retry in step. */

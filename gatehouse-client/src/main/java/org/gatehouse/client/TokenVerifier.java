@@ -28,6 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Offline verification cannot see revocation before a token expires: ask the introspection
  * endpoint (RFC 7662) where revocation must take effect at once.
+ *
+ * <p>DPoP-bound tokens (RFC 9449, a {@code cnf.jkt} claim) are verified with their proof by
+ * {@link #verifyRequest}; {@link #verify} refuses them, as a Bearer token must not be one (§7.2).
  */
 public final class TokenVerifier implements AutoCloseable {
     private static final Set<String> TYPES = Set.of("at+jwt", "application/at+jwt");
@@ -43,6 +46,12 @@ public final class TokenVerifier implements AutoCloseable {
     private final Duration maxAge;
     private final URI configuredJwksUri;
     private final Set<String> algorithms;
+    private final Duration proofMaxAge;
+    /** RFC 9449 §11.1: jti of the DPoP proofs accepted, until they are too old to be accepted again. */
+    private final Map<String, Instant> seenProofs = new java.util.HashMap<>();
+    private static final int MAX_SEEN_PROOFS = 100_000;
+    private static final Set<String> PROOF_ALGS = Set.of("ES256", "EdDSA");
+    private static final int MAX_PROOF = 4096;
 
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Map<String, Jwk> keys = Map.of();
@@ -62,6 +71,7 @@ public final class TokenVerifier implements AutoCloseable {
         this.maxAge = b.maxAge;
         this.configuredJwksUri = b.jwksUri;
         this.algorithms = Set.copyOf(b.algorithms);
+        this.proofMaxAge = b.proofMaxAge;
     }
 
     /** The transport this verifier made, or null when the application gave one (for tests: what was started). */
@@ -82,6 +92,140 @@ public final class TokenVerifier implements AutoCloseable {
      *         be fetched, or is being fetched): answer 503, not 401
      */
     public VerifiedToken verify(String token, String... requiredScopes) {
+        Map<String, Object> claims = verifiedClaims(token);
+        // RFC 9449 §7.2: a DPoP-bound token sent as a Bearer token is refused (it may have been stolen without its key)
+        if (claims.containsKey("cnf")) throw new InvalidTokenException("a DPoP-bound token must be sent with the DPoP scheme and a proof");
+        return checkClaims(claims, requiredScopes);
+    }
+
+    /**
+     * Verifies the access token of one request from its {@code Authorization} header, with its
+     * {@code DPoP} header when the scheme is DPoP (RFC 9449 §7.1): the token as {@link #verify} does,
+     * then the proof (§4.3): one JWS with {@code typ: dpop+jwt}, {@code alg} ES256 or EdDSA, a public
+     * {@code jwk} that signed it, {@code htm} = {@code method}, {@code htu} = {@code url} without query
+     * and fragment, {@code iat} within the proof age (2 minutes by default) and the clock skew,
+     * {@code ath} = the token's hash, {@code jti} not seen before by this verifier (within the proof
+     * age), and the token's {@code cnf.jkt} = the thumbprint of the proof's key (RFC 7638).
+     * A DPoP-bound token with the Bearer scheme is refused.
+     *
+     * @param authorization the Authorization header ({@code Bearer <token>} or {@code DPoP <token>})
+     * @param dpop the DPoP header, or null when there is none (the caller refuses a request with more than one)
+     * @param method the request's HTTP method
+     * @param url the URL the request was sent to, as the client saw it (scheme, host and port of the
+     *        public endpoint, behind a proxy too)
+     * @throws InvalidDpopProofException the proof is missing or not acceptable: 401 with
+     *         {@code WWW-Authenticate: DPoP error="invalid_dpop_proof"}
+     * @throws InvalidTokenException the token is not acceptable: 401 with {@code error="invalid_token"}
+     *         in a challenge of the request's scheme
+     * @throws InsufficientScopeException, ServerUnavailableException as for {@link #verify}
+     */
+    public VerifiedToken verifyRequest(String authorization, String dpop, String method, String url, String... requiredScopes) {
+        if (authorization == null) throw new InvalidTokenException("no Authorization header");
+        int sp = authorization.indexOf(' ');
+        String scheme = sp < 0 ? authorization : authorization.substring(0, sp);
+        String token = sp < 0 ? "" : authorization.substring(sp + 1).strip();
+        if (scheme.equalsIgnoreCase("Bearer")) return verify(token, requiredScopes);
+        if (!scheme.equalsIgnoreCase("DPoP")) throw new InvalidTokenException("the Authorization scheme is neither Bearer nor DPoP");
+        Map<String, Object> claims = verifiedClaims(token);
+        Object cnf = claims.get("cnf");
+        Object jkt = cnf instanceof Map ? ((Map<?, ?>) cnf).get("jkt") : null;
+        if (!(jkt instanceof String)) throw new InvalidTokenException("the token is not DPoP-bound (no cnf.jkt) but was sent with the DPoP scheme");
+        checkClaims(claims); // the token is valid before the proof's jti is spent
+        checkProof(dpop, token, (String) jkt, method, url);
+        return checkClaims(claims, requiredScopes); // a missing scope (403) only for a request that is otherwise sound
+    }
+
+    /** RFC 9449 §4.3 checks of the proof, and §7.1: its ath and its key's thumbprint bind it to the token. */
+    private void checkProof(String proof, String token, String jkt, String method, String url) {
+        if (proof == null || proof.isEmpty()) throw new InvalidDpopProofException("no DPoP proof");
+        if (proof.length() > MAX_PROOF) throw new InvalidDpopProofException("the DPoP proof is too long");
+        String[] parts = proof.split("\\.", -1);
+        if (parts.length != 3) throw new InvalidDpopProofException("the DPoP proof is not a compact JWS");
+        Map<String, Object> h;
+        Map<String, Object> c;
+        byte[] sig;
+        try {
+            h = Json.parseObject(new String(Jwk.b64(parts[0]), StandardCharsets.UTF_8));
+            c = Json.parseObject(new String(Jwk.b64(parts[1]), StandardCharsets.UTF_8));
+            sig = Jwk.b64(parts[2]);
+        } catch (Json.JsonException | IllegalArgumentException e) {
+            throw new InvalidDpopProofException("the DPoP proof is not base64url JSON");
+        }
+        if (!"dpop+jwt".equals(h.get("typ"))) throw new InvalidDpopProofException("typ is not dpop+jwt");
+        Object alg = h.get("alg");
+        if (!(alg instanceof String) || !PROOF_ALGS.contains(alg)) throw new InvalidDpopProofException("alg not accepted: " + alg);
+        if (h.containsKey("crit")) throw new InvalidDpopProofException("unsupported critical header parameters");
+        if (!(h.get("jwk") instanceof Map)) throw new InvalidDpopProofException("no jwk");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> jwk = (Map<String, Object>) h.get("jwk");
+        for (String priv : new String[] {"d", "p", "q", "dp", "dq", "qi", "k"}) {
+            if (jwk.containsKey(priv)) throw new InvalidDpopProofException("the jwk holds a private key");
+        }
+        Map<String, Object> withKid = new LinkedHashMap<>(jwk);
+        withKid.put("kid", "dpop");
+        withKid.remove("use");
+        Jwk key = Jwk.parse(withKid);
+        if (key == null || !key.alg.equals(alg)) throw new InvalidDpopProofException("the jwk is not an " + alg + " public key");
+        if (!key.verify((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII), sig)) {
+            throw new InvalidDpopProofException("bad signature");
+        }
+        Object jti = c.get("jti");
+        if (!(jti instanceof String) || ((String) jti).isEmpty() || ((String) jti).length() > 256) throw new InvalidDpopProofException("no jti");
+        if (!(c.get("htm") instanceof String) || !c.get("htm").equals(method)) throw new InvalidDpopProofException("htm is not " + method);
+        Object htu = c.get("htu");
+        if (!(htu instanceof String) || !normalisedUrl((String) htu).equals(normalisedUrl(url))) {
+            throw new InvalidDpopProofException("htu is not this request's URL");
+        }
+        Instant now = clock.instant();
+        Object iatClaim = c.get("iat");
+        if (!(iatClaim instanceof Number)) throw new InvalidDpopProofException("no iat");
+        Instant iat = Instant.ofEpochSecond(((Number) iatClaim).longValue());
+        if (iat.isAfter(now.plus(skew)) || iat.isBefore(now.minus(proofMaxAge))) throw new InvalidDpopProofException("iat is outside the accepted window");
+        if (!ClientKey.ath(token).equals(c.get("ath"))) throw new InvalidDpopProofException("ath is not the hash of the access token");
+        if (!jkt.equals(ClientKey.thumbprint(thumbprintMembers(jwk)))) {
+            throw new InvalidTokenException("the token is bound to another key than the proof's (cnf.jkt)");
+        }
+        remember(jkt + ":" + jti, iat, now);
+    }
+
+    /** RFC 9449 §11.1: a proof's jti is accepted once while its iat is in the window; memory is bounded. */
+    private void remember(String id, Instant iat, Instant now) {
+        synchronized (seenProofs) {
+            if (seenProofs.size() >= MAX_SEEN_PROOFS) seenProofs.values().removeIf(expiry -> !expiry.isAfter(now));
+            if (seenProofs.size() >= MAX_SEEN_PROOFS) {
+                throw new ServerUnavailableException("too many DPoP proofs to remember right now; retry later");
+            }
+            Instant until = iat.plus(proofMaxAge).plus(skew);
+            if (seenProofs.putIfAbsent(id, until) != null) throw new InvalidDpopProofException("the DPoP proof was used before (jti)");
+        }
+    }
+
+    /** RFC 7638 §3.2: the required members of an EC or OKP public JWK. */
+    private static Map<String, Object> thumbprintMembers(Map<String, Object> jwk) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k : "EC".equals(jwk.get("kty")) ? new String[] {"crv", "kty", "x", "y"} : new String[] {"crv", "kty", "x"}) {
+            m.put(k, jwk.get(k));
+        }
+        return m;
+    }
+
+    /** RFC 9449 §4.3 step 9: compared without query and fragment, after RFC 3986 §6.2.2/§6.2.3 normalisation. */
+    static String normalisedUrl(String u) {
+        try {
+            URI uri = new URI(u).normalize();
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+            int port = uri.getPort();
+            if (port == 443 && scheme.equals("https") || port == 80 && scheme.equals("http")) port = -1;
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            return scheme + "://" + host + (port < 0 ? "" : ":" + port) + path;
+        } catch (java.net.URISyntaxException e) {
+            return "invalid:" + u;
+        }
+    }
+
+    /** The claims of a token whose header and signature RFC 9068 §4 accepts. */
+    private Map<String, Object> verifiedClaims(String token) {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN) throw new InvalidTokenException("no token or too long");
         String[] parts = token.split("\\.", -1);
         if (parts.length != 3) throw new InvalidTokenException("not a signed JWT (RFC 7515 compact serialisation)");
@@ -98,7 +242,7 @@ public final class TokenVerifier implements AutoCloseable {
         if (!key.alg.equals(header.get("alg"))) throw new InvalidTokenException("alg does not match the key's algorithm");
         byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
         if (!key.verify(input, signature)) throw new InvalidTokenException("bad signature");
-        return checkClaims(claims, requiredScopes);
+        return claims;
     }
 
     /** RFC 9068 §4 steps 1–3 on the header; RFC 7515 §4.1.11 for crit. */
@@ -111,6 +255,10 @@ public final class TokenVerifier implements AutoCloseable {
         if (!(alg instanceof String) || !algorithms.contains(alg)) throw new InvalidTokenException("algorithm not accepted: " + alg);
         if (h.containsKey("crit")) throw new InvalidTokenException("unsupported critical header parameters");
         if (!(h.get("kid") instanceof String)) throw new InvalidTokenException("no kid");
+    }
+
+    private VerifiedToken checkClaims(Map<String, Object> c) {
+        return checkClaims(c, new String[0]);
     }
 
     private VerifiedToken checkClaims(Map<String, Object> c, String[] requiredScopes) {
@@ -240,6 +388,7 @@ public final class TokenVerifier implements AutoCloseable {
         private Duration minRefetch = Duration.ofSeconds(30);
         private Duration maxAge = Duration.ofHours(1);
         private Set<String> algorithms = Set.of("ES256", "EdDSA", "RS256");
+        private Duration proofMaxAge = Duration.ofMinutes(2);
 
         private Builder(String issuer) {
             this.issuer = Http.checkedUri(Objects.requireNonNull(issuer, "issuer"), "issuer").toString();
@@ -288,6 +437,12 @@ public final class TokenVerifier implements AutoCloseable {
         /** The JWS algorithms accepted (a subset of ES256, EdDSA, RS256). */
         public Builder algorithms(String... algs) {
             this.algorithms = Set.of(algs);
+            return this;
+        }
+
+        /** How old a DPoP proof's iat may be (RFC 9449 §11.1; 2 minutes by default); its jti is remembered that long. */
+        public Builder dpopProofMaxAge(Duration d) {
+            this.proofMaxAge = Objects.requireNonNull(d);
             return this;
         }
 

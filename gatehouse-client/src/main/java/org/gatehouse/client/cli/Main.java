@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import org.gatehouse.client.ClientKey;
 import org.gatehouse.client.CredentialStore;
 import org.gatehouse.client.Credentials;
 import org.gatehouse.client.GatehouseClient;
@@ -98,13 +99,17 @@ public final class Main implements Callable<Integer> {
     }
 
     GatehouseClient client(String softwareId, String softwareVersion, String clientName, String scope, boolean perUser) {
+        return builder(softwareId, softwareVersion, clientName, scope, perUser).build();
+    }
+
+    GatehouseClient.Builder builder(String softwareId, String softwareVersion, String clientName, String scope, boolean perUser) {
         GatehouseClient.Builder b = clients.apply(storeDir());
         if (machineIdFile != null) b.machineIdSource(MachineIds.linux(java.util.List.of(machineIdFile)));
         if (perUser) b.perUser();
         b.software(softwareId, softwareVersion);
         if (clientName != null) b.clientName(clientName);
         if (scope != null) b.scope(scope);
-        return b.build();
+        return b;
     }
 
     GatehouseClient client() {
@@ -136,6 +141,12 @@ public final class Main implements Callable<Integer> {
         m.put("installation_id", c.installationId());
         m.put("scope", c.scope());
         m.put("client_secret_expires_at", c.clientSecretExpiresAt() == 0 ? null : Instant.ofEpochSecond(c.clientSecretExpiresAt()).toString());
+        if (c.keyBound()) { // issue 17: private_key_jwt; the kid is the key's RFC 7638 thumbprint
+            m.put("token_endpoint_auth_method", c.tokenEndpointAuthMethod());
+            m.put("key_type", c.key().alg());
+            m.put("kid", c.key().thumbprint());
+            m.put("dpop_bound_access_tokens", c.dpopBound());
+        }
         m.put("enrolled_at", c.enrolledAt().toString());
         m.put("label", c.label());
         return m;
@@ -160,6 +171,18 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--scope", description = "Scope to register (default: everything the token file allows).")
         String scope;
 
+        @Option(names = "--key-bound", description = "Generate a key pair on this machine and authenticate with it (private_key_jwt,"
+                + " RFC 7523) instead of a client secret; automatic when the token file requires it.")
+        boolean keyBound;
+
+        @Option(names = "--key-type", paramLabel = "TYPE",
+                description = "Key type with --key-bound: EC (P-256, ES256; the default) or Ed25519 (EdDSA).")
+        String keyType;
+
+        @Option(names = "--dpop", description = "With a key bound installation: register for DPoP-bound access tokens (RFC 9449);"
+                + " automatic when the token file requires it.")
+        boolean dpop;
+
         @CommandLine.ArgGroup(exclusive = true)
         Who who;
 
@@ -175,7 +198,16 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() {
             boolean perUser = who == null ? main.perUserStore() : who.perUser;
-            GatehouseClient gh = main.client(softwareId, softwareVersion == null ? Version.get() : softwareVersion, clientName, scope, perUser);
+            GatehouseClient.Builder b = main.builder(softwareId, softwareVersion == null ? Version.get() : softwareVersion, clientName, scope, perUser);
+            ClientKey.Type type;
+            try {
+                type = keyType == null ? ClientKey.Type.EC_P256 : ClientKey.Type.parse(keyType);
+            } catch (IllegalArgumentException bad) {
+                throw new CommandLine.ParameterException(main.spec.commandLine(), bad.getMessage());
+            }
+            if (keyBound || dpop || keyType != null) b.keyBound(type); // --dpop and --key-type imply a key
+            if (dpop) b.dpop(true);
+            GatehouseClient gh = b.build();
             GatehouseClient.Enrolment e = gh.enrol(tokenFile);
             Credentials c = e.credentials();
             boolean checked = e.serverState() == GatehouseClient.ServerState.ACTIVE;
@@ -206,12 +238,27 @@ public final class Main implements Callable<Integer> {
     static final class Token implements Callable<Integer> {
         @ParentCommand Main main;
 
+        @Option(names = "--url", paramLabel = "URL", description = "Print the headers of one request to this URL instead:"
+                + " Authorization, and for a DPoP-bound token a DPoP proof (RFC 9449) made for it.")
+        java.net.URI url;
+
+        @Option(names = "--method", paramLabel = "METHOD", defaultValue = "GET", description = "The method of that request (default: ${DEFAULT-VALUE}).")
+        String method;
+
         @Override
         public Integer call() {
+            if (url != null) {
+                org.gatehouse.client.TokenSource.RequestHeaders h = main.client().tokenSource().authorize(method, url);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("authorization", h.authorization());
+                m.put("dpop", h.dpop());
+                main.print(m, "Authorization: " + h.authorization() + (h.dpop() == null ? "" : "\nDPoP: " + h.dpop()));
+                return ExitCodes.OK;
+            }
             AccessToken t = main.client().tokenSource().token();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("access_token", t.value());
-            m.put("token_type", "Bearer");
+            m.put("token_type", t.tokenType());
             m.put("expires_at", t.expiresAt().toString());
             m.put("scope", t.scope());
             main.print(m, t.value());
@@ -241,7 +288,12 @@ public final class Main implements Callable<Integer> {
             t.append("Installation id: ").append(c.installationId()).append('\n');
             t.append("Scope:           ").append(c.scope()).append('\n');
             t.append("Enrolled at:     ").append(c.enrolledAt()).append(c.label() == null ? "" : " (token file \"" + c.label() + "\")").append('\n');
-            t.append("Secret expires:  ").append(c.secretExpires() ? Instant.ofEpochSecond(c.clientSecretExpiresAt()).toString() : "never").append('\n');
+            if (c.keyBound()) {
+                t.append("Key:             ").append(c.key().alg()).append(", kid ").append(c.key().thumbprint())
+                        .append(c.dpopBound() ? " (DPoP-bound tokens)" : "").append('\n');
+            } else {
+                t.append("Secret expires:  ").append(c.secretExpires() ? Instant.ofEpochSecond(c.clientSecretExpiresAt()).toString() : "never").append('\n');
+            }
             t.append("Store:           ").append(gh.store().dir()).append('\n');
             t.append("On the server:   ").append(switch (s.serverState()) {
                 case ACTIVE -> "active";
@@ -259,16 +311,22 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "rotate", description = "Replace the client secret now (RFC 7592).")
+    @Command(name = "rotate", description = "Replace the client secret, or the key of a key-bound installation, now (RFC 7592).")
     static final class Rotate implements Callable<Integer> {
         @ParentCommand Main main;
 
         @Override
         public Integer call() {
-            Credentials c = main.client().rotateSecret();
+            GatehouseClient gh = main.client();
+            Credentials c = gh.credentials().keyBound() ? gh.rotateKey() : gh.rotateSecret();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("status", "rotated");
             m.putAll(describe(c));
+            if (c.keyBound()) {
+                main.print(m, "Key of " + c.clientId() + " rotated: a new " + c.key().alg() + " key (kid " + c.key().thumbprint()
+                        + ") replaces the old one, which no longer works.");
+                return ExitCodes.OK;
+            }
             main.print(m, "Client secret of " + c.clientId() + " rotated"
                     + (c.secretExpires() ? "; the new one expires at " + Instant.ofEpochSecond(c.clientSecretExpiresAt()) : "") + ".");
             return ExitCodes.OK;
