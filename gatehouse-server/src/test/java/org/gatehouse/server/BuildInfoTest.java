@@ -41,7 +41,7 @@ class BuildInfoTest {
 
     @Test
     void versionOptionPrintsVersionAndCommit() {
-        Cli.Result r = Cli.run(Map.of(), "--version");
+        Cli.Result r = Cli.subprocess(Map.of(), "--version"); // a smoke test of the real launcher: its own JVM
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().trim()).isEqualTo("Gatehouse " + POM_VERSION + " (commit " + BuildInfo.commit() + ")");
     }
