@@ -15,6 +15,7 @@ import org.gatehouse.server.cli.SeedCommand;
 import org.gatehouse.server.cli.ServeCommand;
 import org.gatehouse.server.cli.StatementCommand;
 import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.metrics.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

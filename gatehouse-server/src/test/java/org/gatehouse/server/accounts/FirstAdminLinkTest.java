@@ -13,6 +13,7 @@ import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.DirectDb;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.testing.Threads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.Parameter;
  * restarts and other nodes' starts, and is replaced only on purpose (`gatehouse admin setup-link`).
  */
 @BothBackends
+@Slow
 class FirstAdminLinkTest {
     private static final Pattern LINK = Pattern.compile("http://127\\.0\\.0\\.1:\\d+/setup/ghl_[A-Za-z0-9_-]+");
 

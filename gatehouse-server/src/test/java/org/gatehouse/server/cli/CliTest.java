@@ -16,7 +16,10 @@ import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
-/** The operator's CLI, run as a separate process against the database of a running server. */
+/**
+ * The operator's CLI against the database of a running server: in-process ({@code Cli.run}), plus one smoke test of
+ * the real launcher in its own JVM.
+ */
 @BothBackends
 class CliTest {
     @Parameter
@@ -64,6 +67,17 @@ class CliTest {
         // The installation admitted before keeps working.
         Flow.token(s, c);
         assertThat(Cli.run(env(s), "iat", "revoke", id).exit()).isEqualTo(1);
+    }
+
+    @Test
+    void theRealLauncherInItsOwnJvmListsTokensAndExitsWithTheCommandsCode() {
+        TestServer s = TestServer.shared(backend);
+        Cli.Result list = Cli.subprocess(env(s), "iat", "list");
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out()).startsWith("ID");
+        Cli.Result unknown = Cli.subprocess(env(s), "iat", "revoke", "iat_doesnotexist");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).startsWith("gatehouse: ");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.gatehouse.server;
+package org.gatehouse.server.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,11 @@ import java.util.Properties;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 
 /** The version and commit come from the build (Maven), once: --version, the first log line of serve, /metrics. */
+@Slow
 class BuildInfoTest {
     /** The version Maven builds (surefire passes ${project.version}): the one place it lives. */
     private static final String POM_VERSION = System.getProperty("gatehouse.pom.version");
