@@ -38,11 +38,31 @@ class FirstAdminLinkTest {
             ServerProcess a;
             ServerProcess other;
             if (Backend.POSTGRES.equals(backend)) {
-                // Two nodes starting at once on the empty database (H2 is one node's file: they start one after the other).
-                CompletableFuture<ServerProcess> first = CompletableFuture.supplyAsync(() -> ServerProcess.start(envA), Threads.EACH_ITS_OWN);
-                CompletableFuture<ServerProcess> second = CompletableFuture.supplyAsync(() -> ServerProcess.start(envB), Threads.EACH_ITS_OWN);
-                a = first.get();
-                other = second.get();
+                // Two nodes in the first-admin-link transaction at the same time (H2 is one node's file: they start one
+                // after the other). The test holds the row lock that transaction takes first (AccountService
+                // .firstAdminLinkOnStart → SettingsStore.lock), starts both nodes, waits until PostgreSQL shows both
+                // waiting for that lock, and only then lets go: the two transactions really overlap.
+                assertThat(Cli.run(envA, "db", "migrate").exit()).isZero();
+                DirectDb.execute(envA, "INSERT INTO settings (name, setting_value) VALUES ('" + FIRST_ADMIN_LOCK + "', 'lock')");
+                List<CompletableFuture<ServerProcess>> nodes = DirectDb.with(envA, lock -> {
+                    lock.begin();
+                    lock.execute("UPDATE settings SET setting_value = setting_value WHERE name = '" + FIRST_ADMIN_LOCK + "'");
+                    List<CompletableFuture<ServerProcess>> started = List.of(
+                            CompletableFuture.supplyAsync(() -> ServerProcess.start(envA), Threads.EACH_ITS_OWN),
+                            CompletableFuture.supplyAsync(() -> ServerProcess.start(envB), Threads.EACH_ITS_OWN));
+                    DirectDb.with(envA, probe -> {
+                        while (waitingForTheLock(probe) < 2) {
+                            // a node that failed to start ends the wait (its future's get() below reports why)
+                            if (started.stream().anyMatch(CompletableFuture::isDone)) break;
+                            Thread.onSpinWait();
+                        }
+                        return null;
+                    });
+                    lock.rollback();
+                    return started;
+                });
+                a = nodes.get(0).get();
+                other = nodes.get(1).get();
             } else {
                 a = ServerProcess.start(envA);
                 other = ServerProcess.start(envB);
@@ -104,6 +124,14 @@ class FirstAdminLinkTest {
                 assertThat(s.log()).doesNotContain("No portal account exists yet");
             }
         }
+    }
+
+    private static final String FIRST_ADMIN_LOCK = "first_admin_link.lock";
+
+    /** How many connections PostgreSQL shows waiting for a lock in SettingsStore.lock's UPDATE. */
+    private static long waitingForTheLock(org.jdbi.v3.core.Handle probe) {
+        return probe.createQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE settings SET setting_value = setting_value%'").mapTo(Long.class).one();
     }
 
     private static List<String> links(String output) {
