@@ -238,6 +238,7 @@ public final class InstallationsCommand {
                     if (!json) {
                         err().print((tty ? "\r" : "") + "scanned " + p.scanned() + ", stale " + p.markedStale()
                                 + ", revoked " + p.revoked() + (tty ? "" : "\n"));
+                        err().flush(); // print does not flush: the progress line shows now
                     }
                 });
                 if (!json && tty) err().println();

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.gatehouse.server.testing.Backend;
@@ -50,11 +53,22 @@ class FirstAdminLinkTest {
                     List<CompletableFuture<ServerProcess>> started = List.of(
                             CompletableFuture.supplyAsync(() -> ServerProcess.start(envA), Threads.EACH_ITS_OWN),
                             CompletableFuture.supplyAsync(() -> ServerProcess.start(envB), Threads.EACH_ITS_OWN));
+                    // Polled between waits on the nodes (not a spin: the nodes need the two cores to start); a node that
+                    // ended, having failed to start, ends the wait and its future's get() below says why.
+                    CompletableFuture<Object> oneEnded = CompletableFuture.anyOf(started.toArray(CompletableFuture[]::new));
                     DirectDb.with(envA, probe -> {
                         while (waitingForTheLock(probe) < 2) {
-                            // a node that failed to start ends the wait (its future's get() below reports why)
-                            if (started.stream().anyMatch(CompletableFuture::isDone)) break;
-                            Thread.onSpinWait();
+                            try {
+                                oneEnded.get(200, TimeUnit.MILLISECONDS);
+                                break;
+                            } catch (TimeoutException stillStarting) {
+                                // poll again
+                            } catch (ExecutionException ended) {
+                                break;
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                break;
+                            }
                         }
                         return null;
                     });

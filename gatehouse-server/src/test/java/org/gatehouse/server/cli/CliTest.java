@@ -16,10 +16,7 @@ import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
-/**
- * The operator's CLI against the database of a running server: in-process ({@code Cli.run}), plus one smoke test of
- * the real launcher in its own JVM.
- */
+/** The operator's CLI against the database of a running server, in-process ({@code Cli.run}; LauncherSmokeTest: its own JVM). */
 @BothBackends
 class CliTest {
     @Parameter
@@ -67,17 +64,6 @@ class CliTest {
         // The installation admitted before keeps working.
         Flow.token(s, c);
         assertThat(Cli.run(env(s), "iat", "revoke", id).exit()).isEqualTo(1);
-    }
-
-    @Test
-    void theRealLauncherInItsOwnJvmListsTokensAndExitsWithTheCommandsCode() {
-        TestServer s = TestServer.shared(backend);
-        Cli.Result list = Cli.subprocess(env(s), "iat", "list");
-        assertThat(list.exit()).as(list.err()).isZero();
-        assertThat(list.out()).startsWith("ID");
-        Cli.Result unknown = Cli.subprocess(env(s), "iat", "revoke", "iat_doesnotexist");
-        assertThat(unknown.exit()).isEqualTo(1);
-        assertThat(unknown.err()).startsWith("gatehouse: ");
     }
 
     @Test
