@@ -12,6 +12,7 @@ import org.gatehouse.server.http.GracefulStop;
 import org.gatehouse.server.http.HttpServer;
 import org.gatehouse.server.http.Operations;
 import org.gatehouse.server.http.ServerTls;
+import org.gatehouse.server.metrics.BuildInfo;
 import org.gatehouse.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

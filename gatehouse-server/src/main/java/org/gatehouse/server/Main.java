@@ -3,6 +3,7 @@ package org.gatehouse.server;
 import java.io.PrintWriter;
 import org.gatehouse.server.cli.AdminCommand;
 import org.gatehouse.server.cli.ConfigCommand;
+import org.gatehouse.server.cli.Console;
 import org.gatehouse.server.cli.DbCommand;
 import org.gatehouse.server.cli.HealthCommand;
 import org.gatehouse.server.cli.IatCommand;
@@ -14,16 +15,30 @@ import org.gatehouse.server.cli.SeedCommand;
 import org.gatehouse.server.cli.ServeCommand;
 import org.gatehouse.server.cli.StatementCommand;
 import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.metrics.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code gatehouse} command. Exit codes: 0 success, 1 failure, 2 invalid input or configuration. */
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        // INHERIT: every subcommand, at any depth, answers --help (and --version) too
+        scope = CommandLine.ScopeType.INHERIT,
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
                 DbCommand.class, ConfigCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class,
                 org.gatehouse.server.cli.AuditCommand.class, HealthCommand.class})
-public final class Main {
+public final class Main implements Console.Holder {
+    private final Console console;
+
+    private Main(Console console) {
+        this.console = console;
+    }
+
+    @Override
+    public Console console() {
+        return console;
+    }
+
     /** {@code --version}: the version and commit Maven wrote into the build ({@link BuildInfo}). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -33,11 +48,27 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(run(Console.system(), args));
     }
 
-    public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+    /**
+     * Runs one command with the given streams and environment and returns its exit code; never exits the JVM
+     * (tests run commands in-process through this).
+     */
+    public static int run(Console console, String... args) {
+        try {
+            return commandLine(console).execute(args);
+        } finally {
+            console.out().flush();
+            console.err().flush();
+        }
+    }
+
+    /** The whole command tree, writing to the console's streams. */
+    public static CommandLine commandLine(Console console) {
+        CommandLine cl = new CommandLine(new Main(console));
+        cl.setOut(console.out());
+        cl.setErr(console.err());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof ConfigException) {
@@ -51,6 +82,6 @@ public final class Main {
             err.println("gatehouse: " + e);
             return 1;
         });
-        return cl.execute(args);
+        return cl;
     }
 }

@@ -1,11 +1,9 @@
 package org.gatehouse.server.cli;
 
 import java.time.Instant;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.audit.Actor;
-import org.gatehouse.server.config.Config;
 import org.gatehouse.server.store.AccountRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,16 +13,16 @@ import picocli.CommandLine.Option;
 public final class AdminCommand {
 
     @Command(name = "create", description = "Print a one-time setup link for a new admin (valid 24 hours).")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends ConsoleCommand {
         @Option(names = "--email", required = true, description = "The new admin's e-mail address (they sign in with it).")
         String email;
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 AccountService.NewLink link = g.accounts.adminLink(email, Actor.cli());
-                System.out.println(link.url());
-                System.err.println("one-time setup link for admin " + AccountService.email(email) + ", valid until "
+                out().println(link.url());
+                err().println("one-time setup link for admin " + AccountService.email(email) + ", valid until "
                         + Instant.ofEpochMilli(link.expiresAt()) + ": open it in a browser to set a password and a second factor");
             }
             return 0;
@@ -33,13 +31,13 @@ public final class AdminCommand {
 
     @Command(name = "setup-link", description = "While no portal account exists: end the first admin's pending one-time setup"
             + " link (the one `serve` printed once) and print a new one, valid 24 hours.")
-    static final class SetupLink implements Callable<Integer> {
+    static final class SetupLink extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 AccountService.NewLink link = g.accounts.replaceFirstAdminLink(Actor.cliOnHost(), "standard output of gatehouse admin setup-link");
-                System.out.println(link.url());
-                System.err.println("one-time setup link for the first admin, valid until " + Instant.ofEpochMilli(link.expiresAt())
+                out().println(link.url());
+                err().println("one-time setup link for the first admin, valid until " + Instant.ofEpochMilli(link.expiresAt())
                         + "; any earlier one no longer works: open it in a browser to set an address, a password and a second factor");
             }
             return 0;
@@ -47,13 +45,13 @@ public final class AdminCommand {
     }
 
     @Command(name = "list", description = "List portal accounts.")
-    static final class ListAccounts implements Callable<Integer> {
+    static final class ListAccounts extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                System.out.printf("%-16s %-7s %-9s %s%n", "ID", "ROLE", "STATUS", "EMAIL");
+            try (Gatehouse g = Gatehouse.open(config())) {
+                out().printf("%-16s %-7s %-9s %s%n", "ID", "ROLE", "STATUS", "EMAIL");
                 for (AccountRecord a : g.accounts.list()) {
-                    System.out.printf("%-16s %-7s %-9s %s%n", a.id(), a.role(), a.status(), a.email());
+                    out().printf("%-16s %-7s %-9s %s%n", a.id(), a.role(), a.status(), a.email());
                 }
             }
             return 0;

@@ -1,15 +1,11 @@
 package org.gatehouse.server.cli;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
-import org.gatehouse.server.config.Config;
 import org.gatehouse.server.json.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +14,7 @@ import picocli.CommandLine.Option;
 public final class AuditCommand {
     @Command(name = "export", description = "Print audit events as JSON lines, oldest first (works while a server runs on the"
             + " same database, the embedded one included).")
-    static final class Export implements Callable<Integer> {
+    static final class Export extends ConsoleCommand {
         @Option(names = "--since", paramLabel = "TIME", description = "First instant (inclusive), e.g. 2026-12-01T00:00:00Z (default: the beginning).")
         String since;
 
@@ -32,20 +28,13 @@ public final class AuditCommand {
             if (since != null && until != null && !from.isBefore(to)) {
                 throw new IllegalArgumentException("--since must be before --until");
             }
-            BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                g.auditExport.export(from, to, event -> {
-                    try {
-                        out.write(Json.write(event));
-                        out.write('\n');
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-                out.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            PrintWriter out = out();
+            try (Gatehouse g = Gatehouse.open(config())) {
+                // write, not println: no flush per line (the writer flushes once, at the end)
+                g.auditExport.export(from, to, event -> out.write(Json.write(event) + "\n"));
             }
+            out.flush();
+            if (out.checkError()) throw new UncheckedIOException(new IOException("standard output could not be written"));
             return 0;
         }
 

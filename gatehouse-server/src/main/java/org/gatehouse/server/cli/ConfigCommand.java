@@ -1,7 +1,6 @@
 package org.gatehouse.server.cli;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.ops.ConfigCheck;
 import picocli.CommandLine.Command;
 
@@ -9,16 +8,16 @@ import picocli.CommandLine.Command;
 public final class ConfigCommand {
     @Command(name = "check", description = "Check the configuration as `serve` would (settings, TLS files, master key, database"
             + " and schema) without migrating, writing or starting anything. Exit 0 when it would start, 2 when not.")
-    static final class Check implements Callable<Integer> {
+    static final class Check extends ConsoleCommand {
         @Override
         public Integer call() {
-            List<ConfigCheck.Finding> findings = ConfigCheck.run(System.getenv());
+            List<ConfigCheck.Finding> findings = ConfigCheck.run(console().env());
             boolean ok = true;
             for (ConfigCheck.Finding f : findings) {
-                System.out.println((f.ok() ? "ok    " : "ERROR ") + f.line());
+                out().println((f.ok() ? "ok    " : "ERROR ") + f.line());
                 ok &= f.ok();
             }
-            System.out.println(ok ? "configuration ok" : "configuration has errors: `serve` would not start");
+            out().println(ok ? "configuration ok" : "configuration has errors: `serve` would not start");
             return ok ? 0 : 2;
         }
     }

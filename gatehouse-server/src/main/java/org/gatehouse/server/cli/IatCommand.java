@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Parameters;
 public final class IatCommand {
 
     @Command(name = "create", description = "Create a token and write its token file; prints the token's id.")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends ConsoleCommand {
         @Option(names = "--label", required = true, description = "What the token is for, e.g. \"Library PCs, 2nd floor\".")
         String label;
         @Option(names = "--max-registrations", defaultValue = "1", description = "How many installations may register (default ${DEFAULT-VALUE}).")
@@ -59,14 +58,14 @@ public final class IatCommand {
         @Override
         public Integer call() throws Exception {
             Duration lifetime = lifetime();
-            Config config = Config.fromEnvironment();
+            Config config = config();
             try (Gatehouse g = Gatehouse.open(config)) {
                 IatService.Created created = g.iats.create(new IatService.Spec(label, maxRegistrations, lifetime, scope,
                         softwareIds, clientCidrs, reregistration, null).keyBound(requireKeyBound, requireDpop), Actor.cli(), IatService.Extra.all(g.statements.requirement(requireStatementFrom),
                         g.resourceServers.limitTokenTo(resources)));
                 TokenFile.write(output, TokenFile.content(created, config.issuer));
-                System.out.println(created.record().id());
-                System.err.println("token file written to " + output + " (it holds a secret: ship it only to the machines it is for)");
+                out().println(created.record().id());
+                err().println("token file written to " + output + " (it holds a secret: ship it only to the machines it is for)");
             }
             return 0;
         }
@@ -89,15 +88,15 @@ public final class IatCommand {
     }
 
     @Command(name = "list", description = "List tokens with their use and status.")
-    static final class ListTokens implements Callable<Integer> {
+    static final class ListTokens extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 List<IatRecord> all = g.iats.list();
                 long now = g.clock.millis();
-                System.out.printf("%-18s %-9s %-13s %-22s %-30s %s%n", "ID", "STATUS", "USED/MAX", "EXPIRES", "SCOPE", "LABEL");
+                out().printf("%-18s %-9s %-13s %-22s %-30s %s%n", "ID", "STATUS", "USED/MAX", "EXPIRES", "SCOPE", "LABEL");
                 for (IatRecord r : all) {
-                    System.out.printf("%-18s %-9s %-13s %-22s %-30s %s%n", r.id(), r.status(now),
+                    out().printf("%-18s %-9s %-13s %-22s %-30s %s%n", r.id(), r.status(now),
                             r.registrations() + "/" + r.maxRegistrations(), Instant.ofEpochMilli(r.expiresAt()).toString().substring(0, 19) + "Z",
                             r.scope(), r.label());
                 }
@@ -107,7 +106,7 @@ public final class IatCommand {
     }
 
     @Command(name = "update", description = "Change a token's scope: its installations get at most the new scope from their next token on.")
-    static final class Update implements Callable<Integer> {
+    static final class Update extends ConsoleCommand {
         @Parameters(index = "0", description = "Token id (iat_…).")
         String id;
         @Option(names = "--scope", required = true)
@@ -115,19 +114,19 @@ public final class IatCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 if (g.iats.updateScope(id, scope, Actor.cli())) {
-                    System.out.println("updated " + id);
+                    out().println("updated " + id);
                     return 0;
                 }
-                System.err.println("gatehouse: no token with id " + id);
+                err().println("gatehouse: no token with id " + id);
                 return 1;
             }
         }
     }
 
     @Command(name = "revoke", description = "Revoke a token: no further registrations with it. Installations it admitted keep working.")
-    static final class Revoke implements Callable<Integer> {
+    static final class Revoke extends ConsoleCommand {
         @Parameters(index = "0", description = "Token id (iat_…).")
         String id;
         @Option(names = "--reason", description = "Why, for the audit log.")
@@ -137,12 +136,12 @@ public final class IatCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 if (g.iats.revoke(id, reason, cascade, Actor.cli())) {
-                    System.out.println("revoked " + id + (cascade ? " and the installations it admitted" : ""));
+                    out().println("revoked " + id + (cascade ? " and the installations it admitted" : ""));
                     return 0;
                 }
-                System.err.println("gatehouse: no active token with id " + id);
+                err().println("gatehouse: no active token with id " + id);
                 return 1;
             }
         }

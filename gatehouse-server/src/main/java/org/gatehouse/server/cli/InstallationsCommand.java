@@ -5,10 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
-import org.gatehouse.server.config.Config;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.store.ClientRecord;
@@ -56,7 +54,7 @@ public final class InstallationsCommand {
     }
 
     @Command(name = "list", description = "List installations, newest first.")
-    static final class ListAll implements Callable<Integer> {
+    static final class ListAll extends ConsoleCommand {
         @Option(names = "--token", description = "Only those admitted by this token (iat_…).")
         String token;
         @Option(names = "--status", description = "active or revoked.")
@@ -77,22 +75,22 @@ public final class InstallationsCommand {
             if (status != null && !List.of("active", "revoked").contains(status)) {
                 throw new IllegalArgumentException("--status must be active or revoked");
             }
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 List<InstallationRecord> rows = g.installations.list(new InstallationStore.Filter(token, status,
                         stale ? Boolean.TRUE : null, flagged ? Boolean.TRUE : null, null), limit, after);
                 if (json) {
-                    rows.forEach(r -> System.out.println(Json.write(json(r))));
+                    rows.forEach(r -> out().println(Json.write(json(r))));
                     return 0;
                 }
-                System.out.printf("%-22s %-8s %-7s %-20s %-12s %-21s %8s  %s%n", "ID", "STATUS", "FLAG", "SOFTWARE", "VERSION",
+                out().printf("%-22s %-8s %-7s %-20s %-12s %-21s %8s  %s%n", "ID", "STATUS", "FLAG", "SOFTWARE", "VERSION",
                         "LAST SEEN", "TOKENS", "INSTALLATION ID");
                 for (InstallationRecord r : rows) {
-                    System.out.printf("%-22s %-8s %-7s %-20s %-12s %-21s %8d  %s%n", r.id(), r.status(), r.flagged() ? "CLONE?" : "",
+                    out().printf("%-22s %-8s %-7s %-20s %-12s %-21s %8d  %s%n", r.id(), r.status(), r.flagged() ? "CLONE?" : "",
                             cut(r.softwareId(), 20), cut(r.softwareVersion(), 12),
                             r.lastSeenAt() == null ? "never" : time(r.lastSeenAt()).substring(0, 19) + "Z", r.tokenCount(),
                             r.installationId() == null ? "-" : r.installationId());
                 }
-                if (rows.size() == limit) System.out.println("(more: --after " + rows.get(rows.size() - 1).id() + ")");
+                if (rows.size() == limit) out().println("(more: --after " + rows.get(rows.size() - 1).id() + ")");
             }
             return 0;
         }
@@ -104,7 +102,7 @@ public final class InstallationsCommand {
     }
 
     @Command(name = "show", description = "One installation with its credentials (by inst_… or by installation id).")
-    static final class Show implements Callable<Integer> {
+    static final class Show extends ConsoleCommand {
         @Parameters(index = "0")
         String id;
         @Option(names = "--json")
@@ -112,15 +110,15 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 List<InstallationService.Details> found = g.installations.details(id);
                 if (found.isEmpty()) {
-                    System.err.println("gatehouse: no installation " + id);
+                    err().println("gatehouse: no installation " + id);
                     return 1;
                 }
                 for (InstallationService.Details d : found) {
                     if (json) {
-                        System.out.println(Json.write(showJson(d)));
+                        out().println(Json.write(showJson(d)));
                     } else {
                         print(d);
                     }
@@ -151,7 +149,7 @@ public final class InstallationsCommand {
         }
 
         /** For people: names first (owner e-mail, token labels), ids in brackets, "-" or "never" for what is unknown. */
-        private static void print(InstallationService.Details d) {
+        private void print(InstallationService.Details d) {
             InstallationRecord r = d.installation();
             Map<String, String> m = new LinkedHashMap<>();
             m.put("installation", r.id());
@@ -171,10 +169,10 @@ public final class InstallationsCommand {
             if (r.revokedAt() != null) {
                 m.put("revoked", time(r.revokedAt()) + " by " + r.revokedBy() + (r.revokedReason() == null ? "" : ": " + r.revokedReason()));
             }
-            m.forEach((k, v) -> System.out.printf("%-17s %s%n", k, v == null ? "-" : v));
-            System.out.println("credentials:");
+            m.forEach((k, v) -> out().printf("%-17s %s%n", k, v == null ? "-" : v));
+            out().println("credentials:");
             for (ClientRecord c : d.credentials()) {
-                System.out.printf("  %-24s %-8s %s  from %s%n", c.clientId(), c.status(), time(c.createdAt()),
+                out().printf("  %-24s %-8s %s  from %s%n", c.clientId(), c.status(), time(c.createdAt()),
                         c.iatId() == null ? "-" : named(d.tokenLabels().get(c.iatId()), c.iatId()));
             }
         }
@@ -187,25 +185,25 @@ public final class InstallationsCommand {
 
     @Command(name = "restore", description = "Restore a revoked installation: it may enrol again with a valid token file;"
             + " its old credentials stay revoked.")
-    static final class Restore implements Callable<Integer> {
+    static final class Restore extends ConsoleCommand {
         @Parameters(index = "0", description = "inst_… id.")
         String id;
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 if (g.installations.restore(id, Actor.cli())) {
-                    System.out.println("restored " + id + ": it may enrol again (gatehouse-enrol enrol --token-file FILE)");
+                    out().println("restored " + id + ": it may enrol again (gatehouse-enrol enrol --token-file FILE)");
                     return 0;
                 }
-                System.err.println("gatehouse: no revoked installation " + id);
+                err().println("gatehouse: no revoked installation " + id);
                 return 1;
             }
         }
     }
 
     @Command(name = "revoke", description = "Revoke an installation and all its credentials at once.")
-    static final class Revoke implements Callable<Integer> {
+    static final class Revoke extends ConsoleCommand {
         @Parameters(index = "0", description = "inst_… id.")
         String id;
         @Option(names = "--reason")
@@ -213,12 +211,12 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 if (g.installations.revoke(id, reason, Actor.cli())) {
-                    System.out.println("revoked " + id);
+                    out().println("revoked " + id);
                     return 0;
                 }
-                System.err.println("gatehouse: no active installation " + id);
+                err().println("gatehouse: no active installation " + id);
                 return 1;
             }
         }
@@ -226,7 +224,7 @@ public final class InstallationsCommand {
 
     @Command(name = "cleanup", description = "Mark installations unused for GATEHOUSE_STALE_AFTER as stale and, if"
             + " GATEHOUSE_STALE_REVOKE_AFTER is set, revoke those stale for that long.")
-    static final class Cleanup implements Callable<Integer> {
+    static final class Cleanup extends ConsoleCommand {
         @Option(names = "--dry-run", description = "Only show what would happen.")
         boolean dryRun;
         @Option(names = "--json")
@@ -234,24 +232,25 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                boolean tty = System.console() != null;
+            try (Gatehouse g = Gatehouse.open(config())) {
+                boolean tty = console().tty();
                 InstallationService.CleanupReport r = g.installations.cleanup(dryRun, Actor.cli(), p -> {
                     if (!json) {
-                        System.err.print((tty ? "\r" : "") + "scanned " + p.scanned() + ", stale " + p.markedStale()
+                        err().print((tty ? "\r" : "") + "scanned " + p.scanned() + ", stale " + p.markedStale()
                                 + ", revoked " + p.revoked() + (tty ? "" : "\n"));
+                        err().flush(); // print does not flush: the progress line shows now
                     }
                 });
-                if (!json && tty) System.err.println();
+                if (!json && tty) err().println();
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("dry_run", dryRun);
                 m.put("scanned", r.scanned());
                 m.put(dryRun ? "would_mark_stale" : "marked_stale", r.markedStale());
                 m.put(dryRun ? "would_revoke" : "revoked", r.revoked());
                 if (json) {
-                    System.out.println(Json.write(m));
+                    out().println(Json.write(m));
                 } else {
-                    System.out.println((dryRun ? "dry run: " : "") + "scanned " + r.scanned() + " installations; "
+                    out().println((dryRun ? "dry run: " : "") + "scanned " + r.scanned() + " installations; "
                             + (dryRun ? "would mark " : "marked ") + r.markedStale() + " stale; "
                             + (dryRun ? "would revoke " : "revoked ") + r.revoked());
                 }

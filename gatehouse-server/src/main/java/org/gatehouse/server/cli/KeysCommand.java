@@ -1,7 +1,6 @@
 package org.gatehouse.server.cli;
 
 import java.time.Instant;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
@@ -16,14 +15,14 @@ import picocli.CommandLine.Parameters;
 public final class KeysCommand {
 
     @Command(name = "rotate", description = "The published next key starts signing; a new next key is published; the old key stays published until its tokens expire.")
-    static final class Rotate implements Callable<Integer> {
+    static final class Rotate extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 g.keys.ensure(Actor.cli());
-                System.out.println(g.keys.rotate(Actor.cli()));
+                out().println(g.keys.rotate(Actor.cli()));
             } catch (SigningKeys.NotPublishedLongEnough e) {
-                System.err.println("gatehouse: " + e.getMessage());
+                err().println("gatehouse: " + e.getMessage());
                 return 2;
             }
             return 0;
@@ -32,7 +31,7 @@ public final class KeysCommand {
 
     @Command(name = "algorithm", description = "Change the signing algorithm of every node on this database: a key of the new"
             + " algorithm is published now and starts signing once resource servers' cached JWK Sets hold it (GATEHOUSE_KEY_PUBLISH_DELAY).")
-    static final class Algorithm implements Callable<Integer> {
+    static final class Algorithm extends ConsoleCommand {
         @Parameters(index = "0", paramLabel = "ALG", description = "ES256, EdDSA or RS256")
         String alg;
 
@@ -40,24 +39,24 @@ public final class KeysCommand {
         public Integer call() {
             String wanted = Config.SIGNING_ALGS.stream().filter(a -> a.equalsIgnoreCase(alg)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("ALG must be one of " + String.join(", ", Config.SIGNING_ALGS)));
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 SigningKeys.AlgorithmChange c = g.keys.changeAlgorithm(wanted, Actor.cli());
-                System.out.println("the cluster's signing algorithm is now " + c.to() + " (was " + c.from() + "): key " + c.nextKid()
+                out().println("the cluster's signing algorithm is now " + c.to() + " (was " + c.from() + "): key " + c.nextKid()
                         + " is published and signs from " + c.signsFrom() + " on every node");
-                System.out.println("set GATEHOUSE_SIGNING_ALG=" + c.to() + " (or leave it unset) on every node before its next start");
+                out().println("set GATEHOUSE_SIGNING_ALG=" + c.to() + " (or leave it unset) on every node before its next start");
             }
             return 0;
         }
     }
 
     @Command(name = "list", description = "List signing keys and their state.")
-    static final class ListKeys implements Callable<Integer> {
+    static final class ListKeys extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                System.out.printf("%-32s %-6s %-8s %-22s %s%n", "KID", "ALG", "STATE", "CREATED", "PUBLISHED UNTIL");
+            try (Gatehouse g = Gatehouse.open(config())) {
+                out().printf("%-32s %-6s %-8s %-22s %s%n", "KID", "ALG", "STATE", "CREATED", "PUBLISHED UNTIL");
                 for (SigningKeyRecord k : g.keys.list()) {
-                    System.out.printf("%-32s %-6s %-8s %-22s %s%n", k.kid(), k.alg(), k.state(), Instant.ofEpochMilli(k.createdAt()),
+                    out().printf("%-32s %-6s %-8s %-22s %s%n", k.kid(), k.alg(), k.state(), Instant.ofEpochMilli(k.createdAt()),
                             k.publishUntil() == null ? "-" : Instant.ofEpochMilli(k.publishUntil()).toString());
                 }
             }
@@ -66,10 +65,10 @@ public final class KeysCommand {
     }
 
     @Command(name = "master-key", description = "Print a new random master key (for GATEHOUSE_MASTER_KEY on a new deployment).")
-    static final class NewMasterKey implements Callable<Integer> {
+    static final class NewMasterKey extends ConsoleCommand {
         @Override
         public Integer call() {
-            System.out.println(MasterKey.generateText());
+            out().println(MasterKey.generateText());
             return 0;
         }
     }

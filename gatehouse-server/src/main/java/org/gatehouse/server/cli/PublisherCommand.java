@@ -5,10 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
-import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.store.PublisherRecord;
 import picocli.CommandLine.ArgGroup;
@@ -30,7 +28,7 @@ public final class PublisherCommand {
     }
 
     @Command(name = "add", description = "Add a publisher; prints its id.")
-    static final class Add implements Callable<Integer> {
+    static final class Add extends ConsoleCommand {
         @Option(names = "--name", required = true, description = "The iss of the publisher's statements, e.g. org.example or https://example.org.")
         String name;
         @ArgGroup(exclusive = true, multiplicity = "1")
@@ -46,23 +44,23 @@ public final class PublisherCommand {
                 json = Files.readString(keys.file, StandardCharsets.UTF_8);
             }
             Duration age = maxAge == null ? null : Durations.parse(maxAge);
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 PublisherRecord p = g.publishers.add(name, json, keys.url, age, Actor.cli());
-                System.out.println(p.id());
-                System.err.println("publisher " + name + " added with keys " + String.join(", ", g.publishers.kids(p)));
+                out().println(p.id());
+                err().println("publisher " + name + " added with keys " + String.join(", ", g.publishers.kids(p)));
             }
             return 0;
         }
     }
 
     @Command(name = "list", description = "List publishers and where their keys come from.")
-    static final class ListAll implements Callable<Integer> {
+    static final class ListAll extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                System.out.printf("%-18s %-30s %-10s %-22s %s%n", "ID", "NAME", "MAX AGE", "ADDED", "KEYS");
+            try (Gatehouse g = Gatehouse.open(config())) {
+                out().printf("%-18s %-30s %-10s %-22s %s%n", "ID", "NAME", "MAX AGE", "ADDED", "KEYS");
                 for (PublisherRecord p : g.publishers.list()) {
-                    System.out.printf("%-18s %-30s %-10s %-22s %s%n", p.id(), p.name(),
+                    out().printf("%-18s %-30s %-10s %-22s %s%n", p.id(), p.name(),
                             p.maxAgeSeconds() == null ? "-" : Durations.format(Duration.ofSeconds(p.maxAgeSeconds())),
                             Instant.ofEpochMilli(p.createdAt()).toString().substring(0, 19) + "Z",
                             p.jwksUrl() != null ? p.jwksUrl() : "inline JWKS");
@@ -73,21 +71,21 @@ public final class PublisherCommand {
     }
 
     @Command(name = "remove", description = "Remove a publisher: its statements are refused from now on.")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends ConsoleCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 int requiring = g.publishers.remove(name, Actor.cli());
                 if (requiring < 0) {
-                    System.err.println("gatehouse: no publisher named " + name);
+                    err().println("gatehouse: no publisher named " + name);
                     return 1;
                 }
-                System.out.println("removed " + name);
+                out().println("removed " + name);
                 if (requiring > 0) {
-                    System.err.println("warning: " + requiring + " active token(s) require statements from " + name
+                    err().println("warning: " + requiring + " active token(s) require statements from " + name
                             + "; they admit no registration unless they also accept another publisher");
                 }
                 return 0;

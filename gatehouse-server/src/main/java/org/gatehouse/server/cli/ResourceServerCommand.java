@@ -1,9 +1,7 @@
 package org.gatehouse.server.cli;
 
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
-import org.gatehouse.server.config.Config;
 import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.store.ClientRecord;
 import picocli.CommandLine.Command;
@@ -16,7 +14,7 @@ import picocli.CommandLine.Parameters;
 public final class ResourceServerCommand {
 
     @Command(name = "create", description = "Create a resource server; prints client_id and client_secret (shown once).")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends ConsoleCommand {
         @Option(names = "--name", required = true)
         String name;
         @Option(names = "--audience", description = "Absolute URI without a fragment: the resource parameter installations send"
@@ -29,24 +27,24 @@ public final class ResourceServerCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 ResourceServers.Created c = g.resourceServers.create(name, authMethod, audience, scope, Actor.cli());
-                System.out.println("client_id=" + c.client().clientId());
-                System.out.println("client_secret=" + c.secret());
+                out().println("client_id=" + c.client().clientId());
+                out().println("client_secret=" + c.secret());
             }
             return 0;
         }
     }
 
     @Command(name = "list")
-    static final class ListAll implements Callable<Integer> {
+    static final class ListAll extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
-                System.out.printf("%-20s %-8s %-40s %-30s %s%n", "CLIENT ID", "STATUS", "AUDIENCE", "SCOPE", "NAME");
+            try (Gatehouse g = Gatehouse.open(config())) {
+                out().printf("%-20s %-8s %-40s %-30s %s%n", "CLIENT ID", "STATUS", "AUDIENCE", "SCOPE", "NAME");
                 for (ResourceServers.Listed l : g.resourceServers.list()) {
                     ClientRecord c = l.client();
-                    System.out.printf("%-20s %-8s %-40s %-30s %s%n", c.clientId(), c.status(),
+                    out().printf("%-20s %-8s %-40s %-30s %s%n", c.clientId(), c.status(),
                             l.audience() == null ? "- (sees every token)" : l.audience(),
                             l.audience() == null ? "-" : c.scope().isEmpty() ? "(every scope)" : c.scope(), c.clientName());
                 }
@@ -56,7 +54,7 @@ public final class ResourceServerCommand {
     }
 
     @Command(name = "revoke")
-    static final class Revoke implements Callable<Integer> {
+    static final class Revoke extends ConsoleCommand {
         @Parameters(index = "0")
         String clientId;
         @Option(names = "--reason")
@@ -64,12 +62,12 @@ public final class ResourceServerCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+            try (Gatehouse g = Gatehouse.open(config())) {
                 if (g.resourceServers.revoke(clientId, reason, Actor.cli())) {
-                    System.out.println("revoked " + clientId);
+                    out().println("revoked " + clientId);
                     return 0;
                 }
-                System.err.println("gatehouse: no active resource server " + clientId);
+                err().println("gatehouse: no active resource server " + clientId);
                 return 1;
             }
         }

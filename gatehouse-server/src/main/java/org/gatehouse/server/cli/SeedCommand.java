@@ -1,8 +1,6 @@
 package org.gatehouse.server.cli;
 
-import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
-import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.InstallationStore;
 import picocli.CommandLine.Command;
@@ -11,7 +9,7 @@ import picocli.CommandLine.Option;
 /** Capacity testing: fills a database with synthetic installations (never use on a production database). */
 @Command(name = "seed-installations", hidden = true,
         description = "Insert N synthetic installations admitted by a token, for capacity tests only.")
-public final class SeedCommand implements Callable<Integer> {
+public final class SeedCommand extends ConsoleCommand {
     @Option(names = "--count", required = true)
     int count;
     @Option(names = "--token", required = true, description = "iat_… id the installations are admitted by.")
@@ -20,12 +18,12 @@ public final class SeedCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (count <= 0 || count > 50_000_000) throw new IllegalArgumentException("--count must be from 1 to 50000000");
-        try (Gatehouse g = Gatehouse.open(Config.fromEnvironment())) {
+        try (Gatehouse g = Gatehouse.open(config())) {
             if (g.iats.get(token).isEmpty()) throw new IllegalArgumentException("no token " + token);
             long start = System.nanoTime();
             String prefix = "inst_s" + Secrets.randomId(3).replace('-', 'x').replace('_', 'y');
             int n = g.db.inTransaction(h -> new InstallationStore().seed(h, g.db.isPostgres(), prefix, count, token, g.clock.millis()));
-            System.out.printf("inserted %d installations in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+            out().printf("inserted %d installations in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
         }
         return 0;
     }

@@ -10,14 +10,19 @@ import org.gatehouse.server.logging.LogFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "serve", description = "Run the server (embedded database under ./data unless GATEHOUSE_DB_URL is set).")
 public final class ServeCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
     @Override
     public void run() {
-        Config config = Config.load(System.getenv());
+        Config config = Config.load(((Console.Holder) spec.root().userObject()).console().env());
         LogFormat.apply(config.logFormat, config.logLevel);
         config.warnings.forEach(w -> LOG.warn("configuration: {}", w));
         GatehouseServer server = GatehouseServer.start(config);

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.statements.StatementKeys;
 import picocli.CommandLine.Command;
@@ -18,7 +17,7 @@ import picocli.CommandLine.Option;
 public final class StatementCommand {
 
     @Command(name = "keygen", description = "Create a signing key: the private key file (owner-readable only) and its public JWKS beside it (FILE.jwks.json).")
-    static final class Keygen implements Callable<Integer> {
+    static final class Keygen extends ConsoleCommand {
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "The private key file to create (never overwritten).")
         Path out;
         @Option(names = "--alg", defaultValue = "ES256", description = "ES256 (default), EdDSA or RS256.")
@@ -27,15 +26,15 @@ public final class StatementCommand {
         @Override
         public Integer call() throws Exception {
             String kid = StatementKeys.keygen(out, alg);
-            System.out.println(kid);
-            System.err.println("private key: " + out + " (keep it secret, off the build logs); public JWKS for the server's admin: "
+            out().println(kid);
+            err().println("private key: " + out + " (keep it secret, off the build logs); public JWKS for the server's admin: "
                     + StatementKeys.publicFile(out));
             return 0;
         }
     }
 
     @Command(name = "sign", description = "Print a software statement signed with the key.")
-    static final class Sign implements Callable<Integer> {
+    static final class Sign extends ConsoleCommand {
         @Option(names = "--key", required = true, paramLabel = "FILE", description = "The private key file from 'statement keygen'.")
         Path key;
         @Option(names = "--issuer", required = true, paramLabel = "NAME", description = "The publisher name the server knows (gatehouse publisher add --name).")
@@ -66,7 +65,7 @@ public final class StatementCommand {
             claims.put("software_version", softwareVersion);
             claims.put("scope", scope);
             claims.put("client_name", clientName);
-            System.out.println(StatementKeys.sign(k, issuer, now, exp, claims));
+            out().println(StatementKeys.sign(k, issuer, now, exp, claims));
             return 0;
         }
     }

@@ -174,16 +174,6 @@ public final class Config {
         }
     }
 
-    /**
-     * Loads from the process environment (and the optional config file it names), for a command: warnings
-     * about unknown settings go to standard error. `serve` loads with {@link #load} and logs them instead.
-     */
-    public static Config fromEnvironment() {
-        Config c = load(System.getenv());
-        c.warnings.forEach(w -> System.err.println("gatehouse: warning: " + w));
-        return c;
-    }
-
     public static Config load(Map<String, String> env) {
         return new Config(new Settings(env, readFile(env)));
     }

@@ -6,7 +6,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
 import java.util.function.Supplier;
-import org.gatehouse.server.BuildInfo;
 
 /** The metrics Gatehouse exposes: per-operation requests, latency and errors, jobs, JVM and pool basics. */
 public final class ServerMetrics {

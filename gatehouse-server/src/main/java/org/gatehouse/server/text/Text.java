@@ -18,7 +18,10 @@ public final class Text {
      * unpaired surrogates: two names must not look identical, and none may look blank.
      * Zero-width (non-)joiners are allowed between two non-ASCII letters, marks or symbols only
      * (Persian, Indic scripts and emoji sequences need them), and the text and emoji presentation
-     * selectors (U+FE0E, U+FE0F) only directly after a non-ASCII symbol (❤️).
+     * selectors (U+FE0E, U+FE0F) only directly after a non-ASCII symbol (❤️). The only space is the ASCII
+     * space: the other space separators (category Zs: no-break U+00A0, U+2000–U+200A, narrow no-break U+202F,
+     * U+205F, ideographic U+3000, Ogham U+1680) look like it, so "Library PCs" and "Library&nbsp;PCs" would be
+     * two names that display the same; they are refused rather than rewritten (what is stored is what was sent).
      */
     public static boolean isPlain(String s) {
         int prev = -1;
@@ -42,6 +45,7 @@ public final class Text {
         if (cp == VS15 || cp == VS16) return prev > 0x7F && Character.getType(prev) == Character.OTHER_SYMBOL;
         int type = Character.getType(cp);
         return !Character.isISOControl(cp) && type != Character.FORMAT && type != Character.LINE_SEPARATOR
+                && (type != Character.SPACE_SEPARATOR || cp == ' ')
                 && type != Character.PARAGRAPH_SEPARATOR && !invisible(cp);
     }
 

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.gatehouse.server.testing.Backend;
@@ -13,6 +16,7 @@ import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.DirectDb;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.testing.Threads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -22,6 +26,7 @@ import org.junit.jupiter.params.Parameter;
  * restarts and other nodes' starts, and is replaced only on purpose (`gatehouse admin setup-link`).
  */
 @BothBackends
+@Slow
 class FirstAdminLinkTest {
     private static final Pattern LINK = Pattern.compile("http://127\\.0\\.0\\.1:\\d+/setup/ghl_[A-Za-z0-9_-]+");
 
@@ -36,11 +41,42 @@ class FirstAdminLinkTest {
             ServerProcess a;
             ServerProcess other;
             if (Backend.POSTGRES.equals(backend)) {
-                // Two nodes starting at once on the empty database (H2 is one node's file: they start one after the other).
-                CompletableFuture<ServerProcess> first = CompletableFuture.supplyAsync(() -> ServerProcess.start(envA), Threads.EACH_ITS_OWN);
-                CompletableFuture<ServerProcess> second = CompletableFuture.supplyAsync(() -> ServerProcess.start(envB), Threads.EACH_ITS_OWN);
-                a = first.get();
-                other = second.get();
+                // Two nodes in the first-admin-link transaction at the same time (H2 is one node's file: they start one
+                // after the other). The test holds the row lock that transaction takes first (AccountService
+                // .firstAdminLinkOnStart → SettingsStore.lock), starts both nodes, waits until PostgreSQL shows both
+                // waiting for that lock, and only then lets go: the two transactions really overlap.
+                assertThat(Cli.run(envA, "db", "migrate").exit()).isZero();
+                DirectDb.execute(envA, "INSERT INTO settings (name, setting_value) VALUES ('" + FIRST_ADMIN_LOCK + "', 'lock')");
+                List<CompletableFuture<ServerProcess>> nodes = DirectDb.with(envA, lock -> {
+                    lock.begin();
+                    lock.execute("UPDATE settings SET setting_value = setting_value WHERE name = '" + FIRST_ADMIN_LOCK + "'");
+                    List<CompletableFuture<ServerProcess>> started = List.of(
+                            CompletableFuture.supplyAsync(() -> ServerProcess.start(envA), Threads.EACH_ITS_OWN),
+                            CompletableFuture.supplyAsync(() -> ServerProcess.start(envB), Threads.EACH_ITS_OWN));
+                    // Polled between waits on the nodes (not a spin: the nodes need the two cores to start); a node that
+                    // ended, having failed to start, ends the wait and its future's get() below says why.
+                    CompletableFuture<Object> oneEnded = CompletableFuture.anyOf(started.toArray(CompletableFuture[]::new));
+                    DirectDb.with(envA, probe -> {
+                        while (waitingForTheLock(probe) < 2) {
+                            try {
+                                oneEnded.get(200, TimeUnit.MILLISECONDS);
+                                break;
+                            } catch (TimeoutException stillStarting) {
+                                // poll again
+                            } catch (ExecutionException ended) {
+                                break;
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                break;
+                            }
+                        }
+                        return null;
+                    });
+                    lock.rollback();
+                    return started;
+                });
+                a = nodes.get(0).get();
+                other = nodes.get(1).get();
             } else {
                 a = ServerProcess.start(envA);
                 other = ServerProcess.start(envB);
@@ -102,6 +138,14 @@ class FirstAdminLinkTest {
                 assertThat(s.log()).doesNotContain("No portal account exists yet");
             }
         }
+    }
+
+    private static final String FIRST_ADMIN_LOCK = "first_admin_link.lock";
+
+    /** How many connections PostgreSQL shows waiting for a lock in SettingsStore.lock's UPDATE. */
+    private static long waitingForTheLock(org.jdbi.v3.core.Handle probe) {
+        return probe.createQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE settings SET setting_value = setting_value%'").mapTo(Long.class).one();
     }
 
     private static List<String> links(String output) {

@@ -130,6 +130,8 @@ class ApiTest {
         Http.Response none = get("/api/v1/tokens", null);
         assertThat(none.status()).isEqualTo(401);
         assertThat(none.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+        // RFC 6750 §3.1: no credentials, no error code (docs/api.md, "Errors"): only a description
+        assertThat(none.json()).doesNotContainKey("error").containsKey("error_description");
         Http.Response unknown = get("/api/v1/tokens", "gha_" + Secrets.randomId(32));
         assertThat(unknown.status()).isEqualTo(401);
         assertThat(unknown.str("error")).isEqualTo("invalid_token");

@@ -16,7 +16,7 @@ import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
-/** The operator's CLI, run as a separate process against the database of a running server. */
+/** The operator's CLI against the database of a running server, in-process ({@code Cli.run}; LauncherSmokeTest: its own JVM). */
 @BothBackends
 class CliTest {
     @Parameter

@@ -16,6 +16,7 @@ import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Node;
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * changes nothing; a node with the setting unset follows the cluster; `gatehouse keys algorithm` changes it on
  * purpose, and the new algorithm's key is published for the publication delay before any token is signed with it.
  */
+@Slow
 class ClusterAlgorithmTest {
     private static final long WAIT_MS = 120_000;
 

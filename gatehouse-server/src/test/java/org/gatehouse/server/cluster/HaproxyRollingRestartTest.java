@@ -31,6 +31,7 @@ import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.DebianTool;
 import org.gatehouse.server.testing.Node;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it UP), with Gatehouse's default drain settings, while clients ask for tokens without pause: none fails.
  * The ACLs serve the OAuth endpoints to everyone and the portal, admin API, health and metrics only internally.
  */
+@Slow
 class HaproxyRollingRestartTest {
     private static final Path CONFIG = Path.of("..", "ops", "haproxy", "gatehouse-tls-terminating.cfg");
     private static final long WAIT_MS = 120_000;

@@ -27,6 +27,7 @@ import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.Node;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Slow
 class ThreeNodeTest {
     private static final String ISSUER = "https://login.gatehouse.test";
     private static final long START_TIMEOUT_MS = 60_000;

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BoundedProcess;
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,6 +52,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *     so what a CLI block creates is seen by the next block at once.</li>
  * </ul>
  */
+@Slow
 class DocsRunTest {
     static final String KEY_FIELDS = "error, token_type, scope, active, token_endpoint_auth_method, expires_in";
     private static final Set<String> KEYS = Set.of(KEY_FIELDS.split(", "));

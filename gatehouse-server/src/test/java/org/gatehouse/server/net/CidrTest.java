@@ -61,6 +61,39 @@ class CidrTest {
     }
 
     @Test
+    void rangesAreNormalisedToTheirNetworkAndPrefixesBounded() {
+        assertThat(Cidr.parse("10.1.2.3/8")).hasToString("10.0.0.0/8");
+        assertThat(Cidr.parse(" 192.0.2.7 ")).hasToString("192.0.2.7/32");
+        assertThat(Cidr.parse("2001:db8::1/32").contains("2001:db8:ffff::1")).isTrue();
+        assertThat(Cidr.parse("::ffff:10.0.0.0/104")).hasToString(Cidr.parse("10.0.0.0/8").toString()); // RFC 4291 §2.5.5.2
+        for (String bad : List.of("10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/", "10.0.0.0/8/8", "10.0.0.0/0x8", "::/129", "::ffff:10.0.0.0/95",
+                "10.0.0.0/1000")) {
+            assertThatThrownBy(() -> Cidr.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void aListOfRangesSeparatedBySpacesOrCommas() {
+        List<Cidr> ranges = Cidr.parseList("10.0.0.0/8, 192.0.2.0/24  2001:db8::/32,");
+        assertThat(ranges).hasSize(3);
+        assertThat(Cidr.anyContains(ranges, "192.0.2.200")).isTrue();
+        assertThat(Cidr.anyContains(ranges, "2001:db8::5")).isTrue();
+        assertThat(Cidr.anyContains(ranges, "::ffff:10.9.9.9")).isTrue();
+        assertThat(Cidr.anyContains(ranges, "198.51.100.1")).isFalse();
+        assertThat(Cidr.anyContains(ranges, "not an address")).isFalse();
+        assertThat(Cidr.parseList(null)).isEmpty();
+        assertThat(Cidr.parseList(" , ")).isEmpty();
+        assertThatThrownBy(() -> Cidr.parseList("10.0.0.0/8 nonsense")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anIpv4RangeHoldsNoIpv6AddressAndTheOtherWayRound() {
+        assertThat(Cidr.parse("0.0.0.0/0").contains("2001:db8::1")).isFalse();
+        assertThat(Cidr.parse("::/0").contains("192.0.2.1")).isFalse();
+        assertThat(Cidr.parse("::/0").contains("::ffff:192.0.2.1")).isFalse(); // mapped: it is an IPv4 address
+    }
+
+    @Test
     void malformedLiteralsAreRefused() {
         for (String bad : List.of("", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4", "1..2.3", "+1.2.3.4",
                 "1:2:3:4:5:6:7:8:9", "1::2::3", ":1:2:3:4:5:6:7", "1:2:3:4:5:6:7:", "12345::", "g::1", "::1.2.3",

@@ -16,6 +16,7 @@ import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.DebianTool;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Node;
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * package) and name only metrics a node serves; the operations metrics (signing-key age, pending setup links) are
  * served. The TLS expiry metric is checked in {@link TlsTest}.
  */
+@Slow
 class AlertRulesTest {
     private static final Path RULES = Path.of("..", "ops", "prometheus", "gatehouse-alerts.yml");
     private static final Pattern METRIC = Pattern.compile("\\b((?:gatehouse|jvm|process)_[a-z_]+)");

@@ -22,6 +22,7 @@ import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.Node;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.Parameter;
  * (GATEHOUSE_LAST_SEEN_FLUSH is 1 h here, so only the shutdown flush can have written them).
  */
 @BothBackends
+@Slow
 class GracefulShutdownTest {
     @Parameter
     String backendKind;

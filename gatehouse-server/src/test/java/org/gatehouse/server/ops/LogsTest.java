@@ -10,12 +10,14 @@ import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.DirectDb;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 16 item 1: logs an operator can use. `serve` as an operator runs it (a JVM of its own), its whole output
  * read line by line.
  */
+@Slow
 class LogsTest {
     /**
      * JSON logs with the access log on: every line the process writes (stdout and stderr, console notices

@@ -23,6 +23,7 @@ import org.gatehouse.server.json.Json;
 import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.Http;
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -55,6 +56,7 @@ import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
  * <p>The issuer is http://localhost:&lt;port&gt;, since browsers refuse IP addresses as WebAuthn
  * RP ids. Skips without chromium, except under CI=true, where it fails.
  */
+@Slow
 class BrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");

@@ -32,6 +32,7 @@ import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -43,6 +44,7 @@ import org.junit.jupiter.params.Parameter;
  * signing keys are being rotated by the CLI, which is killed too.
  */
 @BothBackends
+@Slow
 class CrashTest {
     /** Crash rounds per backend, and 201s answered in a round before the kill. */
     static final int ROUNDS = 2;

@@ -21,6 +21,7 @@ import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -35,6 +36,7 @@ import org.junit.jupiter.params.Parameter;
  * {@code -Dsoak.backend=h2} or {@code postgres} for one database only)
  */
 @BothBackends
+@Slow
 class SoakTest {
     static final int THREADS = 6;
 

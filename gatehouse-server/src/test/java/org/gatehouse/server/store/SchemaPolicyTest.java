@@ -9,6 +9,7 @@ import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.DirectDb;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.Parameter;
  * knows with one clear line and exit 2; `db status` shows applied and pending migrations.
  */
 @BothBackends
+@Slow
 class SchemaPolicyTest {
     private static final String HISTORY = "\"flyway_schema_history\"";
 

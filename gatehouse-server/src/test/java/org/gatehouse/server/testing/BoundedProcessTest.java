@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * DocsRunTest's session runner: a session that never ends (here a child that keeps the output open)
  * is killed, whole tree, at its deadline and reported with its output so far, instead of hanging the build.
  */
+@Slow
 class BoundedProcessTest {
     @TempDir
     Path dir;

@@ -1,13 +1,21 @@
 package org.gatehouse.server.testing;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.gatehouse.server.Main;
+import org.gatehouse.server.cli.Console;
 
-/** Runs the real `gatehouse` command in a separate JVM, as an operator would. */
+/**
+ * Runs `gatehouse` commands for tests: {@link #run} in this JVM ({@code Main.run} with its own streams and
+ * environment, no JVM start), {@link #subprocess} as the real launcher does, in a separate JVM (the smoke tests).
+ */
 public final class Cli {
     private Cli() {
     }
@@ -15,7 +23,25 @@ public final class Cli {
     public record Result(int exit, String out, String err) {
     }
 
+    /**
+     * One command in-process, with the environment a separate process would get: this process's without
+     * its GATEHOUSE_ settings, no config file, then {@code env}. {@code serve} always runs in a separate JVM
+     * ({@link #subprocess}): it blocks, installs signal handlers and configures the JVM's logging.
+     */
     public static Result run(Map<String, String> env, String... args) {
+        if (args.length > 0 && args[0].equals("serve")) return subprocess(env, args);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Map<String, String> all = new HashMap<>(System.getenv());
+        all.keySet().removeIf(k -> k.startsWith("GATEHOUSE_"));
+        all.put("GATEHOUSE_CONFIG", "/dev/null");
+        all.putAll(env);
+        int exit = Main.run(new Console(new PrintWriter(out), new PrintWriter(err), Map.copyOf(all), false), args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    /** One command in a separate JVM, exactly as the launcher runs it (System.exit, the real streams and environment). */
+    public static Result subprocess(Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED"); // as the launcher: the native crypto provider loads a JNI library

@@ -57,6 +57,36 @@ class TextTest {
         }
     }
 
+    @Test
+    void theOnlySpaceIsTheAsciiSpace() {
+        // Every space separator (category Zs) but U+0020 looks like it: two labels would display the same.
+        for (String space : List.of("\u00A0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005", "\u2006",
+                "\u2007", "\u2008", "\u2009", "\u200A", "\u202F", "\u205F", "\u3000")) {
+            assertThat(Text.isPlain("Library" + space + "PCs")).as(escape(space)).isFalse();
+            assertThat(Text.isPlain(space)).as(escape(space)).isFalse();
+        }
+        assertThat(Text.isPlain("Library PCs, 2nd floor")).isTrue();
+        assertThat(Text.isPlain("   ")).isTrue(); // blank is the callers' rule (isBlank), not this one
+    }
+
+    @Test
+    void scopeSetSplitsOnSingleSpacesAndRefusesBadTokens() {
+        assertThat(Text.scopeSet(null)).isEmpty();
+        assertThat(Text.scopeSet("")).isEmpty();
+        assertThat(Text.scopeSet("prefs:read prefs:write prefs:read")).containsExactly("prefs:read", "prefs:write");
+        for (String bad : List.of(" a", "a ", "a  b", "a\"b", "a\\b", "caf\u00E9", "a\tb")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Text.scopeSet(bad)).as(escape(bad))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void printableKeepsPrintableAsciiAndAtMostSixtyCharacters() {
+        assertThat(Text.printable("ok: A-z_0")).isEqualTo("ok: A-z_0");
+        assertThat(Text.printable("a\"b\\c\nd\u00E9")).isEqualTo("a?b?c?d?");
+        assertThat(Text.printable("x".repeat(100))).hasSize(60);
+    }
+
     private static String escape(String s) {
         StringBuilder b = new StringBuilder();
         s.codePoints().forEach(cp -> b.append(cp < 0x7F && cp >= 0x20 ? Character.toString(cp) : String.format("U+%04X", cp)));

@@ -1,4 +1,4 @@
-package org.gatehouse.server;
+package org.gatehouse.server.metrics;
 
 import java.io.IOException;
 import java.io.InputStream;

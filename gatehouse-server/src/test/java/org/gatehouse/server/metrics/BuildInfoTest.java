@@ -1,4 +1,4 @@
-package org.gatehouse.server;
+package org.gatehouse.server.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,11 @@ import java.util.Properties;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 
 /** The version and commit come from the build (Maven), once: --version, the first log line of serve, /metrics. */
+@Slow
 class BuildInfoTest {
     /** The version Maven builds (surefire passes ${project.version}): the one place it lives. */
     private static final String POM_VERSION = System.getProperty("gatehouse.pom.version");
@@ -41,7 +43,7 @@ class BuildInfoTest {
 
     @Test
     void versionOptionPrintsVersionAndCommit() {
-        Cli.Result r = Cli.run(Map.of(), "--version");
+        Cli.Result r = Cli.subprocess(Map.of(), "--version"); // a smoke test of the real launcher: its own JVM
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().trim()).isEqualTo("Gatehouse " + POM_VERSION + " (commit " + BuildInfo.commit() + ")");
     }
