@@ -38,6 +38,23 @@ public final class ServerProcess implements AutoCloseable {
         int port = Integer.parseInt(env.get("GATEHOUSE_PORT"));
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "serve");
         pb.environment().putAll(env);
+        return started(pb, port, env, launcher, log);
+    }
+
+    /**
+     * Starts a peer server, {@code node server.js} in {@code dir} (bench/peers/oidc-provider, installed with
+     * {@code npm ci}), on loopback {@code port}, signing with {@code alg}, registration behind {@code iat}.
+     */
+    public static ServerProcess startPeer(Path dir, int port, String alg, String iat, Path log) throws IOException, InterruptedException {
+        if (!Files.isDirectory(dir.resolve("node_modules"))) throw new IOException("run npm ci in " + dir + " first");
+        ProcessBuilder pb = new ProcessBuilder("node", "server.js").directory(dir.toFile());
+        Map<String, String> env = Map.of("PEER_PORT", Integer.toString(port), "PEER_ALG", alg, "PEER_IAT", iat);
+        pb.environment().putAll(env);
+        return started(pb, port, env, null, log);
+    }
+
+    private static ServerProcess started(ProcessBuilder pb, int port, Map<String, String> env, Path launcher, Path log)
+            throws IOException, InterruptedException {
         pb.redirectErrorStream(true);
         pb.redirectOutput(log.toFile());
         long t0 = System.nanoTime();
