@@ -94,7 +94,8 @@ public final class RegistrationService {
                     if (!iatStore.consumeOne(h, iat.id(), now)) {
                         throw OAuthError.invalidToken("the initial access token has no registrations left");
                     }
-                    String ref = installations.attach(h, iat, md, now, asToken);
+                    InstallationService.Attached attached = installations.attach(h, iat, md, now, asToken);
+                    String ref = attached.ref();
                     ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
                             secrets.hash(secret), now, secretExpiry(now), secrets.hash(rat), md.authMethod(), md.scope(),
                             md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
@@ -104,6 +105,7 @@ public final class RegistrationService {
                     Map<String, Object> details = registrationDetails(md);
                     if (statement.publisher() != null) details.put("statement_publisher", statement.publisher());
                     details.put("installation", ref);
+                    if (attached.created()) details.put("installation_created", true);
                     audit.record(h, now, asToken, "client.register", clientId, details);
                     return c;
                 });
