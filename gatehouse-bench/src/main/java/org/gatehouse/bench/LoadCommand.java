@@ -164,12 +164,14 @@ public final class LoadCommand implements Callable<Integer> {
         LockSupport.parkNanos(measureFrom - System.nanoTime());
         double cpu0 = server.cpuSeconds();
         Map<Long, Double> pg0 = pgBackendCpu();
+        long wchar0 = ProcStats.io(server.pid, "wchar");
         long lg0 = loadgenCpuNanos();
         long t0 = System.nanoTime();
         for (Thread t : workers) t.join();
         long t1 = System.nanoTime();
         double cpu1 = server.cpuSeconds();
         Map<Long, Double> pg1 = pgBackendCpu();
+        long wchar1 = ProcStats.io(server.pid, "wchar");
         long lg1 = loadgenCpuNanos();
 
         Histogram all = new Histogram(120_000_000L, 3);
@@ -207,6 +209,9 @@ public final class LoadCommand implements Callable<Integer> {
             r.put("pg_backends_cpu_s", round(pgCpu, 2));
             r.put("pg_cpu_us_per_op", ops == 0 ? 0 : round(pgCpu * 1e6 / ops, 1));
         }
+        // Bytes the server wrote (files and sockets alike) per operation: on H2 mostly its commits' chunks; unlike CPU,
+        // it does not depend on how loaded the machine is.
+        if (wchar0 >= 0 && wchar1 >= 0 && ops > 0) r.put("written_bytes_per_op", Math.round((wchar1 - wchar0) / (double) ops));
         r.put("loadgen_cpu_us_per_op", ops == 0 ? 0 : round((lg1 - lg0) / 1e3 / ops, 1));
         r.put("vmhwm_mib", round(hwm, 1));
         r.put("vmrss_mib", round(rss, 1));
@@ -215,10 +220,11 @@ public final class LoadCommand implements Callable<Integer> {
         errors.forEach((k, v) -> kinds.put(k, v.sum()));
         r.put("error_kinds", kinds);
         System.out.printf(Locale.ROOT, "%-14s %s=%-5d ops=%-7d %8.1f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f ms  "
-                        + "server CPU %6.1f us/op%s  loadgen %5.1f us/op  VmHWM %5.0f MiB  errors %d %s%n",
+                        + "server CPU %6.1f us/op%s  written %s B/op  loadgen %5.1f us/op  VmHWM %5.0f MiB  errors %d %s%n",
                 scenario, open ? "rate" : "conc", level, ops, (ops - errs) / secs, r.get("p50_ms"), r.get("p90_ms"), r.get("p99_ms"),
                 r.get("p999_ms"), r.get("cpu_us_per_op"),
-                r.containsKey("pg_cpu_us_per_op") ? " + PostgreSQL " + r.get("pg_cpu_us_per_op") + " us/op" : "", r.get("loadgen_cpu_us_per_op"), hwm, errs, kinds.isEmpty() ? "" : kinds);
+                r.containsKey("pg_cpu_us_per_op") ? " + PostgreSQL " + r.get("pg_cpu_us_per_op") + " us/op" : "",
+                r.getOrDefault("written_bytes_per_op", "-"), r.get("loadgen_cpu_us_per_op"), hwm, errs, kinds.isEmpty() ? "" : kinds);
         return Json.write(r);
     }
 

@@ -22,6 +22,8 @@ public final class ServerProcess implements AutoCloseable {
     public final Path launcher;
     public final double startupMillis;
     private final Process process;
+    /** How long a started server may take to answer /health/ready (start-up took over 100 s at load 35 on 2 cores). */
+    static final long READY_TIMEOUT_S = Long.getLong("bench.readyTimeout", 600);
 
     private ServerProcess(long pid, String host, int port, Map<String, String> env, Path launcher, double startupMillis, Process p) {
         this.pid = pid;
@@ -59,7 +61,7 @@ public final class ServerProcess implements AutoCloseable {
         pb.redirectOutput(log.toFile());
         long t0 = System.nanoTime();
         Process p = pb.start();
-        long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
         byte[] ready = HttpConn.request("GET", "/health/ready", "127.0.0.1:" + port, new String[0], null);
         while (true) {
             if (!p.isAlive()) {
@@ -72,7 +74,7 @@ public final class ServerProcess implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 p.destroy();
-                throw new IOException("server not ready within 120 s; see " + log);
+                throw new IOException("server not ready within " + READY_TIMEOUT_S + " s; see " + log);
             }
             Thread.sleep(5);
         }

@@ -48,7 +48,8 @@ public final class StorageCommand implements Callable<Integer> {
         boolean pg = config.dbUrl.startsWith("jdbc:postgresql:");
         Path file = config.dataDir.resolve("gatehouse.mv.db");
         long clients;
-        try (Gatehouse g = Gatehouse.open(config, Database.SchemaPolicy.INSPECT)) {
+        Gatehouse g = Gatehouse.open(config, Database.SchemaPolicy.INSPECT);
+        try {
             clients = g.db.withHandle(h -> {
                 Connection c = h.getConnection();
                 try (Statement st = c.createStatement()) {
@@ -70,7 +71,17 @@ public final class StorageCommand implements Callable<Integer> {
             });
             if (!pg) perRegistration("file", Files.size(file), clients);
             if (!pg && compact) {
-                g.db.withHandle(h -> h.execute("SHUTDOWN COMPACT"));
+                try {
+                    g.db.withHandle(h -> h.execute("SHUTDOWN COMPACT"));
+                } catch (RuntimeException closed) {
+                    // SHUTDOWN closes the database under the pool's connection: expected
+                }
+            }
+        } finally {
+            try {
+                g.close();
+            } catch (RuntimeException alreadyClosed) {
+                // after SHUTDOWN COMPACT
             }
         }
         if (!pg && compact) perRegistration("file after SHUTDOWN COMPACT", Files.size(file), clients);
