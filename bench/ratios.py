@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Gatehouse against each peer, from the newest run of each (label, concurrency) in results.jsonl.
+"""Gatehouse against each peer, pairing runs made together (results.jsonl, one JSON line per run).
 
-CPU per operation of the server process (on PostgreSQL plus its backends, pg_cpu_us_per_op), and the
-ratio peer / Gatehouse: above 1 means Gatehouse spends less CPU per operation than the peer.
+A peer run is set against the Gatehouse run of the matching figure and concurrency made just before
+it: both stamped ("at") within 3 hours of each other, or, for rows from before the stamp existed,
+at most 6 lines earlier in the file (bench/run.sh writes a Gatehouse sweep, then the peer's). Rows
+from different sessions are never compared: CPU per operation on this shared machine varies by
+several times with its load. CPU per operation is the server process's (on PostgreSQL plus its
+backends, pg_cpu_us_per_op); the ratio is peer / Gatehouse: above 1, Gatehouse spends less.
 Usage: bench/ratios.py bench/results/results.jsonl
 """
 import json
 import sys
+from datetime import datetime, timedelta
 
 PAIRS = [  # (Gatehouse label, peer label suffix)
     ("grants ES256", "grants ES256"),
@@ -15,19 +20,29 @@ PAIRS = [  # (Gatehouse label, peer label suffix)
     ("registrations PostgreSQL", "registrations"),
 ]
 
-runs = {}
 with open(sys.argv[1]) as f:
-    for line in f:
-        r = json.loads(line)
-        runs[(r.get("label"), r.get("concurrency"))] = r  # newest wins
+    rows = [json.loads(line) for line in f if line.strip()]
 
-peers = sorted({r.get("server") for r in runs.values() if r.get("server") not in (None, "gatehouse")})
-print(f"{'figure':28} {'conc':>4} {'Gatehouse µs/op':>16} {'peer':>14} {'peer µs/op':>11} {'peer/Gatehouse':>15}")
-for ours, theirs in PAIRS:
-    for peer in peers:
-        for (label, conc), g in sorted(((k, v) for k, v in runs.items() if k[0] == ours), key=lambda kv: kv[0][1]):
-            p = runs.get((f"{peer} {theirs}", conc))
-            if not p or not g["ops"] or not p["ops"]:
-                continue
-            cpu = g["cpu_us_per_op"] + g.get("pg_cpu_us_per_op", 0)
-            print(f"{ours:28} {conc:>4} {cpu:>16.1f} {peer:>14} {p['cpu_us_per_op']:>11.1f} {p['cpu_us_per_op'] / cpu:>15.2f}")
+
+def together(g, gi, p, pi):
+    if "at" in g and "at" in p:
+        a, b = (datetime.fromisoformat(x["at"].replace("Z", "+00:00")) for x in (g, p))
+        return abs(b - a) <= timedelta(hours=3)
+    return 0 < pi - gi <= 6
+
+
+print(f"{'figure':26} {'conc':>4} {'Gatehouse µs/op':>16} {'peer':>14} {'peer µs/op':>11} {'peer/Gatehouse':>15}")
+for pi, p in enumerate(rows):
+    peer = p.get("server")
+    if peer in (None, "gatehouse") or not p.get("ops"):
+        continue
+    for ours, theirs in PAIRS:
+        if p.get("label") != f"{peer} {theirs}":
+            continue
+        match = [(gi, g) for gi, g in enumerate(rows) if g.get("label") == ours and g.get("concurrency") == p.get("concurrency")
+                 and g.get("ops") and together(g, gi, p, pi)]
+        if not match:
+            continue
+        gi, g = match[-1]
+        cpu = g["cpu_us_per_op"] + g.get("pg_cpu_us_per_op", 0)
+        print(f"{ours:26} {p['concurrency']:>4} {cpu:>16.1f} {peer:>14} {p['cpu_us_per_op']:>11.1f} {p['cpu_us_per_op'] / cpu:>15.2f}")

@@ -184,6 +184,7 @@ public final class LoadCommand implements Callable<Integer> {
         double rss = ProcStats.statusMiB(server.pid, "VmRSS");
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("label", label);
+        r.put("at", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         r.put("server", peer == null ? "gatehouse" : peer);
         r.put("scenario", scenario.name());
         r.put("mode", open ? "open" : "closed");
@@ -379,6 +380,12 @@ public final class LoadCommand implements Callable<Integer> {
                     f.preloadedCount = Long.parseLong(p.getProperty("count"));
                     f.preloadedSecret = p.getProperty("secret");
                 }
+                // The CLI first: on a loaded machine it takes long enough for the server to close an idle connection.
+                String rs = s.cli("resource-server", "create", "--name", "bench");
+                Matcher id = Pattern.compile("client_id=(\\S+)").matcher(rs);
+                Matcher secret = Pattern.compile("client_secret=(\\S+)").matcher(rs);
+                if (!id.find() || !secret.find()) throw new IOException("unexpected output: " + rs);
+                f.rsBasic = basic(id.group(1), secret.group(1));
                 try (HttpConn c = new HttpConn(s.host, s.port)) {
                     int n = preloaded != null ? Math.min(clients, 10) : clients;
                     for (int i = 0; i < n; i++) {
@@ -388,11 +395,6 @@ public final class LoadCommand implements Callable<Integer> {
                         f.basics.add(basic);
                         f.grantRequests.add(f.grantRequest(basic));
                     }
-                    String rs = s.cli("resource-server", "create", "--name", "bench");
-                    Matcher id = Pattern.compile("client_id=(\\S+)").matcher(rs);
-                    Matcher secret = Pattern.compile("client_secret=(\\S+)").matcher(rs);
-                    if (!id.find() || !secret.find()) throw new IOException("unexpected output: " + rs);
-                    f.rsBasic = basic(id.group(1), secret.group(1));
                     for (int i = 0; i < tokens; i++) {
                         HttpConn.Response r = c.send(f.grantRequests.get(i % f.grantRequests.size()));
                         if (r.status != 200) throw new IOException("grant failed: " + r.status + " " + r.text());
