@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
 #   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
-#   bench/run.sh grants|eddsa|crypto|fleet|sign|registrations|introspections|mix|scale|startup|jmh|profiles|chart
-# Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL.
+#   bench/run.sh grants|eddsa|crypto|fleet|sign|registrations|introspections|mix|scale|startup|jmh|profiles|chart|ratios
+# Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL, PEERS (default
+# "oidc-provider": node oidc-provider 9.13.3, in-memory, run right after Gatehouse with the same load
+# generator and settings, so each figure is a ratio within one run; PEERS= skips the peers).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -21,6 +23,10 @@ if [ ! -f gatehouse-bench/target/gatehouse-bench-$version.jar ] || [ -n "$(find 
   touch gatehouse-server/target/gatehouse-server-$version.jar gatehouse-bench/target/gatehouse-bench-$version.jar
 fi
 CP="gatehouse-bench/target/gatehouse-bench-$version.jar:gatehouse-bench/target/lib/*"
+PEERS="${PEERS-oidc-provider}"
+if [[ " $PEERS " == *" oidc-provider "* ]] && [ ! -d bench/peers/oidc-provider/node_modules ]; then
+  (cd bench/peers/oidc-provider && npm ci --no-audit --no-fund --silent)
+fi
 bench() { "$J" --enable-native-access=ALL-UNNAMED -cp "$CP" org.gatehouse.bench.Bench "$@"; }
 load() { bench load --root "$root" --warmup "$WARMUP" --duration "$DURATION" --out "$res" "$@"; }
 fresh() { rm -rf "$data/$1"; echo "$data/$1"; }
@@ -35,8 +41,18 @@ preload() { # $1 = count, $2 = directory name
 }
 jfr() { echo "-XX:StartFlightRecording=filename=$out/profiles/$1.jfr,settings=profile"; }
 
-run_grants() { load --label "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP" --data-dir "$(fresh g-es256)"; }
-run_eddsa() { load --label "grants EdDSA" --scenario grants --alg EdDSA --concurrency "$SWEEP" --data-dir "$(fresh g-eddsa)"; }
+peers() { # $1 = label, then load's arguments: the same run against each peer
+  local label="$1"; shift
+  for peer in $PEERS; do load --peer "$peer" --label "$peer $label" "$@" --data-dir "$(fresh "peer-$peer")"; done
+}
+run_grants() {
+  load --label "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP" --data-dir "$(fresh g-es256)"
+  peers "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP"
+}
+run_eddsa() {
+  load --label "grants EdDSA" --scenario grants --alg EdDSA --concurrency "$SWEEP" --data-dir "$(fresh g-eddsa)"
+  peers "grants EdDSA" --scenario grants --alg EdDSA --concurrency "$SWEEP"
+}
 run_crypto() { # issue 18: the native provider (ACCP) against the JDK/Bouncy Castle fallback, interleaved in one run
   for alg in ES256 EdDSA; do for c in ${CRYPTO_ORDER:-native jdk native jdk}; do
     load --label "grants $alg $c" --scenario grants --alg "$alg" --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}" --data-dir "$(fresh c-$alg-$c)"
@@ -50,9 +66,10 @@ run_fleet() { # issue 18: 20,000 registered installations, each grant from the n
       --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}"
   done
 }
-run_registrations() {
+run_registrations() { # PostgreSQL: the server's CPU and its backends' CPU are both recorded (pg_cpu_us_per_op)
   load --label "registrations H2" --scenario registrations --concurrency 1,4 --data-dir "$(fresh reg-h2)"
   pgdb; load --label "registrations PostgreSQL" --scenario registrations --concurrency 1,4 --db-url "$PG_URL" --data-dir "$(fresh reg-pg)"
+  peers "registrations" --scenario registrations --concurrency 1,4
 }
 run_introspections() { load --label "repeat introspections" --scenario introspections --concurrency 4 --data-dir "$(fresh intro)"; }
 run_mix() { load --label "mix" --scenario mix --concurrency 8 --data-dir "$(fresh mix)"; }
@@ -83,7 +100,12 @@ run_profiles() {
     python3 bench/jfr-top.py "$out/profiles/$p.jfr" 40 > "$out/profiles/$p.txt"
   done
 }
-run_chart() { bench chart --in "$res" --out "$root/docs/performance-concurrency.svg" --series "grants ES256" --series "grants EdDSA"; }
+run_chart() {
+  local series=(--series "grants ES256" --series "grants EdDSA")
+  for peer in $PEERS; do series+=(--series "$peer grants ES256" --series "$peer grants EdDSA"); done
+  bench chart --in "$res" --out "$root/docs/performance-concurrency.svg" "${series[@]}"
+}
+run_ratios() { python3 bench/ratios.py "$res" | tee "$out/ratios.txt"; }
 
-if [ $# -eq 0 ]; then set -- grants eddsa registrations introspections mix scale startup chart profiles jmh; fi
+if [ $# -eq 0 ]; then set -- grants eddsa registrations introspections mix scale startup chart ratios profiles jmh; fi
 for what in "$@"; do echo "== $what"; "run_$what"; done

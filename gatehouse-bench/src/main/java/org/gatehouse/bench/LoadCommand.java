@@ -81,6 +81,11 @@ public final class LoadCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--label", defaultValue = "", description = "Free text stored with the results.")
     String label;
+    @Option(names = "--peer", description = "Drive a peer instead of Gatehouse: oidc-provider (node, bench/peers/oidc-provider, in-memory; grants and registrations only).")
+    String peer;
+
+    /** The peer's initial access token (it runs on loopback only, for the length of one run). */
+    private static final String PEER_IAT = "bench-peer-initial-access-token";
 
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private Fixture fx;
@@ -110,13 +115,22 @@ public final class LoadCommand implements Callable<Integer> {
         extraEnv.forEach((k, v) -> env.put(k.startsWith("GATEHOUSE_") ? k : "GATEHOUSE_" + k, v));
         if (serverOpts != null) env.put("GATEHOUSE_JAVA_OPTS", serverOpts);
 
-        ServerProcess server = attachPid != null
-                ? ServerProcess.attach(attachPid, "127.0.0.1", p, env, launcher)
-                : ServerProcess.start(launcher, env, dataDir.resolve("server.log"));
+        ServerProcess server;
+        if (peer != null) {
+            if (!peer.equals("oidc-provider")) throw new IllegalArgumentException("unknown peer " + peer + " (oidc-provider)");
+            if (scenario != Scenario.grants && scenario != Scenario.registrations || preloaded != null) {
+                throw new IllegalArgumentException("the peer runs the grants and registrations scenarios only, without a preload");
+            }
+            server = ServerProcess.startPeer(root.resolve("bench/peers/oidc-provider"), p, alg, PEER_IAT, dataDir.resolve("server.log"));
+        } else {
+            server = attachPid != null
+                    ? ServerProcess.attach(attachPid, "127.0.0.1", p, env, launcher)
+                    : ServerProcess.start(launcher, env, dataDir.resolve("server.log"));
+        }
         try {
-            System.out.printf(Locale.ROOT, "server pid %d on port %d; start-up to ready %.0f ms; RSS %.0f MiB%n",
-                    server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
-            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens);
+            System.out.printf(Locale.ROOT, "%s pid %d on port %d; start-up to ready %.0f ms; RSS %.0f MiB%n",
+                    peer == null ? "server" : peer, server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
+            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null);
             fx.fleet = fleet;
             List<Integer> levels = rates != null ? rates : concurrency;
             for (int level : levels) {
@@ -153,11 +167,15 @@ public final class LoadCommand implements Callable<Integer> {
         for (Thread t : workers) t.start();
         LockSupport.parkNanos(measureFrom - System.nanoTime());
         double cpu0 = server.cpuSeconds();
+        Map<Long, Double> pg0 = pgBackendCpu();
+        long wchar0 = ProcStats.io(server.pid, "wchar");
         long lg0 = loadgenCpuNanos();
         long t0 = System.nanoTime();
         for (Thread t : workers) t.join();
         long t1 = System.nanoTime();
         double cpu1 = server.cpuSeconds();
+        Map<Long, Double> pg1 = pgBackendCpu();
+        long wchar1 = ProcStats.io(server.pid, "wchar");
         long lg1 = loadgenCpuNanos();
 
         Histogram all = new Histogram(120_000_000L, 3);
@@ -170,12 +188,14 @@ public final class LoadCommand implements Callable<Integer> {
         double rss = ProcStats.statusMiB(server.pid, "VmRSS");
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("label", label);
+        r.put("at", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        r.put("server", peer == null ? "gatehouse" : peer);
         r.put("scenario", scenario.name());
         r.put("mode", open ? "open" : "closed");
         r.put("concurrency", open ? connections : level);
         r.put("target_rate", open ? level : 0);
         r.put("alg", alg);
-        r.put("db", dbUrl == null ? "h2" : "postgresql");
+        r.put("db", peer != null ? "memory" : dbUrl == null ? "h2" : "postgresql");
         r.put("preloaded", fx.preloadedCount);
         r.put("fleet", fleet);
         r.put("crypto", extraEnv.getOrDefault("GATEHOUSE_CRYPTO_PROVIDER", extraEnv.getOrDefault("CRYPTO_PROVIDER", "auto")));
@@ -191,6 +211,15 @@ public final class LoadCommand implements Callable<Integer> {
         r.put("max_ms", ms(all.getMaxValue()));
         r.put("server_cpu_s", round(cpu, 2));
         r.put("cpu_us_per_op", ops == 0 ? 0 : round(cpu * 1e6 / ops, 1));
+        if (pg1 != null) {
+            double pgCpu = 0; // backends that ended inside the window are missed; Hikari keeps its connections
+            for (var e : pg1.entrySet()) pgCpu += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
+            r.put("pg_backends_cpu_s", round(pgCpu, 2));
+            r.put("pg_cpu_us_per_op", ops == 0 ? 0 : round(pgCpu * 1e6 / ops, 1));
+        }
+        // Bytes the server wrote (files and sockets alike) per operation: on H2 mostly its commits' chunks; unlike CPU,
+        // it does not depend on how loaded the machine is.
+        if (wchar0 >= 0 && wchar1 >= 0 && ops > 0) r.put("written_bytes_per_op", Math.round((wchar1 - wchar0) / (double) ops));
         r.put("loadgen_cpu_us_per_op", ops == 0 ? 0 : round((lg1 - lg0) / 1e3 / ops, 1));
         r.put("vmhwm_mib", round(hwm, 1));
         r.put("vmrss_mib", round(rss, 1));
@@ -199,9 +228,11 @@ public final class LoadCommand implements Callable<Integer> {
         errors.forEach((k, v) -> kinds.put(k, v.sum()));
         r.put("error_kinds", kinds);
         System.out.printf(Locale.ROOT, "%-14s %s=%-5d ops=%-7d %8.1f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f ms  "
-                        + "server CPU %6.1f us/op  loadgen %5.1f us/op  VmHWM %5.0f MiB  errors %d %s%n",
+                        + "server CPU %6.1f us/op%s  written %s B/op  loadgen %5.1f us/op  VmHWM %5.0f MiB  errors %d %s%n",
                 scenario, open ? "rate" : "conc", level, ops, (ops - errs) / secs, r.get("p50_ms"), r.get("p90_ms"), r.get("p99_ms"),
-                r.get("p999_ms"), r.get("cpu_us_per_op"), r.get("loadgen_cpu_us_per_op"), hwm, errs, kinds.isEmpty() ? "" : kinds);
+                r.get("p999_ms"), r.get("cpu_us_per_op"),
+                r.containsKey("pg_cpu_us_per_op") ? " + PostgreSQL " + r.get("pg_cpu_us_per_op") + " us/op" : "",
+                r.getOrDefault("written_bytes_per_op", "-"), r.get("loadgen_cpu_us_per_op"), hwm, errs, kinds.isEmpty() ? "" : kinds);
         return Json.write(r);
     }
 
@@ -259,6 +290,31 @@ public final class LoadCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * utime + stime of the PostgreSQL backends serving the benchmark's database (by pid, from
+     * pg_stat_activity and /proc); null on H2. PostgreSQL's shared background processes (WAL writer,
+     * checkpointer) serve every database on the machine and are not counted.
+     */
+    private Map<Long, Double> pgBackendCpu() {
+        if (dbUrl == null || peer != null) return null;
+        Map<Long, Double> cpu = new java.util.HashMap<>();
+        try (var c = java.sql.DriverManager.getConnection(dbUrl, dbUser, "");
+             var st = c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+             var rs = st.executeQuery()) {
+            while (rs.next()) {
+                long pid = rs.getLong(1);
+                try {
+                    cpu.put(pid, ProcStats.cpuSeconds(pid));
+                } catch (IllegalStateException gone) {
+                    // ended between the query and the read
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot list PostgreSQL backends: " + e.getMessage(), e);
+        }
+        return cpu;
+    }
+
     private static long loadgenCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
@@ -291,6 +347,7 @@ public final class LoadCommand implements Callable<Integer> {
 
         final String host;
         String iat;
+        String registerPath = "/register";
         String rsBasic;
         final List<String> basics = new ArrayList<>();
         final List<byte[]> grantRequests = new ArrayList<>();
@@ -304,8 +361,24 @@ public final class LoadCommand implements Callable<Integer> {
             this.host = host;
         }
 
-        static Fixture prepare(ServerProcess s, Scenario scenario, int clients, Path preloaded, int tokens) throws Exception {
+        static Fixture prepare(ServerProcess s, Scenario scenario, int clients, Path preloaded, int tokens, String peerIat) throws Exception {
             Fixture f = new Fixture(s.host + ":" + s.port);
+            if (peerIat != null) { // a peer: its registration endpoint is /reg, no CLI, no introspection
+                f.iat = peerIat;
+                f.registerPath = "/reg";
+                if (scenario == Scenario.grants) {
+                    try (HttpConn c = new HttpConn(s.host, s.port)) {
+                        for (int i = 0; i < clients; i++) {
+                            HttpConn.Response r = c.send(f.registerRequest(new SplittableRandom(i * 31L + System.nanoTime())));
+                            if (r.status != 201) throw new IOException("registration failed: " + r.status + " " + r.text());
+                            f.grantRequests.add(f.grantRequest(basic(field(r.text(), "client_id"), field(r.text(), "client_secret"))));
+                        }
+                        HttpConn.Response r = c.send(f.grantRequests.get(0));
+                        if (r.status != 200) throw new IOException("grant failed: " + r.status + " " + r.text());
+                    }
+                }
+                return f;
+            }
             Path iatFile = Files.createTempFile("bench-iat", ".json");
             try {
                 Files.deleteIfExists(iatFile);
@@ -324,6 +397,12 @@ public final class LoadCommand implements Callable<Integer> {
                     f.preloadedCount = Long.parseLong(p.getProperty("count"));
                     f.preloadedSecret = p.getProperty("secret");
                 }
+                // The CLI first: on a loaded machine it takes long enough for the server to close an idle connection.
+                String rs = s.cli("resource-server", "create", "--name", "bench");
+                Matcher id = Pattern.compile("client_id=(\\S+)").matcher(rs);
+                Matcher secret = Pattern.compile("client_secret=(\\S+)").matcher(rs);
+                if (!id.find() || !secret.find()) throw new IOException("unexpected output: " + rs);
+                f.rsBasic = basic(id.group(1), secret.group(1));
                 try (HttpConn c = new HttpConn(s.host, s.port)) {
                     int n = preloaded != null ? Math.min(clients, 10) : clients;
                     for (int i = 0; i < n; i++) {
@@ -333,12 +412,6 @@ public final class LoadCommand implements Callable<Integer> {
                         f.basics.add(basic);
                         f.grantRequests.add(f.grantRequest(basic));
                     }
-                    String rs = s.cli("resource-server", "create", "--name", "bench");
-                    c.close(); // on a loaded machine the CLI can outlast the server's idle timeout: the next send reconnects
-                    Matcher id = Pattern.compile("client_id=(\\S+)").matcher(rs);
-                    Matcher secret = Pattern.compile("client_secret=(\\S+)").matcher(rs);
-                    if (!id.find() || !secret.find()) throw new IOException("unexpected output: " + rs);
-                    f.rsBasic = basic(id.group(1), secret.group(1));
                     for (int i = 0; i < tokens; i++) {
                         HttpConn.Response r = c.send(f.grantRequests.get(i % f.grantRequests.size()));
                         if (r.status != 200) throw new IOException("grant failed: " + r.status + " " + r.text());
@@ -422,7 +495,7 @@ public final class LoadCommand implements Callable<Integer> {
             String body = "{\"client_name\":\"Bench PC\",\"grant_types\":[\"client_credentials\"],\"token_endpoint_auth_method\":"
                     + "\"client_secret_basic\",\"software_id\":\"gatehouse-bench\",\"software_version\":\"1.0\",\"installation_id\":\""
                     + Base64.getUrlEncoder().withoutPadding().encodeToString(id) + "\"}";
-            return HttpConn.request("POST", "/register", host, new String[] {
+            return HttpConn.request("POST", registerPath, host, new String[] {
                     "Authorization: Bearer " + iat, "Content-Type: application/json"}, body.getBytes(StandardCharsets.UTF_8));
         }
 

@@ -26,6 +26,21 @@ public final class ProcStats {
         }
     }
 
+    /**
+     * A counter of /proc/pid/io such as wchar (bytes passed to write calls, page cache or not) or
+     * write_bytes (bytes sent to the storage layer); -1 when unreadable.
+     */
+    public static long io(long pid, String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+                if (line.startsWith(key + ":")) return Long.parseLong(line.substring(key.length() + 1).trim());
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** A line of /proc/pid/status such as VmHWM or VmRSS, in MiB; -1 when absent. */
     public static double statusMiB(long pid, String key) {
         try {

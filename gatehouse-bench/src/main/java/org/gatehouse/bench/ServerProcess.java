@@ -22,6 +22,8 @@ public final class ServerProcess implements AutoCloseable {
     public final Path launcher;
     public final double startupMillis;
     private final Process process;
+    /** How long a started server may take to answer /health/ready (start-up took over 100 s at load 35 on 2 cores). */
+    static final long READY_TIMEOUT_S = Long.getLong("bench.readyTimeout", 600);
 
     private ServerProcess(long pid, String host, int port, Map<String, String> env, Path launcher, double startupMillis, Process p) {
         this.pid = pid;
@@ -38,11 +40,28 @@ public final class ServerProcess implements AutoCloseable {
         int port = Integer.parseInt(env.get("GATEHOUSE_PORT"));
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "serve");
         pb.environment().putAll(env);
+        return started(pb, port, env, launcher, log);
+    }
+
+    /**
+     * Starts a peer server, {@code node server.js} in {@code dir} (bench/peers/oidc-provider, installed with
+     * {@code npm ci}), on loopback {@code port}, signing with {@code alg}, registration behind {@code iat}.
+     */
+    public static ServerProcess startPeer(Path dir, int port, String alg, String iat, Path log) throws IOException, InterruptedException {
+        if (!Files.isDirectory(dir.resolve("node_modules"))) throw new IOException("run npm ci in " + dir + " first");
+        ProcessBuilder pb = new ProcessBuilder("node", "server.js").directory(dir.toFile());
+        Map<String, String> env = Map.of("PEER_PORT", Integer.toString(port), "PEER_ALG", alg, "PEER_IAT", iat);
+        pb.environment().putAll(env);
+        return started(pb, port, env, null, log);
+    }
+
+    private static ServerProcess started(ProcessBuilder pb, int port, Map<String, String> env, Path launcher, Path log)
+            throws IOException, InterruptedException {
         pb.redirectErrorStream(true);
         pb.redirectOutput(log.toFile());
         long t0 = System.nanoTime();
         Process p = pb.start();
-        long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
         byte[] ready = HttpConn.request("GET", "/health/ready", "127.0.0.1:" + port, new String[0], null);
         while (true) {
             if (!p.isAlive()) {
@@ -55,7 +74,7 @@ public final class ServerProcess implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 p.destroy();
-                throw new IOException("server not ready within 120 s; see " + log);
+                throw new IOException("server not ready within " + READY_TIMEOUT_S + " s; see " + log);
             }
             Thread.sleep(5);
         }

@@ -136,7 +136,7 @@ public final class Config {
         this.rateRegisterPerAddress = s.integer("RATE_REGISTER_PER_ADDRESS", 60, 0, 1_000_000);
         this.rateTokenPerClient = s.integer("RATE_TOKEN_PER_CLIENT", 120, 0, 1_000_000);
         this.rateAuthFailuresPerAddress = s.integer("RATE_AUTH_FAILURES_PER_ADDRESS", 30, 0, 1_000_000);
-        this.lastSeenFlush = s.duration("LAST_SEEN_FLUSH", "10s", Duration.ofSeconds(1), Duration.ofHours(1));
+        this.lastSeenFlush = s.duration("LAST_SEEN_FLUSH", "60s", Duration.ofSeconds(1), Duration.ofHours(1));
         this.staleAfter = s.duration("STALE_AFTER", "90d", Duration.ofMinutes(1), Duration.ofDays(3650));
         this.staleRevokeAfter = s.duration("STALE_REVOKE_AFTER", "0", Duration.ZERO, Duration.ofDays(3650));
         this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));

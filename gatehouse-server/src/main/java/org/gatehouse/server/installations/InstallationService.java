@@ -87,9 +87,11 @@ public final class InstallationService {
     /**
      * Links a registration to its installation inside the registration's transaction, creating the
      * installation on first sight, and applies the token's re-registration policy to the
-     * installation's current credentials. Returns the installation's reference.
+     * installation's current credentials. A new installation gets no audit event of its own: the
+     * registration's {@code client.register} event names it and says it was created (one event per
+     * registration, issue 18).
      */
-    public String attach(Handle h, IatRecord iat, ClientMetadata md, long now, Actor actor) {
+    public Attached attach(Handle h, IatRecord iat, ClientMetadata md, long now, Actor actor) {
         Optional<InstallationRecord> found = md.installationId() == null
                 ? Optional.empty() : store.findForUpdate(h, iat.ownerAccount(), md.installationId());
         if (found.isEmpty()) {
@@ -97,9 +99,7 @@ public final class InstallationService {
             store.insert(h, new InstallationRecord(ref, iat.ownerAccount(), md.installationId(), iat.id(), iat.id(),
                     md.softwareId(), md.softwareVersion(), md.clientName(), 1, now, now, null, 0, null, null, null, null,
                     null, null, 0));
-            audit.record(h, now, actor, "installation.create", ref, md.installationId() == null ? null
-                    : Map.of("installation_id", md.installationId()));
-            return ref;
+            return new Attached(ref, true);
         }
         InstallationRecord inst = found.get();
         if (inst.revokedAt() != null && !STALE_ACTOR.equals(inst.revokedBy())) {
@@ -131,7 +131,11 @@ public final class InstallationService {
             }
         }
         store.registered(h, inst.id(), iat.id(), md.softwareId(), md.softwareVersion(), md.clientName(), now);
-        return inst.id();
+        return new Attached(inst.id(), false);
+    }
+
+    /** The installation a registration was linked to, and whether the registration created it. */
+    public record Attached(String ref, boolean created) {
     }
 
     /**

@@ -96,7 +96,8 @@ public final class RegistrationService {
                     if (!iatStore.consumeOne(h, iat.id(), now)) {
                         throw OAuthError.invalidToken("the initial access token has no registrations left");
                     }
-                    String ref = installations.attach(h, iat, md, now, asToken);
+                    InstallationService.Attached attached = installations.attach(h, iat, md, now, asToken);
+                    String ref = attached.ref();
                     ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
                             secret == null ? null : secrets.hash(secret), now, secret == null ? 0 : secretExpiry(now),
                             secrets.hash(rat), md.authMethod(), md.scope(),
@@ -108,6 +109,7 @@ public final class RegistrationService {
                     Map<String, Object> details = registrationDetails(md);
                     if (statement.publisher() != null) details.put("statement_publisher", statement.publisher());
                     details.put("installation", ref);
+                    if (attached.created()) details.put("installation_created", true);
                     audit.record(h, now, asToken, "client.register", clientId, details);
                     return c;
                 });

@@ -83,6 +83,29 @@ class InstallationRulesTest {
     }
 
     @Test
+    void aRegistrationWritesOneAuditEventThatNamesTheInstallationAndSaysWhetherItIsNew() throws Exception {
+        try (TestServer s = TestServer.start(backend, Map.of())) {
+            var iat = s.iat(new IatService.Spec("one event", 5, Duration.ofDays(1), null, null, null, "allow", null));
+            Http.Response first = s.http.postJson("/register", iat.token(), body("machine-one-event"));
+            assertThat(first.status()).as(first.body()).isEqualTo(201);
+            Http.Response again = s.http.postJson("/register", iat.token(), body("machine-one-event"));
+            assertThat(again.status()).as(again.body()).isEqualTo(201);
+            List<Map<String, Object>> events = s.gatehouse().db.withHandle(h -> h.createQuery(
+                    "SELECT action, subject, details FROM audit_events WHERE actor = :actor ORDER BY id")
+                    .bind("actor", "iat:" + iat.record().id()).mapToMap().list());
+            // One event per registration (issue 18): the installation's creation is told by client.register itself.
+            assertThat(events).extracting(e -> e.get("action")).containsExactly("client.register", "client.register");
+            assertThat(events).extracting(e -> e.get("subject")).containsExactly(first.str("client_id"), again.str("client_id"));
+            Map<String, Object> created = Json.parseObject((String) events.get(0).get("details"));
+            Map<String, Object> known = Json.parseObject((String) events.get(1).get("details"));
+            assertThat(created.get("installation")).isEqualTo(known.get("installation")).isNotNull();
+            assertThat(created.get("installation_created")).isEqualTo(true);
+            assertThat(created.get("installation_id")).isEqualTo("machine-one-event");
+            assertThat(known).doesNotContainKey("installation_created");
+        }
+    }
+
+    @Test
     void clientAddressRangesApplyToRegistrationAndTokenRequests() {
         try (TestServer s = TestServer.start(backend, Map.of("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1/32"))) {
             var lan = s.iat(new IatService.Spec("lan", 5, Duration.ofDays(1), null, null, List.of("10.1.0.0/16", "2001:db8::/32"), null, null));
