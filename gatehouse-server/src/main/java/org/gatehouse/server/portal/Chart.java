@@ -7,10 +7,10 @@ import java.time.LocalDate;
  * data in words), always followed by a table with the same numbers. No script, no inline style.
  */
 final class Chart {
-    private static final int W = 640;
-    private static final int H = 200;
-    private static final int LEFT = 40;
-    private static final int BOTTOM = 30;
+    private static final int W = 480;
+    private static final int H = 220;
+    private static final int LEFT = 44;
+    private static final int BOTTOM = 34;
     private static final int TOP = 10;
 
     private Chart() {
@@ -31,7 +31,7 @@ final class Chart {
         LocalDate last = first.plusDays(values.length - 1);
         String desc = total == 0
                 ? "No registrations from " + first + " to " + last + "."
-                : total + " registrations from " + first + " to " + last + "; the busiest day was " + first.plusDays(busiest)
+                : plural(total, "registration") + " from " + first + " to " + last + "; the busiest day was " + first.plusDays(busiest)
                         + " with " + max + ". The table below lists every day.";
         int scale = Math.max(1, max);
         double slot = (W - LEFT - 10) / (double) values.length;
@@ -46,17 +46,17 @@ final class Chart {
                 .append(H - BOTTOM).append("\" stroke=\"#1b1b1b\" stroke-width=\"1\"/>");
         b.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(TOP).append("\" x2=\"").append(LEFT).append("\" y2=\"")
                 .append(H - BOTTOM).append("\" stroke=\"#1b1b1b\" stroke-width=\"1\"/>");
-        b.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(TOP + 10).append("\" text-anchor=\"end\" font-size=\"12\" fill=\"#1b1b1b\">")
+        b.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(TOP + 10).append("\" text-anchor=\"end\" font-size=\"16\" fill=\"#1b1b1b\">")
                 .append(scale).append("</text>");
-        b.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(H - BOTTOM).append("\" text-anchor=\"end\" font-size=\"12\" fill=\"#1b1b1b\">0</text>");
+        b.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(H - BOTTOM).append("\" text-anchor=\"end\" font-size=\"16\" fill=\"#1b1b1b\">0</text>");
         for (int i = 0; i < values.length; i++) {
             double h = values[i] * (double) plotH / scale;
             double x = LEFT + 2 + i * slot;
             b.append("<rect x=\"").append(fmt(x)).append("\" y=\"").append(fmt(H - BOTTOM - h)).append("\" width=\"").append(fmt(slot * 0.7))
                     .append("\" height=\"").append(fmt(h)).append("\" fill=\"#0b4f9c\"/>");
         }
-        b.append("<text x=\"").append(LEFT).append("\" y=\"").append(H - 8).append("\" font-size=\"12\" fill=\"#1b1b1b\">").append(first).append("</text>");
-        b.append("<text x=\"").append(W - 5).append("\" y=\"").append(H - 8).append("\" text-anchor=\"end\" font-size=\"12\" fill=\"#1b1b1b\">")
+        b.append("<text x=\"").append(LEFT).append("\" y=\"").append(H - 8).append("\" font-size=\"16\" fill=\"#1b1b1b\">").append(first).append("</text>");
+        b.append("<text x=\"").append(W - 5).append("\" y=\"").append(H - 8).append("\" text-anchor=\"end\" font-size=\"16\" fill=\"#1b1b1b\">")
                 .append(last).append("</text>");
         b.append("</svg></figure>");
         b.append("<details><summary>Registrations per day as a table</summary><table><caption>").append(Html.e(title))
@@ -66,6 +66,10 @@ final class Chart {
         }
         b.append("</tbody></table></details>");
         return b.toString();
+    }
+
+    static String plural(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     private static String fmt(double v) {
