@@ -173,10 +173,6 @@ final class AdminPages {
         return email; // an account id, or 'operator' for tokens made with the CLI
     }
 
-    private static String text(String name, String label, String value) {
-        return "<div>" + Html.field("text", name, label, value, null, null, null) + "</div>";
-    }
-
     private void tokens(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         Map<String, String> owners = owners();

@@ -55,9 +55,6 @@ final class ApiTokenPages {
         }
         if (days < 1 || days > 366) errors.put("days", "Enter a number of days from 1 to 366.");
         if (ctx.formParams("scope").isEmpty()) errors.put("scope", "Choose at least one scope.");
-        for (String sc : ctx.formParams("scope")) {
-            if (!ApiTokens.allowedScopes(s.account()).contains(sc)) errors.put("scope", "Choose scopes from the list.");
-        }
         ApiTokens.Created created = null;
         if (errors.isEmpty()) {
             try {

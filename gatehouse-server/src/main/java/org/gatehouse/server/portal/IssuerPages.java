@@ -202,7 +202,7 @@ final class IssuerPages {
      * Registrations per day, from the token's creation (at most the last 30 days, at least 7): an SVG bar
      * chart and a table with the same data.
      */
-    private String chart(IatRecord t, long now) {
+    private Chart chart(IatRecord t, long now) {
         LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(now, 86_400_000L));
         LocalDate created = LocalDate.ofEpochDay(Math.floorDiv(t.createdAt(), 86_400_000L));
         LocalDate first = today.minusDays(CHART_DAYS - 1);
@@ -215,7 +215,7 @@ final class IssuerPages {
             int d = (int) (Math.floorDiv(at, 86_400_000L) - first.toEpochDay());
             if (d >= 0 && d < days) perDay[d]++;
         }
-        return Chart.barsWithTable("Registrations per day, last " + days + " days", first, perDay);
+        return Chart.of("Registrations per day, last " + days + " days", first, perDay);
     }
 
     // --- revocation: each destructive action has a confirmation page (GET) and ends with a notice (303)

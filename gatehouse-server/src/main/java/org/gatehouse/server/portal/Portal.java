@@ -151,11 +151,6 @@ public final class Portal {
         throw new Halt();
     }
 
-    /** Writes a page whose body is still built as a string (pages not yet moved to a template), in the layout. */
-    void html(Context ctx, int status, Sessions.Current s, String title, String body, String current) {
-        render(ctx, status, s, title, current, "raw.jte", Map.of("body", body));
-    }
-
     /**
      * Writes a page from a template with the portal's strict headers. The template gets {@code f}, the
      * frame (title, who is signed in, the nav entry, the notice left by the POST that redirected here),

@@ -16,7 +16,6 @@ import org.gatehouse.server.store.WebAuthnStore;
  */
 final class SecurityKeyPages {
     static final String CSP_WITH_SCRIPT = Portal.CSP.replace("default-src 'none';", "default-src 'none'; script-src 'self';");
-    static final String SCRIPT = "<script src=\"/static/webauthn.js\" defer></script>";
     private final Portal p;
     private final SignInPages signIn;
     private final String js;
@@ -110,20 +109,9 @@ final class SecurityKeyPages {
 
     // --- sign-in
 
-    /** The security-key part of the second-factor page: empty when the account has no key. Call before the page is written. */
-    String signInSection(Sessions.Current s, String error) {
-        if (!p.g.securityKeys.has(s.account().id())) return "";
-        SecurityKeys.Options o = p.g.securityKeys.authenticationOptions(s);
-        StringBuilder b = new StringBuilder("<section data-webauthn-section hidden aria-labelledby=\"key-heading\">"
-                + "<h2 id=\"key-heading\">Security key</h2>");
-        if (error != null) b.append("<div class=\"alert\" role=\"alert\" id=\"key-error\"><p>").append(Html.e(error)).append("</p></div>");
-        b.append("<form method=\"post\" action=\"/login/key\" id=\"key-sign-in\" data-webauthn=\"get\"").append(ceremonyData(o)).append(">")
-                .append(Html.csrf(s.row().csrf()))
-                .append(hidden("credential_id", "client_data", "authenticator_data", "signature", "user_handle"))
-                .append("<div><button type=\"submit\">Use security key</button></div>")
-                .append("<p role=\"status\" data-webauthn-status></p></form></section>")
-                .append(SCRIPT);
-        return b.toString();
+    /** The ceremony for the second-factor page's security-key part: null when the account has no key. */
+    SecurityKeys.Options signInOptions(Sessions.Current s) {
+        return p.g.securityKeys.has(s.account().id()) ? p.g.securityKeys.authenticationOptions(s) : null;
     }
 
     private void signIn(Context ctx) {
@@ -149,17 +137,5 @@ final class SecurityKeyPages {
     private static SecurityKeys.Response response(Context ctx) {
         return new SecurityKeys.Response(ctx.formParam("credential_id"), ctx.formParam("client_data"), ctx.formParam("attestation_object"),
                 ctx.formParam("authenticator_data"), ctx.formParam("signature"), ctx.formParam("user_handle"), ctx.formParam("transports"));
-    }
-
-    private static String ceremonyData(SecurityKeys.Options o) {
-        return " data-challenge=\"" + Html.e(o.challenge()) + "\" data-rp-id=\"" + Html.e(o.rpId()) + "\" data-user-id=\""
-                + Html.e(o.userId()) + "\" data-user-name=\"" + Html.e(o.userName()) + "\" data-timeout=\"" + o.timeoutMillis()
-                + "\" data-credentials=\"" + Html.e(String.join(" ", o.credentialIds())) + "\"";
-    }
-
-    private static String hidden(String... names) {
-        StringBuilder b = new StringBuilder();
-        for (String n : names) b.append("<input type=\"hidden\" name=\"").append(n).append("\" value=\"\">");
-        return b.toString();
     }
 }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.PasswordGate;
 import org.gatehouse.server.accounts.Passwords;
+import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.accounts.Totp;
 import org.gatehouse.server.oauth.Requests;
@@ -98,7 +99,7 @@ final class SignInPages {
     Sessions.Current passwordStage(Context ctx) {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isEmpty() || !Sessions.PASSWORD.equals(s.get().row().stage()) || s.get().account() == null
-                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < System.currentTimeMillis()) {
+                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < p.g.clock.millis()) {
             Portal.redirect(ctx, "/login");
         }
         return s.get();
@@ -109,10 +110,10 @@ final class SignInPages {
     }
 
     void renderCode(Context ctx, Sessions.Current s, int status, String error, String keyError) {
-        String key = keys.signInSection(s, keyError);
-        p.render(ctx, status, null, "Second factor", null, "signin/code.jte", Portal.params("csrf", s.row().csrf(), "keySection", key,
-                "error", error));
-        if (!key.isEmpty()) SecurityKeyPages.allowScript(ctx);
+        SecurityKeys.Options key = keys.signInOptions(s);
+        p.render(ctx, status, null, "Second factor", null, "signin/code.jte", Portal.params("csrf", s.row().csrf(), "key", key,
+                "keyError", keyError, "error", error));
+        if (key != null) SecurityKeyPages.allowScript(ctx);
     }
 
     private void code(Context ctx) {

@@ -90,7 +90,7 @@ class WebAuthnPortalTest {
 
         SoftAuthenticator key = new SoftAuthenticator();
         PortalClient.Page added = c.follow(addKey(c, key, "YubiKey <5>"));
-        assertThat(added.body()).contains("Security key &quot;YubiKey &lt;5&gt;&quot; added.").contains("<table id=\"keys\"");
+        assertThat(added.body()).contains("Security key \"YubiKey &lt;5&gt;\" added.").contains("<table id=\"keys\"");
 
         c.post("/logout");
         // With a key, the second-factor page offers it, with the code form as the fallback, and loads the script.
