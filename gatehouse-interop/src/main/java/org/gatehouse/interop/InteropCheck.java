@@ -81,6 +81,9 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
  * {@code NOTE} lines, and finally {@code N passed, N failed}; exits 0 only if every check passed.
  * Each run registers two new clients with the token file's initial access token, and deletes one.
  * The expected access token audience is the issuer unless {@code -Dinterop.audience=...} says otherwise.
+ * With {@code -Dinterop.resource=URI -Dinterop.other-resource=URI} (the audiences of two resource servers,
+ * RFC 8707) it also checks that a Spring Security and a Nimbus resource server configured for the first
+ * accept a token issued for it and refuse one issued for the other, and one with the default audience.
  */
 public final class InteropCheck {
     private static final int CONNECT_TIMEOUT_MS = 5_000;
@@ -102,6 +105,8 @@ public final class InteropCheck {
     private final String rsId;
     private final Secret rsSecret;
     private final PrintStream out;
+    private final String resource;      // this API's audience (RFC 8707 resource); null: per-resource checks not run
+    private final String otherResource; // another resource server's audience
     private final List<String> lines = new ArrayList<>();
     private int passed;
     private int failed;
@@ -151,6 +156,17 @@ public final class InteropCheck {
     }
 
     public InteropCheck(String issuer, Path tokenFile, String rsId, String rsSecret, PrintStream out) {
+        this(issuer, tokenFile, rsId, rsSecret, System.getProperty("interop.resource"), System.getProperty("interop.other-resource"), out);
+    }
+
+    /**
+     * @param resource      the audience of the resource server the per-resource checks play (null: not run)
+     * @param otherResource the audience of another resource server, whose tokens that one must refuse
+     */
+    public InteropCheck(String issuer, Path tokenFile, String rsId, String rsSecret, String resource, String otherResource, PrintStream out) {
+        if ((resource == null) != (otherResource == null)) throw new IllegalArgumentException("give both resources or neither");
+        this.resource = resource;
+        this.otherResource = otherResource;
         this.issuer = issuer;
         this.tokenFilePath = tokenFile;
         this.rsId = rsId;
@@ -187,6 +203,12 @@ public final class InteropCheck {
         check("token-either-secret-method", this::tokenOtherAuthMethod);
         check("jwt-offline-nimbus-jwks", this::jwtOfflineNimbus);
         check("jwt-spring-resource-server-decoder", this::jwtSpringDecoder);
+        if (resource != null) {
+            check("jwt-per-resource-nimbus", this::jwtPerResourceNimbus);
+            check("jwt-per-resource-spring", this::jwtPerResourceSpring);
+        } else {
+            note("no resources given (-Dinterop.resource, -Dinterop.other-resource): per-resource audiences not checked");
+        }
         check("introspect-own-token-active", this::introspectOwnToken);
         check("introspect-other-clients-token-inactive", this::introspectOtherClientsToken);
         if (rsId != null) {
@@ -347,8 +369,15 @@ public final class InteropCheck {
 
     /** A client_credentials token; expects success and, where given, the granted scope (RFC 6749 §5.1). */
     private AccessToken token(Client c, Scope requested, Scope expectedScope) throws Exception {
+        return token(c, requested, expectedScope, null);
+    }
+
+    /** @param resource RFC 8707 §2 resource parameter; null: none (the default audience) */
+    private AccessToken token(Client c, Scope requested, Scope expectedScope, String resource) throws Exception {
         need(metadata, "discovery");
-        HTTPResponse r = send(new TokenRequest(metadata.getTokenEndpointURI(), c.auth(), new ClientCredentialsGrant(), requested).toHTTPRequest());
+        TokenRequest.Builder b = new TokenRequest.Builder(metadata.getTokenEndpointURI(), c.auth(), new ClientCredentialsGrant()).scope(requested);
+        if (resource != null) b.resources(URI.create(resource));
+        HTTPResponse r = send(b.build().toHTTPRequest());
         TokenResponse response = TokenResponse.parse(r);
         if (!response.indicatesSuccess()) {
             throw new CheckFailed("HTTP " + r.getStatusCode() + " " + describe(response.toErrorResponse().getErrorObject()));
@@ -427,6 +456,11 @@ public final class InteropCheck {
     }
 
     private JWTClaimsSet verifyOffline(Client c, AccessToken token, Scope expectedScope) throws Exception {
+        return verifyOffline(c, token, expectedScope, audience());
+    }
+
+    /** Nimbus's JWT processor as a resource server whose identifier is {@code audience} configures it (RFC 9068 §4). */
+    private JWTClaimsSet verifyOffline(Client c, AccessToken token, Scope expectedScope, String audience) throws Exception {
         need(jwkSource, "discovery");
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
         p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType("at+jwt"), new JOSEObjectType("application/at+jwt")));
@@ -437,7 +471,7 @@ public final class InteropCheck {
                 .claim("client_id", c.id().getValue())
                 .claim(INSTALLATION_ID, c.installationId)
                 .build();
-        p.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience(), exact,
+        p.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience, exact,
                 Set.of("iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", INSTALLATION_ID)));
         JWTClaimsSet claims = p.process(token.getValue(), null);
         if (expectedScope != null) {
@@ -478,6 +512,53 @@ public final class InteropCheck {
         expectEquals(c.installationId, jwt.getClaimAsString(INSTALLATION_ID), INSTALLATION_ID);
         present(jwt.getClaimAsString("scope"), "scope");
         expect(jwt.getExpiresAt() != null && jwt.getExpiresAt().isAfter(java.time.Instant.now()), "exp not in the future");
+    }
+
+    // ---------------------------------------------------------------- RFC 8707 tokens for one API
+
+    /** Tokens of the basic client for this API, for the other one, and with the default audience. */
+    private record PerResource(AccessToken own, AccessToken other, AccessToken byDefault) {
+    }
+
+    private PerResource perResourceTokens() throws Exception {
+        Client c = need(basic, "basic client");
+        return new PerResource(token(c, null, null, resource), token(c, null, null, otherResource), need(basicToken, "basic client's token"));
+    }
+
+    /**
+     * Nimbus's {@code DefaultJWTClaimsVerifier} with this API's audience (docs/protocol.md §13a) accepts
+     * a token issued with resource=that audience and refuses one for another resource server and one
+     * with the default audience (the issuer): aud must contain the API's own identifier (RFC 9068 §4).
+     */
+    private void jwtPerResourceNimbus() throws Exception {
+        Client c = need(basic, "basic client");
+        PerResource t = perResourceTokens();
+        JWTClaimsSet own = verifyOffline(c, t.own(), null, resource);
+        expectEquals(List.of(resource), own.getAudience(), "aud of the token for " + resource);
+        expectRefused("nimbus", () -> verifyOffline(c, t.other(), null, resource), "a token for " + otherResource);
+        expectRefused("nimbus", () -> verifyOffline(c, t.byDefault(), null, resource), "a token with the default audience");
+    }
+
+    /** The same with Spring Security's decoder configured as docs/protocol.md §13a says ({@link SpringResourceServer#decoder(String, String)}). */
+    private void jwtPerResourceSpring() throws Exception {
+        PerResource t = perResourceTokens();
+        JwtDecoder decoder = SpringResourceServer.decoder(issuer, resource);
+        Jwt own = decoder.decode(t.own().getValue());
+        expectEquals(List.of(resource), own.getAudience(), "aud of the token for " + resource);
+        expectRefused("spring", () -> decoder.decode(t.other().getValue()), "a token for " + otherResource);
+        expectRefused("spring", () -> decoder.decode(t.byDefault().getValue()), "a token with the default audience");
+    }
+
+    private void expectRefused(String library, Check verify, String what) {
+        try {
+            verify.run();
+        } catch (com.nimbusds.jwt.proc.BadJWTException | org.springframework.security.oauth2.jwt.JwtValidationException e) {
+            note(library + " refused " + what + ": " + e.getMessage());
+            return;
+        } catch (Exception e) {
+            throw new CheckFailed(what + " refused for another reason than its audience: " + reason(e));
+        }
+        throw new CheckFailed(what + " was accepted by an API whose audience is " + resource);
     }
 
     // ---------------------------------------------------------------- RFC 7662 introspection

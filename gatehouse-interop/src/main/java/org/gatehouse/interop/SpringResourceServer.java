@@ -1,5 +1,8 @@
 package org.gatehouse.interop;
 
+import java.util.List;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoders;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTypeValidator;
@@ -20,6 +23,11 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
  *     {@code new JwtTypeValidator("at+jwt", "application/at+jwt")} replaces it. In a Spring Boot 4
  *     application the same is one {@code JwtTypeValidator} bean; Boot 3.5 (Security 6.5) additionally
  *     needs {@code validateType(false)} on the decoder builder, because there Nimbus itself checks typ.</li>
+ * <li>An API with its own audience (RFC 8707 resource, RFC 9068 §4: the resource server checks that
+ *     {@code aud} contains its own identifier) adds the validator Spring Boot builds from
+ *     {@code spring.security.oauth2.resourceserver.jwt.audiences}: a {@link JwtClaimValidator} on
+ *     {@code aud} that wants at least one of the configured audiences. A token for another API, or one
+ *     with the default audience (the issuer), then fails with {@code invalid_token}.</li>
  * </ul>
  */
 final class SpringResourceServer {
@@ -32,6 +40,19 @@ final class SpringResourceServer {
         decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(
                 new JwtIssuerValidator(issuer),
                 new JwtTypeValidator("at+jwt", "application/at+jwt")));
+        return decoder;
+    }
+
+    /**
+     * The decoder of an API whose audience is {@code audience} (docs/protocol.md §13a): {@link #decoder}
+     * plus the audience validator, what {@code audiences: <audience>} configures in Spring Boot.
+     */
+    static NimbusJwtDecoder decoder(String issuer, String audience) {
+        NimbusJwtDecoder decoder = JwtDecoders.fromIssuerLocation(issuer);
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(
+                new JwtIssuerValidator(issuer),
+                new JwtTypeValidator("at+jwt", "application/at+jwt"),
+                new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, aud -> aud != null && aud.contains(audience))));
         return decoder;
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.registration.ResourceServers;
@@ -37,7 +38,7 @@ class InteropCheckTest {
         Path tokenFile = tokenFile(s);
         ResourceServers.Created rs = s.gatehouse().resourceServers.create("interop resource server", "client_secret_basic", Actor.cli());
 
-        InteropCheck.Result r = run(s.issuer, tokenFile, rs.client().clientId(), rs.secret());
+        InteropCheck.Result r = run(s.issuer, tokenFile, rs.client().clientId(), rs.secret(), null, null);
 
         assertThat(r.failed()).as(String.join("\n", r.lines())).isZero();
         assertThat(r.passed()).isEqualTo(27);
@@ -48,10 +49,31 @@ class InteropCheckTest {
     void everyCheckPassesWithoutResourceServerCredentials() throws Exception {
         TestServer s = TestServer.shared(backend);
 
-        InteropCheck.Result r = run(s.issuer, tokenFile(s), null, null);
+        InteropCheck.Result r = run(s.issuer, tokenFile(s), null, null, null, null);
 
         assertThat(r.failed()).as(String.join("\n", r.lines())).isZero();
         assertThat(r.passed()).isEqualTo(26);
+    }
+
+    /**
+     * Issue 19: Spring Security and Nimbus, each configured for one API's audience as docs/protocol.md
+     * §13a says, accept a token issued with resource=that audience and refuse one issued for another
+     * resource server and one with the default audience (the issuer).
+     */
+    @Test
+    void springAndNimbusAcceptTokensForTheirOwnResourceAndRefuseOthers() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        String prefs = "https://prefs.example.org/api/" + Secrets.randomId(8), reports = "https://reports.example.org/api/" + Secrets.randomId(8);
+        s.gatehouse().resourceServers.create("Prefs API", "client_secret_basic", prefs, null, Actor.cli());
+        s.gatehouse().resourceServers.create("Reports API", "client_secret_basic", reports, null, Actor.cli());
+
+        InteropCheck.Result r = run(s.issuer, tokenFile(s), null, null, prefs, reports);
+
+        assertThat(r.failed()).as(String.join("\n", r.lines())).isZero();
+        assertThat(r.lines()).contains("PASS jwt-per-resource-nimbus", "PASS jwt-per-resource-spring");
+        assertThat(r.lines()).filteredOn(l -> l.startsWith("NOTE nimbus refused") || l.startsWith("NOTE spring refused"))
+                .hasSize(4).allSatisfy(l -> assertThat(l).containsIgnoringCase("aud"));
+        assertThat(r.passed()).isEqualTo(28);
     }
 
     @Test
@@ -59,7 +81,7 @@ class InteropCheckTest {
         TestServer s = TestServer.shared(backend);
         Path tokenFile = tokenFile(s);
         // The same token file checked against the wrong issuer: discovery must fail, and so must the run.
-        InteropCheck.Result r = run(s.issuer + "/not-the-issuer", tokenFile, null, null);
+        InteropCheck.Result r = run(s.issuer + "/not-the-issuer", tokenFile, null, null, null, null);
 
         assertThat(r.failed()).isPositive();
         assertThat(r.lines()).anyMatch(l -> l.startsWith("FAIL discovery"));
@@ -74,10 +96,10 @@ class InteropCheckTest {
         return file;
     }
 
-    private static InteropCheck.Result run(String issuer, Path tokenFile, String rsId, String rsSecret) {
+    private static InteropCheck.Result run(String issuer, Path tokenFile, String rsId, String rsSecret, String resource, String otherResource) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            InteropCheck.Result r = new InteropCheck(issuer, tokenFile, rsId, rsSecret, out).run();
+            InteropCheck.Result r = new InteropCheck(issuer, tokenFile, rsId, rsSecret, resource, otherResource, out).run();
             System.out.print(buf.toString(StandardCharsets.UTF_8)); // into the surefire report
             return r;
         }

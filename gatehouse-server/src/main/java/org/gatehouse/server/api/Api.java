@@ -140,7 +140,7 @@ public final class Api {
 
     private void createToken(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "tokens:write");
-        Body b = body(ctx, "label", "max_registrations", "expires_in", "scope", "client_cidrs", "software_ids", "reregistration");
+        Body b = body(ctx, "label", "max_registrations", "expires_in", "scope", "client_cidrs", "software_ids", "reregistration", "resources");
         String label = b.string("label", true, IatService.MAX_LABEL);
         long max = b.integer("max_registrations", true, 1, IatService.MAX_REGISTRATIONS);
         long expiresIn = b.integer("expires_in", true, 1, IatService.MAX_LIFETIME.toSeconds());
@@ -148,10 +148,11 @@ public final class Api {
         List<String> cidrs = b.strings("client_cidrs", 50);
         List<String> softwareIds = b.strings("software_ids", 50);
         String rereg = b.string("reregistration", false, 10);
+        List<String> resources = b.strings("resources", 50, 2000);
         IatService.Created created;
         try {
             created = g.iats.create(new IatService.Spec(label, (int) max, Duration.ofSeconds(expiresIn), scope, softwareIds, cidrs, rereg,
-                    c.account().id()), actor(ctx, c));
+                    c.account().id()), actor(ctx, c), g.resourceServers.limitTokenTo(resources));
         } catch (IllegalArgumentException e) {
             throw OAuthError.invalidRequest(e.getMessage());
         }
@@ -505,6 +506,8 @@ public final class Api {
         ResourceServers.Created created;
         try {
             created = g.resourceServers.create(name, method == null ? "client_secret_basic" : method, audience, scope, actor(ctx, c));
+        } catch (ResourceServers.AudienceTaken e) {
+            throw new OAuthError(409, "invalid_request", e.getMessage(), null); // a conflict with the current state, as elsewhere here
         } catch (IllegalArgumentException e) {
             throw OAuthError.invalidRequest(e.getMessage());
         }
@@ -579,6 +582,10 @@ public final class Api {
         }
 
         List<String> strings(String name, int maxItems) {
+            return strings(name, maxItems, 200);
+        }
+
+        List<String> strings(String name, int maxItems, int maxLength) {
             Object v = map.get(name);
             if (v == null) return null;
             if (!(v instanceof List<?> list) || list.size() > maxItems) {
@@ -586,7 +593,9 @@ public final class Api {
             }
             List<String> out = new ArrayList<>();
             for (Object o : list) {
-                if (!(o instanceof String s) || s.length() > 200) throw OAuthError.invalidRequest(name + " must be an array of strings");
+                if (!(o instanceof String s) || s.length() > maxLength) {
+                    throw OAuthError.invalidRequest(name + " must be an array of strings of at most " + maxLength + " characters");
+                }
                 out.add(s);
             }
             return out;

@@ -125,6 +125,7 @@ final class IssuerPages {
         values.put("scope", String.join(" ", ctx.formParams("scope")));
         values.put("cidrs", nz(ctx.formParam("cidrs")));
         values.put("reregistration", nz(ctx.formParam("reregistration")));
+        values.put("resources", nz(ctx.formParam("resources")));
         Map<String, String> errors = new LinkedHashMap<>();
         String label = values.get("label").strip();
         if (label.isEmpty() || label.length() > IatService.MAX_LABEL || !Text.isPlain(label)) {
@@ -155,12 +156,19 @@ final class IssuerPages {
         }
         String rereg = values.get("reregistration").isEmpty() ? IatRecord.REPLACE : values.get("reregistration");
         if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) errors.put("reregistration", "Choose one option.");
+        List<String> resources = List.of(values.get("resources").strip().split("\\s+")).stream().filter(r -> !r.isEmpty()).toList();
+        IatService.Extra limit = null;
+        try {
+            limit = p.g.resourceServers.limitTokenTo(resources); // the resource rule (issue 19), reported with the others
+        } catch (IllegalArgumentException e) {
+            errors.put("resources", AdminPages.sentence(e.getMessage()));
+        }
         if (!errors.isEmpty()) {
             newTokenForm(ctx, s, 400, values, errors);
             return;
         }
         IatService.Created created = p.g.iats.create(new IatService.Spec(label, max, Duration.ofDays(days), values.get("scope"), null,
-                cidrs.isEmpty() ? null : cidrs, rereg, s.account().id()), p.actor(ctx, s.account()));
+                cidrs.isEmpty() ? null : cidrs, rereg, s.account().id()), p.actor(ctx, s.account()), limit);
         IatRecord t = created.record();
         p.done(ctx, s, new View.Notice("Token \u201c" + View.shorten(t.label(), 80) + "\u201d created.", "token-value", created.token()),
                 "/tokens/" + Html.u(t.id()));

@@ -16,6 +16,7 @@ import org.gatehouse.server.store.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.ResourceStore;
+import org.gatehouse.server.store.Sql;
 import org.gatehouse.server.text.Text;
 import org.gatehouse.server.tokens.ResourceCatalog;
 
@@ -27,6 +28,17 @@ import org.gatehouse.server.tokens.ResourceCatalog;
  */
 public final class ResourceServers {
     public record Created(ClientRecord client, String secret) {
+    }
+
+    /**
+     * The audience is already another active resource server's: found by the check, or, when two creates
+     * race past it, refused by the unique index over active_audience (SQLSTATE 23505). A conflict with the
+     * current state: 409 in the API, exit 2 with this one line in the CLI.
+     */
+    public static final class AudienceTaken extends IllegalArgumentException {
+        AudienceTaken(String audience) {
+            super("a resource server with the audience " + audience + " exists already");
+        }
     }
 
     /** A resource server as listed: its credential, the audience (null: none declared) and the scopes it serves. */
@@ -86,19 +98,23 @@ public final class ResourceServers {
         ClientRecord rs = new ClientRecord("rs_" + Secrets.randomId(12), ClientRecord.RESOURCE_SERVER, null,
                 secrets.hash(secret), now, 0, null, authMethod, cleanScope, name.strip(), null, null, null, metadata, now, now,
                 null, null, null, null, null, aud, null);
-        db.inTransaction(h -> {
-            if (aud != null && resources.active(h).stream().anyMatch(r -> r.audience().equals(aud))) {
-                throw new IllegalArgumentException("a resource server with the audience " + aud + " exists already");
-            }
-            clients.insert(h, rs);
-            if (aud != null) resources.setAudience(h, rs.clientId(), aud); // the unique index settles a race
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("name", rs.clientName());
-            if (aud != null) details.put("audience", aud);
-            if (!cleanScope.isEmpty()) details.put("scope", cleanScope);
-            audit.record(h, now, actor, "resource_server.create", rs.clientId(), details);
-            return null;
-        });
+        try {
+            db.inTransaction(h -> {
+                if (aud != null && resources.active(h).stream().anyMatch(r -> r.audience().equals(aud))) throw new AudienceTaken(aud);
+                clients.insert(h, rs);
+                if (aud != null) resources.setAudience(h, rs.clientId(), aud); // the unique index settles a race
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("name", rs.clientName());
+                if (aud != null) details.put("audience", aud);
+                if (!cleanScope.isEmpty()) details.put("scope", cleanScope);
+                audit.record(h, now, actor, "resource_server.create", rs.clientId(), details);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // A concurrent create with the same audience committed between our check and our update.
+            if (aud != null && Sql.isUniqueViolation(e)) throw new AudienceTaken(aud);
+            throw e;
+        }
         catalog.invalidate();
         return new Created(rs, secret);
     }
@@ -130,14 +146,20 @@ public final class ResourceServers {
     public IatService.Extra limitTokenTo(List<String> audiences) {
         if (audiences == null || audiences.isEmpty()) return null;
         Set<String> clean = new LinkedHashSet<>();
-        for (String a : audiences) clean.add(audience(a));
-        if (clean.size() > 50) throw new IllegalArgumentException("at most 50 resources per token");
+        for (String a : audiences) {
+            try {
+                clean.add(audience(a));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("resources: " + e.getMessage());
+            }
+        }
+        if (clean.size() > 50) throw new IllegalArgumentException("resources: at most 50 per token");
         String joined = String.join(" ", clean);
         return (h, record, details) -> {
             Set<String> known = new LinkedHashSet<>();
             resources.active(h).forEach(r -> known.add(r.audience()));
             for (String a : clean) {
-                if (!known.contains(a)) throw new IllegalArgumentException("no resource server has the audience " + a);
+                if (!known.contains(a)) throw new IllegalArgumentException("resources: no resource server has the audience " + a);
             }
             resources.setTokenResources(h, record.id(), joined);
             details.put("resources", joined);

@@ -1,23 +1,30 @@
 package org.gatehouse.server.statements;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.gatehouse.server.net.Cidr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches a publisher's JWKS from its URL: https only, to public addresses only (checked after the
- * name is resolved), no redirects, short timeouts, a size limit — so that a JWKS URL cannot be
+ * Fetches a publisher's JWKS from its URL: https only, to public addresses only (the name resolved
+ * once, checked, and those addresses connected to), no redirects, one deadline for the whole
+ * exchange, a size limit — so that a JWKS URL cannot be
  * used to probe the server's own machine or network (SSRF). Every failure answers with the same
  * few words: nothing fetched, no status code and no error text of the other side is echoed.
  * Plain http to a loopback address is allowed only with {@code GATEHOUSE_STATEMENT_JWKS_ALLOW_HTTP_LOOPBACK}
@@ -38,15 +45,28 @@ public final class JwksFetcher {
             + " 203.0.113.0/24 224.0.0.0/4 240.0.0.0/4 ::/96 ::1/128 64:ff9b::/96 64:ff9b:1::/48 100::/64 2001:db8::/32"
             + " 2002::/16 fc00::/7 fe80::/10 fec0::/10 ff00::/8");
 
+    /** The whole exchange, connect to last byte: a server that drips its answer cannot hold a thread longer. */
+    static final Duration DEADLINE = Duration.ofSeconds(10);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Name resolution (the system's, or a test's). */
+    interface Lookup {
+        InetAddress[] all(String host) throws UnknownHostException;
+    }
+
     private final boolean allowHttpLoopback;
-    private final HttpClient client = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    private final Lookup lookup;
+    private final Duration deadline;
 
     /** @param allowHttpLoopback plain http, and loopback destinations, allowed (tests and local development only) */
     public JwksFetcher(boolean allowHttpLoopback) {
+        this(allowHttpLoopback, InetAddress::getAllByName, DEADLINE);
+    }
+
+    JwksFetcher(boolean allowHttpLoopback, Lookup lookup, Duration deadline) {
         this.allowHttpLoopback = allowHttpLoopback;
+        this.lookup = lookup;
+        this.deadline = deadline;
     }
 
     /** Checks a JWKS URL's form before it is stored or fetched (no name is resolved here). */
@@ -73,28 +93,46 @@ public final class JwksFetcher {
         } catch (IllegalArgumentException e) {
             throw new IOException(REFUSED);
         }
-        checkDestination(u);
-        HttpRequest req = HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(10))
-                .header("Accept", "application/jwk-set+json, application/json").GET().build();
-        HttpResponse<InputStream> r;
+        List<InetAddress> checked = destination(u);
+        // Jetty's client connects only to the addresses checked here (no second lookup that a DNS
+        // rebinding could answer differently), while TLS still verifies the certificate for the host name.
+        HttpClient http = new HttpClient();
+        http.setFollowRedirects(false);
+        http.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
+        http.setSocketAddressResolver((host, port, context, promise) ->
+                promise.succeeded(checked.stream().map(a -> new InetSocketAddress(a, port)).toList()));
         try {
-            r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed(u, "interrupted");
-        } catch (IOException | IllegalArgumentException e) {
+            http.start();
+        } catch (Exception e) {
             throw failed(u, e.getClass().getSimpleName());
         }
-        try (InputStream in = r.body()) {
-            if (r.statusCode() != 200) throw failed(u, "HTTP " + r.statusCode() + " (redirects are not followed)");
-            byte[] body;
+        try {
+            Request req = http.newRequest(u).method(HttpMethod.GET)
+                    .headers(h -> h.put(HttpHeader.ACCEPT, "application/jwk-set+json, application/json"))
+                    .timeout(deadline.toMillis(), TimeUnit.MILLISECONDS); // the total: headers and body
+            ContentResponse r;
             try {
-                body = in.readNBytes(MAX_BYTES + 1);
-            } catch (IOException e) {
-                throw failed(u, e.getClass().getSimpleName());
+                r = new CompletableResponseListener(req, MAX_BYTES).send().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                req.abort(e);
+                throw failed(u, "interrupted");
+            } catch (ExecutionException e) {
+                Throwable why = e.getCause() == null ? e : e.getCause();
+                if (why instanceof IllegalArgumentException && String.valueOf(why.getMessage()).contains("exceeded")) { // Jetty: "Buffering capacity N exceeded"
+                    throw new IOException("the JWKS is larger than " + MAX_BYTES + " bytes");
+                }
+                throw failed(u, why instanceof TimeoutException ? "no complete answer within " + deadline.toSeconds() + " s"
+                        : why.getClass().getSimpleName());
             }
-            if (body.length > MAX_BYTES) throw new IOException("the JWKS is larger than " + MAX_BYTES + " bytes");
-            return new String(body, StandardCharsets.UTF_8);
+            if (r.getStatus() != 200) throw failed(u, "HTTP " + r.getStatus() + " (redirects are not followed)");
+            return new String(r.getContent(), StandardCharsets.UTF_8);
+        } finally {
+            try {
+                http.stop();
+            } catch (Exception e) {
+                LOG.debug("stopping the JWKS client failed", e);
+            }
         }
     }
 
@@ -105,22 +143,24 @@ public final class JwksFetcher {
     }
 
     /**
-     * Resolves the host and refuses it when any of its addresses is not public. The HTTP client
-     * resolves the name again when it connects; the JDK's address cache (30 s by default,
-     * networkaddress.cache.ttl) answers that second lookup with the addresses checked here.
+     * Resolves the host once and refuses it when any of its addresses is not public; the fetch then
+     * connects to these addresses and no others (DNS rebinding: a second lookup could answer with
+     * another address than the one checked).
      */
-    private void checkDestination(URI u) throws IOException {
+    List<InetAddress> destination(URI u) throws IOException {
         InetAddress[] all;
         try {
-            all = InetAddress.getAllByName(u.getHost());
+            all = lookup.all(u.getHost());
         } catch (UnknownHostException | SecurityException e) {
             throw new IOException(FAILED);
         }
+        if (all == null || all.length == 0) throw new IOException(FAILED);
         boolean plainHttp = "http".equalsIgnoreCase(u.getScheme());
         for (InetAddress a : all) {
             boolean ok = allowHttpLoopback && a.isLoopbackAddress() || !plainHttp && isPublic(a);
             if (!ok) throw new IOException(REFUSED);
         }
+        return List.of(all);
     }
 
     static boolean isPublic(InetAddress a) {

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -19,6 +20,11 @@ import org.gatehouse.server.text.Text;
  * serve). The token endpoint reads a snapshot kept in memory for at most {@code ttl} (the client cache's
  * bound, GATEHOUSE_CLIENT_CACHE_TTL): one small read per ttl, never one per request; a change made
  * through this process takes effect at once ({@link #invalidate}). A ttl of zero reads every time.
+ *
+ * <p>The read happens outside any lock: while one request re-reads an expired copy, the others keep
+ * using that copy instead of queueing behind the read. When the read fails (a database hiccup), the
+ * last good copy is served, and the failure logged, for at most {@link #STALE_LIMIT} past its ttl;
+ * after that, or with no good copy at all, the failure reaches the caller (fail closed).
  */
 public final class ResourceCatalog {
     /** Most resource parameters one token request may carry. */
@@ -38,6 +44,10 @@ public final class ResourceCatalog {
     public record Target(List<String> audiences, Set<String> scopes) {
     }
 
+    /** How long past its ttl the last good copy may be served while reads fail. */
+    public static final Duration STALE_LIMIT = Duration.ofSeconds(60);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ResourceCatalog.class);
+
     private record Loaded(Snapshot snapshot, long loadedAt) {
     }
 
@@ -45,7 +55,10 @@ public final class ResourceCatalog {
     private final long ttlNanos;
     private final LongSupplier nanoClock;
     private final AtomicLong epoch = new AtomicLong();
-    private volatile Loaded current;
+    private final long staleNanos = STALE_LIMIT.toNanos();
+    private final AtomicBoolean reading = new AtomicBoolean();
+    private volatile Loaded current;   // null: never read, or invalidated
+    private volatile Loaded lastGood;  // the last successful read, for when a read fails
 
     public ResourceCatalog(Supplier<Snapshot> loader, Duration ttl) {
         this(loader, ttl, System::nanoTime);
@@ -65,16 +78,37 @@ public final class ResourceCatalog {
 
     public Snapshot snapshot() {
         Loaded l = current;
-        if (l != null && nanoClock.getAsLong() - l.loadedAt() < ttlNanos) return l.snapshot();
-        synchronized (this) {
-            l = current;
-            long now = nanoClock.getAsLong();
-            if (l != null && now - l.loadedAt() < ttlNanos) return l.snapshot();
-            long before = epoch.get();
-            Snapshot s = loader.get();
-            if (ttlNanos > 0 && epoch.get() == before) current = new Loaded(s, now); // a read that raced a change is not kept
-            return s;
+        long now = nanoClock.getAsLong();
+        if (l != null && now - l.loadedAt() < ttlNanos) return l.snapshot();
+        boolean reader = reading.compareAndSet(false, true);
+        if (!reader && l != null && now - l.loadedAt() < ttlNanos + staleNanos) return l.snapshot(); // another request is reading
+        try {
+            return read();
+        } finally {
+            if (reader) reading.set(false);
         }
+    }
+
+    private Snapshot read() {
+        long before = epoch.get();
+        long at = nanoClock.getAsLong();
+        Snapshot s;
+        try {
+            s = loader.get();
+        } catch (RuntimeException e) {
+            Loaded last = lastGood;
+            long age = nanoClock.getAsLong() - (last == null ? 0 : last.loadedAt());
+            if (last == null || age >= ttlNanos + staleNanos) throw e;
+            LOG.warn("reading the resource catalog failed ({}); serving the copy read {} ms ago (at most {} s past its ttl)",
+                    e.getClass().getSimpleName(), age / 1_000_000, STALE_LIMIT.toSeconds());
+            return last.snapshot();
+        }
+        Loaded fresh = new Loaded(s, at);
+        if (epoch.get() == before) { // a read that raced a change is not kept
+            lastGood = fresh;
+            if (ttlNanos > 0) current = fresh;
+        }
+        return s;
     }
 
     /**

@@ -50,4 +50,17 @@ class ApiSchemaValidatorTest {
             assertThat(OpenApi.map(OpenApi.map(d.doc.get("components")).get(m.group(1)))).as(m.group()).containsKey(m.group(2));
         }
     }
+
+    /** Issue 19: a token's resource limit is part of the documented create body (NewToken allows no other members). */
+    @Test
+    void newTokenDocumentsItsResourceLimit() throws Exception {
+        java.util.Map<String, Object> newToken = OpenApi.map(OpenApi.map(OpenApi.map(doc().doc.get("components")).get("schemas")).get("NewToken"));
+        assertThat(newToken).containsEntry("additionalProperties", false);
+        java.util.Map<String, Object> resources = OpenApi.map(OpenApi.map(newToken.get("properties")).get("resources"));
+        assertThat(resources).containsEntry("type", "array");
+        assertThat(String.valueOf(resources.get("maxItems"))).isEqualTo("50");
+        assertThat(OpenApi.map(resources.get("items"))).containsEntry("type", "string");
+        assertThat(String.valueOf(OpenApi.map(resources.get("items")).get("maxLength"))).isEqualTo("2000");
+        assertThat((String) resources.get("description")).contains("invalid_target").contains("resources: ");
+    }
 }

@@ -77,4 +77,64 @@ class ResourceCatalogTest {
         uncached.snapshot();
         assertThat(loads).hasValue(5);
     }
+
+    @Test
+    void aFailedReadServesTheLastGoodCopyForABoundedTimeThenFails() {
+        AtomicLong now = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        ResourceCatalog c = new ResourceCatalog(() -> {
+            if (down.get()) throw new IllegalStateException("connection refused");
+            return SNAPSHOT;
+        }, Duration.ofSeconds(2), now::get);
+        assertThat(c.snapshot()).isSameAs(SNAPSHOT);
+        down.set(true);
+        now.addAndGet(Duration.ofSeconds(2).toNanos()); // expired: the re-read fails
+        assertThat(c.snapshot()).isSameAs(SNAPSHOT);
+        c.invalidate(); // even after a change through this process, a hiccup keeps the last good copy
+        assertThat(c.snapshot()).isSameAs(SNAPSHOT);
+        now.addAndGet(ResourceCatalog.STALE_LIMIT.toNanos() - 1);
+        assertThat(c.snapshot()).isSameAs(SNAPSHOT);
+        now.addAndGet(1); // past the bound: fail closed
+        assertThatThrownBy(c::snapshot).isInstanceOf(IllegalStateException.class).hasMessage("connection refused");
+        down.set(false);
+        assertThat(c.snapshot()).isSameAs(SNAPSHOT);
+        ResourceCatalog neverRead = new ResourceCatalog(() -> {
+            throw new IllegalStateException("connection refused");
+        }, Duration.ofSeconds(2), now::get);
+        assertThatThrownBy(neverRead::snapshot).isInstanceOf(IllegalStateException.class); // no good copy: nothing to serve
+    }
+
+    /** A slow re-read holds no lock: the other requests use the copy they have meanwhile, and do not queue behind it. */
+    @Test
+    void whileOneRequestReReadsTheOthersUseTheExpiredCopy() throws Exception {
+        AtomicLong now = new AtomicLong();
+        ResourceCatalog.Snapshot newer = new ResourceCatalog.Snapshot(Map.of(PREFS, Set.of()));
+        java.util.concurrent.CountDownLatch inRead = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger loads = new AtomicInteger();
+        ResourceCatalog c = new ResourceCatalog(() -> {
+            if (loads.incrementAndGet() == 1) return SNAPSHOT;
+            inRead.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return newer;
+        }, Duration.ofSeconds(2), now::get);
+        c.snapshot();
+        now.addAndGet(Duration.ofSeconds(3).toNanos());
+        var slow = org.gatehouse.server.testing.Threads.EACH_ITS_OWN.submit(c::snapshot);
+        inRead.await();
+        // With the read under a lock this call would wait for `release`, which only comes after it: a hang, not a pass.
+        var other = org.gatehouse.server.testing.Threads.EACH_ITS_OWN.submit(c::snapshot);
+        try {
+            assertThat(other.get(120, java.util.concurrent.TimeUnit.SECONDS)).isSameAs(SNAPSHOT);
+        } finally {
+            release.countDown();
+        }
+        assertThat(slow.get()).isSameAs(newer);
+        assertThat(c.snapshot()).isSameAs(newer);
+        assertThat(loads).hasValue(2);
+    }
 }
