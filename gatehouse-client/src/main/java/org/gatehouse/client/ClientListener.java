@@ -31,4 +31,11 @@ public interface ClientListener {
     /** The server no longer accepts this installation's registration. */
     default void revoked(RegistrationRevokedException e) {
     }
+
+    /**
+     * Another copy of these credentials rotated them (a cloned store): nothing was revoked, but this
+     * copy can no longer get tokens until it is unenrolled and enrolled again.
+     */
+    default void rotatedElsewhere(CredentialsRotatedElsewhereException e) {
+    }
 }

@@ -356,7 +356,7 @@ public final class CredentialStore {
      * A lock held by one thread of one process at a time: enrolment and rotation run under it. The
      * wait for it is interruptible (CredentialStoreException, with the interrupt flag kept).
      */
-    public AutoCloseable lock() {
+    AutoCloseable lock() {
         ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(dir, d -> new ReentrantLock());
         try {
             jvmLock.lockInterruptibly();

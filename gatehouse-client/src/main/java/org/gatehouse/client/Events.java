@@ -38,6 +38,11 @@ final class Events {
         call(() -> listener.revoked(e));
     }
 
+    void rotatedElsewhere(CredentialsRotatedElsewhereException e) {
+        LOG.log(Level.ERROR, e.getMessage());
+        call(() -> listener.rotatedElsewhere(e));
+    }
+
     private static void call(Runnable r) {
         try {
             r.run();

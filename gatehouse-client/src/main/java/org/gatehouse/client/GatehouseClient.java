@@ -46,12 +46,23 @@ public final class GatehouseClient implements AutoCloseable {
     /**
      * What the server says about the registration when asked (RFC 7592 §2.1): active; revoked by a
      * person; credentials lost here (replaced by a newer registration of the installation, or dropped
-     * as unused: enrol again); or not checked.
+     * as unused: enrol again); rotated by another copy of these credentials (a cloned store:
+     * unenrol, then enrol again); or not checked.
      */
-    public enum ServerState { ACTIVE, REVOKED, CREDENTIALS_LOST, NOT_CHECKED }
+    public enum ServerState { ACTIVE, REVOKED, CREDENTIALS_LOST, ROTATED_ELSEWHERE, NOT_CHECKED }
 
-    /** {@code problem}: for REVOKED and CREDENTIALS_LOST, the exception a token request would give (its message says what to do). */
-    public record Status(Credentials credentials, ServerState serverState, RegistrationRevokedException problem) {
+    /**
+     * {@code problem}: for REVOKED and CREDENTIALS_LOST a {@link RegistrationRevokedException}, for
+     * ROTATED_ELSEWHERE a {@link CredentialsRotatedElsewhereException}: the exception a token request
+     * would give (its message says what to do); null otherwise.
+     */
+    public record Status(Credentials credentials, ServerState serverState, GatehouseClientException problem) {
+        /** The server's {@code credential_state} (docs/protocol.md §15), or null. */
+        public String credentialState() {
+            if (problem instanceof RegistrationRevokedException) return ((RegistrationRevokedException) problem).credentialState();
+            if (problem instanceof CredentialsRotatedElsewhereException) return CredentialsRotatedElsewhereException.CREDENTIAL_STATE;
+            return null;
+        }
     }
 
     private final CredentialStore store;
@@ -150,7 +161,10 @@ public final class GatehouseClient implements AutoCloseable {
                     return new Enrolment(existing, true, st.serverState(), null);
                 }
                 // Only its issuer or an administrator can let a revoked installation back in: say so, spend no registration.
-                if (INSTALLATION_REVOKED.equals(st.problem().credentialState())) throw st.problem();
+                if (INSTALLATION_REVOKED.equals(st.credentialState())) throw st.problem();
+                // Another copy holds the current credentials: taking the installation over from it is the
+                // user's choice (unenrol, then enrol), never a side effect of enrol on this copy.
+                if (st.serverState() == ServerState.ROTATED_ELSEWHERE) throw st.problem();
                 replacedBecause = st.problem().getMessage();
             }
             Instant now = clock.instant();
@@ -413,8 +427,9 @@ public final class GatehouseClient implements AutoCloseable {
     }
 
     private static Status dead(Credentials c, Http.Reply r) {
-        RegistrationRevokedException e = revoked(c, r);
-        return new Status(c, e instanceof CredentialsLostException ? ServerState.CREDENTIALS_LOST : ServerState.REVOKED, e);
+        GatehouseClientException e = revoked(c, r);
+        return new Status(c, e instanceof CredentialsRotatedElsewhereException ? ServerState.ROTATED_ELSEWHERE
+                : e instanceof CredentialsLostException ? ServerState.CREDENTIALS_LOST : ServerState.REVOKED, e);
     }
 
     static final String INSTALLATION_REVOKED = "installation_revoked";
@@ -423,9 +438,10 @@ public final class GatehouseClient implements AutoCloseable {
      * The server's refusal of these credentials (RFC 6749 §5.2 invalid_client, RFC 6750 §3.1
      * invalid_token) as an exception that says why and what to do, from the server's
      * {@code credential_state} (docs/protocol.md §15): "lost here" (replaced, stale) apart from
-     * "revoked by a person" (installation_revoked, credentials_revoked) and from "not said".
+     * "revoked by a person" (installation_revoked, credentials_revoked), from "rotated by another
+     * copy" (rotated_elsewhere: a {@link CredentialsRotatedElsewhereException}) and from "not said".
      */
-    static RegistrationRevokedException revoked(Credentials c, Http.Reply r) {
+    static GatehouseClientException revoked(Credentials c, Http.Reply r) {
         String state = r == null ? null : r.str("credential_state");
         String said = r == null ? null : r.str("error_description");
         String who = "the registration of client " + c.clientId() + " at " + c.issuer();
@@ -435,6 +451,12 @@ public final class GatehouseClient implements AutoCloseable {
         }
         String message = who + " is no longer accepted: " + (said == null ? state : said);
         switch (state) {
+            case CredentialsRotatedElsewhereException.CREDENTIAL_STATE:
+                return new CredentialsRotatedElsewhereException(who + " was rotated by another copy of these credentials (this"
+                        + " credential store was copied: a cloned disk, image or home directory, a restored backup; or the answer to"
+                        + " a rotation never arrived here). The registration is active, but only the other copy holds its secret:"
+                        + " to use it here, unenrol this store (gatehouse-enrol unenrol) and enrol again with a token file, which"
+                        + " replaces the other copy's credentials, or ask the issuer");
             case "replaced":
             case "stale":
                 return new CredentialsLostException(message, state);

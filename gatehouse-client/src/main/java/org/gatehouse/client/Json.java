@@ -10,7 +10,7 @@ import java.util.Map;
  * Objects read as {@code LinkedHashMap<String,Object>}, arrays as {@code List<Object>}, numbers as
  * {@code Long} when integral and {@code Double} otherwise. Duplicate member names are refused.
  */
-public final class Json {
+final class Json {
     private static final int MAX_DEPTH = 32;
 
     /** Thrown for text that is not JSON, or not the JSON that was expected. */

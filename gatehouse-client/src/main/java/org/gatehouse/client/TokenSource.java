@@ -39,7 +39,7 @@ public final class TokenSource {
     private Instant nextAttempt = Instant.MIN;
     private GatehouseClientException lastFailure;
     private String revokedClientId;
-    private RegistrationRevokedException revoked; // why revokedClientId is refused
+    private GatehouseClientException revoked; // why revokedClientId is refused (revoked, or rotated by another copy)
 
     TokenSource(GatehouseClient client, Events events) {
         this(client, events, null);
@@ -174,6 +174,10 @@ public final class TokenSource {
             cached = null;
             events.revoked(e);
             throw e;
+        } catch (CredentialsRotatedElsewhereException e) {
+            cached = null;
+            events.rotatedElsewhere(e);
+            throw e;
         } catch (ServerUnavailableException | ServerErrorException e) {
             // The caller's own interrupt says nothing about the server: no backoff for it.
             if (!Thread.currentThread().isInterrupted()) failed(e, start);
@@ -234,7 +238,7 @@ public final class TokenSource {
     private Credentials rotateKeeping(Credentials c) {
         try {
             return client.rotate(c);
-        } catch (RegistrationRevokedException e) {
+        } catch (RegistrationRevokedException | CredentialsRotatedElsewhereException e) {
             throw markRevoked(c, e);
         } catch (CredentialStoreException e) {
             Credentials now = client.credentials();
@@ -244,7 +248,7 @@ public final class TokenSource {
     }
 
     /** Remembers why the server refused these credentials, to say it again without asking it. */
-    private RegistrationRevokedException markRevoked(Credentials c, RegistrationRevokedException why) {
+    private GatehouseClientException markRevoked(Credentials c, GatehouseClientException why) {
         synchronized (state) {
             revokedClientId = c.clientId();
             revoked = why;

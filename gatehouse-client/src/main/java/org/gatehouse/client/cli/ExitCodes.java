@@ -2,6 +2,7 @@ package org.gatehouse.client.cli;
 
 import org.gatehouse.client.CredentialStoreException;
 import org.gatehouse.client.CredentialsLostException;
+import org.gatehouse.client.CredentialsRotatedElsewhereException;
 import org.gatehouse.client.MachineIdException;
 import org.gatehouse.client.NotEnrolledException;
 import org.gatehouse.client.RegistrationRevokedException;
@@ -37,6 +38,12 @@ public final class ExitCodes {
     public static final int CREDENTIALS_LOST = 8;
     /** The OS has no machine id: fix the OS setup (e.g. systemd-machine-id-setup), then run again. */
     public static final int NO_MACHINE_ID = 9;
+    /**
+     * Another copy of these credentials rotated them (this store was copied: a cloned disk, image or
+     * home directory, a restored backup); the registration is active but only the other copy holds
+     * its secret. Unenrol, then enrol again with a token file (replacing the other copy's), or ask the issuer.
+     */
+    public static final int ROTATED_ELSEWHERE = 10;
 
     private ExitCodes() {
     }
@@ -45,6 +52,7 @@ public final class ExitCodes {
         if (e instanceof NotEnrolledException) return NOT_ENROLLED;
         if (e instanceof TokenFileException || e instanceof CredentialStoreException) return BAD_FILE;
         if (e instanceof CredentialsLostException) return CREDENTIALS_LOST;
+        if (e instanceof CredentialsRotatedElsewhereException) return ROTATED_ELSEWHERE;
         if (e instanceof RegistrationRevokedException) return REVOKED;
         if (e instanceof ServerErrorException) return REFUSED;
         if (e instanceof ServerUnavailableException) return UNAVAILABLE; // RateLimitedException too: retry later
@@ -62,6 +70,7 @@ public final class ExitCodes {
             case UNAVAILABLE: return "unavailable";
             case CREDENTIALS_LOST: return "credentials_lost";
             case NO_MACHINE_ID: return "no_machine_id";
+            case ROTATED_ELSEWHERE: return "rotated_elsewhere";
             default: return "error";
         }
     }

@@ -12,7 +12,6 @@ import org.gatehouse.client.CredentialStore;
 import org.gatehouse.client.Credentials;
 import org.gatehouse.client.GatehouseClient;
 import org.gatehouse.client.GatehouseClientException;
-import org.gatehouse.client.Json;
 import org.gatehouse.client.MachineIds;
 import org.gatehouse.client.AccessToken;
 import org.gatehouse.client.Version;
@@ -74,7 +73,7 @@ public final class Main implements Callable<Integer> {
                 m.put("error", ExitCodes.name(code));
                 m.put("message", message);
                 m.put("exit_code", code);
-                out.println(Json.pretty(m));
+                out.println(JsonOut.pretty(m));
             } else {
                 err.println("gatehouse-enrol: " + message);
             }
@@ -127,7 +126,7 @@ public final class Main implements Callable<Integer> {
 
     void print(Map<String, Object> jsonOut, String text) {
         PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? Json.pretty(jsonOut) : text);
+        out.println(json ? JsonOut.pretty(jsonOut) : text);
     }
 
     static Map<String, Object> describe(Credentials c) {
@@ -248,11 +247,12 @@ public final class Main implements Callable<Integer> {
                 case ACTIVE -> "active";
                 case REVOKED -> "REVOKED: " + s.problem().getMessage();
                 case CREDENTIALS_LOST -> "CREDENTIALS LOST HERE: " + s.problem().getMessage();
+                case ROTATED_ELSEWHERE -> "ROTATED BY ANOTHER COPY: " + s.problem().getMessage();
                 case NOT_CHECKED -> "not checked (--offline)";
             });
             if (s.problem() != null) {
                 m.put("message", s.problem().getMessage());
-                m.put("credential_state", s.problem().credentialState());
+                m.put("credential_state", s.credentialState());
             }
             main.print(m, t.toString());
             return s.problem() == null ? ExitCodes.OK : ExitCodes.of(s.problem());

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.gatehouse.client.GatehouseClient;
-import org.gatehouse.client.Json;
+import org.gatehouse.server.json.Json;
 import org.gatehouse.client.MachineIds;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;

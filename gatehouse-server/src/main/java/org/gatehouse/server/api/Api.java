@@ -258,7 +258,13 @@ public final class Api {
     private void restoreInstallation(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "installations:write");
         InstallationRecord i = visibleInstallation(c, ctx.pathParam("id"));
-        if (!g.installations.restore(i.id(), actor(ctx, c))) {
+        boolean restored;
+        try {
+            restored = g.installations.restore(i.id(), actor(ctx, c), c.isAdmin());
+        } catch (InstallationService.RestoreForbidden e) {
+            throw new OAuthError(403, "access_denied", InstallationService.ADMIN_ONLY, null);
+        }
+        if (!restored) {
             throw new OAuthError(409, "invalid_request", InstallationService.NOT_REVOKED, null); // a conflict with its state, as elsewhere here
         }
         Responses.json(ctx, 200, installation(visibleInstallation(c, i.id())));

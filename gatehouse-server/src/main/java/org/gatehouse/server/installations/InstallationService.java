@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
@@ -40,6 +41,8 @@ public final class InstallationService {
     public static final String NOT_REVOKED = "this installation is not revoked: there is nothing to restore";
     public static final String REPLACED = "replaced";
     public static final String STALE = "stale";
+    /** Another copy of the credentials rotated them (a cloned credential store): not a revocation. */
+    public static final String ROTATED_ELSEWHERE = "rotated_elsewhere";
 
     /** A registration refused because the installation re-registers too often (clone action "block"). */
     public static final class CloneBlocked extends RuntimeException {
@@ -164,6 +167,45 @@ public final class InstallationService {
                 + "; the installation itself is not revoked: enrol again with a token file").withCredentialState(CREDENTIALS_REVOKED);
     }
 
+    /**
+     * A client secret or registration access token that did not match the client's current one: if it
+     * matches the previous one (kept at the last RFC 7592 §2.2 rotation, see ClientStore#rememberPrevious),
+     * another copy of these credentials rotated them, and the caller, who proved it held them, is told
+     * so ({@value #ROTATED_ELSEWHERE}) instead of a bare failure that reads as "revoked". Null
+     * otherwise. Only on the failure path: one primary-key read and one keyed hash, nothing on a success.
+     *
+     * @param proves whether the presented secret or token matches a stored keyed hash (constant time)
+     * @param secret the client secret (true) or the registration access token (false) was presented
+     */
+    public OAuthError rotatedElsewhere(Handle h, ClientRecord c, Predicate<String> proves, boolean secret,
+                                       Function<String, OAuthError> kind) {
+        if (!ClientRecord.INSTALLATION.equals(c.kind())) return null;
+        ClientStore.Previous p = clients.previous(h, c.clientId()).orElse(null);
+        if (p == null || !proves.test(secret ? p.secretHash() : p.ratHash())) return null;
+        // A revocation is the more important truth, and what the other copy is told as well.
+        if (!c.active()) return notAccepted(h, c, kind);
+        return kind.apply("these credentials were replaced by a rotation made with another copy of them (possibly a cloned"
+                + " credential store: a copied disk, image or home directory), or the answer to this copy's own rotation"
+                + " never arrived; the registration itself is active. To use it here, unenrol and enrol again with a"
+                + " token file (that replaces the other copy's credentials), or ask the issuer").withCredentialState(ROTATED_ELSEWHERE);
+    }
+
+    /**
+     * The audit side of {@link #rotatedElsewhere}: the first use of a previous credential since the
+     * last rotation is recorded ({@code client.rotated_elsewhere}, a possible clone), later ones are
+     * not, so a copy that keeps retrying cannot fill the log. Its own transaction: call it outside any other.
+     */
+    public void reportRotatedElsewhere(String clientId, String remoteAddr) {
+        long now = clock.millis();
+        db.inTransaction(h -> {
+            if (clients.markPreviousReported(h, clientId, now)) {
+                audit.record(h, now, new Actor("client:" + clientId, remoteAddr), "client.rotated_elsewhere", clientId,
+                        Map.of("reason", CLONE_REASON));
+            }
+            return null;
+        });
+    }
+
     private static String revokedInstallation(long at, String reason, String installationId) {
         return "this installation was revoked on " + day(at) + (reason == null ? "" : " (" + reason + ")")
                 + "; only the issuer of its token file or an administrator can restore it"
@@ -174,15 +216,37 @@ public final class InstallationService {
         return java.time.Instant.ofEpochMilli(millis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
+    /** What the API and the portal say when an issuer tries to lift an administrator's revocation. */
+    public static final String ADMIN_ONLY = "an administrator revoked this installation: only an administrator can restore it";
+
+    /** A restore refused: the revocation was an administrator's and the caller is not one ({@link #ADMIN_ONLY}). */
+    public static final class RestoreForbidden extends RuntimeException {
+        RestoreForbidden() {
+            super(ADMIN_ONLY, null, false, false);
+        }
+    }
+
+    /** {@link #restore(String, Actor, boolean)} by the operator (the CLI on the server's host): an administrator. */
+    public boolean restore(String ref, Actor actor) {
+        return restore(ref, actor, true);
+    }
+
     /**
      * The way back for a revoked installation: it may register again (with a valid token file); its
      * old credentials stay revoked, since they may be what leaked. False if unknown or not revoked.
+     * A revocation by an administrator (the operator's CLI, or an account with the admin role) is
+     * lifted only by an administrator: an issuer may undo its own revocations, a token cascade it
+     * made and stale clean-up, never an administrator's decision ({@link RestoreForbidden}).
+     *
+     * @param callerIsAdmin the caller acts as an administrator (admin account, or the operator's CLI)
      */
-    public boolean restore(String ref, Actor actor) {
+    public boolean restore(String ref, Actor actor, boolean callerIsAdmin) {
         long now = clock.millis();
         return db.inTransaction(h -> {
             InstallationRecord before = store.find(h, ref).orElse(null);
-            if (before == null || !store.restore(h, ref)) return false;
+            if (before == null || before.revokedAt() == null) return false;
+            if (!callerIsAdmin && store.revokedByAdmin(h, ref)) throw new RestoreForbidden();
+            if (!store.restore(h, ref)) return false;
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("revoked_at", before.revokedAt());
             if (before.revokedReason() != null) d.put("revoked_reason", before.revokedReason());

@@ -298,7 +298,13 @@ final class IssuerPages {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         InstallationRecord i = visibleInstallation(ctx, s);
-        if (!p.g.installations.restore(i.id(), p.actor(ctx, s.account()))) {
+        boolean restored = false;
+        try {
+            restored = p.g.installations.restore(i.id(), p.actor(ctx, s.account()), s.account().isAdmin());
+        } catch (InstallationService.RestoreForbidden e) {
+            p.error(ctx, s, 403, "Administrators only", InstallationService.ADMIN_ONLY);
+        }
+        if (!restored) {
             p.error(ctx, s, 409, "Not revoked", InstallationService.NOT_REVOKED);
         }
         p.done(ctx, s, View.Notice.of("Installation " + i.id() + " restored: it may enrol again with a token file."),

@@ -159,7 +159,13 @@ public final class RegistrationService {
 
     /** RFC 7592 §2.1: reads the registration. */
     public ClientRecord read(String clientId, String registrationAccessToken) {
-        return db.withHandle(h -> authorise(h, clientId, registrationAccessToken, false));
+        try {
+            return db.withHandle(h -> authorise(h, clientId, registrationAccessToken, false));
+        } catch (OAuthError e) {
+            // Outside any transaction (an update's would roll the record back): once per rotation, see InstallationService.
+            if (InstallationService.ROTATED_ELSEWHERE.equals(e.credentialState())) installations.reportRotatedElsewhere(clientId, null);
+            throw e;
+        }
     }
 
     /**
@@ -211,6 +217,7 @@ public final class RegistrationService {
                     md.softwareVersion(), md.installationId(), SoftwareStatements.metadataJson(md, statement), current.createdAt(), now,
                     null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs(),
                     current.audience(), current.iatResources());
+            clients.rememberPrevious(h, clientId, rotate);
             clients.updateRegistration(h, updated);
             statements.record(h, clientId, statement, now);
             Map<String, Object> details = registrationDetails(md);
@@ -243,6 +250,10 @@ public final class RegistrationService {
         }
         boolean ok = secrets.matches(rat, c == null ? null : c.ratHash());
         if (!ok || c == null || !ClientRecord.INSTALLATION.equals(c.kind())) {
+            // The failure path only: the previous token of this client says "rotated by another copy".
+            OAuthError previous = c == null || ok ? null
+                    : installations.rotatedElsewhere(h, c, hash -> secrets.matches(rat, hash), false, OAuthError::invalidToken);
+            if (previous != null) throw previous;
             throw OAuthError.invalidToken("the registration access token is not valid for this client");
         }
         // The caller proved it holds these credentials: it may learn why they no longer work.

@@ -137,10 +137,42 @@ public final class ClientStore {
                 .execute();
     }
 
+    /**
+     * Before an RFC 7592 §2.2 update replaces them: keeps the keyed hash of the current registration
+     * access token (and of the current secret when it is rotated) as the previous one, so that another
+     * copy of the credentials can be told they were rotated elsewhere. Only the latest previous is kept.
+     */
+    public void rememberPrevious(Handle h, String clientId, boolean secretRotated) {
+        h.createUpdate("UPDATE clients SET previous_rat_hash = rat_hash, previous_reported_at = NULL,"
+                        + " previous_secret_hash = CASE WHEN :rotated THEN secret_hash ELSE previous_secret_hash END"
+                        + " WHERE client_id = :id AND deleted_at IS NULL")
+                .bind("id", clientId).bind("rotated", secretRotated).execute();
+    }
+
+    /** The keyed hashes of a client's previous secret and registration access token (each may be null). */
+    public record Previous(String secretHash, String ratHash) {
+    }
+
+    /** Read only on the failure path of client authentication (a secret or token that did not match). */
+    public Optional<Previous> previous(Handle h, String clientId) {
+        return h.createQuery("SELECT previous_secret_hash, previous_rat_hash FROM clients WHERE client_id = :id AND deleted_at IS NULL")
+                .bind("id", clientId)
+                .map((rs, ctx) -> new Previous(rs.getString("previous_secret_hash"), rs.getString("previous_rat_hash")))
+                .findOne();
+    }
+
+    /** Marks the first use of a previous credential since the last rotation; true only for that first one. */
+    public boolean markPreviousReported(Handle h, String clientId, long now) {
+        return h.createUpdate("UPDATE clients SET previous_reported_at = :now WHERE client_id = :id AND previous_reported_at IS NULL"
+                        + " AND (previous_secret_hash IS NOT NULL OR previous_rat_hash IS NOT NULL)")
+                .bind("id", clientId).bind("now", now).execute() == 1;
+    }
+
     /** RFC 7592 §2.3: the client is gone; its secret and registration access token stop working at once. */
     public boolean markDeleted(Handle h, String clientId, long now) {
         changed(h, clientId);
-        return h.createUpdate("UPDATE clients SET deleted_at = :now, updated_at = :now, secret_hash = NULL, rat_hash = NULL"
+        return h.createUpdate("UPDATE clients SET deleted_at = :now, updated_at = :now, secret_hash = NULL, rat_hash = NULL,"
+                        + " previous_secret_hash = NULL, previous_rat_hash = NULL"
                         + " WHERE client_id = :id AND deleted_at IS NULL")
                 .bind("id", clientId).bind("now", now).execute() == 1;
     }

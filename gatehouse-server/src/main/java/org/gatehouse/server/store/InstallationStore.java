@@ -97,6 +97,17 @@ public final class InstallationStore {
                 .bind("id", id).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;
     }
 
+    /**
+     * Whether the installation's revocation was made by an administrator: the operator's CLI on the
+     * server's host ({@code cli:…}), or an account (portal {@code account:…}, API {@code api:…}) whose role is admin.
+     */
+    public boolean revokedByAdmin(Handle h, String id) {
+        return h.createQuery("SELECT COUNT(*) FROM installations n LEFT JOIN accounts a"
+                        + " ON n.revoked_by = 'account:' || a.email OR n.revoked_by = 'api:' || a.email"
+                        + " WHERE n.id = :id AND n.revoked_at IS NOT NULL AND (n.revoked_by LIKE 'cli:%' OR a.role = :admin)")
+                .bind("id", id).bind("admin", AccountRecord.ADMIN).mapTo(Integer.class).one() > 0;
+    }
+
     /** Lifts a revocation: the installation may register again (its old credentials stay revoked). */
     public boolean restore(Handle h, String id) {
         return h.createUpdate("UPDATE installations SET revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL"

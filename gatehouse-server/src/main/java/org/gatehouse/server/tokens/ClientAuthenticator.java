@@ -88,6 +88,7 @@ public final class ClientAuthenticator {
         // Always one keyed hash and a constant-time compare, known client or not.
         boolean secretOk = secrets.matches(secret, c == null ? null : c.secretHash());
         if (c == null || !secretOk) {
+            if (c != null) rotatedElsewhere(c, secret);
             throw OAuthError.invalidClient("client authentication failed");
         }
         // The secret matched: say why the credentials no longer work (one read, on this failure path only).
@@ -102,5 +103,14 @@ public final class ClientAuthenticator {
             throw OAuthError.invalidClient("the client secret has expired: obtain a new one through the registration endpoint (RFC 7592)");
         }
         return c;
+    }
+
+    /** On the failure path only: a previous secret of this client says "rotated by another copy", not "revoked". */
+    private void rotatedElsewhere(ClientRecord c, String secret) {
+        OAuthError e = db.withHandle(h -> installations.rotatedElsewhere(h, c, hash -> secrets.matches(secret, hash), true,
+                OAuthError::invalidClient));
+        if (e == null) return;
+        if (InstallationService.ROTATED_ELSEWHERE.equals(e.credentialState())) installations.reportRotatedElsewhere(c.clientId(), null);
+        throw e;
     }
 }

@@ -473,4 +473,49 @@ class ApiTest {
         assertThat(call("DELETE", path, admin, null).status()).isEqualTo(404);
         assertThat(audit("api:" + adminAccount.email(), null)).extracting(AuditStore.Event::action).contains("publisher.add", "publisher.remove");
     }
+
+    /**
+     * Issue 15 review: an administrator's revocation of an installation is lifted only by an
+     * administrator (API with an admin account, or the operator's CLI); an issuer gets 403 and may
+     * still restore its own revocations.
+     */
+    @Test
+    void anIssuerCannotRestoreAnInstallationAnAdministratorRevoked() {
+        AccountRecord issuer = account("issuer");
+        String api = apiToken(issuer, ISSUER_SCOPES);
+        String admin = admin();
+        String iat = (String) createToken(api, 2).get("token");
+        Flow.register(s(), iat, "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+        Flow.register(s(), iat, "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+        List<String> refs = items(get("/api/v1/installations?owner=" + issuer.id(), admin)).stream().map(m -> (String) m.get("id")).toList();
+        assertThat(refs).hasSize(2);
+        String byAdmin = refs.get(0);
+        String byIssuer = refs.get(1);
+
+        assertThat(post("/api/v1/installations/" + byAdmin + "/revoke", admin, "{\"reason\":\"malware seen\"}").status()).isEqualTo(200);
+        Http.Response refused = post("/api/v1/installations/" + byAdmin + "/restore", api, "");
+        assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.str("error")).isEqualTo("access_denied");
+        assertThat(refused.str("error_description")).contains("administrator revoked").contains("only an administrator");
+        assertThat(get("/api/v1/installations/" + byAdmin, api).json()).containsEntry("status", "revoked");
+        assertThat(audit("api:" + issuer.email(), byAdmin)).isEmpty(); // nothing happened
+        // the operator's CLI is an administrator
+        Map<String, String> env = new java.util.HashMap<>(s().backend.env());
+        env.put("GATEHOUSE_ISSUER", s().issuer);
+        org.gatehouse.server.testing.Cli.Result cli = org.gatehouse.server.testing.Cli.run(env, "installations", "restore", byAdmin);
+        assertThat(cli.exit()).as(cli.err()).isZero();
+        assertThat(get("/api/v1/installations/" + byAdmin, api).json()).containsEntry("status", "active");
+        // and so is an admin account through the API
+        assertThat(post("/api/v1/installations/" + byAdmin + "/revoke", admin, "{}").status()).isEqualTo(200);
+        assertThat(post("/api/v1/installations/" + byAdmin + "/restore", admin, "").status()).isEqualTo(200);
+
+        // an issuer restores its own revocation, and an administrator may restore it too
+        assertThat(post("/api/v1/installations/" + byIssuer + "/revoke", api, "{}").status()).isEqualTo(200);
+        assertThat(post("/api/v1/installations/" + byIssuer + "/restore", api, "").status()).isEqualTo(200);
+        assertThat(post("/api/v1/installations/" + byIssuer + "/revoke", api, "{}").status()).isEqualTo(200);
+        assertThat(post("/api/v1/installations/" + byIssuer + "/restore", admin, "").status()).isEqualTo(200);
+        // a revocation by the operator's CLI is an administrator's as well
+        assertThat(s().gatehouse().installations.revoke(byIssuer, "by the operator", Actor.cli())).isTrue();
+        assertThat(post("/api/v1/installations/" + byIssuer + "/restore", api, "").status()).isEqualTo(403);
+    }
 }
