@@ -277,7 +277,7 @@ class BrowserTest {
         type("#f-action", "account.sign_in");
         click("form[role=search] button[type=submit]");
         assertThat(el("ol.events li").getText()).contains(ISSUER + " signed in");
-        click("ol.events li summary");
+        el("ol.events li summary").click(); // opens the details toggle in place (no navigation)
         assertThat(el("ol.events li details").getText()).contains("\"second_factor\":\"security_key\"").contains("\"user_verified\":true");
         check("admin-audit-issuer-sign-ins");
         assertThat(axeFindings).as("axe-core violations").isEmpty();
