@@ -167,8 +167,17 @@ final class IssuerPages {
             newTokenForm(ctx, s, 400, values, errors);
             return;
         }
-        IatService.Created created = p.g.iats.create(new IatService.Spec(label, max, Duration.ofDays(days), values.get("scope"), null,
-                cidrs.isEmpty() ? null : cidrs, rereg, s.account().id()), p.actor(ctx, s.account()), limit);
+        IatService.Created created;
+        try {
+            created = p.g.iats.create(new IatService.Spec(label, max, Duration.ofDays(days), values.get("scope"), null,
+                    cidrs.isEmpty() ? null : cidrs, rereg, s.account().id()), p.actor(ctx, s.account()), limit);
+        } catch (IllegalArgumentException e) {
+            // what only the service can check inside its transaction (the named resource servers exist, issue 19) comes back on its field
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            errors.put(m.startsWith("resources: ") ? "resources" : "label", AdminPages.sentence(m));
+            newTokenForm(ctx, s, 400, values, errors);
+            return;
+        }
         IatRecord t = created.record();
         p.done(ctx, s, new View.Notice("Token \u201c" + View.shorten(t.label(), 80) + "\u201d created.", "token-value", created.token()),
                 "/tokens/" + Html.u(t.id()));
