@@ -123,7 +123,8 @@ public final class Gatehouse implements AutoCloseable {
             this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),
                     audit, clock, iats, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis),
                     org.gatehouse.server.accounts.PasswordGate.forThisJvm(), apiTokenStore);
-            this.sessions = new Sessions(db, accountStore, secrets, Sessions.formKey(masterKey), clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
+            this.sessions = new Sessions(db, accountStore, secrets, Sessions.formKey(masterKey),
+                    new SeedCipher(masterKey.derive("gatehouse portal flash v1")), clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
             // Admin JSON API (issue 3 item 5): API tokens.
             this.apiTokens = new org.gatehouse.server.api.ApiTokens(db, apiTokenStore, accountStore, secrets, audit, clock);
             this.securityKeys = new org.gatehouse.server.accounts.SecurityKeys(db, new org.gatehouse.server.store.WebAuthnStore(), accountStore,

@@ -1,5 +1,6 @@
 package org.gatehouse.server.accounts;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -44,11 +45,19 @@ public final class Sessions {
     private final AccountStore store;
     private final Secrets secrets;
     private final Secrets formKey;
+    private final SeedCipher flashCipher;
     private final Clock clock;
     private final Duration idle;
     private final Duration absolute;
 
+    /** Sessions without flash values (tests of form tokens and sign-in stages). */
     public Sessions(Database db, AccountStore store, Secrets secrets, Secrets formKey, Clock clock, Duration idle, Duration absolute) {
+        this(db, store, secrets, formKey, null, clock, idle, absolute);
+    }
+
+    public Sessions(Database db, AccountStore store, Secrets secrets, Secrets formKey, SeedCipher flashCipher, Clock clock, Duration idle,
+            Duration absolute) {
+        this.flashCipher = flashCipher;
         this.db = db;
         this.store = store;
         this.secrets = secrets;
@@ -123,6 +132,38 @@ public final class Sessions {
             store.setPending(h, c.row().idHash(), linkId, pending);
             return null;
         });
+    }
+
+    /** The longest flash value kept (the column holds 1000 characters; encryption and base64 add about 40%). */
+    public static final int MAX_FLASH = 640;
+
+    /**
+     * Keeps a one-time value (a notice, a secret to show once) with a signed-in session for the page the
+     * POST redirects to (POST-redirect-GET). Kept in the session's row, encrypted (AES-256-GCM, bound to the
+     * row), so it survives the redirect landing on another node; {@link #takeFlash} hands it out once.
+     */
+    public void setFlash(Current c, String value) {
+        if (flashCipher == null || !FULL.equals(c.row().stage())) throw new IllegalStateException("a flash belongs to a signed-in session");
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_FLASH) throw new IllegalArgumentException("flash value too long: " + bytes.length);
+        String sealed = flashCipher.encrypt(bytes, "flash:" + c.row().idHash());
+        db.inTransaction(h -> {
+            store.setPending(h, c.row().idHash(), c.row().linkId(), sealed);
+            return null;
+        });
+    }
+
+    /** The session's flash value, once: a conditional clear, so a refresh or a concurrent request gets nothing. */
+    public Optional<String> takeFlash(Current c) {
+        String sealed = c.row().pending();
+        if (sealed == null || flashCipher == null || !FULL.equals(c.row().stage())) return Optional.empty();
+        boolean mine = db.inTransaction(h -> store.takePending(h, c.row().idHash(), sealed));
+        if (!mine) return Optional.empty();
+        try {
+            return Optional.of(new String(flashCipher.decrypt(sealed, "flash:" + c.row().idHash()), StandardCharsets.UTF_8));
+        } catch (IllegalStateException e) {
+            return Optional.empty(); // another master key: the value is lost, nothing else
+        }
     }
 
     public void end(String id) {

@@ -31,19 +31,22 @@ final class AdminPages {
             p.admin(ctx);
             Portal.redirect(ctx, "/admin/accounts");
         });
-        r.get("/admin/accounts", ctx -> accounts(ctx, p.admin(ctx), 200, null, null, null));
+        r.get("/admin/accounts", ctx -> accounts(ctx, p.admin(ctx), 200, Map.of(), Map.of()));
         r.post("/admin/invites", this::invite);
+        r.get("/admin/invites/{id}/cancel", this::confirmCancelInvite);
         r.post("/admin/invites/{id}/cancel", this::cancelInvite);
         r.post("/admin/accounts/{id}/role", this::role);
+        r.get("/admin/accounts/{id}/disable", this::confirmDisable);
         r.post("/admin/accounts/{id}/disable", this::disable);
         r.post("/admin/accounts/{id}/enable", this::enable);
         r.get("/admin/tokens", this::tokens);
         r.get("/admin/installations", this::installations);
         r.get("/admin/audit", this::audit);
-        r.get("/admin/keys", ctx -> keys(ctx, p.admin(ctx), null));
+        r.get("/admin/keys", this::keys);
         r.post("/admin/keys/rotate", this::rotate);
-        r.get("/admin/resource-servers", ctx -> resourceServers(ctx, p.admin(ctx), 200, null, Map.of(), null));
+        r.get("/admin/resource-servers", ctx -> resourceServers(ctx, p.admin(ctx), 200, Map.of(), Map.of()));
         r.post("/admin/resource-servers", this::createResourceServer);
+        r.get("/admin/resource-servers/{id}/revoke", this::confirmRevokeResourceServer);
         r.post("/admin/resource-servers/{id}/revoke", this::revokeResourceServer);
     }
 
@@ -55,66 +58,12 @@ final class AdminPages {
 
     // --- accounts
 
-    private void accounts(Context ctx, Sessions.Current s, int status, String notice, String inviteEmail, String inviteError) {
-        StringBuilder b = new StringBuilder();
-        if (notice != null) b.append("<div class=\"notice\" role=\"status\">").append(notice).append("</div>");
-        b.append("<h2>Invite someone</h2><form method=\"post\" action=\"/admin/invites\" novalidate>").append(Html.csrf(s.row().csrf()))
-                .append(Html.field("email", "email", "E-mail address", inviteEmail, null, inviteError, "required autocomplete=\"off\""))
-                .append("<label for=\"f-role\">Role</label><select id=\"f-role\" name=\"role\"><option value=\"issuer\" selected>issuer</option>")
-                .append("<option value=\"admin\">admin</option></select>")
-                .append("<div><button type=\"submit\">Create invitation link</button></div></form>");
-        b.append("<h2>Accounts</h2><table><caption>Accounts</caption><thead><tr><th scope=\"col\">E-mail</th><th scope=\"col\">Role</th>")
-                .append("<th scope=\"col\">Status</th><th scope=\"col\">Last sign-in</th><th scope=\"col\">Created</th>")
-                .append("<th scope=\"col\">Change role</th><th scope=\"col\">Disable or enable</th></tr></thead><tbody>");
-        for (AccountRecord a : p.g.accounts.list()) {
-            boolean self = a.id().equals(s.account().id());
-            b.append("<tr><td>").append(Html.e(a.email())).append("</td><td>").append(Html.e(a.role())).append("</td><td>")
-                    .append(Html.status(a.status())).append("</td><td>").append(Html.time(a.lastSignInAt())).append("</td><td>")
-                    .append(Html.time(a.createdAt())).append("</td><td>");
-            String other = a.isAdmin() ? AccountRecord.ISSUER : AccountRecord.ADMIN;
-            if (self) {
-                b.append("(you)</td><td>(you)");
-            } else {
-                b.append("<form method=\"post\" class=\"inline\" action=\"/admin/accounts/").append(Html.u(a.id())).append("/role\">")
-                        .append(Html.csrf(s.row().csrf())).append("<input type=\"hidden\" name=\"role\" value=\"").append(other).append("\">")
-                        .append("<button type=\"submit\" class=\"secondary\" aria-label=\"Make ").append(Html.e(a.email())).append(" ").append(other)
-                        .append("\">Make ").append(other).append("</button></form></td><td>");
-                if (a.active()) {
-                    String cb = "f-cascade-" + a.id();
-                    b.append("<form method=\"post\" class=\"inline\" action=\"/admin/accounts/").append(Html.u(a.id())).append("/disable\">")
-                            .append(Html.csrf(s.row().csrf()))
-                            .append("<input type=\"checkbox\" name=\"cascade\" value=\"yes\" id=\"").append(Html.e(cb)).append("\"><label class=\"inline\" for=\"")
-                            .append(Html.e(cb)).append("\"> also revoke installations</label> ")
-                            .append("<button type=\"submit\" class=\"danger\" aria-label=\"Disable ").append(Html.e(a.email()))
-                            .append("\">Disable</button></form>");
-                } else {
-                    b.append("<form method=\"post\" class=\"inline\" action=\"/admin/accounts/").append(Html.u(a.id())).append("/enable\">")
-                            .append(Html.csrf(s.row().csrf())).append("<button type=\"submit\" class=\"secondary\" aria-label=\"Enable ")
-                            .append(Html.e(a.email())).append("\">Enable</button></form>");
-                }
-            }
-            b.append("</td></tr>");
-        }
-        b.append("</tbody></table>");
-        List<AccountStore.Link> invites = p.g.accounts.openInvites();
-        b.append("<h2>Open invitations</h2>");
-        if (invites.isEmpty()) {
-            b.append("<p>None.</p>");
-        } else {
-            b.append("<table><caption>Invitations not used yet</caption><thead><tr><th scope=\"col\">E-mail</th><th scope=\"col\">Role</th>")
-                    .append("<th scope=\"col\">Expires</th><th scope=\"col\">Created by</th><th scope=\"col\">Cancel</th></tr></thead><tbody>");
-            for (AccountStore.Link l : invites) {
-                b.append("<tr><td>").append(Html.e(l.email() == null ? "(first admin)" : l.email())).append("</td><td>").append(Html.e(l.role()))
-                        .append("</td><td>").append(Html.time(l.expiresAt())).append("</td><td>").append(Html.e(l.createdBy())).append("</td><td>")
-                        .append("<form method=\"post\" class=\"inline\" action=\"/admin/invites/").append(Html.u(l.id())).append("/cancel\">")
-                        .append(Html.csrf(s.row().csrf())).append("<button type=\"submit\" class=\"secondary\" aria-label=\"Cancel invitation for ")
-                        .append(Html.e(l.email())).append("\">Cancel</button></form></td></tr>");
-            }
-            b.append("</tbody></table>");
-        }
-        p.html(ctx, status, s, "Accounts", b.toString(), "/admin/accounts");
+    private void accounts(Context ctx, Sessions.Current s, int status, Map<String, String> values, Map<String, String> errors) {
+        p.render(ctx, status, s, "Accounts", "/admin/accounts", "admin/accounts.jte", Portal.params("selfId", s.account().id(),
+                "accounts", p.g.accounts.list(), "invites", p.g.accounts.openInvites(), "values", values, "errors", errors));
     }
 
+    /** Creates an invitation; its one-time link is shown once on the Accounts page the 303 leads to. */
     private void invite(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
@@ -123,20 +72,33 @@ final class AdminPages {
         try {
             link = p.g.accounts.invite(email, ctx.formParam("role"), p.actor(ctx, s.account()));
         } catch (IllegalArgumentException e) {
-            accounts(ctx, s, 400, null, email, e.getMessage());
+            Map<String, String> values = new HashMap<>();
+            values.put("email", email);
+            values.put("role", ctx.formParam("role"));
+            accounts(ctx, s, 400, values, Map.of("email", sentence(e.getMessage())));
             return;
         }
-        String notice = "<p>Invitation created. Send this one-time link to <strong>" + Html.e(AccountService.email(email))
-                + "</strong> (it expires " + Html.time(link.expiresAt()) + " and is shown only now):</p><p><code class=\"secret\" id=\"invite-link\">"
-                + Html.e(link.url()) + "</code></p>";
-        accounts(ctx, s, 201, notice, null, null);
+        p.done(ctx, s, new View.Notice("Invitation created for " + View.shorten(AccountService.email(email), 80) + ", valid until "
+                + View.time(link.expiresAt()) + ". Send this one-time link to that person:", "invite-link", link.url()), "/admin/accounts");
+    }
+
+    private void confirmCancelInvite(Context ctx) {
+        Sessions.Current s = p.admin(ctx);
+        AccountStore.Link l = p.g.accounts.openInvites().stream().filter(x -> x.id().equals(ctx.pathParam("id"))).findFirst().orElse(null);
+        if (l == null) p.error(ctx, s, 404, "Not found", "There is no such open invitation: it was used, cancelled or has expired.");
+        p.render(ctx, 200, s, "Cancel invitation?", "/admin/accounts", "confirm.jte", Portal.params("message", "This cancels the invitation for "
+                + (l.email() == null ? "the first admin" : l.email()) + ": its link stops working at once. You can invite them again later.",
+                "action", "/admin/invites/" + Html.u(l.id()) + "/cancel", "button", "Yes, cancel the invitation", "back", "/admin/accounts",
+                "reason", false));
     }
 
     private void cancelInvite(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
-        p.g.accounts.cancelInvite(ctx.pathParam("id"), p.actor(ctx, s.account()));
-        Portal.redirect(ctx, "/admin/accounts");
+        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/admin/invites/" + Html.u(ctx.pathParam("id")) + "/cancel");
+        boolean done = p.g.accounts.cancelInvite(ctx.pathParam("id"), p.actor(ctx, s.account()));
+        p.done(ctx, s, View.Notice.of(done ? "Invitation cancelled: its link no longer works." : "That invitation was already used, cancelled or expired."),
+                "/admin/accounts");
     }
 
     private AccountRecord other(Context ctx, Sessions.Current s) {
@@ -153,25 +115,33 @@ final class AdminPages {
         try {
             p.g.accounts.changeRole(a.id(), ctx.formParam("role"), p.actor(ctx, s.account()));
         } catch (IllegalArgumentException e) {
-            p.error(ctx, s, 400, "Not possible", e.getMessage());
+            p.error(ctx, s, 400, "Not possible", sentence(e.getMessage()));
         }
-        Portal.redirect(ctx, "/admin/accounts");
+        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is now " + (AccountRecord.ADMIN.equals(ctx.formParam("role")) ? "an admin." : "an issuer.")),
+                "/admin/accounts");
+    }
+
+    private void confirmDisable(Context ctx) {
+        Sessions.Current s = p.admin(ctx);
+        AccountRecord a = other(ctx, s);
+        p.render(ctx, 200, s, "Disable " + a.email() + "?", "/admin/accounts", "admin/disable.jte", Portal.params("a", a));
     }
 
     private void disable(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
         AccountRecord a = other(ctx, s);
+        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/admin/accounts/" + Html.u(a.id()) + "/disable");
         boolean cascade = "yes".equals(ctx.formParam("cascade"));
         int n;
         try {
-            n = p.g.accounts.disable(a.id(), cascade, "account disabled in the portal", p.actor(ctx, s.account()));
+            n = p.g.accounts.disable(a.id(), cascade, null, p.actor(ctx, s.account()));
         } catch (IllegalArgumentException e) {
-            p.error(ctx, s, 400, "Not possible", e.getMessage());
+            p.error(ctx, s, 400, "Not possible", sentence(e.getMessage()));
             return;
         }
-        accounts(ctx, s, 200, "<p>" + Html.e(a.email()) + " is disabled; " + Math.max(0, n) + " of their tokens were revoked"
-                + (cascade ? ", with every installation they admitted" : "; installations keep working") + ".</p>", null, null);
+        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is disabled; " + Math.max(0, n) + " of their tokens were revoked"
+                + (cascade ? ", with every installation they admitted." : "; installations keep working.")), "/admin/accounts");
     }
 
     private void enable(Context ctx) {
@@ -179,7 +149,15 @@ final class AdminPages {
         p.checkCsrf(ctx, s);
         AccountRecord a = other(ctx, s);
         p.g.accounts.enable(a.id(), p.actor(ctx, s.account()));
-        Portal.redirect(ctx, "/admin/accounts");
+        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is enabled again. Their old API tokens and tokens stay revoked."),
+                "/admin/accounts");
+    }
+
+    /** A service's message as a sentence. */
+    static String sentence(String m) {
+        if (m == null || m.isEmpty()) return "That is not possible.";
+        String t = Character.toUpperCase(m.charAt(0)) + m.substring(1);
+        return t.endsWith(".") ? t : t + ".";
     }
 
     // --- tokens and installations
@@ -195,19 +173,6 @@ final class AdminPages {
         return email; // an account id, or 'operator' for tokens made with the CLI
     }
 
-    private static String select(String name, String label, String current, String... options) {
-        StringBuilder b = new StringBuilder("<div><label for=\"f-").append(name).append("\">").append(Html.e(label)).append("</label><select id=\"f-")
-                .append(name).append("\" name=\"").append(name).append("\"><option value=\"\">any</option>");
-        for (String o : options) {
-            b.append("<option value=\"").append(Html.e(o)).append("\"").append(o.equals(current) ? " selected" : "").append(">").append(Html.e(o)).append("</option>");
-        }
-        return b.append("</select></div>").toString();
-    }
-
-    private static String text(String name, String label, String value) {
-        return "<div>" + Html.field("text", name, label, value, null, null, null) + "</div>";
-    }
-
     private void tokens(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         Map<String, String> owners = owners();
@@ -216,25 +181,24 @@ final class AdminPages {
         if (status != null && !List.of("active", "revoked", "expired").contains(status)) status = null;
         String search = q(ctx, "q");
         String after = q(ctx, "after");
-        long now = System.currentTimeMillis();
+        long now = p.g.clock.millis();
         PortalStore.TokenFilter f = new PortalStore.TokenFilter(ownerId(owner, owners), status, search);
         List<IatRecord> page = p.g.db.withHandle(h -> new PortalStore().tokens(h, f, now, PAGE + 1, after));
-        StringBuilder b = new StringBuilder("<form method=\"get\" action=\"/admin/tokens\" class=\"filters\" role=\"search\" aria-label=\"Filter tokens\">")
-                .append(text("q", "Label or id", search)).append(text("owner", "Owner e-mail", owner))
-                .append(select("status", "Status", status, "active", "revoked", "expired"))
-                .append("<div><button type=\"submit\">Filter</button></div></form>");
-        if (page.isEmpty()) b.append("<p>No tokens match.</p>");
-        else b.append(IssuerPages.tokenTable(page.subList(0, Math.min(PAGE, page.size())), now, owners, "Tokens, newest first"));
+        String next = null;
         if (page.size() > PAGE) {
             IatRecord last = page.get(PAGE - 1);
-            b.append("<p><a href=\"/admin/tokens?").append(keep("q", search)).append(keep("owner", owner)).append(keep("status", status))
-                    .append("after=").append(Html.u(last.createdAt() + ":" + last.id())).append("\">Next page</a></p>");
+            next = "/admin/tokens?" + keep("q", search) + keep("owner", owner) + keep("status", status) + "after=" + Html.u(last.createdAt() + ":" + last.id());
         }
-        p.html(ctx, 200, s, "All tokens", b.toString(), "/admin/tokens");
+        Map<String, String> query = new HashMap<>();
+        query.put("q", search);
+        query.put("owner", owner);
+        query.put("status", status);
+        p.render(ctx, 200, s, "All tokens", "/admin/tokens", "admin/tokens.jte", Portal.params("q", query,
+                "tokens", page.subList(0, Math.min(PAGE, page.size())), "owners", owners, "now", now, "next", next));
     }
 
     private static String keep(String name, String value) {
-        return value == null ? "" : name + "=" + Html.u(value) + "&amp;";
+        return value == null ? "" : name + "=" + Html.u(value) + "&";
     }
 
     private void installations(Context ctx) {
@@ -255,25 +219,29 @@ final class AdminPages {
             page = p.g.installations.list(new InstallationStore.Filter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
                     "yes".equals(flagged) ? Boolean.TRUE : null, ownerId(owner, owners)), PAGE + 1, after);
         }
-        StringBuilder b = new StringBuilder("<form method=\"get\" action=\"/admin/installations\" class=\"filters\" role=\"search\" aria-label=\"Filter installations\">")
-                .append(text("id", "Installation id", id)).append(text("token", "Token id", token)).append(text("owner", "Owner e-mail", owner))
-                .append(select("status", "Status", status, "active", "revoked")).append(select("flagged", "Flagged", flagged, "yes"))
-                .append(select("stale", "Stale", stale, "yes")).append("<div><button type=\"submit\">Filter</button></div></form>");
-        if (page.isEmpty()) b.append("<p>No installations match.</p>");
-        else b.append(IssuerPages.installationTable(page.subList(0, Math.min(PAGE, page.size())), s, "Installations, newest first", owners));
+        String next = null;
         if (id == null && page.size() > PAGE) {
-            b.append("<p><a href=\"/admin/installations?").append(keep("token", token)).append(keep("owner", owner)).append(keep("status", status))
-                    .append(keep("flagged", flagged)).append(keep("stale", stale)).append("after=").append(Html.u(page.get(PAGE - 1).id()))
-                    .append("\">Next page</a></p>");
+            next = "/admin/installations?" + keep("token", token) + keep("owner", owner) + keep("status", status) + keep("flagged", flagged)
+                    + keep("stale", stale) + "after=" + Html.u(page.get(PAGE - 1).id());
         }
-        p.html(ctx, 200, s, "Installations", b.toString(), "/admin/installations");
+        Map<String, String> query = new HashMap<>();
+        query.put("id", id);
+        query.put("token", token);
+        query.put("owner", owner);
+        query.put("status", status);
+        query.put("flagged", flagged);
+        query.put("stale", stale);
+        p.render(ctx, 200, s, "Installations", "/admin/installations", "admin/installations.jte", Portal.params("q", query,
+                "installations", page.subList(0, Math.min(PAGE, page.size())), "owners", owners, "next", next));
     }
 
     // --- audit
 
     private void audit(Context ctx) {
         Sessions.Current s = p.admin(ctx);
-        String actor = q(ctx, "actor");
+        String who = q(ctx, "actor");
+        // "ann@example.org" finds what that account did in the portal; a full actor ("api:…", "operator") as it is
+        String actor = who == null || who.contains(":") || !who.contains("@") ? who : "account:" + who;
         String action = q(ctx, "action");
         String subject = q(ctx, "subject");
         String afterText = q(ctx, "after");
@@ -286,46 +254,21 @@ final class AdminPages {
         Long afterId = after;
         List<AuditStore.Event> page = p.g.db.withHandle(h -> new PortalStore().audit(h,
                 new PortalStore.AuditFilter(actor, action, subject, null, null), PAGE + 1, afterId));
-        StringBuilder b = new StringBuilder("<form method=\"get\" action=\"/admin/audit\" class=\"filters\" role=\"search\" aria-label=\"Filter the audit log\">")
-                .append(text("actor", "Who (e.g. account:name@example.org)", actor)).append(text("action", "Action (e.g. iat.revoke)", action))
-                .append(text("subject", "Subject id", subject)).append("<div><button type=\"submit\">Filter</button></div></form>");
-        if (page.isEmpty()) {
-            b.append("<p>No events match.</p>");
-        } else {
-            b.append("<table><caption>Audit events, newest first</caption><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th>")
-                    .append("<th scope=\"col\">From</th><th scope=\"col\">Action</th><th scope=\"col\">Subject</th><th scope=\"col\">Details</th></tr></thead><tbody>");
-            for (AuditStore.Event e : page.subList(0, Math.min(PAGE, page.size()))) {
-                b.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(Html.e(e.actor())).append("</td><td>")
-                        .append(Html.e(e.remoteAddr() == null ? "—" : e.remoteAddr())).append("</td><td>").append(Html.e(e.action()))
-                        .append("</td><td><code>").append(Html.e(e.subject() == null ? "" : e.subject())).append("</code></td><td><code>")
-                        .append(Html.e(e.details() == null ? "" : e.details())).append("</code></td></tr>");
-            }
-            b.append("</tbody></table>");
-        }
-        if (page.size() > PAGE) {
-            b.append("<p><a href=\"/admin/audit?").append(keep("actor", actor)).append(keep("action", action)).append(keep("subject", subject))
-                    .append("after=").append(page.get(PAGE - 1).id()).append("\">Older events</a></p>");
-        }
-        p.html(ctx, 200, s, "Audit log", b.toString(), "/admin/audit");
+        String next = page.size() > PAGE ? "/admin/audit?" + keep("actor", who) + keep("action", action) + keep("subject", subject)
+                + "after=" + page.get(PAGE - 1).id() : null;
+        Map<String, String> query = new HashMap<>();
+        query.put("actor", who);
+        query.put("action", action);
+        query.put("subject", subject);
+        p.render(ctx, 200, s, "Audit log", "/admin/audit", "admin/audit.jte", Portal.params("q", query,
+                "events", page.subList(0, Math.min(PAGE, page.size())), "next", next));
     }
 
     // --- signing keys
 
-    private void keys(Context ctx, Sessions.Current s, String notice) {
-        StringBuilder b = new StringBuilder();
-        if (notice != null) b.append("<div class=\"notice\" role=\"status\"><p>").append(Html.e(notice)).append("</p></div>");
-        b.append("<table><caption>Signing keys</caption><thead><tr><th scope=\"col\">Key id</th><th scope=\"col\">Algorithm</th>")
-                .append("<th scope=\"col\">State</th><th scope=\"col\">Created</th><th scope=\"col\">Activated</th><th scope=\"col\">Retired</th>")
-                .append("<th scope=\"col\">Published until</th></tr></thead><tbody>");
-        for (SigningKeyRecord k : p.g.keys.list()) {
-            b.append("<tr><td><code>").append(Html.e(k.kid())).append("</code></td><td>").append(Html.e(k.alg())).append("</td><td>")
-                    .append(Html.e(k.state())).append("</td><td>").append(Html.time(k.createdAt())).append("</td><td>").append(Html.time(k.activatedAt()))
-                    .append("</td><td>").append(Html.time(k.retiredAt())).append("</td><td>").append(Html.time(k.publishUntil())).append("</td></tr>");
-        }
-        b.append("</tbody></table><h2>Rotate</h2><p>The next key (already published in the JWKS) starts signing; a new next key is published."
-                + " Tokens signed with the old key stay valid until they expire.</p><form method=\"post\" action=\"/admin/keys/rotate\">")
-                .append(Html.csrf(s.row().csrf())).append("<button type=\"submit\">Rotate signing keys</button></form>");
-        p.html(ctx, 200, s, "Signing keys", b.toString(), "/admin/keys");
+    private void keys(Context ctx) {
+        Sessions.Current s = p.admin(ctx);
+        p.render(ctx, 200, s, "Signing keys", "/admin/keys", "admin/keys.jte", Portal.params("keys", p.g.keys.list()));
     }
 
     private void rotate(Context ctx) {
@@ -337,67 +280,63 @@ final class AdminPages {
         } catch (org.gatehouse.server.keys.SigningKeys.NotPublishedLongEnough e) {
             message = "Not rotated: " + e.getMessage() + ".";
         }
-        keys(ctx, s, message);
+        p.done(ctx, s, View.Notice.of(message), "/admin/keys");
     }
 
     // --- resource servers (RFC 8707)
 
-    private void resourceServers(Context ctx, Sessions.Current s, int status, String notice, Map<String, String> values, String error) {
-        StringBuilder b = new StringBuilder();
-        if (notice != null) b.append("<div class=\"notice\" role=\"status\">").append(notice).append("</div>");
-        b.append("<p>An API that installations ask tokens for names itself with an audience URI: tokens requested with")
-                .append(" <code>resource=</code> that URI carry it as <code>aud</code> and only the scopes it serves.</p>")
-                .append("<table><caption>Resource servers</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Audience</th>")
-                .append("<th scope=\"col\">Scopes</th><th scope=\"col\">Client id</th><th scope=\"col\">Status</th><th scope=\"col\">Action</th></tr></thead><tbody>");
-        for (ResourceServers.Listed l : p.g.resourceServers.list()) {
-            var c = l.client();
-            b.append("<tr><td>").append(Html.e(c.clientName())).append("</td><td>")
-                    .append(l.audience() == null ? "none (sees every token)" : "<code>" + Html.e(l.audience()) + "</code>").append("</td><td>")
-                    .append(l.audience() == null ? "-" : c.scope().isEmpty() ? "every scope" : Html.e(c.scope())).append("</td><td><code>")
-                    .append(Html.e(c.clientId())).append("</code></td><td>").append(Html.e(c.status())).append("</td><td>");
-            if (c.active()) {
-                b.append("<form method=\"post\" action=\"/admin/resource-servers/").append(Html.e(c.clientId())).append("/revoke\">")
-                        .append(Html.csrf(s.row().csrf())).append("<button type=\"submit\">Revoke ").append(Html.e(c.clientName())).append("</button></form>");
-            }
-            b.append("</td></tr>");
-        }
-        b.append("</tbody></table><h2>New resource server</h2><form method=\"post\" action=\"/admin/resource-servers\">")
-                .append(Html.csrf(s.row().csrf()))
-                .append(Html.field("text", "name", "Name", values.get("name"), null, null, "required maxlength=\"200\""))
-                .append(Html.field("url", "audience", "Audience URI", values.get("audience"), "An absolute URI without #fragment, e.g. https://prefs.example.org/api",
-                        error, "required maxlength=\"2000\""))
-                .append(Html.field("text", "scope", "Scopes it serves (optional)", values.get("scope"), "Space-separated; empty: every scope", null, null))
-                .append("<button type=\"submit\">Create resource server</button></form>");
-        p.html(ctx, status, s, "Resource servers", b.toString(), "/admin/resource-servers");
+    private void resourceServers(Context ctx, Sessions.Current s, int status, Map<String, String> values, Map<String, String> errors) {
+        Map<String, String> v = new HashMap<>(values);
+        if (status == 200) v.put("created", ctx.queryParam("created"));
+        p.render(ctx, status, s, "Resource servers", "/admin/resource-servers", "admin/resourceServers.jte", Portal.params(
+                "servers", p.g.resourceServers.list(), "values", v, "errors", errors));
     }
 
+    /** Creates one; its client secret is shown once on the page the 303 leads to. */
     private void createResourceServer(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
         Map<String, String> values = new HashMap<>();
-        for (String f : List.of("name", "audience", "scope")) values.put(f, ctx.formParam(f));
-        ResourceServers.Created c;
-        if (values.get("audience") == null || values.get("audience").isBlank()) {
-            resourceServers(ctx, s, 400, null, values, "the audience URI is required");
+        for (String f : List.of("name", "audience", "scope")) values.put(f, ctx.formParam(f) == null ? "" : ctx.formParam(f));
+        Map<String, String> errors = new java.util.LinkedHashMap<>();
+        if (values.get("name").isBlank()) errors.put("name", "Enter a name.");
+        if (values.get("audience").isBlank()) errors.put("audience", "Enter the audience URI: the audience URI is required.");
+        ResourceServers.Created c = null;
+        if (errors.isEmpty()) {
+            try {
+                c = p.g.resourceServers.create(values.get("name"), "client_secret_basic", values.get("audience"), values.get("scope"),
+                        p.actor(ctx, s.account()));
+            } catch (IllegalArgumentException e) {
+                String m = e.getMessage() == null ? "" : e.getMessage();
+                errors.put(m.contains("scope") ? "scope" : m.contains("name") ? "name" : "audience", sentence(m));
+            }
+        }
+        if (c == null) {
+            resourceServers(ctx, s, 400, values, errors);
             return;
         }
-        try {
-            c = p.g.resourceServers.create(values.get("name"), "client_secret_basic", values.get("audience"), values.get("scope"),
-                    p.actor(ctx, s.account()));
-        } catch (IllegalArgumentException e) {
-            resourceServers(ctx, s, 400, null, values, e.getMessage());
-            return;
-        }
-        String notice = "<p>Created. Give these credentials to the resource server (the secret is shown only now):</p><p>client_id "
-                + "<code id=\"rs-client-id\">" + Html.e(c.client().clientId()) + "</code>, client_secret <code class=\"secret\" id=\"rs-secret\">"
-                + Html.e(c.secret()) + "</code></p>";
-        resourceServers(ctx, s, 201, notice, Map.of(), null);
+        p.done(ctx, s, new View.Notice("Resource server \u201c" + View.shorten(c.client().clientName(), 80) + "\u201d created. Give it its client"
+                + " id (below) and this client secret:", "rs-secret", c.secret()), "/admin/resource-servers?created=" + Html.u(c.client().clientId()));
+    }
+
+    private void confirmRevokeResourceServer(Context ctx) {
+        Sessions.Current s = p.admin(ctx);
+        String id = ctx.pathParam("id");
+        ResourceServers.Listed l = p.g.resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElse(null);
+        if (l == null) p.error(ctx, s, 404, "Not found", "There is no such resource server.");
+        p.render(ctx, 200, s, "Revoke resource server?", "/admin/resource-servers", "confirm.jte", Portal.params("message",
+                "This revokes the resource server \u201c" + l.client().clientName() + "\u201d: its credentials stop working at once (token"
+                        + " introspection answers 401). It cannot be restored.",
+                "action", "/admin/resource-servers/" + Html.u(id) + "/revoke", "button", "Yes, revoke the resource server",
+                "back", "/admin/resource-servers", "reason", false));
     }
 
     private void revokeResourceServer(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
-        p.g.resourceServers.revoke(ctx.pathParam("id"), "revoked in the portal", p.actor(ctx, s.account()));
-        Portal.redirect(ctx, "/admin/resource-servers");
+        String id = ctx.pathParam("id");
+        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/admin/resource-servers/" + Html.u(id) + "/revoke");
+        p.g.resourceServers.revoke(id, "revoked in the portal", p.actor(ctx, s.account()));
+        p.done(ctx, s, View.Notice.of("Resource server revoked."), "/admin/resource-servers");
     }
 }

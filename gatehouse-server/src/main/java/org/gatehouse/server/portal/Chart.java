@@ -1,22 +1,32 @@
 package org.gatehouse.server.portal;
 
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * An accessible bar chart in inline SVG (role="img" with a title and a description that states the
- * data in words), always followed by a table with the same numbers. No script, no inline style.
+ * An accessible bar chart (drawn by tag/chart.jte as inline SVG, role="img" with a title and a
+ * description that states the data in words), always followed by a table with the same numbers. No
+ * script, no inline style. Its view box is narrow enough that its text stays readable on a 390 px phone.
  */
-final class Chart {
-    private static final int W = 640;
-    private static final int H = 200;
-    private static final int LEFT = 40;
-    private static final int BOTTOM = 30;
+public record Chart(String id, String title, String description, int width, int height, int left, int base, int top, int max,
+                    List<Bar> bars, LocalDate first, LocalDate last, List<Row> rows) {
+    private static final int W = 480;
+    private static final int H = 220;
+    private static final int LEFT = 44;
+    private static final int BOTTOM = 34;
     private static final int TOP = 10;
 
-    private Chart() {
+    /** One bar, its coordinates already formatted for SVG. */
+    public record Bar(String x, String y, String w, String h) {
     }
 
-    static String barsWithTable(String title, LocalDate first, int[] values) {
+    /** One day of the table, newest first. */
+    public record Row(LocalDate day, int n) {
+    }
+
+    static Chart of(String title, LocalDate first, int[] values) {
         int max = 0;
         int total = 0;
         int busiest = 0;
@@ -27,48 +37,29 @@ final class Chart {
                 busiest = i;
             }
         }
-        String id = "chart-" + Integer.toHexString(title.hashCode());
         LocalDate last = first.plusDays(values.length - 1);
         String desc = total == 0
                 ? "No registrations from " + first + " to " + last + "."
-                : total + " registrations from " + first + " to " + last + "; the busiest day was " + first.plusDays(busiest)
+                : plural(total, "registration") + " from " + first + " to " + last + "; the busiest day was " + first.plusDays(busiest)
                         + " with " + max + ". The table below lists every day.";
         int scale = Math.max(1, max);
         double slot = (W - LEFT - 10) / (double) values.length;
         int plotH = H - TOP - BOTTOM;
-        StringBuilder b = new StringBuilder();
-        b.append("<figure><svg class=\"chart\" role=\"img\" aria-labelledby=\"").append(id).append("-t ").append(id).append("-d\"")
-                .append(" viewBox=\"0 0 ").append(W).append(' ').append(H).append("\" width=\"").append(W).append("\" height=\"").append(H)
-                .append("\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"").append(id).append("-t\">").append(Html.e(title))
-                .append("</title><desc id=\"").append(id).append("-d\">").append(Html.e(desc)).append("</desc>");
-        // axes
-        b.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(H - BOTTOM).append("\" x2=\"").append(W - 5).append("\" y2=\"")
-                .append(H - BOTTOM).append("\" stroke=\"#1b1b1b\" stroke-width=\"1\"/>");
-        b.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(TOP).append("\" x2=\"").append(LEFT).append("\" y2=\"")
-                .append(H - BOTTOM).append("\" stroke=\"#1b1b1b\" stroke-width=\"1\"/>");
-        b.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(TOP + 10).append("\" text-anchor=\"end\" font-size=\"12\" fill=\"#1b1b1b\">")
-                .append(scale).append("</text>");
-        b.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(H - BOTTOM).append("\" text-anchor=\"end\" font-size=\"12\" fill=\"#1b1b1b\">0</text>");
+        List<Bar> bars = new ArrayList<>();
         for (int i = 0; i < values.length; i++) {
             double h = values[i] * (double) plotH / scale;
-            double x = LEFT + 2 + i * slot;
-            b.append("<rect x=\"").append(fmt(x)).append("\" y=\"").append(fmt(H - BOTTOM - h)).append("\" width=\"").append(fmt(slot * 0.7))
-                    .append("\" height=\"").append(fmt(h)).append("\" fill=\"#0b4f9c\"/>");
+            bars.add(new Bar(fmt(LEFT + 2 + i * slot), fmt(H - BOTTOM - h), fmt(slot * 0.7), fmt(h)));
         }
-        b.append("<text x=\"").append(LEFT).append("\" y=\"").append(H - 8).append("\" font-size=\"12\" fill=\"#1b1b1b\">").append(first).append("</text>");
-        b.append("<text x=\"").append(W - 5).append("\" y=\"").append(H - 8).append("\" text-anchor=\"end\" font-size=\"12\" fill=\"#1b1b1b\">")
-                .append(last).append("</text>");
-        b.append("</svg></figure>");
-        b.append("<details><summary>Registrations per day as a table</summary><table><caption>").append(Html.e(title))
-                .append("</caption><thead><tr><th scope=\"col\">Day</th><th scope=\"col\">Registrations</th></tr></thead><tbody>");
-        for (int i = values.length - 1; i >= 0; i--) {
-            b.append("<tr><td>").append(first.plusDays(i)).append("</td><td>").append(values[i]).append("</td></tr>");
-        }
-        b.append("</tbody></table></details>");
-        return b.toString();
+        List<Row> rows = new ArrayList<>();
+        for (int i = values.length - 1; i >= 0; i--) rows.add(new Row(first.plusDays(i), values[i]));
+        return new Chart("chart-" + Integer.toHexString(title.hashCode()), title, desc, W, H, LEFT, H - BOTTOM, TOP, scale, bars, first, last, rows);
+    }
+
+    static String plural(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     private static String fmt(double v) {
-        return String.format(java.util.Locale.ROOT, "%.1f", v);
+        return String.format(Locale.ROOT, "%.1f", v);
     }
 }

@@ -1,12 +1,17 @@
 package org.gatehouse.server.portal;
 
 import io.javalin.config.RoutesConfig;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.accounts.AccountService;
@@ -37,6 +42,8 @@ public final class Portal {
     final boolean secure;
     final String origin;
     private final String css;
+    /** The templates, compiled to Java at build time (jte-maven-plugin): nothing is compiled at run time. */
+    private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null, "org.gatehouse.server.portal.templates");
 
     public Portal(Gatehouse g) {
         this.g = g;
@@ -140,16 +147,48 @@ public final class Portal {
     }
 
     void error(Context ctx, Sessions.Current s, int status, String title, String message) {
-        html(ctx, status, s, title, "<p>" + Html.e(message) + "</p><p><a href=\"/\">Go to the start page</a></p>", null);
+        render(ctx, status, s, title, null, "error.jte", Map.of("message", message));
         throw new Halt();
     }
 
-    /** Writes a full page with the portal's strict headers. */
-    void html(Context ctx, int status, Sessions.Current s, String title, String body, String current) {
+    /**
+     * Writes a page from a template with the portal's strict headers. The template gets {@code f}, the
+     * frame (title, who is signed in, the nav entry, the notice left by the POST that redirected here),
+     * and the given parameters.
+     */
+    void render(Context ctx, int status, Sessions.Current s, String title, String current, String template, Map<String, Object> params) {
+        Map<String, Object> all = new HashMap<>(params);
+        all.put("f", frame(s, title, current, status == 200 && s != null ? notice(s) : null));
+        StringOutput out = new StringOutput(8192);
+        templates.render(template, all, out);
         headers(ctx);
         ctx.status(status);
         ctx.contentType("text/html; charset=utf-8");
-        ctx.result(layout(s, title, body, current));
+        ctx.result(out.toString());
+    }
+
+    /** A template's parameters, name then value (values may be null, unlike Map.of). */
+    static Map<String, Object> params(Object... nameValue) {
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) m.put((String) nameValue[i], nameValue[i + 1]);
+        return m;
+    }
+
+    private static View.Frame frame(Sessions.Current s, String title, String current, View.Notice notice) {
+        if (s == null || !s.signedIn()) return new View.Frame(title, null, null, false, null, current, notice);
+        AccountRecord a = s.account();
+        return new View.Frame(title, a.email(), a.email(), a.isAdmin(), s.row().csrf(), current, notice);
+    }
+
+    /** The notice (and one-time secret) the last action left for this session, once. */
+    private View.Notice notice(Sessions.Current s) {
+        return s.signedIn() ? g.sessions.takeFlash(s).map(View.Notice::decode).orElse(null) : null;
+    }
+
+    /** POST-redirect-GET: keeps a notice for the next page of this session, then answers 303 to it. */
+    void done(Context ctx, Sessions.Current s, View.Notice notice, String path) {
+        g.sessions.setFlash(s, notice.encode());
+        redirect(ctx, path);
     }
 
     static void headers(Context ctx) {
@@ -161,44 +200,6 @@ public final class Portal {
         ctx.header("Cross-Origin-Opener-Policy", "same-origin");
         ctx.header("Cross-Origin-Resource-Policy", "same-origin");
         ctx.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    }
-
-    private String layout(Sessions.Current s, String title, String body, String current) {
-        StringBuilder b = new StringBuilder(4096);
-        b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-                .append("<title>").append(Html.e(title)).append(" – Gatehouse</title>")
-                .append("<link rel=\"stylesheet\" href=\"/static/portal.css\"></head><body>")
-                .append("<a class=\"skip\" href=\"#main\">Skip to main content</a><header>")
-                .append("<a class=\"brand\" href=\"/\">Gatehouse</a>");
-        if (s != null && s.signedIn()) {
-            b.append("<nav aria-label=\"Main\"><ul>");
-            nav(b, "/", "Dashboard", current);
-            nav(b, "/tokens", "My tokens", current);
-            nav(b, "/tokens/new", "New token", current);
-            nav(b, "/api-tokens", "API tokens", current);
-            nav(b, "/account/keys", "Security keys", current);
-            if (s.account().isAdmin()) {
-                nav(b, "/admin/accounts", "Accounts", current);
-                nav(b, "/admin/tokens", "All tokens", current);
-                nav(b, "/admin/installations", "Installations", current);
-                nav(b, "/admin/audit", "Audit log", current);
-                nav(b, "/admin/keys", "Signing keys", current);
-                nav(b, "/admin/resource-servers", "Resource servers", current);
-            }
-            b.append("<li><form method=\"post\" action=\"/logout\">").append(Html.csrf(s.row().csrf()))
-                    .append("<button type=\"submit\">Sign out ")
-                    .append(Html.e(s.account().email())).append("</button></form></li></ul></nav>");
-        }
-        b.append("</header><main id=\"main\" tabindex=\"-1\"><h1>").append(Html.e(title)).append("</h1>")
-                .append(body).append("</main></body></html>\n");
-        return b.toString();
-    }
-
-    private static void nav(StringBuilder b, String href, String text, String current) {
-        b.append("<li><a href=\"").append(href).append("\"");
-        if (href.equals(current)) b.append(" aria-current=\"page\"");
-        b.append(">").append(Html.e(text)).append("</a></li>");
     }
 
     static String resource(String path) {

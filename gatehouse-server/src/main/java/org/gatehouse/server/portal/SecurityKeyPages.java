@@ -16,7 +16,6 @@ import org.gatehouse.server.store.WebAuthnStore;
  */
 final class SecurityKeyPages {
     static final String CSP_WITH_SCRIPT = Portal.CSP.replace("default-src 'none';", "default-src 'none'; script-src 'self';");
-    static final String SCRIPT = "<script src=\"/static/webauthn.js\" defer></script>";
     private final Portal p;
     private final SignInPages signIn;
     private final String js;
@@ -36,6 +35,7 @@ final class SecurityKeyPages {
         });
         r.get("/account/keys", this::list);
         r.post("/account/keys", this::add);
+        r.get("/account/keys/{id}/delete", this::confirmRemove);
         r.post("/account/keys/{id}/delete", this::remove);
         r.post("/login/key", this::signIn);
     }
@@ -48,92 +48,70 @@ final class SecurityKeyPages {
     // --- the account's keys
 
     private void list(Context ctx) {
-        render(ctx, p.signedIn(ctx), 200, null, null, "");
+        render(ctx, p.signedIn(ctx), 200, null, "");
     }
 
-    private void render(Context ctx, Sessions.Current s, int status, String notice, String error, String label) {
+    /**
+     * The account's keys and the form to add one. On an issuer whose host is an IP address no browser
+     * accepts a key, so the page says so instead of offering a form that cannot work.
+     */
+    private void render(Context ctx, Sessions.Current s, int status, String error, String label) {
         List<WebAuthnStore.Credential> keys = p.g.securityKeys.list(s.account().id());
-        SecurityKeys.Options o = p.g.securityKeys.registrationOptions(s);
-        StringBuilder b = new StringBuilder();
-        if (notice != null) b.append("<div class=\"notice\" role=\"status\"><p>").append(Html.e(notice)).append("</p></div>");
-        b.append("<p>A security key (such as a YubiKey) or a passkey signs you in after your password with one touch."
-                + " Your authenticator app and recovery codes keep working as a fallback.</p>");
-        if (keys.isEmpty()) {
-            b.append("<p id=\"no-keys\">You have no security keys yet.</p>");
-        } else {
-            b.append("<table id=\"keys\"><caption>Your security keys</caption><thead><tr><th scope=\"col\">Name</th>"
-                    + "<th scope=\"col\">Added</th><th scope=\"col\">Last used</th><th scope=\"col\">Action</th></tr></thead><tbody>");
-            for (WebAuthnStore.Credential k : keys) {
-                b.append("<tr><td>").append(Html.e(k.label())).append("</td><td>").append(Html.time(k.createdAt()))
-                        .append("</td><td>").append(Html.time(k.lastUsedAt())).append("</td><td>")
-                        .append("<form method=\"post\" action=\"/account/keys/").append(Html.e(k.id())).append("/delete\">")
-                        .append(Html.csrf(s.row().csrf()))
-                        .append("<button type=\"submit\" aria-label=\"Remove ").append(Html.e(k.label())).append("\">Remove</button></form></td></tr>");
-            }
-            b.append("</tbody></table>");
-        }
-        b.append("<h2>Add a security key</h2>");
-        if (!p.g.securityKeys.browsersAccept()) {
-            b.append("<div class=\"alert\" id=\"rp-id-warning\"><p>Browsers accept security keys only on a site with a host name,"
-                    + " not an IP address such as ").append(Html.e(p.g.securityKeys.rpId()))
-                    .append(". Ask the operator to set GATEHOUSE_ISSUER to a host name (for a trial on this machine: http://localhost and the port).</p></div>");
-        }
-        if (keys.size() >= SecurityKeys.MAX_KEYS) {
-            b.append("<p>You have the most keys an account can have (").append(SecurityKeys.MAX_KEYS).append("). Remove one to add another.</p>");
-        } else {
-            b.append("<p data-webauthn-fallback>Adding a security key needs JavaScript and a browser that supports security keys.</p>");
-            b.append("<div data-webauthn-section hidden>");
-            if (error != null) b.append("<div class=\"alert\" role=\"alert\" id=\"key-error\"><p>").append(Html.e(error)).append("</p></div>");
-            b.append("<form method=\"post\" action=\"/account/keys\" id=\"add-key\" novalidate data-webauthn=\"create\"")
-                    .append(ceremonyData(o)).append(">").append(Html.csrf(s.row().csrf()))
-                    .append(Html.field("text", "label", "Name of the key", label, "For example \"YubiKey on my key ring\".", null,
-                            "maxlength=\"" + SecurityKeys.MAX_LABEL + "\" autocomplete=\"off\" required"))
-                    .append(hidden("credential_id", "client_data", "attestation_object", "transports"))
-                    .append("<div><button type=\"submit\">Add security key</button></div>")
-                    .append("<p role=\"status\" data-webauthn-status></p></form></div>");
-        }
-        b.append(SCRIPT);
-        p.html(ctx, status, s, "Security keys", b.toString(), "/account/keys");
-        allowScript(ctx);
+        boolean accept = p.g.securityKeys.browsersAccept();
+        SecurityKeys.Options o = accept && keys.size() < SecurityKeys.MAX_KEYS ? p.g.securityKeys.registrationOptions(s) : null;
+        p.render(ctx, status, s, "Security keys", "/account/keys", "keys.jte", Portal.params("keys", keys, "browsersAccept", accept,
+                "rpId", p.g.securityKeys.rpId(), "o", o, "maxKeys", SecurityKeys.MAX_KEYS, "maxLabel", SecurityKeys.MAX_LABEL,
+                "error", error, "label", label));
+        if (o != null) allowScript(ctx);
     }
 
     private void add(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         String label = ctx.formParam("label");
+        WebAuthnStore.Credential c;
         try {
-            WebAuthnStore.Credential c = p.g.securityKeys.register(s, label, response(ctx), Requests.clientAddress(ctx));
-            render(ctx, s, 201, "Security key \"" + c.label() + "\" added.", null, "");
+            c = p.g.securityKeys.register(s, label, response(ctx), Requests.clientAddress(ctx));
         } catch (IllegalArgumentException e) {
-            render(ctx, s, 400, null, e.getMessage(), label == null ? "" : label);
+            render(ctx, s, 400, AdminPages.sentence(e.getMessage()), label == null ? "" : label);
+            return;
         }
+        p.done(ctx, s, View.Notice.of("Security key \"" + View.shorten(c.label(), 80) + "\" added."), "/account/keys");
+    }
+
+    private WebAuthnStore.Credential mine(Context ctx, Sessions.Current s) {
+        String id = ctx.pathParam("id");
+        return p.g.securityKeys.list(s.account().id()).stream().filter(k -> k.id().equals(id)).findFirst()
+                .orElseGet(() -> {
+                    p.error(ctx, s, 404, "Not found", "There is no such security key on your account.");
+                    return null;
+                });
+    }
+
+    private void confirmRemove(Context ctx) {
+        Sessions.Current s = p.signedIn(ctx);
+        WebAuthnStore.Credential k = mine(ctx, s);
+        p.render(ctx, 200, s, "Remove security key?", "/account/keys", "confirm.jte", Portal.params("message", "This removes the security key \u201c"
+                + k.label() + "\u201d from your account: it no longer signs you in. Your authenticator app and recovery codes keep working.",
+                "action", "/account/keys/" + Html.u(k.id()) + "/delete", "button", "Yes, remove the key", "back", "/account/keys", "reason", false));
     }
 
     private void remove(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
-        if (!p.g.securityKeys.remove(s.account(), ctx.pathParam("id"), Requests.clientAddress(ctx))) {
+        WebAuthnStore.Credential k = mine(ctx, s);
+        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/account/keys/" + Html.u(k.id()) + "/delete");
+        if (!p.g.securityKeys.remove(s.account(), k.id(), Requests.clientAddress(ctx))) {
             p.error(ctx, s, 404, "Not found", "There is no such security key on your account.");
         }
-        render(ctx, s, 200, "Security key removed.", null, "");
+        p.done(ctx, s, View.Notice.of("Security key \u201c" + View.shorten(k.label(), 80) + "\u201d removed."), "/account/keys");
     }
 
     // --- sign-in
 
-    /** The security-key part of the second-factor page: empty when the account has no key. Call before the page is written. */
-    String signInSection(Sessions.Current s, String error) {
-        if (!p.g.securityKeys.has(s.account().id())) return "";
-        SecurityKeys.Options o = p.g.securityKeys.authenticationOptions(s);
-        StringBuilder b = new StringBuilder("<section data-webauthn-section hidden aria-labelledby=\"key-heading\">"
-                + "<h2 id=\"key-heading\">Security key</h2>");
-        if (error != null) b.append("<div class=\"alert\" role=\"alert\" id=\"key-error\"><p>").append(Html.e(error)).append("</p></div>");
-        b.append("<form method=\"post\" action=\"/login/key\" id=\"key-sign-in\" data-webauthn=\"get\"").append(ceremonyData(o)).append(">")
-                .append(Html.csrf(s.row().csrf()))
-                .append(hidden("credential_id", "client_data", "authenticator_data", "signature", "user_handle"))
-                .append("<div><button type=\"submit\">Use security key</button></div>")
-                .append("<p role=\"status\" data-webauthn-status></p></form></section>")
-                .append(SCRIPT);
-        return b.toString();
+    /** The ceremony for the second-factor page's security-key part: null when the account has no key. */
+    SecurityKeys.Options signInOptions(Sessions.Current s) {
+        return p.g.securityKeys.has(s.account().id()) ? p.g.securityKeys.authenticationOptions(s) : null;
     }
 
     private void signIn(Context ctx) {
@@ -159,17 +137,5 @@ final class SecurityKeyPages {
     private static SecurityKeys.Response response(Context ctx) {
         return new SecurityKeys.Response(ctx.formParam("credential_id"), ctx.formParam("client_data"), ctx.formParam("attestation_object"),
                 ctx.formParam("authenticator_data"), ctx.formParam("signature"), ctx.formParam("user_handle"), ctx.formParam("transports"));
-    }
-
-    private static String ceremonyData(SecurityKeys.Options o) {
-        return " data-challenge=\"" + Html.e(o.challenge()) + "\" data-rp-id=\"" + Html.e(o.rpId()) + "\" data-user-id=\""
-                + Html.e(o.userId()) + "\" data-user-name=\"" + Html.e(o.userName()) + "\" data-timeout=\"" + o.timeoutMillis()
-                + "\" data-credentials=\"" + Html.e(String.join(" ", o.credentialIds())) + "\"";
-    }
-
-    private static String hidden(String... names) {
-        StringBuilder b = new StringBuilder();
-        for (String n : names) b.append("<input type=\"hidden\" name=\"").append(n).append("\" value=\"\">");
-        return b.toString();
     }
 }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.PasswordGate;
 import org.gatehouse.server.accounts.Passwords;
+import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.accounts.Totp;
 import org.gatehouse.server.oauth.Requests;
@@ -42,6 +43,7 @@ final class SignInPages {
         r.post("/login/code", this::code);
         r.post("/logout", this::logout);
         r.get("/setup/second-factor", this::secondFactorForm);
+        r.get("/setup/ready", this::ready);
         r.post("/setup/second-factor", this::secondFactor);
         r.get("/setup/{token}", this::setupForm);
         r.post("/setup/{token}", this::setup);
@@ -65,13 +67,7 @@ final class SignInPages {
     }
 
     private void renderLogin(Context ctx, Sessions.Current s, int status, String email, String error) {
-        String body = (error == null ? "" : "<div class=\"alert\" role=\"alert\" id=\"login-error\"><p>" + Html.e(error) + "</p></div>")
-                + "<form method=\"post\" action=\"/login\" novalidate>" + Html.csrf(s.row().csrf())
-                + Html.field("email", "email", "E-mail address", email, null, null, "autocomplete=\"username\" required")
-                + Html.field("password", "password", "Password", null, null, null, "autocomplete=\"current-password\" required")
-                + "<div><button type=\"submit\">Continue</button></div></form>"
-                + "<p>No account? Gatehouse has no open sign-up: ask an admin for an invitation.</p>";
-        p.html(ctx, status, null, "Sign in", body, null);
+        p.render(ctx, status, null, "Sign in", null, "signin/login.jte", Portal.params("csrf", s.row().csrf(), "email", email, "error", error));
     }
 
     private void login(Context ctx) {
@@ -103,7 +99,7 @@ final class SignInPages {
     Sessions.Current passwordStage(Context ctx) {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isEmpty() || !Sessions.PASSWORD.equals(s.get().row().stage()) || s.get().account() == null
-                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < System.currentTimeMillis()) {
+                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < p.g.clock.millis()) {
             Portal.redirect(ctx, "/login");
         }
         return s.get();
@@ -114,15 +110,10 @@ final class SignInPages {
     }
 
     void renderCode(Context ctx, Sessions.Current s, int status, String error, String keyError) {
-        String key = keys.signInSection(s, keyError);
-        String body = key + (key.isEmpty() ? "" : "<h2>Code</h2>")
-                + "<p>Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>"
-                + "<form method=\"post\" action=\"/login/code\" novalidate>" + Html.csrf(s.row().csrf())
-                + Html.field("text", "code", "Code", null, "For example 123456, or a recovery code such as abcde-12345.", error,
-                "autocomplete=\"one-time-code\" inputmode=\"text\" required autofocus")
-                + "<div><button type=\"submit\">Sign in</button></div></form>";
-        p.html(ctx, status, null, "Second factor", body, null);
-        if (!key.isEmpty()) SecurityKeyPages.allowScript(ctx);
+        SecurityKeys.Options key = keys.signInOptions(s);
+        p.render(ctx, status, null, "Second factor", null, "signin/code.jte", Portal.params("csrf", s.row().csrf(), "key", key,
+                "keyError", keyError, "error", error));
+        if (key != null) SecurityKeyPages.allowScript(ctx);
     }
 
     private void code(Context ctx) {
@@ -149,7 +140,10 @@ final class SignInPages {
         p.g.sessions.end(s.get().id());
         if (s.get().account() != null) p.g.accounts.signedOut(s.get().account(), Requests.clientAddress(ctx));
         p.clearSession(ctx);
-        Portal.redirect(ctx, "/login");
+        // "Sign out and open the invitation": back to that setup link, and only to a setup link
+        String then = ctx.formParam("then");
+        boolean setupLink = then != null && then.matches("/setup/[A-Za-z0-9_-]{1,200}") && !then.equals("/setup/second-factor");
+        Portal.redirect(ctx, setupLink ? then : "/login");
     }
 
     private static String minutes(long seconds) {
@@ -164,39 +158,33 @@ final class SignInPages {
     }
 
     private void invalidLink(Context ctx) {
-        p.html(ctx, 404, null, "Link not valid", "<p>This setup link is not valid: it has expired or has been used already."
-                + " Ask an admin for a new invitation.</p>", null);
+        p.render(ctx, 404, null, "Link not valid", null, "error.jte", Portal.params("message",
+                "This setup link is not valid: it has expired or has been used already. Ask an admin for a new invitation."));
     }
 
+    /**
+     * The form of a setup link. Someone signed in who opens one is not signed out behind their back:
+     * they get a page that says whose session this is, what the link is for, and a button to sign out
+     * and continue.
+     */
     private void setupForm(Context ctx) {
         Optional<AccountStore.Link> link = link(ctx);
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
         }
+        Optional<Sessions.Current> current = p.session(ctx);
+        if (current.isPresent() && current.get().signedIn()) {
+            p.render(ctx, 200, current.get(), "You are signed in", null, "signin/signedIn.jte", Portal.params("link", link.get(),
+                    "path", "/setup/" + ctx.pathParam("token")));
+            return;
+        }
         renderSetup(ctx, anonymous(ctx), link.get(), 200, "", Map.of());
     }
 
     private void renderSetup(Context ctx, Sessions.Current s, AccountStore.Link link, int status, String email, Map<String, String> errors) {
-        StringBuilder b = new StringBuilder();
-        b.append("<p>You are setting up a Gatehouse <strong>").append(Html.e(link.role())).append("</strong> account.")
-                .append(" Step 1 of 2: choose a password. Step 2: set up your authenticator app.</p>");
-        b.append(Html.errorSummary(errors));
-        b.append("<form method=\"post\" action=\"/setup/").append(Html.e(ctx.pathParam("token"))).append("\" novalidate>")
-                .append(Html.csrf(s.row().csrf()));
-        if (link.email() == null) {
-            b.append(Html.field("email", "email", "E-mail address", email, "You will sign in with this address.", errors.get("email"),
-                    "autocomplete=\"username\" required"));
-        } else {
-            b.append("<p>E-mail address: <strong>").append(Html.e(link.email())).append("</strong></p>");
-        }
-        b.append(Html.field("password", "password", "New password", null,
-                "At least " + Passwords.MIN_LENGTH + " characters. A passphrase of several words is good.", errors.get("password"),
-                "autocomplete=\"new-password\" required minlength=\"" + Passwords.MIN_LENGTH + "\""));
-        b.append(Html.field("password", "confirm", "Repeat the password", null, null, errors.get("confirm"),
-                "autocomplete=\"new-password\" required"));
-        b.append("<div><button type=\"submit\">Continue</button></div></form>");
-        p.html(ctx, status, null, "Set up your account", b.toString(), null);
+        p.render(ctx, status, null, "Set up your account", null, "signin/setup.jte", Portal.params("csrf", s.row().csrf(),
+                "action", "/setup/" + ctx.pathParam("token"), "link", link, "email", email, "errors", errors, "minLength", Passwords.MIN_LENGTH));
     }
 
     private void setup(Context ctx) {
@@ -261,16 +249,14 @@ final class SignInPages {
     private void renderSecondFactor(Context ctx, Sessions.Current s, int status, String error) {
         AccountService.Pending pending = p.g.accounts.pending(s.row().linkId(), s.row().pending());
         String key = Totp.base32(pending.seed()).replaceAll("(.{4})", "$1 ").strip();
-        String body = "<p>Step 2 of 2. Every Gatehouse account has a second factor. Add this key to an authenticator app"
-                + " (time-based, 6 digits, 30 seconds), then enter the code it shows.</p>"
-                + "<h2>Key</h2><p><code class=\"secret\" id=\"totp-key\">" + Html.e(key) + "</code></p>"
-                + "<details><summary>Setup address for apps that accept one</summary><p><code class=\"secret\" id=\"totp-uri\">"
-                + Html.e(Totp.uri("Gatehouse", pending.email(), pending.seed())) + "</code></p></details>"
-                + "<form method=\"post\" action=\"/setup/second-factor\" novalidate>" + Html.csrf(s.row().csrf())
-                + Html.field("text", "code", "Code from the app", null, "6 digits.", error,
-                "autocomplete=\"one-time-code\" inputmode=\"numeric\" required")
-                + "<div><button type=\"submit\">Finish setup</button></div></form>";
-        p.html(ctx, status, null, "Set up your second factor", body, null);
+        p.render(ctx, status, null, "Set up your second factor", null, "signin/secondFactor.jte", Portal.params("csrf", s.row().csrf(),
+                "key", key, "uri", Totp.uri("Gatehouse", pending.email(), pending.seed()), "error", error));
+    }
+
+    /** The end of a setup: the recovery codes, once (they come with the 303 from the last form, in the session's flash). */
+    private void ready(Context ctx) {
+        Sessions.Current s = p.signedIn(ctx);
+        p.render(ctx, 200, s, "Account ready", null, "signin/ready.jte", Portal.params());
     }
 
     private void secondFactor(Context ctx) {
@@ -295,12 +281,6 @@ final class SignInPages {
         }
         Sessions.Current full = p.g.sessions.rotate(s, Sessions.FULL, done.get().account(), null, null);
         p.setSession(ctx, full);
-        List<String> codes = done.get().recoveryCodes();
-        StringBuilder b = new StringBuilder("<div class=\"notice\" role=\"status\"><p>Your account is ready.</p></div>"
-                + "<h2>Recovery codes</h2><p>Keep these codes somewhere safe. Each one signs you in once if you lose your"
-                + " authenticator. They are shown <strong>only now</strong>.</p><ul class=\"codes\" id=\"recovery-codes\">");
-        for (String c : codes) b.append("<li>").append(Html.e(c)).append("</li>");
-        b.append("</ul><p><a class=\"button\" href=\"/\">Continue to the dashboard</a></p>");
-        p.html(ctx, 200, full, "Account ready", b.toString(), null);
+        p.done(ctx, full, new View.Notice("Your account is ready.", "recovery-codes", String.join(" ", done.get().recoveryCodes())), "/setup/ready");
     }
 }

@@ -189,6 +189,12 @@ public final class AccountStore {
         h.createUpdate("UPDATE portal_sessions SET last_seen_at = :now WHERE id_hash = :id").bind("id", idHash).bind("now", now).execute();
     }
 
+    /** Clears a session's pending value if it is still the one read: true for exactly one of several concurrent takers. */
+    public boolean takePending(Handle h, String idHash, String expected) {
+        return h.createUpdate("UPDATE portal_sessions SET pending = NULL WHERE id_hash = :id AND pending = :pending")
+                .bind("id", idHash).bind("pending", expected).execute() == 1;
+    }
+
     public void setPending(Handle h, String idHash, String linkId, String pending) {
         h.createUpdate("UPDATE portal_sessions SET link_id = :link, pending = :pending WHERE id_hash = :id")
                 .bind("id", idHash).bind("link", linkId).bind("pending", pending).execute();

@@ -34,19 +34,19 @@ class ApiTokensPortalTest {
         PortalClient.Page page = c.get("/api-tokens");
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.body()).contains("accounts:admin").contains("You have no API tokens.");
-        PortalClient.Page created = c.postRaw("/api-tokens", form(c, "nightly report", "30", "accounts:admin", "tokens:read"), Map.of());
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        PortalClient.Page created = c.follow(c.postRaw("/api-tokens", form(c, "nightly report", "30", "accounts:admin", "tokens:read"), Map.of()));
         String token = created.find("id=\"api-token-value\">(gha_[^<]+)<");
         assertThat(s().http.get("/api/v1/accounts", token).status()).isEqualTo(200);
         // Shown once: the list does not carry it.
         PortalClient.Page list = c.get("/api-tokens");
         assertThat(list.body()).contains("nightly report").doesNotContain(token);
-        String id = list.find("action=\"/api-tokens/(apt_[^/\"]+)/revoke\"");
+        String id = list.find("href=\"/api-tokens/(apt_[^/\"]+)/revoke\"");
         // CSRF: a post without the token is refused.
         assertThat(c.postRaw("/api-tokens/" + id + "/revoke", "", Map.of()).status()).isEqualTo(403);
         assertThat(s().http.get("/api/v1/accounts", token).status()).isEqualTo(200);
         c.get("/api-tokens");
-        assertThat(c.post("/api-tokens/" + id + "/revoke").status()).isEqualTo(303);
+        assertThat(c.get("/api-tokens/" + id + "/revoke").body()).contains("Revoke API token?");
+        assertThat(c.postFollow("/api-tokens/" + id + "/revoke", "confirm", "yes").body()).contains("API token \u201cnightly report\u201d revoked.");
         assertThat(s().http.get("/api/v1/accounts", token).status()).isEqualTo(401);
         var events = s().gatehouse().db.withHandle(h -> new PortalStore().audit(h,
                 new PortalStore.AuditFilter("account:" + admin.email, null, id, null, null), 10, null));
@@ -67,18 +67,18 @@ class ApiTokensPortalTest {
         c.get("/api-tokens");
         assertThat(c.postRaw("/api-tokens", form(c, "x", "0", "tokens:read"), Map.of()).status()).isEqualTo(400);
         c.get("/api-tokens");
-        PortalClient.Page ok = c.postRaw("/api-tokens", form(c, "mine", "7", "installations:read"), Map.of());
-        assertThat(ok.status()).isEqualTo(201);
+        PortalClient.Page ok = c.follow(c.postRaw("/api-tokens", form(c, "mine", "7", "installations:read"), Map.of()));
         String token = ok.find("id=\"api-token-value\">(gha_[^<]+)<");
         assertThat(s().http.get("/api/v1/installations", token).status()).isEqualTo(200);
         assertThat(s().http.get("/api/v1/audit", token).status()).isEqualTo(403);
         // Another account's API token cannot be revoked from here.
         a.get("/api-tokens");
-        String adminsToken = a.postRaw("/api-tokens", form(a, "admin's", "7", "tokens:read"), Map.of()).find("id=\"api-token-value\">(gha_[^<]+)<");
-        String adminsId = a.get("/api-tokens").find("action=\"/api-tokens/(apt_[^/\"]+)/revoke\"");
+        String adminsToken = a.follow(a.postRaw("/api-tokens", form(a, "admin's", "7", "tokens:read"), Map.of())).find("id=\"api-token-value\">(gha_[^<]+)<");
+        String adminsId = a.get("/api-tokens").find("href=\"/api-tokens/(apt_[^/\"]+)/revoke\"");
         c.get("/api-tokens");
-        assertThat(c.post("/api-tokens/" + adminsId + "/revoke").status()).isEqualTo(404);
-        assertThat(c.post("/api-tokens/apt_nope/revoke").status()).isEqualTo(404);
+        assertThat(c.post("/api-tokens/" + adminsId + "/revoke", "confirm", "yes").status()).isEqualTo(404);
+        assertThat(c.get("/api-tokens/" + adminsId + "/revoke").status()).isEqualTo(404);
+        assertThat(c.post("/api-tokens/apt_nope/revoke", "confirm", "yes").status()).isEqualTo(404);
         assertThat(s().http.get("/api/v1/tokens", adminsToken).status()).isEqualTo(200);
     }
 }

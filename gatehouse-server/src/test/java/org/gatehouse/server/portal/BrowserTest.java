@@ -178,17 +178,39 @@ class BrowserTest {
         assertThat(server.gatehouse().securityKeys.list(account(ISSUER).id()).get(0).lastUsedAt()).isNotNull();
         assertThat(account(ISSUER).totpLastStep()).as("no TOTP code was used").isEqualTo(totpBefore);
 
-        // 6. Create a token and download its file.
-        navigate("New token");
+        // 6. Create a token (the form reports every problem at once) and download its file.
+        navigate("My tokens");
+        click("main a.button");
         assertThat(el("h1").getText()).isEqualTo("New token");
         check("new-token");
+        type("#f-label", "");
+        type("#f-days", "0");
+        type("#f-cidrs", "10.0.0.0/33, not-a-range");
+        click("main form button[type=submit]");
+        assertThat(driver.findElements(By.cssSelector("#error-summary + ul li"))).hasSize(3);
+        assertThat(el("#f-cidrs-error").getText()).contains("10.0.0.0/33").contains("not-a-range");
+        check("new-token-errors");
         type("#f-label", LABEL);
+        type("#f-days", "30");
+        type("#f-cidrs", "");
         type("#f-max", "200");
         click("main form button[type=submit]");
-        assertThat(el("h1").getText()).isEqualTo("Token created");
+        assertThat(el("h1").getText()).isEqualTo("Token: " + LABEL);
+        assertThat(driver.getCurrentUrl()).as("POST-redirect-GET").matches(".*/tokens/iat_[A-Za-z0-9_-]+$");
+        String tokenValue = el("#token-value").getText();
         check("token-created");
         el("#download").click();
         Map<String, Object> tokenFile = waitForDownload();
+        assertThat(tokenFile).containsEntry("initial_access_token", tokenValue);
+        // Reload: the token is not shown again and no second token is made.
+        andWait(() -> driver.navigate().refresh());
+        assertThat(el("h1").getText()).isEqualTo("Token: " + LABEL);
+        assertThat(driver.findElements(By.id("token-value"))).as("shown once").isEmpty();
+        assertThat(driver.getPageSource()).doesNotContain(tokenValue);
+        assertThat(server.gatehouse().iats.list()).as("one token, however often the page is reloaded").hasSize(1);
+        // A label of 200 characters without a space must not widen any page (check() measures it at 390 px).
+        server.gatehouse().iats.create(new org.gatehouse.server.iat.IatService.Spec("L".repeat(200), 5, Duration.ofDays(3), "prefs:read",
+                null, null, "replace", account(ISSUER).id()), Actor.system());
         assertThat(tokenFile).containsEntry("issuer", server.issuer).containsEntry("label", LABEL)
                 .containsEntry("registration_endpoint", server.issuer + "/register");
 
@@ -205,10 +227,13 @@ class BrowserTest {
                 .contains("1 of 200 registrations");
         check("token-page");
 
-        // 9. Revoke the installation; its next token request fails.
-        click("table button.danger");
-        assertThat(el("main").getText()).contains("revoked");
-        assertThat(driver.findElements(By.cssSelector("table button.danger"))).as("nothing left to revoke").isEmpty();
+        // 9. Revoke the installation (after a confirmation page); its next token request fails.
+        click("table a.button.danger");
+        assertThat(el("h1").getText()).isEqualTo("Revoke installation?");
+        check("confirm-revoke-installation");
+        click("#confirm");
+        assertThat(el(".notice").getText()).contains("revoked");
+        assertThat(driver.findElements(By.cssSelector("table a.button.danger"))).as("nothing left to revoke").isEmpty();
         check("installation-revoked");
         Http.Response refused = inst.tokenRequest();
         assertThat(refused.status()).as(refused.body()).isEqualTo(401);
@@ -217,20 +242,23 @@ class BrowserTest {
         // 10. Revoke the token and everything it admitted, with confirmation: the file no longer registers.
         andWait(() -> driver.findElement(By.partialLinkText("every installation it admitted")).click());
         check("confirm-revoke-all");
-        click("#confirm-revoke-all");
-        assertThat(el("main").getText()).contains("revoked");
+        click("#confirm");
+        assertThat(el(".notice").getText()).contains("revoked");
         check("token-revoked");
         Http.Response again = Installation.registration(tokenFile, "Morphic", "2.0.1", Installation.newId());
         assertThat(again.status()).as(again.body()).isEqualTo(401);
 
         // 11. Remove the key: TOTP remains.
         navigate("Security keys");
-        click("#keys button[type=submit]");
+        click("#keys a.button.danger");
+        check("confirm-remove-key");
+        click("#confirm");
         assertThat(el("#no-keys").getText()).contains("no security keys");
         check("issuer-key-removed");
         signOut();
 
-        // 12. The admin's views, signed in again with password and TOTP.
+        // 12. The admin's views, signed in again with password and TOTP; a third account, so that Accounts lists several.
+        new PortalClient(server.issuer).completeSetup(server.gatehouse().accounts.adminLink("third@example.org", Actor.cli()).url(), null, PASSWORD);
         type("#f-email", ADMIN);
         type("#f-password", PASSWORD);
         enter("#f-password");
@@ -250,7 +278,9 @@ class BrowserTest {
         type("#f-actor", "account:" + ISSUER);
         type("#f-action", "account.sign_in");
         click("form[role=search] button[type=submit]");
-        assertThat(el("main table tbody tr").getText()).contains("\"second_factor\":\"security_key\"").contains("\"user_verified\":true");
+        assertThat(el("ol.events li").getText()).contains(ISSUER + " signed in");
+        el("ol.events li summary").click(); // opens the details toggle in place (no navigation)
+        assertThat(el("ol.events li details").getText()).contains("\"second_factor\":\"security_key\"").contains("\"user_verified\":true");
         check("admin-audit-issuer-sign-ins");
         assertThat(axeFindings).as("axe-core violations").isEmpty();
     }
@@ -314,7 +344,7 @@ class BrowserTest {
 
     /** Follows a link of the menu, as a person would. */
     private void navigate(String linkText) {
-        andWait(() -> driver.findElement(By.cssSelector("nav")).findElement(By.linkText(linkText)).click());
+        andWait(() -> driver.findElement(By.tagName("header")).findElement(By.linkText(linkText)).click());
     }
 
     private void signOut() {
@@ -331,8 +361,18 @@ class BrowserTest {
     /** A screenshot (journey-NN-name.png) and axe-core on the current page; violations fail the test at its end. */
     private void check(String name) throws IOException {
         String file = String.format("journey-%02d-%s", ++shot, name);
-        Path png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(png, SHOTS.resolve(file + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        // The whole page at 1280 px, then at 390 px (a phone): there, nothing may make the page wider than the screen.
+        for (int width : new int[] {390, 1280}) {
+            driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, 1000));
+            long height = ((Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight")).longValue();
+            driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, (int) Math.min(Math.max(height, 600), 5000)));
+            long scrollWidth = ((Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollWidth")).longValue();
+            long clientWidth = ((Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.clientWidth")).longValue();
+            if (scrollWidth > clientWidth) axeFindings.add(file + ": the page is " + scrollWidth + " px wide in a " + clientWidth + " px window");
+            Path png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
+            Files.copy(png, SHOTS.resolve(file + "-" + width + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
         Results r = new AxeBuilder().withTags(List.of("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"))
                 .analyze(driver);
         assertThat(r.getErrorMessage()).as("axe-core error on " + file).isNull();

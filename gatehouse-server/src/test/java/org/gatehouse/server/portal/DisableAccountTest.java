@@ -43,8 +43,7 @@ class DisableAccountTest {
         String mallory = PortalTest.email("mallory");
         String malloryLink = invite(b, mallory, "admin");
         b.get("/api-tokens");
-        PortalClient.Page created = b.postRaw("/api-tokens", "csrf=" + b.lastCsrf + "&label=ops&days=30&scope=accounts%3Aadmin", Map.of());
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        PortalClient.Page created = b.follow(b.postRaw("/api-tokens", "csrf=" + b.lastCsrf + "&label=ops&days=30&scope=accounts%3Aadmin", Map.of()));
         String apiToken = created.find("id=\"api-token-value\">(gha_[^<]+)<");
         var viaApi = s().http.postJson("/api/v1/accounts/invitations", apiToken, "{\"email\":\"" + PortalTest.email("eve") + "\",\"role\":\"admin\"}");
         assertThat(viaApi.status()).as(viaApi.body()).isEqualTo(201);
@@ -53,7 +52,7 @@ class DisableAccountTest {
         assertThat(s().http.get(path(malloryLink)).status()).isEqualTo(200);
 
         a.get("/admin/accounts");
-        assertThat(a.post("/admin/accounts/" + admin2Id + "/disable", "cascade", "yes").status()).isEqualTo(200);
+        assertThat(a.post("/admin/accounts/" + admin2Id + "/disable", "confirm", "yes", "cascade", "yes").status()).isEqualTo(303);
 
         for (String link : List.of(malloryLink, eveLink)) {
             assertThat(new PortalClient(s().issuer).get(path(link)).status()).as(link).isEqualTo(404);
@@ -97,7 +96,7 @@ class DisableAccountTest {
                 String yId = own.gatehouse().accounts.list().stream().filter(r -> r.email().equals(y.email)).findFirst().orElseThrow().id();
                 xc.get("/admin/accounts");
                 String action = round % 2 == 0 ? "disable" : "role";
-                String[] form = round % 2 == 0 ? new String[] {"cascade", "no"} : new String[] {"role", "issuer"};
+                String[] form = round % 2 == 0 ? new String[] {"confirm", "yes", "cascade", "no"} : new String[] {"role", "issuer"};
                 CountDownLatch go = new CountDownLatch(1);
                 CompletableFuture<Integer> xTakesY = CompletableFuture.supplyAsync(() -> {
                     await(go);
@@ -130,8 +129,7 @@ class DisableAccountTest {
 
     private static String invite(PortalClient admin, String email, String role) {
         admin.get("/admin/accounts");
-        PortalClient.Page invited = admin.post("/admin/invites", "email", email, "role", role);
-        assertThat(invited.status()).as(invited.body()).isEqualTo(201);
+        PortalClient.Page invited = admin.postFollow("/admin/invites", "email", email, "role", role);
         return invited.find("id=\"invite-link\">([^<]+)<");
     }
 

@@ -60,6 +60,20 @@ final class PortalClient {
         return postRaw(path, Http.form(form), Map.of());
     }
 
+    /**
+     * A form POST that must answer 303 (POST-redirect-GET), followed like a browser: the page the
+     * redirect leads to (which shows the notice and any one-time secret).
+     */
+    Page postFollow(String path, String... kv) {
+        return follow(post(path, kv));
+    }
+
+    /** The page a 303 leads to, fetched like a browser does. */
+    Page follow(Page p) {
+        assertThat(p.status()).as(p.body()).isEqualTo(303);
+        return get(p.location());
+    }
+
     Page postRaw(String path, String body, Map<String, String> headers) {
         return send("POST", path, "application/x-www-form-urlencoded", body, headers);
     }
@@ -134,7 +148,7 @@ final class PortalClient {
         Page totp = get("/setup/second-factor");
         byte[] seed = Totp.fromBase32(totp.find("id=\"totp-key\">([A-Z2-7 ]+)<"));
         long step = Totp.step(System.currentTimeMillis());
-        Page done = post("/setup/second-factor", "code", Totp.code(seed, step));
+        Page done = postFollow("/setup/second-factor", "code", Totp.code(seed, step));
         assertThat(done.status()).as(done.body()).isEqualTo(200);
         assertThat(done.body()).contains("Recovery codes");
         java.util.List<String> codes = new java.util.ArrayList<>();

@@ -44,8 +44,7 @@ class PortalTest {
     static PortalClient.Person issuer(PortalClient admin, PortalClient c) {
         String email = email("issuer");
         admin.get("/admin/accounts");
-        PortalClient.Page invited = admin.post("/admin/invites", "email", email, "role", "issuer");
-        assertThat(invited.status()).as(invited.body()).isEqualTo(201);
+        PortalClient.Page invited = admin.postFollow("/admin/invites", "email", email, "role", "issuer");
         String url = invited.find("id=\"invite-link\">([^<]+)<");
         return c.completeSetup(url, null, PASSWORD);
     }
@@ -53,9 +52,9 @@ class PortalTest {
     /** Creates a token on the portal; returns [id, token value]. */
     static String[] createToken(PortalClient c, String label, int max) {
         c.get("/tokens/new");
-        PortalClient.Page created = c.post("/tokens", "label", label, "days", "30", "max", Integer.toString(max),
+        PortalClient.Page created = c.postFollow("/tokens", "label", label, "days", "30", "max", Integer.toString(max),
                 "scope", "prefs:read", "reregistration", "replace");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
         String token = created.find("id=\"token-value\">(ghi_[^<]+)<");
         String id = created.find("action=\"/tokens/(iat_[^/\"]+)/file\"");
         return new String[] {id, token};
@@ -242,12 +241,16 @@ class PortalTest {
         PortalClient.Page page = c.get("/tokens/" + t[0]);
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.body()).contains(machine).contains("Morphic").contains("1.2.3").contains("1 of 3 registrations")
-                .contains("role=\"img\"").contains("<title id=").contains("<desc id=").contains("1 registrations from");
+                .contains("role=\"img\"").contains("<title id=").contains("<desc id=").contains("1 registration from");
         assertThat(c.get("/tokens").body()).contains("Library PCs, 2nd floor").contains("1 / 3");
         // Revoke one installation: its next token request fails.
-        String ref = page.find("action=\"/installations/(inst_[^/\"]+)/revoke\"");
-        PortalClient.Page revoked = c.post("/installations/" + ref + "/revoke");
-        assertThat(revoked.status()).isEqualTo(303);
+        String ref = page.find("href=\"/installations/(inst_[^/\"]+)/revoke\"");
+        PortalClient.Page question = c.get("/installations/" + ref + "/revoke"); // a confirmation step first
+        assertThat(question.body()).contains("Revoke installation?").contains("action=\"/installations/" + ref + "/revoke\"");
+        assertThat(c.post("/installations/" + ref + "/revoke").location()).isEqualTo("/installations/" + ref + "/revoke"); // no confirm: the question
+        assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(200);
+        PortalClient.Page revoked = c.postFollow("/installations/" + ref + "/revoke", "confirm", "yes");
+        assertThat(revoked.body()).contains("class=\"notice\"").contains("Installation " + ref + " revoked.");
         assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
         assertThat(s().http.postJson("/register", t[1], "{\"installation_id\":\"" + machine + "\"}").json())
                 .containsEntry("credential_state", "installation_revoked");
@@ -310,7 +313,7 @@ class PortalTest {
         assertThat(cidr.status()).isEqualTo(400);
         assertThat(cidr.body()).contains("id=\"f-cidrs-error\"");
         PortalClient.Page ok = a.post("/tokens", "label", "x", "days", "1", "max", "1", "cidrs", "192.0.2.0/24, 2001:db8::/32", "scope", "prefs:read");
-        assertThat(ok.status()).isEqualTo(201);
+        assertThat(ok.status()).isEqualTo(303);
     }
 
     @Test
@@ -377,8 +380,9 @@ class PortalTest {
         assertThat(a.get("/admin/installations?token=" + t[0]).body()).contains(client.info().get("installation_id").toString());
         assertThat(a.get("/admin/audit?action=iat.create&actor=account:" + issuer.email).body()).contains(t[0]);
         // Disable with cascade: sessions end, tokens and installations are revoked.
-        PortalClient.Page disabled = a.post("/admin/accounts/" + accountId + "/disable", "cascade", "yes");
-        assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
+        PortalClient.Page question = a.get("/admin/accounts/" + accountId + "/disable");
+        assertThat(question.body()).contains("Disable " + issuer.email + "?").contains("name=\"cascade\"");
+        PortalClient.Page disabled = a.postFollow("/admin/accounts/" + accountId + "/disable", "confirm", "yes", "cascade", "yes");
         assertThat(disabled.body()).contains("1 of their tokens were revoked");
         assertThat(c.get("/").status()).isEqualTo(303);
         assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
@@ -396,7 +400,7 @@ class PortalTest {
         // Signing keys rotate from the portal.
         String before = s().gatehouse().keys.ring().activeKid();
         again.get("/admin/keys");
-        assertThat(again.post("/admin/keys/rotate").status()).isEqualTo(200);
+        assertThat(again.postFollow("/admin/keys/rotate").body()).contains("class=\"notice\"").contains("Rotated: key");
         assertThat(s().gatehouse().keys.ring().activeKid()).isNotEqualTo(before);
     }
 
@@ -410,14 +414,13 @@ class PortalTest {
         PortalClient.Page missing = c.post("/admin/resource-servers", "name", "Prefs API", "audience", "");
         assertThat(missing.status()).isEqualTo(400);
         assertThat(missing.body()).contains("the audience URI is required").contains("aria-invalid=\"true\"");
-        PortalClient.Page created = c.post("/admin/resource-servers", "name", "Prefs API", "audience", audience, "scope", "prefs:read");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        PortalClient.Page created = c.postFollow("/admin/resource-servers", "name", "Prefs API", "audience", audience, "scope", "prefs:read");
         assertThat(created.body()).contains(audience).contains("id=\"rs-secret\">ghs_");
         String id = created.body().replaceAll("(?s).*id=\"rs-client-id\">([^<]+)<.*", "$1");
         Flow.Client client = Flow.register(s());
         assertThat(s().http.postForm("/token", client.id(), client.secret(),
                 Map.of("grant_type", "client_credentials", "resource", audience)).str("scope")).isEqualTo("prefs:read");
-        assertThat(c.post("/admin/resource-servers/" + id + "/revoke").status()).isEqualTo(303);
+        assertThat(c.post("/admin/resource-servers/" + id + "/revoke", "confirm", "yes").status()).isEqualTo(303);
         assertThat(s().http.postForm("/token", client.id(), client.secret(),
                 Map.of("grant_type", "client_credentials", "resource", audience)).str("error")).isEqualTo("invalid_target");
     }

@@ -15,8 +15,36 @@ class WebAuthnPortalTest {
     @Parameter
     String backend;
 
+    /** A server per backend whose issuer has a host name: browsers (and the portal) offer security keys only there. */
+    private static final java.util.Map<String, TestServer> SERVERS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private TestServer s() {
-        return TestServer.shared(backend);
+        return SERVERS.computeIfAbsent(backend, b -> {
+            int port;
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                port = socket.getLocalPort();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return TestServer.start(b, java.util.Map.of("GATEHOUSE_PORT", Integer.toString(port), "GATEHOUSE_ISSUER", "http://localhost:" + port));
+        });
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stop() {
+        SERVERS.values().forEach(TestServer::close);
+        SERVERS.clear();
+    }
+
+    /** On an issuer reached by IP address, no browser accepts a key: the page says so and offers no form that cannot work. */
+    @Test
+    void anIpAddressIssuerSaysWhyKeysCannotWork() {
+        PortalClient c = new PortalClient(TestServer.shared(backend).issuer); // http://127.0.0.1:port
+        PortalTest.admin(TestServer.shared(backend), c);
+        PortalClient.Page page = c.get("/account/keys");
+        assertThat(page.body()).contains("id=\"rp-id-warning\"").contains("Security keys cannot work on this server")
+                .doesNotContain("id=\"add-key\"").doesNotContain("<script");
+        assertThat(page.header("Content-Security-Policy")).doesNotContain("script-src");
     }
 
     private String origin() {
@@ -54,16 +82,15 @@ class WebAuthnPortalTest {
         PortalClient.Person admin = PortalTest.admin(s(), c);
         PortalClient.Page empty = c.get("/account/keys");
         assertThat(empty.body()).contains("You have no security keys yet").contains("<script src=\"/static/webauthn.js\" defer></script>")
-                .contains("data-webauthn-fallback").contains("id=\"rp-id-warning\""); // the test issuer is http://127.0.0.1:port
+                .contains("data-webauthn-fallback").doesNotContain("id=\"rp-id-warning\""); // a host name: keys work
         assertThat(empty.header("Content-Security-Policy")).contains("script-src 'self'").contains("frame-ancestors 'none'")
                 .doesNotContain("unsafe-inline");
         // Other pages keep the script-free policy.
         assertThat(c.get("/").header("Content-Security-Policy")).doesNotContain("script-src");
 
         SoftAuthenticator key = new SoftAuthenticator();
-        PortalClient.Page added = addKey(c, key, "YubiKey <5>");
-        assertThat(added.status()).as(added.body()).isEqualTo(201);
-        assertThat(added.body()).contains("Security key &quot;YubiKey &lt;5&gt;&quot; added.").contains("<table id=\"keys\"");
+        PortalClient.Page added = c.follow(addKey(c, key, "YubiKey <5>"));
+        assertThat(added.body()).contains("Security key \"YubiKey &lt;5&gt;\" added.").contains("<table id=\"keys\"");
 
         c.post("/logout");
         // With a key, the second-factor page offers it, with the code form as the fallback, and loads the script.
@@ -80,18 +107,18 @@ class WebAuthnPortalTest {
         assertThat(c.get("/").status()).isEqualTo(200);
         PortalClient.Page listed = c.get("/account/keys");
         assertThat(listed.body()).contains("YubiKey &lt;5&gt;");
-        String keyId = listed.find("action=\"/account/keys/(wak_[^/\"]+)/delete\"");
+        String keyId = listed.find("href=\"/account/keys/(wak_[^/\"]+)/delete\"");
 
         // Another account cannot remove it.
         PortalClient other = new PortalClient(s().issuer);
         PortalTest.issuer(c, other);
         other.get("/account/keys");
-        assertThat(other.post("/account/keys/" + keyId + "/delete").status()).isEqualTo(404);
+        assertThat(other.post("/account/keys/" + keyId + "/delete", "confirm", "yes").status()).isEqualTo(404);
+        assertThat(other.get("/account/keys/" + keyId + "/delete").status()).isEqualTo(404);
 
-        c.get("/account/keys");
-        PortalClient.Page removed = c.post("/account/keys/" + keyId + "/delete");
-        assertThat(removed.status()).isEqualTo(200);
-        assertThat(removed.body()).contains("Security key removed.").contains("You have no security keys yet");
+        assertThat(c.get("/account/keys/" + keyId + "/delete").body()).contains("Remove security key?");
+        PortalClient.Page removed = c.postFollow("/account/keys/" + keyId + "/delete", "confirm", "yes");
+        assertThat(removed.body()).contains("Security key \u201cYubiKey &lt;5&gt;\u201d removed.").contains("You have no security keys yet");
         // Without a key the second-factor page is the code form alone, without script.
         c.post("/logout");
         c.get("/login");
@@ -106,7 +133,7 @@ class WebAuthnPortalTest {
         PortalClient c = new PortalClient(s().issuer);
         PortalClient.Person admin = PortalTest.admin(s(), c);
         SoftAuthenticator key = new SoftAuthenticator();
-        assertThat(addKey(c, key, "key").status()).isEqualTo(201);
+        assertThat(addKey(c, key, "key").status()).isEqualTo(303);
         c.post("/logout");
 
         // A different key under the same credential id: refused, the page offers both ways again.
