@@ -4,33 +4,40 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * What an enrolled installation keeps: its client credentials (RFC 7591 §3.2.1), its registration
- * access token (RFC 7592 §3) and the endpoints to use them at. Secrets are left out of {@link #toString()}.
- * A key-bound installation ({@code private_key_jwt}, RFC 7523) has a {@link #key()} instead of a
- * client secret ({@code clientSecret} is null); its store is format version 2, a secret store stays version 1.
+ * access token (RFC 7592 §3) and the endpoints to use them at. A key-bound installation
+ * ({@code private_key_jwt}, RFC 7523) has a key instead of a client secret; its store is format
+ * version 2, a secret store stays version 1.
+ *
+ * <p>Callers read what identifies the installation ({@link #clientId()}, {@link #installationId()},
+ * {@link #issuer()}, {@link #keyId()}, ...). Only the library creates credentials and only the library
+ * reads the secret material (the client secret, the registration access token and the private key):
+ * those accessors and the constructors are package-private (issue 15, Must 5), and
+ * {@link #toString()} leaves them out.
  */
-public record Credentials(
-        String issuer,
-        URI tokenEndpoint,
-        URI registrationClientUri,
-        String installationId,
-        String clientId,
-        String clientSecret,
-        long clientSecretExpiresAt,
-        Instant secretReceivedAt,
-        String registrationAccessToken,
-        String scope,
-        String tokenEndpointAuthMethod,
-        String clientName,
-        String softwareId,
-        String softwareVersion,
-        Instant enrolledAt,
-        String label,
-        ClientKey key,
-        boolean dpopBound) {
+public final class Credentials {
+    private final String issuer;
+    private final URI tokenEndpoint;
+    private final URI registrationClientUri;
+    private final String installationId;
+    private final String clientId;
+    private final String clientSecret;
+    private final long clientSecretExpiresAt;
+    private final Instant secretReceivedAt;
+    private final String registrationAccessToken;
+    private final String scope;
+    private final String tokenEndpointAuthMethod;
+    private final String clientName;
+    private final String softwareId;
+    private final String softwareVersion;
+    private final Instant enrolledAt;
+    private final String label;
+    private final ClientKey key;
+    private final boolean dpopBound;
 
     static final int VERSION = 1;
     /** The store format of a key-bound installation: no client secret, the private key PKCS#8. */
@@ -40,7 +47,10 @@ public record Credentials(
     static final Pattern REGISTRATION_ACCESS_TOKEN = Pattern.compile("ghr_[A-Za-z0-9_-]{20,200}");
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-    public Credentials {
+    Credentials(String issuer, URI tokenEndpoint, URI registrationClientUri, String installationId, String clientId,
+                String clientSecret, long clientSecretExpiresAt, Instant secretReceivedAt, String registrationAccessToken,
+                String scope, String tokenEndpointAuthMethod, String clientName, String softwareId, String softwareVersion,
+                Instant enrolledAt, String label, ClientKey key, boolean dpopBound) {
         if (!CLIENT_ID.matcher(clientId).matches()) throw new IllegalArgumentException("client_id is not a Gatehouse client id");
         if (key == null && (clientSecret == null || !CLIENT_SECRET.matcher(clientSecret).matches())) {
             throw new IllegalArgumentException("client_secret is not a Gatehouse client secret (ghs_...)");
@@ -62,16 +72,134 @@ public record Credentials(
             throw new IllegalArgumentException(key != null ? "token_endpoint_auth_method of a key-bound installation must be private_key_jwt"
                     : "token_endpoint_auth_method must be client_secret_basic or client_secret_post");
         }
+        this.issuer = issuer;
+        this.tokenEndpoint = tokenEndpoint;
+        this.registrationClientUri = registrationClientUri;
+        this.installationId = installationId;
+        this.clientId = clientId;
+        this.clientSecret = clientSecret;
+        this.clientSecretExpiresAt = clientSecretExpiresAt;
+        this.secretReceivedAt = secretReceivedAt;
+        this.registrationAccessToken = registrationAccessToken;
+        this.scope = scope;
+        this.tokenEndpointAuthMethod = tokenEndpointAuthMethod;
+        this.clientName = clientName;
+        this.softwareId = softwareId;
+        this.softwareVersion = softwareVersion;
+        this.enrolledAt = enrolledAt;
+        this.label = label;
+        this.key = key;
+        this.dpopBound = dpopBound;
     }
 
     /** Credentials of a client-secret installation (no key). */
-    public Credentials(String issuer, URI tokenEndpoint, URI registrationClientUri, String installationId, String clientId,
+    Credentials(String issuer, URI tokenEndpoint, URI registrationClientUri, String installationId, String clientId,
                        String clientSecret, long clientSecretExpiresAt, Instant secretReceivedAt, String registrationAccessToken,
-                       String scope, String tokenEndpointAuthMethod, String clientName, String softwareId, String softwareVersion,
-                       Instant enrolledAt, String label) {
+                String scope, String tokenEndpointAuthMethod, String clientName, String softwareId, String softwareVersion,
+                Instant enrolledAt, String label) {
         this(issuer, tokenEndpoint, registrationClientUri, installationId, clientId, clientSecret, clientSecretExpiresAt,
                 secretReceivedAt, registrationAccessToken, scope, tokenEndpointAuthMethod, clientName, softwareId, softwareVersion,
                 enrolledAt, label, null, false);
+    }
+
+    /** The issuer (RFC 8414 {@code issuer}) this installation is registered with. */
+    public String issuer() {
+        return issuer;
+    }
+
+    /** The token endpoint the installation gets access tokens at. */
+    public URI tokenEndpoint() {
+        return tokenEndpoint;
+    }
+
+    /** The RFC 7592 client configuration endpoint of this registration. */
+    public URI registrationClientUri() {
+        return registrationClientUri;
+    }
+
+    /** The installation id sent at registration (docs/installers.md, identity model). */
+    public String installationId() {
+        return installationId;
+    }
+
+    /** RFC 7591 §3.2.1 {@code client_id}. */
+    public String clientId() {
+        return clientId;
+    }
+
+    /** The client secret (RFC 7591 §3.2.1); null for a key-bound installation. Secret: the library's own. */
+    String clientSecret() {
+        return clientSecret;
+    }
+
+    /** RFC 7591 §3.2.1 {@code client_secret_expires_at} in seconds since the epoch; 0 when it does not expire (or no secret). */
+    public long clientSecretExpiresAt() {
+        return clientSecretExpiresAt;
+    }
+
+    /** When the current secret (or, for a key-bound installation, the current key) was received. */
+    public Instant secretReceivedAt() {
+        return secretReceivedAt;
+    }
+
+    /** The RFC 7592 §3 registration access token. Secret: the library's own. */
+    String registrationAccessToken() {
+        return registrationAccessToken;
+    }
+
+    /** The registered scope; may be null or empty. */
+    public String scope() {
+        return scope;
+    }
+
+    /** RFC 7591 §2 {@code token_endpoint_auth_method}. */
+    public String tokenEndpointAuthMethod() {
+        return tokenEndpointAuthMethod;
+    }
+
+    /** RFC 7591 §2 {@code client_name}; may be null. */
+    public String clientName() {
+        return clientName;
+    }
+
+    /** RFC 7591 §2 {@code software_id}; may be null. */
+    public String softwareId() {
+        return softwareId;
+    }
+
+    /** RFC 7591 §2 {@code software_version}; may be null. */
+    public String softwareVersion() {
+        return softwareVersion;
+    }
+
+    /** When this installation enrolled. */
+    public Instant enrolledAt() {
+        return enrolledAt;
+    }
+
+    /** The label from the token file; may be null. */
+    public String label() {
+        return label;
+    }
+
+    /** The key pair of a key-bound installation (it holds the private key); null otherwise. The library's own. */
+    ClientKey key() {
+        return key;
+    }
+
+    /** Whether access tokens are DPoP-bound (RFC 9449) to the installation's key. */
+    public boolean dpopBound() {
+        return dpopBound;
+    }
+
+    /** The {@code kid} of a key-bound installation's public key (its RFC 7638 thumbprint); null for a secret installation. */
+    public String keyId() {
+        return key != null ? key.thumbprint() : null;
+    }
+
+    /** The JWS {@code alg} the key signs with ({@code ES256} or {@code EdDSA}); null for a secret installation. */
+    public String keyAlgorithm() {
+        return key != null ? key.alg() : null;
     }
 
     /** Whether this installation authenticates with a private key (RFC 7523) rather than a secret. */
@@ -208,6 +336,28 @@ public record Credentials(
         return (Long) v;
     }
 
+    /** Value equality over every field, as the record this class replaced had (the key compares by identity). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Credentials c && clientSecretExpiresAt == c.clientSecretExpiresAt && dpopBound == c.dpopBound
+                && Objects.equals(issuer, c.issuer) && Objects.equals(tokenEndpoint, c.tokenEndpoint)
+                && Objects.equals(registrationClientUri, c.registrationClientUri)
+                && Objects.equals(installationId, c.installationId) && Objects.equals(clientId, c.clientId)
+                && Objects.equals(clientSecret, c.clientSecret) && Objects.equals(secretReceivedAt, c.secretReceivedAt)
+                && Objects.equals(registrationAccessToken, c.registrationAccessToken) && Objects.equals(scope, c.scope)
+                && Objects.equals(tokenEndpointAuthMethod, c.tokenEndpointAuthMethod) && Objects.equals(clientName, c.clientName)
+                && Objects.equals(softwareId, c.softwareId) && Objects.equals(softwareVersion, c.softwareVersion)
+                && Objects.equals(enrolledAt, c.enrolledAt) && Objects.equals(label, c.label) && Objects.equals(key, c.key);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(issuer, tokenEndpoint, registrationClientUri, installationId, clientId, clientSecret, clientSecretExpiresAt,
+                secretReceivedAt, registrationAccessToken, scope, tokenEndpointAuthMethod, clientName, softwareId, softwareVersion,
+                enrolledAt, label, key, dpopBound);
+    }
+
+    /** Identifies the installation; the secret, the registration access token and the private key are left out. */
     @Override
     public String toString() {
         return "Credentials[issuer=" + issuer + ", client_id=" + clientId + ", installation_id=" + installationId

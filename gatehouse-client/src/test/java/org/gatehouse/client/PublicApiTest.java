@@ -27,9 +27,20 @@ class PublicApiTest {
     /** Classes that must never be public: the JSON codec, HTTP plumbing, OS commands, discovery. */
     private static final Set<String> INTERNAL_CLASSES = Set.of("Json", "Http", "JdkTransport", "CommandRunner", "ServerMetadata",
             "Events", "Jwk");
-    /** Members of public classes that must never be public: the store's lock, raw save and rotation steps. */
+    /**
+     * Members of public classes that must never be public: the store's lock, raw save and rotation steps;
+     * the secret material of {@link Credentials} (client secret, registration access token, the key pair
+     * that holds the private key) and its serialisation; the raw PKCS#8 private key of {@link ClientKey}.
+     */
     private static final Map<String, Set<String>> INTERNAL_METHODS = Map.of(
-            "CredentialStore", Set.of("lock", "save", "beginRotation", "recoverPending", "abandonPending", "hasPending"));
+            "CredentialStore", Set.of("lock", "save", "beginRotation", "recoverPending", "abandonPending", "hasPending"),
+            "Credentials", Set.of("clientSecret", "registrationAccessToken", "key", "credentialId", "toJson", "fromJson",
+                    "withRotated", "withKey", "registeredMetadata"),
+            "ClientKey", Set.of("pkcs8", "fromStored"));
+    /** Public classes that callers receive but must never construct: only the library creates credentials. */
+    private static final Set<String> NOT_CONSTRUCTIBLE = Set.of("Credentials");
+    /** Types that hold the private key; no public method of those classes may return one. */
+    private static final Set<Class<?>> SECRET_TYPES = Set.of(ClientKey.class, java.security.PrivateKey.class);
 
     private static List<Class<?>> libraryClasses() throws IOException, URISyntaxException, ClassNotFoundException {
         Path location = Path.of(GatehouseClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -79,6 +90,16 @@ class PublicApiTest {
                     }
                 }
             }
+            // A record's accessors and canonical constructor are always public: Credentials must stay a class.
+            if (NOT_CONSTRUCTIBLE.contains(c.getSimpleName()) && c.isRecord()) leaks.add(c.getSimpleName() + " is a record");
+            if (NOT_CONSTRUCTIBLE.contains(c.getSimpleName())) {
+                for (Constructor<?> k : c.getConstructors()) leaks.add(c.getSimpleName() + " public constructor " + k);
+                for (Method m : c.getMethods()) {
+                    if (m.getDeclaringClass() == c && SECRET_TYPES.contains(m.getReturnType())) {
+                        leaks.add(c.getSimpleName() + "." + m.getName() + " returns " + m.getReturnType().getSimpleName());
+                    }
+                }
+            }
             for (Constructor<?> k : c.getConstructors()) {
                 for (Class<?> t : k.getParameterTypes()) {
                     if (INTERNAL_CLASSES.contains(t.getSimpleName()) && t.getPackageName().equals("org.gatehouse.client")) {
@@ -91,5 +112,11 @@ class PublicApiTest {
         assertThat(Modifier.isPublic(Json.class.getModifiers())).isFalse();
         assertThat(Modifier.isPublic(CredentialStore.class.getDeclaredMethod("lock").getModifiers())).isFalse();
         assertThat(Modifier.isPublic(CredentialStore.class.getDeclaredMethod("save", Credentials.class).getModifiers())).isFalse();
+        // Issue 15 Must 5: callers read what identifies an installation, never its secret material.
+        assertThat(Credentials.class.getConstructors()).isEmpty();
+        assertThat(Modifier.isPublic(Credentials.class.getDeclaredMethod("clientSecret").getModifiers())).isFalse();
+        assertThat(Modifier.isPublic(Credentials.class.getDeclaredMethod("key").getModifiers())).isFalse();
+        assertThat(Modifier.isPublic(Credentials.class.getDeclaredMethod("clientId").getModifiers())).isTrue();
+        assertThat(Modifier.isPublic(Credentials.class.getDeclaredMethod("keyId").getModifiers())).isTrue();
     }
 }

@@ -143,8 +143,8 @@ public final class Main implements Callable<Integer> {
         m.put("client_secret_expires_at", c.clientSecretExpiresAt() == 0 ? null : Instant.ofEpochSecond(c.clientSecretExpiresAt()).toString());
         if (c.keyBound()) { // issue 17: private_key_jwt; the kid is the key's RFC 7638 thumbprint
             m.put("token_endpoint_auth_method", c.tokenEndpointAuthMethod());
-            m.put("key_type", c.key().alg());
-            m.put("kid", c.key().thumbprint());
+            m.put("key_type", c.keyAlgorithm());
+            m.put("kid", c.keyId());
             m.put("dpop_bound_access_tokens", c.dpopBound());
         }
         m.put("enrolled_at", c.enrolledAt().toString());
@@ -289,7 +289,7 @@ public final class Main implements Callable<Integer> {
             t.append("Scope:           ").append(c.scope()).append('\n');
             t.append("Enrolled at:     ").append(c.enrolledAt()).append(c.label() == null ? "" : " (token file \"" + c.label() + "\")").append('\n');
             if (c.keyBound()) {
-                t.append("Key:             ").append(c.key().alg()).append(", kid ").append(c.key().thumbprint())
+                t.append("Key:             ").append(c.keyAlgorithm()).append(", kid ").append(c.keyId())
                         .append(c.dpopBound() ? " (DPoP-bound tokens)" : "").append('\n');
             } else {
                 t.append("Secret expires:  ").append(c.secretExpires() ? Instant.ofEpochSecond(c.clientSecretExpiresAt()).toString() : "never").append('\n');
@@ -323,7 +323,7 @@ public final class Main implements Callable<Integer> {
             m.put("status", "rotated");
             m.putAll(describe(c));
             if (c.keyBound()) {
-                main.print(m, "Key of " + c.clientId() + " rotated: a new " + c.key().alg() + " key (kid " + c.key().thumbprint()
+                main.print(m, "Key of " + c.clientId() + " rotated: a new " + c.keyAlgorithm() + " key (kid " + c.keyId()
                         + ") replaces the old one, which no longer works.");
                 return ExitCodes.OK;
             }
