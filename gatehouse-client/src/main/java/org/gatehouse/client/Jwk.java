@@ -102,6 +102,7 @@ final class Jwk {
             switch (alg) {
                 case "ES256":
                     if (signature.length != 64) return false; // RFC 7518 §3.4: R || S, 32 octets each
+                    if (!scalarsInRange(signature)) return false;
                     s = Signature.getInstance("SHA256withECDSAinP1363Format");
                     break;
                 case "RS256":
@@ -119,6 +120,22 @@ final class Jwk {
         } catch (GeneralSecurityException e) {
             return false;
         }
+    }
+
+    /** The order n of the P-256 group (SEC 2 §2.4.2; FIPS 186-4 D.1.2.3). */
+    static final BigInteger P256_ORDER = new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+
+    /**
+     * FIPS 186-4 §6.4.2 step 1 / SEC 1 §4.1.4 step 1: an ECDSA signature whose r or s is not in
+     * [1, n-1] is refused here, before the JDK sees it. JDK 15 to 18.0.0 (17.0.0 to 17.0.2) skip the
+     * check, and accept r = s = 0 for any key and message (CVE-2022-21449, "psychic signatures").
+     */
+    private boolean scalarsInRange(byte[] rs) {
+        BigInteger n = key instanceof java.security.interfaces.ECPublicKey
+                ? ((java.security.interfaces.ECPublicKey) key).getParams().getOrder() : P256_ORDER;
+        BigInteger r = new BigInteger(1, java.util.Arrays.copyOfRange(rs, 0, 32));
+        BigInteger s = new BigInteger(1, java.util.Arrays.copyOfRange(rs, 32, 64));
+        return r.signum() > 0 && r.compareTo(n) < 0 && s.signum() > 0 && s.compareTo(n) < 0;
     }
 
     static byte[] b64(String s) {

@@ -47,9 +47,9 @@ public final class TokenVerifier implements AutoCloseable {
     private final URI configuredJwksUri;
     private final Set<String> algorithms;
     private final Duration proofMaxAge;
-    /** RFC 9449 §11.1: jti of the DPoP proofs accepted, until they are too old to be accepted again. */
-    private final Map<String, Instant> seenProofs = new java.util.HashMap<>();
-    private static final int MAX_SEEN_PROOFS = 100_000;
+    /** RFC 9449 §11.1: the DPoP proofs accepted and the keys refused for a while; see {@link ReplayStore}. */
+    private final ReplayStore seenProofs;
+    static final int MAX_SEEN_PROOFS = 100_000;
     private static final Set<String> PROOF_ALGS = Set.of("ES256", "EdDSA");
     private static final int MAX_PROOF = 4096;
 
@@ -72,6 +72,12 @@ public final class TokenVerifier implements AutoCloseable {
         this.configuredJwksUri = b.jwksUri;
         this.algorithms = Set.copyOf(b.algorithms);
         this.proofMaxAge = b.proofMaxAge;
+        this.seenProofs = new ReplayStore(b.maxSeenProofs);
+    }
+
+    /** How many entries the DPoP replay store holds (for tests: it stays bounded). */
+    int seenProofCount() {
+        return seenProofs.size();
     }
 
     /** The transport this verifier made, or null when the application gave one (for tests: what was started). */
@@ -126,17 +132,22 @@ public final class TokenVerifier implements AutoCloseable {
         String token = sp < 0 ? "" : authorization.substring(sp + 1).strip();
         if (scheme.equalsIgnoreCase("Bearer")) return verify(token, requiredScopes);
         if (!scheme.equalsIgnoreCase("DPoP")) throw new InvalidTokenException("the Authorization scheme is neither Bearer nor DPoP");
+        String requestUrl = normalisedUrl(url);
+        if (requestUrl == null) {
+            // the integrator's mistake, not the client's: a relative URL would match proofs for any host
+            throw new IllegalArgumentException("url must be the absolute http(s) URL of the request, with its host: " + url);
+        }
         Map<String, Object> claims = verifiedClaims(token);
         Object cnf = claims.get("cnf");
         Object jkt = cnf instanceof Map ? ((Map<?, ?>) cnf).get("jkt") : null;
         if (!(jkt instanceof String)) throw new InvalidTokenException("the token is not DPoP-bound (no cnf.jkt) but was sent with the DPoP scheme");
         checkClaims(claims); // the token is valid before the proof's jti is spent
-        checkProof(dpop, token, (String) jkt, method, url);
+        checkProof(dpop, token, (String) jkt, method, requestUrl);
         return checkClaims(claims, requiredScopes); // a missing scope (403) only for a request that is otherwise sound
     }
 
     /** RFC 9449 §4.3 checks of the proof, and §7.1: its ath and its key's thumbprint bind it to the token. */
-    private void checkProof(String proof, String token, String jkt, String method, String url) {
+    private void checkProof(String proof, String token, String jkt, String method, String requestUrl) {
         if (proof == null || proof.isEmpty()) throw new InvalidDpopProofException("no DPoP proof");
         if (proof.length() > MAX_PROOF) throw new InvalidDpopProofException("the DPoP proof is too long");
         String[] parts = proof.split("\\.", -1);
@@ -173,30 +184,101 @@ public final class TokenVerifier implements AutoCloseable {
         if (!(jti instanceof String) || ((String) jti).isEmpty() || ((String) jti).length() > 256) throw new InvalidDpopProofException("no jti");
         if (!(c.get("htm") instanceof String) || !c.get("htm").equals(method)) throw new InvalidDpopProofException("htm is not " + method);
         Object htu = c.get("htu");
-        if (!(htu instanceof String) || !normalisedUrl((String) htu).equals(normalisedUrl(url))) {
+        if (!(htu instanceof String) || !requestUrl.equals(normalisedUrl((String) htu))) {
             throw new InvalidDpopProofException("htu is not this request's URL");
         }
         Instant now = clock.instant();
-        Object iatClaim = c.get("iat");
-        if (!(iatClaim instanceof Number)) throw new InvalidDpopProofException("no iat");
-        Instant iat = Instant.ofEpochSecond(((Number) iatClaim).longValue());
+        Instant iat = epochSeconds(c.get("iat"));
+        if (iat == null) throw new InvalidDpopProofException("iat is missing or not a time (RFC 7519 NumericDate)");
         if (iat.isAfter(now.plus(skew)) || iat.isBefore(now.minus(proofMaxAge))) throw new InvalidDpopProofException("iat is outside the accepted window");
         if (!ClientKey.ath(token).equals(c.get("ath"))) throw new InvalidDpopProofException("ath is not the hash of the access token");
         if (!jkt.equals(ClientKey.thumbprint(thumbprintMembers(jwk)))) {
             throw new InvalidTokenException("the token is bound to another key than the proof's (cnf.jkt)");
         }
-        remember(jkt + ":" + jti, iat, now);
+        // kept until the proof's iat leaves the acceptance window (iat >= now - proofMaxAge), with a second to spare
+        seenProofs.remember(jkt, (String) jti, iat.plus(proofMaxAge).plusSeconds(1), now);
     }
 
-    /** RFC 9449 §11.1: a proof's jti is accepted once while its iat is in the window; memory is bounded. */
-    private void remember(String id, Instant iat, Instant now) {
-        synchronized (seenProofs) {
-            if (seenProofs.size() >= MAX_SEEN_PROOFS) seenProofs.values().removeIf(expiry -> !expiry.isAfter(now));
-            if (seenProofs.size() >= MAX_SEEN_PROOFS) {
-                throw new ServerUnavailableException("too many DPoP proofs to remember right now; retry later");
+    /**
+     * RFC 9449 §11.1: the jti of each accepted proof, per key (jkt), until the proof is too old to
+     * be accepted again. Memory is bounded by {@code capacity} entries (jti and refused keys).
+     * When it is full, expired entries go first; if none has expired, the key holding the most
+     * entries loses them all and is refused (503) until the last of them would have expired: its
+     * replays stay refused, and one client flooding with a valid token cannot lock the others out
+     * (a global limit would answer 503 to everyone). Guarded by its own monitor.
+     */
+    static final class ReplayStore {
+        private final int capacity;
+        private final Map<String, Map<String, Instant>> byKey = new java.util.HashMap<>();
+        private final Map<String, Instant> refused = new java.util.HashMap<>(); // jkt -> refused until
+        private int size; // jti entries plus refused keys
+
+        ReplayStore(int capacity) {
+            this.capacity = capacity;
+        }
+
+        synchronized void remember(String jkt, String jti, Instant until, Instant now) {
+            Instant refusedUntil = refused.get(jkt);
+            if (refusedUntil != null) {
+                if (refusedUntil.isAfter(now)) throw tooMany();
+                refused.remove(jkt);
+                size--;
             }
-            Instant until = iat.plus(proofMaxAge).plus(skew);
-            if (seenProofs.putIfAbsent(id, until) != null) throw new InvalidDpopProofException("the DPoP proof was used before (jti)");
+            Map<String, Instant> seen = byKey.get(jkt);
+            Instant before = seen == null ? null : seen.get(jti);
+            if (before != null && before.isAfter(now)) throw new InvalidDpopProofException("the DPoP proof was used before (jti)");
+            if (before == null && size >= capacity) {
+                removeExpired(now);
+                if (size >= capacity && refuseLargest(jkt, now).equals(jkt)) throw tooMany();
+                seen = byKey.get(jkt);
+            }
+            if (seen == null) byKey.put(jkt, seen = new java.util.HashMap<>());
+            if (seen.put(jti, until) == null) size++;
+        }
+
+        private void removeExpired(Instant now) {
+            for (var it = byKey.values().iterator(); it.hasNext();) {
+                Map<String, Instant> seen = it.next();
+                int n = seen.size();
+                seen.values().removeIf(until -> !until.isAfter(now));
+                size -= n - seen.size();
+                if (seen.isEmpty()) it.remove();
+            }
+            int n = refused.size();
+            refused.values().removeIf(until -> !until.isAfter(now));
+            size -= n - refused.size();
+        }
+
+        /**
+         * Drops the entries of the key holding the most and refuses it until they would have
+         * expired; returns that key, or {@code jkt} (to be refused) when no key holds two.
+         */
+        private String refuseLargest(String jkt, Instant now) {
+            String largest = null;
+            int most = 0;
+            for (Map.Entry<String, Map<String, Instant>> e : byKey.entrySet()) {
+                if (e.getValue().size() > most) {
+                    most = e.getValue().size();
+                    largest = e.getKey();
+                }
+            }
+            // every key holds one entry at most (or none: only refused keys): refusing one would free nothing,
+            // so the newcomer waits, and memory stays bounded
+            if (most < 2) return jkt;
+            Instant until = now;
+            for (Instant t : byKey.remove(largest).values()) if (t.isAfter(until)) until = t;
+            size -= most;
+            refused.put(largest, until);
+            size++;
+            return largest;
+        }
+
+        private static ServerUnavailableException tooMany() {
+            return new ServerUnavailableException("too many DPoP proofs of this key to remember right now; retry later");
+        }
+
+        synchronized int size() {
+            return size;
         }
     }
 
@@ -209,18 +291,38 @@ public final class TokenVerifier implements AutoCloseable {
         return m;
     }
 
-    /** RFC 9449 §4.3 step 9: compared without query and fragment, after RFC 3986 §6.2.2/§6.2.3 normalisation. */
+    /**
+     * RFC 9449 §4.3 step 9: compared without query and fragment, after RFC 3986 §6.2.2/§6.2.3
+     * normalisation; null for what is not an absolute http(s) URL with an authority (never equal to
+     * anything: fail closed). A host Java cannot parse (reports_api:8080, with an underscore) is
+     * compared as its raw authority, lower-cased, with the scheme's default port removed, as the
+     * server's DPoPProofs.htu does; it never collapses to an empty host.
+     */
     static String normalisedUrl(String u) {
+        if (u == null) return null;
         try {
             URI uri = new URI(u).normalize();
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
-            int port = uri.getPort();
-            if (port == 443 && scheme.equals("https") || port == 80 && scheme.equals("http")) port = -1;
+            if (uri.getScheme() == null || uri.isOpaque()) return null;
+            String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("https") && !scheme.equals("http")) return null;
+            String authority = uri.getRawAuthority();
+            if (authority == null || authority.isEmpty()) return null;
+            String host;
+            int port;
+            if (uri.getHost() != null) {
+                host = uri.getHost().toLowerCase(Locale.ROOT);
+                port = uri.getPort();
+                if (port == 443 && scheme.equals("https") || port == 80 && scheme.equals("http")) port = -1;
+            } else {
+                host = authority.toLowerCase(Locale.ROOT); // a registry-based authority: compared as written
+                String defaultPort = scheme.equals("https") ? ":443" : ":80";
+                if (host.endsWith(defaultPort)) host = host.substring(0, host.length() - defaultPort.length());
+                port = -1;
+            }
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             return scheme + "://" + host + (port < 0 ? "" : ":" + port) + path;
         } catch (java.net.URISyntaxException e) {
-            return "invalid:" + u;
+            return null;
         }
     }
 
@@ -298,8 +400,23 @@ public final class TokenVerifier implements AutoCloseable {
     private static Instant time(Map<String, Object> c, String name, boolean required) {
         Object v = c.get(name);
         if (v == null && !required) return null;
-        if (!(v instanceof Number)) throw new InvalidTokenException(name + " is missing or not a number");
-        return Instant.ofEpochSecond(((Number) v).longValue());
+        Instant t = epochSeconds(v);
+        if (t == null) throw new InvalidTokenException(name + " is missing or not a time (RFC 7519 NumericDate)");
+        return t;
+    }
+
+    /** The latest NumericDate accepted: 9999-12-31T23:59:59Z; anything later is a malformed claim, not a time. */
+    private static final long MAX_EPOCH_SECOND = 253_402_300_799L;
+
+    /**
+     * RFC 7519 §2 NumericDate: a JSON number of seconds since the epoch, from 0 to the year 9999;
+     * null for anything else (1e300, -1, a string), so that no claim can make Instant throw.
+     */
+    static Instant epochSeconds(Object v) {
+        if (!(v instanceof Number)) return null;
+        double d = ((Number) v).doubleValue();
+        if (!(d >= 0 && d <= MAX_EPOCH_SECOND)) return null; // NaN fails too
+        return Instant.ofEpochSecond(v instanceof Long || v instanceof Integer ? ((Number) v).longValue() : (long) d);
     }
 
     private static Map<String, Object> jsonPart(String part, String what) {
@@ -389,6 +506,7 @@ public final class TokenVerifier implements AutoCloseable {
         private Duration maxAge = Duration.ofHours(1);
         private Set<String> algorithms = Set.of("ES256", "EdDSA", "RS256");
         private Duration proofMaxAge = Duration.ofMinutes(2);
+        private int maxSeenProofs = MAX_SEEN_PROOFS;
 
         private Builder(String issuer) {
             this.issuer = Http.checkedUri(Objects.requireNonNull(issuer, "issuer"), "issuer").toString();
@@ -443,6 +561,13 @@ public final class TokenVerifier implements AutoCloseable {
         /** How old a DPoP proof's iat may be (RFC 9449 §11.1; 2 minutes by default); its jti is remembered that long. */
         public Builder dpopProofMaxAge(Duration d) {
             this.proofMaxAge = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** How many DPoP proof jti are remembered at most (100,000 by default): for tests. */
+        Builder maxSeenProofs(int n) {
+            if (n < 2) throw new IllegalArgumentException("maxSeenProofs must be at least 2");
+            this.maxSeenProofs = n;
             return this;
         }
 
