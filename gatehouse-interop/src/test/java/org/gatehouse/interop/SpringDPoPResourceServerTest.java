@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.mock.web.MockHttpServletResponse;
@@ -67,7 +68,7 @@ class SpringDPoPResourceServerTest {
     /** The application's security configuration, as a user writes it (docs/protocol.md §10). */
     @Configuration
     @EnableWebSecurity
-    @EnableWebMvc
+    @Import(Application.class)
     static class ResourceServerConfig {
         @Bean
         SecurityFilterChain api(HttpSecurity http) throws Exception {
@@ -75,23 +76,12 @@ class SpringDPoPResourceServerTest {
                 .oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults()).dPoP(Customizer.withDefaults()));
             return http.build();
         }
-
-        /** What Spring Boot builds from {@code issuer-uri}, plus the RFC 9068 typ validator (§10). */
-        @Bean
-        JwtDecoder jwtDecoder(Environment env) {
-            return SpringResourceServer.decoder(env.getRequiredProperty(ISSUER_PROPERTY));
-        }
-
-        @Bean
-        PrefsController prefsController() {
-            return new PrefsController();
-        }
     }
 
     /** The same application without {@code .dPoP(...)}: JWT bearer tokens only. */
     @Configuration
     @EnableWebSecurity
-    @EnableWebMvc
+    @Import(Application.class)
     static class BearerOnlyConfig {
         @Bean
         SecurityFilterChain api(HttpSecurity http) throws Exception {
@@ -99,7 +89,13 @@ class SpringDPoPResourceServerTest {
                 .oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults()));
             return http.build();
         }
+    }
 
+    /** The rest of the application: Spring MVC, its controller, and its JWT decoder. */
+    @Configuration
+    @EnableWebMvc
+    static class Application {
+        /** What Spring Boot builds from {@code issuer-uri}, plus the RFC 9068 typ validator (§10). */
         @Bean
         JwtDecoder jwtDecoder(Environment env) {
             return SpringResourceServer.decoder(env.getRequiredProperty(ISSUER_PROPERTY));
