@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
