@@ -40,6 +40,8 @@ public final class Config {
     public final String signingAlg;
     /** Whether GATEHOUSE_SIGNING_ALG was set: a node that names another algorithm than the cluster's refuses to start. */
     public final boolean signingAlgSet;
+    /** The values of GATEHOUSE_CRYPTO_PROVIDER (crypto/JwsCrypto selects by them; kept here so config needs no crypto class). */
+    public static final List<String> CRYPTO_PROVIDER_MODES = List.of("auto", "native", "jdk");
     /** GATEHOUSE_CRYPTO_PROVIDER: auto (native where it loads), native (required) or jdk; see crypto/JwsCrypto. */
     public final String cryptoProvider;
     /** How long resource servers may cache /jwks (its Cache-Control max-age). */
@@ -117,7 +119,7 @@ public final class Config {
         this.accessTokenTtl = s.duration("ACCESS_TOKEN_TTL", "10m", Duration.ofSeconds(30), Duration.ofHours(24));
         this.signingAlg = s.oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS);
         this.signingAlgSet = s.raw("SIGNING_ALG") != null;
-        this.cryptoProvider = s.oneOf("CRYPTO_PROVIDER", "auto", org.gatehouse.server.crypto.JwsCrypto.MODES);
+        this.cryptoProvider = s.oneOf("CRYPTO_PROVIDER", "auto", CRYPTO_PROVIDER_MODES);
         this.scopes = s.scopes("SCOPES", "prefs:read prefs:write");
         this.audience = s.string("AUDIENCE", issuer);
         this.strictAuthMethod = s.bool("STRICT_AUTH_METHOD", false);

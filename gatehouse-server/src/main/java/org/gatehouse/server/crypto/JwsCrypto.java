@@ -39,7 +39,7 @@ import org.gatehouse.server.config.ConfigException;
  * byte-for-byte identical (deterministic, RFC 8032 §5.1.6).
  */
 public final class JwsCrypto {
-    public static final List<String> MODES = List.of("auto", "native", "jdk");
+    public static final List<String> MODES = org.gatehouse.server.config.Config.CRYPTO_PROVIDER_MODES;
     /** The JDK's provider for ES256 and RS256, Bouncy Castle for EdDSA. */
     public static final JwsCrypto JDK = new JwsCrypto(null, "jdk", null);
 

@@ -52,6 +52,26 @@ public final class Secrets {
         return MessageDigest.isEqual(actual, expected) && storedHash != null;
     }
 
+    /** Which stored keyed hash a presented secret matched. */
+    public enum Match { NONE, CURRENT, PREVIOUS }
+
+    /**
+     * One keyed hash of the presented secret, compared in constant time against the current and then the
+     * previous stored hash (either may be null: never matches). The work is the same whatever is stored,
+     * so a known identifier costs what an unknown one does (no timing oracle).
+     */
+    public Match match(String presented, String currentHash, String previousHash) {
+        byte[] actual = hash(presented == null ? "" : presented).getBytes(StandardCharsets.US_ASCII);
+        boolean current = MessageDigest.isEqual(actual, stored(currentHash, actual.length)) & currentHash != null;
+        boolean previous = MessageDigest.isEqual(actual, stored(previousHash, actual.length)) & previousHash != null;
+        return current ? Match.CURRENT : previous ? Match.PREVIOUS : Match.NONE;
+    }
+
+    /** The stored hash's bytes; a missing one as bytes of the same length that never match, so the compare costs the same. */
+    private static byte[] stored(String hash, int length) {
+        return hash == null ? new byte[length] : hash.getBytes(StandardCharsets.US_ASCII);
+    }
+
     private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

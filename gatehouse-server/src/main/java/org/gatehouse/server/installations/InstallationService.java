@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
@@ -172,22 +171,29 @@ public final class InstallationService {
     }
 
     /**
-     * A client secret or registration access token that did not match the client's current one: if it
-     * matches the previous one (kept at the last RFC 7592 §2.2 rotation, see ClientStore#rememberPrevious),
-     * another copy of these credentials rotated them, and the caller, who proved it held them, is told
-     * so ({@value #ROTATED_ELSEWHERE}) instead of a bare failure that reads as "revoked". Null
-     * otherwise. Only on the failure path: one primary-key read and one keyed hash, nothing on a success.
-     *
-     * @param proves whether the presented secret or token matches a stored keyed hash (constant time)
-     * @param secret the client secret (true) or the registration access token (false) was presented
+     * A client secret or registration access token that did not match the client's current one but
+     * matched the previous one (kept at the last RFC 7592 §2.2 rotation, see ClientStore#rememberPrevious,
+     * and read with the client's row): another copy of these credentials rotated them, and the caller,
+     * who proved it held them, is told so ({@value #ROTATED_ELSEWHERE}) instead of a bare failure that
+     * reads as "revoked". Null for anything but an installation's credentials. The caller compares the
+     * presented value against both hashes with one keyed hash ({@link org.gatehouse.server.crypto.Secrets#match}),
+     * so the failure path does no extra read and no extra hash.
      */
-    public OAuthError rotatedElsewhere(Handle h, ClientRecord c, Predicate<String> proves, boolean secret,
-                                       Function<String, OAuthError> kind) {
+    public OAuthError rotatedElsewhere(Handle h, ClientRecord c, Function<String, OAuthError> kind) {
         if (!ClientRecord.INSTALLATION.equals(c.kind())) return null;
-        ClientStore.Previous p = clients.previous(h, c.clientId()).orElse(null);
-        if (p == null || !proves.test(secret ? p.secretHash() : p.ratHash())) return null;
         // A revocation is the more important truth, and what the other copy is told as well.
         if (!c.active()) return notAccepted(h, c, kind);
+        return rotatedElsewhereError(kind);
+    }
+
+    /** {@link #rotatedElsewhere(Handle, ClientRecord, Function)} without an open handle (read only if the client is revoked). */
+    public OAuthError rotatedElsewhere(ClientRecord c, Function<String, OAuthError> kind) {
+        if (!ClientRecord.INSTALLATION.equals(c.kind())) return null;
+        if (!c.active()) return notAccepted(c, kind);
+        return rotatedElsewhereError(kind);
+    }
+
+    private static OAuthError rotatedElsewhereError(Function<String, OAuthError> kind) {
         return kind.apply("these credentials were replaced by a rotation made with another copy of them (possibly a cloned"
                 + " credential store: a copied disk, image or home directory), or the answer to this copy's own rotation"
                 + " never arrived; the registration itself is active. To use it here, unenrol and enrol again with a"

@@ -12,20 +12,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.gatehouse.server.crypto.ClientJwks;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.text.Text;
 
 /**
  * The public keys of a key-bound client (RFC 7591 §2 "jwks", RFC 7517 §5), checked before they are
  * registered: public keys only, of a kind and size this server verifies (EC P-256 for ES256, Ed25519
- * for EdDSA, RSA of 2048 to 8192 bits for RS256/PS256), each with a unique kid, at most
+ * for EdDSA, RSA of 2048 to 8192 bits with e = 65537 for RS256/PS256), each with a unique kid, at most
  * {@value #MAX_KEYS}. What is stored is a minimal copy (key type, curve, public members, kid, use, alg):
  * no certificate chains or URLs. The key type decides which algorithms a key may sign with (RFC 8725
  * §3.1: the algorithm is pinned to the key, never taken from the JWS header alone).
  */
 public final class JwksRules {
     /** RFC 8414 token_endpoint_auth_signing_alg_values_supported: what a client assertion may be signed with. */
-    public static final List<String> SIGNING_ALGS = List.of("ES256", "EdDSA", "RS256", "PS256");
+    public static final List<String> SIGNING_ALGS = ClientJwks.SIGNING_ALGS;
     static final int MAX_KEYS = 5;
     static final int MAX_KID = 200;
     static final int MIN_RSA_BITS = 2048;
@@ -60,47 +61,16 @@ public final class JwksRules {
         return m;
     }
 
-    /** The algorithms a registered key may sign with: what its type allows, or only its alg when it names one. */
-    public static List<String> algorithms(JWK key) {
-        List<String> byType;
-        if (key instanceof ECKey && Curve.P_256.equals(((ECKey) key).getCurve())) {
-            byType = List.of("ES256");
-        } else if (key instanceof OctetKeyPair && Curve.Ed25519.equals(((OctetKeyPair) key).getCurve())) {
-            byType = List.of("EdDSA");
-        } else if (key instanceof RSAKey) {
-            byType = List.of("RS256", "PS256");
-        } else {
-            return List.of();
-        }
-        if (key.getAlgorithm() == null) return byType;
-        return byType.contains(key.getAlgorithm().getName()) ? List.of(key.getAlgorithm().getName()) : List.of();
-    }
-
     /** RFC 7591 §2 token_endpoint_auth_signing_alg: one of ours, and one some registered key can sign with. */
     public static String signingAlg(Object v, Map<String, Object> jwks) {
         if (v == null) return null;
         if (!(v instanceof String) || !SIGNING_ALGS.contains(v)) {
             throw bad("token_endpoint_auth_signing_alg must be one of " + String.join(", ", SIGNING_ALGS));
         }
-        for (JWK k : parse(jwks)) {
-            if (algorithms(k).contains(v)) return (String) v;
+        for (JWK k : ClientJwks.parse(jwks)) {
+            if (ClientJwks.algorithms(k).contains(v)) return (String) v;
         }
         throw bad("token_endpoint_auth_signing_alg " + v + " does not match any key in jwks");
-    }
-
-    /** The stored key set as JWKs (already checked when it was registered). */
-    public static List<JWK> parse(Map<String, Object> jwks) {
-        List<JWK> out = new ArrayList<>();
-        for (Object o : (List<?>) jwks.get("keys")) {
-            try {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = (Map<String, Object>) o;
-                out.add(JWK.parse(m));
-            } catch (java.text.ParseException e) {
-                throw new IllegalStateException("a stored client key does not parse", e);
-            }
-        }
-        return out;
     }
 
     private static Map<String, Object> checkKey(Map<String, Object> raw) {
@@ -146,23 +116,36 @@ public final class JwksRules {
             out.put("crv", "Ed25519");
             out.put("x", okp.getX().toString());
         } else if (jwk.getKeyType() == KeyType.RSA) {
-            int bits = jwk.size();
+            RSAKey rsa = (RSAKey) jwk;
+            // The modulus's real size (RFC 7518 §6.3.1.1: n is unsigned big-endian, no leading zero octets):
+            // counting encoded bytes × 8 would let zero padding pass a short key as 2048 bits.
+            byte[] n = rsa.getModulus().decode();
+            if (n.length == 0 || n[0] == 0) throw bad("an RSA key in jwks has leading zero octets in n (RFC 7518 §6.3.1.1)");
+            int bits = rsa.getModulus().decodeToBigInteger().bitLength();
             if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) {
                 throw bad("RSA keys in jwks must have " + MIN_RSA_BITS + " to " + MAX_RSA_BITS + " bits (this one has " + bits + ")");
             }
-            RSAKey rsa = (RSAKey) jwk;
-            java.math.BigInteger e = rsa.getPublicExponent().decodeToBigInteger();
-            if (e.compareTo(java.math.BigInteger.valueOf(3)) < 0 || !e.testBit(0)) throw bad("an RSA key in jwks has an unusable public exponent");
+            // e = 65537 only: what every current library generates (FIPS 186-5 §A.1.1 wants 2^16 < e < 2^256), and a
+            // huge exponent would make each verification of an unauthenticated assertion a CPU amplifier.
+            if (!ClientJwks.RSA_EXPONENT.equals(rsa.getPublicExponent().decodeToBigInteger())) {
+                throw bad("an RSA key in jwks must have the public exponent 65537 (e = AQAB)");
+            }
             out.put("kty", "RSA");
             out.put("n", rsa.getModulus().toString());
             out.put("e", rsa.getPublicExponent().toString());
         } else {
             throw bad("jwks keys must be EC P-256, OKP Ed25519 or RSA");
         }
+        // Build the verifier now: a key the JDK refuses is a 400 here, never a 500 at its first assertion.
+        try {
+            ClientJwks.verifier(jwk);
+        } catch (IllegalStateException e) {
+            throw bad("a key in jwks cannot verify signatures on this server");
+        }
         out.put("kid", kid);
         if (use != null) out.put("use", use);
         if (jwk.getAlgorithm() != null) {
-            if (algorithms(jwk).isEmpty()) {
+            if (ClientJwks.algorithms(jwk).isEmpty()) {
                 throw bad("a key in jwks has alg '" + Text.printable(jwk.getAlgorithm().getName()) + "', which does not fit its key type");
             }
             out.put("alg", jwk.getAlgorithm().getName());

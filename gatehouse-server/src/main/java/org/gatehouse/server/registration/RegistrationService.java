@@ -103,7 +103,7 @@ public final class RegistrationService {
                             secrets.hash(rat), md.authMethod(), md.scope(),
                             md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
                             SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs(), null, null,
-                            jwksJson(md), md.authSigningAlg(), md.dpopBound());
+                            jwksJson(md), md.authSigningAlg(), md.dpopBound(), null, null);
                     clients.insert(h, c);
                     statements.record(h, clientId, statement, now);
                     Map<String, Object> details = registrationDetails(md);
@@ -237,8 +237,10 @@ public final class RegistrationService {
                     secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
                     md.softwareVersion(), md.installationId(), SoftwareStatements.metadataJson(md, statement), current.createdAt(), now,
                     null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs(),
-                    current.audience(), current.iatResources(), jwksJson(md), md.authSigningAlg(), md.dpopBound());
-            clients.rememberPrevious(h, clientId, rotate);
+                    current.audience(), current.iatResources(), jwksJson(md), md.authSigningAlg(), md.dpopBound(), null, null);
+            // Moving from a secret to private_key_jwt withdraws the secret: it becomes the previous one, so a
+            // copy still sending it is told "rotated elsewhere" like after any other rotation (not an older secret's answer).
+            clients.rememberPrevious(h, clientId, rotate || (md.keyBound() && current.secretHash() != null));
             clients.updateRegistration(h, updated);
             statements.record(h, clientId, statement, now);
             Map<String, Object> details = registrationDetails(md);
@@ -269,11 +271,12 @@ public final class RegistrationService {
         if (clientId != null && clientId.length() <= 64) {
             c = (lock ? clients.findForUpdate(h, clientId) : clients.find(h, clientId)).orElse(null);
         }
-        boolean ok = secrets.matches(rat, c == null ? null : c.ratHash());
-        if (!ok || c == null || !ClientRecord.INSTALLATION.equals(c.kind())) {
-            // The failure path only: the previous token of this client says "rotated by another copy".
-            OAuthError previous = c == null || ok ? null
-                    : installations.rotatedElsewhere(h, c, hash -> secrets.matches(rat, hash), false, OAuthError::invalidToken);
+        // One keyed hash against the current and the previous token, both read with the row: an unknown
+        // client and a wrong token for a known one do the same work (no existence oracle).
+        Secrets.Match m = secrets.match(rat, c == null ? null : c.ratHash(), c == null ? null : c.previousRatHash());
+        if (m != Secrets.Match.CURRENT || !ClientRecord.INSTALLATION.equals(c.kind())) {
+            // The previous token of this client says "rotated by another copy".
+            OAuthError previous = m == Secrets.Match.PREVIOUS ? installations.rotatedElsewhere(h, c, OAuthError::invalidToken) : null;
             if (previous != null) throw previous;
             throw OAuthError.invalidToken("the registration access token is not valid for this client");
         }

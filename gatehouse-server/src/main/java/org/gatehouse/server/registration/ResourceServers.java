@@ -97,7 +97,7 @@ public final class ResourceServers {
         String metadata = aud == null ? "{}" : Json.write(Map.of("audience", aud));
         ClientRecord rs = new ClientRecord("rs_" + Secrets.randomId(12), ClientRecord.RESOURCE_SERVER, null,
                 secrets.hash(secret), now, 0, null, authMethod, cleanScope, name.strip(), null, null, null, metadata, now, now,
-                null, null, null, null, null, aud, null, null, null, false);
+                null, null, null, null, null, aud, null, null, null, false, null, null);
         try {
             db.inTransaction(h -> {
                 if (aud != null && resources.active(h).stream().anyMatch(r -> r.audience().equals(aud))) throw new AudienceTaken(aud);

@@ -9,6 +9,8 @@ package org.gatehouse.server.store;
  * and sees every token; kept after revocation). A key-bound client (private_key_jwt, RFC 7523) has
  * {@code jwks} (its public keys, JSON) and no secret; {@code authSigningAlg} pins its assertion
  * algorithm when registered; {@code dpopBound} is RFC 9449 §5.2 dpop_bound_access_tokens.
+ * {@code previousSecretHash} and {@code previousRatHash} are the keyed hashes kept at the last RFC 7592
+ * §2.2 rotation (V10), read with the row so that a failed authentication does no second read.
  */
 public record ClientRecord(
         String clientId,
@@ -36,7 +38,9 @@ public record ClientRecord(
         String iatResources,
         String jwks,
         String authSigningAlg,
-        boolean dpopBound) {
+        boolean dpopBound,
+        String previousSecretHash,
+        String previousRatHash) {
 
     public static final String INSTALLATION = "installation";
     public static final String RESOURCE_SERVER = "resource_server";

@@ -26,7 +26,7 @@ public final class ClientStore {
     private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
             + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"
             + " c.software_version, c.installation_id, c.metadata, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
-            + " c.installation_ref, c.audience, c.jwks, c.auth_signing_alg, c.dpop_bound, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
+            + " c.installation_ref, c.audience, c.jwks, c.auth_signing_alg, c.dpop_bound, c.previous_secret_hash, c.previous_rat_hash, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
     private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
@@ -37,7 +37,8 @@ public final class ClientStore {
             rs.getString("metadata"), rs.getLong("created_at"), rs.getLong("updated_at"),
             Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"),
             rs.getString("installation_ref"), rs.getString("iat_client_cidrs"), rs.getString("audience"),
-            rs.getString("iat_resources"), rs.getString("jwks"), rs.getString("auth_signing_alg"), rs.getBoolean("dpop_bound"));
+            rs.getString("iat_resources"), rs.getString("jwks"), rs.getString("auth_signing_alg"), rs.getBoolean("dpop_bound"),
+            rs.getString("previous_secret_hash"), rs.getString("previous_rat_hash"));
 
     public void insert(Handle h, ClientRecord c) {
         changed(h, c.clientId());
@@ -150,18 +151,6 @@ public final class ClientStore {
                         + " previous_secret_hash = CASE WHEN :rotated THEN secret_hash ELSE previous_secret_hash END"
                         + " WHERE client_id = :id AND deleted_at IS NULL")
                 .bind("id", clientId).bind("rotated", secretRotated).execute();
-    }
-
-    /** The keyed hashes of a client's previous secret and registration access token (each may be null). */
-    public record Previous(String secretHash, String ratHash) {
-    }
-
-    /** Read only on the failure path of client authentication (a secret or token that did not match). */
-    public Optional<Previous> previous(Handle h, String clientId) {
-        return h.createQuery("SELECT previous_secret_hash, previous_rat_hash FROM clients WHERE client_id = :id AND deleted_at IS NULL")
-                .bind("id", clientId)
-                .map((rs, ctx) -> new Previous(rs.getString("previous_secret_hash"), rs.getString("previous_rat_hash")))
-                .findOne();
     }
 
     /** Marks the first use of a previous credential since the last rotation; true only for that first one. */

@@ -30,8 +30,15 @@ public final class ReplayStore {
         }
     }
 
-    /** Housekeeping: ids whose JWTs can no longer be accepted anyway. */
+    /**
+     * How long after its expiry an id is still kept. Nodes' clocks differ: a node whose clock runs fast must not
+     * delete an id that another node, with a slower clock, still accepts the JWT for (and so relies on the row
+     * to refuse a replay). A few minutes covers any sane skew; the rows are small.
+     */
+    public static final long PURGE_MARGIN_MILLIS = 5 * 60_000L;
+
+    /** Housekeeping: ids whose JWTs can no longer be accepted on any node ({@link #PURGE_MARGIN_MILLIS} past expiry). */
     public int purgeExpired(Handle h, long now) {
-        return h.createUpdate("DELETE FROM used_jtis WHERE expires_at < :now").bind("now", now).execute();
+        return h.createUpdate("DELETE FROM used_jtis WHERE expires_at < :before").bind("before", now - PURGE_MARGIN_MILLIS).execute();
     }
 }

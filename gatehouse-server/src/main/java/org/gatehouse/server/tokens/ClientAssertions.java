@@ -9,7 +9,8 @@ import java.text.ParseException;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
-import org.gatehouse.server.registration.JwksRules;
+import org.gatehouse.server.crypto.ClientJwks;
+import org.gatehouse.server.text.Text;
 
 /**
  * Verification of a client assertion (RFC 7523 §3, RFC 7521 §4.2) for private_key_jwt client
@@ -74,10 +75,10 @@ public final class ClientAssertions {
         JWSHeader h = p.jwt().getHeader();
         String alg = h.getAlgorithm().getName();
         // RFC 8725 §3.1: only the asymmetric algorithms we list, never none or HMAC; then pinned to the key.
-        if (!JwksRules.SIGNING_ALGS.contains(alg)) throw new Refused("alg " + alg + " not accepted");
+        if (!ClientJwks.SIGNING_ALGS.contains(alg)) throw new Refused("alg " + Text.printable(alg) + " not accepted"); // attacker text: printable, bounded
         if (pinnedAlg != null && !pinnedAlg.equals(alg)) throw new Refused("alg differs from token_endpoint_auth_signing_alg");
         JOSEObjectType typ = h.getType();
-        if (typ != null && !TYPES.contains(typ.getType())) throw new Refused("typ " + typ + " not accepted");
+        if (typ != null && !TYPES.contains(typ.getType())) throw new Refused("typ " + Text.printable(typ.getType()) + " not accepted");
         if (h.getCriticalParams() != null && !h.getCriticalParams().isEmpty()) throw new Refused("crit header (RFC 7515 §4.1.11)");
         ClientKeys.Key key = keys.select(h.getKeyID());
         if (key == null) throw new Refused("no registered key for kid");

@@ -112,15 +112,23 @@ public final class ClientAuthenticator {
             if (formClientId != null && !formClientId.equals(clientId)) throw new ClientAssertions.Refused("client_id differs from iss");
             ClientRecord c = clientId.length() <= 64 ? cache.find(clientId, id -> db.withHandle(h -> clients.find(h, id))).orElse(null) : null;
             if (c == null || !c.keyBound()) throw new ClientAssertions.Refused("unknown client or not registered for private_key_jwt");
-            ClientAssertions.Accepted a = assertions.verify(p, clientId, keys.get(c.jwks()), c.authSigningAlg(), clock.millis());
-            // The assertion proved possession of the key: say why the credentials no longer work.
-            if (!c.active()) throw installations.notAccepted(c, OAuthError::invalidClient);
+            ClientKeys registered;
+            try {
+                registered = keys.get(c.jwks());
+            } catch (IllegalStateException e) { // a stored key the JDK refuses (registered before the checks): 401, never a 500
+                throw new ClientAssertions.Refused("the client's registered keys cannot verify");
+            }
+            ClientAssertions.Accepted a = assertions.verify(p, clientId, registered, c.authSigningAlg(), clock.millis());
+            // RFC 7523 §3 item 7: the jti is recorded first, so a captured assertion replayed against a revoked
+            // client learns nothing (a replay gets the bare failure, not the revocation's reason).
             if (!replays.firstUse(Replays.ASSERTION, clientId, a.jti(), a.replayUntil())) {
                 throw new ClientAssertions.Refused("jti used before (replay)");
             }
+            // The assertion proved possession of the key, once: say why the credentials no longer work.
+            if (!c.active()) throw installations.notAccepted(c, OAuthError::invalidClient);
             return c;
         } catch (ClientAssertions.Refused e) {
-            LOG.debug("client assertion refused (client {}): {}", clientId == null ? "-" : Text.printable(clientId.length() > 64 ? clientId.substring(0, 64) : clientId), e.getMessage());
+            LOG.debug("client assertion refused (client {}): {}", clientId == null ? "-" : Text.printable(clientId), Text.printable(String.valueOf(e.getMessage())));
             throw OAuthError.invalidClient("client authentication failed");
         }
     }
@@ -130,10 +138,11 @@ public final class ClientAuthenticator {
         if (clientId.length() <= 64 && secret.length() <= 128) {
             c = cache.find(clientId, id -> db.withHandle(h -> clients.find(h, id))).orElse(null);
         }
-        // Always one keyed hash and a constant-time compare, known client or not.
-        boolean secretOk = secrets.matches(secret, c == null ? null : c.secretHash());
-        if (c == null || !secretOk) {
-            if (c != null) rotatedElsewhere(c, secret);
+        // Always one keyed hash and constant-time compares against the current and the previous secret (both
+        // read with the client's row or cached copy), known client or not: the same work either way.
+        Secrets.Match m = secrets.match(secret, c == null ? null : c.secretHash(), c == null ? null : c.previousSecretHash());
+        if (m != Secrets.Match.CURRENT) {
+            if (m == Secrets.Match.PREVIOUS) rotatedElsewhere(c);
             throw OAuthError.invalidClient("client authentication failed");
         }
         // The secret matched: say why the credentials no longer work (one read, on this failure path only).
@@ -150,10 +159,9 @@ public final class ClientAuthenticator {
         return c;
     }
 
-    /** On the failure path only: a previous secret of this client says "rotated by another copy", not "revoked". */
-    private void rotatedElsewhere(ClientRecord c, String secret) {
-        OAuthError e = db.withHandle(h -> installations.rotatedElsewhere(h, c, hash -> secrets.matches(secret, hash), true,
-                OAuthError::invalidClient));
+    /** The presented secret is this client's previous one: say "rotated by another copy", not "revoked". */
+    private void rotatedElsewhere(ClientRecord c) {
+        OAuthError e = installations.rotatedElsewhere(c, OAuthError::invalidClient);
         if (e == null) return;
         if (InstallationService.ROTATED_ELSEWHERE.equals(e.credentialState())) installations.reportRotatedElsewhere(c.clientId(), null);
         throw e;

@@ -1,24 +1,17 @@
 package org.gatehouse.server.tokens;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.jwk.RSAKey;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.gatehouse.server.crypto.Ed25519Jws;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.registration.JwksRules;
+import org.gatehouse.server.crypto.ClientJwks;
 
 /**
  * A key-bound client's registered public keys, ready to verify: per kid, the algorithms the key's type
- * allows (JwksRules.algorithms) and its verifier — the same JCA/Bouncy Castle verifiers the server's
+ * allows (crypto/ClientJwks.algorithms) and its verifier — the same JCA/Bouncy Castle verifiers the server's
  * own access tokens use (ECDSAVerifier, Ed25519Jws, RSASSAVerifier).
  */
 public final class ClientKeys {
@@ -38,7 +31,7 @@ public final class ClientKeys {
         return byKid.size() == 1 ? byKid.values().iterator().next() : null;
     }
 
-    /** From the JSON stored in the client row (checked by JwksRules when it was registered). */
+    /** From the JSON stored in the client row (checked by registration when it was registered). */
     public static ClientKeys of(String jwksJson) {
         Map<String, Object> jwks;
         try {
@@ -47,21 +40,14 @@ public final class ClientKeys {
             throw new IllegalStateException("stored client keys are corrupt");
         }
         Map<String, Key> keys = new LinkedHashMap<>();
-        for (JWK k : JwksRules.parse(jwks)) {
-            keys.put(k.getKeyID(), new Key(k.getKeyID(), JwksRules.algorithms(k), verifier(k)));
+        for (JWK k : ClientJwks.parse(jwks)) {
+            keys.put(k.getKeyID(), new Key(k.getKeyID(), ClientJwks.algorithms(k), verifier(k)));
         }
         return new ClientKeys(keys);
     }
 
     static JWSVerifier verifier(JWK k) {
-        try {
-            if (k instanceof ECKey) return new ECDSAVerifier((ECKey) k);
-            if (k instanceof OctetKeyPair) return Ed25519Jws.verifier(((OctetKeyPair) k).getX().decode());
-            if (k instanceof RSAKey) return new RSASSAVerifier((RSAKey) k);
-        } catch (JOSEException e) {
-            throw new IllegalStateException("a stored client key cannot verify", e);
-        }
-        throw new IllegalStateException("unsupported stored client key type " + k.getKeyType());
+        return ClientJwks.verifier(k);
     }
 
     /**

@@ -119,4 +119,23 @@ class ClonedStoreRotationTest {
         assertThat(gone.status()).isEqualTo(401);
         assertThat(gone.json()).doesNotContainKey("credential_state");
     }
+
+    @Test
+    void aSecretWithdrawnByAMoveToKeysIsTheOneToldRotatedElsewhere() {
+        TestServer s = TestServer.shared(backend);
+        Flow.Client a = Flow.register(s, s.iatToken(1), body(Flow.installationId()));
+        Flow.Client b = rotate(s, a); // a's secret is the previous one
+        org.gatehouse.server.testing.KeyBound k = org.gatehouse.server.testing.KeyBound.es256();
+        Http.Response put = s.http.putJson("/register/" + b.id(), b.rat(), "{\"client_id\":\"" + b.id()
+                + "\",\"software_id\":\"org.example.clone\",\"token_endpoint_auth_method\":\"private_key_jwt\",\"jwks\":" + k.jwks() + "}");
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        // The move withdrew b's secret: that one is now the previous, as after any rotation ...
+        Http.Response withdrawn = s.http.postForm("/token", b.id(), b.secret(), GRANT);
+        assertThat(withdrawn.status()).isEqualTo(401);
+        assertThat(withdrawn.str("credential_state")).isEqualTo("rotated_elsewhere");
+        // ... and a's, two changes ago, is forgotten.
+        Http.Response older = s.http.postForm("/token", a.id(), a.secret(), GRANT);
+        assertThat(older.status()).isEqualTo(401);
+        assertThat(older.json()).doesNotContainKey("credential_state");
+    }
 }

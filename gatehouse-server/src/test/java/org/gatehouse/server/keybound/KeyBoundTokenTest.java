@@ -89,6 +89,46 @@ class KeyBoundTokenTest {
     }
 
     @Test
+    void aCapturedAssertionReplayedAfterARevocationLearnsNothing() {
+        KeyBound k = KeyBound.es256();
+        String installation = Flow.installationId();
+        Flow.Client c = register(k, ",\"installation_id\":\"" + installation + "\"");
+        String captured = k.assertion(c.id(), s().issuer);
+        assertThat(token(captured).status()).isEqualTo(200);
+        String ref = s().gatehouse().installations.find(installation).get(0).id();
+        assertThat(s().gatehouse().installations.revoke(ref, "lost laptop", org.gatehouse.server.audit.Actor.cli())).isTrue();
+        // RFC 7523 §3 item 7: the jti is checked before the credential state is told; a replay gets the bare failure.
+        Http.Response replay = token(captured);
+        assertRefused(replay);
+        assertThat(replay.json()).doesNotContainKey("credential_state");
+        // A fresh assertion proves possession of the key, once: its holder is told why.
+        String fresh = k.assertion(c.id(), s().issuer);
+        Http.Response told = token(fresh);
+        assertThat(told.status()).isEqualTo(401);
+        assertThat(told.str("credential_state")).isEqualTo("installation_revoked");
+        Http.Response again = token(fresh);
+        assertRefused(again);
+        assertThat(again.json()).doesNotContainKey("credential_state");
+    }
+
+    @Test
+    void aStoredKeyTheServerCannotVerifyWithIsA401NotA500() {
+        KeyBound k = KeyBound.es256();
+        Flow.Client c = register(k, "");
+        // Registered before today's checks: a 4096-bit modulus with a 101-bit exponent, which the JDK refuses.
+        byte[] n = new byte[512];
+        new java.util.Random(7).nextBytes(n);
+        n[0] |= (byte) 0x80;
+        n[511] |= 1;
+        String rsa = "{\"kty\":\"RSA\",\"kid\":\"old\",\"n\":\"" + com.nimbusds.jose.util.Base64URL.encode(n) + "\",\"e\":\""
+                + com.nimbusds.jose.util.Base64URL.encode(com.nimbusds.jose.util.BigIntegerUtils.toBytesUnsigned(
+                        java.math.BigInteger.ONE.shiftLeft(100).add(java.math.BigInteger.ONE))) + "\"}";
+        s().gatehouse().db.withHandle(h -> h.createUpdate("UPDATE clients SET jwks = :j WHERE client_id = :id")
+                .bind("j", "{\"keys\":[" + rsa + "]}").bind("id", c.id()).execute());
+        assertRefused(token(k.assertion(c.id(), s().issuer)));
+    }
+
+    @Test
     void everyBadAssertionGetsTheSameGenericAnswer() {
         KeyBound k = KeyBound.es256();
         Flow.Client c = register(k, "");

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.gatehouse.server.crypto.ClientJwks;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.oauth.OAuthError;
 import org.gatehouse.server.testing.KeyBound;
@@ -58,10 +59,10 @@ class JwksRulesTest {
         assertThat(keys.get(0).keySet()).containsExactly("kty", "crv", "x", "y", "kid");
         assertThat(keys.get(1).keySet()).containsExactly("kty", "crv", "x", "kid");
         assertThat(keys.get(2).keySet()).containsExactly("kty", "n", "e", "kid");
-        List<JWK> parsed = JwksRules.parse(out);
-        assertThat(JwksRules.algorithms(parsed.get(0))).containsExactly("ES256");
-        assertThat(JwksRules.algorithms(parsed.get(1))).containsExactly("EdDSA");
-        assertThat(JwksRules.algorithms(parsed.get(2))).containsExactly("RS256", "PS256");
+        List<JWK> parsed = ClientJwks.parse(out);
+        assertThat(ClientJwks.algorithms(parsed.get(0))).containsExactly("ES256");
+        assertThat(ClientJwks.algorithms(parsed.get(1))).containsExactly("EdDSA");
+        assertThat(ClientJwks.algorithms(parsed.get(2))).containsExactly("RS256", "PS256");
     }
 
     @Test
@@ -70,6 +71,36 @@ class JwksRulesTest {
         assertThat(refusal(jwks(KeyBound.ed25519().key))).contains("public keys only");
         assertThat(refusal(json("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"s\",\"k\":\"c2VjcmV0\"}]}"))).contains("'k'");
         assertThat(refusal(json("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"s\"}]}"))).contains("symmetric");
+    }
+
+    /** An RSA public JWK with this modulus and exponent (raw octets, base64url as RFC 7518 §6.3.1 puts them). */
+    private static Map<String, Object> rsa(byte[] n, java.math.BigInteger e) {
+        Map<String, Object> k = new HashMap<>();
+        k.put("kty", "RSA");
+        k.put("kid", "r");
+        k.put("n", com.nimbusds.jose.util.Base64URL.encode(n).toString());
+        k.put("e", com.nimbusds.jose.util.Base64URL.encode(com.nimbusds.jose.util.BigIntegerUtils.toBytesUnsigned(e)).toString());
+        return Map.of("keys", List.of(k));
+    }
+
+    @Test
+    void rsaSizeIsTheModulussRealBitLengthAndTheExponentIs65537() throws Exception {
+        java.security.interfaces.RSAPublicKey small = new RSAKeyGenerator(1024, true).generate().toRSAPublicKey();
+        byte[] n1024 = com.nimbusds.jose.util.BigIntegerUtils.toBytesUnsigned(small.getModulus());
+        // A 1024-bit modulus padded with zero octets to 256 bytes: bytes × 8 said 2048.
+        byte[] padded = new byte[256];
+        System.arraycopy(n1024, 0, padded, 256 - n1024.length, n1024.length);
+        assertThat(refusal(rsa(padded, small.getPublicExponent()))).contains("leading zero");
+        java.security.interfaces.RSAPublicKey good = new RSAKeyGenerator(2048).generate().toRSAPublicKey();
+        byte[] n2048 = com.nimbusds.jose.util.BigIntegerUtils.toBytesUnsigned(good.getModulus());
+        assertThat(JwksRules.check(rsa(n2048, good.getPublicExponent()))).isNotNull();
+        // A huge exponent makes every verification slow (a CPU amplifier for unauthenticated assertions); e = 3 too is refused.
+        assertThat(refusal(rsa(n2048, java.math.BigInteger.ONE.shiftLeft(4000).add(java.math.BigInteger.ONE)))).contains("65537");
+        assertThat(refusal(rsa(n2048, java.math.BigInteger.valueOf(3)))).contains("65537");
+        // The shared verifier refuses such a key as well (keys stored before the check: a 401 at authentication, not a 500).
+        RSAKey bigE = new RSAKey.Builder(com.nimbusds.jose.util.Base64URL.encode(n2048),
+                com.nimbusds.jose.util.Base64URL.encode(java.math.BigInteger.ONE.shiftLeft(4000).add(java.math.BigInteger.ONE))).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientJwks.verifier(bigE)).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

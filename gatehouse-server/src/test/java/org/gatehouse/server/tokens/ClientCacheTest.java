@@ -16,7 +16,7 @@ class ClientCacheTest {
 
     private static ClientRecord client(String id, Long revokedAt) {
         return new ClientRecord(id, ClientRecord.INSTALLATION, null, "h", 0, 0, null, "client_secret_basic", "s", null, null,
-                null, null, "{}", 0, 0, revokedAt, null, null, null, null, null, null, null, null, false);
+                null, null, "{}", 0, 0, revokedAt, null, null, null, null, null, null, null, null, false, null, null);
     }
 
     private Optional<ClientRecord> load(ClientRecord r) {
