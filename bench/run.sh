@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
 #   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
-#   bench/run.sh grants|eddsa|crypto|fleet|sign|registrations|introspections|mix|scale|startup|jmh|profiles|chart|ratios
+#   bench/run.sh grants|eddsa|crypto|fleet|keybound|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|startup|jmh|profiles|chart|ratios
 # Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL, PEERS (default
 # "oidc-provider": node oidc-provider 9.13.3, in-memory, run right after Gatehouse with the same load
 # generator and settings, so each figure is a ratio within one run; PEERS= skips the peers).
@@ -58,6 +58,22 @@ run_crypto() { # issue 18: the native provider (ACCP) against the JDK/Bouncy Cas
     load --label "grants $alg $c" --scenario grants --alg "$alg" --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}" --data-dir "$(fresh c-$alg-$c)"
   done; done
 }
+run_keybound() { # issue 17: secret, private_key_jwt and private_key_jwt + DPoP grants, interleaved in one run (ES256 tokens, H2)
+  for a in ${KEYBOUND_ORDER:-secret key key-dpop secret key key-dpop}; do
+    load --label "grants ES256 auth $a" --scenario grants --alg ES256 --auth "$a" --concurrency "${KEYBOUND_SWEEP:-4}" --data-dir "$(fresh kb-$a)"
+  done
+}
+run_keybound_pg() { # the same on PostgreSQL (the used_jtis INSERT is a round trip and a WAL commit there): server + backends' CPU
+  for a in ${KEYBOUND_ORDER:-secret key key-dpop}; do
+    pgdb; load --label "grants ES256 auth $a PostgreSQL" --scenario grants --alg ES256 --auth "$a" --concurrency "${KEYBOUND_SWEEP:-4}" \
+      --db-url "$PG_URL" --data-dir "$(fresh kbpg-$a)"
+  done
+}
+run_keybound_profile() { # issue 17: JFR of private_key_jwt grants (a fresh ES256 assertion per grant), concurrency 4
+  bench load --root "$root" --warmup 5 --duration 15 --out "$out/profiles/runs.jsonl" --label "profile grants ES256 auth key" \
+    --scenario grants --auth key --concurrency 4 --server-opts "$(jfr grants-es256-key)" --data-dir "$(fresh p-key)"
+  python3 bench/jfr-top.py "$out/profiles/grants-es256-key.jfr" 40 > "$out/profiles/grants-es256-key.txt"
+}
 run_sign() { bench sign | tee "$out/sign.txt"; } # CPU time per signature and verification, native against the JDK
 run_fleet() { # issue 18: 20,000 registered installations, each grant from the next one (the 2 s client cache rarely holds it)
   preload 20000 pre20k
@@ -96,6 +112,7 @@ run_profiles() {
       --concurrency 4 --server-opts "$(jfr fleet-es256)"
     python3 bench/jfr-top.py "$out/profiles/fleet-es256.jfr" 40 > "$out/profiles/fleet-es256.txt"
   fi
+  run_keybound_profile
   for p in grants-es256 grants-eddsa registrations introspections; do
     python3 bench/jfr-top.py "$out/profiles/$p.jfr" 40 > "$out/profiles/$p.txt"
   done

@@ -38,6 +38,25 @@ import picocli.CommandLine.Option;
 public final class LoadCommand implements Callable<Integer> {
     enum Scenario { grants, registrations, introspections, mix }
 
+    /** How the grants' clients authenticate (issue 17). */
+    enum Auth {
+        /** client_secret_basic. */
+        secret,
+        /** private_key_jwt (RFC 7523): a fresh ES256 client assertion per grant. */
+        key,
+        /** private_key_jwt and a fresh ES256 DPoP proof per grant (RFC 9449), clients registered dpop_bound_access_tokens. */
+        key_dpop;
+
+        static Auth of(String s) {
+            for (Auth a : values()) if (a.label().equals(s)) return a;
+            throw new IllegalArgumentException("--auth: secret, key or key-dpop, not " + s);
+        }
+
+        String label() {
+            return name().replace('_', '-');
+        }
+    }
+
     @Option(names = "--scenario", defaultValue = "grants", description = "grants, registrations, introspections or mix (85% grants, 10% introspections, 5% registrations).")
     Scenario scenario;
     @Option(names = "--concurrency", split = ",", defaultValue = "8", description = "Closed loop: requests in flight (comma list: one run per value).")
@@ -81,6 +100,10 @@ public final class LoadCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--label", defaultValue = "", description = "Free text stored with the results.")
     String label;
+    @Option(names = "--auth", defaultValue = "secret", description = "Grants only: how the clients authenticate: secret"
+            + " (client_secret_basic), key (private_key_jwt, EC P-256, a fresh ES256 assertion per grant) or key-dpop (the same"
+            + " plus a fresh ES256 DPoP proof per grant). The load generator signs: its CPU, not the server's.")
+    String authOption;
     @Option(names = "--peer", description = "Drive a peer instead of Gatehouse: oidc-provider (node, bench/peers/oidc-provider, in-memory; grants and registrations only).")
     String peer;
 
@@ -115,6 +138,10 @@ public final class LoadCommand implements Callable<Integer> {
         extraEnv.forEach((k, v) -> env.put(k.startsWith("GATEHOUSE_") ? k : "GATEHOUSE_" + k, v));
         if (serverOpts != null) env.put("GATEHOUSE_JAVA_OPTS", serverOpts);
 
+        Auth auth = Auth.of(authOption);
+        if (auth != Auth.secret && (scenario != Scenario.grants || preloaded != null || peer != null)) {
+            throw new IllegalArgumentException("--auth " + auth.label() + ": the grants scenario of Gatehouse only, without a preload");
+        }
         ServerProcess server;
         if (peer != null) {
             if (!peer.equals("oidc-provider")) throw new IllegalArgumentException("unknown peer " + peer + " (oidc-provider)");
@@ -130,7 +157,7 @@ public final class LoadCommand implements Callable<Integer> {
         try {
             System.out.printf(Locale.ROOT, "%s pid %d on port %d; start-up to ready %.0f ms; RSS %.0f MiB%n",
                     peer == null ? "server" : peer, server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
-            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null);
+            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null, auth, env.get("GATEHOUSE_ISSUER"));
             fx.fleet = fleet;
             List<Integer> levels = rates != null ? rates : concurrency;
             for (int level : levels) {
@@ -198,6 +225,7 @@ public final class LoadCommand implements Callable<Integer> {
         r.put("db", peer != null ? "memory" : dbUrl == null ? "h2" : "postgresql");
         r.put("preloaded", fx.preloadedCount);
         r.put("fleet", fleet);
+        r.put("auth", fx.auth.label());
         r.put("crypto", extraEnv.getOrDefault("GATEHOUSE_CRYPTO_PROVIDER", extraEnv.getOrDefault("CRYPTO_PROVIDER", "auto")));
         r.put("loadavg_1m", loadAverage()); // the machine is shared: the load during the run, to judge the figures
         r.put("ops", ops);
@@ -227,9 +255,9 @@ public final class LoadCommand implements Callable<Integer> {
         Map<String, Long> kinds = new TreeMap<>();
         errors.forEach((k, v) -> kinds.put(k, v.sum()));
         r.put("error_kinds", kinds);
-        System.out.printf(Locale.ROOT, "%-14s %s=%-5d ops=%-7d %8.1f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f ms  "
+        System.out.printf(Locale.ROOT, "%-14s %-8s %s=%-5d ops=%-7d %8.1f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f ms  "
                         + "server CPU %6.1f us/op%s  written %s B/op  loadgen %5.1f us/op  VmHWM %5.0f MiB  errors %d %s%n",
-                scenario, open ? "rate" : "conc", level, ops, (ops - errs) / secs, r.get("p50_ms"), r.get("p90_ms"), r.get("p99_ms"),
+                scenario, fx.auth.label(), open ? "rate" : "conc", level, ops, (ops - errs) / secs, r.get("p50_ms"), r.get("p90_ms"), r.get("p99_ms"),
                 r.get("p999_ms"), r.get("cpu_us_per_op"),
                 r.containsKey("pg_cpu_us_per_op") ? " + PostgreSQL " + r.get("pg_cpu_us_per_op") + " us/op" : "",
                 r.getOrDefault("written_bytes_per_op", "-"), r.get("loadgen_cpu_us_per_op"), hwm, errs, kinds.isEmpty() ? "" : kinds);
@@ -244,6 +272,7 @@ public final class LoadCommand implements Callable<Integer> {
             LockSupport.parkNanos(start - System.nanoTime());
             while (true) {
                 long intended;
+                Fixture.Op op;
                 if (period > 0) {
                     intended = start + seq.getAndIncrement() * period;
                     if (intended >= end) break;
@@ -253,11 +282,12 @@ public final class LoadCommand implements Callable<Integer> {
                         if (intended >= measureFrom) error("dropped: behind schedule");
                         continue;
                     }
+                    op = fx.next(scenario, rnd);
                 } else {
-                    intended = System.nanoTime();
+                    op = fx.next(scenario, rnd);
+                    intended = System.nanoTime(); // closed loop: the load generator's own signing is not the server's latency
                     if (intended >= end) break;
                 }
-                Fixture.Op op = fx.next(scenario, rnd);
                 boolean measured = intended >= measureFrom;
                 try {
                     HttpConn.Response resp = conn.send(op.request());
@@ -346,6 +376,10 @@ public final class LoadCommand implements Callable<Integer> {
         private static final Pattern FIELD = Pattern.compile("\"(client_id|client_secret|access_token|initial_access_token|error)\"\\s*:\\s*\"([^\"]*)\"");
 
         final String host;
+        Auth auth = Auth.secret;
+        /** The issuer identifier: the assertions' aud; issuer + "/token" is the DPoP proofs' htu. */
+        String issuer;
+        final List<KeyBoundClient> keyClients = new ArrayList<>();
         String iat;
         String registerPath = "/register";
         String rsBasic;
@@ -361,8 +395,11 @@ public final class LoadCommand implements Callable<Integer> {
             this.host = host;
         }
 
-        static Fixture prepare(ServerProcess s, Scenario scenario, int clients, Path preloaded, int tokens, String peerIat) throws Exception {
+        static Fixture prepare(ServerProcess s, Scenario scenario, int clients, Path preloaded, int tokens, String peerIat,
+                               Auth auth, String issuer) throws Exception {
             Fixture f = new Fixture(s.host + ":" + s.port);
+            f.auth = auth;
+            f.issuer = issuer;
             if (peerIat != null) { // a peer: its registration endpoint is /reg, no CLI, no introspection
                 f.iat = peerIat;
                 f.registerPath = "/reg";
@@ -406,14 +443,24 @@ public final class LoadCommand implements Callable<Integer> {
                 try (HttpConn c = new HttpConn(s.host, s.port)) {
                     int n = preloaded != null ? Math.min(clients, 10) : clients;
                     for (int i = 0; i < n; i++) {
-                        HttpConn.Response r = c.send(f.registerRequest(new SplittableRandom(i * 31L + System.nanoTime())));
+                        SplittableRandom rnd = new SplittableRandom(i * 31L + System.nanoTime());
+                        if (auth != Auth.secret) { // issue 17: a key pair per client, the public key registered inline
+                            KeyBoundClient k = KeyBoundClient.generate();
+                            HttpConn.Response r = c.send(f.registerRequest(rnd, k));
+                            if (r.status != 201) throw new IOException("registration failed: " + r.status + " " + r.text());
+                            k.registered(field(r.text(), "client_id"));
+                            f.keyClients.add(k);
+                            continue;
+                        }
+                        HttpConn.Response r = c.send(f.registerRequest(rnd));
                         if (r.status != 201) throw new IOException("registration failed: " + r.status + " " + r.text());
                         String basic = basic(field(r.text(), "client_id"), field(r.text(), "client_secret"));
                         f.basics.add(basic);
                         f.grantRequests.add(f.grantRequest(basic));
                     }
                     for (int i = 0; i < tokens; i++) {
-                        HttpConn.Response r = c.send(f.grantRequests.get(i % f.grantRequests.size()));
+                        HttpConn.Response r = c.send(auth != Auth.secret ? f.keyGrantRequest(f.keyClients.get(i % f.keyClients.size()))
+                                : f.grantRequests.get(i % f.grantRequests.size()));
                         if (r.status != 200) throw new IOException("grant failed: " + r.status + " " + r.text());
                         byte[] body = ("token=" + field(r.text(), "access_token")).getBytes(StandardCharsets.US_ASCII);
                         f.introspectRequests.add(HttpConn.request("POST", "/introspect", f.host, new String[] {
@@ -444,6 +491,10 @@ public final class LoadCommand implements Callable<Integer> {
         }
 
         private Op grant(SplittableRandom rnd) {
+            if (auth != Auth.secret) {
+                byte[] req = keyGrantRequest(keyClients.get(rnd.nextInt(keyClients.size())));
+                return op(req, 200, auth == Auth.key_dpop ? "\"token_type\":\"DPoP\"" : "\"access_token\"");
+            }
             byte[] req = preloadedCount > 0
                     ? grantRequest(basic(PreloadIds.clientId(fleet ? nextClient.getAndIncrement() % preloadedCount
                             : rnd.nextLong(preloadedCount)), preloadedSecret))
@@ -486,14 +537,36 @@ public final class LoadCommand implements Callable<Integer> {
                     "grant_type=client_credentials".getBytes(StandardCharsets.US_ASCII));
         }
 
+        /**
+         * A grant with a fresh client assertion (RFC 7523 §2.2) and, for key-dpop, a fresh DPoP proof (RFC 9449 §4):
+         * signed now, on the calling thread, each used once.
+         */
+        byte[] keyGrantRequest(KeyBoundClient k) {
+            long now = System.currentTimeMillis() / 1000;
+            // base64url and '.' need no form encoding.
+            byte[] body = ("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+                    + "&client_assertion=" + k.assertion(issuer, now)).getBytes(StandardCharsets.US_ASCII);
+            String[] headers = auth == Auth.key_dpop
+                    ? new String[] {"Content-Type: application/x-www-form-urlencoded", "DPoP: " + k.dpopProof("POST", issuer + "/token", now)}
+                    : new String[] {"Content-Type: application/x-www-form-urlencoded"};
+            return HttpConn.request("POST", "/token", host, headers, body);
+        }
+
         byte[] registerRequest(SplittableRandom rnd) {
+            return registerRequest(rnd, null);
+        }
+
+        /** With a key: private_key_jwt and the key inline (RFC 7591 §2 jwks); for key-dpop also dpop_bound_access_tokens (RFC 9449 §5.2). */
+        byte[] registerRequest(SplittableRandom rnd, KeyBoundClient key) {
             byte[] id = new byte[32];
             for (int i = 0; i < 32; i += 8) {
                 long v = rnd.nextLong();
                 for (int j = 0; j < 8; j++) id[i + j] = (byte) (v >>> (8 * j));
             }
+            String method = key == null ? "\"client_secret_basic\"" : "\"private_key_jwt\",\"jwks\":" + key.jwks()
+                    + (auth == Auth.key_dpop ? ",\"dpop_bound_access_tokens\":true" : "");
             String body = "{\"client_name\":\"Bench PC\",\"grant_types\":[\"client_credentials\"],\"token_endpoint_auth_method\":"
-                    + "\"client_secret_basic\",\"software_id\":\"gatehouse-bench\",\"software_version\":\"1.0\",\"installation_id\":\""
+                    + method + ",\"software_id\":\"gatehouse-bench\",\"software_version\":\"1.0\",\"installation_id\":\""
                     + Base64.getUrlEncoder().withoutPadding().encodeToString(id) + "\"}";
             return HttpConn.request("POST", registerPath, host, new String[] {
                     "Authorization: Bearer " + iat, "Content-Type: application/json"}, body.getBytes(StandardCharsets.UTF_8));
