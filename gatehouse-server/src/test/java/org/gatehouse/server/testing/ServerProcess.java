@@ -136,6 +136,27 @@ public final class ServerProcess implements AutoCloseable {
         return log.toString();
     }
 
+    /**
+     * Waits until the server has printed a line containing {@code text} (notified by the output pumps, no
+     * polling): for what the server writes after its answer has reached the client, such as the access log line
+     * written once the response is complete. Fails after {@code seconds}.
+     */
+    public void awaitLog(String text, long seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        synchronized (log) {
+            while (log.indexOf(text) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw new AssertionError("the server did not print \"" + text + "\" within " + seconds + " s:\n" + log);
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(log, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
     private void waitGone() {
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("the server process " + process.pid() + " did not end");
@@ -156,7 +177,10 @@ public final class ServerProcess implements AutoCloseable {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    log.append(line + '\n'); // one append: the two streams' pumps never split each other's lines
+                    synchronized (log) {
+                        log.append(line + '\n'); // one append: the two streams' pumps never split each other's lines
+                        log.notifyAll();
+                    }
                     if (line.startsWith(READY) || line.contains("\"formattedMessage\":\"" + READY)) ready.complete(null);
                 }
             } catch (IOException ignored) {
