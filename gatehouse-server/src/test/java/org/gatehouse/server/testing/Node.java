@@ -47,6 +47,7 @@ public final class Node implements AutoCloseable {
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xmx256m");
         cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("--enable-native-access=ALL-UNNAMED"); // as serve.jvm-options: the native crypto provider loads a JNI library
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.gatehouse.server.Main");
