@@ -98,7 +98,8 @@ class SoakTest {
                 long regs = registrations.get() - regWarm;
                 System.out.printf("soak [%s]: %d s, %d operations, %d errors; RSS %d → %d MiB; database %d → %d KiB over %d registrations%n",
                         backend, seconds, ops.get(), errors.size(), rssWarm >> 20, rssEnd >> 20, dbWarm >> 10, dbEnd >> 10, regs);
-                assertThat(errors).isEmpty();
+                assertThat(errors).as("the server's warnings and errors: %s", server.log().lines()
+                        .filter(l -> l.contains("ERROR") || l.contains("WARN") || l.contains("Exception")).limit(40).toList()).isEmpty();
                 assertThat(ops.get()).isPositive();
                 // The server JVM runs with the launcher's options (serial GC, -Xmx192m), so its RSS has a ceiling
                 // (≈ 410 MiB measured for H2 under this load after 10 minutes). In a short run the heap, H2's page
