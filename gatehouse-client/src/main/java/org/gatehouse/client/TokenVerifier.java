@@ -123,7 +123,8 @@ public final class TokenVerifier implements AutoCloseable {
      *         {@code WWW-Authenticate: DPoP error="invalid_dpop_proof"}
      * @throws InvalidTokenException the token is not acceptable: 401 with {@code error="invalid_token"}
      *         in a challenge of the request's scheme
-     * @throws InsufficientScopeException, ServerUnavailableException as for {@link #verify}
+     * @throws InsufficientScopeException as for {@link #verify}
+     * @throws ServerUnavailableException as for {@link #verify}
      */
     public VerifiedToken verifyRequest(String authorization, String dpop, String method, String url, String... requiredScopes) {
         if (authorization == null) throw new InvalidTokenException("no Authorization header");
