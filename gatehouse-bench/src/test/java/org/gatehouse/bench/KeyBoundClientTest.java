@@ -22,7 +22,7 @@ class KeyBoundClientTest {
 
         ClientAssertions.Parsed p = ClientAssertions.parse(a);
         assertThat(p.issuer()).isEqualTo("c-1");
-        ClientAssertions.Accepted ok = new ClientAssertions(ISSUER).verify(p, "c-1", ClientKeys.of(k.jwks()), "ES256", now);
+        ClientAssertions.Accepted ok = new ClientAssertions(ISSUER).verify(p, "c-1", ClientKeys.of(k.jwks(), org.gatehouse.server.crypto.JwsCrypto.JDK), "ES256", now);
         assertThat(ok.jti()).isNotEmpty();
         assertThat(JWKSet.parse(k.jwks()).getKeys().get(0).computeThumbprint().toString()).isEqualTo(k.kid); // RFC 7638
         assertThat(ClientAssertions.parse(k.assertion(ISSUER, now / 1000)).claims().getJWTID()).isNotEqualTo(ok.jti());
@@ -34,7 +34,7 @@ class KeyBoundClientTest {
         long now = System.currentTimeMillis();
         String proof = k.dpopProof("POST", ISSUER + "/token", now / 1000);
 
-        DPoPProofs.Proof p = DPoPProofs.verify(proof, "POST", ISSUER + "/token", null, now);
+        DPoPProofs.Proof p = new DPoPProofs(org.gatehouse.server.crypto.JwsCrypto.JDK).verify(proof, "POST", ISSUER + "/token", null, now);
         assertThat(p.jkt()).isEqualTo(k.kid); // the same key as the client's
         assertThat(SignedJWT.parse(k.dpopProof("POST", ISSUER + "/token", now / 1000)).getJWTClaimsSet().getJWTID()).isNotEqualTo(p.jti());
     }

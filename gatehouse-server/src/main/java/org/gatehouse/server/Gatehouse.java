@@ -112,11 +112,12 @@ public final class Gatehouse implements AutoCloseable {
             iats.onPolicyChange(clientCache::invalidateAll);
             this.replays = new org.gatehouse.server.tokens.Replays(db, replayStore);
             this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache, installations,
-                    config.strictAuthMethod, new org.gatehouse.server.tokens.ClientAssertions(config.issuer), replays);
+                    config.strictAuthMethod, new org.gatehouse.server.tokens.ClientAssertions(config.issuer), replays, keys.crypto());
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,
                     config.issuer, config.audience, config.accessTokenTtl,
                     new RateLimiter("token-per-client", config.rateTokenPerClient, System::nanoTime), lastSeen,
-                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000), resourceServers.catalog(), replays);
+                    clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000), resourceServers.catalog(), replays,
+                    new org.gatehouse.server.tokens.DPoPProofs(keys.crypto()));
             // Portal (issue 3): accounts, second factors and sessions.
             AccountStore accountStore = new AccountStore();
             org.gatehouse.server.store.ApiTokenStore apiTokenStore = new org.gatehouse.server.store.ApiTokenStore();

@@ -2,7 +2,6 @@ package org.gatehouse.server.crypto;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -61,13 +60,13 @@ public final class ClientJwks {
     }
 
     /**
-     * The verifier of one public key: the same JCA/Bouncy Castle verifiers the server's own access tokens use.
+     * The verifier of one public key: for ES256 and EdDSA the one {@link JwsCrypto#verifier} gives the server's own
+     * access tokens (native where it loads, else the JDK/Bouncy Castle), for RSA (RS256 and PS256) Nimbus's.
      * IllegalStateException when the key cannot verify (a key the JDK refuses).
      */
-    public static JWSVerifier verifier(JWK k) {
+    public static JWSVerifier verifier(JWK k, JwsCrypto crypto) {
         try {
-            if (k instanceof ECKey) return new ECDSAVerifier((ECKey) k);
-            if (k instanceof OctetKeyPair) return Ed25519Jws.verifier(((OctetKeyPair) k).getX().decode());
+            if (k instanceof ECKey || k instanceof OctetKeyPair) return crypto.verifier(k);
             if (k instanceof RSAKey) {
                 // Also for keys stored before registration checked it: a huge exponent makes every verification expensive.
                 if (!RSA_EXPONENT.equals(((RSAKey) k).getPublicExponent().decodeToBigInteger())) {

@@ -138,7 +138,7 @@ public final class JwksRules {
         }
         // Build the verifier now: a key the JDK refuses is a 400 here, never a 500 at its first assertion.
         try {
-            ClientJwks.verifier(jwk);
+            ClientJwks.verifier(jwk, org.gatehouse.server.crypto.JwsCrypto.JDK);
         } catch (IllegalStateException e) {
             throw bad("a key in jwks cannot verify signatures on this server");
         }

@@ -34,7 +34,7 @@ public final class ClientAuthenticator {
     private final InstallationService installations;
     private final boolean strictMethod;
     private final ClientAssertions assertions;
-    private final ClientKeys.Cache keys = new ClientKeys.Cache();
+    private final ClientKeys.Cache keys;
     private final Replays replays;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClientAuthenticator.class);
 
@@ -43,7 +43,9 @@ public final class ClientAuthenticator {
      * @param strictMethod accept only the registered token_endpoint_auth_method (RFC 7591 §2)
      */
     public ClientAuthenticator(Database db, ClientStore clients, Secrets secrets, Clock clock, ClientCache cache,
-                               InstallationService installations, boolean strictMethod, ClientAssertions assertions, Replays replays) {
+                               InstallationService installations, boolean strictMethod, ClientAssertions assertions, Replays replays,
+                               org.gatehouse.server.crypto.JwsCrypto crypto) {
+        this.keys = new ClientKeys.Cache(crypto);
         this.assertions = assertions;
         this.replays = replays;
         this.installations = installations;

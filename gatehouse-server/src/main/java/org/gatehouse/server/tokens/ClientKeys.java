@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.crypto.ClientJwks;
+import org.gatehouse.server.crypto.JwsCrypto;
 
 /**
  * A key-bound client's registered public keys, ready to verify: per kid, the algorithms the key's type
- * allows (crypto/ClientJwks.algorithms) and its verifier — the same JCA/Bouncy Castle verifiers the server's
- * own access tokens use (ECDSAVerifier, Ed25519Jws, RSASSAVerifier).
+ * allows (crypto/ClientJwks.algorithms) and its verifier — for ES256 and EdDSA the one the server's own
+ * access tokens use (crypto/JwsCrypto: native where it loads), built once per key set.
  */
 public final class ClientKeys {
     /** One registered key. */
@@ -32,7 +33,7 @@ public final class ClientKeys {
     }
 
     /** From the JSON stored in the client row (checked by registration when it was registered). */
-    public static ClientKeys of(String jwksJson) {
+    public static ClientKeys of(String jwksJson, JwsCrypto crypto) {
         Map<String, Object> jwks;
         try {
             jwks = Json.parseObject(jwksJson);
@@ -41,13 +42,9 @@ public final class ClientKeys {
         }
         Map<String, Key> keys = new LinkedHashMap<>();
         for (JWK k : ClientJwks.parse(jwks)) {
-            keys.put(k.getKeyID(), new Key(k.getKeyID(), ClientJwks.algorithms(k), verifier(k)));
+            keys.put(k.getKeyID(), new Key(k.getKeyID(), ClientJwks.algorithms(k), ClientJwks.verifier(k, crypto)));
         }
         return new ClientKeys(keys);
-    }
-
-    static JWSVerifier verifier(JWK k) {
-        return ClientJwks.verifier(k);
     }
 
     /**
@@ -57,12 +54,17 @@ public final class ClientKeys {
     public static final class Cache {
         private static final int MAX = 10_000;
         private final ConcurrentHashMap<String, ClientKeys> sets = new ConcurrentHashMap<>();
+        private final JwsCrypto crypto;
+
+        public Cache(JwsCrypto crypto) {
+            this.crypto = crypto;
+        }
 
         public ClientKeys get(String jwksJson) {
             ClientKeys k = sets.get(jwksJson);
             if (k != null) return k;
             if (sets.size() >= MAX) sets.clear();
-            k = of(jwksJson);
+            k = of(jwksJson, crypto);
             sets.put(jwksJson, k);
             return k;
         }

@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import org.gatehouse.server.crypto.JwsCrypto;
 
 /**
  * Verification of a DPoP proof (RFC 9449 §4.3): pure, no I/O — the caller records the jti (one use
@@ -46,14 +47,21 @@ public final class DPoPProofs {
     public record Proof(String jkt, String jti, long replayUntil) {
     }
 
-    private DPoPProofs() {
+    /** Verifiers by their key's RFC 7638 thumbprint: an installation signs every proof with one key. Bounded: emptied when full. */
+    private static final int MAX_VERIFIERS = 10_000;
+    private final java.util.concurrent.ConcurrentHashMap<String, JWSVerifier> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final JwsCrypto crypto;
+
+    /** @param crypto verifies the proofs as the server's own tokens are verified (native where it loads) */
+    public DPoPProofs(JwsCrypto crypto) {
+        this.crypto = crypto;
     }
 
     /**
      * @param htm the request's method; @param htu the request's URI (as this server is reached: issuer + path)
      * @param accessToken the access token the request presents (then ath must match, §4.3 item 10), or null
      */
-    public static Proof verify(String proof, String htm, String htu, String accessToken, long nowMillis) throws Refused {
+    public Proof verify(String proof, String htm, String htu, String accessToken, long nowMillis) throws Refused {
         if (proof.length() > MAX_LENGTH) throw new Refused("the DPoP proof is too long");
         SignedJWT jwt;
         JWTClaimsSet c;
@@ -71,18 +79,18 @@ public final class DPoPProofs {
         JWK jwk = h.getJWK();
         if (jwk == null) throw new Refused("the jwk header is required (RFC 9449 §4.2)");
         if (jwk.isPrivate()) throw new Refused("the jwk header must hold a public key (RFC 9449 §4.2)");
-        JWSVerifier verifier;
-        if ("ES256".equals(alg) && jwk instanceof ECKey && Curve.P_256.equals(((ECKey) jwk).getCurve())) {
-            verifier = ClientKeys.verifier(jwk);
-        } else if ("EdDSA".equals(alg) && jwk instanceof OctetKeyPair && Curve.Ed25519.equals(((OctetKeyPair) jwk).getCurve())
-                && ((OctetKeyPair) jwk).getX().decode().length == 32) {
-            verifier = ClientKeys.verifier(jwk);
-        } else {
-            throw new Refused("the jwk does not fit alg " + alg);
-        }
+        boolean fits = "ES256".equals(alg) ? jwk instanceof ECKey && Curve.P_256.equals(((ECKey) jwk).getCurve())
+                : jwk instanceof OctetKeyPair && Curve.Ed25519.equals(((OctetKeyPair) jwk).getCurve()) && ((OctetKeyPair) jwk).getX().decode().length == 32;
+        if (!fits) throw new Refused("the jwk does not fit alg " + alg);
         if (h.getCriticalParams() != null && !h.getCriticalParams().isEmpty()) throw new Refused("crit is not supported");
+        String jkt;
         try {
-            if (!jwt.verify(verifier)) throw new Refused("the DPoP proof's signature does not verify (RFC 9449 §4.3 item 7)");
+            jkt = jwk.computeThumbprint("SHA-256").toString(); // RFC 7638: the key's identity (cnf.jkt) and the cache key
+        } catch (JOSEException e) {
+            throw new Refused("the jwk has no thumbprint");
+        }
+        try {
+            if (!jwt.verify(verifier(jkt, jwk))) throw new Refused("the DPoP proof's signature does not verify (RFC 9449 §4.3 item 7)");
         } catch (JOSEException | IllegalStateException e) {
             throw new Refused("the DPoP proof's signature does not verify (RFC 9449 §4.3 item 7)");
         }
@@ -109,13 +117,17 @@ public final class DPoPProofs {
                 throw new Refused("ath does not match the access token (RFC 9449 §4.3 item 10)");
             }
         }
-        String jkt;
-        try {
-            jkt = jwk.computeThumbprint("SHA-256").toString(); // RFC 7638
-        } catch (JOSEException e) {
-            throw new Refused("the jwk has no thumbprint");
-        }
         return new Proof(jkt, jti, (iatS + IAT_WINDOW_SECONDS + 1) * 1000);
+    }
+
+    /** The key's verifier, built once per key (the thumbprint covers every member the verifier uses, RFC 7638 §3.2). */
+    private JWSVerifier verifier(String jkt, JWK jwk) {
+        JWSVerifier v = verifiers.get(jkt);
+        if (v != null) return v;
+        if (verifiers.size() >= MAX_VERIFIERS) verifiers.clear();
+        v = crypto.verifier(jwk);
+        verifiers.put(jkt, v);
+        return v;
     }
 
     /** base64url(SHA-256(ASCII(token))): RFC 9449 §4.2 ath. */

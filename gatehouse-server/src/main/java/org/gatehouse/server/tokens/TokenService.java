@@ -56,12 +56,14 @@ public final class TokenService {
     private final IntrospectionCache introspectionCache;
     private final ResourceCatalog resourceCatalog;
     private final Replays replays;
+    private final DPoPProofs dpop;
     private final String tokenEndpoint;
 
     public TokenService(Database db, ClientStore clients, RevocationStore revocations, SigningKeys keys, Audit audit,
                         Clock clock, String issuer, String audience, Duration ttl, RateLimiter perClient, LastSeen lastSeen,
                         ClientCache clientCache, IntrospectionCache introspectionCache, ResourceCatalog resourceCatalog,
-                        Replays replays) {
+                        Replays replays, DPoPProofs dpop) {
+        this.dpop = dpop;
         this.replays = replays;
         this.tokenEndpoint = issuer + "/token";
         this.db = db;
@@ -155,7 +157,7 @@ public final class TokenService {
     private String dpopKey(String proof, long now) {
         DPoPProofs.Proof p;
         try {
-            p = DPoPProofs.verify(proof, "POST", tokenEndpoint, null, now);
+            p = dpop.verify(proof, "POST", tokenEndpoint, null, now);
         } catch (DPoPProofs.Refused e) {
             throw OAuthError.invalidDpopProof(e.getMessage());
         }

@@ -35,7 +35,7 @@ class ClientAssertionsTest {
         StringBuilder b = new StringBuilder("{\"keys\":[");
         for (int i = 0; i < ks.length; i++) b.append(i == 0 ? "" : ",").append(ks[i].key.toPublicJWK().toJSONString());
         try {
-            return ClientKeys.of(Json.write(JwksRules.check(Json.parseObject(b.append("]}").toString()))));
+            return ClientKeys.of(Json.write(JwksRules.check(Json.parseObject(b.append("]}").toString()))), org.gatehouse.server.crypto.JwsCrypto.select(System.getProperty("gatehouse.test.crypto", "auto")));
         } catch (Json.JsonException e) {
             throw new IllegalStateException(e);
         }
@@ -116,7 +116,7 @@ class ClientAssertionsTest {
         assertThatThrownBy(() -> verify(signed(k, b -> b), "EdDSA")).hasMessageContaining("token_endpoint_auth_signing_alg");
         // RSA: RS256 and PS256 both fit an RSA key.
         RSAKey rsa = new RSAKeyGenerator(2048).keyID("r").generate();
-        ClientKeys rsaKeys = ClientKeys.of(Json.write(JwksRules.check(Json.parseObject("{\"keys\":[" + rsa.toPublicJWK().toJSONString() + "]}"))));
+        ClientKeys rsaKeys = ClientKeys.of(Json.write(JwksRules.check(Json.parseObject("{\"keys\":[" + rsa.toPublicJWK().toJSONString() + "]}"))), org.gatehouse.server.crypto.JwsCrypto.select(System.getProperty("gatehouse.test.crypto", "auto")));
         for (JWSAlgorithm alg : List.of(JWSAlgorithm.RS256, JWSAlgorithm.PS256)) {
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID("r").build(), claims().build());
             jwt.sign(new RSASSASigner(rsa));
