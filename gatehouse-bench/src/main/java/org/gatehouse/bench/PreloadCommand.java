@@ -10,10 +10,8 @@ import java.sql.ResultSet;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
@@ -44,25 +42,14 @@ public final class PreloadCommand implements Callable<Integer> {
     long count;
     @Option(names = "--batch", defaultValue = "5000", description = "Rows per batch and commit.")
     int batch;
-    @Option(names = "--data-dir", description = "GATEHOUSE_DATA_DIR (overrides the environment).")
-    Path dataDir;
-    @Option(names = "--db-url", description = "GATEHOUSE_DB_URL (overrides the environment).")
-    String dbUrl;
-    @Option(names = "--db-user", defaultValue = "postgres")
-    String dbUser;
+    @picocli.CommandLine.Mixin
+    DbOptions db;
     @Option(names = "--info", description = "Where to write count and secret (default <data-dir>/preload.properties).")
     Path info;
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.putIfAbsent("GATEHOUSE_CONFIG", "/dev/null");
-        if (dataDir != null) env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
-        if (dbUrl != null) {
-            env.put("GATEHOUSE_DB_URL", dbUrl);
-            env.put("GATEHOUSE_DB_USER", dbUser);
-        }
-        Config config = Config.load(env);
+        Config config = db.config();
         long t0 = System.nanoTime();
         // A bench tool that fills a fresh database before the server starts: it migrates, as `db migrate` would.
         try (Gatehouse g = Gatehouse.open(config, org.gatehouse.server.store.Database.SchemaPolicy.MIGRATE)) {

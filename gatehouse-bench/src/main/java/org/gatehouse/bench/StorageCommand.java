@@ -5,9 +5,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.config.Config;
@@ -24,12 +22,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "storage", mixinStandardHelpOptions = true, description = "Rows, tables, indexes and file size of a stopped server's database.")
 public final class StorageCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", description = "GATEHOUSE_DATA_DIR (overrides the environment).")
-    Path dataDir;
-    @Option(names = "--db-url", description = "GATEHOUSE_DB_URL (overrides the environment).")
-    String dbUrl;
-    @Option(names = "--db-user", defaultValue = "postgres")
-    String dbUser;
+    @picocli.CommandLine.Mixin
+    DbOptions db;
     @Option(names = "--compact", description = "H2: compact the file fully (SHUTDOWN COMPACT) and report its size after.")
     boolean compact;
 
@@ -37,14 +31,7 @@ public final class StorageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.putIfAbsent("GATEHOUSE_CONFIG", "/dev/null");
-        if (dataDir != null) env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
-        if (dbUrl != null) {
-            env.put("GATEHOUSE_DB_URL", dbUrl);
-            env.put("GATEHOUSE_DB_USER", dbUser);
-        }
-        Config config = Config.load(env);
+        Config config = db.config();
         boolean pg = config.dbUrl.startsWith("jdbc:postgresql:");
         Path file = config.dataDir.resolve("gatehouse.mv.db");
         long clients;
@@ -53,9 +40,10 @@ public final class StorageCommand implements Callable<Integer> {
             clients = g.db.withHandle(h -> {
                 Connection c = h.getConnection();
                 try (Statement st = c.createStatement()) {
-                    long n = count(st, "clients");
+                    long n = 0;
                     for (String t : TABLES) {
                         long rows = count(st, t);
+                        if (t.equals("clients")) n = rows;
                         String size = pg ? pgSizes(st, t) : h2Size(st, t);
                         System.out.printf(Locale.ROOT, "%-22s %9d rows  %s%n", t, rows, size);
                     }
