@@ -297,6 +297,11 @@ public final class InstallationService {
         return db.withHandle(h -> store.list(h, filter, Math.max(1, Math.min(limit, 10_000)), after));
     }
 
+    /** How many installations match, up to {@code cap}. */
+    public int count(InstallationStore.Filter filter, int cap) {
+        return db.withHandle(h -> store.count(h, filter, cap));
+    }
+
     public List<InstallationRecord> find(String id) {
         return db.withHandle(h -> store.findByEitherId(h, id));
     }

@@ -15,7 +15,6 @@ import org.gatehouse.server.store.IatRecord;
 import org.gatehouse.server.store.InstallationRecord;
 import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.store.PortalStore;
-import org.gatehouse.server.store.SigningKeyRecord;
 
 /** Admin pages: accounts and invitations, every token and installation, the audit log, signing keys. */
 final class AdminPages {
@@ -336,7 +335,8 @@ final class AdminPages {
         p.checkCsrf(ctx, s);
         String id = ctx.pathParam("id");
         if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/admin/resource-servers/" + Html.u(id) + "/revoke");
-        p.g.resourceServers.revoke(id, "revoked in the portal", p.actor(ctx, s.account()));
-        p.done(ctx, s, View.Notice.of("Resource server revoked."), "/admin/resource-servers");
+        boolean done = p.g.resourceServers.revoke(id, "revoked in the portal", p.actor(ctx, s.account()));
+        p.done(ctx, s, View.Notice.of(done ? "Resource server revoked." : "There is no such active resource server (already revoked?)."),
+                "/admin/resource-servers");
     }
 }

@@ -15,6 +15,7 @@ import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.store.AccountRecord;
 import org.gatehouse.server.store.IatRecord;
 import org.gatehouse.server.store.InstallationRecord;
@@ -73,13 +74,14 @@ final class IssuerPages {
         long now = p.g.clock.millis();
         String owner = a.isAdmin() ? null : a.id();
         List<IatRecord> recent = p.g.db.withHandle(h -> new PortalStore().tokens(h, new PortalStore.TokenFilter(a.id(), null, null), now, 5, null));
-        List<IatRecord> active = p.g.db.withHandle(h -> new PortalStore().tokens(h, new PortalStore.TokenFilter(owner, "active", null), now, 1000, null));
-        List<InstallationRecord> insts = p.g.installations.list(new InstallationStore.Filter(null, "active", null, null, owner), 1000, null);
-        List<InstallationRecord> flagged = p.g.installations.list(new InstallationStore.Filter(null, null, null, true, owner), 1000, null);
+        // Counts, not rows: an admin's dashboard covers the whole system.
+        int active = p.g.db.withHandle(h -> new PortalStore().countTokens(h, new PortalStore.TokenFilter(owner, "active", null), now, 1000));
+        int insts = p.g.installations.count(new InstallationStore.Filter(null, "active", null, null, owner), 1000);
+        int flagged = p.g.installations.count(new InstallationStore.Filter(null, null, null, true, owner), 1000);
         String whose = a.isAdmin() ? " (all accounts)" : "";
-        List<String[]> cards = List.of(new String[] {count(active.size()), "active tokens" + whose},
-                new String[] {count(insts.size()), "active installations" + whose},
-                new String[] {count(flagged.size()), "flagged installations" + whose});
+        List<String[]> cards = List.of(new String[] {count(active), "active tokens" + whose},
+                new String[] {count(insts), "active installations" + whose},
+                new String[] {count(flagged), "flagged installations" + whose});
         p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role(), "recoveryCodes", p.g.accounts.unusedRecoveryCodes(a.id()),
                 "cards", cards, "recent", recent, "now", now));
     }
@@ -162,7 +164,7 @@ final class IssuerPages {
         IatService.Extra limit = null;
         try {
             limit = p.g.resourceServers.limitTokenTo(resources); // the resource rule (issue 19), reported with the others
-        } catch (IllegalArgumentException e) {
+        } catch (ResourceServers.InvalidResources e) {
             errors.put("resources", AdminPages.sentence(e.getMessage()));
         }
         if (!errors.isEmpty()) {
@@ -176,8 +178,7 @@ final class IssuerPages {
                     .keyBound("on".equals(values.get("key_bound")), "on".equals(values.get("dpop"))), p.actor(ctx, s.account()), limit);
         } catch (IllegalArgumentException e) {
             // what only the service can check inside its transaction (the named resource servers exist, issue 19) comes back on its field
-            String m = e.getMessage() == null ? "" : e.getMessage();
-            errors.put(m.startsWith("resources: ") ? "resources" : "label", AdminPages.sentence(m));
+            errors.put(e instanceof ResourceServers.InvalidResources ? "resources" : "label", AdminPages.sentence(String.valueOf(e.getMessage())));
             newTokenForm(ctx, s, 400, values, errors);
             return;
         }
@@ -262,8 +263,8 @@ final class IssuerPages {
     private void confirmRevokeAll(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        List<InstallationRecord> active = p.g.installations.list(new InstallationStore.Filter(t.id(), "active", null, null, null), 10_000, null);
-        String n = active.size() >= 10_000 ? "10,000 or more" : Integer.toString(active.size());
+        int active = p.g.installations.count(new InstallationStore.Filter(t.id(), "active", null, null, null), 10_000);
+        String n = active >= 10_000 ? "10,000 or more" : Integer.toString(active);
         p.render(ctx, 200, s, "Revoke token and installations?", null, "confirm.jte", Portal.params("message",
                 "This revokes the token \u201c" + t.label() + "\u201d and every installation it admitted (" + n + " active now). Their next token"
                         + " request fails at once. The token cannot be restored; an installation can be (its Restore button), and then needs a new"

@@ -175,9 +175,9 @@ public final class Portal {
     }
 
     private static View.Frame frame(Sessions.Current s, String title, String current, View.Notice notice) {
-        if (s == null || !s.signedIn()) return new View.Frame(title, null, null, false, null, current, notice);
+        if (s == null || !s.signedIn()) return new View.Frame(title, null, false, null, current, notice);
         AccountRecord a = s.account();
-        return new View.Frame(title, a.email(), a.email(), a.isAdmin(), s.row().csrf(), current, notice);
+        return new View.Frame(title, a.email(), a.isAdmin(), s.row().csrf(), current, notice);
     }
 
     /** The notice (and one-time secret) the last action left for this session, once. */

@@ -3,7 +3,6 @@ package org.gatehouse.server.portal;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.gatehouse.server.accounts.AccountService;

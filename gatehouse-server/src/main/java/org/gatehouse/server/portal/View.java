@@ -14,7 +14,7 @@ public final class View {
     }
 
     /** The frame of every page: title, who is signed in (null: nobody), the nav entry to mark, a notice. */
-    public record Frame(String title, String email, String name, boolean admin, String csrf, String current, Notice notice) {
+    public record Frame(String title, String email, boolean admin, String csrf, String current, Notice notice) {
         public boolean signedIn() {
             return email != null;
         }

@@ -41,6 +41,13 @@ public final class ResourceServers {
         }
     }
 
+    /** A token's resource limit that cannot be kept (its message names the field: "resources: …"). */
+    public static final class InvalidResources extends IllegalArgumentException {
+        InvalidResources(String problem) {
+            super("resources: " + problem);
+        }
+    }
+
     /** A resource server as listed: its credential, the audience (null: none declared) and the scopes it serves. */
     public record Listed(ClientRecord client, String audience) {
     }
@@ -150,16 +157,16 @@ public final class ResourceServers {
             try {
                 clean.add(audience(a));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("resources: " + e.getMessage());
+                throw new InvalidResources(e.getMessage());
             }
         }
-        if (clean.size() > 50) throw new IllegalArgumentException("resources: at most 50 per token");
+        if (clean.size() > 50) throw new InvalidResources("at most 50 per token");
         String joined = String.join(" ", clean);
         return (h, record, details) -> {
             Set<String> known = new LinkedHashSet<>();
             resources.active(h).forEach(r -> known.add(r.audience()));
             for (String a : clean) {
-                if (!known.contains(a)) throw new IllegalArgumentException("resources: no resource server has the audience " + a);
+                if (!known.contains(a)) throw new InvalidResources("no resource server has the audience " + a);
             }
             resources.setTokenResources(h, record.id(), joined);
             details.put("resources", joined);

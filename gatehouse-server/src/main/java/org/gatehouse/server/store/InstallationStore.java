@@ -138,6 +138,23 @@ public final class InstallationStore {
      * rows are then read in full, so the per-row credential count never runs over the whole table.
      */
     public List<InstallationRecord> list(Handle h, Filter f, int limit, String after) {
+        StringBuilder page = matching(f);
+        if (after != null) page.append(" AND n.id < :after");
+        page.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
+        String sql = SELECT + " JOIN (" + page + ") p ON p.id = n.id ORDER BY n.id DESC";
+        Query q = bind(h.createQuery(sql).bind("limit", limit), f);
+        if (after != null) q.bind("after", after);
+        return q.map(MAPPER).list();
+    }
+
+    /** How many installations match, counted up to {@code cap} (a dashboard's "1000+"): ids only, no rows read in full. */
+    public int count(Handle h, Filter f, int cap) {
+        String sql = "SELECT COUNT(*) FROM (" + matching(f) + " FETCH FIRST :limit ROWS ONLY) c";
+        return bind(h.createQuery(sql).bind("limit", cap), f).mapTo(Integer.class).one();
+    }
+
+    /** The ids that match a filter (its parameters bound by {@link #bind}). */
+    private static StringBuilder matching(Filter f) {
         StringBuilder page = new StringBuilder("SELECT n.id FROM installations n WHERE 1 = 1");
         if (f.iatId() != null) page.append(" AND n.last_iat_id = :iat");
         if (f.owner() != null) page.append(" AND n.owner_account = :owner");
@@ -147,14 +164,13 @@ public final class InstallationStore {
         if (Boolean.FALSE.equals(f.stale())) page.append(" AND n.stale_at IS NULL");
         if (Boolean.TRUE.equals(f.flagged())) page.append(" AND n.flagged_at IS NOT NULL");
         if (Boolean.FALSE.equals(f.flagged())) page.append(" AND n.flagged_at IS NULL");
-        if (after != null) page.append(" AND n.id < :after");
-        page.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
-        String sql = SELECT + " JOIN (" + page + ") p ON p.id = n.id ORDER BY n.id DESC";
-        Query q = h.createQuery(sql).bind("limit", limit);
+        return page;
+    }
+
+    private static Query bind(Query q, Filter f) {
         if (f.iatId() != null) q.bind("iat", f.iatId());
         if (f.owner() != null) q.bind("owner", f.owner());
-        if (after != null) q.bind("after", after);
-        return q.map(MAPPER).list();
+        return q;
     }
 
     public long count(Handle h) {

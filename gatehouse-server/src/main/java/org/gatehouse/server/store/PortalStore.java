@@ -18,12 +18,7 @@ public final class PortalStore {
      * One page of tokens, newest first. Cursor: "createdAt:id" of the last row of the previous page.
      */
     public List<IatRecord> tokens(Handle h, TokenFilter f, long now, int limit, String after) {
-        StringBuilder sql = new StringBuilder("SELECT " + IatStore.COLUMNS + " FROM initial_access_tokens WHERE 1 = 1");
-        if (f.owner() != null) sql.append(" AND owner_account = :owner");
-        if ("revoked".equals(f.status())) sql.append(" AND revoked_at IS NOT NULL");
-        if ("active".equals(f.status())) sql.append(" AND revoked_at IS NULL AND expires_at > :now");
-        if ("expired".equals(f.status())) sql.append(" AND revoked_at IS NULL AND expires_at <= :now");
-        if (f.search() != null) sql.append(" AND (id = :search OR LOWER(label) LIKE :like ESCAPE '!')");
+        StringBuilder sql = matching("SELECT " + IatStore.COLUMNS, f);
         long afterAt = 0;
         String afterId = null;
         if (after != null) {
@@ -39,15 +34,35 @@ public final class PortalStore {
         }
         if (afterId != null) sql.append(" AND (created_at < :afterAt OR (created_at = :afterAt AND id < :afterId))");
         sql.append(" ORDER BY created_at DESC, id DESC FETCH FIRST :limit ROWS ONLY");
-        Query q = h.createQuery(sql.toString()).bind("limit", limit);
+        Query q = bind(h.createQuery(sql.toString()).bind("limit", limit), f, now);
+        if (afterId != null) q.bind("afterAt", afterAt).bind("afterId", afterId);
+        return q.map(IatStore.MAPPER).list();
+    }
+
+    /** How many tokens match, counted up to {@code cap} (a dashboard's "1000+"). */
+    public int countTokens(Handle h, TokenFilter f, long now, int cap) {
+        String sql = "SELECT COUNT(*) FROM (" + matching("SELECT id", f) + " FETCH FIRST :limit ROWS ONLY) c";
+        return bind(h.createQuery(sql).bind("limit", cap), f, now).mapTo(Integer.class).one();
+    }
+
+    private static StringBuilder matching(String select, TokenFilter f) {
+        StringBuilder sql = new StringBuilder(select + " FROM initial_access_tokens WHERE 1 = 1");
+        if (f.owner() != null) sql.append(" AND owner_account = :owner");
+        if ("revoked".equals(f.status())) sql.append(" AND revoked_at IS NOT NULL");
+        if ("active".equals(f.status())) sql.append(" AND revoked_at IS NULL AND expires_at > :now");
+        if ("expired".equals(f.status())) sql.append(" AND revoked_at IS NULL AND expires_at <= :now");
+        if (f.search() != null) sql.append(" AND (id = :search OR LOWER(label) LIKE :like ESCAPE '!')");
+        return sql;
+    }
+
+    private static Query bind(Query q, TokenFilter f, long now) {
         if (f.owner() != null) q.bind("owner", f.owner());
         if (f.status() != null) q.bind("now", now);
         if (f.search() != null) {
             q.bind("search", f.search());
             q.bind("like", "%" + f.search().toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
         }
-        if (afterId != null) q.bind("afterAt", afterAt).bind("afterId", afterId);
-        return q.map(IatStore.MAPPER).list();
+        return q;
     }
 
     /** Creation times of the registrations a token admitted within [from, to), for the per-day chart. */
