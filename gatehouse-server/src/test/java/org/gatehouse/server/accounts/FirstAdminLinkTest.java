@@ -47,6 +47,7 @@ class FirstAdminLinkTest {
                 // waiting for that lock, and only then lets go: the two transactions really overlap.
                 assertThat(Cli.run(envA, "db", "migrate").exit()).isZero();
                 DirectDb.execute(envA, "INSERT INTO settings (name, setting_value) VALUES ('" + FIRST_ADMIN_LOCK + "', 'lock')");
+                java.util.concurrent.atomic.AtomicBoolean overlap = new java.util.concurrent.atomic.AtomicBoolean();
                 List<CompletableFuture<ServerProcess>> nodes = DirectDb.with(envA, lock -> {
                     lock.begin();
                     lock.execute("UPDATE settings SET setting_value = setting_value WHERE name = '" + FIRST_ADMIN_LOCK + "'");
@@ -56,7 +57,7 @@ class FirstAdminLinkTest {
                     // Polled between waits on the nodes (not a spin: the nodes need the two cores to start); a node that
                     // ended, having failed to start, ends the wait and its future's get() below says why.
                     CompletableFuture<Object> oneEnded = CompletableFuture.anyOf(started.toArray(CompletableFuture[]::new));
-                    DirectDb.with(envA, probe -> {
+                    boolean overlapped = DirectDb.with(envA, probe -> {
                         while (waitingForTheLock(probe) < 2) {
                             try {
                                 oneEnded.get(200, TimeUnit.MILLISECONDS);
@@ -70,13 +71,17 @@ class FirstAdminLinkTest {
                                 break;
                             }
                         }
-                        return null;
+                        return waitingForTheLock(probe) >= 2;
                     });
                     lock.rollback();
+                    overlap.set(overlapped);
                     return started;
                 });
                 a = nodes.get(0).get();
                 other = nodes.get(1).get();
+                // Both nodes started (a failed start threw above): they must also have waited for the lock together,
+                // else this run did not test the overlap it exists for.
+                assertThat(overlap.get()).as("both nodes were in the first-admin transaction at once").isTrue();
             } else {
                 a = ServerProcess.start(envA);
                 other = ServerProcess.start(envB);

@@ -46,7 +46,7 @@ class RaceTest {
         var created = s().iat(200, null);
         List<Integer> statuses = all(250, i -> {
             String body = "{\"installation_id\":\"" + Flow.installationId() + "\"}";
-            return untilNot503(() -> s().http.postJson("/register", created.token(), body)).status();
+            return Http.untilNot503(() -> s().http.postJson("/register", created.token(), body)).status();
         });
         assertThat(statuses.stream().filter(x -> x == 201)).hasSize(200);
         assertThat(statuses.stream().filter(x -> x == 401)).hasSize(50);
@@ -63,7 +63,7 @@ class RaceTest {
     void oneInstallationRegisteringConcurrently() throws Exception {
         var created = s().iat(1000, null);
         String installation = Flow.installationId();
-        List<Http.Response> rs = all(40, i -> untilNot503(() -> s().http.postJson("/register", created.token(),
+        List<Http.Response> rs = all(40, i -> Http.untilNot503(() -> s().http.postJson("/register", created.token(),
                 "{\"client_name\":\"clone\",\"installation_id\":\"" + installation + "\"}")));
         Set<String> ids = new HashSet<>();
         for (Http.Response r : rs) {
@@ -261,14 +261,4 @@ class RaceTest {
         }
     }
 
-    /**
-     * A 503 is the server's documented "try again" (no pool connection within its wait, as on a loaded
-     * machine; nothing was written): retried, so that every attempt ends in a definite answer.
-     */
-    private static Http.Response untilNot503(java.util.function.Supplier<Http.Response> request) {
-        for (int tries = 0; ; tries++) {
-            Http.Response r = request.get();
-            if (r.status() != 503 || tries == 50) return r;
-        }
-    }
 }

@@ -128,6 +128,17 @@ public final class Http {
         return exchange("POST", path, contentType, body, headers);
     }
 
+    /**
+     * A request repeated while the server answers 503, its documented "try again" (no database connection within the
+     * pool's wait, as on a loaded machine; nothing was written), so that a race test sees only definite answers.
+     */
+    public static Response untilNot503(java.util.function.Supplier<Response> request) {
+        for (int tries = 0; ; tries++) {
+            Response r = request.get();
+            if (r.status() != 503 || tries == 50) return r;
+        }
+    }
+
     public static String basic(String user, String password) {
         // RFC 6749 §2.3.1: form-encode, then Basic.
         String raw = enc(user) + ":" + enc(password);
