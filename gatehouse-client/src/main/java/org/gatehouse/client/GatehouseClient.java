@@ -321,6 +321,7 @@ public final class GatehouseClient implements AutoCloseable {
         if (unsaved != null || store.hasPending()) {
             try (AutoCloseable ignored = store.lock()) {
                 Credentials kept = unsaved;
+                Credentials pendingKey;
                 if (kept != null) {
                     try {
                         store.save(kept);
@@ -329,8 +330,8 @@ public final class GatehouseClient implements AutoCloseable {
                     } catch (CredentialStoreException e) {
                         return kept; // still cannot write: keep using them, the server has no others
                     }
-                } else if (store.pendingKeyRotation() != null) {
-                    resolveKeyRotation(store.pendingKeyRotation());
+                } else if ((pendingKey = store.pendingKeyRotation()) != null) {
+                    resolveKeyRotation(pendingKey); // read once: each read parses the file and test-signs with the key
                 } else if (store.recoverPending()) {
                     events.recovered(store.load());
                 }

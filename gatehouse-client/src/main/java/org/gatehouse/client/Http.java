@@ -58,14 +58,10 @@ final class Http {
         return send(b, uri);
     }
 
-    /** A form POST without an Authorization header (client_secret_post carries the credentials in the form). */
-    Reply postFormNoAuth(URI uri, Map<String, String> form) {
-        HttpRequest.Builder b = base(uri).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form(form)));
-        return send(b, uri);
-    }
-
-    /** A form POST with extra headers and no Authorization header (client assertions, RFC 7523 §2.2; DPoP, RFC 9449 §4.1). */
+    /**
+     * A form POST with extra headers and no Authorization header (client_secret_post carries the credentials in
+     * the form; client assertions, RFC 7523 §2.2; DPoP, RFC 9449 §4.1).
+     */
     Reply postForm(URI uri, Map<String, String> form, Map<String, String> headers) {
         HttpRequest.Builder b = base(uri).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form(form)));

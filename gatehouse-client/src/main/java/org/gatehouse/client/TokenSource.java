@@ -311,7 +311,7 @@ public final class TokenSource {
         if ("client_secret_post".equals(c.tokenEndpointAuthMethod())) {
             form.put("client_id", c.clientId());
             form.put("client_secret", c.clientSecret());
-            return client.http().postFormNoAuth(c.tokenEndpoint(), form);
+            return client.http().postForm(c.tokenEndpoint(), form, Map.of());
         }
         return client.http().postForm(c.tokenEndpoint(), c.clientId(), c.clientSecret(), form);
     }

@@ -19,7 +19,7 @@ final class JsonOut {
     }
 
     private static void write(StringBuilder b, Object v, int indent) {
-        if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer) {
+        if (v == null || v instanceof Boolean || v instanceof Number) { // every number as a number, as the library's Json writes it
             b.append(v);
         } else if (v instanceof String) {
             quote(b, (String) v);
