@@ -85,16 +85,15 @@ final class AdminPages {
         Sessions.Current s = p.admin(ctx);
         AccountStore.Link l = p.g.accounts.openInvites().stream().filter(x -> x.id().equals(ctx.pathParam("id"))).findFirst().orElse(null);
         if (l == null) p.error(ctx, s, 404, "Not found", "There is no such open invitation: it was used, cancelled or has expired.");
-        p.render(ctx, 200, s, "Cancel invitation?", "/admin/accounts", "confirm.jte", Portal.params("message", "This cancels the invitation for "
+        p.confirm(ctx, s, "Cancel invitation?", "/admin/accounts", "This cancels the invitation for "
                 + (l.email() == null ? "the first admin" : l.email()) + ": its link stops working at once. You can invite them again later.",
-                "action", "/admin/invites/" + Html.u(l.id()) + "/cancel", "button", "Yes, cancel the invitation", "back", "/admin/accounts",
-                "reason", false));
+                "Yes, cancel the invitation", "/admin/accounts", false);
     }
 
     private void cancelInvite(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/admin/invites/" + Html.u(ctx.pathParam("id")) + "/cancel");
+        Portal.requireConfirmed(ctx);
         boolean done = p.g.accounts.cancelInvite(ctx.pathParam("id"), p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of(done ? "Invitation cancelled: its link no longer works." : "That invitation was already used, cancelled or expired."),
                 "/admin/accounts");
@@ -130,7 +129,7 @@ final class AdminPages {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
         AccountRecord a = other(ctx, s);
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/admin/accounts/" + Html.u(a.id()) + "/disable");
+        Portal.requireConfirmed(ctx);
         boolean cascade = "yes".equals(ctx.formParam("cascade"));
         int n;
         try {
@@ -323,18 +322,15 @@ final class AdminPages {
         String id = ctx.pathParam("id");
         ResourceServers.Listed l = p.g.resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElse(null);
         if (l == null) p.error(ctx, s, 404, "Not found", "There is no such resource server.");
-        p.render(ctx, 200, s, "Revoke resource server?", "/admin/resource-servers", "confirm.jte", Portal.params("message",
-                "This revokes the resource server \u201c" + l.client().clientName() + "\u201d: its credentials stop working at once (token"
-                        + " introspection answers 401). It cannot be restored.",
-                "action", "/admin/resource-servers/" + Html.u(id) + "/revoke", "button", "Yes, revoke the resource server",
-                "back", "/admin/resource-servers", "reason", false));
+        p.confirm(ctx, s, "Revoke resource server?", "/admin/resource-servers", "This revokes the resource server \u201c" + l.client().clientName() + "\u201d: its credentials stop working at once (token"
+                        + " introspection answers 401). It cannot be restored.", "Yes, revoke the resource server", "/admin/resource-servers", false);
     }
 
     private void revokeResourceServer(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
         String id = ctx.pathParam("id");
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/admin/resource-servers/" + Html.u(id) + "/revoke");
+        Portal.requireConfirmed(ctx);
         boolean done = p.g.resourceServers.revoke(id, "revoked in the portal", p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of(done ? "Resource server revoked." : "There is no such active resource server (already revoked?)."),
                 "/admin/resource-servers");

@@ -84,16 +84,15 @@ final class ApiTokenPages {
     private void confirmRevoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         ApiTokenStore.Row t = mine(ctx, s);
-        p.render(ctx, 200, s, "Revoke API token?", "/api-tokens", "confirm.jte", Portal.params("message", "This revokes the API token \u201c"
-                + t.label() + "\u201d: scripts using it get 401 from their next call. It cannot be restored; create a new one instead.",
-                "action", "/api-tokens/" + Html.u(t.id()) + "/revoke", "button", "Yes, revoke the API token", "back", "/api-tokens", "reason", false));
+        p.confirm(ctx, s, "Revoke API token?", "/api-tokens", "This revokes the API token \u201c"
+                + t.label() + "\u201d: scripts using it get 401 from their next call. It cannot be restored; create a new one instead.", "Yes, revoke the API token", "/api-tokens", false);
     }
 
     private void revoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         ApiTokenStore.Row t = mine(ctx, s);
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/api-tokens/" + Html.u(t.id()) + "/revoke");
+        Portal.requireConfirmed(ctx);
         p.g.apiTokens.revoke(t.id(), p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of("API token \u201c" + View.shorten(t.label(), 80) + "\u201d revoked."), "/api-tokens");
     }

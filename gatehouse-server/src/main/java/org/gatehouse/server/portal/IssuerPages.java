@@ -244,17 +244,16 @@ final class IssuerPages {
     private void confirmRevoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        p.render(ctx, 200, s, "Revoke token?", null, "confirm.jte", Portal.params("message", "This revokes the token \u201c" + t.label()
+        p.confirm(ctx, s, "Revoke token?", null, "This revokes the token \u201c" + t.label()
                 + "\u201d: no installation can register with it any more. Installations it admitted keep working. A revoked token cannot be restored.",
-                "action", "/tokens/" + Html.u(t.id()) + "/revoke", "button", "Yes, revoke the token", "back", "/tokens/" + Html.u(t.id()),
-                "reason", false));
+                "Yes, revoke the token", "/tokens/" + Html.u(t.id()), false);
     }
 
     private void revoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/tokens/" + Html.u(t.id()) + "/revoke");
+        Portal.requireConfirmed(ctx);
         boolean done = p.g.iats.revoke(t.id(), "revoked in the portal", false, p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of(done ? "Token \u201c" + View.shorten(t.label(), 80) + "\u201d revoked." : "The token was already revoked."),
                 "/tokens/" + Html.u(t.id()));
@@ -265,19 +264,16 @@ final class IssuerPages {
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
         int active = p.g.installations.count(new InstallationStore.Filter(t.id(), "active", null, null, null), 10_000);
         String n = active >= 10_000 ? "10,000 or more" : Integer.toString(active);
-        p.render(ctx, 200, s, "Revoke token and installations?", null, "confirm.jte", Portal.params("message",
-                "This revokes the token \u201c" + t.label() + "\u201d and every installation it admitted (" + n + " active now). Their next token"
+        p.confirm(ctx, s, "Revoke token and installations?", null, "This revokes the token \u201c" + t.label() + "\u201d and every installation it admitted (" + n + " active now). Their next token"
                         + " request fails at once. The token cannot be restored; an installation can be (its Restore button), and then needs a new"
-                        + " token file to enrol again.",
-                "action", "/tokens/" + Html.u(t.id()) + "/revoke-all", "button", "Yes, revoke the token and its installations",
-                "back", "/tokens/" + Html.u(t.id()), "reason", true));
+                        + " token file to enrol again.", "Yes, revoke the token and its installations", "/tokens/" + Html.u(t.id()), true);
     }
 
     private void revokeAll(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/tokens/" + Html.u(t.id()) + "/revoke-all");
+        Portal.requireConfirmed(ctx);
         String reason = reason(ctx.formParam("reason"), "token and installations revoked in the portal");
         if (!p.g.iats.revoke(t.id(), reason, true, p.actor(ctx, s.account()))) {
             // already revoked: revoke what it admitted
@@ -291,17 +287,15 @@ final class IssuerPages {
         Sessions.Current s = p.signedIn(ctx);
         InstallationRecord i = visibleInstallation(ctx, s);
         String name = i.clientName() == null ? i.id() : i.clientName() + " (" + i.id() + ")";
-        p.render(ctx, 200, s, "Revoke installation?", null, "confirm.jte", Portal.params("message", "This revokes the installation " + name
-                + ": its next token request fails at once. You can restore it later; it then needs a token file to enrol again.",
-                "action", "/installations/" + Html.u(i.id()) + "/revoke", "button", "Yes, revoke the installation",
-                "back", "/tokens/" + Html.u(i.lastIatId()) + "#installations", "reason", false));
+        p.confirm(ctx, s, "Revoke installation?", null, "This revokes the installation " + name
+                + ": its next token request fails at once. You can restore it later; it then needs a token file to enrol again.", "Yes, revoke the installation", "/tokens/" + Html.u(i.lastIatId()) + "#installations", false);
     }
 
     private void revokeInstallation(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         InstallationRecord i = visibleInstallation(ctx, s);
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/installations/" + Html.u(i.id()) + "/revoke");
+        Portal.requireConfirmed(ctx);
         p.g.installations.revoke(i.id(), "revoked in the portal", p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of("Installation " + i.id() + " revoked."), "/tokens/" + Html.u(i.lastIatId()) + "#installations");
     }

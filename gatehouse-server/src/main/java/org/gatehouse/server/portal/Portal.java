@@ -156,6 +156,20 @@ public final class Portal {
      * frame (title, who is signed in, the nav entry, the notice left by the POST that redirected here),
      * and the given parameters.
      */
+    /**
+     * The confirmation page of a destructive action (confirm.jte). It posts back to the path it was shown at: every
+     * destructive action answers GET with this page and does its work on POST with confirm=yes.
+     */
+    void confirm(Context ctx, Sessions.Current s, String title, String current, String message, String button, String back, boolean reason) {
+        render(ctx, 200, s, title, current, "confirm.jte", params("message", message, "action", ctx.path(), "button", button, "back", back,
+                "reason", reason));
+    }
+
+    /** The POST side of {@link #confirm}: a form that skipped the page (no confirm=yes) is sent to it; nothing is done. */
+    static void requireConfirmed(Context ctx) {
+        if (!"yes".equals(ctx.formParam("confirm"))) redirect(ctx, ctx.path());
+    }
+
     void render(Context ctx, int status, Sessions.Current s, String title, String current, String template, Map<String, Object> params) {
         Map<String, Object> all = new HashMap<>(params);
         all.put("f", frame(s, title, current, status == 200 && s != null ? notice(s) : null));

@@ -91,16 +91,15 @@ final class SecurityKeyPages {
     private void confirmRemove(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         WebAuthnStore.Credential k = mine(ctx, s);
-        p.render(ctx, 200, s, "Remove security key?", "/account/keys", "confirm.jte", Portal.params("message", "This removes the security key \u201c"
-                + k.label() + "\u201d from your account: it no longer signs you in. Your authenticator app and recovery codes keep working.",
-                "action", "/account/keys/" + Html.u(k.id()) + "/delete", "button", "Yes, remove the key", "back", "/account/keys", "reason", false));
+        p.confirm(ctx, s, "Remove security key?", "/account/keys", "This removes the security key \u201c"
+                + k.label() + "\u201d from your account: it no longer signs you in. Your authenticator app and recovery codes keep working.", "Yes, remove the key", "/account/keys", false);
     }
 
     private void remove(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         WebAuthnStore.Credential k = mine(ctx, s);
-        if (!"yes".equals(ctx.formParam("confirm"))) Portal.redirect(ctx, "/account/keys/" + Html.u(k.id()) + "/delete");
+        Portal.requireConfirmed(ctx);
         if (!p.g.securityKeys.remove(s.account(), k.id(), Requests.clientAddress(ctx))) {
             p.error(ctx, s, 404, "Not found", "There is no such security key on your account.");
         }
