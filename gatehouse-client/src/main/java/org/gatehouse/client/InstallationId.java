@@ -1,8 +1,6 @@
 package org.gatehouse.client;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
@@ -50,11 +48,6 @@ public final class InstallationId {
     }
 
     private static String hash(String input) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(h);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(ClientKey.sha256(input.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -131,8 +131,7 @@ final class Jwk {
      * check, and accept r = s = 0 for any key and message (CVE-2022-21449, "psychic signatures").
      */
     private boolean scalarsInRange(byte[] rs) {
-        BigInteger n = key instanceof java.security.interfaces.ECPublicKey
-                ? ((java.security.interfaces.ECPublicKey) key).getParams().getOrder() : P256_ORDER;
+        BigInteger n = P256_ORDER; // ES256 keys are P-256 keys only (parse refuses any other curve)
         BigInteger r = new BigInteger(1, java.util.Arrays.copyOfRange(rs, 0, 32));
         BigInteger s = new BigInteger(1, java.util.Arrays.copyOfRange(rs, 32, 64));
         return r.signum() > 0 && r.compareTo(n) < 0 && s.signum() > 0 && s.compareTo(n) < 0;
