@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.gatehouse.server.audit.Actor;
-import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.domain.InstallationRecord;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;

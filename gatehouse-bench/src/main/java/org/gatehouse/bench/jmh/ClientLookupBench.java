@@ -11,7 +11,7 @@ import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.registration.RegistrationService;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -15,7 +15,7 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.ApiTokenStore;
 import org.gatehouse.server.store.Database;

@@ -38,7 +38,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.Sql;

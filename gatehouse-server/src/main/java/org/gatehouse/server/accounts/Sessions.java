@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.Database;
 

@@ -23,20 +23,20 @@ import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.installations.InstallationService;
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.Responses;
 import org.gatehouse.server.registration.ResourceServers;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
-import org.gatehouse.server.store.ClientRecord;
-import org.gatehouse.server.store.IatRecord;
-import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.domain.ClientRecord;
+import org.gatehouse.server.domain.IatRecord;
+import org.gatehouse.server.domain.InstallationRecord;
 import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.store.PortalStore;
-import org.gatehouse.server.store.PublisherRecord;
-import org.gatehouse.server.store.SigningKeyRecord;
+import org.gatehouse.server.domain.PublisherRecord;
+import org.gatehouse.server.domain.SigningKeyRecord;
 
 /**
  * The admin JSON API under {@code /api/v1} (issue 3 item 5), described by the OpenAPI document at

@@ -4,7 +4,7 @@ import java.time.Instant;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.audit.Actor;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -11,7 +11,7 @@ import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
-import org.gatehouse.server.store.IatRecord;
+import org.gatehouse.server.domain.IatRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

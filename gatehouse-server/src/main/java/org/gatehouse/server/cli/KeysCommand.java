@@ -5,7 +5,7 @@ import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.MasterKey;
-import org.gatehouse.server.store.SigningKeyRecord;
+import org.gatehouse.server.domain.SigningKeyRecord;
 import org.gatehouse.server.keys.SigningKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -8,7 +8,7 @@ import java.time.Instant;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Durations;
-import org.gatehouse.server.store.PublisherRecord;
+import org.gatehouse.server.domain.PublisherRecord;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

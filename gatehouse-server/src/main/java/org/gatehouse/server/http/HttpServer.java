@@ -10,7 +10,7 @@ import org.gatehouse.server.oauth.JwksEndpoint;
 import org.gatehouse.server.oauth.MetadataEndpoint;
 import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.net.ClientAddress;
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.RegistrationEndpoint;
 import org.gatehouse.server.oauth.RegistrationManagementEndpoint;

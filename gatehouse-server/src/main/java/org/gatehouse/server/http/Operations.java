@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.metrics.ServerMetrics;
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.oauth.Responses;
 import org.gatehouse.server.text.Text;
 import org.slf4j.MDC;

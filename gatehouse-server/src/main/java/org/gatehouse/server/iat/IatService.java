@@ -13,7 +13,7 @@ import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.store.Database;
-import org.gatehouse.server.store.IatRecord;
+import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.store.IatStore;
 import org.gatehouse.server.text.Text;
 import org.jdbi.v3.core.Handle;

@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.store.IatRecord;
+import org.gatehouse.server.domain.IatRecord;
 
 /** The token file of DESIGN §2: what the portal and the CLI hand out and what installers read. */
 public final class TokenFile {

@@ -38,7 +38,7 @@ import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.SettingsStore;
-import org.gatehouse.server.store.SigningKeyRecord;
+import org.gatehouse.server.domain.SigningKeyRecord;
 import org.gatehouse.server.store.SigningKeyStore;
 import org.jdbi.v3.core.Handle;
 

@@ -3,7 +3,7 @@ package org.gatehouse.server.oauth;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response. */
 final class ClientInformation {

@@ -1,8 +1,10 @@
 package org.gatehouse.server.oauth;
 
+import org.gatehouse.server.errors.OAuthError;
+
 import io.javalin.http.Context;
 import java.util.Map;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.tokens.ClientAuthenticator;
 import org.gatehouse.server.tokens.TokenService;
 

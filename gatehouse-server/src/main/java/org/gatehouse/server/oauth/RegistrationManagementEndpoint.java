@@ -3,7 +3,7 @@ package org.gatehouse.server.oauth;
 import io.javalin.http.Context;
 import java.util.Map;
 import org.gatehouse.server.registration.RegistrationService;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 
 /** RFC 7592 §2: GET, PUT and DELETE on /register/{client_id}, with the registration access token. */
 public final class RegistrationManagementEndpoint {

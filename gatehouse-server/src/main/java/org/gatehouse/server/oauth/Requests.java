@@ -1,5 +1,7 @@
 package org.gatehouse.server.oauth;
 
+import org.gatehouse.server.errors.OAuthError;
+
 import com.nimbusds.oauth2.sdk.util.URLUtils;
 import io.javalin.http.Context;
 import java.util.HashMap;

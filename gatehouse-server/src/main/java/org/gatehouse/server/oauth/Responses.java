@@ -1,5 +1,7 @@
 package org.gatehouse.server.oauth;
 
+import org.gatehouse.server.errors.OAuthError;
+
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,11 +1,13 @@
 package org.gatehouse.server.oauth;
 
+import org.gatehouse.server.errors.OAuthError;
+
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.tokens.ClientAuthenticator;
 import org.gatehouse.server.tokens.TokenService;
 

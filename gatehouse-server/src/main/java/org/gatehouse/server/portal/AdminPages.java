@@ -8,11 +8,11 @@ import java.util.Map;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.registration.ResourceServers;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
-import org.gatehouse.server.store.IatRecord;
-import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.domain.IatRecord;
+import org.gatehouse.server.domain.InstallationRecord;
 import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.store.PortalStore;
 

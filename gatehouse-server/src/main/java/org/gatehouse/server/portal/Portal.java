@@ -18,7 +18,7 @@ import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.oauth.Requests;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 
 /**
  * The portal's plumbing: routes, the session cookie, CSRF checks, the page layout and its

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.gatehouse.server.crypto.ClientJwks;
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.text.Text;
 
 /**

@@ -1,5 +1,7 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.domain.ClientMetadata;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -8,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.text.Text;
 
 /**

@@ -1,5 +1,7 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.domain.ClientMetadata;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,11 +18,11 @@ import org.gatehouse.server.ratelimit.RateLimiter;
 import org.gatehouse.server.statements.SoftwareStatements;
 import org.gatehouse.server.statements.StatementVerifier;
 import org.gatehouse.server.store.Sql;
-import org.gatehouse.server.oauth.OAuthError;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.errors.OAuthError;
+import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
-import org.gatehouse.server.store.IatRecord;
+import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.store.IatStore;
 import org.gatehouse.server.text.Text;
 import org.jdbi.v3.core.Handle;

@@ -12,7 +12,7 @@ import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.ResourceStore;
@@ -185,7 +185,7 @@ public final class ResourceServers {
     private static String audience(String audience) {
         try {
             return ResourceCatalog.parse(audience.strip());
-        } catch (org.gatehouse.server.oauth.OAuthError e) {
+        } catch (org.gatehouse.server.errors.OAuthError e) {
             throw new IllegalArgumentException("audience: " + e.description());
         }
     }

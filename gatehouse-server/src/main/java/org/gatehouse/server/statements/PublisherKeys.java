@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.gatehouse.server.store.PublisherRecord;
+import org.gatehouse.server.domain.PublisherRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,7 +12,7 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.Database;
-import org.gatehouse.server.store.PublisherRecord;
+import org.gatehouse.server.domain.PublisherRecord;
 import org.gatehouse.server.store.PublisherStore;
 import org.gatehouse.server.store.Sql;
 import org.gatehouse.server.text.Text;

@@ -1,6 +1,6 @@
 package org.gatehouse.server.statements;
 
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 
 /** The RFC 7591 §3.2.2 errors about software statements, and the one for keys we cannot fetch. */
 public final class StatementErrors {

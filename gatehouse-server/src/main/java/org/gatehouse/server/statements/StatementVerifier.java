@@ -25,7 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.gatehouse.server.crypto.Ed25519Jws;
-import org.gatehouse.server.store.PublisherRecord;
+import org.gatehouse.server.domain.PublisherRecord;
 import org.gatehouse.server.text.Text;
 
 /**

@@ -1,5 +1,8 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.ClientRecord;
+import org.gatehouse.server.domain.ClientRevocation;
+
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;

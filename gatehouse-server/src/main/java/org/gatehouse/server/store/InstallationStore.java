@@ -1,5 +1,8 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.domain.InstallationRecord;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,7 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.PublisherRecord;
+
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;

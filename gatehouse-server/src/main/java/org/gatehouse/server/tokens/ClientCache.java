@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 
 /**
  * A short-lived copy of client records for the token, introspection and revocation endpoints (DESIGN

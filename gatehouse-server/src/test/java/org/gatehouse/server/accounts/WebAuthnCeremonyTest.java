@@ -8,7 +8,7 @@ import java.util.List;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.WebAuthnStore;
 import org.gatehouse.server.testing.BothBackends;

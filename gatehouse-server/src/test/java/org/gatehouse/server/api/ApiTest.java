@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.PortalStore;

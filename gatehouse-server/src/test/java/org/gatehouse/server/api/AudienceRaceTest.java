@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Cli;

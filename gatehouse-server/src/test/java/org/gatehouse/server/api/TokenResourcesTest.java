@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;

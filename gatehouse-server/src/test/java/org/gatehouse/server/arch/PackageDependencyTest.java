@@ -48,54 +48,27 @@ class PackageDependencyTest {
             Map.entry("http → (root)", "HttpServer uses Gatehouse; Operations uses Gatehouse"),
             Map.entry("http → api", "HttpServer uses Api"),
             Map.entry("http → portal", "HttpServer uses Portal"),
-            // The error cycle: services throw the protocol's oauth.OAuthError, and the OAuth endpoints call the services
-            // (issue 14 Must 2: a leaf package of error types); with registration.ClientMetadata and the services calling each other.
-            Map.entry("iat → installations", "IatService uses InstallationService"),
-            Map.entry("installations → oauth", "InstallationService uses OAuthError"),
-            Map.entry("installations → registration", "InstallationService uses ClientMetadata"),
-            Map.entry("oauth → registration", "RegistrationEndpoint uses RegistrationService; RegistrationManagementEndpoint uses RegistrationService"),
-            Map.entry("oauth → tokens", "IntrospectionEndpoint uses ClientAuthenticator, TokenService; RevocationEndpoint uses ClientAuthenticator, TokenService; TokenEndpoint uses ClientAuthenticator, TokenService"),
             Map.entry("ops → http", "ConfigCheck uses ServerTls"),
             Map.entry("portal → (root)", "AdminPages uses Gatehouse; ApiTokenPages uses Gatehouse; IssuerPages uses Gatehouse; Portal uses Gatehouse; SecurityKeyPages uses Gatehouse; SignInPages uses Gatehouse"),
-            Map.entry("portal → api", "ApiTokenPages uses ApiTokens"),
-            Map.entry("registration → iat", "RegistrationService uses IatService; ResourceServers uses IatService"),
-            Map.entry("registration → installations", "RegistrationService uses InstallationService"),
-            Map.entry("registration → oauth", "MetadataRules uses OAuthError; RegistrationService uses OAuthError; ResourceServers uses OAuthError"),
-            Map.entry("registration → statements", "RegistrationService uses SoftwareStatements"),
-            Map.entry("registration → tokens", "ResourceServers uses ResourceCatalog"),
-            Map.entry("statements → iat", "SoftwareStatements uses IatService"),
-            Map.entry("statements → oauth", "StatementErrors uses OAuthError"),
-            Map.entry("statements → registration", "SoftwareStatements uses ClientMetadata"),
-            Map.entry("tokens → installations", "ClientAuthenticator uses InstallationService; TokenService uses LastSeen"),
-            Map.entry("tokens → oauth", "ClientAuthenticator uses OAuthError; ResourceCatalog uses OAuthError; TokenService uses OAuthError"));
+            Map.entry("portal → api", "ApiTokenPages uses ApiTokens"));
 
     /** Portal and API classes that use {@code store/} types directly, and exactly which (issue 14: only through services). */
     private static final Map<String, Set<String>> STORE_USE_ALLOWED = Map.ofEntries(
-            Map.entry("api.Api", Set.of("store.AccountRecord", "store.AccountStore", "store.AuditStore", "store.ClientRecord", "store.Database", "store.IatRecord", "store.InstallationRecord", "store.InstallationStore", "store.PortalStore", "store.PublisherRecord", "store.SigningKeyRecord")),
-            Map.entry("api.ApiTokens", Set.of("store.AccountRecord", "store.AccountStore", "store.ApiTokenStore", "store.Database")),
-            Map.entry("portal.AdminPages", Set.of("store.AccountRecord", "store.AccountStore", "store.AuditStore", "store.ClientRecord", "store.Database", "store.IatRecord", "store.InstallationRecord", "store.InstallationStore", "store.PortalStore")),
-            Map.entry("portal.ApiTokenPages", Set.of("store.AccountRecord", "store.ApiTokenStore")),
-            Map.entry("portal.IssuerPages", Set.of("store.AccountRecord", "store.Database", "store.IatRecord", "store.InstallationRecord", "store.InstallationStore", "store.PortalStore")),
-            Map.entry("portal.Portal", Set.of("store.AccountRecord", "store.AccountStore")),
-            Map.entry("portal.SecurityKeyPages", Set.of("store.AccountRecord", "store.WebAuthnStore")),
+            Map.entry("api.Api", Set.of("store.AccountStore", "store.AuditStore", "store.Database", "store.InstallationStore", "store.PortalStore")),
+            Map.entry("api.ApiTokens", Set.of("store.AccountStore", "store.ApiTokenStore", "store.Database")),
+            Map.entry("portal.AdminPages", Set.of("store.AccountStore", "store.AuditStore", "store.Database", "store.InstallationStore", "store.PortalStore")),
+            Map.entry("portal.ApiTokenPages", Set.of("store.ApiTokenStore")),
+            Map.entry("portal.IssuerPages", Set.of("store.Database", "store.InstallationStore", "store.PortalStore")),
+            Map.entry("portal.Portal", Set.of("store.AccountStore")),
+            Map.entry("portal.SecurityKeyPages", Set.of("store.WebAuthnStore")),
             Map.entry("portal.SignInPages", Set.of("store.AccountStore")),
-            // The precompiled jte templates (portal/templates, issue 14 Must 4) render the store's records and read
-            // a few of its constants: frozen as they are until the domain records move out of store/ (Must 3).
-            Map.entry("portal.JteaccountsGenerated", Set.of("store.AccountRecord", "store.AccountStore")),
+            // The precompiled jte templates (portal/templates, issue 14 Must 4) read a few of the stores' constants.
+            Map.entry("portal.JteaccountsGenerated", Set.of("store.AccountStore")),
             Map.entry("portal.JteapitokensGenerated", Set.of("store.ApiTokenStore")),
             Map.entry("portal.JteauditGenerated", Set.of("store.AuditStore")),
-            Map.entry("portal.JtedashboardGenerated", Set.of("store.IatRecord")),
-            Map.entry("portal.JtedisableGenerated", Set.of("store.AccountRecord")),
-            Map.entry("portal.JteinstallationTableGenerated", Set.of("store.InstallationRecord")),
-            Map.entry("portal.JteinstallationsGenerated", Set.of("store.InstallationRecord")),
-            Map.entry("portal.JtekeysGenerated", Set.of("store.SigningKeyRecord", "store.WebAuthnStore")),
-            Map.entry("portal.JtelistGenerated", Set.of("store.IatRecord")),
-            Map.entry("portal.JteresourceServersGenerated", Set.of("store.ClientRecord")),
+            Map.entry("portal.JtekeysGenerated", Set.of("store.WebAuthnStore")),
             Map.entry("portal.JtesetupGenerated", Set.of("store.AccountStore")),
-            Map.entry("portal.JtesignedInGenerated", Set.of("store.AccountStore")),
-            Map.entry("portal.JtetokenGenerated", Set.of("store.IatRecord", "store.InstallationRecord")),
-            Map.entry("portal.JtetokenTableGenerated", Set.of("store.IatRecord")),
-            Map.entry("portal.JtetokensGenerated", Set.of("store.IatRecord")));
+            Map.entry("portal.JtesignedInGenerated", Set.of("store.AccountStore")));
 
     private static JavaClasses classes;
 

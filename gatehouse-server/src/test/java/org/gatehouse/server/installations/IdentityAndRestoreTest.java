@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 import org.gatehouse.server.audit.Actor;
-import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.domain.InstallationRecord;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Cli;
 import org.gatehouse.server.testing.Flow;

@@ -15,7 +15,7 @@ import org.gatehouse.server.config.Config;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.domain.InstallationRecord;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Cli;
@@ -292,8 +292,8 @@ class InstallationRulesTest {
     void cliShowPrintsNamesAndNoNulls() throws Exception {
         TestServer s = TestServer.shared(backend);
         String email = "owner-" + org.gatehouse.server.crypto.Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
-        var account = new org.gatehouse.server.store.AccountRecord("acc_" + org.gatehouse.server.crypto.Secrets.randomId(9), email,
-                "issuer", org.gatehouse.server.store.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
+        var account = new org.gatehouse.server.domain.AccountRecord("acc_" + org.gatehouse.server.crypto.Secrets.randomId(9), email,
+                "issuer", org.gatehouse.server.domain.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
         s.gatehouse().db.inTransaction(h -> {
             new org.gatehouse.server.store.AccountStore().insertAccount(h, account);
             return null;

@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.iat.IatService;
-import org.gatehouse.server.store.InstallationRecord;
+import org.gatehouse.server.domain.InstallationRecord;
 import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.Map;
 import org.gatehouse.server.iat.IatService;
-import org.gatehouse.server.store.IatRecord;
+import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 import org.gatehouse.server.accounts.Totp;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.store.AccountRecord;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.Slow;

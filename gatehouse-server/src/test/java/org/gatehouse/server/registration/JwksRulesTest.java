@@ -1,5 +1,7 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.domain.ClientMetadata;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import org.gatehouse.server.crypto.ClientJwks;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.testing.KeyBound;
 import org.junit.jupiter.api.Test;
 

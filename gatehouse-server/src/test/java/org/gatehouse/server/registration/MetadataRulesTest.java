@@ -1,5 +1,7 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.domain.ClientMetadata;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -7,7 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.gatehouse.server.oauth.OAuthError;
+import org.gatehouse.server.errors.OAuthError;
 import org.junit.jupiter.api.Test;
 
 /** MetadataRules (RFC 7591 §2) as a pure function: a request's metadata in, what is registered or the error out. */

@@ -26,7 +26,7 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.json.Json;
-import org.gatehouse.server.store.SigningKeyRecord;
+import org.gatehouse.server.domain.SigningKeyRecord;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;

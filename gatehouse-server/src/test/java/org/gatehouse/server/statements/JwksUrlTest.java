@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.PublisherRecord;
+import org.gatehouse.server.domain.PublisherRecord;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;

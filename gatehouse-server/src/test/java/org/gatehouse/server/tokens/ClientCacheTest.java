@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.gatehouse.server.store.ClientRecord;
+import org.gatehouse.server.domain.ClientRecord;
 import org.junit.jupiter.api.Test;
 
 /** The bound: a record is served from memory for at most the ttl (a fake clock, no waiting). */

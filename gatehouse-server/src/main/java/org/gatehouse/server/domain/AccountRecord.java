@@ -1,4 +1,4 @@
-package org.gatehouse.server.store;
+package org.gatehouse.server.domain;
 
 /** A person who may sign into the portal. The password and TOTP seed appear only hashed / encrypted. */
 public record AccountRecord(

@@ -1,4 +1,4 @@
-package org.gatehouse.server.store;
+package org.gatehouse.server.domain;
 
 /** A client's revocation and its installation's (all null when neither is revoked). */
 public record ClientRevocation(

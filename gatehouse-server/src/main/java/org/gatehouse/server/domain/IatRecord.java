@@ -1,4 +1,4 @@
-package org.gatehouse.server.store;
+package org.gatehouse.server.domain;
 
 /**
  * An initial access token as stored (never the token itself: only its keyed hash is kept).

@@ -1,4 +1,4 @@
-package org.gatehouse.server.store;
+package org.gatehouse.server.domain;
 
 /**
  * A software publisher whose statements registration accepts (RFC 7591 §2.3). Exactly one of

@@ -1,4 +1,4 @@
-package org.gatehouse.server.store;
+package org.gatehouse.server.domain;
 
 /**
  * A registered client as stored: an installation's credentials (kind "installation") or a

@@ -1,4 +1,4 @@
-package org.gatehouse.server.store;
+package org.gatehouse.server.domain;
 
 /** An installation: one machine's app, apart from the client credentials it has held over time. */
 public record InstallationRecord(

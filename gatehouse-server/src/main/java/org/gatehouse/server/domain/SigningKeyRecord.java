@@ -1,4 +1,4 @@
-package org.gatehouse.server.store;
+package org.gatehouse.server.domain;
 
 /** A signing key as stored; the private JWK is encrypted under the master key. */
 public record SigningKeyRecord(

@@ -1,4 +1,4 @@
-package org.gatehouse.server.registration;
+package org.gatehouse.server.domain;
 
 import java.util.LinkedHashMap;
 import java.util.List;

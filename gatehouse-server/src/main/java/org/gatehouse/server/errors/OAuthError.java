@@ -1,4 +1,4 @@
-package org.gatehouse.server.oauth;
+package org.gatehouse.server.errors;
 
 /**
  * An error answered with a standard code: RFC 6749 §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2,
