@@ -68,7 +68,7 @@ public final class Requests {
             throw OAuthError.invalidRequest("Content-Type must be application/json");
         }
         try {
-            return Json.parseObject(ctx.body());
+            return Json.parseObject(ctx.bodyAsBytes()); // the bytes: not UTF-8 is refused (RFC 8259 §8.1), not replaced
         } catch (Json.JsonException e) {
             throw OAuthError.invalidClientMetadata(e.getMessage());
         }
