@@ -2,7 +2,9 @@ package org.gatehouse.server.errors;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -68,11 +70,11 @@ public class InvalidInput extends RuntimeException {
 
     /** Collects the problems of one request; {@link #throwIfAny()} throws them together. */
     public static final class Problems {
-        private final Map<String, String> fields = new LinkedHashMap<>();
+        private final Map<String, Set<String>> fields = new LinkedHashMap<>();
 
-        /** Records a problem; a second one on the same field is appended to the first. */
+        /** Records a problem; another one on the same field is added to its message (the same one only once). */
         public Problems add(String field, String message) {
-            fields.merge(field, message, (a, b) -> a.equals(b) ? a : a + " " + b);
+            fields.computeIfAbsent(field, f -> new LinkedHashSet<>()).add(message);
             return this;
         }
 
@@ -100,9 +102,11 @@ public class InvalidInput extends RuntimeException {
             return fields.isEmpty();
         }
 
-        /** The problems so far (unmodifiable view). */
+        /** The problems so far: field → message (several on one field joined by a space). */
         public Map<String, String> fields() {
-            return Collections.unmodifiableMap(fields);
+            Map<String, String> out = new LinkedHashMap<>();
+            fields.forEach((f, messages) -> out.put(f, String.join(" ", messages)));
+            return out;
         }
 
         /** Throws every problem recorded so far as one InvalidInput; returns if there is none. */
@@ -111,7 +115,7 @@ public class InvalidInput extends RuntimeException {
         }
 
         private InvalidInput toException() {
-            return new InvalidInput(fields);
+            return new InvalidInput(fields());
         }
     }
 }

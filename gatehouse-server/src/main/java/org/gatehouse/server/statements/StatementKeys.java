@@ -23,6 +23,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.keys.SigningKeys;
 
@@ -58,10 +59,10 @@ public final class StatementKeys {
     public static JWK readPrivate(Path file) throws IOException {
         try {
             JWK k = JWK.parse(Files.readString(file, StandardCharsets.UTF_8));
-            if (!k.isPrivate()) throw new IllegalArgumentException(file + " holds a public key: signing needs the private key file");
+            if (!k.isPrivate()) throw InvalidInput.of("key", file + " holds a public key: signing needs the private key file");
             return k;
         } catch (ParseException e) {
-            throw new IllegalArgumentException(file + " is not a JWK (a private key file from 'gatehouse statement keygen')");
+            throw InvalidInput.of("key", file + " is not a JWK (a private key file from 'gatehouse statement keygen')");
         }
     }
 

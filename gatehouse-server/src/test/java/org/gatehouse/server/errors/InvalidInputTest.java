@@ -41,9 +41,10 @@ class InvalidInputTest {
         InvalidInput.Problems p = new InvalidInput.Problems();
         p.throwIfAny(); // nothing yet
         p.add("label", "Too long.");
-        assertThat(p.collect(() -> {
+        Object none = p.collect(() -> {
             throw InvalidInput.of("scope", "Unknown scope.");
-        })).isNull();
+        });
+        assertThat(none).isNull();
         assertThat(p.collect(() -> "fine")).isEqualTo("fine");
         p.add("label", "Not printable.").add("label", "Not printable.");
         assertThat(p.has("scope")).isTrue();
