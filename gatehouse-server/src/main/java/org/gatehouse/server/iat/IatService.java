@@ -205,12 +205,7 @@ public final class IatService {
 
     private String normaliseScope(String scope) {
         if (scope.isBlank()) throw InvalidInput.of("scope", "Choose at least one scope.");
-        Set<String> tokens;
-        try {
-            tokens = Text.scopeSet(scope.strip());
-        } catch (IllegalArgumentException e) { // Text's parse problem, worded for people there
-            throw InvalidInput.of("scope", "The scope is not valid: " + e.getMessage() + ".");
-        }
+        Set<String> tokens = Text.scopeSet(scope.strip()); // InvalidInput on scope if malformed
         List<String> unknown = tokens.stream().filter(t -> !knownScopes.contains(t)).map(t -> "'" + Text.printable(t) + "'").toList();
         if (!unknown.isEmpty()) {
             throw InvalidInput.of("scope", (unknown.size() == 1 ? "Unknown scope " : "Unknown scopes ") + String.join(", ", unknown)

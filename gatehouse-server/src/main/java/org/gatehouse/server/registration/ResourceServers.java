@@ -190,7 +190,7 @@ public final class ResourceServers {
     }
 
     private static String audience(String field, String audience) {
-        if (audience.isBlank()) throw InvalidInput.of(field, "Enter the audience URI, such as https://api.example.org/.");
+        if (audience.isBlank()) throw InvalidInput.of(field, "Enter an audience URI such as https://api.example.org/: the audience URI is required.");
         try {
             return ResourceCatalog.parse(audience.strip());
         } catch (org.gatehouse.server.errors.OAuthError e) { // the token endpoint's rule for a resource (RFC 8707 §2), worded there
@@ -200,12 +200,7 @@ public final class ResourceServers {
 
     private String scope(String scope) {
         if (scope == null || scope.isBlank()) return "";
-        Set<String> tokens;
-        try {
-            tokens = Text.scopeSet(scope.strip());
-        } catch (IllegalArgumentException e) { // Text's parse problem
-            throw InvalidInput.of("scope", "The scope is not valid: " + e.getMessage() + ".");
-        }
+        Set<String> tokens = Text.scopeSet(scope.strip()); // InvalidInput on scope if malformed
         List<String> unknown = tokens.stream().filter(t -> !knownScopes.contains(t)).map(t -> "'" + Text.printable(t) + "'").toList();
         if (!unknown.isEmpty()) {
             throw InvalidInput.of("scope", (unknown.size() == 1 ? "Unknown scope " : "Unknown scopes ") + String.join(", ", unknown)

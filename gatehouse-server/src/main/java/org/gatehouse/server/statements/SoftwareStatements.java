@@ -182,8 +182,8 @@ public final class SoftwareStatements {
             Set<String> signed;
             try {
                 signed = Text.scopeSet((String) scope);
-            } catch (IllegalArgumentException e) {
-                throw StatementErrors.invalid("software_statement scope: " + e.getMessage());
+            } catch (InvalidInput e) {
+                throw StatementErrors.invalid("software_statement scope: " + e.summary());
             }
             List<String> kept = new ArrayList<>();
             for (String s : signed) {

@@ -87,7 +87,7 @@ public final class StatementKeys {
         if (key instanceof ECKey) return JWSAlgorithm.ES256;
         if (key instanceof RSAKey) return JWSAlgorithm.RS256;
         if (key instanceof OctetKeyPair) return JWSAlgorithm.EdDSA;
-        throw new IllegalArgumentException("unsupported key type " + key.getKeyType());
+        throw InvalidInput.of("key", "unsupported key type " + key.getKeyType() + ": use a key file from 'gatehouse statement keygen'");
     }
 
     /** Creates the file readable by its owner only (0600 where POSIX permissions exist); never overwrites. */
