@@ -1,6 +1,7 @@
 package org.gatehouse.server;
 
 import java.io.PrintWriter;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.cli.AdminCommand;
 import org.gatehouse.server.cli.ConfigCommand;
 import org.gatehouse.server.cli.Console;
@@ -75,8 +76,8 @@ public final class Main implements Console.Holder {
                 err.println("gatehouse: " + e.getMessage());
                 return 2;
             }
-            if (e instanceof IllegalArgumentException) {
-                err.println("gatehouse: " + e.getMessage());
+            if (e instanceof InvalidInput i) { // what the person typed: one line, every problem, exit 2
+                err.println("gatehouse: " + i.summary());
                 return 2;
             }
             err.println("gatehouse: " + e);

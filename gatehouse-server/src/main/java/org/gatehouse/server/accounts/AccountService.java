@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
@@ -130,7 +131,7 @@ public final class AccountService {
         return db.inTransaction(h -> {
             settings.lock(h, FIRST_ADMIN_LOCK);
             if (store.countAccounts(h) > 0) {
-                throw new IllegalArgumentException("a portal account exists already: an admin invites others in the portal,"
+                throw InvalidInput.of("account", "a portal account exists already: an admin invites others in the portal,"
                         + " or use `gatehouse admin create --email ADDRESS`");
             }
             int ended = store.expireFirstAdminLinks(h, clock.millis());
@@ -148,16 +149,18 @@ public final class AccountService {
     public NewLink adminLink(String email, Actor actor) {
         String clean = email(email);
         return db.inTransaction(h -> {
-            if (store.findByEmail(h, clean).isPresent()) throw new IllegalArgumentException("an account with that e-mail address exists");
+            if (store.findByEmail(h, clean).isPresent()) throw InvalidInput.of("email", "an account with that e-mail address exists");
             return newLink(h, "bootstrap", clean, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor);
         });
     }
 
     public NewLink invite(String email, String role, Actor actor) {
-        String clean = email(email);
-        String r = role(role);
+        InvalidInput.Problems problems = new InvalidInput.Problems();
+        String clean = problems.collect(() -> email(email));
+        String r = problems.collect(() -> role(role));
+        problems.throwIfAny();
         return db.inTransaction(h -> {
-            if (store.findByEmail(h, clean).isPresent()) throw new IllegalArgumentException("An account with that e-mail address exists.");
+            if (store.findByEmail(h, clean).isPresent()) throw InvalidInput.of("email", "An account with that e-mail address exists.");
             return newLink(h, "invite", clean, r, INVITE_TTL, actor);
         });
     }
@@ -224,12 +227,14 @@ public final class AccountService {
      * on bad input, and {@link PasswordGate.Busy} when too many passwords are being hashed at once.
      */
     public String beginSetup(AccountStore.Link link, String email, String password) {
-        String clean = link.email() != null ? link.email() : email(email);
+        InvalidInput.Problems problems = new InvalidInput.Problems();
+        String clean = link.email() != null ? link.email() : problems.collect(() -> email(email));
         String p = Passwords.problem(password);
-        if (p != null) throw new IllegalArgumentException(p);
+        if (p != null) problems.add("password", p);
+        problems.throwIfAny();
         String hash = gate.run(() -> Passwords.hash(password));
         if (db.withHandle(h -> store.findByEmail(h, clean)).isPresent()) {
-            throw new IllegalArgumentException("An account with that e-mail address exists.");
+            throw InvalidInput.of("email", "An account with that e-mail address exists.");
         }
         byte[] seed = Totp.newSeed();
         String plain = Base64.getUrlEncoder().encodeToString(clean.getBytes(StandardCharsets.UTF_8)) + "\n" + hash + "\n"
@@ -258,7 +263,7 @@ public final class AccountService {
         for (int i = 0; i < RECOVERY_CODES; i++) codes.add(recoveryCode());
         try {
             return db.inTransaction(h -> {
-                if (!store.useLink(h, link.id(), id, now)) throw new IllegalArgumentException("This link has already been used or has expired.");
+                if (!store.useLink(h, link.id(), id, now)) throw InvalidInput.of("link", "This link has already been used or has expired.");
                 store.insertAccount(h, account);
                 for (String c : codes) store.insertRecoveryCode(h, id, secrets.hash(normaliseRecovery(c)), now);
                 Map<String, Object> d = new LinkedHashMap<>();
@@ -270,7 +275,7 @@ public final class AccountService {
                 return Optional.of(new Completed(account, codes));
             });
         } catch (RuntimeException e) {
-            if (Sql.isUniqueViolation(e)) throw new IllegalArgumentException("An account with that e-mail address exists.");
+            if (Sql.isUniqueViolation(e)) throw InvalidInput.of("email", "An account with that e-mail address exists.");
             throw e;
         }
     }
@@ -421,7 +426,7 @@ public final class AccountService {
     private AccountRecord takeAdmin(org.jdbi.v3.core.Handle h, String id, String lastAdmin) {
         store.lockActiveAdmins(h);
         AccountRecord a = store.findAccount(h, id).orElse(null);
-        if (a != null && a.isAdmin() && a.active() && store.countActiveAdmins(h) <= 1) throw new IllegalArgumentException(lastAdmin);
+        if (a != null && a.isAdmin() && a.active() && store.countActiveAdmins(h) <= 1) throw InvalidInput.of("account", lastAdmin);
         return a;
     }
 
@@ -442,7 +447,7 @@ public final class AccountService {
             AccountRecord a = AccountRecord.ADMIN.equals(r) ? store.findAccount(h, id).orElse(null)
                     : takeAdmin(h, id, "The last admin cannot become an issuer.");
             if (a == null) return false;
-            if (a.totpSeedEnc() == null && AccountRecord.ADMIN.equals(r)) throw new IllegalArgumentException("Admins must have a second factor.");
+            if (a.totpSeedEnc() == null && AccountRecord.ADMIN.equals(r)) throw InvalidInput.of("role", "Admins must have a second factor.");
             boolean done = store.setRole(h, id, r);
             if (done) {
                 store.deleteSessionsOf(h, id); // new privileges: sign in again
@@ -457,14 +462,14 @@ public final class AccountService {
     public static String email(String email) {
         String e = email == null ? "" : email.strip().toLowerCase(Locale.ROOT);
         if (e.length() > 254 || !Text.isPlain(e) || !EMAIL.matcher(e).matches()) {
-            throw new IllegalArgumentException("Enter an e-mail address such as name@example.org.");
+            throw InvalidInput.of("email", "Enter an e-mail address such as name@example.org.");
         }
         return e;
     }
 
     public static String role(String role) {
         if (!AccountRecord.ADMIN.equals(role) && !AccountRecord.ISSUER.equals(role)) {
-            throw new IllegalArgumentException("Choose the role admin or issuer.");
+            throw InvalidInput.of("role", "Choose the role admin or issuer.");
         }
         return role;
     }

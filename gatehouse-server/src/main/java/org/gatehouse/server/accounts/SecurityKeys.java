@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
@@ -131,12 +132,12 @@ public final class SecurityKeys {
         return new Options(challenge, rpId, B64.encodeToString(userHandle(a).getBytes(StandardCharsets.US_ASCII)), a.email(), exclude, CHALLENGE_TTL.toMillis());
     }
 
-    /** Verifies an attestation and stores the new credential. Throws {@link IllegalArgumentException} with a plain message. */
+    /** Verifies an attestation and stores the new credential. Throws {@link InvalidInput} (fields {@code label}, {@code key}) with a plain message. */
     public WebAuthnStore.Credential register(Sessions.Current s, String label, Response r, String remoteAddr) {
         AccountRecord a = s.account();
         String name = label(label);
         Optional<String> challenge = take(s, REGISTER);
-        if (challenge.isEmpty()) throw new IllegalArgumentException("The request to add a key expired. Please try again.");
+        if (challenge.isEmpty()) throw InvalidInput.of("key", "The request to add a key expired. Please try again.");
         RegistrationData data;
         try {
             Set<String> transports = transports(r.transports());
@@ -144,7 +145,7 @@ public final class SecurityKeys {
             RegistrationParameters params = new RegistrationParameters(server(challenge.get()), ALGORITHMS, false, true);
             data = manager.verify(req, params);
         } catch (RuntimeException e) { // webauthn4j's verification and conversion errors, Jackson's parse errors, bad base64
-            throw new IllegalArgumentException("The security key's answer could not be verified. Please try again.");
+            throw InvalidInput.of("key", "The security key's answer could not be verified. Please try again.");
         }
         AttestedCredentialData acd = data.getAttestationObject().getAuthenticatorData().getAttestedCredentialData();
         byte[] credentialId = acd.getCredentialId();
@@ -158,8 +159,8 @@ public final class SecurityKeys {
                 data.getAttestationObject().getAuthenticatorData().getSignCount(), transports, name, now, null);
         try {
             return db.inTransaction(h -> {
-                if (store.countOf(h, a.id()) >= MAX_KEYS) throw new IllegalArgumentException("An account can have at most " + MAX_KEYS + " keys.");
-                if (store.exists(h, c.credentialId())) throw new IllegalArgumentException("This security key is already registered.");
+                if (store.countOf(h, a.id()) >= MAX_KEYS) throw InvalidInput.of("key", "An account can have at most " + MAX_KEYS + " keys.");
+                if (store.exists(h, c.credentialId())) throw InvalidInput.of("key", "This security key is already registered.");
                 store.insert(h, c);
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("label", name);
@@ -169,7 +170,7 @@ public final class SecurityKeys {
                 return c;
             });
         } catch (RuntimeException e) {
-            if (Sql.isUniqueViolation(e)) throw new IllegalArgumentException("This security key is already registered.");
+            if (Sql.isUniqueViolation(e)) throw InvalidInput.of("key", "This security key is already registered.");
             throw e;
         }
     }
@@ -315,7 +316,7 @@ public final class SecurityKeys {
     static String label(String label) {
         String l = label == null ? "" : label.strip();
         if (l.isEmpty() || l.length() > MAX_LABEL || !Text.isPlain(l)) {
-            throw new IllegalArgumentException("Give the key a name of 1 to " + MAX_LABEL + " characters, such as \"YubiKey on my key ring\".");
+            throw InvalidInput.of("label", "Give the key a name of 1 to " + MAX_LABEL + " characters, such as \"YubiKey on my key ring\".");
         }
         return l;
     }

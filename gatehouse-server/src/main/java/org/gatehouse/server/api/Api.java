@@ -23,6 +23,7 @@ import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.Responses;
@@ -152,13 +153,8 @@ public final class Api {
         List<String> resources = b.strings("resources", 50, 2000);
         boolean keyBound = b.bool("require_key_bound", false);
         boolean dpop = b.bool("require_dpop", false);
-        IatService.Created created;
-        try {
-            created = g.iats.create(new IatService.Spec(label, (int) max, Duration.ofSeconds(expiresIn), scope, softwareIds, cidrs, rereg,
-                    c.account().id()).keyBound(keyBound, dpop), actor(ctx, c), g.resourceServers.limitTokenTo(resources));
-        } catch (IllegalArgumentException e) {
-            throw OAuthError.invalidRequest(e.getMessage());
-        }
+        IatService.Created created = g.iats.create(new IatService.Spec(label, (int) max, Duration.ofSeconds(expiresIn), scope, softwareIds, cidrs,
+                rereg, c.account().id()).keyBound(keyBound, dpop), actor(ctx, c), g.resourceServers.limitTokenTo(resources));
         Map<String, Object> out = token(created.record(), g.clock.millis());
         out.put("token", created.token());
         out.put("token_file", TokenFile.content(created, g.config.issuer));
@@ -318,12 +314,7 @@ public final class Api {
         Body b = body(ctx, "email", "role");
         String email = b.string("email", true, 320);
         String role = b.string("role", false, 10);
-        AccountService.NewLink link;
-        try {
-            link = g.accounts.invite(email, role == null ? AccountRecord.ISSUER : role, actor(ctx, c));
-        } catch (IllegalArgumentException e) {
-            throw OAuthError.invalidRequest(e.getMessage());
-        }
+        AccountService.NewLink link = g.accounts.invite(email, role == null ? AccountRecord.ISSUER : role, actor(ctx, c));
         AccountStore.Link l = g.accounts.link(link.id()).orElseThrow();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", link.id());
@@ -342,12 +333,7 @@ public final class Api {
         String reason = b.string("reason", false, 300);
         boolean cascade = b.bool("cascade", false);
         if (a.id().equals(c.account().id())) throw OAuthError.invalidRequest("an account cannot disable itself");
-        int n;
-        try {
-            n = g.accounts.disable(a.id(), cascade, reason == null ? "account disabled through the API" : reason, actor(ctx, c));
-        } catch (IllegalArgumentException e) {
-            throw OAuthError.invalidRequest(e.getMessage());
-        }
+        int n = g.accounts.disable(a.id(), cascade, reason == null ? "account disabled through the API" : reason, actor(ctx, c));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("account", account(g.accounts.find(a.id()).orElseThrow()));
         out.put("tokens_revoked", Math.max(0, n));
@@ -456,15 +442,11 @@ public final class Api {
         Body b = body(ctx, "name", "jwks", "jwks_url", "max_age_seconds");
         String name = b.string("name", true, 200);
         Object jwks = b.map.get("jwks");
-        if (jwks != null && !(jwks instanceof Map)) throw OAuthError.invalidRequest("jwks must be a JWK Set object");
+        if (jwks != null && !(jwks instanceof Map)) throw InvalidInput.of("jwks", "jwks must be a JWK Set object");
         String jwksUrl = b.string("jwks_url", false, 2000);
         Long maxAge = b.map.containsKey("max_age_seconds") ? b.integer("max_age_seconds", true, 1, Duration.ofDays(3650).toSeconds()) : null;
-        PublisherRecord p;
-        try {
-            p = g.publishers.add(name, jwks == null ? null : Json.write(jwks), jwksUrl, maxAge == null ? null : Duration.ofSeconds(maxAge), actor(ctx, c));
-        } catch (IllegalArgumentException e) {
-            throw OAuthError.invalidRequest(e.getMessage());
-        }
+        PublisherRecord p = g.publishers.add(name, jwks == null ? null : Json.write(jwks), jwksUrl, maxAge == null ? null : Duration.ofSeconds(maxAge),
+                actor(ctx, c));
         ctx.header("Location", BASE + "/publishers/" + URLEncoder.encode(p.name(), StandardCharsets.UTF_8));
         Responses.json(ctx, 201, publisher(p));
     }
@@ -518,9 +500,8 @@ public final class Api {
         try {
             created = g.resourceServers.create(name, method == null ? "client_secret_basic" : method, audience, scope, actor(ctx, c));
         } catch (ResourceServers.AudienceTaken e) {
-            throw new OAuthError(409, "invalid_request", e.getMessage(), null); // a conflict with the current state, as elsewhere here
-        } catch (IllegalArgumentException e) {
-            throw OAuthError.invalidRequest(e.getMessage());
+            Responses.invalidInput(ctx, 409, e); // a conflict with the current state, as elsewhere here
+            return;
         }
         Map<String, Object> out = resourceServer(created.client(), audience.strip());
         out.put("client_secret", created.secret());
@@ -565,22 +546,22 @@ public final class Api {
         String string(String name, boolean required, int maxLength) {
             Object v = map.get(name);
             if (v == null) {
-                if (required) throw OAuthError.invalidRequest(name + " is required");
+                if (required) throw InvalidInput.of(name, name + " is required");
                 return null;
             }
-            if (!(v instanceof String s)) throw OAuthError.invalidRequest(name + " must be a string");
-            if (s.length() > maxLength) throw OAuthError.invalidRequest(name + " is longer than " + maxLength + " characters");
+            if (!(v instanceof String s)) throw InvalidInput.of(name, name + " must be a string");
+            if (s.length() > maxLength) throw InvalidInput.of(name, name + " is longer than " + maxLength + " characters");
             return s;
         }
 
         long integer(String name, boolean required, long min, long max) {
             Object v = map.get(name);
             if (v == null) {
-                if (required) throw OAuthError.invalidRequest(name + " is required");
+                if (required) throw InvalidInput.of(name, name + " is required");
                 return min;
             }
             if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min || ((Number) v).longValue() > max) {
-                throw OAuthError.invalidRequest(name + " must be an integer from " + min + " to " + max);
+                throw InvalidInput.of(name, name + " must be an integer from " + min + " to " + max);
             }
             return ((Number) v).longValue();
         }
@@ -588,7 +569,7 @@ public final class Api {
         boolean bool(String name, boolean fallback) {
             Object v = map.get(name);
             if (v == null) return fallback;
-            if (!(v instanceof Boolean b)) throw OAuthError.invalidRequest(name + " must be true or false");
+            if (!(v instanceof Boolean b)) throw InvalidInput.of(name, name + " must be true or false");
             return b;
         }
 
@@ -600,12 +581,12 @@ public final class Api {
             Object v = map.get(name);
             if (v == null) return null;
             if (!(v instanceof List<?> list) || list.size() > maxItems) {
-                throw OAuthError.invalidRequest(name + " must be an array of at most " + maxItems + " strings");
+                throw InvalidInput.of(name, name + " must be an array of at most " + maxItems + " strings");
             }
             List<String> out = new ArrayList<>();
             for (Object o : list) {
                 if (!(o instanceof String s) || s.length() > maxLength) {
-                    throw OAuthError.invalidRequest(name + " must be an array of strings of at most " + maxLength + " characters");
+                    throw InvalidInput.of(name, name + " must be an array of strings of at most " + maxLength + " characters");
                 }
                 out.add(s);
             }
@@ -627,7 +608,7 @@ public final class Api {
         }
         Set<String> ok = Set.of(allowed);
         for (String k : map.keySet()) {
-            if (!ok.contains(k)) throw OAuthError.invalidRequest("unknown member '" + org.gatehouse.server.text.Text.printable(k) + "'");
+            if (!ok.contains(k)) throw InvalidInput.of(org.gatehouse.server.text.Text.printable(k), "unknown member '" + org.gatehouse.server.text.Text.printable(k) + "'");
         }
         return new Body(map);
     }

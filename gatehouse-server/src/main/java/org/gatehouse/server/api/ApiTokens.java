@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
@@ -71,21 +72,23 @@ public final class ApiTokens {
 
     /** Creates a token for an account; refuses scopes its role does not allow and lifetimes out of range. */
     public Created create(AccountRecord account, String label, List<String> scopes, Duration expiresIn, Actor actor) {
+        InvalidInput.Problems problems = new InvalidInput.Problems();
         String clean = label == null ? "" : label.strip();
         if (clean.isEmpty() || clean.length() > MAX_LABEL || !Text.isPlain(clean)) {
-            throw new IllegalArgumentException("label must be 1 to " + MAX_LABEL + " printable characters");
+            problems.add("label", "Enter a label of 1 to " + MAX_LABEL + " printable characters.");
         }
-        if (scopes == null || scopes.isEmpty()) throw new IllegalArgumentException("choose at least one scope");
+        if (scopes == null || scopes.isEmpty()) problems.add("scope", "Choose at least one scope.");
         Set<String> set = new LinkedHashSet<>();
-        for (String s : scopes) {
-            if (!SCOPES.contains(s)) throw new IllegalArgumentException("unknown scope '" + Text.printable(s) + "'");
-            if (!allowedScopes(account).contains(s)) throw new IllegalArgumentException("scope " + s + " is for admins only");
-            set.add(s);
+        for (String s : scopes == null ? List.<String>of() : scopes) {
+            if (!SCOPES.contains(s)) problems.add("scope", "Unknown scope '" + Text.printable(s) + "'.");
+            else if (!allowedScopes(account).contains(s)) problems.add("scope", "The scope " + s + " is for admins only.");
+            else set.add(s);
         }
         if (expiresIn == null || expiresIn.isNegative() || expiresIn.isZero() || expiresIn.compareTo(MAX_LIFETIME) > 0) {
-            throw new IllegalArgumentException("expiry must be in the future and at most " + MAX_LIFETIME.toDays() + " days away");
+            problems.add("expires_in", "Choose an expiry in the future and at most " + MAX_LIFETIME.toDays() + " days away.");
         }
-        if (!account.active()) throw new IllegalArgumentException("the account is disabled");
+        if (!account.active()) problems.add("account", "The account is disabled.");
+        problems.throwIfAny();
         long now = clock.millis();
         String token = Secrets.newSecret(PREFIX);
         ApiTokenStore.Row row = new ApiTokenStore.Row("apt_" + Secrets.randomId(9), account.id(), clean,

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.json.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ public final class AuditCommand {
             Instant from = instant("--since", since, Instant.EPOCH);
             Instant to = instant("--until", until, Instant.now());
             if (since != null && until != null && !from.isBefore(to)) {
-                throw new IllegalArgumentException("--since must be before --until");
+                throw InvalidInput.of("--since", "--since must be before --until");
             }
             PrintWriter out = out();
             try (Gatehouse g = Gatehouse.open(config())) {
@@ -43,7 +44,7 @@ public final class AuditCommand {
             try {
                 return Instant.parse(text);
             } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException(option + " must be an ISO 8601 instant such as 2026-12-01T00:00:00Z");
+                throw InvalidInput.of(option, option + " must be an ISO 8601 instant such as 2026-12-01T00:00:00Z");
             }
         }
     }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.Durations;
@@ -71,19 +72,19 @@ public final class IatCommand {
         }
 
         private Duration lifetime() {
-            if (expiresIn != null && expiresAt != null) throw new IllegalArgumentException("give --expires-in or --expires-at, not both");
+            if (expiresIn != null && expiresAt != null) throw InvalidInput.of("--expires-in", "give --expires-in or --expires-at, not both");
             if (expiresAt != null) {
                 try {
                     Duration d = Duration.between(Instant.now(), Instant.parse(expiresAt));
-                    if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("--expires-at " + expiresAt + " is in the past");
+                    if (d.isNegative() || d.isZero()) throw InvalidInput.of("--expires-at", "--expires-at " + expiresAt + " is in the past");
                     return d;
                 } catch (DateTimeParseException e) {
-                    throw new IllegalArgumentException("--expires-at must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
+                    throw InvalidInput.of("--expires-at", "--expires-at must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
                 }
             }
             String text = expiresIn == null ? "30d" : expiresIn;
-            if (text.trim().startsWith("-")) throw new IllegalArgumentException("--expires-in must be in the future");
-            return Durations.parse(text);
+            if (text.trim().startsWith("-")) throw InvalidInput.of("--expires-in", "--expires-in must be in the future");
+            return Durations.parseOption("--expires-in", text);
         }
     }
 

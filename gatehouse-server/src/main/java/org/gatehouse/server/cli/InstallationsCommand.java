@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.json.Json;
@@ -73,7 +74,7 @@ public final class InstallationsCommand {
         @Override
         public Integer call() {
             if (status != null && !List.of("active", "revoked").contains(status)) {
-                throw new IllegalArgumentException("--status must be active or revoked");
+                throw InvalidInput.of("--status", "--status must be active or revoked");
             }
             try (Gatehouse g = Gatehouse.open(config())) {
                 List<InstallationRecord> rows = g.installations.list(new InstallationStore.Filter(token, status,

@@ -2,6 +2,7 @@ package org.gatehouse.server.cli;
 
 import java.time.Instant;
 import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.MasterKey;
@@ -38,7 +39,7 @@ public final class KeysCommand {
         @Override
         public Integer call() {
             String wanted = Config.SIGNING_ALGS.stream().filter(a -> a.equalsIgnoreCase(alg)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("ALG must be one of " + String.join(", ", Config.SIGNING_ALGS)));
+                    .orElseThrow(() -> InvalidInput.of("ALG", "ALG must be one of " + String.join(", ", Config.SIGNING_ALGS)));
             try (Gatehouse g = Gatehouse.open(config())) {
                 SigningKeys.AlgorithmChange c = g.keys.changeAlgorithm(wanted, Actor.cli());
                 out().println("the cluster's signing algorithm is now " + c.to() + " (was " + c.from() + "): key " + c.nextKid()

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.domain.PublisherRecord;
@@ -40,10 +41,10 @@ public final class PublisherCommand {
         public Integer call() throws Exception {
             String json = keys.json;
             if (keys.file != null) {
-                if (Files.size(keys.file) > 100_000) throw new IllegalArgumentException(keys.file + " is too large to be a JWKS");
+                if (Files.size(keys.file) > 100_000) throw InvalidInput.of("--jwks-file", keys.file + " is too large to be a JWKS");
                 json = Files.readString(keys.file, StandardCharsets.UTF_8);
             }
-            Duration age = maxAge == null ? null : Durations.parse(maxAge);
+            Duration age = maxAge == null ? null : Durations.parseOption("--max-age", maxAge);
             try (Gatehouse g = Gatehouse.open(config())) {
                 PublisherRecord p = g.publishers.add(name, json, keys.url, age, Actor.cli());
                 out().println(p.id());

@@ -1,6 +1,7 @@
 package org.gatehouse.server.cli;
 
 import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.InstallationStore;
 import picocli.CommandLine.Command;
@@ -17,9 +18,9 @@ public final class SeedCommand extends ConsoleCommand {
 
     @Override
     public Integer call() {
-        if (count <= 0 || count > 50_000_000) throw new IllegalArgumentException("--count must be from 1 to 50000000");
+        if (count <= 0 || count > 50_000_000) throw InvalidInput.of("--count", "--count must be from 1 to 50000000");
         try (Gatehouse g = Gatehouse.open(config())) {
-            if (g.iats.get(token).isEmpty()) throw new IllegalArgumentException("no token " + token);
+            if (g.iats.get(token).isEmpty()) throw InvalidInput.of("--token", "no token " + token);
             long start = System.nanoTime();
             String prefix = "inst_s" + Secrets.randomId(3).replace('-', 'x').replace('_', 'y');
             int n = g.db.inTransaction(h -> new InstallationStore().seed(h, g.db.isPostgres(), prefix, count, token, g.clock.millis()));

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.config.Durations;
 import org.gatehouse.server.statements.StatementKeys;
 import picocli.CommandLine.Command;
@@ -56,8 +57,8 @@ public final class StatementCommand {
             Instant now = Instant.now();
             Instant exp = null;
             if (expiresIn != null) {
-                Duration d = Durations.parse(expiresIn);
-                if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("--expires-in must be positive");
+                Duration d = Durations.parseOption("--expires-in", expiresIn);
+                if (d.isNegative() || d.isZero()) throw InvalidInput.of("--expires-in", "--expires-in must be positive");
                 exp = now.plus(d);
             }
             Map<String, Object> claims = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package org.gatehouse.server.config;
 
+import org.gatehouse.server.errors.InvalidInput;
+
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -11,6 +13,19 @@ public final class Durations {
     private Durations() {
     }
 
+    /**
+     * A duration a person typed as {@code option} (a CLI option).
+     *
+     * @throws InvalidInput on {@code option} if it is not one
+     */
+    public static Duration parseOption(String option, String text) {
+        if (!FORMAT.matcher(text == null ? "" : text.trim()).matches()) {
+            throw InvalidInput.of(option, option + " '" + text + "' is not a duration (examples: 90s, 15m, 12h, 30d)");
+        }
+        return parse(text);
+    }
+
+    /** A duration from configuration; IllegalArgumentException (its caller names the setting) if it is not one. */
     public static Duration parse(String text) {
         Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {

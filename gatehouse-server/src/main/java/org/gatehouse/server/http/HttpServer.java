@@ -10,6 +10,7 @@ import org.gatehouse.server.oauth.JwksEndpoint;
 import org.gatehouse.server.oauth.MetadataEndpoint;
 import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.net.ClientAddress;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.RegistrationEndpoint;
@@ -110,6 +111,7 @@ public final class HttpServer {
             cfg.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "up")));
 
             cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));
+            cfg.routes.exception(InvalidInput.class, (e, ctx) -> Responses.invalidInput(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 // RFC 9110 §15.5.6: a 405 names the methods the resource supports.
                 String allow = e.getStatus() == 405 ? e.getDetails().get(ALLOWED_METHODS) : null;

@@ -144,11 +144,11 @@ public final class ServerTls {
     private Loaded parse(Pem pem) throws IOException, GeneralSecurityException {
         List<? extends Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509")
                 .generateCertificates(new ByteArrayInputStream(pem.cert())));
-        if (chain.isEmpty()) throw new IllegalArgumentException("no certificate in " + certFile);
+        if (chain.isEmpty()) throw new GeneralSecurityException("no certificate in " + certFile);
         PrivateKey key = privateKey(new String(pem.key(), StandardCharsets.US_ASCII));
         X509Certificate leaf = (X509Certificate) chain.get(0);
         if (!matches(key, leaf.getPublicKey())) {
-            throw new IllegalArgumentException("the private key does not belong to the certificate " + leaf.getSubjectX500Principal());
+            throw new GeneralSecurityException("the private key does not belong to the certificate " + leaf.getSubjectX500Principal());
         }
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
@@ -159,9 +159,9 @@ public final class ServerTls {
 
     static PrivateKey privateKey(String pem) throws GeneralSecurityException {
         Matcher m = PEM_KEY.matcher(pem);
-        if (!m.find()) throw new IllegalArgumentException("no PEM private key found");
+        if (!m.find()) throw new GeneralSecurityException("no PEM private key found");
         if (!m.group(1).isEmpty()) {
-            throw new IllegalArgumentException("the key is '" + m.group(1).trim() + " PRIVATE KEY'; Gatehouse reads unencrypted PKCS#8"
+            throw new GeneralSecurityException("the key is '" + m.group(1).trim() + " PRIVATE KEY'; Gatehouse reads unencrypted PKCS#8"
                     + " ('PRIVATE KEY'): convert it with  openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem");
         }
         byte[] der = Base64.getMimeDecoder().decode(m.group(2));
@@ -173,7 +173,7 @@ public final class ServerTls {
                 // try the next algorithm
             }
         }
-        throw new IllegalArgumentException("the private key is not an RSA, EC or Ed25519 PKCS#8 key");
+        throw new GeneralSecurityException("the private key is not an RSA, EC or Ed25519 PKCS#8 key");
     }
 
     /** Signs random bytes with the key and verifies with the certificate's public key. */

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.store.Database;
@@ -55,11 +56,46 @@ public final class IatService {
     public interface Extra {
         void store(Handle h, IatRecord record, Map<String, Object> auditDetails);
 
+        /**
+         * What is wrong with this policy as given, found before any transaction: reported by
+         * {@link IatService#create(Spec, Actor, Extra)} together with the spec's problems (field → message).
+         */
+        default Map<String, String> problems() {
+            return Map.of();
+        }
+
+        /** A policy that cannot be kept: create reports these problems with the others and stores nothing. */
+        static Extra invalid(InvalidInput problems) {
+            return new Extra() {
+                @Override
+                public void store(Handle h, IatRecord record, Map<String, Object> auditDetails) {
+                    throw problems;
+                }
+
+                @Override
+                public Map<String, String> problems() {
+                    return problems.fields();
+                }
+            };
+        }
+
         /** Several policies stored one after the other (nulls skipped); null when there are none. */
         static Extra all(Extra... extras) {
             List<Extra> present = java.util.Arrays.stream(extras).filter(java.util.Objects::nonNull).toList();
             if (present.isEmpty()) return null;
-            return (h, record, details) -> present.forEach(e -> e.store(h, record, details));
+            return new Extra() {
+                @Override
+                public void store(Handle h, IatRecord record, Map<String, Object> auditDetails) {
+                    present.forEach(e -> e.store(h, record, auditDetails));
+                }
+
+                @Override
+                public Map<String, String> problems() {
+                    Map<String, String> all = new LinkedHashMap<>();
+                    present.forEach(e -> all.putAll(e.problems()));
+                    return all;
+                }
+            };
         }
     }
 
@@ -92,27 +128,35 @@ public final class IatService {
         return create(spec, actor, null);
     }
 
-    /** As {@link #create(Spec, Actor)}, with {@code extra} policy stored in the same transaction (null: none). */
+    /**
+     * As {@link #create(Spec, Actor)}, with {@code extra} policy stored in the same transaction (null: none).
+     *
+     * @throws InvalidInput naming every field of the spec (and every problem of {@code extra}) that cannot be
+     *                      kept, all at once; the field names are the API's members
+     */
     public Created create(Spec spec, Actor actor, Extra extra) {
+        InvalidInput.Problems problems = new InvalidInput.Problems();
         String cleanLabel = spec.label() == null ? "" : spec.label().strip();
         if (cleanLabel.isEmpty() || cleanLabel.length() > MAX_LABEL || !Text.isPlain(cleanLabel)) {
-            throw new IllegalArgumentException("label must be 1 to " + MAX_LABEL + " printable characters");
+            problems.add("label", "Enter a label of 1 to " + MAX_LABEL + " printable characters.");
         }
         int max = spec.maxRegistrations();
         if (max <= 0 || max > MAX_REGISTRATIONS) {
-            throw new IllegalArgumentException("max registrations must be from 1 to " + MAX_REGISTRATIONS);
+            problems.add("max_registrations", "Enter a maximum number of installations from 1 to " + MAX_REGISTRATIONS + ".");
         }
         Duration expiresIn = spec.expiresIn();
         if (expiresIn == null || expiresIn.isNegative() || expiresIn.isZero() || expiresIn.compareTo(MAX_LIFETIME) > 0) {
-            throw new IllegalArgumentException("expiry must be in the future and at most " + MAX_LIFETIME.toDays() + " days away");
+            problems.add("expires_in", "Choose an expiry in the future and at most " + MAX_LIFETIME.toDays() + " days away.");
         }
-        String cleanScope = spec.scope() == null ? String.join(" ", knownScopes) : normaliseScope(spec.scope());
-        String softwareIds = softwareIds(spec.softwareIds());
-        String cidrs = cidrs(spec.clientCidrs());
+        String cleanScope = spec.scope() == null ? String.join(" ", knownScopes) : problems.collect(() -> normaliseScope(spec.scope()));
+        String softwareIds = problems.collect(() -> softwareIds(spec.softwareIds()));
+        String cidrs = problems.collect(() -> cidrs(spec.clientCidrs()));
         String rereg = spec.reregistration() == null ? IatRecord.REPLACE : spec.reregistration();
         if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) {
-            throw new IllegalArgumentException("re-registration policy must be replace, reject or allow");
+            problems.add("reregistration", "Choose the re-registration policy replace, reject or allow.");
         }
+        if (extra != null) extra.problems().forEach(problems::add);
+        problems.throwIfAny();
         String owner = spec.owner() == null ? "operator" : spec.owner();
         long now = clock.millis();
         String token = Secrets.newSecret(Secrets.INITIAL_ACCESS_TOKEN);
@@ -140,29 +184,32 @@ public final class IatService {
 
     private static String softwareIds(List<String> ids) {
         if (ids == null || ids.isEmpty()) return null;
+        List<String> bad = new java.util.ArrayList<>();
         for (String id : ids) {
-            if (id.isEmpty() || id.length() > 200 || !Text.isPlain(id) || id.contains(" ")) {
-                throw new IllegalArgumentException("software id '" + Text.printable(id) + "' must be 1 to 200 printable characters without spaces");
-            }
+            if (id.isEmpty() || id.length() > 200 || !Text.isPlain(id) || id.contains(" ")) bad.add("'" + Text.printable(id) + "'");
+        }
+        if (!bad.isEmpty()) {
+            throw InvalidInput.of("software_ids", "A software id is 1 to 200 printable characters without spaces; these are not: "
+                    + String.join(", ", bad) + ".");
         }
         return String.join(" ", ids);
     }
 
+    /** Every entry checked: all bad ranges are named at once. */
     private static String cidrs(List<String> ranges) {
         if (ranges == null || ranges.isEmpty()) return null;
         List<String> out = new java.util.ArrayList<>();
-        for (String r : ranges) {
-            for (Cidr c : Cidr.parseList(r)) out.add(c.toString());
-        }
+        for (Cidr c : Cidr.parseInput("client_cidrs", String.join(" ", ranges))) out.add(c.toString());
         return out.isEmpty() ? null : String.join(" ", out);
     }
 
     private String normaliseScope(String scope) {
-        Set<String> tokens = Text.scopeSet(scope);
-        for (String t : tokens) {
-            if (!knownScopes.contains(t)) {
-                throw new IllegalArgumentException("unknown scope '" + Text.printable(t) + "' (known: " + String.join(" ", knownScopes) + ")");
-            }
+        if (scope.isBlank()) throw InvalidInput.of("scope", "Choose at least one scope.");
+        Set<String> tokens = Text.scopeSet(scope.strip()); // InvalidInput on scope if malformed
+        List<String> unknown = tokens.stream().filter(t -> !knownScopes.contains(t)).map(t -> "'" + Text.printable(t) + "'").toList();
+        if (!unknown.isEmpty()) {
+            throw InvalidInput.of("scope", (unknown.size() == 1 ? "Unknown scope " : "Unknown scopes ") + String.join(", ", unknown)
+                    + " (known: " + String.join(" ", knownScopes) + ").");
         }
         return String.join(" ", tokens);
     }

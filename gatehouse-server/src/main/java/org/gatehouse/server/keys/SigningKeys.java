@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.config.Config;
@@ -191,7 +192,7 @@ public final class SigningKeys {
      */
     public AlgorithmChange changeAlgorithm(String alg, Actor actor) {
         if (!Config.SIGNING_ALGS.contains(alg)) {
-            throw new IllegalArgumentException("algorithm must be one of " + String.join(", ", Config.SIGNING_ALGS));
+            throw InvalidInput.of("algorithm", "algorithm must be one of " + String.join(", ", Config.SIGNING_ALGS));
         }
         AlgorithmChange change = db.inTransaction(h -> {
             store.lock(h);

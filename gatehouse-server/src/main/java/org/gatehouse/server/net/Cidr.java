@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.gatehouse.server.errors.InvalidInput;
 
 /** An IPv4 or IPv6 address range in CIDR notation (RFC 4632, RFC 4291 §2.3). */
 public final class Cidr {
@@ -46,6 +47,47 @@ public final class Cidr {
             if (!part.isEmpty()) out.add(parse(part));
         }
         return out;
+    }
+
+    /** How many ranges a person may give in one list (a token's allowed addresses). */
+    public static final int MAX_INPUT_RANGES = 50;
+
+    /**
+     * A list a person typed (space- or comma-separated): every entry is checked and every bad one named
+     * at once, under {@code field}. {@link #parse} stays for configuration, whose errors name the setting.
+     *
+     * @throws InvalidInput with one message for {@code field} listing all entries that are not ranges
+     */
+    public static List<Cidr> parseInput(String field, String s) {
+        List<Cidr> out = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        if (s == null) return out;
+        int entries = 0;
+        for (String part : s.split("[\\s,]+")) {
+            if (part.isEmpty()) continue;
+            entries++;
+            try {
+                out.add(parse(part));
+            } catch (IllegalArgumentException e) {
+                bad.add(shown(part));
+            }
+        }
+        if (entries > MAX_INPUT_RANGES) throw InvalidInput.of(field, "Enter at most " + MAX_INPUT_RANGES + " address ranges.");
+        if (!bad.isEmpty()) {
+            throw InvalidInput.of(field, (bad.size() == 1 ? "This is not an address range: " : "These are not address ranges: ")
+                    + String.join(", ", bad) + ". Write a range as 192.0.2.0/24 or 2001:db8::/32.");
+        }
+        return out;
+    }
+
+    /** An entry echoed in a message: printable ASCII (others as '?'), at most 60 characters (Text.printable's rule; net stays below text). */
+    private static String shown(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 60; i++) {
+            char ch = s.charAt(i);
+            b.append(ch >= 0x20 && ch < 0x7f ? ch : '?');
+        }
+        return s.length() > 60 ? b + "\u2026" : b.toString();
     }
 
     public boolean contains(String address) {

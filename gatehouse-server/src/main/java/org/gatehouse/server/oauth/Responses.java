@@ -1,5 +1,6 @@
 package org.gatehouse.server.oauth;
 
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.errors.OAuthError;
 
 import io.javalin.http.Context;
@@ -37,5 +38,23 @@ public final class Responses {
         if (e.wwwAuthenticate() != null) ctx.header("WWW-Authenticate", e.wwwAuthenticate());
         if (e.retryAfter() > 0) ctx.header("Retry-After", Long.toString(e.retryAfter()));
         noStoreJson(ctx, e.status(), body);
+    }
+
+    /**
+     * Input a service refused (docs/api.md, "Errors"): 400 with RFC 6749 §5.2's {@code invalid_request}, the one-line
+     * summary as {@code error_description}, and {@code fields}, every field named with its problem, in order. A
+     * subclass that is a conflict with the current state (a taken audience) is answered 409 by its caller.
+     */
+    public static void invalidInput(Context ctx, InvalidInput e) {
+        invalidInput(ctx, 400, e);
+    }
+
+    public static void invalidInput(Context ctx, int status, InvalidInput e) {
+        ctx.attribute(org.gatehouse.server.http.Operations.ERROR_ATTRIBUTE, "invalid_request");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "invalid_request");
+        body.put("error_description", e.summary());
+        body.put("fields", e.fields());
+        noStoreJson(ctx, status, body);
     }
 }

@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.registration.ResourceServers;
@@ -70,11 +71,11 @@ final class AdminPages {
         AccountService.NewLink link;
         try {
             link = p.g.accounts.invite(email, ctx.formParam("role"), p.actor(ctx, s.account()));
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidInput e) {
             Map<String, String> values = new HashMap<>();
             values.put("email", email);
             values.put("role", ctx.formParam("role"));
-            accounts(ctx, s, 400, values, Map.of("email", sentence(e.getMessage())));
+            accounts(ctx, s, 400, values, FormErrors.of(e));
             return;
         }
         p.done(ctx, s, new View.Notice("Invitation created for " + View.shorten(AccountService.email(email), 80) + ", valid until "
@@ -112,8 +113,8 @@ final class AdminPages {
         AccountRecord a = other(ctx, s);
         try {
             p.g.accounts.changeRole(a.id(), ctx.formParam("role"), p.actor(ctx, s.account()));
-        } catch (IllegalArgumentException e) {
-            p.error(ctx, s, 400, "Not possible", sentence(e.getMessage()));
+        } catch (InvalidInput e) {
+            p.error(ctx, s, 400, "Not possible", sentence(e.summary()));
         }
         p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is now " + (AccountRecord.ADMIN.equals(ctx.formParam("role")) ? "an admin." : "an issuer.")),
                 "/admin/accounts");
@@ -134,8 +135,8 @@ final class AdminPages {
         int n;
         try {
             n = p.g.accounts.disable(a.id(), cascade, null, p.actor(ctx, s.account()));
-        } catch (IllegalArgumentException e) {
-            p.error(ctx, s, 400, "Not possible", sentence(e.getMessage()));
+        } catch (InvalidInput e) {
+            p.error(ctx, s, 400, "Not possible", sentence(e.summary()));
             return;
         }
         p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is disabled; " + Math.max(0, n) + " of their tokens were revoked"
@@ -296,21 +297,12 @@ final class AdminPages {
         p.checkCsrf(ctx, s);
         Map<String, String> values = new HashMap<>();
         for (String f : List.of("name", "audience", "scope")) values.put(f, ctx.formParam(f) == null ? "" : ctx.formParam(f));
-        Map<String, String> errors = new java.util.LinkedHashMap<>();
-        if (values.get("name").isBlank()) errors.put("name", "Enter a name.");
-        if (values.get("audience").isBlank()) errors.put("audience", "Enter the audience URI: the audience URI is required.");
-        ResourceServers.Created c = null;
-        if (errors.isEmpty()) {
-            try {
-                c = p.g.resourceServers.create(values.get("name"), "client_secret_basic", values.get("audience"), values.get("scope"),
-                        p.actor(ctx, s.account()));
-            } catch (IllegalArgumentException e) {
-                String m = e.getMessage() == null ? "" : e.getMessage();
-                errors.put(m.contains("scope") ? "scope" : m.contains("name") ? "name" : "audience", sentence(m));
-            }
-        }
-        if (c == null) {
-            resourceServers(ctx, s, 400, values, errors);
+        ResourceServers.Created c;
+        try { // the form always names an audience: an empty one is refused with the other problems
+            c = p.g.resourceServers.create(values.get("name"), "client_secret_basic", values.get("audience"), values.get("scope"),
+                    p.actor(ctx, s.account()));
+        } catch (InvalidInput e) {
+            resourceServers(ctx, s, 400, values, FormErrors.of(e));
             return;
         }
         p.done(ctx, s, new View.Notice("Resource server \u201c" + View.shorten(c.client().clientName(), 80) + "\u201d created. Give it its client"

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.api.ApiTokens;
 import org.gatehouse.server.store.ApiTokenStore;
@@ -43,30 +44,18 @@ final class ApiTokenPages {
         values.put("label", ctx.formParam("label") == null ? "" : ctx.formParam("label"));
         values.put("days", ctx.formParam("days") == null ? "" : ctx.formParam("days"));
         values.put("scope", String.join(" ", ctx.formParams("scope")));
-        Map<String, String> errors = new LinkedHashMap<>();
         int days;
         try {
             days = Integer.parseInt(values.get("days").strip());
         } catch (NumberFormatException e) {
-            days = 0;
+            days = 0; // refused by the service with the other problems
         }
-        if (values.get("label").isBlank() || values.get("label").strip().length() > ApiTokens.MAX_LABEL) {
-            errors.put("label", "Enter a label of 1 to " + ApiTokens.MAX_LABEL + " characters.");
-        }
-        if (days < 1 || days > 366) errors.put("days", "Enter a number of days from 1 to 366.");
-        if (ctx.formParams("scope").isEmpty()) errors.put("scope", "Choose at least one scope.");
-        ApiTokens.Created created = null;
-        if (errors.isEmpty()) {
-            try {
-                created = p.g.apiTokens.create(s.account(), values.get("label"), ctx.formParams("scope"), Duration.ofDays(days),
-                        p.actor(ctx, s.account()));
-            } catch (IllegalArgumentException e) {
-                String m = e.getMessage();
-                errors.put(m.contains("scope") ? "scope" : m.contains("label") ? "label" : "days", AdminPages.sentence(m));
-            }
-        }
-        if (created == null) {
-            page(ctx, s, 400, values, errors);
+        ApiTokens.Created created;
+        try {
+            created = p.g.apiTokens.create(s.account(), values.get("label"), ctx.formParams("scope"), Duration.ofDays(days),
+                    p.actor(ctx, s.account()));
+        } catch (InvalidInput e) {
+            page(ctx, s, 400, values, FormErrors.of(e, Map.of("expires_in", "days", "account", "label")));
             return;
         }
         p.done(ctx, s, new View.Notice("API token \u201c" + View.shorten(created.row().label(), 80) + "\u201d created.", "api-token-value",

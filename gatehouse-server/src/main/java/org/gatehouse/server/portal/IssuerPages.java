@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
@@ -33,6 +34,8 @@ import org.gatehouse.server.text.Text;
 final class IssuerPages {
     static final int PAGE = 50;
     static final int CHART_DAYS = 30;
+    /** The token form's input names for the service's fields (the API's members). */
+    private static final Map<String, String> FORM_INPUTS = Map.of("expires_in", "days", "max_registrations", "max", "client_cidrs", "cidrs");
     private final Portal p;
 
     IssuerPages(Portal p) {
@@ -130,56 +133,19 @@ final class IssuerPages {
         values.put("resources", nz(ctx.formParam("resources")));
         values.put("key_bound", nz(ctx.formParam("key_bound")));
         values.put("dpop", nz(ctx.formParam("dpop")));
-        Map<String, String> errors = new LinkedHashMap<>();
-        String label = values.get("label").strip();
-        if (label.isEmpty() || label.length() > IatService.MAX_LABEL || !Text.isPlain(label)) {
-            errors.put("label", "Enter a label of 1 to " + IatService.MAX_LABEL + " characters.");
-        }
-        int days = integer(values.get("days"), 1, 3650, "days", "Enter a number of days from 1 to 3650.", errors);
-        int max = integer(values.get("max"), 1, IatService.MAX_REGISTRATIONS, "max",
-                "Enter a number from 1 to " + IatService.MAX_REGISTRATIONS + ".", errors);
-        if (values.get("scope").isEmpty()) errors.put("scope", "Choose at least one scope.");
-        for (String sc : ctx.formParams("scope")) {
-            if (!p.g.config.scopes.contains(sc)) errors.put("scope", "Choose scopes from the list.");
-        }
-        List<String> cidrs = new ArrayList<>();
-        List<String> bad = new ArrayList<>();
-        for (String c : values.get("cidrs").split("[\\s,]+")) {
-            if (c.isBlank()) continue;
-            cidrs.add(c);
-            try {
-                Cidr.parse(c);
-            } catch (IllegalArgumentException e) {
-                bad.add(Text.printable(c.length() > 60 ? c.substring(0, 60) + "…" : c));
-            }
-        }
-        if (cidrs.size() > 50) errors.put("cidrs", "Enter at most 50 ranges.");
-        else if (!bad.isEmpty()) {
-            errors.put("cidrs", (bad.size() == 1 ? "This is not an address range: " : "These are not address ranges: ") + String.join(", ", bad)
-                    + ". Write a range as 192.0.2.0/24 or 2001:db8::/32.");
-        }
-        String rereg = values.get("reregistration").isEmpty() ? IatRecord.REPLACE : values.get("reregistration");
-        if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) errors.put("reregistration", "Choose one option.");
+        // Parse only: every rule (and every bad address range) is the service's, reported at once.
+        Integer days = number(values.get("days"));
+        Integer max = number(values.get("max"));
         List<String> resources = List.of(values.get("resources").strip().split("\\s+")).stream().filter(r -> !r.isEmpty()).toList();
-        IatService.Extra limit = null;
-        try {
-            limit = p.g.resourceServers.limitTokenTo(resources); // the resource rule (issue 19), reported with the others
-        } catch (ResourceServers.InvalidResources e) {
-            errors.put("resources", AdminPages.sentence(e.getMessage()));
-        }
-        if (!errors.isEmpty()) {
-            newTokenForm(ctx, s, 400, values, errors);
-            return;
-        }
         IatService.Created created;
         try {
-            created = p.g.iats.create(new IatService.Spec(label, max, Duration.ofDays(days), values.get("scope"), null,
-                    cidrs.isEmpty() ? null : cidrs, rereg, s.account().id())
-                    .keyBound("on".equals(values.get("key_bound")), "on".equals(values.get("dpop"))), p.actor(ctx, s.account()), limit);
-        } catch (IllegalArgumentException e) {
-            // what only the service can check inside its transaction (the named resource servers exist, issue 19) comes back on its field
-            errors.put(e instanceof ResourceServers.InvalidResources ? "resources" : "label", AdminPages.sentence(String.valueOf(e.getMessage())));
-            newTokenForm(ctx, s, 400, values, errors);
+            created = p.g.iats.create(new IatService.Spec(values.get("label"), max == null ? 0 : max, days == null ? null : Duration.ofDays(days),
+                    values.get("scope"), null, values.get("cidrs").isBlank() ? null : List.of(values.get("cidrs")),
+                    values.get("reregistration").isEmpty() ? null : values.get("reregistration"), s.account().id())
+                    .keyBound("on".equals(values.get("key_bound")), "on".equals(values.get("dpop"))), p.actor(ctx, s.account()),
+                    p.g.resourceServers.limitTokenTo(resources));
+        } catch (InvalidInput e) {
+            newTokenForm(ctx, s, 400, values, FormErrors.of(e, FORM_INPUTS));
             return;
         }
         IatRecord t = created.record();
@@ -338,14 +304,12 @@ final class IssuerPages {
         return s == null ? "" : s;
     }
 
-    private static int integer(String text, int min, int max, String field, String message, Map<String, String> errors) {
+    /** A whole number typed in a form; null if it is not one (the service then refuses the missing value on its field). */
+    private static Integer number(String text) {
         try {
-            int v = Integer.parseInt(text.strip());
-            if (v >= min && v <= max) return v;
+            return Integer.valueOf(text.strip());
         } catch (NumberFormatException e) {
-            // falls through
+            return null;
         }
-        errors.put(field, message);
-        return 0;
     }
 }

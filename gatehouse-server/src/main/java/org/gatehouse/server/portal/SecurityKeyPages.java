@@ -3,6 +3,7 @@ package org.gatehouse.server.portal;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
@@ -72,8 +73,8 @@ final class SecurityKeyPages {
         WebAuthnStore.Credential c;
         try {
             c = p.g.securityKeys.register(s, label, response(ctx), Requests.clientAddress(ctx));
-        } catch (IllegalArgumentException e) {
-            render(ctx, s, 400, AdminPages.sentence(e.getMessage()), label == null ? "" : label);
+        } catch (InvalidInput e) {
+            render(ctx, s, 400, AdminPages.sentence(e.summary()), label == null ? "" : label);
             return;
         }
         p.done(ctx, s, View.Notice.of("Security key \"" + View.shorten(c.label(), 80) + "\" added."), "/account/keys");

@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.PasswordGate;
 import org.gatehouse.server.accounts.Passwords;
@@ -204,8 +205,8 @@ final class SignInPages {
         if (link.get().email() == null) {
             try {
                 AccountService.email(email);
-            } catch (IllegalArgumentException e) {
-                errors.put("email", e.getMessage());
+            } catch (InvalidInput e) {
+                FormErrors.addTo(errors, e, Map.of());
             }
         }
         String problem = Passwords.problem(password);
@@ -216,8 +217,8 @@ final class SignInPages {
         if (errors.isEmpty()) {
             try {
                 sealed = p.g.accounts.beginSetup(link.get(), email, password);
-            } catch (IllegalArgumentException e) {
-                errors.put(link.get().email() == null ? "email" : "password", e.getMessage());
+            } catch (InvalidInput e) {
+                FormErrors.addTo(errors, e, link.get().email() == null ? Map.of() : Map.of("email", "password"));
             } catch (PasswordGate.Busy e) {
                 ctx.header("Retry-After", Long.toString(e.retryAfter()));
                 status = 429;
@@ -270,8 +271,8 @@ final class SignInPages {
         Optional<AccountService.Completed> done;
         try {
             done = p.g.accounts.completeSetup(link.get(), pending, ctx.formParam("code"), Requests.actor(ctx));
-        } catch (IllegalArgumentException e) {
-            p.error(ctx, null, 409, "Setup not finished", e.getMessage());
+        } catch (InvalidInput e) {
+            p.error(ctx, null, 409, "Setup not finished", e.summary());
             return;
         }
         if (done.isEmpty()) {

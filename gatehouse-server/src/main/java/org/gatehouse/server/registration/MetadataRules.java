@@ -1,5 +1,6 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.domain.ClientMetadata;
 
 import java.net.URI;
@@ -103,8 +104,8 @@ public final class MetadataRules {
         Set<String> requested;
         try {
             requested = Text.scopeSet((String) v);
-        } catch (IllegalArgumentException e) {
-            throw OAuthError.invalidClientMetadata(e.getMessage());
+        } catch (InvalidInput e) {
+            throw OAuthError.invalidClientMetadata(e.summary());
         }
         if (requested.size() > MAX_SCOPES) throw OAuthError.invalidClientMetadata("scope has more than " + MAX_SCOPES + " values");
         for (String s : requested) {

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.domain.ClientRecord;
@@ -35,16 +36,9 @@ public final class ResourceServers {
      * race past it, refused by the unique index over active_audience (SQLSTATE 23505). A conflict with the
      * current state: 409 in the API, exit 2 with this one line in the CLI.
      */
-    public static final class AudienceTaken extends IllegalArgumentException {
+    public static final class AudienceTaken extends InvalidInput {
         AudienceTaken(String audience) {
-            super("a resource server with the audience " + audience + " exists already");
-        }
-    }
-
-    /** A token's resource limit that cannot be kept (its message names the field: "resources: …"). */
-    public static final class InvalidResources extends IllegalArgumentException {
-        InvalidResources(String problem) {
-            super("resources: " + problem);
+            super(Map.of("audience", "a resource server with the audience " + audience + " exists already"));
         }
     }
 
@@ -90,15 +84,17 @@ public final class ResourceServers {
      * @param scope    the scopes it serves, space-separated, each known to this server; null or empty: every scope
      */
     public Created create(String name, String authMethod, String audience, String scope, Actor actor) {
+        InvalidInput.Problems problems = new InvalidInput.Problems();
         if (name == null || name.isBlank() || name.length() > 200 || !Text.isPlain(name)) {
-            throw new IllegalArgumentException("name must be 1 to 200 printable characters");
+            problems.add("name", "Enter a name of 1 to 200 printable characters.");
         }
         if (!MetadataRules.AUTH_METHODS.contains(authMethod)) {
-            throw new IllegalArgumentException("auth method must be client_secret_basic or client_secret_post");
+            problems.add("token_endpoint_auth_method", "Choose the authentication method client_secret_basic or client_secret_post.");
         }
-        String aud = audience == null ? null : audience(audience);
-        String cleanScope = scope(scope);
-        if (aud == null && !cleanScope.isEmpty()) throw new IllegalArgumentException("scope needs an audience");
+        String aud = audience == null ? null : problems.collect(() -> audience("audience", audience));
+        String cleanScope = problems.collect(() -> scope(scope));
+        if (audience == null && cleanScope != null && !cleanScope.isEmpty()) problems.add("scope", "Scopes need an audience: give the audience too.");
+        problems.throwIfAny();
         long now = clock.millis();
         String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
         String metadata = aud == null ? "{}" : Json.write(Map.of("audience", aud));
@@ -153,20 +149,31 @@ public final class ResourceServers {
     public IatService.Extra limitTokenTo(List<String> audiences) {
         if (audiences == null || audiences.isEmpty()) return null;
         Set<String> clean = new LinkedHashSet<>();
+        InvalidInput.Problems problems = new InvalidInput.Problems();
+        List<String> bad = new java.util.ArrayList<>();
+        InvalidInput first = null;
         for (String a : audiences) {
             try {
-                clean.add(audience(a));
-            } catch (IllegalArgumentException e) {
-                throw new InvalidResources(e.getMessage());
+                clean.add(audience("resources", a));
+            } catch (InvalidInput e) {
+                bad.add(Text.printable(a.strip()));
+                if (first == null) first = e;
             }
         }
-        if (clean.size() > 50) throw new InvalidResources("at most 50 per token");
+        if (bad.size() == 1) problems.addAll(first);
+        if (bad.size() > 1) {
+            problems.add("resources", "These are not audience URIs: " + String.join(", ", bad)
+                    + ". An audience is an absolute URI without a fragment (RFC 8707 §2), such as https://api.example.org/.");
+        }
+        if (clean.size() > 50) problems.add("resources", "Name at most 50 resource servers per token.");
+        if (!problems.isEmpty()) return IatService.Extra.invalid(new InvalidInput(problems.fields())); // reported with the spec's problems
         String joined = String.join(" ", clean);
         return (h, record, details) -> {
             Set<String> known = new LinkedHashSet<>();
             resources.active(h).forEach(r -> known.add(r.audience()));
-            for (String a : clean) {
-                if (!known.contains(a)) throw new InvalidResources("no resource server has the audience " + a);
+            List<String> unknown = clean.stream().filter(a -> !known.contains(a)).toList();
+            if (!unknown.isEmpty()) {
+                throw InvalidInput.of("resources", "No resource server has the audience " + String.join(", ", unknown) + ".");
             }
             resources.setTokenResources(h, record.id(), joined);
             details.put("resources", joined);
@@ -182,21 +189,22 @@ public final class ResourceServers {
         });
     }
 
-    private static String audience(String audience) {
+    private static String audience(String field, String audience) {
+        if (audience.isBlank()) throw InvalidInput.of(field, "Enter an audience URI such as https://api.example.org/: the audience URI is required.");
         try {
             return ResourceCatalog.parse(audience.strip());
-        } catch (org.gatehouse.server.errors.OAuthError e) {
-            throw new IllegalArgumentException("audience: " + e.description());
+        } catch (org.gatehouse.server.errors.OAuthError e) { // the token endpoint's rule for a resource (RFC 8707 §2), worded there
+            throw InvalidInput.of(field, "The audience " + Text.printable(audience.strip()) + " cannot be used: " + e.description() + ".");
         }
     }
 
     private String scope(String scope) {
         if (scope == null || scope.isBlank()) return "";
-        Set<String> tokens = Text.scopeSet(scope.strip());
-        for (String t : tokens) {
-            if (!knownScopes.contains(t)) {
-                throw new IllegalArgumentException("unknown scope '" + Text.printable(t) + "' (known: " + String.join(" ", knownScopes) + ")");
-            }
+        Set<String> tokens = Text.scopeSet(scope.strip()); // InvalidInput on scope if malformed
+        List<String> unknown = tokens.stream().filter(t -> !knownScopes.contains(t)).map(t -> "'" + Text.printable(t) + "'").toList();
+        if (!unknown.isEmpty()) {
+            throw InvalidInput.of("scope", (unknown.size() == 1 ? "Unknown scope " : "Unknown scopes ") + String.join(", ", unknown)
+                    + " (known: " + String.join(" ", knownScopes) + ").");
         }
         return String.join(" ", tokens);
     }

@@ -17,6 +17,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.net.Cidr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,20 +70,20 @@ public final class JwksFetcher {
         this.deadline = deadline;
     }
 
-    /** Checks a JWKS URL's form before it is stored or fetched (no name is resolved here). */
+    /** Checks a JWKS URL's form before it is stored or fetched (no name is resolved here); InvalidInput on {@code jwks_url}. */
     public URI checkUrl(String url) {
         URI u;
         try {
             u = new URI(url);
         } catch (Exception e) {
-            throw new IllegalArgumentException("the JWKS URL is not a URL");
+            throw InvalidInput.of("jwks_url", "the JWKS URL is not a URL");
         }
         if (url.length() > 2000 || u.getHost() == null || u.getRawUserInfo() != null || u.getRawFragment() != null) {
-            throw new IllegalArgumentException("the JWKS URL must be an absolute https URL without user info or fragment");
+            throw InvalidInput.of("jwks_url", "the JWKS URL must be an absolute https URL without user info or fragment");
         }
         if ("https".equalsIgnoreCase(u.getScheme())) return u;
         if (allowHttpLoopback && "http".equalsIgnoreCase(u.getScheme())) return u;
-        throw new IllegalArgumentException("the JWKS URL must use https");
+        throw InvalidInput.of("jwks_url", "the JWKS URL must use https");
     }
 
     /** The JWKS document's text; IOException, with one of two fixed messages, for every failure. */
@@ -90,7 +91,7 @@ public final class JwksFetcher {
         URI u;
         try {
             u = checkUrl(url);
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidInput e) {
             throw new IOException(REFUSED);
         }
         List<InetAddress> checked = destination(u);

@@ -1,5 +1,7 @@
 package org.gatehouse.server.statements;
 
+import org.gatehouse.server.errors.InvalidInput;
+
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -21,29 +23,34 @@ public final class PublisherJwks {
     private PublisherJwks() {
     }
 
-    /** Parses and checks; messages never quote the key material. */
+    /**
+     * Parses and checks; messages never quote the key material.
+     *
+     * @throws InvalidInput on the field {@code jwks}, naming every key that cannot be used
+     */
     public static JWKSet parse(String json) {
-        if (json == null || json.isBlank()) throw new IllegalArgumentException("the JWKS is empty");
-        if (json.length() > MAX_CHARS) throw new IllegalArgumentException("the JWKS is larger than " + MAX_CHARS + " characters");
+        if (json == null || json.isBlank()) throw InvalidInput.of("jwks", "the JWKS is empty");
+        if (json.length() > MAX_CHARS) throw InvalidInput.of("jwks", "the JWKS is larger than " + MAX_CHARS + " characters");
         JWKSet set;
         try {
             set = JWKSet.parse(json);
         } catch (ParseException e) {
-            throw new IllegalArgumentException("not a JWK Set (RFC 7517 §5): " + e.getMessage());
+            throw InvalidInput.of("jwks", "not a JWK Set (RFC 7517 §5): " + e.getMessage());
         }
-        if (set.getKeys().isEmpty()) throw new IllegalArgumentException("the JWKS has no keys");
-        if (set.getKeys().size() > MAX_KEYS) throw new IllegalArgumentException("the JWKS has more than " + MAX_KEYS + " keys");
+        if (set.getKeys().isEmpty()) throw InvalidInput.of("jwks", "the JWKS has no keys");
+        if (set.getKeys().size() > MAX_KEYS) throw InvalidInput.of("jwks", "the JWKS has more than " + MAX_KEYS + " keys");
+        InvalidInput.Problems problems = new InvalidInput.Problems();
         for (JWK k : set.getKeys()) {
             if (k.getKeyUse() != null && !KeyUse.SIGNATURE.equals(k.getKeyUse())) {
-                throw new IllegalArgumentException("key " + k.getKeyID() + " is not a signature key (use " + k.getKeyUse() + ")");
-            }
-            if (!usable(k)) {
-                throw new IllegalArgumentException("key " + k.getKeyID() + " is not an EC P-256, Ed25519 or RSA (2048+ bits) public key");
+                problems.add("jwks", "key " + k.getKeyID() + " is not a signature key (use " + k.getKeyUse() + ").");
+            } else if (!usable(k)) {
+                problems.add("jwks", "key " + k.getKeyID() + " is not an EC P-256, Ed25519 or RSA (2048+ bits) public key.");
             }
             if (k.isPrivate()) {
-                throw new IllegalArgumentException("the JWKS holds private key material: give the public JWKS (the .jwks.json file), never the private key");
+                problems.add("jwks", "the JWKS holds private key material: give the public JWKS (the .jwks.json file), never the private key.");
             }
         }
+        problems.throwIfAny();
         return set;
     }
 

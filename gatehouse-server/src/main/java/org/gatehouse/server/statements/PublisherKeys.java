@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.domain.PublisherRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,17 +74,17 @@ public final class PublisherKeys {
         }
     }
 
-    /** Checks a JWKS URL's form (scheme, no user info) before it is stored; IllegalArgumentException if unusable. */
+    /** Checks a JWKS URL's form (scheme, no user info) before it is stored; InvalidInput on {@code jwks_url} if unusable. */
     public void checkUrl(String url) {
         fetcher.checkUrl(url);
     }
 
-    /** Fetches and checks a URL's JWKS now (used when a publisher is added); IllegalArgumentException if unusable. */
+    /** Fetches and checks a URL's JWKS now (used when a publisher is added); InvalidInput on {@code jwks_url} if unusable. */
     public JWKSet fetchNow(String url) {
         try {
             return usableKeys(fetcher.fetch(url));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot use the JWKS at " + url + ": " + e.getMessage());
+        } catch (IOException | IllegalArgumentException | InvalidInput e) {
+            throw InvalidInput.of("jwks_url", "cannot use the JWKS at " + url + ": " + e.getMessage());
         }
     }
 
@@ -98,7 +99,7 @@ public final class PublisherKeys {
             JWKSet keys = usableKeys(fetcher.fetch(p.jwksUrl()));
             cache.put(p.jwksUrl(), new Cached(keys, now));
             return Optional.of(keys);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | InvalidInput e) {
             LOG.warn("cannot fetch the JWKS of publisher {} from {}: {}", p.name(), p.jwksUrl(), e.getMessage());
             return Optional.empty();
         }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
@@ -42,20 +43,29 @@ public final class Publishers {
      * cached later) is given. {@code maxAge}, if not null, refuses statements issued longer ago.
      */
     public PublisherRecord add(String name, String jwksJson, String jwksUrl, Duration maxAge, Actor actor) {
-        checkName(name);
-        if ((jwksJson == null) == (jwksUrl == null)) throw new IllegalArgumentException("give the publisher's keys either inline or as a URL, not both");
-        JWKSet set;
-        String storedJwks = null;
-        if (jwksJson != null) {
-            set = PublisherJwks.parse(jwksJson);
-            storedJwks = set.toString(true); // normalised, public members only
-        } else {
-            keys.checkUrl(jwksUrl);
-            set = keys.fetchNow(jwksUrl);
-        }
+        InvalidInput.Problems problems = new InvalidInput.Problems();
+        problems.collect(() -> {
+            checkName(name);
+            return null;
+        });
+        if ((jwksJson == null) == (jwksUrl == null)) problems.add("jwks", "give the publisher's keys either inline (jwks) or as a URL (jwks_url), not both");
         if (maxAge != null && (maxAge.isNegative() || maxAge.isZero() || maxAge.compareTo(MAX_MAX_AGE) > 0)) {
-            throw new IllegalArgumentException("the maximum statement age must be positive and at most " + MAX_MAX_AGE.toDays() + " days");
+            problems.add("max_age_seconds", "the maximum statement age must be positive and at most " + MAX_MAX_AGE.toDays() + " days");
         }
+        JWKSet set = null;
+        String storedJwks = null;
+        if (jwksJson != null && jwksUrl == null) {
+            set = problems.collect(() -> PublisherJwks.parse(jwksJson));
+            if (set != null) storedJwks = set.toString(true); // normalised, public members only
+        } else if (jwksUrl != null && jwksJson == null) {
+            problems.collect(() -> {
+                keys.checkUrl(jwksUrl);
+                return null;
+            });
+            if (problems.isEmpty()) set = problems.collect(() -> keys.fetchNow(jwksUrl)); // no fetch for a form that fails anyway
+        }
+        problems.throwIfAny();
+        JWKSet keysNow = set;
         long now = clock.millis();
         PublisherRecord p = new PublisherRecord("pub_" + Secrets.randomId(9), name, storedJwks, jwksUrl,
                 maxAge == null ? null : maxAge.toSeconds(), now, actor.name());
@@ -65,13 +75,13 @@ public final class Publishers {
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("name", name);
                 if (jwksUrl != null) d.put("jwks_url", jwksUrl);
-                d.put("kids", set.getKeys().stream().map(JWK::getKeyID).map(String::valueOf).toList());
+                d.put("kids", keysNow.getKeys().stream().map(JWK::getKeyID).map(String::valueOf).toList());
                 if (p.maxAgeSeconds() != null) d.put("max_age_seconds", p.maxAgeSeconds());
                 audit.record(h, now, actor, "publisher.add", p.id(), d);
                 return null;
             });
         } catch (RuntimeException e) {
-            if (Sql.isUniqueViolation(e)) throw new IllegalArgumentException("a publisher named " + name + " exists already");
+            if (Sql.isUniqueViolation(e)) throw InvalidInput.of("name", "a publisher named " + name + " exists already");
             throw e;
         }
         return p;
@@ -110,7 +120,7 @@ public final class Publishers {
 
     static void checkName(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_NAME || !Text.isPlain(name) || name.contains(" ")) {
-            throw new IllegalArgumentException("publisher name must be 1 to " + MAX_NAME + " printable characters without spaces"
+            throw InvalidInput.of("name", "publisher name must be 1 to " + MAX_NAME + " printable characters without spaces"
                     + " (it is the iss of the publisher's statements)");
         }
     }

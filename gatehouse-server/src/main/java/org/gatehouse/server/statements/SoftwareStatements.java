@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.domain.ClientMetadata;
@@ -89,12 +90,20 @@ public final class SoftwareStatements {
     public IatService.Extra requirement(List<String> publisherNames) {
         if (publisherNames == null || publisherNames.isEmpty()) return null;
         List<String> names = new ArrayList<>(new LinkedHashSet<>(publisherNames));
-        names.forEach(Publishers::checkName);
+        InvalidInput.Problems problems = new InvalidInput.Problems();
+        for (String n : names) {
+            try {
+                Publishers.checkName(n);
+            } catch (InvalidInput e) {
+                problems.add("require_statement_from", e.summary());
+            }
+        }
+        if (!problems.isEmpty()) return IatService.Extra.invalid(new InvalidInput(problems.fields())); // reported with the token's other problems
         return (h, record, details) -> {
-            for (String n : names) {
-                if (store.findByName(h, n).isEmpty()) {
-                    throw new IllegalArgumentException("no publisher named " + n + " (add it first: gatehouse publisher add)");
-                }
+            List<String> unknown = names.stream().filter(n -> store.findByName(h, n).isEmpty()).toList();
+            if (!unknown.isEmpty()) {
+                throw InvalidInput.of("require_statement_from", "no publisher named " + String.join(", ", unknown)
+                        + " (add it first: gatehouse publisher add)");
             }
             store.requireStatement(h, record.id(), String.join(" ", names));
             details.put("require_statement_from", names);
@@ -173,8 +182,8 @@ public final class SoftwareStatements {
             Set<String> signed;
             try {
                 signed = Text.scopeSet((String) scope);
-            } catch (IllegalArgumentException e) {
-                throw StatementErrors.invalid("software_statement scope: " + e.getMessage());
+            } catch (InvalidInput e) {
+                throw StatementErrors.invalid("software_statement scope: " + e.summary());
             }
             List<String> kept = new ArrayList<>();
             for (String s : signed) {

@@ -23,6 +23,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.keys.SigningKeys;
 
@@ -58,10 +59,10 @@ public final class StatementKeys {
     public static JWK readPrivate(Path file) throws IOException {
         try {
             JWK k = JWK.parse(Files.readString(file, StandardCharsets.UTF_8));
-            if (!k.isPrivate()) throw new IllegalArgumentException(file + " holds a public key: signing needs the private key file");
+            if (!k.isPrivate()) throw InvalidInput.of("key", file + " holds a public key: signing needs the private key file");
             return k;
         } catch (ParseException e) {
-            throw new IllegalArgumentException(file + " is not a JWK (a private key file from 'gatehouse statement keygen')");
+            throw InvalidInput.of("key", file + " is not a JWK (a private key file from 'gatehouse statement keygen')");
         }
     }
 
@@ -86,7 +87,7 @@ public final class StatementKeys {
         if (key instanceof ECKey) return JWSAlgorithm.ES256;
         if (key instanceof RSAKey) return JWSAlgorithm.RS256;
         if (key instanceof OctetKeyPair) return JWSAlgorithm.EdDSA;
-        throw new IllegalArgumentException("unsupported key type " + key.getKeyType());
+        throw InvalidInput.of("key", "unsupported key type " + key.getKeyType() + ": use a key file from 'gatehouse statement keygen'");
     }
 
     /** Creates the file readable by its owner only (0600 where POSIX permissions exist); never overwrites. */

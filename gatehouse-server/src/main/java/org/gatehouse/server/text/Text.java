@@ -2,6 +2,7 @@ package org.gatehouse.server.text;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.config.Config;
 
 /** Small text rules shared by every input check. */
@@ -77,17 +78,21 @@ public final class Text {
                 || (cp >= 0xE0000 && cp <= 0xE0FFF);
     }
 
-    /** Splits a space-delimited scope (RFC 6749 §3.3); every token must be well-formed. */
+    /**
+     * Splits a space-delimited scope (RFC 6749 §3.3); every token must be well-formed.
+     *
+     * @throws InvalidInput on {@code scope} otherwise (the protocol endpoints answer its summary with their RFC code)
+     */
     public static Set<String> scopeSet(String scope) {
         Set<String> out = new LinkedHashSet<>();
         if (scope == null) return out;
         for (String t : scope.split(" ", -1)) {
             if (t.isEmpty()) {
                 if (scope.isEmpty()) break;
-                throw new IllegalArgumentException("scope tokens must be separated by single spaces");
+                throw InvalidInput.of("scope", "scope tokens must be separated by single spaces");
             }
             if (!Config.SCOPE_TOKEN.matcher(t).matches()) {
-                throw new IllegalArgumentException("'" + printable(t) + "' is not a valid scope token (RFC 6749 §3.3)");
+                throw InvalidInput.of("scope", "'" + printable(t) + "' is not a valid scope token (RFC 6749 §3.3)");
             }
             out.add(t);
         }

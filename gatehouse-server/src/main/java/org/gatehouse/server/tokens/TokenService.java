@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
@@ -118,8 +119,8 @@ public final class TokenService {
         } else {
             try {
                 granted = Text.scopeSet(requestedScope);
-            } catch (IllegalArgumentException e) {
-                throw OAuthError.invalidScope(e.getMessage());
+            } catch (InvalidInput e) {
+                throw OAuthError.invalidScope(e.summary());
             }
             for (String s : granted) {
                 if (!allowed.contains(s)) {

@@ -136,7 +136,7 @@ class WebAuthnCeremonyTest {
         Sessions.Current s = full(a);
         SecurityKeys.Options o = g().securityKeys.registrationOptions(s);
         assertThatThrownBy(() -> g().securityKeys.register(s, "k", reg(key.create(o.challenge(), "https://evil.example", o.rpId())), "127.0.0.1"))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(org.gatehouse.server.errors.InvalidInput.class);
         assertThat(g().securityKeys.list(a.id())).isEmpty();
 
         SoftAuthenticator good = enrol(a);
@@ -153,7 +153,7 @@ class WebAuthnCeremonyTest {
         Sessions.Current s = full(a);
         SecurityKeys.Options o = g().securityKeys.registrationOptions(s);
         assertThatThrownBy(() -> g().securityKeys.register(s, "k", reg(key.create(o.challenge(), origin(), "evil.example")), "127.0.0.1"))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(org.gatehouse.server.errors.InvalidInput.class);
         SoftAuthenticator good = enrol(a);
         Sessions.Current p = password(a);
         SecurityKeys.Options ao = g().securityKeys.authenticationOptions(p);
@@ -168,7 +168,7 @@ class WebAuthnCeremonyTest {
         Sessions.Current s = full(a);
         g().securityKeys.registrationOptions(s);
         assertThatThrownBy(() -> g().securityKeys.register(s, "k", reg(key.create(Secrets.randomId(32), origin(), rpId())), "127.0.0.1"))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(org.gatehouse.server.errors.InvalidInput.class);
 
         SoftAuthenticator good = enrol(a);
         Sessions.Current p = password(a);
@@ -213,7 +213,7 @@ class WebAuthnCeremonyTest {
         SecurityKeys.Options ro = g().securityKeys.registrationOptions(s);
         SecurityKeys.Response rr = reg(second.create(ro.challenge(), origin(), ro.rpId()));
         g().securityKeys.register(s, "second", rr, "127.0.0.1");
-        assertThatThrownBy(() -> g().securityKeys.register(s, "again", rr, "127.0.0.1")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> g().securityKeys.register(s, "again", rr, "127.0.0.1")).isInstanceOf(org.gatehouse.server.errors.InvalidInput.class)
                 .hasMessageContaining("expired");
     }
 
@@ -294,7 +294,7 @@ class WebAuthnCeremonyTest {
         Sessions.Current s = full(a);
         g().securityKeys.registrationOptions(s);
         assertThatThrownBy(() -> g().securityKeys.register(s, "k", new SecurityKeys.Response(null, "e30", "oA", null, null, null, null), "127.0.0.1"))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(org.gatehouse.server.errors.InvalidInput.class);
         assertThatThrownBy(() -> g().securityKeys.register(s, "", null, "127.0.0.1")).hasMessageContaining("name");
     }
 }

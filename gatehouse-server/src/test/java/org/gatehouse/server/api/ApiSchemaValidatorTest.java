@@ -61,6 +61,6 @@ class ApiSchemaValidatorTest {
         assertThat(String.valueOf(resources.get("maxItems"))).isEqualTo("50");
         assertThat(OpenApi.map(resources.get("items"))).containsEntry("type", "string");
         assertThat(String.valueOf(OpenApi.map(resources.get("items")).get("maxLength"))).isEqualTo("2000");
-        assertThat((String) resources.get("description")).contains("invalid_target").contains("resources: ");
+        assertThat((String) resources.get("description")).contains("invalid_target").contains("fields.resources");
     }
 }

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.PortalStore;
@@ -182,7 +183,7 @@ class ApiTest {
         // An issuer cannot get admin scopes, and an issuer token cannot reach admin endpoints.
         for (String scope : List.of("accounts:admin", "audit:read", "keys:admin", "publishers:admin", "resource-servers:admin")) {
             assertThatThrownBy(() -> s().gatehouse().apiTokens.create(issuer, "x", List.of(scope), Duration.ofDays(1), Actor.cli()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("admins only");
+                    .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.fields()).containsOnlyKeys("scope")).hasMessageContaining("admins only");
         }
         String full = apiToken(issuer, ISSUER_SCOPES);
         for (String path : List.of("/api/v1/accounts", "/api/v1/audit", "/api/v1/keys", "/api/v1/publishers", "/api/v1/resource-servers")) {
@@ -546,5 +547,33 @@ class ApiTest {
         // a revocation by the operator's CLI is an administrator's as well
         assertThat(s().gatehouse().installations.revoke(byIssuer, "by the operator", Actor.cli())).isTrue();
         assertThat(post("/api/v1/installations/" + byIssuer + "/restore", api, "").status()).isEqualTo(403);
+    }
+
+    // --- refused input (issue 14 Must 2)
+
+    @Test
+    void refusedInputNamesEveryFieldAtOnce() {
+        String bearer = admin();
+        Http.Response r = post("/api/v1/tokens", bearer, "{\"label\":\"   \",\"max_registrations\":5,\"expires_in\":86400,"
+                + "\"scope\":\"prefs:read nope:read\",\"client_cidrs\":[\"10.0.0.0/33\",\"192.0.2.0/24\",\"not-a-range\"],"
+                + "\"reregistration\":\"sometimes\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(r.str("error")).isEqualTo("invalid_request");
+        @SuppressWarnings("unchecked")
+        Map<String, String> fields = (Map<String, String>) r.json().get("fields");
+        assertThat(fields).containsOnlyKeys("label", "scope", "client_cidrs", "reregistration");
+        assertThat(fields.get("client_cidrs")).startsWith("These are not address ranges: 10.0.0.0/33, not-a-range. ");
+        assertThat(fields.get("scope")).contains("'nope:read'");
+        assertThat(r.str("error_description")).doesNotContain("\n").startsWith("label: ").contains("; client_cidrs: ");
+
+        // One problem: its message is the description; the field is still named.
+        Http.Response one = post("/api/v1/accounts/invitations", bearer, "{\"email\":\"not an address\",\"role\":\"owner\"}");
+        assertThat(one.status()).isEqualTo(400);
+        assertThat(String.valueOf(((Map<?, ?>) one.json().get("fields")).keySet())).isEqualTo("[email, role]");
+        Http.Response typed = post("/api/v1/tokens", bearer, "{\"label\":7}");
+        assertThat(typed.status()).isEqualTo(400);
+        assertThat(typed.json().get("fields")).isEqualTo(Map.of("label", "label must be a string"));
+        assertThat(typed.str("error_description")).isEqualTo("label must be a string");
     }
 }

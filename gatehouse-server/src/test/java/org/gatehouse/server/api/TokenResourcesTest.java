@@ -80,14 +80,16 @@ class TokenResourcesTest {
         Http.Response r = create(api, "[\"" + unknown + "\"]");
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.str("error")).isEqualTo("invalid_request");
-        assertThat(r.str("error_description")).isEqualTo("resources: no resource server has the audience " + unknown);
+        assertThat(r.str("error_description")).isEqualTo("No resource server has the audience " + unknown + ".");
+        assertThat(r.json().get("fields")).isEqualTo(Map.of("resources", "No resource server has the audience " + unknown + "."));
 
         Http.Response malformed = create(api, "[\"not a uri\"]");
         assertThat(malformed.status()).isEqualTo(400);
-        assertThat(malformed.str("error_description")).startsWith("resources: ");
+        assertThat(String.valueOf(((Map<?, ?>) malformed.json().get("fields")).keySet())).isEqualTo("[resources]");
 
         Http.Response notAList = create(api, "\"" + unknown + "\"");
         assertThat(notAList.status()).isEqualTo(400);
         assertThat(notAList.str("error_description")).startsWith("resources must be an array");
+        assertThat(String.valueOf(((Map<?, ?>) notAList.json().get("fields")).keySet())).isEqualTo("[resources]");
     }
 }

@@ -207,4 +207,13 @@ class PackageDependencyTest {
         });
         assertThat(problems).as("portal/api → store (today: %s)", uses).isEmpty();
     }
+
+    /** The error types (issue 14 Must 2) are a leaf: every service may use them, so they use nothing of the server's. */
+    @Test
+    void theErrorPackageIsALeaf() {
+        Map<String, Set<String>> out = packageGraph(classes).getOrDefault("errors", Map.of());
+        assertThat(out).as("org.gatehouse.server.errors depends on other server packages").isEmpty();
+        assertThat(classes.stream().filter(c -> "errors".equals(pkg(c))).map(c -> c.getSimpleName()))
+                .as("the error types are found").contains("OAuthError", "InvalidInput");
+    }
 }

@@ -128,4 +128,19 @@ class CliTest {
             assertThat(list.out()).contains(kid).contains("retired").contains("next");
         }
     }
+
+    /** Issue 14 Must 2: refused input is one line naming every problem, exit status 2, no file written. */
+    @Test
+    void refusedInputIsOneLineWithEveryProblemAndExitTwo() {
+        TestServer s = TestServer.shared(backend);
+        Path file = s.backend.dataDir.resolve("refused.token.json");
+        Cli.Result r = Cli.run(env(s), "iat", "create", "--label", " ", "--max-registrations", "0", "--scope", "prefs:read",
+                "--client-cidr", "10.0.0.0/33", "--client-cidr", "not-a-range", "--output", file.toString());
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).endsWith("\n");
+        assertThat(r.err().strip()).doesNotContain("\n").doesNotContain("Exception").startsWith("gatehouse: label: ")
+                .contains("; max_registrations: ").contains("; client_cidrs: These are not address ranges: 10.0.0.0/33, not-a-range.");
+        assertThat(Files.exists(file)).isFalse();
+    }
 }

@@ -149,4 +149,26 @@ class PortalBehaviourTest {
                 .contains("<span class=\"n\">" + (active >= 1000 ? "1000+" : Long.toString(active)) + "</span> active installations (all accounts)");
         assertThat(issuer.get("/").body()).contains("<span class=\"n\">1</span> active installations<");
     }
+
+    /**
+     * Issue 14 Must 2: the rules are the service's alone (no second copy in the handler), and every field the
+     * service refuses is highlighted in one round: each named in the error summary, each input marked invalid.
+     */
+    @Test
+    void everyFieldTheServiceRefusesIsHighlightedInOneRound() {
+        PortalClient c = new PortalClient(s().issuer);
+        PortalTest.admin(s(), c);
+        c.get("/tokens/new");
+        PortalClient.Page p = c.post("/tokens", "label", "   ", "days", "ten", "max", "0", "scope", "nope:read",
+                "cidrs", "192.0.2.0/24 10.0.0.0/33 fe80::/129", "resources", "not a uri", "reregistration", "sometimes");
+        assertThat(p.status()).isEqualTo(400);
+        for (String f : java.util.List.of("label", "days", "max", "scope", "cidrs", "resources", "reregistration")) {
+            assertThat(p.body()).as(f).contains("href=\"#f-" + f + "\"");
+        }
+        for (String f : java.util.List.of("label", "days", "max", "cidrs", "resources")) {
+            assertThat(p.body()).as(f).containsPattern("<input [^>]*id=\"f-" + f + "\"[^>]*aria-invalid=\"true\"");
+        }
+        assertThat(p.body()).contains("These are not address ranges: 10.0.0.0/33, fe80::/129.").contains("Unknown scope 'nope:read'").contains("These are not audience URIs: not, a, uri.");
+        assertThat(p.body()).contains("There is a problem");
+    }
 }

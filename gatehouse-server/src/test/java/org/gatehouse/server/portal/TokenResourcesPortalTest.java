@@ -36,7 +36,7 @@ class TokenResourcesPortalTest {
         PortalClient.Page refused = c.post("/tokens", "label", "Prefs only", "days", "30", "max", "2", "scope", "prefs:read",
                 "reregistration", "replace", "resources", unknown);
         assertThat(refused.status()).isEqualTo(400);
-        assertThat(refused.body()).contains("Resources: no resource server has the audience " + unknown)
+        assertThat(refused.body()).contains("No resource server has the audience " + unknown + ".").contains("href=\"#f-resources\"")
                 .contains("value=\"" + unknown + "\"");
 
         c.get("/tokens/new");

@@ -357,7 +357,7 @@ class BadInputTest {
     void initialAccessTokensWithBadCountsOrExpiryAreRefused(String name, int count, Duration expiresIn) {
         int before = count("initial_access_tokens");
         assertThatThrownBy(() -> s().gatehouse().iats.create(org.gatehouse.server.iat.IatService.Spec.of("bad", count, expiresIn, null), Actor.cli()))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(org.gatehouse.server.errors.InvalidInput.class);
         assertThat(count("initial_access_tokens")).isEqualTo(before);
     }
 

@@ -105,7 +105,7 @@ class JwksUrlTest {
         try (JwksServer jwks = new JwksServer(Statements.jwks(Statements.key("ES256")))) {
             int p = jwks.port();
             assertThatThrownBy(() -> s.gatehouse().publishers.add("org.local." + Secrets.randomId(4), null, jwks.url(), null, Actor.cli()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("https");
+                    .isInstanceOf(org.gatehouse.server.errors.InvalidInput.class).hasMessageContaining("https");
             for (String url : java.util.List.of("https://127.0.0.1:" + p + "/jwks.json", "https://localhost:" + p + "/jwks.json",
                     "https://[::1]:" + p + "/jwks.json", "https://2130706433:" + p + "/jwks.json", "https://[::ffff:127.0.0.1]:" + p + "/jwks.json",
                     "https://0.0.0.0:" + p + "/jwks.json", "https://10.1.2.3/jwks.json", "https://172.16.0.1/jwks.json",
@@ -113,7 +113,7 @@ class JwksUrlTest {
                     "https://224.0.0.1/jwks.json", "https://[fe80::1]/jwks.json", "https://[fd00::1]/jwks.json",
                     "https://[2002:7f00:1::]/jwks.json", "https://[64:ff9b::7f00:1]/jwks.json")) {
                 assertThatThrownBy(() -> s.gatehouse().publishers.add("org.ssrf." + Secrets.randomId(4), null, url, null, Actor.cli()))
-                        .as(url).isInstanceOf(IllegalArgumentException.class)
+                        .as(url).isInstanceOf(org.gatehouse.server.errors.InvalidInput.class)
                         .hasMessage("cannot use the JWKS at " + url + ": " + JwksFetcher.REFUSED);
             }
             // Even allowed for tests, plain http goes to loopback only.

@@ -76,7 +76,7 @@ class TextTest {
         assertThat(Text.scopeSet("prefs:read prefs:write prefs:read")).containsExactly("prefs:read", "prefs:write");
         for (String bad : List.of(" a", "a ", "a  b", "a\"b", "a\\b", "caf\u00E9", "a\tb")) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Text.scopeSet(bad)).as(escape(bad))
-                    .isInstanceOf(IllegalArgumentException.class);
+                    .isInstanceOf(org.gatehouse.server.errors.InvalidInput.class);
         }
     }
 
