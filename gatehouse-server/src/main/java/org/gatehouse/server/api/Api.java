@@ -1,5 +1,13 @@
 package org.gatehouse.server.api;
 
+import org.gatehouse.server.domain.TokenFilter;
+import org.gatehouse.server.domain.InstallationFilter;
+
+import org.gatehouse.server.domain.AuditFilter;
+import org.gatehouse.server.domain.AuditEvent;
+
+import org.gatehouse.server.domain.AccountLink;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -28,12 +36,9 @@ import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.Responses;
 import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.domain.AccountRecord;
-import org.gatehouse.server.store.AccountStore;
-import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.domain.PublisherRecord;
 import org.gatehouse.server.domain.SigningKeyRecord;
@@ -126,7 +131,7 @@ public final class Api {
         String after = param(ctx, "after", 80);
         if (after != null && !after.matches("[0-9]{1,19}:[A-Za-z0-9_-]{1,60}")) throw OAuthError.invalidRequest("after is not a cursor from a next link");
         long now = g.clock.millis();
-        List<IatRecord> page = g.db.withHandle(h -> new PortalStore().tokens(h, new PortalStore.TokenFilter(owner, status, search), now, limit + 1, after));
+        List<IatRecord> page = g.db.withHandle(h -> new PortalStore().tokens(h, new TokenFilter(owner, status, search), now, limit + 1, after));
         List<Object> items = new ArrayList<>();
         for (IatRecord t : page.subList(0, Math.min(limit, page.size()))) items.add(token(t, now));
         Map<String, Object> out = new LinkedHashMap<>();
@@ -230,7 +235,7 @@ public final class Api {
         int limit = limit(ctx);
         String after = param(ctx, "after", 60);
         if (after != null && !after.matches("inst_[A-Za-z0-9_-]{1,50}")) throw OAuthError.invalidRequest("after is not a cursor from a next link");
-        List<InstallationRecord> page = g.installations.list(new InstallationStore.Filter(token, status, stale, flagged, owner), limit + 1, after);
+        List<InstallationRecord> page = g.installations.list(new InstallationFilter(token, status, stale, flagged, owner), limit + 1, after);
         List<Object> items = new ArrayList<>();
         for (InstallationRecord i : page.subList(0, Math.min(limit, page.size()))) items.add(installation(i));
         Map<String, Object> out = new LinkedHashMap<>();
@@ -324,7 +329,7 @@ public final class Api {
         } catch (IllegalArgumentException e) {
             throw OAuthError.invalidRequest(e.getMessage());
         }
-        AccountStore.Link l = g.accounts.link(link.id()).orElseThrow();
+        AccountLink l = g.accounts.link(link.id()).orElseThrow();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", link.id());
         out.put("email", l.email());
@@ -385,10 +390,10 @@ public final class Api {
         } catch (NumberFormatException e) {
             throw OAuthError.invalidRequest("after is not a cursor from a next link");
         }
-        List<AuditStore.Event> page = g.db.withHandle(h -> new PortalStore().audit(h,
-                new PortalStore.AuditFilter(actor, action, subject, since, until), limit + 1, after));
+        List<AuditEvent> page = g.db.withHandle(h -> new PortalStore().audit(h,
+                new AuditFilter(actor, action, subject, since, until), limit + 1, after));
         List<Object> items = new ArrayList<>();
-        for (AuditStore.Event e : page.subList(0, Math.min(limit, page.size()))) {
+        for (AuditEvent e : page.subList(0, Math.min(limit, page.size()))) {
             items.add(org.gatehouse.server.audit.AuditExport.json(e));
         }
         Map<String, Object> out = new LinkedHashMap<>();

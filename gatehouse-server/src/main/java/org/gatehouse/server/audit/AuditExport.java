@@ -1,5 +1,7 @@
 package org.gatehouse.server.audit;
 
+import org.gatehouse.server.domain.AuditEvent;
+
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +30,8 @@ public final class AuditExport {
         long count = 0;
         while (true) {
             long last = after;
-            List<AuditStore.Event> page = db.withHandle(h -> store.range(h, since.toEpochMilli(), until.toEpochMilli(), last, PAGE));
-            for (AuditStore.Event e : page) {
+            List<AuditEvent> page = db.withHandle(h -> store.range(h, since.toEpochMilli(), until.toEpochMilli(), last, PAGE));
+            for (AuditEvent e : page) {
                 sink.accept(json(e));
                 count++;
             }
@@ -39,7 +41,7 @@ public final class AuditExport {
     }
 
     /** One event as the admin API's GET /api/v1/audit shows it. */
-    public static Map<String, Object> json(AuditStore.Event e) {
+    public static Map<String, Object> json(AuditEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
         m.put("at", Instant.ofEpochMilli(e.at()).toString());

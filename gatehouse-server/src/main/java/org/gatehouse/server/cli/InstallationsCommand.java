@@ -1,5 +1,7 @@
 package org.gatehouse.server.cli;
 
+import org.gatehouse.server.domain.InstallationFilter;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +13,6 @@ import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,7 +77,7 @@ public final class InstallationsCommand {
                 throw new IllegalArgumentException("--status must be active or revoked");
             }
             try (Gatehouse g = Gatehouse.open(config())) {
-                List<InstallationRecord> rows = g.installations.list(new InstallationStore.Filter(token, status,
+                List<InstallationRecord> rows = g.installations.list(new InstallationFilter(token, status,
                         stale ? Boolean.TRUE : null, flagged ? Boolean.TRUE : null, null), limit, after);
                 if (json) {
                     rows.forEach(r -> out().println(Json.write(json(r))));

@@ -1,5 +1,7 @@
 package org.gatehouse.server.installations;
 
+import org.gatehouse.server.domain.InstallationFilter;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -293,12 +295,12 @@ public final class InstallationService {
         }
     }
 
-    public List<InstallationRecord> list(InstallationStore.Filter filter, int limit, String after) {
+    public List<InstallationRecord> list(InstallationFilter filter, int limit, String after) {
         return db.withHandle(h -> store.list(h, filter, Math.max(1, Math.min(limit, 10_000)), after));
     }
 
     /** How many installations match, up to {@code cap}. */
-    public int count(InstallationStore.Filter filter, int cap) {
+    public int count(InstallationFilter filter, int cap) {
         return db.withHandle(h -> store.count(h, filter, cap));
     }
 

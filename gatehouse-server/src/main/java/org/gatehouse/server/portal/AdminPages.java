@@ -1,5 +1,13 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.TokenFilter;
+import org.gatehouse.server.domain.InstallationFilter;
+
+import org.gatehouse.server.domain.AuditFilter;
+import org.gatehouse.server.domain.AuditEvent;
+
+import org.gatehouse.server.domain.AccountLink;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.HashMap;
@@ -9,11 +17,8 @@ import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.domain.AccountRecord;
-import org.gatehouse.server.store.AccountStore;
-import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.store.PortalStore;
 
 /** Admin pages: accounts and invitations, every token and installation, the audit log, signing keys. */
@@ -83,7 +88,7 @@ final class AdminPages {
 
     private void confirmCancelInvite(Context ctx) {
         Sessions.Current s = p.admin(ctx);
-        AccountStore.Link l = p.g.accounts.openInvites().stream().filter(x -> x.id().equals(ctx.pathParam("id"))).findFirst().orElse(null);
+        AccountLink l = p.g.accounts.openInvites().stream().filter(x -> x.id().equals(ctx.pathParam("id"))).findFirst().orElse(null);
         if (l == null) p.error(ctx, s, 404, "Not found", "There is no such open invitation: it was used, cancelled or has expired.");
         p.confirm(ctx, s, "Cancel invitation?", "/admin/accounts", "This cancels the invitation for "
                 + (l.email() == null ? "the first admin" : l.email()) + ": its link stops working at once. You can invite them again later.",
@@ -180,7 +185,7 @@ final class AdminPages {
         String search = q(ctx, "q");
         String after = q(ctx, "after");
         long now = p.g.clock.millis();
-        PortalStore.TokenFilter f = new PortalStore.TokenFilter(ownerId(owner, owners), status, search);
+        TokenFilter f = new TokenFilter(ownerId(owner, owners), status, search);
         List<IatRecord> page = p.g.db.withHandle(h -> new PortalStore().tokens(h, f, now, PAGE + 1, after));
         String next = null;
         if (page.size() > PAGE) {
@@ -214,7 +219,7 @@ final class AdminPages {
         if (id != null) {
             page = p.g.installations.find(id);
         } else {
-            page = p.g.installations.list(new InstallationStore.Filter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
+            page = p.g.installations.list(new InstallationFilter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
                     "yes".equals(flagged) ? Boolean.TRUE : null, ownerId(owner, owners)), PAGE + 1, after);
         }
         String next = null;
@@ -250,8 +255,8 @@ final class AdminPages {
             after = null;
         }
         Long afterId = after;
-        List<AuditStore.Event> page = p.g.db.withHandle(h -> new PortalStore().audit(h,
-                new PortalStore.AuditFilter(actor, action, subject, null, null), PAGE + 1, afterId));
+        List<AuditEvent> page = p.g.db.withHandle(h -> new PortalStore().audit(h,
+                new AuditFilter(actor, action, subject, null, null), PAGE + 1, afterId));
         String next = page.size() > PAGE ? "/admin/audit?" + keep("actor", who) + keep("action", action) + keep("subject", subject)
                 + "after=" + page.get(PAGE - 1).id() : null;
         Map<String, String> query = new HashMap<>();

@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.ApiTokenRecord;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -9,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.api.ApiTokens;
-import org.gatehouse.server.store.ApiTokenStore;
 
 /**
  * The "API tokens" page: a signed-in account creates tokens for the admin JSON API (label, scopes
@@ -73,8 +74,8 @@ final class ApiTokenPages {
                 created.token()), "/api-tokens");
     }
 
-    private ApiTokenStore.Row mine(Context ctx, Sessions.Current s) {
-        Optional<ApiTokenStore.Row> t = p.g.apiTokens.find(ctx.pathParam("id"));
+    private ApiTokenRecord mine(Context ctx, Sessions.Current s) {
+        Optional<ApiTokenRecord> t = p.g.apiTokens.find(ctx.pathParam("id"));
         if (t.isEmpty() || !t.get().accountId().equals(s.account().id())) {
             p.error(ctx, s, 404, "Not found", "There is no such API token, or it is not yours.");
         }
@@ -83,7 +84,7 @@ final class ApiTokenPages {
 
     private void confirmRevoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
-        ApiTokenStore.Row t = mine(ctx, s);
+        ApiTokenRecord t = mine(ctx, s);
         p.confirm(ctx, s, "Revoke API token?", "/api-tokens", "This revokes the API token \u201c"
                 + t.label() + "\u201d: scripts using it get 401 from their next call. It cannot be restored; create a new one instead.", "Yes, revoke the API token", "/api-tokens", false);
     }
@@ -91,7 +92,7 @@ final class ApiTokenPages {
     private void revoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
-        ApiTokenStore.Row t = mine(ctx, s);
+        ApiTokenRecord t = mine(ctx, s);
         Portal.requireConfirmed(ctx);
         p.g.apiTokens.revoke(t.id(), p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of("API token \u201c" + View.shorten(t.label(), 80) + "\u201d revoked."), "/api-tokens");

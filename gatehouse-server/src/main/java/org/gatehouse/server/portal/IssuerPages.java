@@ -1,5 +1,8 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.TokenFilter;
+import org.gatehouse.server.domain.InstallationFilter;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -19,7 +22,6 @@ import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.text.Text;
@@ -73,11 +75,11 @@ final class IssuerPages {
         AccountRecord a = s.account();
         long now = p.g.clock.millis();
         String owner = a.isAdmin() ? null : a.id();
-        List<IatRecord> recent = p.g.db.withHandle(h -> new PortalStore().tokens(h, new PortalStore.TokenFilter(a.id(), null, null), now, 5, null));
+        List<IatRecord> recent = p.g.db.withHandle(h -> new PortalStore().tokens(h, new TokenFilter(a.id(), null, null), now, 5, null));
         // Counts, not rows: an admin's dashboard covers the whole system.
-        int active = p.g.db.withHandle(h -> new PortalStore().countTokens(h, new PortalStore.TokenFilter(owner, "active", null), now, 1000));
-        int insts = p.g.installations.count(new InstallationStore.Filter(null, "active", null, null, owner), 1000);
-        int flagged = p.g.installations.count(new InstallationStore.Filter(null, null, null, true, owner), 1000);
+        int active = p.g.db.withHandle(h -> new PortalStore().countTokens(h, new TokenFilter(owner, "active", null), now, 1000));
+        int insts = p.g.installations.count(new InstallationFilter(null, "active", null, null, owner), 1000);
+        int flagged = p.g.installations.count(new InstallationFilter(null, null, null, true, owner), 1000);
         String whose = a.isAdmin() ? " (all accounts)" : "";
         List<String[]> cards = List.of(new String[] {count(active), "active tokens" + whose},
                 new String[] {count(insts), "active installations" + whose},
@@ -95,7 +97,7 @@ final class IssuerPages {
         String after = ctx.queryParam("after");
         long now = p.g.clock.millis();
         List<IatRecord> page = p.g.db.withHandle(h -> new PortalStore().tokens(h,
-                new PortalStore.TokenFilter(s.account().id(), null, null), now, PAGE + 1, after));
+                new TokenFilter(s.account().id(), null, null), now, PAGE + 1, after));
         String next = null;
         if (page.size() > PAGE) {
             IatRecord last = page.get(PAGE - 1);
@@ -211,7 +213,7 @@ final class IssuerPages {
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
         long now = p.g.clock.millis();
         String after = ctx.queryParam("after");
-        List<InstallationRecord> insts = p.g.installations.list(new InstallationStore.Filter(t.id(), null, null, null, null), PAGE + 1, after);
+        List<InstallationRecord> insts = p.g.installations.list(new InstallationFilter(t.id(), null, null, null, null), PAGE + 1, after);
         List<InstallationRecord> shown = insts.subList(0, Math.min(PAGE, insts.size()));
         String next = insts.size() > PAGE ? "/tokens/" + Html.u(t.id()) + "?after=" + Html.u(shown.get(PAGE - 1).id()) + "#installations" : null;
         p.render(ctx, 200, s, "Token: " + t.label(), null, "tokens/token.jte", Portal.params("t", t, "now", now,
@@ -262,7 +264,7 @@ final class IssuerPages {
     private void confirmRevokeAll(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        int active = p.g.installations.count(new InstallationStore.Filter(t.id(), "active", null, null, null), 10_000);
+        int active = p.g.installations.count(new InstallationFilter(t.id(), "active", null, null, null), 10_000);
         String n = active >= 10_000 ? "10,000 or more" : Integer.toString(active);
         p.confirm(ctx, s, "Revoke token and installations?", null, "This revokes the token \u201c" + t.label() + "\u201d and every installation it admitted (" + n + " active now). Their next token"
                         + " request fails at once. The token cannot be restored; an installation can be (its Restore button), and then needs a new"

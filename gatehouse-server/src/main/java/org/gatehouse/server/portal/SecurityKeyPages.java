@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.SecurityKeyRecord;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
@@ -7,7 +9,6 @@ import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.oauth.Requests;
-import org.gatehouse.server.store.WebAuthnStore;
 
 /**
  * Security keys (WebAuthn): the page that lists, adds and removes an account's keys, the key step
@@ -56,7 +57,7 @@ final class SecurityKeyPages {
      * accepts a key, so the page says so instead of offering a form that cannot work.
      */
     private void render(Context ctx, Sessions.Current s, int status, String error, String label) {
-        List<WebAuthnStore.Credential> keys = p.g.securityKeys.list(s.account().id());
+        List<SecurityKeyRecord> keys = p.g.securityKeys.list(s.account().id());
         boolean accept = p.g.securityKeys.browsersAccept();
         SecurityKeys.Options o = accept && keys.size() < SecurityKeys.MAX_KEYS ? p.g.securityKeys.registrationOptions(s) : null;
         p.render(ctx, status, s, "Security keys", "/account/keys", "keys.jte", Portal.params("keys", keys, "browsersAccept", accept,
@@ -69,7 +70,7 @@ final class SecurityKeyPages {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         String label = ctx.formParam("label");
-        WebAuthnStore.Credential c;
+        SecurityKeyRecord c;
         try {
             c = p.g.securityKeys.register(s, label, response(ctx), Requests.clientAddress(ctx));
         } catch (IllegalArgumentException e) {
@@ -79,7 +80,7 @@ final class SecurityKeyPages {
         p.done(ctx, s, View.Notice.of("Security key \"" + View.shorten(c.label(), 80) + "\" added."), "/account/keys");
     }
 
-    private WebAuthnStore.Credential mine(Context ctx, Sessions.Current s) {
+    private SecurityKeyRecord mine(Context ctx, Sessions.Current s) {
         String id = ctx.pathParam("id");
         return p.g.securityKeys.list(s.account().id()).stream().filter(k -> k.id().equals(id)).findFirst()
                 .orElseGet(() -> {
@@ -90,7 +91,7 @@ final class SecurityKeyPages {
 
     private void confirmRemove(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
-        WebAuthnStore.Credential k = mine(ctx, s);
+        SecurityKeyRecord k = mine(ctx, s);
         p.confirm(ctx, s, "Remove security key?", "/account/keys", "This removes the security key \u201c"
                 + k.label() + "\u201d from your account: it no longer signs you in. Your authenticator app and recovery codes keep working.", "Yes, remove the key", "/account/keys", false);
     }
@@ -98,7 +99,7 @@ final class SecurityKeyPages {
     private void remove(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
-        WebAuthnStore.Credential k = mine(ctx, s);
+        SecurityKeyRecord k = mine(ctx, s);
         Portal.requireConfirmed(ctx);
         if (!p.g.securityKeys.remove(s.account(), k.id(), Requests.clientAddress(ctx))) {
             p.error(ctx, s, 404, "Not found", "There is no such security key on your account.");

@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.AccountLink;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -12,7 +14,6 @@ import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.accounts.Totp;
 import org.gatehouse.server.oauth.Requests;
-import org.gatehouse.server.store.AccountStore;
 
 /** Sign-in (password, then second factor), sign-out, and completing a one-time setup link. */
 final class SignInPages {
@@ -152,7 +153,7 @@ final class SignInPages {
 
     // --- setup links
 
-    private Optional<AccountStore.Link> link(Context ctx) {
+    private Optional<AccountLink> link(Context ctx) {
         return p.g.accounts.openLink(ctx.pathParam("token"));
     }
 
@@ -167,7 +168,7 @@ final class SignInPages {
      * and continue.
      */
     private void setupForm(Context ctx) {
-        Optional<AccountStore.Link> link = link(ctx);
+        Optional<AccountLink> link = link(ctx);
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
@@ -181,13 +182,13 @@ final class SignInPages {
         renderSetup(ctx, anonymous(ctx), link.get(), 200, "", Map.of());
     }
 
-    private void renderSetup(Context ctx, Sessions.Current s, AccountStore.Link link, int status, String email, Map<String, String> errors) {
+    private void renderSetup(Context ctx, Sessions.Current s, AccountLink link, int status, String email, Map<String, String> errors) {
         p.render(ctx, status, null, "Set up your account", null, "signin/setup.jte", Portal.params("csrf", s.row().csrf(),
                 "action", "/setup/" + ctx.pathParam("token"), "link", link, "email", email, "errors", errors, "minLength", Passwords.MIN_LENGTH));
     }
 
     private void setup(Context ctx) {
-        Optional<AccountStore.Link> link = link(ctx);
+        Optional<AccountLink> link = link(ctx);
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
@@ -261,7 +262,7 @@ final class SignInPages {
     private void secondFactor(Context ctx) {
         Sessions.Current s = enrolStage(ctx);
         p.checkCsrf(ctx, s);
-        Optional<AccountStore.Link> link = p.g.accounts.link(s.row().linkId());
+        Optional<AccountLink> link = p.g.accounts.link(s.row().linkId());
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
