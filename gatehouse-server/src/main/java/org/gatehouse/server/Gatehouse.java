@@ -66,7 +66,7 @@ public final class Gatehouse implements AutoCloseable {
     public final SoftwareStatements statements;
     public final AccountService accounts;
     public final Sessions sessions;
-    public final org.gatehouse.server.api.ApiTokens apiTokens;
+    public final org.gatehouse.server.accounts.ApiTokens apiTokens;
     /** WebAuthn security keys and passkeys, a second factor beside TOTP. */
     public final org.gatehouse.server.accounts.SecurityKeys securityKeys;
     public final org.gatehouse.server.metrics.ServerMetrics metrics = new org.gatehouse.server.metrics.ServerMetrics(new org.gatehouse.server.metrics.Metrics());
@@ -127,7 +127,7 @@ public final class Gatehouse implements AutoCloseable {
             this.sessions = new Sessions(db, accountStore, secrets, Sessions.formKey(masterKey),
                     new SeedCipher(masterKey.derive("gatehouse portal flash v1")), clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
             // Admin JSON API (issue 3 item 5): API tokens.
-            this.apiTokens = new org.gatehouse.server.api.ApiTokens(db, apiTokenStore, accountStore, secrets, audit, clock);
+            this.apiTokens = new org.gatehouse.server.accounts.ApiTokens(db, apiTokenStore, accountStore, secrets, audit, clock);
             this.securityKeys = new org.gatehouse.server.accounts.SecurityKeys(db, new org.gatehouse.server.store.WebAuthnStore(), accountStore,
                     audit, clock, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package org.gatehouse.server.audit;
 
 import org.gatehouse.server.domain.AuditEvent;
+import org.gatehouse.server.domain.AuditFilter;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.function.Consumer;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.PortalStore;
 
 /** The audit log for other systems: every event in a time range, oldest first, in the admin API's JSON shape. */
 public final class AuditExport {
@@ -17,6 +19,7 @@ public final class AuditExport {
 
     private final Database db;
     private final AuditStore store;
+    private final PortalStore listing = new PortalStore();
 
     public AuditExport(Database db, AuditStore store) {
         this.db = db;
@@ -38,6 +41,11 @@ public final class AuditExport {
             if (page.size() < PAGE) return count;
             after = page.get(page.size() - 1).id();
         }
+    }
+
+    /** One page of audit events, newest first, after an optional cursor (the id of the previous page's last event). */
+    public List<AuditEvent> page(AuditFilter filter, int limit, Long afterId) {
+        return db.withHandle(h -> listing.audit(h, filter, limit, afterId));
     }
 
     /** One event as the admin API's GET /api/v1/audit shows it. */

@@ -15,6 +15,7 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.errors.OAuthError;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.ClientMetadata;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.ClientRevocation;
@@ -306,6 +307,17 @@ public final class InstallationService {
 
     public List<InstallationRecord> find(String id) {
         return db.withHandle(h -> store.findByEitherId(h, id));
+    }
+
+    /**
+     * The installation an inst_… reference names, if {@code viewer} may see it (AccountRecord.mayView: their own, or
+     * any for an admin); another account's is answered like one that does not exist.
+     */
+    public Optional<InstallationRecord> visibleTo(String ref, AccountRecord viewer) {
+        if (ref == null || !ref.startsWith("inst_") || ref.length() > 40) return Optional.empty();
+        List<InstallationRecord> found = find(ref);
+        if (found.size() != 1) return Optional.empty();
+        return Optional.of(found.get(0)).filter(i -> viewer.mayView(i.ownerAccount()));
     }
 
     /**

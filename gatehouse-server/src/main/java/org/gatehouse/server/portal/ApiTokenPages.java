@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.gatehouse.server.accounts.Sessions;
-import org.gatehouse.server.api.ApiTokens;
+import org.gatehouse.server.accounts.ApiTokens;
 
 /**
  * The "API tokens" page: a signed-in account creates tokens for the admin JSON API (label, scopes
@@ -34,7 +34,7 @@ final class ApiTokenPages {
     private void page(Context ctx, Sessions.Current s, int status, Map<String, String> values, Map<String, String> errors) {
         p.render(ctx, status, s, "API tokens", "/api-tokens", "apitokens.jte", Portal.params("values", values, "errors", errors,
                 "scopes", List.copyOf(ApiTokens.allowedScopes(s.account())), "chosenScopes", List.of(values.getOrDefault("scope", "").split(" ")),
-                "maxLabel", ApiTokens.MAX_LABEL, "tokens", p.g.apiTokens.listOf(s.account().id()), "now", p.g.clock.millis()));
+                "maxLabel", ApiTokens.MAX_LABEL, "tokens", p.apiTokens.listOf(s.account().id()), "now", p.clock.millis()));
     }
 
     private void create(Context ctx) {
@@ -59,7 +59,7 @@ final class ApiTokenPages {
         ApiTokens.Created created = null;
         if (errors.isEmpty()) {
             try {
-                created = p.g.apiTokens.create(s.account(), values.get("label"), ctx.formParams("scope"), Duration.ofDays(days),
+                created = p.apiTokens.create(s.account(), values.get("label"), ctx.formParams("scope"), Duration.ofDays(days),
                         p.actor(ctx, s.account()));
             } catch (IllegalArgumentException e) {
                 String m = e.getMessage();
@@ -75,7 +75,7 @@ final class ApiTokenPages {
     }
 
     private ApiTokenRecord mine(Context ctx, Sessions.Current s) {
-        Optional<ApiTokenRecord> t = p.g.apiTokens.find(ctx.pathParam("id"));
+        Optional<ApiTokenRecord> t = p.apiTokens.find(ctx.pathParam("id"));
         if (t.isEmpty() || !t.get().accountId().equals(s.account().id())) {
             p.error(ctx, s, 404, "Not found", "There is no such API token, or it is not yours.");
         }
@@ -94,7 +94,7 @@ final class ApiTokenPages {
         p.checkCsrf(ctx, s);
         ApiTokenRecord t = mine(ctx, s);
         Portal.requireConfirmed(ctx);
-        p.g.apiTokens.revoke(t.id(), p.actor(ctx, s.account()));
+        p.apiTokens.revoke(t.id(), p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of("API token \u201c" + View.shorten(t.label(), 80) + "\u201d revoked."), "/api-tokens");
     }
 }

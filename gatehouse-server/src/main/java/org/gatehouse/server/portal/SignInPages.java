@@ -53,7 +53,7 @@ final class SignInPages {
     private Sessions.Current anonymous(Context ctx) {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isPresent() && Sessions.ANONYMOUS.equals(s.get().row().stage())) return s.get();
-        Sessions.Current fresh = p.g.sessions.rotate(s.orElse(null), Sessions.ANONYMOUS, null, null, null);
+        Sessions.Current fresh = p.sessions.rotate(s.orElse(null), Sessions.ANONYMOUS, null, null, null);
         p.setSession(ctx, fresh);
         return fresh;
     }
@@ -78,7 +78,7 @@ final class SignInPages {
         }
         p.checkCsrf(ctx, s.get());
         String email = ctx.formParam("email");
-        AccountService.Attempt a = p.g.accounts.password(email, ctx.formParam("password"), Requests.clientAddress(ctx));
+        AccountService.Attempt a = p.accounts.password(email, ctx.formParam("password"), Requests.clientAddress(ctx));
         switch (a.outcome()) {
             case THROTTLED -> {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
@@ -90,7 +90,7 @@ final class SignInPages {
             }
             case FAILED -> renderLogin(ctx, s.get(), REFUSED, email, AccountService.SIGN_IN_FAILED);
             default -> {
-                p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.PASSWORD, a.account(), null, null));
+                p.setSession(ctx, p.sessions.rotate(s.get(), Sessions.PASSWORD, a.account(), null, null));
                 Portal.redirect(ctx, "/login/code");
             }
         }
@@ -99,7 +99,7 @@ final class SignInPages {
     Sessions.Current passwordStage(Context ctx) {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isEmpty() || !Sessions.PASSWORD.equals(s.get().row().stage()) || s.get().account() == null
-                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < p.g.clock.millis()) {
+                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < p.clock.millis()) {
             Portal.redirect(ctx, "/login");
         }
         return s.get();
@@ -119,7 +119,7 @@ final class SignInPages {
     private void code(Context ctx) {
         Sessions.Current s = passwordStage(ctx);
         p.checkCsrf(ctx, s);
-        AccountService.Attempt a = p.g.accounts.secondFactor(s.account(), ctx.formParam("code"), Requests.clientAddress(ctx));
+        AccountService.Attempt a = p.accounts.secondFactor(s.account(), ctx.formParam("code"), Requests.clientAddress(ctx));
         switch (a.outcome()) {
             case THROTTLED -> {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
@@ -127,7 +127,7 @@ final class SignInPages {
             }
             case FAILED -> renderCode(ctx, s, REFUSED, "That code is not right, or it has been used already.", null);
             default -> {
-                p.setSession(ctx, p.g.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
+                p.setSession(ctx, p.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
                 Portal.redirect(ctx, "/");
             }
         }
@@ -137,8 +137,8 @@ final class SignInPages {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isEmpty()) Portal.redirect(ctx, "/login");
         p.checkCsrf(ctx, s.get());
-        p.g.sessions.end(s.get().id());
-        if (s.get().account() != null) p.g.accounts.signedOut(s.get().account(), Requests.clientAddress(ctx));
+        p.sessions.end(s.get().id());
+        if (s.get().account() != null) p.accounts.signedOut(s.get().account(), Requests.clientAddress(ctx));
         p.clearSession(ctx);
         // "Sign out and open the invitation": back to that setup link, and only to a setup link
         String then = ctx.formParam("then");
@@ -154,7 +154,7 @@ final class SignInPages {
     // --- setup links
 
     private Optional<AccountLink> link(Context ctx) {
-        return p.g.accounts.openLink(ctx.pathParam("token"));
+        return p.accounts.openLink(ctx.pathParam("token"));
     }
 
     private void invalidLink(Context ctx) {
@@ -216,7 +216,7 @@ final class SignInPages {
         int status = 400;
         if (errors.isEmpty()) {
             try {
-                sealed = p.g.accounts.beginSetup(link.get(), email, password);
+                sealed = p.accounts.beginSetup(link.get(), email, password);
             } catch (IllegalArgumentException e) {
                 errors.put(link.get().email() == null ? "email" : "password", e.getMessage());
             } catch (PasswordGate.Busy e) {
@@ -229,7 +229,7 @@ final class SignInPages {
             renderSetup(ctx, s.get(), link.get(), status, email == null ? "" : email, errors);
             return;
         }
-        p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.ENROL, null, link.get().id(), sealed));
+        p.setSession(ctx, p.sessions.rotate(s.get(), Sessions.ENROL, null, link.get().id(), sealed));
         Portal.redirect(ctx, "/setup/second-factor");
     }
 
@@ -247,7 +247,7 @@ final class SignInPages {
     }
 
     private void renderSecondFactor(Context ctx, Sessions.Current s, int status, String error) {
-        AccountService.Pending pending = p.g.accounts.pending(s.row().linkId(), s.row().pending());
+        AccountService.Pending pending = p.accounts.pending(s.row().linkId(), s.row().pending());
         String key = Totp.base32(pending.seed()).replaceAll("(.{4})", "$1 ").strip();
         p.render(ctx, status, null, "Set up your second factor", null, "signin/secondFactor.jte", Portal.params("csrf", s.row().csrf(),
                 "key", key, "uri", Totp.uri("Gatehouse", pending.email(), pending.seed()), "error", error));
@@ -262,15 +262,15 @@ final class SignInPages {
     private void secondFactor(Context ctx) {
         Sessions.Current s = enrolStage(ctx);
         p.checkCsrf(ctx, s);
-        Optional<AccountLink> link = p.g.accounts.link(s.row().linkId());
+        Optional<AccountLink> link = p.accounts.link(s.row().linkId());
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
         }
-        AccountService.Pending pending = p.g.accounts.pending(s.row().linkId(), s.row().pending());
+        AccountService.Pending pending = p.accounts.pending(s.row().linkId(), s.row().pending());
         Optional<AccountService.Completed> done;
         try {
-            done = p.g.accounts.completeSetup(link.get(), pending, ctx.formParam("code"), Requests.actor(ctx));
+            done = p.accounts.completeSetup(link.get(), pending, ctx.formParam("code"), Requests.actor(ctx));
         } catch (IllegalArgumentException e) {
             p.error(ctx, null, 409, "Setup not finished", e.getMessage());
             return;
@@ -279,7 +279,7 @@ final class SignInPages {
             renderSecondFactor(ctx, s, 400, "That code is not right. Check the clock of the device and enter the current code.");
             return;
         }
-        Sessions.Current full = p.g.sessions.rotate(s, Sessions.FULL, done.get().account(), null, null);
+        Sessions.Current full = p.sessions.rotate(s, Sessions.FULL, done.get().account(), null, null);
         p.setSession(ctx, full);
         p.done(ctx, full, new View.Notice("Your account is ready.", "recovery-codes", String.join(" ", done.get().recoveryCodes())), "/setup/ready");
     }

@@ -1,5 +1,6 @@
 package org.gatehouse.server.api;
 
+import org.gatehouse.server.accounts.ApiTokens;
 import org.gatehouse.server.domain.AuditFilter;
 import org.gatehouse.server.domain.AuditEvent;
 

@@ -1,4 +1,4 @@
-package org.gatehouse.server.api;
+package org.gatehouse.server.accounts;
 
 import org.gatehouse.server.domain.ApiTokenRecord;
 
