@@ -2,6 +2,7 @@ package org.gatehouse.server.store;
 
 import org.gatehouse.server.domain.AccountLink;
 import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.domain.SessionRecord;
 
 import java.util.List;
 import java.util.Optional;
@@ -20,11 +21,7 @@ public final class AccountStore {
             rs.getString("email"), rs.getString("role"), rs.getLong("created_at"), rs.getString("created_by"),
             rs.getLong("expires_at"), Rows.nullableLong(rs, "used_at"), rs.getString("account_id"));
 
-    public record Session(String idHash, String accountId, String stage, String csrf, String linkId, String pending,
-                          long createdAt, long lastSeenAt, long expiresAt) {
-    }
-
-    private static final RowMapper<Session> SESSION = (rs, ctx) -> new Session(rs.getString("id_hash"),
+    private static final RowMapper<SessionRecord> SESSION = (rs, ctx) -> new SessionRecord(rs.getString("id_hash"),
             rs.getString("account_id"), rs.getString("stage"), rs.getString("csrf"), rs.getString("link_id"),
             rs.getString("pending"), rs.getLong("created_at"), rs.getLong("last_seen_at"), rs.getLong("expires_at"));
 
@@ -171,7 +168,7 @@ public final class AccountStore {
 
     // --- sessions
 
-    public void insertSession(Handle h, Session s) {
+    public void insertSession(Handle h, SessionRecord s) {
         h.createUpdate("INSERT INTO portal_sessions (id_hash, account_id, stage, csrf, link_id, pending, created_at,"
                         + " last_seen_at, expires_at) VALUES (:id, :acc, :stage, :csrf, :link, :pending, :at, :seen, :exp)")
                 .bind("id", s.idHash()).bind("acc", s.accountId()).bind("stage", s.stage()).bind("csrf", s.csrf())
@@ -180,7 +177,7 @@ public final class AccountStore {
                 .execute();
     }
 
-    public Optional<Session> findSession(Handle h, String idHash) {
+    public Optional<SessionRecord> findSession(Handle h, String idHash) {
         return h.createQuery("SELECT * FROM portal_sessions WHERE id_hash = :id").bind("id", idHash).map(SESSION).findOne();
     }
 
