@@ -41,7 +41,7 @@ import org.gatehouse.server.tokens.IntrospectionCache;
 import org.gatehouse.server.tokens.TokenService;
 
 /** The composition root: every service, wired by hand. Used by the server and by the CLI alike. */
-public final class Gatehouse implements AutoCloseable {
+public final class Gatehouse implements org.gatehouse.server.cli.Services {
     public final Config config;
     public final Clock clock;
     public final Database db;
@@ -156,6 +156,58 @@ public final class Gatehouse implements AutoCloseable {
         if (!stored.equals(check)) {
             throw new ConfigException("the master key does not match this database (set GATEHOUSE_MASTER_KEY to the key it was created with)");
         }
+    }
+
+    // --- what a command gets (cli.Services): the services, not this container
+
+    @Override
+    public AccountService accounts() {
+        return accounts;
+    }
+
+    @Override
+    public org.gatehouse.server.audit.AuditExport auditExport() {
+        return auditExport;
+    }
+
+    @Override
+    public IatService iats() {
+        return iats;
+    }
+
+    @Override
+    public InstallationService installations() {
+        return installations;
+    }
+
+    @Override
+    public SigningKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public Publishers publishers() {
+        return publishers;
+    }
+
+    @Override
+    public ResourceServers resourceServers() {
+        return resourceServers;
+    }
+
+    @Override
+    public SoftwareStatements statements() {
+        return statements;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public org.gatehouse.server.store.SchemaStatus schemaStatus() {
+        return db.schemaStatus();
     }
 
     @Override

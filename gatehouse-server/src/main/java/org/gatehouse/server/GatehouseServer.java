@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A running Gatehouse: the services, the HTTP server and the background jobs. */
-public final class GatehouseServer implements AutoCloseable {
+public final class GatehouseServer implements org.gatehouse.server.cli.Services.Server {
     private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
 
     private final Gatehouse gatehouse;
@@ -114,12 +114,18 @@ public final class GatehouseServer implements AutoCloseable {
         }, firstMillis, millis, TimeUnit.MILLISECONDS);
     }
 
+    @Override
     public int port() {
         return http.port();
     }
 
     public Gatehouse gatehouse() {
         return gatehouse;
+    }
+
+    @Override
+    public org.gatehouse.server.accounts.AccountService accounts() {
+        return gatehouse.accounts;
     }
 
     /**

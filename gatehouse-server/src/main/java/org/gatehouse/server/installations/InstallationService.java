@@ -305,6 +305,12 @@ public final class InstallationService {
         return db.withHandle(h -> store.count(h, filter, cap));
     }
 
+    /** Capacity tests only (the hidden seed-installations command): inserts synthetic installations admitted by a token. */
+    public int seedSynthetic(String prefix, int count, String iatId) {
+        long now = clock.millis();
+        return db.inTransaction(h -> store.seed(h, db.isPostgres(), prefix, count, iatId, now));
+    }
+
     public List<InstallationRecord> find(String id) {
         return db.withHandle(h -> store.findByEitherId(h, id));
     }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The server's package structure, read from its compiled classes (ArchUnit's importer; issue 14, Must 1–2):
  * no package cycle, and no portal or API class touching {@code store/} except through the services.
  *
- * <p>Today's violations are frozen in the two allow-lists below, each entry named. The test fails on any new
+ * <p>Violations were frozen in the two allow-lists below, each entry named; both are empty now (issue 14 Must 1). The test fails on any new
  * violation AND on any entry that no longer occurs, so the lists only shrink: when you remove a dependency, remove
  * its entry.
  */
@@ -36,16 +36,10 @@ class PackageDependencyTest {
      * Package dependencies that are part of a cycle today (an edge inside a strongly connected group of packages),
      * "from → to", with who makes them. {@code (root)} is {@code org.gatehouse.server} itself (the Gatehouse container).
      */
-    private static final Map<String, String> CYCLE_EDGES_ALLOWED = Map.ofEntries(
-            // The container cycle: CLI commands open the whole Gatehouse container, which Main (its package) lists
-            // (issue 14 Must 1: commands get the services they need).
-            Map.entry("(root) → cli", "Main uses AdminCommand, AuditCommand, ConfigCommand, Console, DbCommand, HealthCommand, IatCommand, InstallationsCommand, KeysCommand, PublisherCommand, ResourceServerCommand, SeedCommand, ServeCommand, StatementCommand"),
-            Map.entry("cli → (root)", "AdminCommand uses Gatehouse; AuditCommand uses Gatehouse; DbCommand uses Gatehouse; IatCommand uses Gatehouse; InstallationsCommand uses Gatehouse; KeysCommand uses Gatehouse; PublisherCommand uses Gatehouse; ResourceServerCommand uses Gatehouse; SeedCommand uses Gatehouse; ServeCommand uses Gatehouse, GatehouseServer"));
+    private static final Map<String, String> CYCLE_EDGES_ALLOWED = Map.of();
 
     /** Portal and API classes that use {@code store/} types directly, and exactly which (issue 14: only through services). */
-    private static final Map<String, Set<String>> STORE_USE_ALLOWED = Map.ofEntries(
-            Map.entry("portal.Portal", Set.of("store.AccountStore")),
-            Map.entry("portal.SignInPages", Set.of("store.AccountStore")));
+    private static final Map<String, Set<String>> STORE_USE_ALLOWED = Map.of();
 
     private static JavaClasses classes;
 
