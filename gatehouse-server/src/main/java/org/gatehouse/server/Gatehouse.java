@@ -41,7 +41,7 @@ import org.gatehouse.server.tokens.IntrospectionCache;
 import org.gatehouse.server.tokens.TokenService;
 
 /** The composition root: every service, wired by hand. Used by the server and by the CLI alike. */
-public final class Gatehouse implements AutoCloseable {
+public final class Gatehouse implements org.gatehouse.server.cli.Services {
     public final Config config;
     public final Clock clock;
     public final Database db;
@@ -66,7 +66,7 @@ public final class Gatehouse implements AutoCloseable {
     public final SoftwareStatements statements;
     public final AccountService accounts;
     public final Sessions sessions;
-    public final org.gatehouse.server.api.ApiTokens apiTokens;
+    public final org.gatehouse.server.accounts.ApiTokens apiTokens;
     /** WebAuthn security keys and passkeys, a second factor beside TOTP. */
     public final org.gatehouse.server.accounts.SecurityKeys securityKeys;
     public final org.gatehouse.server.metrics.ServerMetrics metrics = new org.gatehouse.server.metrics.ServerMetrics(new org.gatehouse.server.metrics.Metrics());
@@ -127,7 +127,7 @@ public final class Gatehouse implements AutoCloseable {
             this.sessions = new Sessions(db, accountStore, secrets, Sessions.formKey(masterKey),
                     new SeedCipher(masterKey.derive("gatehouse portal flash v1")), clock, java.time.Duration.ofMinutes(30), java.time.Duration.ofHours(12));
             // Admin JSON API (issue 3 item 5): API tokens.
-            this.apiTokens = new org.gatehouse.server.api.ApiTokens(db, apiTokenStore, accountStore, secrets, audit, clock);
+            this.apiTokens = new org.gatehouse.server.accounts.ApiTokens(db, apiTokenStore, accountStore, secrets, audit, clock);
             this.securityKeys = new org.gatehouse.server.accounts.SecurityKeys(db, new org.gatehouse.server.store.WebAuthnStore(), accountStore,
                     audit, clock, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis));
         } catch (RuntimeException e) {
@@ -156,6 +156,58 @@ public final class Gatehouse implements AutoCloseable {
         if (!stored.equals(check)) {
             throw new ConfigException("the master key does not match this database (set GATEHOUSE_MASTER_KEY to the key it was created with)");
         }
+    }
+
+    // --- what a command gets (cli.Services): the services, not this container
+
+    @Override
+    public AccountService accounts() {
+        return accounts;
+    }
+
+    @Override
+    public org.gatehouse.server.audit.AuditExport auditExport() {
+        return auditExport;
+    }
+
+    @Override
+    public IatService iats() {
+        return iats;
+    }
+
+    @Override
+    public InstallationService installations() {
+        return installations;
+    }
+
+    @Override
+    public SigningKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public Publishers publishers() {
+        return publishers;
+    }
+
+    @Override
+    public ResourceServers resourceServers() {
+        return resourceServers;
+    }
+
+    @Override
+    public SoftwareStatements statements() {
+        return statements;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public org.gatehouse.server.store.SchemaStatus schemaStatus() {
+        return db.schemaStatus();
     }
 
     @Override

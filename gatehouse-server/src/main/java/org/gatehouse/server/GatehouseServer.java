@@ -6,6 +6,7 @@ import org.gatehouse.server.config.ConfigException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.gatehouse.server.api.Api;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.http.GracefulStop;
@@ -13,12 +14,13 @@ import org.gatehouse.server.http.HttpServer;
 import org.gatehouse.server.http.Operations;
 import org.gatehouse.server.http.ServerTls;
 import org.gatehouse.server.metrics.BuildInfo;
+import org.gatehouse.server.portal.Portal;
 import org.gatehouse.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A running Gatehouse: the services, the HTTP server and the background jobs. */
-public final class GatehouseServer implements AutoCloseable {
+public final class GatehouseServer implements org.gatehouse.server.cli.Services.Server {
     private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
 
     private final Gatehouse gatehouse;
@@ -65,10 +67,18 @@ public final class GatehouseServer implements AutoCloseable {
             // The first check comes soon after start, so a due run is not put off by a restart.
             every(jobs, Math.min(5_000, maintenanceCheck), maintenanceCheck, "run maintenance", () -> maintenance(g));
             if (tls != null) every(jobs, config.tlsReload.toMillis(), "reload the TLS certificate", tls::reloadIfChanged);
-            Operations ops = new Operations(g);
+            Operations ops = new Operations(config, g.db, g.keys, g.secrets, g.metrics);
+            Portal portal = new Portal(g.sessions, g.accounts, g.securityKeys, g.apiTokens, g.iats, g.installations, g.resourceServers,
+                    g.keys, g.auditExport, g.clock, config.issuer, config.scopes);
+            Api api = new Api(g.apiTokens, g.iats, g.installations, g.accounts, g.auditExport, g.keys, g.publishers, g.resourceServers,
+                    g.clock, config.issuer);
             Javalin http;
             try {
-                http = HttpServer.create(g, ops, tls).start();
+                http = HttpServer.create(config, new HttpServer.OAuthServices(g.keys, g.registrations, g.clientAuthenticator, g.tokens),
+                        g.failureGuard, ops, tls, routes -> {
+                            portal.routes(routes);
+                            api.routes(routes);
+                        }).start();
             } catch (JavalinBindException e) {
                 jobs.shutdownNow();
                 throw new ConfigException("cannot listen on " + config.bind + ":" + config.port + ": the port is in use or not permitted");
@@ -104,12 +114,18 @@ public final class GatehouseServer implements AutoCloseable {
         }, firstMillis, millis, TimeUnit.MILLISECONDS);
     }
 
+    @Override
     public int port() {
         return http.port();
     }
 
     public Gatehouse gatehouse() {
         return gatehouse;
+    }
+
+    @Override
+    public org.gatehouse.server.accounts.AccountService accounts() {
+        return gatehouse.accounts;
     }
 
     /**

@@ -13,10 +13,13 @@ import org.gatehouse.server.cli.KeysCommand;
 import org.gatehouse.server.cli.PublisherCommand;
 import org.gatehouse.server.cli.ResourceServerCommand;
 import org.gatehouse.server.cli.SeedCommand;
+import org.gatehouse.server.cli.Services;
 import org.gatehouse.server.cli.ServeCommand;
 import org.gatehouse.server.cli.StatementCommand;
+import org.gatehouse.server.config.Config;
 import org.gatehouse.server.config.ConfigException;
 import org.gatehouse.server.metrics.BuildInfo;
+import org.gatehouse.server.store.Database;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,6 +41,16 @@ public final class Main implements Console.Holder {
     @Override
     public Console console() {
         return console;
+    }
+
+    @Override
+    public Services open(Config config, Database.SchemaPolicy schema) {
+        return Gatehouse.open(config, schema);
+    }
+
+    @Override
+    public Services.Server start(Config config) {
+        return GatehouseServer.start(config);
     }
 
     /** {@code --version}: the version and commit Maven wrote into the build ({@link BuildInfo}). */

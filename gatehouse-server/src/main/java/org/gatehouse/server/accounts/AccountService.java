@@ -1,5 +1,7 @@
 package org.gatehouse.server.accounts;
 
+import org.gatehouse.server.domain.AccountLink;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -107,7 +109,7 @@ public final class AccountService {
      * once, by this node), or the one still pending from an earlier start or another node (never printed again:
      * only its keyed hash is stored).
      */
-    public record FirstAdminLink(NewLink created, AccountStore.Link pending) {
+    public record FirstAdminLink(NewLink created, AccountLink pending) {
     }
 
     /**
@@ -120,7 +122,7 @@ public final class AccountService {
         return db.inTransaction(h -> {
             settings.lock(h, FIRST_ADMIN_LOCK);
             if (store.countAccounts(h) > 0) return Optional.<FirstAdminLink>empty();
-            Optional<AccountStore.Link> pending = store.openFirstAdminLink(h, clock.millis());
+            Optional<AccountLink> pending = store.openFirstAdminLink(h, clock.millis());
             if (pending.isPresent()) return Optional.of(new FirstAdminLink(null, pending.get()));
             return Optional.of(new FirstAdminLink(newFirstAdminLink(h, node, printedTo), null));
         });
@@ -173,7 +175,7 @@ public final class AccountService {
                             Map<String, String> more) {
         long now = clock.millis();
         String token = LINK_PREFIX + Secrets.randomId(32);
-        AccountStore.Link link = new AccountStore.Link("lnk_" + Secrets.randomId(9), purpose, email, role, now, actor.name(),
+        AccountLink link = new AccountLink("lnk_" + Secrets.randomId(9), purpose, email, role, now, actor.name(),
                 now + ttl.toMillis(), null, null);
         store.insertLink(h, link, secrets.hash(token));
         Map<String, Object> d = new LinkedHashMap<>();
@@ -196,14 +198,14 @@ public final class AccountService {
     }
 
     /** The link a presented token belongs to, if it is still usable. */
-    public Optional<AccountStore.Link> openLink(String token) {
+    public Optional<AccountLink> openLink(String token) {
         if (token == null || !token.startsWith(LINK_PREFIX) || token.length() > 100) return Optional.empty();
         long now = clock.millis();
         return db.withHandle(h -> store.findLinkByHash(h, secrets.hash(token)))
                 .filter(l -> l.usedAt() == null && l.expiresAt() > now);
     }
 
-    public Optional<AccountStore.Link> link(String id) {
+    public Optional<AccountLink> link(String id) {
         long now = clock.millis();
         return db.withHandle(h -> store.findLink(h, id)).filter(l -> l.usedAt() == null && l.expiresAt() > now);
     }
@@ -216,7 +218,7 @@ public final class AccountService {
         return byPurpose;
     }
 
-    public List<AccountStore.Link> openInvites() {
+    public List<AccountLink> openInvites() {
         return db.withHandle(h -> store.openInvites(h, clock.millis()));
     }
 
@@ -226,7 +228,7 @@ public final class AccountService {
      * Checks the setup form; returns the pending choice, sealed for the session. Throws with a plain message
      * on bad input, and {@link PasswordGate.Busy} when too many passwords are being hashed at once.
      */
-    public String beginSetup(AccountStore.Link link, String email, String password) {
+    public String beginSetup(AccountLink link, String email, String password) {
         InvalidInput.Problems problems = new InvalidInput.Problems();
         String clean = link.email() != null ? link.email() : problems.collect(() -> email(email));
         String p = Passwords.problem(password);
@@ -252,7 +254,7 @@ public final class AccountService {
      * Completes a link once its holder proved the second factor works: uses the link (once),
      * creates the account with its recovery codes, audits it, all in one transaction.
      */
-    public Optional<Completed> completeSetup(AccountStore.Link link, Pending pending, String code, Actor remote) {
+    public Optional<Completed> completeSetup(AccountLink link, Pending pending, String code, Actor remote) {
         long now = clock.millis();
         long step = Totp.match(pending.seed(), code, now);
         if (step < 0) return Optional.empty();

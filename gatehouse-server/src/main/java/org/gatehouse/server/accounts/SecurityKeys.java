@@ -1,5 +1,7 @@
 package org.gatehouse.server.accounts;
 
+import org.gatehouse.server.domain.SecurityKeyRecord;
+
 import com.webauthn4j.WebAuthnManager;
 import com.webauthn4j.converter.AttestedCredentialDataConverter;
 import com.webauthn4j.converter.util.ObjectConverter;
@@ -114,7 +116,7 @@ public final class SecurityKeys {
         return !rpId.matches("[0-9.]+") && !rpId.contains(":") && !rpId.startsWith("[");
     }
 
-    public List<WebAuthnStore.Credential> list(String accountId) {
+    public List<SecurityKeyRecord> list(String accountId) {
         return db.withHandle(h -> store.ofAccount(h, accountId));
     }
 
@@ -128,12 +130,12 @@ public final class SecurityKeys {
     public Options registrationOptions(Sessions.Current s) {
         AccountRecord a = s.account();
         String challenge = newChallenge(s, REGISTER);
-        List<String> exclude = list(a.id()).stream().map(WebAuthnStore.Credential::credentialId).toList();
+        List<String> exclude = list(a.id()).stream().map(SecurityKeyRecord::credentialId).toList();
         return new Options(challenge, rpId, B64.encodeToString(userHandle(a).getBytes(StandardCharsets.US_ASCII)), a.email(), exclude, CHALLENGE_TTL.toMillis());
     }
 
     /** Verifies an attestation and stores the new credential. Throws {@link InvalidInput} (fields {@code label}, {@code key}) with a plain message. */
-    public WebAuthnStore.Credential register(Sessions.Current s, String label, Response r, String remoteAddr) {
+    public SecurityKeyRecord register(Sessions.Current s, String label, Response r, String remoteAddr) {
         AccountRecord a = s.account();
         String name = label(label);
         Optional<String> challenge = take(s, REGISTER);
@@ -154,7 +156,7 @@ public final class SecurityKeys {
         long now = clock.millis();
         String transports = data.getTransports() == null ? null
                 : String.join(" ", data.getTransports().stream().map(AuthenticatorTransport::getValue).sorted().toList());
-        WebAuthnStore.Credential c = new WebAuthnStore.Credential("wak_" + Secrets.randomId(9), a.id(), B64.encodeToString(credentialId),
+        SecurityKeyRecord c = new SecurityKeyRecord("wak_" + Secrets.randomId(9), a.id(), B64.encodeToString(credentialId),
                 B64.encodeToString(cose), acd.getAaguid().getValue().toString(),
                 data.getAttestationObject().getAuthenticatorData().getSignCount(), transports, name, now, null);
         try {
@@ -179,7 +181,7 @@ public final class SecurityKeys {
     public boolean remove(AccountRecord a, String keyId, String remoteAddr) {
         long now = clock.millis();
         return db.inTransaction(h -> {
-            Optional<WebAuthnStore.Credential> c = store.ofAccount(h, a.id()).stream().filter(k -> k.id().equals(keyId)).findFirst();
+            Optional<SecurityKeyRecord> c = store.ofAccount(h, a.id()).stream().filter(k -> k.id().equals(keyId)).findFirst();
             if (c.isEmpty() || !store.delete(h, a.id(), keyId)) return false;
             audit.record(h, now, AccountService.actor(a, remoteAddr), "account.security_key_remove", keyId, Map.of("label", c.get().label()));
             return true;
@@ -192,7 +194,7 @@ public final class SecurityKeys {
     public Options authenticationOptions(Sessions.Current s) {
         AccountRecord a = s.account();
         String challenge = newChallenge(s, AUTHENTICATE);
-        List<String> allow = list(a.id()).stream().map(WebAuthnStore.Credential::credentialId).toList();
+        List<String> allow = list(a.id()).stream().map(SecurityKeyRecord::credentialId).toList();
         return new Options(challenge, rpId, B64.encodeToString(userHandle(a).getBytes(StandardCharsets.US_ASCII)), a.email(), allow, CHALLENGE_TTL.toMillis());
     }
 
@@ -224,9 +226,9 @@ public final class SecurityKeys {
             return false;
         }
         String cid = B64.encodeToString(credentialId);
-        Optional<WebAuthnStore.Credential> found = db.withHandle(h -> store.find(h, account.id(), cid));
+        Optional<SecurityKeyRecord> found = db.withHandle(h -> store.find(h, account.id(), cid));
         if (found.isEmpty()) return false; // unknown, or another account's credential
-        WebAuthnStore.Credential c = found.get();
+        SecurityKeyRecord c = found.get();
         if (userHandle != null && !MessageDigest.isEqual(userHandle, userHandle(account).getBytes(StandardCharsets.US_ASCII))) return false;
         AuthenticationData data;
         try {
@@ -242,7 +244,7 @@ public final class SecurityKeys {
             return false;
         }
         long count = data.getAuthenticatorData().getSignCount();
-        WebAuthnStore.Credential used = c;
+        SecurityKeyRecord used = c;
         return db.inTransaction(h -> {
             AccountRecord a = accounts.findAccount(h, account.id()).orElse(null);
             if (a == null || !a.active()) return false;
@@ -260,21 +262,21 @@ public final class SecurityKeys {
         });
     }
 
-    private void cloneSuspected(AccountRecord a, WebAuthnStore.Credential c, String remoteAddr, long now) {
+    private void cloneSuspected(AccountRecord a, SecurityKeyRecord c, String remoteAddr, long now) {
         db.inTransaction(h -> {
             cloneRecord(h, a, c, remoteAddr, now);
             return null;
         });
     }
 
-    private void cloneRecord(org.jdbi.v3.core.Handle h, AccountRecord a, WebAuthnStore.Credential c, String remoteAddr, long now) {
+    private void cloneRecord(org.jdbi.v3.core.Handle h, AccountRecord a, SecurityKeyRecord c, String remoteAddr, long now) {
         audit.record(h, now, AccountService.actor(a, remoteAddr), "account.security_key_clone_suspected", c.id(),
                 Map.of("label", c.label(), "stored_count", c.signCount()));
     }
 
     // --- helpers
 
-    private CredentialRecordImpl record(WebAuthnStore.Credential c) {
+    private CredentialRecordImpl record(SecurityKeyRecord c) {
         byte[] id = bytes(c.credentialId());
         byte[] cose = bytes(c.publicKeyCose());
         byte[] aaguid = new AAGUID(c.aaguid()).getBytes();

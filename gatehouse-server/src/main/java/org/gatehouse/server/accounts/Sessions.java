@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.domain.SessionRecord;
 import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.Database;
 
@@ -35,7 +36,7 @@ public final class Sessions {
     private static final long FORM_CLOCK_SKEW_MS = 60_000;
 
     /** A session as loaded for one request: the clear id (only ever in the cookie), its row and account. */
-    public record Current(String id, AccountStore.Session row, AccountRecord account) {
+    public record Current(String id, SessionRecord row, AccountRecord account) {
         public boolean signedIn() {
             return FULL.equals(row.stage()) && account != null;
         }
@@ -85,7 +86,7 @@ public final class Sessions {
         long now = clock.millis();
         if (ANONYMOUS.equals(stage)) return form(now, Secrets.randomId(16));
         String id = Secrets.randomId(32);
-        AccountStore.Session row = new AccountStore.Session(secrets.hash(id), account == null ? null : account.id(), stage,
+        SessionRecord row = new SessionRecord(secrets.hash(id), account == null ? null : account.id(), stage,
                 Secrets.randomId(32), linkId, pending, now, now, now + absolute.toMillis());
         db.inTransaction(h -> {
             store.insertSession(h, row);
@@ -107,9 +108,9 @@ public final class Sessions {
         long now = clock.millis();
         String hash = secrets.hash(id);
         return db.withHandle(h -> {
-            Optional<AccountStore.Session> found = store.findSession(h, hash);
+            Optional<SessionRecord> found = store.findSession(h, hash);
             if (found.isEmpty()) return Optional.<Current>empty();
-            AccountStore.Session s = found.get();
+            SessionRecord s = found.get();
             if (s.expiresAt() <= now || s.lastSeenAt() + idle.toMillis() <= now) {
                 store.deleteSession(h, hash);
                 return Optional.<Current>empty();
@@ -181,7 +182,7 @@ public final class Sessions {
     private Current form(long issuedAt, String nonce) {
         String signed = issuedAt + "." + nonce;
         String id = FORM_PREFIX + signed + "." + formKey.hash("form|" + signed);
-        AccountStore.Session row = new AccountStore.Session(null, null, ANONYMOUS, formKey.hash("csrf|" + signed), null, null,
+        SessionRecord row = new SessionRecord(null, null, ANONYMOUS, formKey.hash("csrf|" + signed), null, null,
                 issuedAt, issuedAt, issuedAt + FORM_TTL.toMillis());
         return new Current(id, row, null);
     }

@@ -1,5 +1,13 @@
 package org.gatehouse.server.api;
 
+import org.gatehouse.server.domain.TokenFilter;
+import org.gatehouse.server.domain.InstallationFilter;
+
+import org.gatehouse.server.domain.AuditFilter;
+import org.gatehouse.server.domain.AuditEvent;
+
+import org.gatehouse.server.domain.AccountLink;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -7,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -16,9 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.accounts.ApiTokens;
 import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.audit.AuditExport;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.iat.TokenFile;
 import org.gatehouse.server.json.Json;
@@ -27,15 +37,13 @@ import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.oauth.Responses;
+import org.gatehouse.server.keys.SigningKeys;
 import org.gatehouse.server.registration.ResourceServers;
+import org.gatehouse.server.statements.Publishers;
 import org.gatehouse.server.domain.AccountRecord;
-import org.gatehouse.server.store.AccountStore;
-import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
-import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.domain.PublisherRecord;
 import org.gatehouse.server.domain.SigningKeyRecord;
 
@@ -51,16 +59,37 @@ public final class Api {
     static final int DEFAULT_PAGE = 50;
     static final int MAX_PAGE = 500;
 
-    private final Gatehouse g;
+    private final ApiTokens apiTokens;
+    private final IatService iats;
+    private final InstallationService installations;
+    private final AccountService accounts;
+    private final AuditExport auditLog;
+    private final SigningKeys keys;
+    private final Publishers publishers;
+    private final ResourceServers resourceServers;
+    private final Clock clock;
+    private final String issuer;
     private final String openApi;
 
-    private Api(Gatehouse g) {
-        this.g = g;
-        this.openApi = resource("/api/openapi.json").replace("__ISSUER__", g.config.issuer);
+    /** The handlers get the services they call, nothing else (issue 14 Must 1); the container builds them. */
+    public Api(ApiTokens apiTokens, IatService iats, InstallationService installations, AccountService accounts, AuditExport auditLog,
+               SigningKeys keys, Publishers publishers, ResourceServers resourceServers, Clock clock, String issuer) {
+        this.apiTokens = apiTokens;
+        this.iats = iats;
+        this.installations = installations;
+        this.accounts = accounts;
+        this.auditLog = auditLog;
+        this.keys = keys;
+        this.publishers = publishers;
+        this.resourceServers = resourceServers;
+        this.clock = clock;
+        this.issuer = issuer;
+        this.openApi = resource("/api/openapi.json").replace("__ISSUER__", issuer);
     }
 
-    public static void register(RoutesConfig r, Gatehouse g) {
-        Api a = new Api(g);
+    /** Registers every route of the API. */
+    public void routes(RoutesConfig r) {
+        Api a = this;
         r.get(BASE + "/openapi.json", ctx -> {
             ctx.status(200);
             ctx.contentType("application/json;charset=UTF-8");
@@ -98,7 +127,7 @@ public final class Api {
         if (auth == null || auth.length() < 7 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw OAuthError.bearerMissing("an API token is required (Authorization: Bearer gha_…)");
         }
-        Optional<ApiTokens.Caller> c = g.apiTokens.authenticate(auth.substring(7).strip());
+        Optional<ApiTokens.Caller> c = apiTokens.authenticate(auth.substring(7).strip());
         if (c.isEmpty()) throw OAuthError.invalidToken("the API token is unknown, expired or revoked, or its account is disabled");
         if (!c.get().has(scope)) {
             throw new OAuthError(403, "insufficient_scope", "this request needs the scope " + scope,
@@ -126,8 +155,8 @@ public final class Api {
         int limit = limit(ctx);
         String after = param(ctx, "after", 80);
         if (after != null && !after.matches("[0-9]{1,19}:[A-Za-z0-9_-]{1,60}")) throw OAuthError.invalidRequest("after is not a cursor from a next link");
-        long now = g.clock.millis();
-        List<IatRecord> page = g.db.withHandle(h -> new PortalStore().tokens(h, new PortalStore.TokenFilter(owner, status, search), now, limit + 1, after));
+        List<IatRecord> page = iats.page(new TokenFilter(owner, status, search), limit + 1, after);
+        long now = clock.millis();
         List<Object> items = new ArrayList<>();
         for (IatRecord t : page.subList(0, Math.min(limit, page.size()))) items.add(token(t, now));
         Map<String, Object> out = new LinkedHashMap<>();
@@ -153,24 +182,22 @@ public final class Api {
         List<String> resources = b.strings("resources", 50, 2000);
         boolean keyBound = b.bool("require_key_bound", false);
         boolean dpop = b.bool("require_dpop", false);
-        IatService.Created created = g.iats.create(new IatService.Spec(label, (int) max, Duration.ofSeconds(expiresIn), scope, softwareIds, cidrs,
-                rereg, c.account().id()).keyBound(keyBound, dpop), actor(ctx, c), g.resourceServers.limitTokenTo(resources));
-        Map<String, Object> out = token(created.record(), g.clock.millis());
+        IatService.Created created = iats.create(new IatService.Spec(label, (int) max, Duration.ofSeconds(expiresIn), scope, softwareIds, cidrs,
+                rereg, c.account().id()).keyBound(keyBound, dpop), actor(ctx, c), resourceServers.limitTokenTo(resources));
+        Map<String, Object> out = token(created.record(), clock.millis());
         out.put("token", created.token());
-        out.put("token_file", TokenFile.content(created, g.config.issuer));
+        out.put("token_file", TokenFile.content(created, issuer));
         ctx.header("Location", BASE + "/tokens/" + created.record().id());
         Responses.noStoreJson(ctx, 201, out);
     }
 
     private IatRecord visibleToken(ApiTokens.Caller c, String id) {
-        Optional<IatRecord> t = id.length() > 40 ? Optional.empty() : g.iats.get(id);
-        if (t.isEmpty() || !(c.isAdmin() || t.get().ownerAccount().equals(c.account().id()))) throw notFound("token");
-        return t.get();
+        return iats.visibleTo(id, c.account()).orElseThrow(() -> notFound("token"));
     }
 
     private void getToken(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "tokens:read");
-        Responses.json(ctx, 200, token(visibleToken(c, ctx.pathParam("id")), g.clock.millis()));
+        Responses.json(ctx, 200, token(visibleToken(c, ctx.pathParam("id")), clock.millis()));
     }
 
     private void revokeToken(Context ctx) {
@@ -180,12 +207,8 @@ public final class Api {
         String reason = b.string("reason", false, 300);
         boolean cascade = b.bool("cascade", false);
         String why = reason == null ? "revoked through the API" : reason;
-        Actor actor = actor(ctx, c);
-        if (!g.iats.revoke(t.id(), why, cascade, actor) && cascade) {
-            // already revoked: revoke what it admitted
-            g.db.inTransaction(h -> g.installations.revokeAdmittedBy(h, t.id(), g.clock.millis(), actor, why));
-        }
-        Responses.json(ctx, 200, token(g.iats.get(t.id()).orElseThrow(), g.clock.millis()));
+        iats.revoke(t.id(), why, cascade, actor(ctx, c)); // with cascade, an already revoked token's installations too
+        Responses.json(ctx, 200, token(iats.get(t.id()).orElseThrow(), clock.millis()));
     }
 
     static Map<String, Object> token(IatRecord t, long now) {
@@ -226,7 +249,7 @@ public final class Api {
         int limit = limit(ctx);
         String after = param(ctx, "after", 60);
         if (after != null && !after.matches("inst_[A-Za-z0-9_-]{1,50}")) throw OAuthError.invalidRequest("after is not a cursor from a next link");
-        List<InstallationRecord> page = g.installations.list(new InstallationStore.Filter(token, status, stale, flagged, owner), limit + 1, after);
+        List<InstallationRecord> page = installations.list(new InstallationFilter(token, status, stale, flagged, owner), limit + 1, after);
         List<Object> items = new ArrayList<>();
         for (InstallationRecord i : page.subList(0, Math.min(limit, page.size()))) items.add(installation(i));
         Map<String, Object> out = new LinkedHashMap<>();
@@ -236,9 +259,7 @@ public final class Api {
     }
 
     private InstallationRecord visibleInstallation(ApiTokens.Caller c, String id) {
-        List<InstallationRecord> found = id.startsWith("inst_") && id.length() <= 40 ? g.installations.find(id) : List.of();
-        if (found.size() != 1 || !(c.isAdmin() || found.get(0).ownerAccount().equals(c.account().id()))) throw notFound("installation");
-        return found.get(0);
+        return installations.visibleTo(id, c.account()).orElseThrow(() -> notFound("installation"));
     }
 
     private void getInstallation(Context ctx) {
@@ -251,7 +272,7 @@ public final class Api {
         InstallationRecord i = visibleInstallation(c, ctx.pathParam("id"));
         Body b = body(ctx, "reason");
         String reason = b.string("reason", false, 300);
-        g.installations.revoke(i.id(), reason == null ? "revoked through the API" : reason, actor(ctx, c));
+        installations.revoke(i.id(), reason == null ? "revoked through the API" : reason, actor(ctx, c));
         Responses.json(ctx, 200, installation(visibleInstallation(c, i.id())));
     }
 
@@ -261,7 +282,7 @@ public final class Api {
         InstallationRecord i = visibleInstallation(c, ctx.pathParam("id"));
         boolean restored;
         try {
-            restored = g.installations.restore(i.id(), actor(ctx, c), c.isAdmin());
+            restored = installations.restore(i.id(), actor(ctx, c), c.isAdmin());
         } catch (InstallationService.RestoreForbidden e) {
             throw new OAuthError(403, "access_denied", InstallationService.ADMIN_ONLY, null);
         }
@@ -305,7 +326,7 @@ public final class Api {
     private void listAccounts(Context ctx) {
         caller(ctx, "accounts:admin");
         List<Object> items = new ArrayList<>();
-        for (AccountRecord a : g.accounts.list()) items.add(account(a));
+        for (AccountRecord a : accounts.list()) items.add(account(a));
         Responses.json(ctx, 200, Map.of("items", items));
     }
 
@@ -314,8 +335,8 @@ public final class Api {
         Body b = body(ctx, "email", "role");
         String email = b.string("email", true, 320);
         String role = b.string("role", false, 10);
-        AccountService.NewLink link = g.accounts.invite(email, role == null ? AccountRecord.ISSUER : role, actor(ctx, c));
-        AccountStore.Link l = g.accounts.link(link.id()).orElseThrow();
+        AccountService.NewLink link = accounts.invite(email, role == null ? AccountRecord.ISSUER : role, actor(ctx, c));
+        AccountLink l = accounts.link(link.id()).orElseThrow();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", link.id());
         out.put("email", l.email());
@@ -328,14 +349,14 @@ public final class Api {
     private void disableAccount(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "accounts:admin");
         String id = ctx.pathParam("id");
-        AccountRecord a = (id.length() > 40 ? Optional.<AccountRecord>empty() : g.accounts.find(id)).orElseThrow(() -> notFound("account"));
+        AccountRecord a = (id.length() > 40 ? Optional.<AccountRecord>empty() : accounts.find(id)).orElseThrow(() -> notFound("account"));
         Body b = body(ctx, "reason", "cascade");
         String reason = b.string("reason", false, 300);
         boolean cascade = b.bool("cascade", false);
         if (a.id().equals(c.account().id())) throw OAuthError.invalidRequest("an account cannot disable itself");
-        int n = g.accounts.disable(a.id(), cascade, reason == null ? "account disabled through the API" : reason, actor(ctx, c));
+        int n = accounts.disable(a.id(), cascade, reason == null ? "account disabled through the API" : reason, actor(ctx, c));
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("account", account(g.accounts.find(a.id()).orElseThrow()));
+        out.put("account", account(accounts.find(a.id()).orElseThrow()));
         out.put("tokens_revoked", Math.max(0, n));
         Responses.json(ctx, 200, out);
     }
@@ -371,11 +392,10 @@ public final class Api {
         } catch (NumberFormatException e) {
             throw OAuthError.invalidRequest("after is not a cursor from a next link");
         }
-        List<AuditStore.Event> page = g.db.withHandle(h -> new PortalStore().audit(h,
-                new PortalStore.AuditFilter(actor, action, subject, since, until), limit + 1, after));
+        List<AuditEvent> page = auditLog.page(new AuditFilter(actor, action, subject, since, until), limit + 1, after);
         List<Object> items = new ArrayList<>();
-        for (AuditStore.Event e : page.subList(0, Math.min(limit, page.size()))) {
-            items.add(org.gatehouse.server.audit.AuditExport.json(e));
+        for (AuditEvent e : page.subList(0, Math.min(limit, page.size()))) {
+            items.add(AuditExport.json(e));
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", items);
@@ -395,7 +415,7 @@ public final class Api {
         body(ctx);
         String kid;
         try {
-            kid = g.keys.rotate(actor(ctx, c));
+            kid = keys.rotate(actor(ctx, c));
         } catch (org.gatehouse.server.keys.SigningKeys.NotPublishedLongEnough e) {
             throw new OAuthError(409, "invalid_request", e.getMessage(), null);
         }
@@ -407,7 +427,7 @@ public final class Api {
 
     private Map<String, Object> keys() {
         List<Object> items = new ArrayList<>();
-        for (SigningKeyRecord k : g.keys.list()) {
+        for (SigningKeyRecord k : keys.list()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kid", k.kid());
             m.put("alg", k.alg());
@@ -433,7 +453,7 @@ public final class Api {
     private void listPublishers(Context ctx) {
         caller(ctx, "publishers:admin");
         List<Object> items = new ArrayList<>();
-        for (PublisherRecord p : g.publishers.list()) items.add(publisher(p));
+        for (PublisherRecord p : publishers.list()) items.add(publisher(p));
         Responses.json(ctx, 200, Map.of("items", items));
     }
 
@@ -445,7 +465,7 @@ public final class Api {
         if (jwks != null && !(jwks instanceof Map)) throw InvalidInput.of("jwks", "jwks must be a JWK Set object");
         String jwksUrl = b.string("jwks_url", false, 2000);
         Long maxAge = b.map.containsKey("max_age_seconds") ? b.integer("max_age_seconds", true, 1, Duration.ofDays(3650).toSeconds()) : null;
-        PublisherRecord p = g.publishers.add(name, jwks == null ? null : Json.write(jwks), jwksUrl, maxAge == null ? null : Duration.ofSeconds(maxAge),
+        PublisherRecord p = publishers.add(name, jwks == null ? null : Json.write(jwks), jwksUrl, maxAge == null ? null : Duration.ofSeconds(maxAge),
                 actor(ctx, c));
         ctx.header("Location", BASE + "/publishers/" + URLEncoder.encode(p.name(), StandardCharsets.UTF_8));
         Responses.json(ctx, 201, publisher(p));
@@ -454,7 +474,7 @@ public final class Api {
     private void removePublisher(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "publishers:admin");
         String name = ctx.pathParam("name");
-        int requiring = name.length() > 200 ? -1 : g.publishers.remove(name, actor(ctx, c));
+        int requiring = name.length() > 200 ? -1 : publishers.remove(name, actor(ctx, c));
         if (requiring < 0) throw notFound("publisher");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
@@ -485,7 +505,7 @@ public final class Api {
     private void listResourceServers(Context ctx) {
         caller(ctx, "resource-servers:admin");
         List<Object> items = new ArrayList<>();
-        for (ResourceServers.Listed l : g.resourceServers.list()) items.add(resourceServer(l.client(), l.audience()));
+        for (ResourceServers.Listed l : resourceServers.list()) items.add(resourceServer(l.client(), l.audience()));
         Responses.json(ctx, 200, Map.of("items", items));
     }
 
@@ -498,7 +518,7 @@ public final class Api {
         String method = b.string("token_endpoint_auth_method", false, 40);
         ResourceServers.Created created;
         try {
-            created = g.resourceServers.create(name, method == null ? "client_secret_basic" : method, audience, scope, actor(ctx, c));
+            created = resourceServers.create(name, method == null ? "client_secret_basic" : method, audience, scope, actor(ctx, c));
         } catch (ResourceServers.AudienceTaken e) {
             Responses.invalidInput(ctx, 409, e); // a conflict with the current state, as elsewhere here
             return;
@@ -512,8 +532,8 @@ public final class Api {
         ApiTokens.Caller c = caller(ctx, "resource-servers:admin");
         String id = ctx.pathParam("id");
         String reason = body(ctx, "reason").string("reason", false, 300);
-        if (id.length() > 64 || !g.resourceServers.revoke(id, reason, actor(ctx, c))) throw notFound("active resource server");
-        ResourceServers.Listed l = g.resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElseThrow();
+        if (id.length() > 64 || !resourceServers.revoke(id, reason, actor(ctx, c))) throw notFound("active resource server");
+        ResourceServers.Listed l = resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElseThrow();
         Responses.json(ctx, 200, resourceServer(l.client(), l.audience()));
     }
 
@@ -667,7 +687,7 @@ public final class Api {
 
     /** The link to the next page: the same query with the cursor replaced. */
     private String next(Context ctx, String path, String cursor) {
-        StringBuilder b = new StringBuilder(g.config.issuer).append(BASE).append(path).append('?');
+        StringBuilder b = new StringBuilder(issuer).append(BASE).append(path).append('?');
         for (Map.Entry<String, List<String>> e : ctx.queryParamMap().entrySet()) {
             if (e.getKey().equals("after")) continue;
             for (String v : e.getValue()) {

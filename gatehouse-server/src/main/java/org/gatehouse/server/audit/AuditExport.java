@@ -1,5 +1,8 @@
 package org.gatehouse.server.audit;
 
+import org.gatehouse.server.domain.AuditEvent;
+import org.gatehouse.server.domain.AuditFilter;
+
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +11,7 @@ import java.util.function.Consumer;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.PortalStore;
 
 /** The audit log for other systems: every event in a time range, oldest first, in the admin API's JSON shape. */
 public final class AuditExport {
@@ -15,6 +19,7 @@ public final class AuditExport {
 
     private final Database db;
     private final AuditStore store;
+    private final PortalStore listing = new PortalStore();
 
     public AuditExport(Database db, AuditStore store) {
         this.db = db;
@@ -28,8 +33,8 @@ public final class AuditExport {
         long count = 0;
         while (true) {
             long last = after;
-            List<AuditStore.Event> page = db.withHandle(h -> store.range(h, since.toEpochMilli(), until.toEpochMilli(), last, PAGE));
-            for (AuditStore.Event e : page) {
+            List<AuditEvent> page = db.withHandle(h -> store.range(h, since.toEpochMilli(), until.toEpochMilli(), last, PAGE));
+            for (AuditEvent e : page) {
                 sink.accept(json(e));
                 count++;
             }
@@ -38,8 +43,13 @@ public final class AuditExport {
         }
     }
 
+    /** One page of audit events, newest first, after an optional cursor (the id of the previous page's last event). */
+    public List<AuditEvent> page(AuditFilter filter, int limit, Long afterId) {
+        return db.withHandle(h -> listing.audit(h, filter, limit, afterId));
+    }
+
     /** One event as the admin API's GET /api/v1/audit shows it. */
-    public static Map<String, Object> json(AuditStore.Event e) {
+    public static Map<String, Object> json(AuditEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
         m.put("at", Instant.ofEpochMilli(e.at()).toString());

@@ -1,7 +1,6 @@
 package org.gatehouse.server.cli;
 
 import java.time.Instant;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.domain.AccountRecord;
@@ -19,8 +18,8 @@ public final class AdminCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                AccountService.NewLink link = g.accounts.adminLink(email, Actor.cli());
+            try (Services g = open(config())) {
+                AccountService.NewLink link = g.accounts().adminLink(email, Actor.cli());
                 out().println(link.url());
                 err().println("one-time setup link for admin " + AccountService.email(email) + ", valid until "
                         + Instant.ofEpochMilli(link.expiresAt()) + ": open it in a browser to set a password and a second factor");
@@ -34,8 +33,8 @@ public final class AdminCommand {
     static final class SetupLink extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                AccountService.NewLink link = g.accounts.replaceFirstAdminLink(Actor.cliOnHost(), "standard output of gatehouse admin setup-link");
+            try (Services g = open(config())) {
+                AccountService.NewLink link = g.accounts().replaceFirstAdminLink(Actor.cliOnHost(), "standard output of gatehouse admin setup-link");
                 out().println(link.url());
                 err().println("one-time setup link for the first admin, valid until " + Instant.ofEpochMilli(link.expiresAt())
                         + "; any earlier one no longer works: open it in a browser to set an address, a password and a second factor");
@@ -48,9 +47,9 @@ public final class AdminCommand {
     static final class ListAccounts extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
+            try (Services g = open(config())) {
                 out().printf("%-16s %-7s %-9s %s%n", "ID", "ROLE", "STATUS", "EMAIL");
-                for (AccountRecord a : g.accounts.list()) {
+                for (AccountRecord a : g.accounts().list()) {
                     out().printf("%-16s %-7s %-9s %s%n", a.id(), a.role(), a.status(), a.email());
                 }
             }

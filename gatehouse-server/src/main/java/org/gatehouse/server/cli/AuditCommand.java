@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.json.Json;
 import picocli.CommandLine.Command;
@@ -25,14 +24,15 @@ public final class AuditCommand {
         @Override
         public Integer call() {
             Instant from = instant("--since", since, Instant.EPOCH);
-            Instant to = instant("--until", until, Instant.now());
-            if (since != null && until != null && !from.isBefore(to)) {
+            Instant untilGiven = instant("--until", until, null);
+            if (since != null && untilGiven != null && !from.isBefore(untilGiven)) {
                 throw InvalidInput.of("--since", "--since must be before --until");
             }
             PrintWriter out = out();
-            try (Gatehouse g = Gatehouse.open(config())) {
+            try (Services g = open(config())) {
+                Instant to = untilGiven != null ? untilGiven : g.clock().instant(); // default: now, by the injected clock
                 // write, not println: no flush per line (the writer flushes once, at the end)
-                g.auditExport.export(from, to, event -> out.write(Json.write(event) + "\n"));
+                g.auditExport().export(from, to, event -> out.write(Json.write(event) + "\n"));
             }
             out.flush();
             if (out.checkError()) throw new UncheckedIOException(new IOException("standard output could not be written"));

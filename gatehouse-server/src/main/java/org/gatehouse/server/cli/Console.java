@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.store.Database;
 
 /**
  * What a command reads and writes: for the real launcher the process's standard output, standard error and
@@ -21,6 +22,12 @@ public record Console(PrintWriter out, PrintWriter err, Map<String, String> env,
     /** The root command that carries the console its subcommands use (picocli's {@code spec.root().userObject()}). */
     public interface Holder {
         Console console();
+
+        /** Opens the services for one command (the container builds them; the caller closes them). */
+        Services open(Config config, Database.SchemaPolicy schema);
+
+        /** Starts the server ({@code serve}). */
+        Services.Server start(Config config);
     }
 
     /** The process's own streams (UTF-8) and environment. */

@@ -1,7 +1,6 @@
 package org.gatehouse.server.cli;
 
 import java.time.Instant;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.store.Database;
@@ -15,8 +14,8 @@ public final class DbCommand {
     static final class Migrate extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config(), Database.SchemaPolicy.MIGRATE)) {
-                out().println("database is up to date (schema version " + g.db.schemaStatus().current() + ")");
+            try (Services g = open(config(), Database.SchemaPolicy.MIGRATE)) {
+                out().println("database is up to date (schema version " + g.schemaStatus().current() + ")");
             }
             return 0;
         }

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
@@ -58,12 +57,12 @@ public final class IatCommand {
 
         @Override
         public Integer call() throws Exception {
-            Duration lifetime = lifetime();
             Config config = config();
-            try (Gatehouse g = Gatehouse.open(config)) {
-                IatService.Created created = g.iats.create(new IatService.Spec(label, maxRegistrations, lifetime, scope,
-                        softwareIds, clientCidrs, reregistration, null).keyBound(requireKeyBound, requireDpop), Actor.cli(), IatService.Extra.all(g.statements.requirement(requireStatementFrom),
-                        g.resourceServers.limitTokenTo(resources)));
+            try (Services g = open(config)) {
+                Duration lifetime = lifetime(g.clock());
+                IatService.Created created = g.iats().create(new IatService.Spec(label, maxRegistrations, lifetime, scope,
+                        softwareIds, clientCidrs, reregistration, null).keyBound(requireKeyBound, requireDpop), Actor.cli(), IatService.Extra.all(g.statements().requirement(requireStatementFrom),
+                        g.resourceServers().limitTokenTo(resources)));
                 TokenFile.write(output, TokenFile.content(created, config.issuer));
                 out().println(created.record().id());
                 err().println("token file written to " + output + " (it holds a secret: ship it only to the machines it is for)");
@@ -71,11 +70,11 @@ public final class IatCommand {
             return 0;
         }
 
-        private Duration lifetime() {
+        private Duration lifetime(java.time.Clock clock) {
             if (expiresIn != null && expiresAt != null) throw InvalidInput.of("--expires-in", "give --expires-in or --expires-at, not both");
             if (expiresAt != null) {
                 try {
-                    Duration d = Duration.between(Instant.now(), Instant.parse(expiresAt));
+                    Duration d = Duration.between(clock.instant(), Instant.parse(expiresAt));
                     if (d.isNegative() || d.isZero()) throw InvalidInput.of("--expires-at", "--expires-at " + expiresAt + " is in the past");
                     return d;
                 } catch (DateTimeParseException e) {
@@ -92,9 +91,9 @@ public final class IatCommand {
     static final class ListTokens extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                List<IatRecord> all = g.iats.list();
-                long now = g.clock.millis();
+            try (Services g = open(config())) {
+                List<IatRecord> all = g.iats().list();
+                long now = g.clock().millis();
                 out().printf("%-18s %-9s %-13s %-22s %-30s %s%n", "ID", "STATUS", "USED/MAX", "EXPIRES", "SCOPE", "LABEL");
                 for (IatRecord r : all) {
                     out().printf("%-18s %-9s %-13s %-22s %-30s %s%n", r.id(), r.status(now),
@@ -115,8 +114,8 @@ public final class IatCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                if (g.iats.updateScope(id, scope, Actor.cli())) {
+            try (Services g = open(config())) {
+                if (g.iats().updateScope(id, scope, Actor.cli())) {
                     out().println("updated " + id);
                     return 0;
                 }
@@ -137,8 +136,8 @@ public final class IatCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                if (g.iats.revoke(id, reason, cascade, Actor.cli())) {
+            try (Services g = open(config())) {
+                if (g.iats().revoke(id, reason, cascade, Actor.cli())) {
                     out().println("revoked " + id + (cascade ? " and the installations it admitted" : ""));
                     return 0;
                 }

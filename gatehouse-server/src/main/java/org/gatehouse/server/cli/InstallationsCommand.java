@@ -1,18 +1,18 @@
 package org.gatehouse.server.cli;
 
+import org.gatehouse.server.domain.InstallationFilter;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,8 +76,8 @@ public final class InstallationsCommand {
             if (status != null && !List.of("active", "revoked").contains(status)) {
                 throw InvalidInput.of("--status", "--status must be active or revoked");
             }
-            try (Gatehouse g = Gatehouse.open(config())) {
-                List<InstallationRecord> rows = g.installations.list(new InstallationStore.Filter(token, status,
+            try (Services g = open(config())) {
+                List<InstallationRecord> rows = g.installations().list(new InstallationFilter(token, status,
                         stale ? Boolean.TRUE : null, flagged ? Boolean.TRUE : null, null), limit, after);
                 if (json) {
                     rows.forEach(r -> out().println(Json.write(json(r))));
@@ -111,8 +111,8 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                List<InstallationService.Details> found = g.installations.details(id);
+            try (Services g = open(config())) {
+                List<InstallationService.Details> found = g.installations().details(id);
                 if (found.isEmpty()) {
                     err().println("gatehouse: no installation " + id);
                     return 1;
@@ -192,8 +192,8 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                if (g.installations.restore(id, Actor.cli())) {
+            try (Services g = open(config())) {
+                if (g.installations().restore(id, Actor.cli())) {
                     out().println("restored " + id + ": it may enrol again (gatehouse-enrol enrol --token-file FILE)");
                     return 0;
                 }
@@ -212,8 +212,8 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                if (g.installations.revoke(id, reason, Actor.cli())) {
+            try (Services g = open(config())) {
+                if (g.installations().revoke(id, reason, Actor.cli())) {
                     out().println("revoked " + id);
                     return 0;
                 }
@@ -233,9 +233,9 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
+            try (Services g = open(config())) {
                 boolean tty = console().tty();
-                InstallationService.CleanupReport r = g.installations.cleanup(dryRun, Actor.cli(), p -> {
+                InstallationService.CleanupReport r = g.installations().cleanup(dryRun, Actor.cli(), p -> {
                     if (!json) {
                         err().print((tty ? "\r" : "") + "scanned " + p.scanned() + ", stale " + p.markedStale()
                                 + ", revoked " + p.revoked() + (tty ? "" : "\n"));

@@ -1,7 +1,6 @@
 package org.gatehouse.server.cli;
 
 import java.time.Instant;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
@@ -19,9 +18,9 @@ public final class KeysCommand {
     static final class Rotate extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                g.keys.ensure(Actor.cli());
-                out().println(g.keys.rotate(Actor.cli()));
+            try (Services g = open(config())) {
+                g.keys().ensure(Actor.cli());
+                out().println(g.keys().rotate(Actor.cli()));
             } catch (SigningKeys.NotPublishedLongEnough e) {
                 err().println("gatehouse: " + e.getMessage());
                 return 2;
@@ -40,8 +39,8 @@ public final class KeysCommand {
         public Integer call() {
             String wanted = Config.SIGNING_ALGS.stream().filter(a -> a.equalsIgnoreCase(alg)).findFirst()
                     .orElseThrow(() -> InvalidInput.of("ALG", "ALG must be one of " + String.join(", ", Config.SIGNING_ALGS)));
-            try (Gatehouse g = Gatehouse.open(config())) {
-                SigningKeys.AlgorithmChange c = g.keys.changeAlgorithm(wanted, Actor.cli());
+            try (Services g = open(config())) {
+                SigningKeys.AlgorithmChange c = g.keys().changeAlgorithm(wanted, Actor.cli());
                 out().println("the cluster's signing algorithm is now " + c.to() + " (was " + c.from() + "): key " + c.nextKid()
                         + " is published and signs from " + c.signsFrom() + " on every node");
                 out().println("set GATEHOUSE_SIGNING_ALG=" + c.to() + " (or leave it unset) on every node before its next start");
@@ -54,9 +53,9 @@ public final class KeysCommand {
     static final class ListKeys extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
+            try (Services g = open(config())) {
                 out().printf("%-32s %-6s %-8s %-22s %s%n", "KID", "ALG", "STATE", "CREATED", "PUBLISHED UNTIL");
-                for (SigningKeyRecord k : g.keys.list()) {
+                for (SigningKeyRecord k : g.keys().list()) {
                     out().printf("%-32s %-6s %-8s %-22s %s%n", k.kid(), k.alg(), k.state(), Instant.ofEpochMilli(k.createdAt()),
                             k.publishUntil() == null ? "-" : Instant.ofEpochMilli(k.publishUntil()).toString());
                 }

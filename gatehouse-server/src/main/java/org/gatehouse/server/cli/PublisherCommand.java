@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Durations;
@@ -45,10 +44,10 @@ public final class PublisherCommand {
                 json = Files.readString(keys.file, StandardCharsets.UTF_8);
             }
             Duration age = maxAge == null ? null : Durations.parseOption("--max-age", maxAge);
-            try (Gatehouse g = Gatehouse.open(config())) {
-                PublisherRecord p = g.publishers.add(name, json, keys.url, age, Actor.cli());
+            try (Services g = open(config())) {
+                PublisherRecord p = g.publishers().add(name, json, keys.url, age, Actor.cli());
                 out().println(p.id());
-                err().println("publisher " + name + " added with keys " + String.join(", ", g.publishers.kids(p)));
+                err().println("publisher " + name + " added with keys " + String.join(", ", g.publishers().kids(p)));
             }
             return 0;
         }
@@ -58,9 +57,9 @@ public final class PublisherCommand {
     static final class ListAll extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
+            try (Services g = open(config())) {
                 out().printf("%-18s %-30s %-10s %-22s %s%n", "ID", "NAME", "MAX AGE", "ADDED", "KEYS");
-                for (PublisherRecord p : g.publishers.list()) {
+                for (PublisherRecord p : g.publishers().list()) {
                     out().printf("%-18s %-30s %-10s %-22s %s%n", p.id(), p.name(),
                             p.maxAgeSeconds() == null ? "-" : Durations.format(Duration.ofSeconds(p.maxAgeSeconds())),
                             Instant.ofEpochMilli(p.createdAt()).toString().substring(0, 19) + "Z",
@@ -78,8 +77,8 @@ public final class PublisherCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                int requiring = g.publishers.remove(name, Actor.cli());
+            try (Services g = open(config())) {
+                int requiring = g.publishers().remove(name, Actor.cli());
                 if (requiring < 0) {
                     err().println("gatehouse: no publisher named " + name);
                     return 1;

@@ -1,6 +1,5 @@
 package org.gatehouse.server.cli;
 
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.domain.ClientRecord;
@@ -27,8 +26,8 @@ public final class ResourceServerCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                ResourceServers.Created c = g.resourceServers.create(name, authMethod, audience, scope, Actor.cli());
+            try (Services g = open(config())) {
+                ResourceServers.Created c = g.resourceServers().create(name, authMethod, audience, scope, Actor.cli());
                 out().println("client_id=" + c.client().clientId());
                 out().println("client_secret=" + c.secret());
             }
@@ -40,9 +39,9 @@ public final class ResourceServerCommand {
     static final class ListAll extends ConsoleCommand {
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
+            try (Services g = open(config())) {
                 out().printf("%-20s %-8s %-40s %-30s %s%n", "CLIENT ID", "STATUS", "AUDIENCE", "SCOPE", "NAME");
-                for (ResourceServers.Listed l : g.resourceServers.list()) {
+                for (ResourceServers.Listed l : g.resourceServers().list()) {
                     ClientRecord c = l.client();
                     out().printf("%-20s %-8s %-40s %-30s %s%n", c.clientId(), c.status(),
                             l.audience() == null ? "- (sees every token)" : l.audience(),
@@ -62,8 +61,8 @@ public final class ResourceServerCommand {
 
         @Override
         public Integer call() {
-            try (Gatehouse g = Gatehouse.open(config())) {
-                if (g.resourceServers.revoke(clientId, reason, Actor.cli())) {
+            try (Services g = open(config())) {
+                if (g.resourceServers().revoke(clientId, reason, Actor.cli())) {
                     out().println("revoked " + clientId);
                     return 0;
                 }

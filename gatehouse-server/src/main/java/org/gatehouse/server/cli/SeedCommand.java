@@ -1,9 +1,7 @@
 package org.gatehouse.server.cli;
 
-import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.crypto.Secrets;
-import org.gatehouse.server.store.InstallationStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,11 +17,11 @@ public final class SeedCommand extends ConsoleCommand {
     @Override
     public Integer call() {
         if (count <= 0 || count > 50_000_000) throw InvalidInput.of("--count", "--count must be from 1 to 50000000");
-        try (Gatehouse g = Gatehouse.open(config())) {
-            if (g.iats.get(token).isEmpty()) throw InvalidInput.of("--token", "no token " + token);
+        try (Services g = open(config())) {
+            if (g.iats().get(token).isEmpty()) throw InvalidInput.of("--token", "no token " + token);
             long start = System.nanoTime();
             String prefix = "inst_s" + Secrets.randomId(3).replace('-', 'x').replace('_', 'y');
-            int n = g.db.inTransaction(h -> new InstallationStore().seed(h, g.db.isPostgres(), prefix, count, token, g.clock.millis()));
+            int n = g.installations().seedSynthetic(prefix, count, token);
             out().printf("inserted %d installations in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
         }
         return 0;

@@ -2,7 +2,6 @@ package org.gatehouse.server.cli;
 
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
-import org.gatehouse.server.GatehouseServer;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
@@ -25,7 +24,7 @@ public final class ServeCommand implements Runnable {
         Config config = Config.load(((Console.Holder) spec.root().userObject()).console().env());
         LogFormat.apply(config.logFormat, config.logLevel);
         config.warnings.forEach(w -> LOG.warn("configuration: {}", w));
-        GatehouseServer server = GatehouseServer.start(config);
+        Services.Server server = ((Console.Holder) spec.root().userObject()).start(config);
         CountDownLatch stopRequested = new CountDownLatch(1);
         // SIGTERM and SIGINT stop the server gracefully *before* the JVM starts shutting down: once it does,
         // other shutdown hooks (the embedded database's own) run alongside and could fail requests still
@@ -47,9 +46,9 @@ public final class ServeCommand implements Runnable {
      * No account yet: the first admin's one-time setup link, printed once, by the node that made it (stdout, or
      * a log event with JSON logs); a restart or another node says that it is pending and how to replace it.
      */
-    private static void firstAdminLink(GatehouseServer server, Config config) {
+    private static void firstAdminLink(Services.Server server, Config config) {
         String printedTo = "json".equals(config.logFormat) ? "the JSON log (" + LogFormat.NOTICE_LOGGER + ")" : "standard output of serve";
-        server.gatehouse().accounts.firstAdminLinkOnStart(Actor.node(), printedTo).ifPresent(first -> {
+        server.accounts().firstAdminLinkOnStart(Actor.node(), printedTo).ifPresent(first -> {
             if (first.created() != null) {
                 AccountService.NewLink link = first.created();
                 LogFormat.notice("No portal account exists yet. Set up the first admin before " + Instant.ofEpochMilli(link.expiresAt())

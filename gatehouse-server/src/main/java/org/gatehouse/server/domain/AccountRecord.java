@@ -26,4 +26,12 @@ public record AccountRecord(
     public boolean active() {
         return ACTIVE.equals(status);
     }
+
+    /**
+     * Whether this account may see an object (a token, an installation) owned by {@code owner}: an admin sees
+     * everything, an issuer what their account owns. The one visibility rule of the API and the portal.
+     */
+    public boolean mayView(String owner) {
+        return isAdmin() || id.equals(owner);
+    }
 }

@@ -4,7 +4,14 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.Map;
-import org.gatehouse.server.Gatehouse;
+import io.javalin.config.RoutesConfig;
+import java.util.function.Consumer;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.keys.SigningKeys;
+import org.gatehouse.server.ratelimit.FailureGuard;
+import org.gatehouse.server.registration.RegistrationService;
+import org.gatehouse.server.tokens.ClientAuthenticator;
+import org.gatehouse.server.tokens.TokenService;
 import org.gatehouse.server.oauth.IntrospectionEndpoint;
 import org.gatehouse.server.oauth.JwksEndpoint;
 import org.gatehouse.server.oauth.MetadataEndpoint;
@@ -34,38 +41,43 @@ public final class HttpServer {
     private HttpServer() {
     }
 
-    public static Javalin create(Gatehouse g) {
-        return create(g, new Operations(g), null);
+    /** The services behind the OAuth endpoints (RFC 8414, 7517, 7591, 7592, 6749, 7662, 7009). */
+    public record OAuthServices(SigningKeys keys, RegistrationService registrations, ClientAuthenticator clientAuthenticator,
+                                TokenService tokens) {
     }
 
-    /** With the operator's surface (health, metrics, request ids) and optionally HTTPS. */
-    public static Javalin create(Gatehouse g, Operations ops, ServerTls tls) {
-        String issuer = g.config.issuer;
-        MetadataEndpoint metadata = new MetadataEndpoint(issuer, g.config.audience, g.config.scopes, g.keys);
-        JwksEndpoint jwks = new JwksEndpoint(g.keys, g.config.jwksMaxAge);
-        RegistrationEndpoint register = new RegistrationEndpoint(g.registrations, issuer);
-        RegistrationManagementEndpoint manage = new RegistrationManagementEndpoint(g.registrations, issuer);
-        TokenEndpoint token = new TokenEndpoint(g.clientAuthenticator, g.tokens);
-        IntrospectionEndpoint introspect = new IntrospectionEndpoint(g.clientAuthenticator, g.tokens);
-        RevocationEndpoint revoke = new RevocationEndpoint(g.clientAuthenticator, g.tokens);
-        ClientAddress clientAddress = new ClientAddress(Cidr.parseList(g.config.trustedProxies));
+    /**
+     * The whole HTTP surface: the OAuth endpoints, the operator's surface (health, metrics, request ids), the routes
+     * of {@code people} (the portal and the admin API, built by the container) and optionally HTTPS.
+     */
+    public static Javalin create(Config config, OAuthServices oauth, FailureGuard failureGuard, Operations ops, ServerTls tls,
+                                 Consumer<RoutesConfig> people) {
+        String issuer = config.issuer;
+        MetadataEndpoint metadata = new MetadataEndpoint(issuer, config.audience, config.scopes, oauth.keys());
+        JwksEndpoint jwks = new JwksEndpoint(oauth.keys(), config.jwksMaxAge);
+        RegistrationEndpoint register = new RegistrationEndpoint(oauth.registrations(), issuer);
+        RegistrationManagementEndpoint manage = new RegistrationManagementEndpoint(oauth.registrations(), issuer);
+        TokenEndpoint token = new TokenEndpoint(oauth.clientAuthenticator(), oauth.tokens());
+        IntrospectionEndpoint introspect = new IntrospectionEndpoint(oauth.clientAuthenticator(), oauth.tokens());
+        RevocationEndpoint revoke = new RevocationEndpoint(oauth.clientAuthenticator(), oauth.tokens());
+        ClientAddress clientAddress = new ClientAddress(Cidr.parseList(config.trustedProxies));
 
         return Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
-            cfg.http.maxRequestSize = g.config.maxBodyBytes;
+            cfg.http.maxRequestSize = config.maxBodyBytes;
             cfg.http.prefer405over404 = true;
-            cfg.jetty.host = g.config.bind;
-            cfg.jetty.port = g.config.port;
+            cfg.jetty.host = config.bind;
+            cfg.jetty.port = config.port;
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             cfg.jetty.modifyHttpConfiguration(hc -> {
                 hc.setSendServerVersion(false);
                 hc.setSendDateHeader(true);
             });
-            ProxyProtocol proxy = g.config.proxyProtocolFrom.isEmpty() ? null : new ProxyProtocol(Cidr.parseList(g.config.proxyProtocolFrom));
+            ProxyProtocol proxy = config.proxyProtocolFrom.isEmpty() ? null : new ProxyProtocol(Cidr.parseList(config.proxyProtocolFrom));
             if (tls != null) {
                 cfg.jetty.addConnector((server, hc) -> {
                     if (proxy != null) hc.addCustomizer(proxy);
-                    return tls.connector(server, hc, g.config.bind, g.config.port, proxy != null);
+                    return tls.connector(server, hc, config.bind, config.port, proxy != null);
                 });
             } else if (proxy != null) {
                 cfg.jetty.addConnector((server, hc) -> {
@@ -73,8 +85,8 @@ public final class HttpServer {
                     org.eclipse.jetty.server.ServerConnector c = new org.eclipse.jetty.server.ServerConnector(server,
                             ProxyProtocol.factory(org.eclipse.jetty.http.HttpVersion.HTTP_1_1.asString()),
                             new org.eclipse.jetty.server.HttpConnectionFactory(hc));
-                    c.setHost(g.config.bind);
-                    c.setPort(g.config.port);
+                    c.setHost(config.bind);
+                    c.setPort(config.port);
                     return c;
                 });
             }
@@ -86,14 +98,14 @@ public final class HttpServer {
             // Guessing credentials: an address with too many failed authentications waits (429) before any is checked.
             for (String path : GUARDED) {
                 cfg.routes.before(path, ctx -> {
-                    long wait = g.failureGuard.blockedFor(Requests.clientAddress(ctx));
+                    long wait = failureGuard.blockedFor(Requests.clientAddress(ctx));
                     if (wait > 0) {
-                        g.failureGuard.refused(Requests.clientAddress(ctx), ctx.path());
+                        failureGuard.refused(Requests.clientAddress(ctx), ctx.path());
                         throw OAuthError.rateLimited("failed authentications from this address", wait);
                     }
                 });
                 cfg.routes.after(path, ctx -> {
-                    if (ctx.statusCode() == 401) g.failureGuard.failed(Requests.clientAddress(ctx), ctx.path());
+                    if (ctx.statusCode() == 401) failureGuard.failed(Requests.clientAddress(ctx), ctx.path());
                 });
             }
 
@@ -106,8 +118,7 @@ public final class HttpServer {
             cfg.routes.post("/token", token::handle);
             cfg.routes.post("/introspect", introspect::handle);
             cfg.routes.post("/revoke", revoke::handle);
-            org.gatehouse.server.portal.Portal.register(cfg.routes, g);
-            org.gatehouse.server.api.Api.register(cfg.routes, g);
+            people.accept(cfg.routes);
             cfg.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "up")));
 
             cfg.routes.exception(OAuthError.class, (e, ctx) -> Responses.error(ctx, e));

@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.Secrets;
+import org.gatehouse.server.keys.SigningKeys;
 import org.gatehouse.server.metrics.ServerMetrics;
 import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.oauth.Responses;
+import org.gatehouse.server.store.Database;
 import org.gatehouse.server.text.Text;
 import org.slf4j.MDC;
 
@@ -28,7 +30,9 @@ public final class Operations {
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
 
-    private final Gatehouse g;
+    private final Database db;
+    private final SigningKeys keys;
+    private final Secrets secrets;
     private final ServerMetrics metrics;
     private final String metricsTokenHash; // keyed hash, compared like every other secret (Secrets.matches)
     private final boolean accessLog;
@@ -36,12 +40,15 @@ public final class Operations {
     private volatile boolean draining;
     private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger(org.gatehouse.server.logging.LogFormat.ACCESS_LOGGER);
 
-    public Operations(Gatehouse g) {
-        this.g = g;
-        this.metrics = g.metrics;
-        this.accessLog = g.config.accessLog;
-        this.accessLogHealth = g.config.accessLogHealth;
-        this.metricsTokenHash = g.config.metricsToken.isEmpty() ? null : g.secrets.hash(g.config.metricsToken);
+    /** What the operator's surface reads: the database (readiness), the signing keys, metrics and the access-log settings. */
+    public Operations(Config config, Database db, SigningKeys keys, Secrets secrets, ServerMetrics metrics) {
+        this.db = db;
+        this.keys = keys;
+        this.secrets = secrets;
+        this.metrics = metrics;
+        this.accessLog = config.accessLog;
+        this.accessLogHealth = config.accessLogHealth;
+        this.metricsTokenHash = config.metricsToken.isEmpty() ? null : secrets.hash(config.metricsToken);
     }
 
     /** From now on /health/ready answers 503, so load balancers stop sending new requests. */
@@ -107,11 +114,11 @@ public final class Operations {
         String reason = null;
         if (draining) {
             reason = "shutting down";
-        } else if (!g.db.ping(READY_TIMEOUT)) {
+        } else if (!db.ping(READY_TIMEOUT)) {
             reason = "database unreachable or slower than " + READY_TIMEOUT.toSeconds() + " s";
         } else {
             try {
-                body.put("signing_key", g.keys.ring().activeKid());
+                body.put("signing_key", keys.ring().activeKid());
             } catch (RuntimeException e) {
                 reason = "signing keys not loaded";
             }
@@ -132,7 +139,7 @@ public final class Operations {
         if (metricsTokenHash != null) {
             String auth = ctx.header("Authorization");
             String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : "";
-            if (!g.secrets.matches(given, metricsTokenHash)) {
+            if (!secrets.matches(given, metricsTokenHash)) {
                 throw OAuthError.invalidToken("a valid metrics token is required");
             }
         } else if (!loopbackDirect(ctx)) {

@@ -14,8 +14,11 @@ import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.installations.InstallationService;
 import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.IatRecord;
+import org.gatehouse.server.domain.TokenFilter;
 import org.gatehouse.server.store.IatStore;
+import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.text.Text;
 import org.jdbi.v3.core.Handle;
 
@@ -106,6 +109,7 @@ public final class IatService {
     private final Clock clock;
     private final Set<String> knownScopes;
     private final InstallationService installations;
+    private final PortalStore listing = new PortalStore();
     private volatile Runnable policyChanged = () -> { };
 
     public IatService(Database db, IatStore store, Secrets secrets, Audit audit, Clock clock, Set<String> knownScopes,
@@ -232,9 +236,37 @@ public final class IatService {
     }
 
     /**
+     * The token if {@code viewer} may see it: their own, or any for an admin. Another account's token is
+     * answered exactly like one that does not exist (empty), by the API and the portal alike.
+     */
+    public Optional<IatRecord> visibleTo(String id, AccountRecord viewer) {
+        if (id == null || id.length() > 40) return Optional.empty();
+        return get(id).filter(t -> viewer.mayView(t.ownerAccount()));
+    }
+
+    /** One page of tokens, newest first (by creation time, then id); {@code after} is "createdAt:id" of the last row before. */
+    public List<IatRecord> page(TokenFilter filter, int limit, String after) {
+        long now = clock.millis();
+        return db.withHandle(h -> listing.tokens(h, filter, now, limit, after));
+    }
+
+    /** How many tokens match, counted up to {@code cap}. */
+    public int count(TokenFilter filter, int cap) {
+        long now = clock.millis();
+        return db.withHandle(h -> listing.countTokens(h, filter, now, cap));
+    }
+
+    /** Creation times of the registrations a token admitted within [from, to), for the per-day chart. */
+    public List<Long> registrationTimes(String id, long from, long to) {
+        return db.withHandle(h -> listing.registrationTimes(h, id, from, to));
+    }
+
+    /**
      * Revokes a token: no further registrations with it. With cascade, every installation it
      * admitted is revoked too, with all its credentials, at once; without, they keep working.
-     * Returns false if the token is unknown or already revoked.
+     * Returns false if the token is unknown or already revoked. A cascade on a token already revoked still revokes
+     * what it admitted (each installation audited on its own), in the same transaction: the API, the portal and the
+     * CLI all come here for it.
      */
     public boolean revoke(String id, String reason, boolean cascade, Actor actor) {
         long now = clock.millis();
@@ -246,6 +278,8 @@ public final class IatService {
                 d.put("cascade", cascade);
                 if (cascade) d.put("installations_revoked", installations.revokeAdmittedBy(h, id, now, actor, reason));
                 audit.record(h, now, actor, "iat.revoke", id, d);
+            } else if (cascade) {
+                installations.revokeAdmittedBy(h, id, now, actor, reason);
             }
             return done;
         });

@@ -1,5 +1,7 @@
 package org.gatehouse.server.installations;
 
+import org.gatehouse.server.domain.InstallationFilter;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.audit.Audit;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.errors.OAuthError;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.ClientMetadata;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.ClientRevocation;
@@ -293,17 +296,34 @@ public final class InstallationService {
         }
     }
 
-    public List<InstallationRecord> list(InstallationStore.Filter filter, int limit, String after) {
+    public List<InstallationRecord> list(InstallationFilter filter, int limit, String after) {
         return db.withHandle(h -> store.list(h, filter, Math.max(1, Math.min(limit, 10_000)), after));
     }
 
     /** How many installations match, up to {@code cap}. */
-    public int count(InstallationStore.Filter filter, int cap) {
+    public int count(InstallationFilter filter, int cap) {
         return db.withHandle(h -> store.count(h, filter, cap));
+    }
+
+    /** Capacity tests only (the hidden seed-installations command): inserts synthetic installations admitted by a token. */
+    public int seedSynthetic(String prefix, int count, String iatId) {
+        long now = clock.millis();
+        return db.inTransaction(h -> store.seed(h, db.isPostgres(), prefix, count, iatId, now));
     }
 
     public List<InstallationRecord> find(String id) {
         return db.withHandle(h -> store.findByEitherId(h, id));
+    }
+
+    /**
+     * The installation an inst_… reference names, if {@code viewer} may see it (AccountRecord.mayView: their own, or
+     * any for an admin); another account's is answered like one that does not exist.
+     */
+    public Optional<InstallationRecord> visibleTo(String ref, AccountRecord viewer) {
+        if (ref == null || !ref.startsWith("inst_") || ref.length() > 40) return Optional.empty();
+        List<InstallationRecord> found = find(ref);
+        if (found.size() != 1) return Optional.empty();
+        return Optional.of(found.get(0)).filter(i -> viewer.mayView(i.ownerAccount()));
     }
 
     /**

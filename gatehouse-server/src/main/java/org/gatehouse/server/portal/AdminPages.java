@@ -1,5 +1,13 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.TokenFilter;
+import org.gatehouse.server.domain.InstallationFilter;
+
+import org.gatehouse.server.domain.AuditFilter;
+import org.gatehouse.server.domain.AuditEvent;
+
+import org.gatehouse.server.domain.AccountLink;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.HashMap;
@@ -10,12 +18,8 @@ import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.domain.AccountRecord;
-import org.gatehouse.server.store.AccountStore;
-import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
-import org.gatehouse.server.store.PortalStore;
 
 /** Admin pages: accounts and invitations, every token and installation, the audit log, signing keys. */
 final class AdminPages {
@@ -52,7 +56,7 @@ final class AdminPages {
 
     private Map<String, String> owners() {
         Map<String, String> m = new HashMap<>();
-        for (AccountRecord a : p.g.accounts.list()) m.put(a.id(), a.email());
+        for (AccountRecord a : p.accounts.list()) m.put(a.id(), a.email());
         return m;
     }
 
@@ -60,7 +64,7 @@ final class AdminPages {
 
     private void accounts(Context ctx, Sessions.Current s, int status, Map<String, String> values, Map<String, String> errors) {
         p.render(ctx, status, s, "Accounts", "/admin/accounts", "admin/accounts.jte", Portal.params("selfId", s.account().id(),
-                "accounts", p.g.accounts.list(), "invites", p.g.accounts.openInvites(), "values", values, "errors", errors));
+                "accounts", p.accounts.list(), "invites", p.accounts.openInvites(), "values", values, "errors", errors));
     }
 
     /** Creates an invitation; its one-time link is shown once on the Accounts page the 303 leads to. */
@@ -70,7 +74,7 @@ final class AdminPages {
         String email = ctx.formParam("email");
         AccountService.NewLink link;
         try {
-            link = p.g.accounts.invite(email, ctx.formParam("role"), p.actor(ctx, s.account()));
+            link = p.accounts.invite(email, ctx.formParam("role"), p.actor(ctx, s.account()));
         } catch (InvalidInput e) {
             Map<String, String> values = new HashMap<>();
             values.put("email", email);
@@ -84,7 +88,7 @@ final class AdminPages {
 
     private void confirmCancelInvite(Context ctx) {
         Sessions.Current s = p.admin(ctx);
-        AccountStore.Link l = p.g.accounts.openInvites().stream().filter(x -> x.id().equals(ctx.pathParam("id"))).findFirst().orElse(null);
+        AccountLink l = p.accounts.openInvites().stream().filter(x -> x.id().equals(ctx.pathParam("id"))).findFirst().orElse(null);
         if (l == null) p.error(ctx, s, 404, "Not found", "There is no such open invitation: it was used, cancelled or has expired.");
         p.confirm(ctx, s, "Cancel invitation?", "/admin/accounts", "This cancels the invitation for "
                 + (l.email() == null ? "the first admin" : l.email()) + ": its link stops working at once. You can invite them again later.",
@@ -95,13 +99,13 @@ final class AdminPages {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
         Portal.requireConfirmed(ctx);
-        boolean done = p.g.accounts.cancelInvite(ctx.pathParam("id"), p.actor(ctx, s.account()));
+        boolean done = p.accounts.cancelInvite(ctx.pathParam("id"), p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of(done ? "Invitation cancelled: its link no longer works." : "That invitation was already used, cancelled or expired."),
                 "/admin/accounts");
     }
 
     private AccountRecord other(Context ctx, Sessions.Current s) {
-        AccountRecord a = p.g.accounts.find(ctx.pathParam("id")).orElse(null);
+        AccountRecord a = p.accounts.find(ctx.pathParam("id")).orElse(null);
         if (a == null) p.error(ctx, s, 404, "Not found", "There is no such account.");
         if (a.id().equals(s.account().id())) p.error(ctx, s, 400, "Not possible", "You cannot change your own role or disable yourself.");
         return a;
@@ -112,7 +116,7 @@ final class AdminPages {
         p.checkCsrf(ctx, s);
         AccountRecord a = other(ctx, s);
         try {
-            p.g.accounts.changeRole(a.id(), ctx.formParam("role"), p.actor(ctx, s.account()));
+            p.accounts.changeRole(a.id(), ctx.formParam("role"), p.actor(ctx, s.account()));
         } catch (InvalidInput e) {
             p.error(ctx, s, 400, "Not possible", sentence(e.summary()));
         }
@@ -134,7 +138,7 @@ final class AdminPages {
         boolean cascade = "yes".equals(ctx.formParam("cascade"));
         int n;
         try {
-            n = p.g.accounts.disable(a.id(), cascade, null, p.actor(ctx, s.account()));
+            n = p.accounts.disable(a.id(), cascade, null, p.actor(ctx, s.account()));
         } catch (InvalidInput e) {
             p.error(ctx, s, 400, "Not possible", sentence(e.summary()));
             return;
@@ -147,7 +151,7 @@ final class AdminPages {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
         AccountRecord a = other(ctx, s);
-        p.g.accounts.enable(a.id(), p.actor(ctx, s.account()));
+        p.accounts.enable(a.id(), p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is enabled again. Their old API tokens and tokens stay revoked."),
                 "/admin/accounts");
     }
@@ -180,9 +184,9 @@ final class AdminPages {
         if (status != null && !List.of("active", "revoked", "expired").contains(status)) status = null;
         String search = q(ctx, "q");
         String after = q(ctx, "after");
-        long now = p.g.clock.millis();
-        PortalStore.TokenFilter f = new PortalStore.TokenFilter(ownerId(owner, owners), status, search);
-        List<IatRecord> page = p.g.db.withHandle(h -> new PortalStore().tokens(h, f, now, PAGE + 1, after));
+        long now = p.clock.millis();
+        TokenFilter f = new TokenFilter(ownerId(owner, owners), status, search);
+        List<IatRecord> page = p.iats.page(f, PAGE + 1, after);
         String next = null;
         if (page.size() > PAGE) {
             IatRecord last = page.get(PAGE - 1);
@@ -213,9 +217,9 @@ final class AdminPages {
         String after = q(ctx, "after");
         List<InstallationRecord> page;
         if (id != null) {
-            page = p.g.installations.find(id);
+            page = p.installations.find(id);
         } else {
-            page = p.g.installations.list(new InstallationStore.Filter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
+            page = p.installations.list(new InstallationFilter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
                     "yes".equals(flagged) ? Boolean.TRUE : null, ownerId(owner, owners)), PAGE + 1, after);
         }
         String next = null;
@@ -251,8 +255,7 @@ final class AdminPages {
             after = null;
         }
         Long afterId = after;
-        List<AuditStore.Event> page = p.g.db.withHandle(h -> new PortalStore().audit(h,
-                new PortalStore.AuditFilter(actor, action, subject, null, null), PAGE + 1, afterId));
+        List<AuditEvent> page = p.auditLog.page(new AuditFilter(actor, action, subject, null, null), PAGE + 1, afterId);
         String next = page.size() > PAGE ? "/admin/audit?" + keep("actor", who) + keep("action", action) + keep("subject", subject)
                 + "after=" + page.get(PAGE - 1).id() : null;
         Map<String, String> query = new HashMap<>();
@@ -267,7 +270,7 @@ final class AdminPages {
 
     private void keys(Context ctx) {
         Sessions.Current s = p.admin(ctx);
-        p.render(ctx, 200, s, "Signing keys", "/admin/keys", "admin/keys.jte", Portal.params("keys", p.g.keys.list()));
+        p.render(ctx, 200, s, "Signing keys", "/admin/keys", "admin/keys.jte", Portal.params("keys", p.keys.list()));
     }
 
     private void rotate(Context ctx) {
@@ -275,7 +278,7 @@ final class AdminPages {
         p.checkCsrf(ctx, s);
         String message;
         try {
-            message = "Rotated: key " + p.g.keys.rotate(p.actor(ctx, s.account())) + " signs from now on.";
+            message = "Rotated: key " + p.keys.rotate(p.actor(ctx, s.account())) + " signs from now on.";
         } catch (org.gatehouse.server.keys.SigningKeys.NotPublishedLongEnough e) {
             message = "Not rotated: " + e.getMessage() + ".";
         }
@@ -288,7 +291,7 @@ final class AdminPages {
         Map<String, String> v = new HashMap<>(values);
         if (status == 200) v.put("created", ctx.queryParam("created"));
         p.render(ctx, status, s, "Resource servers", "/admin/resource-servers", "admin/resourceServers.jte", Portal.params(
-                "servers", p.g.resourceServers.list(), "values", v, "errors", errors));
+                "servers", p.resourceServers.list(), "values", v, "errors", errors));
     }
 
     /** Creates one; its client secret is shown once on the page the 303 leads to. */
@@ -299,7 +302,7 @@ final class AdminPages {
         for (String f : List.of("name", "audience", "scope")) values.put(f, ctx.formParam(f) == null ? "" : ctx.formParam(f));
         ResourceServers.Created c;
         try { // the form always names an audience: an empty one is refused with the other problems
-            c = p.g.resourceServers.create(values.get("name"), "client_secret_basic", values.get("audience"), values.get("scope"),
+            c = p.resourceServers.create(values.get("name"), "client_secret_basic", values.get("audience"), values.get("scope"),
                     p.actor(ctx, s.account()));
         } catch (InvalidInput e) {
             resourceServers(ctx, s, 400, values, FormErrors.of(e));
@@ -312,7 +315,7 @@ final class AdminPages {
     private void confirmRevokeResourceServer(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         String id = ctx.pathParam("id");
-        ResourceServers.Listed l = p.g.resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElse(null);
+        ResourceServers.Listed l = p.resourceServers.list().stream().filter(x -> x.client().clientId().equals(id)).findFirst().orElse(null);
         if (l == null) p.error(ctx, s, 404, "Not found", "There is no such resource server.");
         p.confirm(ctx, s, "Revoke resource server?", "/admin/resource-servers", "This revokes the resource server \u201c" + l.client().clientName() + "\u201d: its credentials stop working at once (token"
                         + " introspection answers 401). It cannot be restored.", "Yes, revoke the resource server", "/admin/resource-servers", false);
@@ -323,7 +326,7 @@ final class AdminPages {
         p.checkCsrf(ctx, s);
         String id = ctx.pathParam("id");
         Portal.requireConfirmed(ctx);
-        boolean done = p.g.resourceServers.revoke(id, "revoked in the portal", p.actor(ctx, s.account()));
+        boolean done = p.resourceServers.revoke(id, "revoked in the portal", p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of(done ? "Resource server revoked." : "There is no such active resource server (already revoked?)."),
                 "/admin/resource-servers");
     }

@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.ApiTokenRecord;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -9,8 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.accounts.Sessions;
-import org.gatehouse.server.api.ApiTokens;
-import org.gatehouse.server.store.ApiTokenStore;
+import org.gatehouse.server.accounts.ApiTokens;
 
 /**
  * The "API tokens" page: a signed-in account creates tokens for the admin JSON API (label, scopes
@@ -34,7 +35,7 @@ final class ApiTokenPages {
     private void page(Context ctx, Sessions.Current s, int status, Map<String, String> values, Map<String, String> errors) {
         p.render(ctx, status, s, "API tokens", "/api-tokens", "apitokens.jte", Portal.params("values", values, "errors", errors,
                 "scopes", List.copyOf(ApiTokens.allowedScopes(s.account())), "chosenScopes", List.of(values.getOrDefault("scope", "").split(" ")),
-                "maxLabel", ApiTokens.MAX_LABEL, "tokens", p.g.apiTokens.listOf(s.account().id()), "now", p.g.clock.millis()));
+                "maxLabel", ApiTokens.MAX_LABEL, "tokens", p.apiTokens.listOf(s.account().id()), "now", p.clock.millis()));
     }
 
     private void create(Context ctx) {
@@ -52,7 +53,7 @@ final class ApiTokenPages {
         }
         ApiTokens.Created created;
         try {
-            created = p.g.apiTokens.create(s.account(), values.get("label"), ctx.formParams("scope"), Duration.ofDays(days),
+            created = p.apiTokens.create(s.account(), values.get("label"), ctx.formParams("scope"), Duration.ofDays(days),
                     p.actor(ctx, s.account()));
         } catch (InvalidInput e) {
             page(ctx, s, 400, values, FormErrors.of(e, Map.of("expires_in", "days", "account", "label")));
@@ -62,8 +63,8 @@ final class ApiTokenPages {
                 created.token()), "/api-tokens");
     }
 
-    private ApiTokenStore.Row mine(Context ctx, Sessions.Current s) {
-        Optional<ApiTokenStore.Row> t = p.g.apiTokens.find(ctx.pathParam("id"));
+    private ApiTokenRecord mine(Context ctx, Sessions.Current s) {
+        Optional<ApiTokenRecord> t = p.apiTokens.find(ctx.pathParam("id"));
         if (t.isEmpty() || !t.get().accountId().equals(s.account().id())) {
             p.error(ctx, s, 404, "Not found", "There is no such API token, or it is not yours.");
         }
@@ -72,7 +73,7 @@ final class ApiTokenPages {
 
     private void confirmRevoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
-        ApiTokenStore.Row t = mine(ctx, s);
+        ApiTokenRecord t = mine(ctx, s);
         p.confirm(ctx, s, "Revoke API token?", "/api-tokens", "This revokes the API token \u201c"
                 + t.label() + "\u201d: scripts using it get 401 from their next call. It cannot be restored; create a new one instead.", "Yes, revoke the API token", "/api-tokens", false);
     }
@@ -80,9 +81,9 @@ final class ApiTokenPages {
     private void revoke(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
-        ApiTokenStore.Row t = mine(ctx, s);
+        ApiTokenRecord t = mine(ctx, s);
         Portal.requireConfirmed(ctx);
-        p.g.apiTokens.revoke(t.id(), p.actor(ctx, s.account()));
+        p.apiTokens.revoke(t.id(), p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of("API token \u201c" + View.shorten(t.label(), 80) + "\u201d revoked."), "/api-tokens");
     }
 }

@@ -1,5 +1,8 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.TokenFilter;
+import org.gatehouse.server.domain.InstallationFilter;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -20,8 +23,6 @@ import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
-import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.text.Text;
 
@@ -60,10 +61,8 @@ final class IssuerPages {
 
     /** The token if this account may see it (its own, or any for an admin); otherwise a 404 page. */
     private IatRecord visibleToken(Context ctx, Sessions.Current s, String id) {
-        Optional<IatRecord> t = id.length() > 40 ? Optional.empty() : p.g.iats.get(id);
-        if (t.isEmpty() || !(s.account().isAdmin() || t.get().ownerAccount().equals(s.account().id()))) {
-            p.error(ctx, s, 404, "Not found", "There is no such token, or it is not yours.");
-        }
+        Optional<IatRecord> t = p.iats.visibleTo(id, s.account());
+        if (t.isEmpty()) p.error(ctx, s, 404, "Not found", "There is no such token, or it is not yours.");
         return t.get();
     }
 
@@ -74,18 +73,18 @@ final class IssuerPages {
     private void dashboard(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         AccountRecord a = s.account();
-        long now = p.g.clock.millis();
+        long now = p.clock.millis();
         String owner = a.isAdmin() ? null : a.id();
-        List<IatRecord> recent = p.g.db.withHandle(h -> new PortalStore().tokens(h, new PortalStore.TokenFilter(a.id(), null, null), now, 5, null));
+        List<IatRecord> recent = p.iats.page(new TokenFilter(a.id(), null, null), 5, null);
         // Counts, not rows: an admin's dashboard covers the whole system.
-        int active = p.g.db.withHandle(h -> new PortalStore().countTokens(h, new PortalStore.TokenFilter(owner, "active", null), now, 1000));
-        int insts = p.g.installations.count(new InstallationStore.Filter(null, "active", null, null, owner), 1000);
-        int flagged = p.g.installations.count(new InstallationStore.Filter(null, null, null, true, owner), 1000);
+        int active = p.iats.count(new TokenFilter(owner, "active", null), 1000);
+        int insts = p.installations.count(new InstallationFilter(null, "active", null, null, owner), 1000);
+        int flagged = p.installations.count(new InstallationFilter(null, null, null, true, owner), 1000);
         String whose = a.isAdmin() ? " (all accounts)" : "";
         List<String[]> cards = List.of(new String[] {count(active), "active tokens" + whose},
                 new String[] {count(insts), "active installations" + whose},
                 new String[] {count(flagged), "flagged installations" + whose});
-        p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role(), "recoveryCodes", p.g.accounts.unusedRecoveryCodes(a.id()),
+        p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role(), "recoveryCodes", p.accounts.unusedRecoveryCodes(a.id()),
                 "cards", cards, "recent", recent, "now", now));
     }
 
@@ -96,9 +95,8 @@ final class IssuerPages {
     private void tokens(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         String after = ctx.queryParam("after");
-        long now = p.g.clock.millis();
-        List<IatRecord> page = p.g.db.withHandle(h -> new PortalStore().tokens(h,
-                new PortalStore.TokenFilter(s.account().id(), null, null), now, PAGE + 1, after));
+        long now = p.clock.millis();
+        List<IatRecord> page = p.iats.page(new TokenFilter(s.account().id(), null, null), PAGE + 1, after);
         String next = null;
         if (page.size() > PAGE) {
             IatRecord last = page.get(PAGE - 1);
@@ -111,9 +109,9 @@ final class IssuerPages {
     // --- create
 
     private void newTokenForm(Context ctx, Sessions.Current s, int status, Map<String, String> values, Map<String, String> errors) {
-        List<String> chosen = values.isEmpty() ? List.copyOf(p.g.config.scopes) : List.of(values.getOrDefault("scope", "").split(" "));
+        List<String> chosen = values.isEmpty() ? List.copyOf(p.scopes) : List.of(values.getOrDefault("scope", "").split(" "));
         p.render(ctx, status, s, "New token", "/tokens", "tokens/new.jte", Portal.params("values", values, "errors", errors,
-                "scopes", List.copyOf(p.g.config.scopes), "chosenScopes", chosen, "maxLabel", IatService.MAX_LABEL, "maxRegistrations", IatService.MAX_REGISTRATIONS));
+                "scopes", List.copyOf(p.scopes), "chosenScopes", chosen, "maxLabel", IatService.MAX_LABEL, "maxRegistrations", IatService.MAX_REGISTRATIONS));
     }
 
     /**
@@ -139,11 +137,11 @@ final class IssuerPages {
         List<String> resources = List.of(values.get("resources").strip().split("\\s+")).stream().filter(r -> !r.isEmpty()).toList();
         IatService.Created created;
         try {
-            created = p.g.iats.create(new IatService.Spec(values.get("label"), max == null ? 0 : max, days == null ? null : Duration.ofDays(days),
+            created = p.iats.create(new IatService.Spec(values.get("label"), max == null ? 0 : max, days == null ? null : Duration.ofDays(days),
                     values.get("scope"), null, values.get("cidrs").isBlank() ? null : List.of(values.get("cidrs")),
                     values.get("reregistration").isEmpty() ? null : values.get("reregistration"), s.account().id())
                     .keyBound("on".equals(values.get("key_bound")), "on".equals(values.get("dpop"))), p.actor(ctx, s.account()),
-                    p.g.resourceServers.limitTokenTo(resources));
+                    p.resourceServers.limitTokenTo(resources));
         } catch (InvalidInput e) {
             newTokenForm(ctx, s, 400, values, FormErrors.of(e, FORM_INPUTS));
             return;
@@ -158,11 +156,11 @@ final class IssuerPages {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        Optional<IatRecord> byValue = p.g.iats.find(ctx.formParam("token"));
+        Optional<IatRecord> byValue = p.iats.find(ctx.formParam("token"));
         if (byValue.isEmpty() || !byValue.get().id().equals(t.id())) {
             p.error(ctx, s, 404, "Not found", "That token file is no longer available. Tokens are shown only once: create a new one.");
         }
-        String json = Json.pretty(TokenFile.content(new IatService.Created(byValue.get(), ctx.formParam("token")), p.g.config.issuer)) + "\n";
+        String json = Json.pretty(TokenFile.content(new IatService.Created(byValue.get(), ctx.formParam("token")), p.issuer)) + "\n";
         Portal.headers(ctx);
         ctx.header("Content-Disposition", "attachment; filename=\"gatehouse-token-" + t.id().replaceAll("[^A-Za-z0-9_-]", "") + ".json\"");
         ctx.contentType("application/json; charset=utf-8");
@@ -175,9 +173,9 @@ final class IssuerPages {
     private void token(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        long now = p.g.clock.millis();
+        long now = p.clock.millis();
         String after = ctx.queryParam("after");
-        List<InstallationRecord> insts = p.g.installations.list(new InstallationStore.Filter(t.id(), null, null, null, null), PAGE + 1, after);
+        List<InstallationRecord> insts = p.installations.list(new InstallationFilter(t.id(), null, null, null, null), PAGE + 1, after);
         List<InstallationRecord> shown = insts.subList(0, Math.min(PAGE, insts.size()));
         String next = insts.size() > PAGE ? "/tokens/" + Html.u(t.id()) + "?after=" + Html.u(shown.get(PAGE - 1).id()) + "#installations" : null;
         p.render(ctx, 200, s, "Token: " + t.label(), null, "tokens/token.jte", Portal.params("t", t, "now", now,
@@ -196,7 +194,7 @@ final class IssuerPages {
         if (created.isAfter(first)) first = created.isAfter(today.minusDays(6)) ? today.minusDays(6) : created;
         int days = (int) (today.toEpochDay() - first.toEpochDay()) + 1;
         long from = first.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        List<Long> times = p.g.db.withHandle(h -> new PortalStore().registrationTimes(h, t.id(), from, now + 86_400_000L));
+        List<Long> times = p.iats.registrationTimes(t.id(), from, now + 86_400_000L);
         int[] perDay = new int[days];
         for (long at : times) {
             int d = (int) (Math.floorDiv(at, 86_400_000L) - first.toEpochDay());
@@ -220,7 +218,7 @@ final class IssuerPages {
         p.checkCsrf(ctx, s);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
         Portal.requireConfirmed(ctx);
-        boolean done = p.g.iats.revoke(t.id(), "revoked in the portal", false, p.actor(ctx, s.account()));
+        boolean done = p.iats.revoke(t.id(), "revoked in the portal", false, p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of(done ? "Token \u201c" + View.shorten(t.label(), 80) + "\u201d revoked." : "The token was already revoked."),
                 "/tokens/" + Html.u(t.id()));
     }
@@ -228,7 +226,7 @@ final class IssuerPages {
     private void confirmRevokeAll(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        int active = p.g.installations.count(new InstallationStore.Filter(t.id(), "active", null, null, null), 10_000);
+        int active = p.installations.count(new InstallationFilter(t.id(), "active", null, null, null), 10_000);
         String n = active >= 10_000 ? "10,000 or more" : Integer.toString(active);
         p.confirm(ctx, s, "Revoke token and installations?", null, "This revokes the token \u201c" + t.label() + "\u201d and every installation it admitted (" + n + " active now). Their next token"
                         + " request fails at once. The token cannot be restored; an installation can be (its Restore button), and then needs a new"
@@ -241,10 +239,7 @@ final class IssuerPages {
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
         Portal.requireConfirmed(ctx);
         String reason = reason(ctx.formParam("reason"), "token and installations revoked in the portal");
-        if (!p.g.iats.revoke(t.id(), reason, true, p.actor(ctx, s.account()))) {
-            // already revoked: revoke what it admitted
-            p.g.db.inTransaction(h -> p.g.installations.revokeAdmittedBy(h, t.id(), p.g.clock.millis(), p.actor(ctx, s.account()), reason));
-        }
+        p.iats.revoke(t.id(), reason, true, p.actor(ctx, s.account())); // an already revoked token's installations too
         p.done(ctx, s, View.Notice.of("Token \u201c" + View.shorten(t.label(), 80) + "\u201d and every installation it admitted are revoked."),
                 "/tokens/" + Html.u(t.id()));
     }
@@ -262,7 +257,7 @@ final class IssuerPages {
         p.checkCsrf(ctx, s);
         InstallationRecord i = visibleInstallation(ctx, s);
         Portal.requireConfirmed(ctx);
-        p.g.installations.revoke(i.id(), "revoked in the portal", p.actor(ctx, s.account()));
+        p.installations.revoke(i.id(), "revoked in the portal", p.actor(ctx, s.account()));
         p.done(ctx, s, View.Notice.of("Installation " + i.id() + " revoked."), "/tokens/" + Html.u(i.lastIatId()) + "#installations");
     }
 
@@ -273,7 +268,7 @@ final class IssuerPages {
         InstallationRecord i = visibleInstallation(ctx, s);
         boolean restored = false;
         try {
-            restored = p.g.installations.restore(i.id(), p.actor(ctx, s.account()), s.account().isAdmin());
+            restored = p.installations.restore(i.id(), p.actor(ctx, s.account()), s.account().isAdmin());
         } catch (InstallationService.RestoreForbidden e) {
             p.error(ctx, s, 403, "Administrators only", InstallationService.ADMIN_ONLY);
         }
@@ -285,12 +280,9 @@ final class IssuerPages {
     }
 
     private InstallationRecord visibleInstallation(Context ctx, Sessions.Current s) {
-        String id = ctx.pathParam("id");
-        List<InstallationRecord> found = id.startsWith("inst_") && id.length() <= 40 ? p.g.installations.find(id) : List.of();
-        if (found.size() != 1 || !(s.account().isAdmin() || found.get(0).ownerAccount().equals(s.account().id()))) {
-            p.error(ctx, s, 404, "Not found", "There is no such installation, or it is not yours.");
-        }
-        return found.get(0);
+        Optional<InstallationRecord> i = p.installations.visibleTo(ctx.pathParam("id"), s.account());
+        if (i.isEmpty()) p.error(ctx, s, 404, "Not found", "There is no such installation, or it is not yours.");
+        return i.get();
     }
 
     static String reason(String text, String fallback) {

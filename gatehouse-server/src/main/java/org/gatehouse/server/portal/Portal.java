@@ -10,13 +10,21 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.gatehouse.server.Gatehouse;
+import java.util.Set;
 import org.gatehouse.server.accounts.AccountService;
+import org.gatehouse.server.accounts.ApiTokens;
+import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.audit.AuditExport;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.keys.SigningKeys;
+import org.gatehouse.server.registration.ResourceServers;
 import org.gatehouse.server.oauth.Requests;
 import org.gatehouse.server.domain.AccountRecord;
 
@@ -37,7 +45,19 @@ public final class Portal {
     static final String CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
             + " frame-ancestors 'none'; base-uri 'none'";
 
-    final Gatehouse g;
+    final Sessions sessions;
+    final AccountService accounts;
+    final SecurityKeys securityKeys;
+    final ApiTokens apiTokens;
+    final IatService iats;
+    final InstallationService installations;
+    final ResourceServers resourceServers;
+    final SigningKeys keys;
+    final AuditExport auditLog;
+    final Clock clock;
+    final String issuer;
+    /** The scopes a token may be given (GATEHOUSE_SCOPES). */
+    final Set<String> scopes;
     final String cookieName;
     final boolean secure;
     final String origin;
@@ -45,18 +65,32 @@ public final class Portal {
     /** The templates, compiled to Java at build time (jte-maven-plugin): nothing is compiled at run time. */
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null, "org.gatehouse.server.portal.templates");
 
-    public Portal(Gatehouse g) {
-        this.g = g;
-        this.secure = g.config.issuer.startsWith("https://");
+    /** The portal gets the services its pages call, nothing else (issue 14 Must 1); the container builds it. */
+    public Portal(Sessions sessions, AccountService accounts, SecurityKeys securityKeys, ApiTokens apiTokens, IatService iats,
+                  InstallationService installations, ResourceServers resourceServers, SigningKeys keys, AuditExport auditLog, Clock clock,
+                  String issuer, Set<String> scopes) {
+        this.sessions = sessions;
+        this.accounts = accounts;
+        this.securityKeys = securityKeys;
+        this.apiTokens = apiTokens;
+        this.iats = iats;
+        this.installations = installations;
+        this.resourceServers = resourceServers;
+        this.keys = keys;
+        this.auditLog = auditLog;
+        this.clock = clock;
+        this.issuer = issuer;
+        this.scopes = scopes;
+        this.secure = issuer.startsWith("https://");
         this.cookieName = secure ? "__Host-gatehouse_session" : "gatehouse_session";
-        java.net.URI u = java.net.URI.create(g.config.issuer);
+        java.net.URI u = java.net.URI.create(issuer);
         this.origin = u.getScheme() + "://" + u.getRawAuthority();
         this.css = resource("/portal/portal.css");
     }
 
     /** Registers every portal route. */
-    public static void register(RoutesConfig routes, Gatehouse g) {
-        Portal p = new Portal(g);
+    public void routes(RoutesConfig routes) {
+        Portal p = this;
         SignInPages signIn = new SignInPages(p);
         IssuerPages issuer = new IssuerPages(p);
         AdminPages admin = new AdminPages(p);
@@ -80,7 +114,7 @@ public final class Portal {
     Optional<Sessions.Current> session(Context ctx) {
         Object cached = ctx.attribute(SESSION_ATTR);
         if (cached != null) return ((Optional<Sessions.Current>) cached);
-        Optional<Sessions.Current> s = g.sessions.load(ctx.cookie(cookieName));
+        Optional<Sessions.Current> s = sessions.load(ctx.cookie(cookieName));
         ctx.attribute(SESSION_ATTR, s);
         return s;
     }
@@ -196,12 +230,12 @@ public final class Portal {
 
     /** The notice (and one-time secret) the last action left for this session, once. */
     private View.Notice notice(Sessions.Current s) {
-        return s.signedIn() ? g.sessions.takeFlash(s).map(View.Notice::decode).orElse(null) : null;
+        return s.signedIn() ? sessions.takeFlash(s).map(View.Notice::decode).orElse(null) : null;
     }
 
     /** POST-redirect-GET: keeps a notice for the next page of this session, then answers 303 to it. */
     void done(Context ctx, Sessions.Current s, View.Notice notice, String path) {
-        g.sessions.setFlash(s, notice.encode());
+        sessions.setFlash(s, notice.encode());
         redirect(ctx, path);
     }
 

@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.SecurityKeyRecord;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
@@ -8,7 +10,6 @@ import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.oauth.Requests;
-import org.gatehouse.server.store.WebAuthnStore;
 
 /**
  * Security keys (WebAuthn): the page that lists, adds and removes an account's keys, the key step
@@ -57,11 +58,11 @@ final class SecurityKeyPages {
      * accepts a key, so the page says so instead of offering a form that cannot work.
      */
     private void render(Context ctx, Sessions.Current s, int status, String error, String label) {
-        List<WebAuthnStore.Credential> keys = p.g.securityKeys.list(s.account().id());
-        boolean accept = p.g.securityKeys.browsersAccept();
-        SecurityKeys.Options o = accept && keys.size() < SecurityKeys.MAX_KEYS ? p.g.securityKeys.registrationOptions(s) : null;
+        List<SecurityKeyRecord> keys = p.securityKeys.list(s.account().id());
+        boolean accept = p.securityKeys.browsersAccept();
+        SecurityKeys.Options o = accept && keys.size() < SecurityKeys.MAX_KEYS ? p.securityKeys.registrationOptions(s) : null;
         p.render(ctx, status, s, "Security keys", "/account/keys", "keys.jte", Portal.params("keys", keys, "browsersAccept", accept,
-                "rpId", p.g.securityKeys.rpId(), "o", o, "maxKeys", SecurityKeys.MAX_KEYS, "maxLabel", SecurityKeys.MAX_LABEL,
+                "rpId", p.securityKeys.rpId(), "o", o, "maxKeys", SecurityKeys.MAX_KEYS, "maxLabel", SecurityKeys.MAX_LABEL,
                 "error", error, "label", label));
         if (o != null) allowScript(ctx);
     }
@@ -70,9 +71,9 @@ final class SecurityKeyPages {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
         String label = ctx.formParam("label");
-        WebAuthnStore.Credential c;
+        SecurityKeyRecord c;
         try {
-            c = p.g.securityKeys.register(s, label, response(ctx), Requests.clientAddress(ctx));
+            c = p.securityKeys.register(s, label, response(ctx), Requests.clientAddress(ctx));
         } catch (InvalidInput e) {
             render(ctx, s, 400, AdminPages.sentence(e.summary()), label == null ? "" : label);
             return;
@@ -80,9 +81,9 @@ final class SecurityKeyPages {
         p.done(ctx, s, View.Notice.of("Security key \"" + View.shorten(c.label(), 80) + "\" added."), "/account/keys");
     }
 
-    private WebAuthnStore.Credential mine(Context ctx, Sessions.Current s) {
+    private SecurityKeyRecord mine(Context ctx, Sessions.Current s) {
         String id = ctx.pathParam("id");
-        return p.g.securityKeys.list(s.account().id()).stream().filter(k -> k.id().equals(id)).findFirst()
+        return p.securityKeys.list(s.account().id()).stream().filter(k -> k.id().equals(id)).findFirst()
                 .orElseGet(() -> {
                     p.error(ctx, s, 404, "Not found", "There is no such security key on your account.");
                     return null;
@@ -91,7 +92,7 @@ final class SecurityKeyPages {
 
     private void confirmRemove(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
-        WebAuthnStore.Credential k = mine(ctx, s);
+        SecurityKeyRecord k = mine(ctx, s);
         p.confirm(ctx, s, "Remove security key?", "/account/keys", "This removes the security key \u201c"
                 + k.label() + "\u201d from your account: it no longer signs you in. Your authenticator app and recovery codes keep working.", "Yes, remove the key", "/account/keys", false);
     }
@@ -99,9 +100,9 @@ final class SecurityKeyPages {
     private void remove(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         p.checkCsrf(ctx, s);
-        WebAuthnStore.Credential k = mine(ctx, s);
+        SecurityKeyRecord k = mine(ctx, s);
         Portal.requireConfirmed(ctx);
-        if (!p.g.securityKeys.remove(s.account(), k.id(), Requests.clientAddress(ctx))) {
+        if (!p.securityKeys.remove(s.account(), k.id(), Requests.clientAddress(ctx))) {
             p.error(ctx, s, 404, "Not found", "There is no such security key on your account.");
         }
         p.done(ctx, s, View.Notice.of("Security key \u201c" + View.shorten(k.label(), 80) + "\u201d removed."), "/account/keys");
@@ -111,13 +112,13 @@ final class SecurityKeyPages {
 
     /** The ceremony for the second-factor page's security-key part: null when the account has no key. */
     SecurityKeys.Options signInOptions(Sessions.Current s) {
-        return p.g.securityKeys.has(s.account().id()) ? p.g.securityKeys.authenticationOptions(s) : null;
+        return p.securityKeys.has(s.account().id()) ? p.securityKeys.authenticationOptions(s) : null;
     }
 
     private void signIn(Context ctx) {
         Sessions.Current s = signIn.passwordStage(ctx);
         p.checkCsrf(ctx, s);
-        AccountService.Attempt a = p.g.securityKeys.authenticate(s, response(ctx), Requests.clientAddress(ctx));
+        AccountService.Attempt a = p.securityKeys.authenticate(s, response(ctx), Requests.clientAddress(ctx));
         switch (a.outcome()) {
             case THROTTLED -> {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
@@ -126,7 +127,7 @@ final class SecurityKeyPages {
             case FAILED -> signIn.renderCode(ctx, s, SignInPages.REFUSED, null,
                     "The security key could not be verified. Try again, or enter a code from your authenticator app.");
             default -> {
-                p.setSession(ctx, p.g.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
+                p.setSession(ctx, p.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
                 Portal.redirect(ctx, "/");
             }
         }

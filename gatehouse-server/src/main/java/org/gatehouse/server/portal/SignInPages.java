@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.AccountLink;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -13,7 +15,6 @@ import org.gatehouse.server.accounts.SecurityKeys;
 import org.gatehouse.server.accounts.Sessions;
 import org.gatehouse.server.accounts.Totp;
 import org.gatehouse.server.oauth.Requests;
-import org.gatehouse.server.store.AccountStore;
 
 /** Sign-in (password, then second factor), sign-out, and completing a one-time setup link. */
 final class SignInPages {
@@ -53,7 +54,7 @@ final class SignInPages {
     private Sessions.Current anonymous(Context ctx) {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isPresent() && Sessions.ANONYMOUS.equals(s.get().row().stage())) return s.get();
-        Sessions.Current fresh = p.g.sessions.rotate(s.orElse(null), Sessions.ANONYMOUS, null, null, null);
+        Sessions.Current fresh = p.sessions.rotate(s.orElse(null), Sessions.ANONYMOUS, null, null, null);
         p.setSession(ctx, fresh);
         return fresh;
     }
@@ -78,7 +79,7 @@ final class SignInPages {
         }
         p.checkCsrf(ctx, s.get());
         String email = ctx.formParam("email");
-        AccountService.Attempt a = p.g.accounts.password(email, ctx.formParam("password"), Requests.clientAddress(ctx));
+        AccountService.Attempt a = p.accounts.password(email, ctx.formParam("password"), Requests.clientAddress(ctx));
         switch (a.outcome()) {
             case THROTTLED -> {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
@@ -90,7 +91,7 @@ final class SignInPages {
             }
             case FAILED -> renderLogin(ctx, s.get(), REFUSED, email, AccountService.SIGN_IN_FAILED);
             default -> {
-                p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.PASSWORD, a.account(), null, null));
+                p.setSession(ctx, p.sessions.rotate(s.get(), Sessions.PASSWORD, a.account(), null, null));
                 Portal.redirect(ctx, "/login/code");
             }
         }
@@ -99,7 +100,7 @@ final class SignInPages {
     Sessions.Current passwordStage(Context ctx) {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isEmpty() || !Sessions.PASSWORD.equals(s.get().row().stage()) || s.get().account() == null
-                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < p.g.clock.millis()) {
+                || s.get().row().createdAt() + SECOND_FACTOR_WINDOW_MS < p.clock.millis()) {
             Portal.redirect(ctx, "/login");
         }
         return s.get();
@@ -119,7 +120,7 @@ final class SignInPages {
     private void code(Context ctx) {
         Sessions.Current s = passwordStage(ctx);
         p.checkCsrf(ctx, s);
-        AccountService.Attempt a = p.g.accounts.secondFactor(s.account(), ctx.formParam("code"), Requests.clientAddress(ctx));
+        AccountService.Attempt a = p.accounts.secondFactor(s.account(), ctx.formParam("code"), Requests.clientAddress(ctx));
         switch (a.outcome()) {
             case THROTTLED -> {
                 ctx.header("Retry-After", Long.toString(a.retryAfter()));
@@ -127,7 +128,7 @@ final class SignInPages {
             }
             case FAILED -> renderCode(ctx, s, REFUSED, "That code is not right, or it has been used already.", null);
             default -> {
-                p.setSession(ctx, p.g.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
+                p.setSession(ctx, p.sessions.rotate(s, Sessions.FULL, s.account(), null, null));
                 Portal.redirect(ctx, "/");
             }
         }
@@ -137,8 +138,8 @@ final class SignInPages {
         Optional<Sessions.Current> s = p.session(ctx);
         if (s.isEmpty()) Portal.redirect(ctx, "/login");
         p.checkCsrf(ctx, s.get());
-        p.g.sessions.end(s.get().id());
-        if (s.get().account() != null) p.g.accounts.signedOut(s.get().account(), Requests.clientAddress(ctx));
+        p.sessions.end(s.get().id());
+        if (s.get().account() != null) p.accounts.signedOut(s.get().account(), Requests.clientAddress(ctx));
         p.clearSession(ctx);
         // "Sign out and open the invitation": back to that setup link, and only to a setup link
         String then = ctx.formParam("then");
@@ -153,8 +154,8 @@ final class SignInPages {
 
     // --- setup links
 
-    private Optional<AccountStore.Link> link(Context ctx) {
-        return p.g.accounts.openLink(ctx.pathParam("token"));
+    private Optional<AccountLink> link(Context ctx) {
+        return p.accounts.openLink(ctx.pathParam("token"));
     }
 
     private void invalidLink(Context ctx) {
@@ -168,7 +169,7 @@ final class SignInPages {
      * and continue.
      */
     private void setupForm(Context ctx) {
-        Optional<AccountStore.Link> link = link(ctx);
+        Optional<AccountLink> link = link(ctx);
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
@@ -182,13 +183,13 @@ final class SignInPages {
         renderSetup(ctx, anonymous(ctx), link.get(), 200, "", Map.of());
     }
 
-    private void renderSetup(Context ctx, Sessions.Current s, AccountStore.Link link, int status, String email, Map<String, String> errors) {
+    private void renderSetup(Context ctx, Sessions.Current s, AccountLink link, int status, String email, Map<String, String> errors) {
         p.render(ctx, status, null, "Set up your account", null, "signin/setup.jte", Portal.params("csrf", s.row().csrf(),
                 "action", "/setup/" + ctx.pathParam("token"), "link", link, "email", email, "errors", errors, "minLength", Passwords.MIN_LENGTH));
     }
 
     private void setup(Context ctx) {
-        Optional<AccountStore.Link> link = link(ctx);
+        Optional<AccountLink> link = link(ctx);
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
@@ -216,7 +217,7 @@ final class SignInPages {
         int status = 400;
         if (errors.isEmpty()) {
             try {
-                sealed = p.g.accounts.beginSetup(link.get(), email, password);
+                sealed = p.accounts.beginSetup(link.get(), email, password);
             } catch (InvalidInput e) {
                 FormErrors.addTo(errors, e, link.get().email() == null ? Map.of() : Map.of("email", "password"));
             } catch (PasswordGate.Busy e) {
@@ -229,7 +230,7 @@ final class SignInPages {
             renderSetup(ctx, s.get(), link.get(), status, email == null ? "" : email, errors);
             return;
         }
-        p.setSession(ctx, p.g.sessions.rotate(s.get(), Sessions.ENROL, null, link.get().id(), sealed));
+        p.setSession(ctx, p.sessions.rotate(s.get(), Sessions.ENROL, null, link.get().id(), sealed));
         Portal.redirect(ctx, "/setup/second-factor");
     }
 
@@ -247,7 +248,7 @@ final class SignInPages {
     }
 
     private void renderSecondFactor(Context ctx, Sessions.Current s, int status, String error) {
-        AccountService.Pending pending = p.g.accounts.pending(s.row().linkId(), s.row().pending());
+        AccountService.Pending pending = p.accounts.pending(s.row().linkId(), s.row().pending());
         String key = Totp.base32(pending.seed()).replaceAll("(.{4})", "$1 ").strip();
         p.render(ctx, status, null, "Set up your second factor", null, "signin/secondFactor.jte", Portal.params("csrf", s.row().csrf(),
                 "key", key, "uri", Totp.uri("Gatehouse", pending.email(), pending.seed()), "error", error));
@@ -262,15 +263,15 @@ final class SignInPages {
     private void secondFactor(Context ctx) {
         Sessions.Current s = enrolStage(ctx);
         p.checkCsrf(ctx, s);
-        Optional<AccountStore.Link> link = p.g.accounts.link(s.row().linkId());
+        Optional<AccountLink> link = p.accounts.link(s.row().linkId());
         if (link.isEmpty()) {
             invalidLink(ctx);
             return;
         }
-        AccountService.Pending pending = p.g.accounts.pending(s.row().linkId(), s.row().pending());
+        AccountService.Pending pending = p.accounts.pending(s.row().linkId(), s.row().pending());
         Optional<AccountService.Completed> done;
         try {
-            done = p.g.accounts.completeSetup(link.get(), pending, ctx.formParam("code"), Requests.actor(ctx));
+            done = p.accounts.completeSetup(link.get(), pending, ctx.formParam("code"), Requests.actor(ctx));
         } catch (InvalidInput e) {
             p.error(ctx, null, 409, "Setup not finished", e.summary());
             return;
@@ -279,7 +280,7 @@ final class SignInPages {
             renderSecondFactor(ctx, s, 400, "That code is not right. Check the clock of the device and enter the current code.");
             return;
         }
-        Sessions.Current full = p.g.sessions.rotate(s, Sessions.FULL, done.get().account(), null, null);
+        Sessions.Current full = p.sessions.rotate(s, Sessions.FULL, done.get().account(), null, null);
         p.setSession(ctx, full);
         p.done(ctx, full, new View.Notice("Your account is ready.", "recovery-codes", String.join(" ", done.get().recoveryCodes())), "/setup/ready");
     }

@@ -1,6 +1,8 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.AccountLink;
 import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.domain.SessionRecord;
 
 import java.util.List;
 import java.util.Optional;
@@ -15,19 +17,11 @@ public final class AccountStore {
             rs.getLong("created_at"), rs.getString("created_by"), Rows.nullableLong(rs, "disabled_at"),
             Rows.nullableLong(rs, "last_sign_in_at"));
 
-    public record Link(String id, String purpose, String email, String role, long createdAt, String createdBy,
-                       long expiresAt, Long usedAt, String accountId) {
-    }
-
-    private static final RowMapper<Link> LINK = (rs, ctx) -> new Link(rs.getString("id"), rs.getString("purpose"),
+    private static final RowMapper<AccountLink> LINK = (rs, ctx) -> new AccountLink(rs.getString("id"), rs.getString("purpose"),
             rs.getString("email"), rs.getString("role"), rs.getLong("created_at"), rs.getString("created_by"),
             rs.getLong("expires_at"), Rows.nullableLong(rs, "used_at"), rs.getString("account_id"));
 
-    public record Session(String idHash, String accountId, String stage, String csrf, String linkId, String pending,
-                          long createdAt, long lastSeenAt, long expiresAt) {
-    }
-
-    private static final RowMapper<Session> SESSION = (rs, ctx) -> new Session(rs.getString("id_hash"),
+    private static final RowMapper<SessionRecord> SESSION = (rs, ctx) -> new SessionRecord(rs.getString("id_hash"),
             rs.getString("account_id"), rs.getString("stage"), rs.getString("csrf"), rs.getString("link_id"),
             rs.getString("pending"), rs.getLong("created_at"), rs.getLong("last_seen_at"), rs.getLong("expires_at"));
 
@@ -119,7 +113,7 @@ public final class AccountStore {
 
     // --- links
 
-    public void insertLink(Handle h, Link l, String tokenHash) {
+    public void insertLink(Handle h, AccountLink l, String tokenHash) {
         h.createUpdate("INSERT INTO account_links (id, token_hash, purpose, email, role, created_at, created_by, expires_at)"
                         + " VALUES (:id, :hash, :purpose, :email, :role, :at, :by, :exp)")
                 .bind("id", l.id()).bind("hash", tokenHash).bind("purpose", l.purpose()).bind("email", l.email())
@@ -127,11 +121,11 @@ public final class AccountStore {
                 .execute();
     }
 
-    public Optional<Link> findLinkByHash(Handle h, String tokenHash) {
+    public Optional<AccountLink> findLinkByHash(Handle h, String tokenHash) {
         return h.createQuery("SELECT * FROM account_links WHERE token_hash = :hash").bind("hash", tokenHash).map(LINK).findOne();
     }
 
-    public Optional<Link> findLink(Handle h, String id) {
+    public Optional<AccountLink> findLink(Handle h, String id) {
         return h.createQuery("SELECT * FROM account_links WHERE id = :id").bind("id", id).map(LINK).findOne();
     }
 
@@ -143,7 +137,7 @@ public final class AccountStore {
     }
 
     /** The first admin's setup link (a bootstrap link for no particular address) still usable at {@code now}. */
-    public Optional<Link> openFirstAdminLink(Handle h, long now) {
+    public Optional<AccountLink> openFirstAdminLink(Handle h, long now) {
         return h.createQuery("SELECT * FROM account_links WHERE purpose = 'bootstrap' AND email IS NULL AND used_at IS NULL"
                         + " AND expires_at > :now ORDER BY created_at DESC").bind("now", now).map(LINK).findFirst();
     }
@@ -166,7 +160,7 @@ public final class AccountStore {
                 .bindList("creators", creators).bind("now", now).mapTo(String.class).list();
     }
 
-    public List<Link> openInvites(Handle h, long now) {
+    public List<AccountLink> openInvites(Handle h, long now) {
         return h.createQuery("SELECT * FROM account_links WHERE used_at IS NULL AND expires_at > :now ORDER BY created_at DESC"
                         + " FETCH FIRST 200 ROWS ONLY")
                 .bind("now", now).map(LINK).list();
@@ -174,7 +168,7 @@ public final class AccountStore {
 
     // --- sessions
 
-    public void insertSession(Handle h, Session s) {
+    public void insertSession(Handle h, SessionRecord s) {
         h.createUpdate("INSERT INTO portal_sessions (id_hash, account_id, stage, csrf, link_id, pending, created_at,"
                         + " last_seen_at, expires_at) VALUES (:id, :acc, :stage, :csrf, :link, :pending, :at, :seen, :exp)")
                 .bind("id", s.idHash()).bind("acc", s.accountId()).bind("stage", s.stage()).bind("csrf", s.csrf())
@@ -183,7 +177,7 @@ public final class AccountStore {
                 .execute();
     }
 
-    public Optional<Session> findSession(Handle h, String idHash) {
+    public Optional<SessionRecord> findSession(Handle h, String idHash) {
         return h.createQuery("SELECT * FROM portal_sessions WHERE id_hash = :id").bind("id", idHash).map(SESSION).findOne();
     }
 

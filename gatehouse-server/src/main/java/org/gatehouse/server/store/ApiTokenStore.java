@@ -1,5 +1,7 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.ApiTokenRecord;
+
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -7,22 +9,12 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 /** SQL for API tokens (the admin JSON API's credentials). */
 public final class ApiTokenStore {
-    /** An API token as stored: never the token itself, only its keyed hash. */
-    public record Row(String id, String accountId, String label, String scopes, long createdAt, long expiresAt,
-                      Long lastUsedAt, Long revokedAt, String revokedBy) {
-        public String status(long now) {
-            if (revokedAt != null) return "revoked";
-            if (expiresAt <= now) return "expired";
-            return "active";
-        }
-    }
-
     private static final String COLUMNS = "id, account_id, label, scopes, created_at, expires_at, last_used_at, revoked_at, revoked_by";
-    private static final RowMapper<Row> MAPPER = (rs, ctx) -> new Row(rs.getString("id"), rs.getString("account_id"),
+    private static final RowMapper<ApiTokenRecord> MAPPER = (rs, ctx) -> new ApiTokenRecord(rs.getString("id"), rs.getString("account_id"),
             rs.getString("label"), rs.getString("scopes"), rs.getLong("created_at"), rs.getLong("expires_at"),
             Rows.nullableLong(rs, "last_used_at"), Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"));
 
-    public void insert(Handle h, Row r, String tokenHash) {
+    public void insert(Handle h, ApiTokenRecord r, String tokenHash) {
         h.createUpdate("INSERT INTO api_tokens (" + COLUMNS + ", token_hash) VALUES (:id, :account, :label, :scopes, :created,"
                         + " :expires, NULL, NULL, NULL, :hash)")
                 .bind("id", r.id()).bind("account", r.accountId()).bind("label", r.label()).bind("scopes", r.scopes())
@@ -30,16 +22,16 @@ public final class ApiTokenStore {
                 .execute();
     }
 
-    public Optional<Row> findByHash(Handle h, String tokenHash) {
+    public Optional<ApiTokenRecord> findByHash(Handle h, String tokenHash) {
         return h.createQuery("SELECT " + COLUMNS + " FROM api_tokens WHERE token_hash = :hash").bind("hash", tokenHash)
                 .map(MAPPER).findOne();
     }
 
-    public Optional<Row> find(Handle h, String id) {
+    public Optional<ApiTokenRecord> find(Handle h, String id) {
         return h.createQuery("SELECT " + COLUMNS + " FROM api_tokens WHERE id = :id").bind("id", id).map(MAPPER).findOne();
     }
 
-    public List<Row> listOf(Handle h, String accountId) {
+    public List<ApiTokenRecord> listOf(Handle h, String accountId) {
         return h.createQuery("SELECT " + COLUMNS + " FROM api_tokens WHERE account_id = :account ORDER BY created_at DESC, id DESC")
                 .bind("account", accountId).map(MAPPER).list();
     }

@@ -1,5 +1,6 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.InstallationFilter;
 import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.InstallationRecord;
 
@@ -24,13 +25,6 @@ public final class InstallationStore {
             rs.getLong("token_count"), Rows.nullableLong(rs, "stale_at"), Rows.nullableLong(rs, "flagged_at"),
             rs.getString("flag_reason"), Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"),
             rs.getString("revoked_reason"), rs.getInt("active_clients"));
-
-    /** Filters for listing; null fields do not filter. iatId: the token of the installation's latest registration. */
-    public record Filter(String iatId, String status, Boolean stale, Boolean flagged, String owner) {
-        public static Filter none() {
-            return new Filter(null, null, null, null, null);
-        }
-    }
 
     /** Locks the installation of an account with this installation id, if it exists. */
     public Optional<InstallationRecord> findForUpdate(Handle h, String owner, String installationId) {
@@ -140,7 +134,7 @@ public final class InstallationStore {
      * The page's ids are chosen first (filter, order, limit: served by an index), and only those
      * rows are then read in full, so the per-row credential count never runs over the whole table.
      */
-    public List<InstallationRecord> list(Handle h, Filter f, int limit, String after) {
+    public List<InstallationRecord> list(Handle h, InstallationFilter f, int limit, String after) {
         StringBuilder page = matching(f);
         if (after != null) page.append(" AND n.id < :after");
         page.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
@@ -151,13 +145,13 @@ public final class InstallationStore {
     }
 
     /** How many installations match, counted up to {@code cap} (a dashboard's "1000+"): ids only, no rows read in full. */
-    public int count(Handle h, Filter f, int cap) {
+    public int count(Handle h, InstallationFilter f, int cap) {
         String sql = "SELECT COUNT(*) FROM (" + matching(f) + " FETCH FIRST :limit ROWS ONLY) c";
         return bind(h.createQuery(sql).bind("limit", cap), f).mapTo(Integer.class).one();
     }
 
     /** The ids that match a filter (its parameters bound by {@link #bind}). */
-    private static StringBuilder matching(Filter f) {
+    private static StringBuilder matching(InstallationFilter f) {
         StringBuilder page = new StringBuilder("SELECT n.id FROM installations n WHERE 1 = 1");
         if (f.iatId() != null) page.append(" AND n.last_iat_id = :iat");
         if (f.owner() != null) page.append(" AND n.owner_account = :owner");
@@ -170,7 +164,7 @@ public final class InstallationStore {
         return page;
     }
 
-    private static Query bind(Query q, Filter f) {
+    private static Query bind(Query q, InstallationFilter f) {
         if (f.iatId() != null) q.bind("iat", f.iatId());
         if (f.owner() != null) q.bind("owner", f.owner());
         return q;

@@ -1,5 +1,9 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.TokenFilter;
+import org.gatehouse.server.domain.AuditFilter;
+
+import org.gatehouse.server.domain.AuditEvent;
 import org.gatehouse.server.domain.IatRecord;
 
 import java.util.List;
@@ -12,10 +16,6 @@ import org.jdbi.v3.core.statement.Query;
  * costs the same with a million rows as with ten.
  */
 public final class PortalStore {
-    /** Token filters; null fields do not filter. status: active (neither revoked nor expired), revoked, expired. */
-    public record TokenFilter(String owner, String status, String search) {
-    }
-
     /**
      * One page of tokens, newest first. Cursor: "createdAt:id" of the last row of the previous page.
      */
@@ -73,16 +73,12 @@ public final class PortalStore {
                 .bind("iat", iatId).bind("from", from).bind("to", to).mapTo(Long.class).list();
     }
 
-    /** Audit filters; null fields do not filter. */
-    public record AuditFilter(String actor, String action, String subject, Long from, Long to) {
-    }
-
-    private static final RowMapper<AuditStore.Event> EVENT = (rs, ctx) -> new AuditStore.Event(rs.getLong("id"),
+    private static final RowMapper<AuditEvent> EVENT = (rs, ctx) -> new AuditEvent(rs.getLong("id"),
             rs.getLong("occurred_at"), rs.getString("actor"), rs.getString("action"), rs.getString("subject"),
             rs.getString("remote_addr"), rs.getString("details"));
 
     /** One page of audit events, newest first, after an optional cursor (the id of the previous page's last row). */
-    public List<AuditStore.Event> audit(Handle h, AuditFilter f, int limit, Long afterId) {
+    public List<AuditEvent> audit(Handle h, AuditFilter f, int limit, Long afterId) {
         StringBuilder sql = new StringBuilder("SELECT * FROM audit_events WHERE 1 = 1");
         if (f.actor() != null) sql.append(" AND actor = :actor");
         if (f.action() != null) sql.append(" AND action = :action");

@@ -1,5 +1,7 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.SecurityKeyRecord;
+
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -7,17 +9,12 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 /** SQL for WebAuthn credentials (security keys, passkeys) and their ceremony challenges. */
 public final class WebAuthnStore {
-    /** A stored credential: public material only. Byte fields are base64url without padding. */
-    public record Credential(String id, String accountId, String credentialId, String publicKeyCose, String aaguid,
-                             long signCount, String transports, String label, long createdAt, Long lastUsedAt) {
-    }
-
-    private static final RowMapper<Credential> CREDENTIAL = (rs, ctx) -> new Credential(rs.getString("id"),
+    private static final RowMapper<SecurityKeyRecord> CREDENTIAL = (rs, ctx) -> new SecurityKeyRecord(rs.getString("id"),
             rs.getString("account_id"), rs.getString("credential_id"), rs.getString("public_key_cose"), rs.getString("aaguid"),
             rs.getLong("sign_count"), rs.getString("transports"), rs.getString("label"), rs.getLong("created_at"),
             Rows.nullableLong(rs, "last_used_at"));
 
-    public void insert(Handle h, Credential c) {
+    public void insert(Handle h, SecurityKeyRecord c) {
         h.createUpdate("INSERT INTO webauthn_credentials (id, account_id, credential_id, public_key_cose, aaguid, sign_count,"
                         + " transports, label, created_at) VALUES (:id, :acc, :cid, :pk, :aaguid, :count, :tr, :label, :at)")
                 .bind("id", c.id()).bind("acc", c.accountId()).bind("cid", c.credentialId()).bind("pk", c.publicKeyCose())
@@ -26,7 +23,7 @@ public final class WebAuthnStore {
                 .execute();
     }
 
-    public List<Credential> ofAccount(Handle h, String accountId) {
+    public List<SecurityKeyRecord> ofAccount(Handle h, String accountId) {
         return h.createQuery("SELECT * FROM webauthn_credentials WHERE account_id = :acc ORDER BY created_at, id")
                 .bind("acc", accountId).map(CREDENTIAL).list();
     }
@@ -37,7 +34,7 @@ public final class WebAuthnStore {
     }
 
     /** A credential by its WebAuthn id, only if it belongs to the given account. */
-    public Optional<Credential> find(Handle h, String accountId, String credentialId) {
+    public Optional<SecurityKeyRecord> find(Handle h, String accountId, String credentialId) {
         return h.createQuery("SELECT * FROM webauthn_credentials WHERE credential_id = :cid AND account_id = :acc")
                 .bind("cid", credentialId).bind("acc", accountId).map(CREDENTIAL).findOne();
     }

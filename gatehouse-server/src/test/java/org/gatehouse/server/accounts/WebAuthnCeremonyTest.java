@@ -1,5 +1,8 @@
 package org.gatehouse.server.accounts;
 
+import org.gatehouse.server.domain.SecurityKeyRecord;
+import org.gatehouse.server.domain.AccountLink;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,8 +12,6 @@ import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
-import org.gatehouse.server.store.AccountStore;
-import org.gatehouse.server.store.WebAuthnStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.SoftAuthenticator;
 import org.gatehouse.server.testing.TestServer;
@@ -43,7 +44,7 @@ class WebAuthnCeremonyTest {
     private AccountRecord account() {
         String email = "key-" + Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
         AccountService.NewLink l = g().accounts.adminLink(email, Actor.cli());
-        AccountStore.Link link = g().accounts.openLink(l.url().substring(l.url().lastIndexOf('/') + 1)).orElseThrow();
+        AccountLink link = g().accounts.openLink(l.url().substring(l.url().lastIndexOf('/') + 1)).orElseThrow();
         String sealed = g().accounts.beginSetup(link, null, "correct horse battery staple");
         AccountService.Pending p = g().accounts.pending(link.id(), sealed);
         return g().accounts.completeSetup(link, p, Totp.code(p.seed(), Totp.step(System.currentTimeMillis())), Actor.cli())
@@ -96,16 +97,16 @@ class WebAuthnCeremonyTest {
         assertThat(o.rpId()).isEqualTo(rpId());
         assertThat(o.challenge()).hasSize(43);
         assertThat(o.userId()).doesNotContain(a.email());
-        WebAuthnStore.Credential c = g().securityKeys.register(s, "  YubiKey 5 NFC ", reg(key.create(o.challenge(), origin(), o.rpId())), "127.0.0.1");
+        SecurityKeyRecord c = g().securityKeys.register(s, "  YubiKey 5 NFC ", reg(key.create(o.challenge(), origin(), o.rpId())), "127.0.0.1");
         assertThat(c.label()).isEqualTo("YubiKey 5 NFC");
         assertThat(c.credentialId()).isEqualTo(key.id());
         assertThat(c.transports()).isEqualTo("usb");
         assertThat(c.signCount()).isZero();
-        assertThat(g().securityKeys.list(a.id())).extracting(WebAuthnStore.Credential::id).containsExactly(c.id());
+        assertThat(g().securityKeys.list(a.id())).extracting(SecurityKeyRecord::id).containsExactly(c.id());
         assertThat(g().securityKeys.has(a.id())).isTrue();
 
         assertThat(signIn(a, key)).isEqualTo(AccountService.Outcome.OK);
-        WebAuthnStore.Credential after = g().securityKeys.list(a.id()).get(0);
+        SecurityKeyRecord after = g().securityKeys.list(a.id()).get(0);
         assertThat(after.signCount()).isEqualTo(1);
         assertThat(after.lastUsedAt()).isNotNull();
         assertThat(auditActions(c.id())).containsExactly("account.security_key_add");

@@ -1,5 +1,9 @@
 package org.gatehouse.server.api;
 
+import org.gatehouse.server.accounts.ApiTokens;
+import org.gatehouse.server.domain.AuditFilter;
+import org.gatehouse.server.domain.AuditEvent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +19,6 @@ import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.store.AccountStore;
-import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
@@ -99,8 +102,8 @@ class ApiTest {
         return r.json();
     }
 
-    private List<AuditStore.Event> audit(String actor, String subject) {
-        return s().gatehouse().db.withHandle(h -> new PortalStore().audit(h, new PortalStore.AuditFilter(actor, null, subject, null, null), 100, null));
+    private List<AuditEvent> audit(String actor, String subject) {
+        return s().gatehouse().db.withHandle(h -> new PortalStore().audit(h, new AuditFilter(actor, null, subject, null, null), 100, null));
     }
 
     // --- the document
@@ -269,8 +272,8 @@ class ApiTest {
         assertThat(insts).hasSize(1);
         assertThat(insts.get(0)).containsEntry("status", "revoked");
         // Audited as api:<account>.
-        assertThat(audit("api:" + issuer.email(), id)).extracting(AuditStore.Event::action).contains("iat.create", "iat.revoke");
-        assertThat(audit("api:" + issuer.email(), null)).extracting(AuditStore.Event::action).contains("installation.revoke");
+        assertThat(audit("api:" + issuer.email(), id)).extracting(AuditEvent::action).contains("iat.create", "iat.revoke");
+        assertThat(audit("api:" + issuer.email(), null)).extracting(AuditEvent::action).contains("installation.revoke");
     }
 
     @Test
@@ -369,12 +372,12 @@ class ApiTest {
         assertThat(revoked.status()).isEqualTo(200);
         assertThat(revoked.json()).containsEntry("status", "revoked").containsEntry("revoked_reason", "stolen").containsEntry("active_clients", 0);
         assertThat(items(get("/api/v1/installations?status=revoked&token=" + t.get("id"), api))).extracting(m -> m.get("id")).containsExactly(ref);
-        assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditStore.Event::action).containsExactly("installation.revoke");
+        assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditEvent::action).containsExactly("installation.revoke");
         // the way back: it may register again (its old credentials stay revoked)
         Http.Response restored = post("/api/v1/installations/" + ref + "/restore", api, "");
         assertThat(restored.status()).isEqualTo(200);
         assertThat(restored.json()).containsEntry("status", "active").containsEntry("active_clients", 0).doesNotContainKey("revoked_at");
-        assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditStore.Event::action)
+        assertThat(audit("api:" + issuer.email(), ref)).extracting(AuditEvent::action)
                 .containsExactlyInAnyOrder("installation.revoke", "installation.restore");
         Http.Response again = post("/api/v1/installations/" + ref + "/restore", api, ""); // nothing left to restore
         assertThat(again.status()).as(again.body()).isEqualTo(409);
@@ -446,7 +449,7 @@ class ApiTest {
         assertThat(get("/api/v1/tokens/" + t.get("id"), admin).json()).containsEntry("status", "revoked");
         assertThat(post("/api/v1/accounts/" + adminAccount.id() + "/disable", admin, "{}").status()).isEqualTo(400);
         assertThat(post("/api/v1/accounts/acc_nope/disable", admin, "{}").status()).isEqualTo(404);
-        assertThat(audit("api:" + adminAccount.email(), issuer.id())).extracting(AuditStore.Event::action).contains("account.disable");
+        assertThat(audit("api:" + adminAccount.email(), issuer.id())).extracting(AuditEvent::action).contains("account.disable");
     }
 
     @Test
@@ -477,7 +480,7 @@ class ApiTest {
         Http.Response rotated = post("/api/v1/keys/rotate", admin, "");
         assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
         assertThat(rotated.str("active_kid")).isEqualTo(next);
-        assertThat(audit("api:" + adminAccount.email(), next)).extracting(AuditStore.Event::action).contains("key.rotate");
+        assertThat(audit("api:" + adminAccount.email(), next)).extracting(AuditEvent::action).contains("key.rotate");
         assertThat(post("/api/v1/keys/rotate", admin, "{\"now\":true}").status()).isEqualTo(400);
     }
 
@@ -501,7 +504,7 @@ class ApiTest {
         assertThat(removed.status()).as(removed.body()).isEqualTo(200);
         assertThat(removed.json()).containsEntry("tokens_requiring_it", 0);
         assertThat(call("DELETE", path, admin, null).status()).isEqualTo(404);
-        assertThat(audit("api:" + adminAccount.email(), null)).extracting(AuditStore.Event::action).contains("publisher.add", "publisher.remove");
+        assertThat(audit("api:" + adminAccount.email(), null)).extracting(AuditEvent::action).contains("publisher.add", "publisher.remove");
     }
 
     /**

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The server's package structure, read from its compiled classes (ArchUnit's importer; issue 14, Must 1–2):
  * no package cycle, and no portal or API class touching {@code store/} except through the services.
  *
- * <p>Today's violations are frozen in the two allow-lists below, each entry named. The test fails on any new
+ * <p>Violations were frozen in the two allow-lists below, each entry named; both are empty now (issue 14 Must 1). The test fails on any new
  * violation AND on any entry that no longer occurs, so the lists only shrink: when you remove a dependency, remove
  * its entry.
  */
@@ -36,39 +36,10 @@ class PackageDependencyTest {
      * Package dependencies that are part of a cycle today (an edge inside a strongly connected group of packages),
      * "from → to", with who makes them. {@code (root)} is {@code org.gatehouse.server} itself (the Gatehouse container).
      */
-    private static final Map<String, String> CYCLE_EDGES_ALLOWED = Map.ofEntries(
-            // The container cycle: handlers (api, portal, http, cli) take the whole Gatehouse container, which builds them
-            // (issue 14 Must 1: handlers get the services they need).
-            Map.entry("(root) → api", "Gatehouse uses ApiTokens"),
-            Map.entry("(root) → cli", "Main uses AdminCommand, AuditCommand, ConfigCommand, Console, DbCommand, HealthCommand, IatCommand, InstallationsCommand, KeysCommand, PublisherCommand, ResourceServerCommand, SeedCommand, ServeCommand, StatementCommand"),
-            Map.entry("(root) → http", "GatehouseServer uses GracefulStop, HttpServer, Operations, ServerTls"),
-            Map.entry("api → (root)", "Api uses Gatehouse"),
-            Map.entry("cli → (root)", "AdminCommand uses Gatehouse; AuditCommand uses Gatehouse; DbCommand uses Gatehouse; IatCommand uses Gatehouse; InstallationsCommand uses Gatehouse; KeysCommand uses Gatehouse; PublisherCommand uses Gatehouse; ResourceServerCommand uses Gatehouse; SeedCommand uses Gatehouse; ServeCommand uses Gatehouse, GatehouseServer"),
-            Map.entry("cli → ops", "ConfigCommand uses ConfigCheck"),
-            Map.entry("http → (root)", "HttpServer uses Gatehouse; Operations uses Gatehouse"),
-            Map.entry("http → api", "HttpServer uses Api"),
-            Map.entry("http → portal", "HttpServer uses Portal"),
-            Map.entry("ops → http", "ConfigCheck uses ServerTls"),
-            Map.entry("portal → (root)", "AdminPages uses Gatehouse; ApiTokenPages uses Gatehouse; IssuerPages uses Gatehouse; Portal uses Gatehouse; SecurityKeyPages uses Gatehouse; SignInPages uses Gatehouse"),
-            Map.entry("portal → api", "ApiTokenPages uses ApiTokens"));
+    private static final Map<String, String> CYCLE_EDGES_ALLOWED = Map.of();
 
     /** Portal and API classes that use {@code store/} types directly, and exactly which (issue 14: only through services). */
-    private static final Map<String, Set<String>> STORE_USE_ALLOWED = Map.ofEntries(
-            Map.entry("api.Api", Set.of("store.AccountStore", "store.AuditStore", "store.Database", "store.InstallationStore", "store.PortalStore")),
-            Map.entry("api.ApiTokens", Set.of("store.AccountStore", "store.ApiTokenStore", "store.Database")),
-            Map.entry("portal.AdminPages", Set.of("store.AccountStore", "store.AuditStore", "store.Database", "store.InstallationStore", "store.PortalStore")),
-            Map.entry("portal.ApiTokenPages", Set.of("store.ApiTokenStore")),
-            Map.entry("portal.IssuerPages", Set.of("store.Database", "store.InstallationStore", "store.PortalStore")),
-            Map.entry("portal.Portal", Set.of("store.AccountStore")),
-            Map.entry("portal.SecurityKeyPages", Set.of("store.WebAuthnStore")),
-            Map.entry("portal.SignInPages", Set.of("store.AccountStore")),
-            // The precompiled jte templates (portal/templates, issue 14 Must 4) read a few of the stores' constants.
-            Map.entry("portal.JteaccountsGenerated", Set.of("store.AccountStore")),
-            Map.entry("portal.JteapitokensGenerated", Set.of("store.ApiTokenStore")),
-            Map.entry("portal.JteauditGenerated", Set.of("store.AuditStore")),
-            Map.entry("portal.JtekeysGenerated", Set.of("store.WebAuthnStore")),
-            Map.entry("portal.JtesetupGenerated", Set.of("store.AccountStore")),
-            Map.entry("portal.JtesignedInGenerated", Set.of("store.AccountStore")));
+    private static final Map<String, Set<String>> STORE_USE_ALLOWED = Map.of();
 
     private static JavaClasses classes;
 

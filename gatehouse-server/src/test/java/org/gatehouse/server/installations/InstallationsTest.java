@@ -1,5 +1,7 @@
 package org.gatehouse.server.installations;
 
+import org.gatehouse.server.domain.InstallationFilter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -13,7 +15,6 @@ import java.util.concurrent.Future;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.domain.InstallationRecord;
-import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;
@@ -145,7 +146,7 @@ class InstallationsTest {
             assertThat(s().http.postForm("/token", c.id(), c.secret(), grant()).status()).isEqualTo(401);
             assertThat(Flow.active(s(), rs, tokens.get(i))).isFalse();
         }
-        assertThat(s().gatehouse().installations.list(new InstallationStore.Filter(iat.record().id(), null, null, null, null), 10, null))
+        assertThat(s().gatehouse().installations.list(new InstallationFilter(iat.record().id(), null, null, null, null), 10, null))
                 .hasSize(3).allSatisfy(inst -> {
                     assertThat(inst.status()).isEqualTo("revoked");
                     assertThat(inst.revokedReason()).isEqualTo("token file leaked");

@@ -1,9 +1,11 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.AuditFilter;
+import org.gatehouse.server.domain.AuditEvent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
-import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Http;
@@ -49,8 +51,8 @@ class ApiTokensPortalTest {
         assertThat(c.postFollow("/api-tokens/" + id + "/revoke", "confirm", "yes").body()).contains("API token \u201cnightly report\u201d revoked.");
         assertThat(s().http.get("/api/v1/accounts", token).status()).isEqualTo(401);
         var events = s().gatehouse().db.withHandle(h -> new PortalStore().audit(h,
-                new PortalStore.AuditFilter("account:" + admin.email, null, id, null, null), 10, null));
-        assertThat(events).extracting(AuditStore.Event::action).containsExactlyInAnyOrder("api_token.create", "api_token.revoke");
+                new AuditFilter("account:" + admin.email, null, id, null, null), 10, null));
+        assertThat(events).extracting(AuditEvent::action).containsExactlyInAnyOrder("api_token.create", "api_token.revoke");
     }
 
     @Test

@@ -1,5 +1,8 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.AuditFilter;
+import org.gatehouse.server.domain.AuditEvent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -9,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.server.domain.AccountRecord;
-import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.PortalStore;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
@@ -68,11 +70,11 @@ class DisableAccountTest {
         assertThat(s().http.get("/api/v1/accounts", apiToken).status()).isEqualTo(401);
         assertThat(new PortalClient(s().issuer).get(path(malloryLink)).status()).isEqualTo(404);
 
-        assertThat(audit("account.link_cancel", malloryLinkId)).extracting(AuditStore.Event::details).singleElement().asString()
+        assertThat(audit("account.link_cancel", malloryLinkId)).extracting(AuditEvent::details).singleElement().asString()
                 .contains("creator disabled");
         String apiTokenId = s().gatehouse().apiTokens.listOf(admin2Id).get(0).id();
         assertThat(audit("api_token.revoke", apiTokenId)).hasSize(1);
-        assertThat(audit("account.disable", admin2Id)).extracting(AuditStore.Event::details).singleElement().asString()
+        assertThat(audit("account.disable", admin2Id)).extracting(AuditEvent::details).singleElement().asString()
                 .contains("\"links_cancelled\":2").contains("\"api_tokens_revoked\":1");
     }
 
@@ -141,7 +143,7 @@ class DisableAccountTest {
         return java.net.URI.create(url).getRawPath();
     }
 
-    private List<AuditStore.Event> audit(String action, String subject) {
-        return s().gatehouse().db.withHandle(h -> new PortalStore().audit(h, new PortalStore.AuditFilter(null, action, subject, null, null), 10, null));
+    private List<AuditEvent> audit(String action, String subject) {
+        return s().gatehouse().db.withHandle(h -> new PortalStore().audit(h, new AuditFilter(null, action, subject, null, null), 10, null));
     }
 }

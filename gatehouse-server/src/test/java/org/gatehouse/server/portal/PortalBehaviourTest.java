@@ -1,9 +1,10 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.InstallationFilter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
-import org.gatehouse.server.store.InstallationStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.TestServer;
@@ -143,7 +144,7 @@ class PortalBehaviourTest {
         PortalTest.issuer(admin, issuer);
         String[] t = PortalTest.createToken(issuer, "someone else's", 3);
         Flow.register(s(), t[1], "{\"installation_id\":\"" + Flow.installationId() + "\"}");
-        long active = s().gatehouse().installations.list(new InstallationStore.Filter(null, "active", null, null, null), 1000, null).size();
+        long active = s().gatehouse().installations.list(new InstallationFilter(null, "active", null, null, null), 1000, null).size();
         PortalClient.Page dash = admin.get("/");
         assertThat(dash.body()).contains("active installations (all accounts)")
                 .contains("<span class=\"n\">" + (active >= 1000 ? "1000+" : Long.toString(active)) + "</span> active installations (all accounts)");

@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.AuditEvent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -277,7 +279,7 @@ class PortalTest {
         assertThat(c.get("/tokens/" + t[0]).body()).contains("status-revoked").contains("lost the file");
         assertThat(s().http.postJson("/register", t[1], "{}").status()).isEqualTo(401);
         // Audited as the issuing account, with its address.
-        List<AuditStore.Event> events = s().gatehouse().db.withHandle(h -> new AuditStore().recent(h, 500));
+        List<AuditEvent> events = s().gatehouse().db.withHandle(h -> new AuditStore().recent(h, 500));
         assertThat(events).anySatisfy(e -> {
             assertThat(e.action()).isEqualTo("iat.revoke");
             assertThat(e.subject()).isEqualTo(t[0]);
@@ -326,7 +328,7 @@ class PortalTest {
         issuer(a, two);
         String[] t = createToken(one, "one's token", 2);
         Flow.Client client = Flow.register(s(), t[1], "{\"installation_id\":\"" + Flow.installationId() + "\"}");
-        String ref = s().gatehouse().installations.list(new org.gatehouse.server.store.InstallationStore.Filter(t[0], null, null, null, null), 5, null)
+        String ref = s().gatehouse().installations.list(new org.gatehouse.server.domain.InstallationFilter(t[0], null, null, null, null), 5, null)
                 .get(0).id();
         two.get("/");
         for (String path : List.of("/tokens/" + t[0], "/tokens/" + t[0] + "/revoke-all", "/tokens/iat_doesnotexist")) {

@@ -1,4 +1,6 @@
-package org.gatehouse.server.api;
+package org.gatehouse.server.accounts;
+
+import org.gatehouse.server.domain.ApiTokenRecord;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -35,11 +37,11 @@ public final class ApiTokens {
     public static final Set<String> ISSUER_SCOPES = Set.of("tokens:read", "tokens:write", "installations:read", "installations:write");
 
     /** A token just created: the only moment its clear value exists. */
-    public record Created(ApiTokenStore.Row row, String token) {
+    public record Created(ApiTokenRecord row, String token) {
     }
 
     /** A token presented on a request, with its account as it is now and the scopes that count. */
-    public record Caller(ApiTokenStore.Row token, AccountRecord account, Set<String> scopes) {
+    public record Caller(ApiTokenRecord token, AccountRecord account, Set<String> scopes) {
         public boolean isAdmin() {
             return account.isAdmin();
         }
@@ -91,7 +93,7 @@ public final class ApiTokens {
         problems.throwIfAny();
         long now = clock.millis();
         String token = Secrets.newSecret(PREFIX);
-        ApiTokenStore.Row row = new ApiTokenStore.Row("apt_" + Secrets.randomId(9), account.id(), clean,
+        ApiTokenRecord row = new ApiTokenRecord("apt_" + Secrets.randomId(9), account.id(), clean,
                 String.join(" ", set), now, now + expiresIn.toMillis(), null, null, null);
         db.inTransaction(h -> {
             store.insert(h, row, secrets.hash(token));
@@ -106,11 +108,11 @@ public final class ApiTokens {
         return new Created(row, token);
     }
 
-    public List<ApiTokenStore.Row> listOf(String accountId) {
+    public List<ApiTokenRecord> listOf(String accountId) {
         return db.withHandle(h -> store.listOf(h, accountId));
     }
 
-    public Optional<ApiTokenStore.Row> find(String id) {
+    public Optional<ApiTokenRecord> find(String id) {
         if (id == null || id.length() > 40) return Optional.empty();
         return db.withHandle(h -> store.find(h, id));
     }
@@ -134,7 +136,7 @@ public final class ApiTokens {
         String hash = secrets.hash(presented);
         long now = clock.millis();
         return db.inTransaction(h -> {
-            Optional<ApiTokenStore.Row> row = store.findByHash(h, hash);
+            Optional<ApiTokenRecord> row = store.findByHash(h, hash);
             if (row.isEmpty() || !"active".equals(row.get().status(now))) return Optional.<Caller>empty();
             Optional<AccountRecord> account = accounts.findAccount(h, row.get().accountId());
             if (account.isEmpty() || !account.get().active()) return Optional.<Caller>empty();
