@@ -20,6 +20,7 @@ import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.ServerProcess;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.Parameter;
  * password) or 429 (throttled or busy, with Retry-After), none 5xx, the server logs no
  * OutOfMemoryError, and an installation's token request sent during the burst succeeds.
  */
+@Slow // a `serve` JVM of its own per backend and 40 Argon2 sign-ins
 @BothBackends
 class SignInBurstTest {
     static final int BURST = 40;

@@ -12,6 +12,7 @@ import org.gatehouse.server.config.Config;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.testing.Backend;
+import org.gatehouse.server.testing.Slow;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * (10-minute soak: 1.7 GB to 8.1 GB); the live data is a few KiB. The rate limits are off: this
  * is about storage, not about one address registering 4,000 times.
  */
+@Slow // 4,000 registrations: a small soak, not a quick check
 class H2HousekeepingTest {
 
     @Test
