@@ -137,4 +137,20 @@ class CidrTest {
             System.out.println("contains: " + Cidr.parse("10.0.0.0/8").contains(args[0]));
         }
     }
+
+    /** Issue 14 Must 2: a list a person typed is checked whole, every bad entry named at once, on the given field. */
+    @Test
+    void parseInputNamesEveryBadEntryAtOnce() {
+        assertThat(Cidr.parseInput("client_cidrs", "10.0.0.0/8, 2001:db8::/32").stream().map(Cidr::toString))
+                .containsExactly("10.0.0.0/8", "2001:db8:0:0:0:0:0:0/32");
+        assertThat(Cidr.parseInput("client_cidrs", null)).isEmpty();
+        assertThatThrownBy(() -> Cidr.parseInput("cidrs", "10.0.0.0/33 192.0.2.0/24,nonsense ::ffff:10.1.2.3/200"))
+                .isInstanceOfSatisfying(org.gatehouse.server.errors.InvalidInput.class, e -> assertThat(e.fields()).containsOnlyKeys("cidrs")
+                        .containsEntry("cidrs", "These are not address ranges: 10.0.0.0/33, nonsense, ::ffff:10.1.2.3/200."
+                                + " Write a range as 192.0.2.0/24 or 2001:db8::/32."));
+        assertThatThrownBy(() -> Cidr.parseInput("cidrs", "a\u0000b")).hasMessage("This is not an address range: a?b."
+                + " Write a range as 192.0.2.0/24 or 2001:db8::/32.");
+        assertThatThrownBy(() -> Cidr.parseInput("cidrs", "10.0.0.1 ".repeat(Cidr.MAX_INPUT_RANGES + 1)))
+                .hasMessage("Enter at most " + Cidr.MAX_INPUT_RANGES + " address ranges.");
+    }
 }
