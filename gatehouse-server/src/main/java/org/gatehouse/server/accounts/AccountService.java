@@ -395,6 +395,7 @@ public final class AccountService {
         long now = clock.millis();
         String why = reason == null ? "account disabled" : reason;
         boolean done = db.inTransaction(h -> {
+            store.findAccount(h, id).ifPresent(self -> refuseSelf(self, actor, "an account cannot disable itself"));
             AccountRecord a = takeAdmin(h, id, "The last admin cannot be disabled.");
             if (a == null || !store.disable(h, id, now, actor.name())) return false;
             store.deleteSessionsOf(h, id);
@@ -417,6 +418,13 @@ public final class AccountService {
         });
         if (!done) return -1;
         return iats.revokeAllOf(id, why, cascade, actor);
+    }
+
+    /** An account acting on itself, in the portal or through the API (the same rule for both). */
+    private static void refuseSelf(AccountRecord a, Actor actor, String message) {
+        if (actor.name().equals(actor(a, null).name()) || actor.name().equals(apiActor(a, null).name())) {
+            throw InvalidInput.of("account", message);
+        }
     }
 
     /**
@@ -446,6 +454,7 @@ public final class AccountService {
         String r = role(role);
         long now = clock.millis();
         return db.inTransaction(h -> {
+            store.findAccount(h, id).ifPresent(self -> refuseSelf(self, actor, "an account cannot change its own role"));
             AccountRecord a = AccountRecord.ADMIN.equals(r) ? store.findAccount(h, id).orElse(null)
                     : takeAdmin(h, id, "The last admin cannot become an issuer.");
             if (a == null) return false;

@@ -353,7 +353,6 @@ public final class Api {
         Body b = body(ctx, "reason", "cascade");
         String reason = b.string("reason", false, 300);
         boolean cascade = b.bool("cascade", false);
-        if (a.id().equals(c.account().id())) throw OAuthError.invalidRequest("an account cannot disable itself");
         int n = accounts.disable(a.id(), cascade, reason == null ? "account disabled through the API" : reason, actor(ctx, c));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("account", account(accounts.find(a.id()).orElseThrow()));

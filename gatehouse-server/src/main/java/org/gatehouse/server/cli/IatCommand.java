@@ -141,6 +141,10 @@ public final class IatCommand {
                     out().println("revoked " + id + (cascade ? " and the installations it admitted" : ""));
                     return 0;
                 }
+                if (cascade && g.iats().get(id).isPresent()) { // already revoked: the service revoked what it admitted
+                    out().println(id + " was already revoked; the installations it admitted are revoked now");
+                    return 0;
+                }
                 err().println("gatehouse: no active token with id " + id);
                 return 1;
             }

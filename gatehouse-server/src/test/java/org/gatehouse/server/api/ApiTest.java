@@ -447,7 +447,14 @@ class ApiTest {
         assertThat(OpenApi.map(off.json().get("account"))).containsEntry("status", "disabled");
         assertThat(get("/api/v1/tokens", issuerApi).status()).isEqualTo(401);
         assertThat(get("/api/v1/tokens/" + t.get("id"), admin).json()).containsEntry("status", "revoked");
-        assertThat(post("/api/v1/accounts/" + adminAccount.id() + "/disable", admin, "{}").status()).isEqualTo(400);
+        Http.Response self = post("/api/v1/accounts/" + adminAccount.id() + "/disable", admin, "{}");
+        assertThat(self.status()).isEqualTo(400);
+        assertThat(self.str("error_description")).isEqualTo("an account cannot disable itself");
+        // the rule lives in AccountService, inside its transaction: the portal and the CLI get it too
+        assertThatThrownBy(() -> s().gatehouse().accounts.changeRole(adminAccount.id(), AccountRecord.ISSUER,
+                org.gatehouse.server.accounts.AccountService.actor(adminAccount, "192.0.2.1"))).hasMessage("an account cannot change its own role");
+        assertThatThrownBy(() -> s().gatehouse().accounts.disable(adminAccount.id(), false, null,
+                org.gatehouse.server.accounts.AccountService.apiActor(adminAccount, null))).hasMessage("an account cannot disable itself");
         assertThat(post("/api/v1/accounts/acc_nope/disable", admin, "{}").status()).isEqualTo(404);
         assertThat(audit("api:" + adminAccount.email(), issuer.id())).extracting(AuditEvent::action).contains("account.disable");
     }
