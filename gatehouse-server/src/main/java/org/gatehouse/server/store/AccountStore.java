@@ -167,7 +167,7 @@ public final class AccountStore {
     }
 
     public List<Link> openInvites(Handle h, long now) {
-        return h.createQuery("SELECT * FROM account_links WHERE used_at IS NULL AND expires_at > :now ORDER BY created_at DESC"
+        return h.createQuery("SELECT * FROM account_links WHERE used_at IS NULL AND expires_at > :now ORDER BY created_at DESC, id DESC"
                         + " FETCH FIRST 200 ROWS ONLY")
                 .bind("now", now).map(LINK).list();
     }

@@ -136,15 +136,20 @@ public final class InstallationStore {
     }
 
     /**
-     * One page, newest first, after an optional cursor (the id of the last row of the previous page).
-     * The page's ids are chosen first (filter, order, limit: served by an index), and only those
+     * One page, newest first (by creation time, then id: ids are random), after an optional cursor
+     * (the id of the last row of the previous page; an id that names no installation gives an empty page).
+     * The page's ids are chosen first (filter, order, limit: served by the indexes of V11), and only those
      * rows are then read in full, so the per-row credential count never runs over the whole table.
      */
     public List<InstallationRecord> list(Handle h, Filter f, int limit, String after) {
         StringBuilder page = matching(f);
-        if (after != null) page.append(" AND n.id < :after");
-        page.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
-        String sql = SELECT + " JOIN (" + page + ") p ON p.id = n.id ORDER BY n.id DESC";
+        if (after != null) {
+            // A row comparison: PostgreSQL and H2 start the index scan at the cursor (an OR of the two cases walked
+            // the index from the newest row and filtered, a cost growing with the page's depth).
+            page.append(" AND (n.created_at, n.id) < ((SELECT a.created_at FROM installations a WHERE a.id = :after), :after)");
+        }
+        page.append(" ORDER BY n.created_at DESC, n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
+        String sql = SELECT + " JOIN (" + page + ") p ON p.id = n.id ORDER BY n.created_at DESC, n.id DESC";
         Query q = bind(h.createQuery(sql).bind("limit", limit), f);
         if (after != null) q.bind("after", after);
         return q.map(MAPPER).list();
