@@ -200,25 +200,4 @@ public final class InstallationStore {
         return h.createUpdate("UPDATE installations SET stale_at = :now WHERE id IN (<ids>) AND stale_at IS NULL AND revoked_at IS NULL")
                 .bindList("ids", ids).bind("now", now).execute();
     }
-
-    /**
-     * Capacity testing only: inserts {@code count} synthetic installations admitted by a token, in
-     * one INSERT … SELECT over a number range (PostgreSQL generate_series, H2 SYSTEM_RANGE). A third
-     * were never seen, the rest last seen 0–199 days ago; one in a thousand is flagged.
-     */
-    public int seed(Handle h, boolean postgres, String prefix, int count, String iatId, long now) {
-        String range = postgres ? "(SELECT CAST(g AS BIGINT) AS x FROM generate_series(1, :count) AS g) r"
-                : "(SELECT CAST(X AS BIGINT) AS x FROM SYSTEM_RANGE(1, :count)) r";
-        String pad = "LPAD(CAST(x AS VARCHAR), 9, '0')";
-        return h.createUpdate("INSERT INTO installations (id, owner_account, installation_id, first_iat_id, last_iat_id,"
-                        + " software_id, software_version, client_name, registrations, created_at, last_registered_at,"
-                        + " last_seen_at, token_count, flagged_at, flag_reason)"
-                        + " SELECT CONCAT(:prefix, " + pad + "), 'operator', CONCAT('seed', :prefix, " + pad + ", 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxx'),"
-                        + " :iat, :iat, 'morphic', '1.0.0', 'Seeded', 1, CAST(:now AS BIGINT) - x * 1000, CAST(:now AS BIGINT) - x * 1000,"
-                        + " CASE WHEN MOD(x, 3) = 0 THEN NULL ELSE CAST(:now AS BIGINT) - CAST(MOD(x, 200) AS BIGINT) * 86400000 END, MOD(x, 50),"
-                        + " CASE WHEN MOD(x, 1000) = 0 THEN CAST(:now AS BIGINT) ELSE NULL END, CASE WHEN MOD(x, 1000) = 0 THEN 'possible cloned image' ELSE NULL END"
-                        + " FROM " + range)
-                .bind("prefix", prefix).bind("count", count).bind("iat", iatId).bind("now", now)
-                .execute();
-    }
 }

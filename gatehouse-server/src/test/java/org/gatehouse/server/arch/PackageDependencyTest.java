@@ -40,10 +40,10 @@ class PackageDependencyTest {
             // The container cycle: handlers (api, portal, http, cli) take the whole Gatehouse container, which builds them
             // (issue 14 Must 1: handlers get the services they need).
             Map.entry("(root) → api", "Gatehouse uses ApiTokens"),
-            Map.entry("(root) → cli", "Main uses AdminCommand, AuditCommand, ConfigCommand, Console, DbCommand, HealthCommand, IatCommand, InstallationsCommand, KeysCommand, PublisherCommand, ResourceServerCommand, SeedCommand, ServeCommand, StatementCommand"),
+            Map.entry("(root) → cli", "Main uses AdminCommand, AuditCommand, ConfigCommand, Console, DbCommand, HealthCommand, IatCommand, InstallationsCommand, KeysCommand, PublisherCommand, ResourceServerCommand, ServeCommand, StatementCommand"),
             Map.entry("(root) → http", "GatehouseServer uses GracefulStop, HttpServer, Operations, ServerTls"),
             Map.entry("api → (root)", "Api uses Gatehouse"),
-            Map.entry("cli → (root)", "AdminCommand uses Gatehouse; AuditCommand uses Gatehouse; DbCommand uses Gatehouse; IatCommand uses Gatehouse; InstallationsCommand uses Gatehouse; KeysCommand uses Gatehouse; PublisherCommand uses Gatehouse; ResourceServerCommand uses Gatehouse; SeedCommand uses Gatehouse; ServeCommand uses Gatehouse, GatehouseServer"),
+            Map.entry("cli → (root)", "AdminCommand uses Gatehouse; AuditCommand uses Gatehouse; DbCommand uses Gatehouse; IatCommand uses Gatehouse; InstallationsCommand uses Gatehouse; KeysCommand uses Gatehouse; PublisherCommand uses Gatehouse; ResourceServerCommand uses Gatehouse; ServeCommand uses Gatehouse, GatehouseServer"),
             Map.entry("cli → ops", "ConfigCommand uses ConfigCheck"),
             Map.entry("http → (root)", "HttpServer uses Gatehouse; Operations uses Gatehouse"),
             Map.entry("http → api", "HttpServer uses Api"),
