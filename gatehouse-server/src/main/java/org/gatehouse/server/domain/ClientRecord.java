@@ -14,7 +14,7 @@ package org.gatehouse.server.domain;
  */
 public record ClientRecord(
         String clientId,
-        String kind,
+        ClientKind kind,
         String iatId,
         String secretHash,
         long secretIssuedAt,
@@ -41,9 +41,6 @@ public record ClientRecord(
         boolean dpopBound,
         String previousSecretHash,
         String previousRatHash) {
-
-    public static final String INSTALLATION = "installation";
-    public static final String RESOURCE_SERVER = "resource_server";
 
     /** Usable: neither revoked nor deleted. */
     public boolean active() {

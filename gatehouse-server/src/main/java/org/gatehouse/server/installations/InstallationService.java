@@ -1,5 +1,7 @@
 package org.gatehouse.server.installations;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -180,7 +182,7 @@ public final class InstallationService {
      * so the failure path does no extra read and no extra hash.
      */
     public OAuthError rotatedElsewhere(Handle h, ClientRecord c, Function<String, OAuthError> kind) {
-        if (!ClientRecord.INSTALLATION.equals(c.kind())) return null;
+        if (c.kind() != ClientKind.INSTALLATION) return null;
         // A revocation is the more important truth, and what the other copy is told as well.
         if (!c.active()) return notAccepted(h, c, kind);
         return rotatedElsewhereError(kind);
@@ -188,7 +190,7 @@ public final class InstallationService {
 
     /** {@link #rotatedElsewhere(Handle, ClientRecord, Function)} without an open handle (read only if the client is revoked). */
     public OAuthError rotatedElsewhere(ClientRecord c, Function<String, OAuthError> kind) {
-        if (!ClientRecord.INSTALLATION.equals(c.kind())) return null;
+        if (c.kind() != ClientKind.INSTALLATION) return null;
         if (!c.active()) return notAccepted(c, kind);
         return rotatedElsewhereError(kind);
     }
@@ -359,7 +361,7 @@ public final class InstallationService {
     public boolean revokeCredential(String clientId, String reason, Actor actor) {
         long now = clock.millis();
         return db.inTransaction(h -> {
-            boolean installation = clients.find(h, clientId).filter(c -> ClientRecord.INSTALLATION.equals(c.kind())).isPresent();
+            boolean installation = clients.find(h, clientId).filter(c -> c.kind() == ClientKind.INSTALLATION).isPresent();
             boolean done = installation && clients.revoke(h, clientId, now, actor.name(), reason);
             if (done) audit.record(h, now, actor, "client.revoke", clientId, reason == null ? null : Map.of("reason", reason));
             return done;

@@ -1,5 +1,7 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import org.gatehouse.server.domain.ClientMetadata;
 
 import java.time.Clock;
@@ -100,7 +102,7 @@ public final class RegistrationService {
                     }
                     InstallationService.Attached attached = installations.attach(h, iat, md, now, asToken);
                     String ref = attached.ref();
-                    ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
+                    ClientRecord c = new ClientRecord(clientId, ClientKind.INSTALLATION, iat.id(),
                             secret == null ? null : secrets.hash(secret), now, secret == null ? 0 : secretExpiry(now),
                             secrets.hash(rat), md.authMethod(), md.scope(),
                             md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
@@ -276,7 +278,7 @@ public final class RegistrationService {
         // One keyed hash against the current and the previous token, both read with the row: an unknown
         // client and a wrong token for a known one do the same work (no existence oracle).
         Secrets.Match m = secrets.match(rat, c == null ? null : c.ratHash(), c == null ? null : c.previousRatHash());
-        if (m != Secrets.Match.CURRENT || !ClientRecord.INSTALLATION.equals(c.kind())) {
+        if (m != Secrets.Match.CURRENT || c.kind() != ClientKind.INSTALLATION) {
             // The previous token of this client says "rotated by another copy".
             OAuthError previous = m == Secrets.Match.PREVIOUS ? installations.rotatedElsewhere(h, c, OAuthError::invalidToken) : null;
             if (previous != null) throw previous;

@@ -1,5 +1,7 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.ClientRevocation;
 
@@ -33,7 +35,7 @@ public final class ClientStore {
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
     private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
-            rs.getString("client_id"), rs.getString("kind"), rs.getString("iat_id"), rs.getString("secret_hash"),
+            rs.getString("client_id"), Codes.read(ClientKind.values(), rs.getString("kind"), "clients.kind"), rs.getString("iat_id"), rs.getString("secret_hash"),
             rs.getLong("secret_issued_at"), rs.getLong("secret_expires_at"), rs.getString("rat_hash"),
             rs.getString("token_endpoint_auth_method"), rs.getString("scope"), rs.getString("client_name"),
             rs.getString("software_id"), rs.getString("software_version"), rs.getString("installation_id"),
@@ -51,7 +53,7 @@ public final class ClientStore {
                         + " VALUES (:clientId, :kind, :iatId, :secretHash, :secretIssuedAt, :secretExpiresAt, :ratHash,"
                         + " :authMethod, :scope, :clientName, :softwareId, :softwareVersion, :installationId, :metadata,"
                         + " :createdAt, :updatedAt, :installationRef, :jwks, :authSigningAlg, :dpopBound)")
-                .bind("clientId", c.clientId()).bind("kind", c.kind()).bind("iatId", c.iatId())
+                .bind("clientId", c.clientId()).bind("kind", c.kind().code()).bind("iatId", c.iatId())
                 .bind("secretHash", c.secretHash()).bind("secretIssuedAt", c.secretIssuedAt())
                 .bind("secretExpiresAt", c.secretExpiresAt()).bind("ratHash", c.ratHash())
                 .bind("authMethod", c.authMethod()).bind("scope", c.scope()).bind("clientName", c.clientName())
@@ -121,8 +123,8 @@ public final class ClientStore {
                 .map(MAPPER).list();
     }
 
-    public List<ClientRecord> listByKind(Handle h, String kind) {
-        return h.createQuery(SELECT + " WHERE c.kind = :kind ORDER BY c.created_at").bind("kind", kind).map(MAPPER).list();
+    public List<ClientRecord> listByKind(Handle h, ClientKind kind) {
+        return h.createQuery(SELECT + " WHERE c.kind = :kind ORDER BY c.created_at").bind("kind", kind.code()).map(MAPPER).list();
     }
 
     /** Replaces the registered metadata, keys and the registration access token (RFC 7592 §2.2). */

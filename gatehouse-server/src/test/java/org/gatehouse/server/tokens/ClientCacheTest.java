@@ -1,5 +1,7 @@
 package org.gatehouse.server.tokens;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -15,7 +17,7 @@ class ClientCacheTest {
     private final AtomicInteger loads = new AtomicInteger();
 
     private static ClientRecord client(String id, Long revokedAt) {
-        return new ClientRecord(id, ClientRecord.INSTALLATION, null, "h", 0, 0, null, "client_secret_basic", "s", null, null,
+        return new ClientRecord(id, ClientKind.INSTALLATION, null, "h", 0, 0, null, "client_secret_basic", "s", null, null,
                 null, null, "{}", 0, 0, revokedAt, null, null, null, null, null, null, null, null, false, null, null);
     }
 

@@ -1,0 +1,18 @@
+package org.gatehouse.server.domain;
+
+/** What a registered client is: an installation's credentials, or a resource server's introspection credentials. */
+public enum ClientKind implements Coded {
+    INSTALLATION("installation"),
+    RESOURCE_SERVER("resource_server");
+
+    private final String code;
+
+    ClientKind(String code) {
+        this.code = code;
+    }
+
+    @Override
+    public String code() {
+        return code;
+    }
+}
