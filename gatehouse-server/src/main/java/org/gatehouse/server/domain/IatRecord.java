@@ -18,7 +18,7 @@ public record IatRecord(
         String revokedBy,
         String revokedReason,
         String ownerAccount,
-        String reregistration,
+        Reregistration reregistration,
         String softwareIds,
         String clientCidrs,
         boolean requireKeyBound,
@@ -27,15 +27,10 @@ public record IatRecord(
     /** A token without the key-bound policies of issue 17. */
     public IatRecord(String id, String label, String scope, int maxRegistrations, int registrations, long createdAt,
                      String createdBy, long expiresAt, Long revokedAt, String revokedBy, String revokedReason,
-                     String ownerAccount, String reregistration, String softwareIds, String clientCidrs) {
+                     String ownerAccount, Reregistration reregistration, String softwareIds, String clientCidrs) {
         this(id, label, scope, maxRegistrations, registrations, createdAt, createdBy, expiresAt, revokedAt, revokedBy,
                 revokedReason, ownerAccount, reregistration, softwareIds, clientCidrs, false, false);
     }
-
-    /** Policies for an installation that registers again while it has active credentials. */
-    public static final String REPLACE = "replace";
-    public static final String REJECT = "reject";
-    public static final String ALLOW = "allow";
 
     public String status(long now) {
         if (revokedAt != null) return "revoked";

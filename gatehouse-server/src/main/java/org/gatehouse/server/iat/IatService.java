@@ -1,5 +1,7 @@
 package org.gatehouse.server.iat;
 
+import org.gatehouse.server.domain.Reregistration;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -109,8 +111,9 @@ public final class IatService {
         String cleanScope = spec.scope() == null ? String.join(" ", knownScopes) : normaliseScope(spec.scope());
         String softwareIds = softwareIds(spec.softwareIds());
         String cidrs = cidrs(spec.clientCidrs());
-        String rereg = spec.reregistration() == null ? IatRecord.REPLACE : spec.reregistration();
-        if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) {
+        Reregistration rereg = spec.reregistration() == null ? Reregistration.REPLACE
+                : Reregistration.parse(spec.reregistration()).orElse(null);
+        if (rereg == null) {
             throw new IllegalArgumentException("re-registration policy must be replace, reject or allow");
         }
         String owner = spec.owner() == null ? "operator" : spec.owner();
@@ -126,7 +129,7 @@ public final class IatService {
             details.put("max_registrations", max);
             details.put("expires_at", record.expiresAt());
             details.put("scope", cleanScope);
-            details.put("reregistration", rereg);
+            details.put("reregistration", rereg.code());
             if (softwareIds != null) details.put("software_ids", softwareIds);
             if (cidrs != null) details.put("client_cidrs", cidrs);
             if (spec.requireKeyBound()) details.put("require_key_bound", true);

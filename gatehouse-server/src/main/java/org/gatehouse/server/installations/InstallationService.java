@@ -1,5 +1,7 @@
 package org.gatehouse.server.installations;
 
+import org.gatehouse.server.domain.Reregistration;
+
 import org.gatehouse.server.domain.ClientKind;
 
 import java.time.Clock;
@@ -118,13 +120,13 @@ public final class InstallationService {
         if (!same.isEmpty()) {
             // Credentials admitted under "reject" are protected from every token of the owner, not only their own:
             // otherwise any token with "replace" could knock them out (the installation id is in every access token).
-            String policy = clients.anyActiveAdmittedUnder(h, inst.id(), md.softwareId(), IatRecord.REJECT)
-                    ? IatRecord.REJECT : iat.reregistration();
+            Reregistration policy = clients.anyActiveAdmittedUnder(h, inst.id(), md.softwareId(), Reregistration.REJECT)
+                    ? Reregistration.REJECT : iat.reregistration();
             switch (policy) {
-                case IatRecord.REJECT:
+                case REJECT:
                     throw OAuthError.invalidClientMetadata("this installation is already registered: delete that registration"
                             + " first (RFC 7592); neither the token it registered with nor this one may refuse re-registration");
-                case IatRecord.ALLOW:
+                case ALLOW:
                     break;
                 default:
                     for (String id : same) clients.revoke(h, id, now, actor.name(), REPLACED_REASON);

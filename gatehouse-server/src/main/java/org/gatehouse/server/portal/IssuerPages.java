@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.Reregistration;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -158,8 +160,8 @@ final class IssuerPages {
             errors.put("cidrs", (bad.size() == 1 ? "This is not an address range: " : "These are not address ranges: ") + String.join(", ", bad)
                     + ". Write a range as 192.0.2.0/24 or 2001:db8::/32.");
         }
-        String rereg = values.get("reregistration").isEmpty() ? IatRecord.REPLACE : values.get("reregistration");
-        if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) errors.put("reregistration", "Choose one option.");
+        String rereg = values.get("reregistration").isEmpty() ? Reregistration.REPLACE.code() : values.get("reregistration");
+        if (Reregistration.parse(rereg).isEmpty()) errors.put("reregistration", "Choose one option.");
         List<String> resources = List.of(values.get("resources").strip().split("\\s+")).stream().filter(r -> !r.isEmpty()).toList();
         IatService.Extra limit = null;
         try {

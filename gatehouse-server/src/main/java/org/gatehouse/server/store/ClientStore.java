@@ -1,5 +1,7 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.Reregistration;
+
 import org.gatehouse.server.domain.ClientKind;
 
 import org.gatehouse.server.domain.ClientRecord;
@@ -99,12 +101,12 @@ public final class ClientStore {
      * Whether any active credentials of the installation registered with one software_id (null: none sent)
      * were admitted by a token whose re-registration policy is {@code policy}.
      */
-    public boolean anyActiveAdmittedUnder(Handle h, String installationRef, String softwareId, String policy) {
+    public boolean anyActiveAdmittedUnder(Handle h, String installationRef, String softwareId, Reregistration policy) {
         return h.createQuery("SELECT COUNT(*) FROM clients c JOIN initial_access_tokens i ON i.id = c.iat_id"
                         + " WHERE c.installation_ref = :ref AND COALESCE(c.software_id, '') = :sid"
                         + " AND c.revoked_at IS NULL AND c.deleted_at IS NULL AND i.reregistration = :policy")
                 .bind("ref", installationRef).bind("sid", softwareId == null ? "" : softwareId)
-                .bind("policy", policy).mapTo(Integer.class).one() > 0;
+                .bind("policy", policy.code()).mapTo(Integer.class).one() > 0;
     }
 
     public Optional<ClientRecord> find(Handle h, String clientId) {

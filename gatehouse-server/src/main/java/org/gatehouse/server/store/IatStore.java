@@ -1,5 +1,7 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.Reregistration;
+
 import org.gatehouse.server.domain.IatRecord;
 
 import java.util.List;
@@ -18,7 +20,8 @@ public final class IatStore {
             rs.getInt("max_registrations"), rs.getInt("registrations"),
             rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),
             Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"),
-            rs.getString("owner_account"), rs.getString("reregistration"), rs.getString("software_ids"),
+            rs.getString("owner_account"),
+            Codes.read(Reregistration.values(), rs.getString("reregistration"), "initial_access_tokens.reregistration"), rs.getString("software_ids"),
             rs.getString("client_cidrs"), rs.getBoolean("require_key_bound"), rs.getBoolean("require_dpop"));
 
     public void insert(Handle h, IatRecord r, String tokenHash) {
@@ -28,7 +31,7 @@ public final class IatStore {
                 .bind("id", r.id()).bind("label", r.label()).bind("scope", r.scope())
                 .bind("max", r.maxRegistrations()).bind("createdAt", r.createdAt())
                 .bind("createdBy", r.createdBy()).bind("expiresAt", r.expiresAt()).bind("hash", tokenHash)
-                .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration()).bind("softwareIds", r.softwareIds())
+                .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration().code()).bind("softwareIds", r.softwareIds())
                 .bind("cidrs", r.clientCidrs()).bind("keyBound", r.requireKeyBound()).bind("dpop", r.requireDpop())
                 .execute();
     }
