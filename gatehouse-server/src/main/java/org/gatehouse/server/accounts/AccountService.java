@@ -1,5 +1,7 @@
 package org.gatehouse.server.accounts;
 
+import org.gatehouse.server.domain.AccountRole;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -140,7 +142,7 @@ public final class AccountService {
     }
 
     private NewLink newFirstAdminLink(org.jdbi.v3.core.Handle h, Actor actor, String printedTo) {
-        return newLink(h, "bootstrap", null, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor, Map.of("printed_to", printedTo,
+        return newLink(h, "bootstrap", null, AccountRole.ADMIN, BOOTSTRAP_LINK_TTL, actor, Map.of("printed_to", printedTo,
                 "valid_for", Durations.format(BOOTSTRAP_LINK_TTL)));
     }
 
@@ -149,24 +151,24 @@ public final class AccountService {
         String clean = email(email);
         return db.inTransaction(h -> {
             if (store.findByEmail(h, clean).isPresent()) throw new IllegalArgumentException("an account with that e-mail address exists");
-            return newLink(h, "bootstrap", clean, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor);
+            return newLink(h, "bootstrap", clean, AccountRole.ADMIN, BOOTSTRAP_LINK_TTL, actor);
         });
     }
 
     public NewLink invite(String email, String role, Actor actor) {
         String clean = email(email);
-        String r = role(role);
+        AccountRole r = role(role);
         return db.inTransaction(h -> {
             if (store.findByEmail(h, clean).isPresent()) throw new IllegalArgumentException("An account with that e-mail address exists.");
             return newLink(h, "invite", clean, r, INVITE_TTL, actor);
         });
     }
 
-    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, String role, Duration ttl, Actor actor) {
+    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, AccountRole role, Duration ttl, Actor actor) {
         return newLink(h, purpose, email, role, ttl, actor, Map.of());
     }
 
-    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, String role, Duration ttl, Actor actor,
+    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, AccountRole role, Duration ttl, Actor actor,
                             Map<String, String> more) {
         long now = clock.millis();
         String token = LINK_PREFIX + Secrets.randomId(32);
@@ -176,7 +178,7 @@ public final class AccountService {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("purpose", purpose);
         if (email != null) d.put("email", email);
-        d.put("role", role);
+        d.put("role", role.code());
         d.put("expires_at", link.expiresAt());
         d.putAll(more);
         audit.record(h, now, actor, "account.link_create", link.id(), d);
@@ -263,7 +265,7 @@ public final class AccountService {
                 for (String c : codes) store.insertRecoveryCode(h, id, secrets.hash(normaliseRecovery(c)), now);
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("email", account.email());
-                d.put("role", account.role());
+                d.put("role", account.role().code());
                 d.put("link", link.id());
                 d.put("second_factor", "totp");
                 audit.record(h, now, actor(account, remote.remoteAddr()), "account.create", id, d);
@@ -436,17 +438,17 @@ public final class AccountService {
     }
 
     public boolean changeRole(String id, String role, Actor actor) {
-        String r = role(role);
+        AccountRole r = role(role);
         long now = clock.millis();
         return db.inTransaction(h -> {
-            AccountRecord a = AccountRecord.ADMIN.equals(r) ? store.findAccount(h, id).orElse(null)
+            AccountRecord a = r == AccountRole.ADMIN ? store.findAccount(h, id).orElse(null)
                     : takeAdmin(h, id, "The last admin cannot become an issuer.");
             if (a == null) return false;
-            if (a.totpSeedEnc() == null && AccountRecord.ADMIN.equals(r)) throw new IllegalArgumentException("Admins must have a second factor.");
+            if (a.totpSeedEnc() == null && r == AccountRole.ADMIN) throw new IllegalArgumentException("Admins must have a second factor.");
             boolean done = store.setRole(h, id, r);
             if (done) {
                 store.deleteSessionsOf(h, id); // new privileges: sign in again
-                audit.record(h, now, actor, "account.role", id, Map.of("from", a.role(), "to", r));
+                audit.record(h, now, actor, "account.role", id, Map.of("from", a.role().code(), "to", r.code()));
             }
             return done;
         });
@@ -462,10 +464,7 @@ public final class AccountService {
         return e;
     }
 
-    public static String role(String role) {
-        if (!AccountRecord.ADMIN.equals(role) && !AccountRecord.ISSUER.equals(role)) {
-            throw new IllegalArgumentException("Choose the role admin or issuer.");
-        }
-        return role;
+    public static AccountRole role(String role) {
+        return AccountRole.parse(role).orElseThrow(() -> new IllegalArgumentException("Choose the role admin or issuer."));
     }
 }

@@ -1,5 +1,7 @@
 package org.gatehouse.server.api;
 
+import org.gatehouse.server.domain.AccountRole;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -320,7 +322,7 @@ public final class Api {
         String role = b.string("role", false, 10);
         AccountService.NewLink link;
         try {
-            link = g.accounts.invite(email, role == null ? AccountRecord.ISSUER : role, actor(ctx, c));
+            link = g.accounts.invite(email, role == null ? AccountRole.ISSUER.code() : role, actor(ctx, c));
         } catch (IllegalArgumentException e) {
             throw OAuthError.invalidRequest(e.getMessage());
         }
@@ -328,7 +330,7 @@ public final class Api {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", link.id());
         out.put("email", l.email());
-        out.put("role", l.role());
+        out.put("role", l.role().code());
         out.put("url", link.url());
         out.put("expires_at", time(link.expiresAt()));
         Responses.noStoreJson(ctx, 201, out);
@@ -358,7 +360,7 @@ public final class Api {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", a.id());
         m.put("email", a.email());
-        m.put("role", a.role());
+        m.put("role", a.role().code());
         m.put("status", a.status());
         m.put("created_at", time(a.createdAt()));
         m.put("created_by", a.createdBy());

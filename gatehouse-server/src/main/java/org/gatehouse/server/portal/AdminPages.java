@@ -1,5 +1,7 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.domain.AccountRole;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.HashMap;
@@ -115,7 +117,7 @@ final class AdminPages {
         } catch (IllegalArgumentException e) {
             p.error(ctx, s, 400, "Not possible", sentence(e.getMessage()));
         }
-        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is now " + (AccountRecord.ADMIN.equals(ctx.formParam("role")) ? "an admin." : "an issuer.")),
+        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is now " + (AccountRole.ADMIN.code().equals(ctx.formParam("role")) ? "an admin." : "an issuer.")),
                 "/admin/accounts");
     }
 

@@ -84,7 +84,7 @@ final class IssuerPages {
         List<String[]> cards = List.of(new String[] {count(active), "active tokens" + whose},
                 new String[] {count(insts), "active installations" + whose},
                 new String[] {count(flagged), "flagged installations" + whose});
-        p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role(), "recoveryCodes", p.g.accounts.unusedRecoveryCodes(a.id()),
+        p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role().code(), "recoveryCodes", p.g.accounts.unusedRecoveryCodes(a.id()),
                 "cards", cards, "recent", recent, "now", now));
     }
 

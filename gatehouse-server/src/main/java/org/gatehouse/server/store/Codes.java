@@ -20,6 +20,11 @@ final class Codes {
         throw new IllegalStateException("unknown value '" + code + "' in " + column);
     }
 
+    /** As {@link #read}, with null for SQL NULL. */
+    static <E extends Coded> E readOrNull(E[] values, String code, String column) {
+        return code == null ? null : read(values, code, column);
+    }
+
     /** The code of a nullable constant. */
     static String write(Coded value) {
         return value == null ? null : value.code();

@@ -1,6 +1,7 @@
 package org.gatehouse.server.store;
 
-import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.domain.AccountRole;
+
 import org.gatehouse.server.domain.InstallationRecord;
 
 import java.util.List;
@@ -108,7 +109,7 @@ public final class InstallationStore {
         return h.createQuery("SELECT COUNT(*) FROM installations n LEFT JOIN accounts a"
                         + " ON n.revoked_by = 'account:' || a.email OR n.revoked_by = 'api:' || a.email"
                         + " WHERE n.id = :id AND n.revoked_at IS NOT NULL AND (n.revoked_by LIKE 'cli:%' OR a.role = :admin)")
-                .bind("id", id).bind("admin", AccountRecord.ADMIN).mapTo(Integer.class).one() > 0;
+                .bind("id", id).bind("admin", AccountRole.ADMIN.code()).mapTo(Integer.class).one() > 0;
     }
 
     /** Lifts a revocation: the installation may register again (its old credentials stay revoked). */

@@ -293,7 +293,7 @@ class InstallationRulesTest {
         TestServer s = TestServer.shared(backend);
         String email = "owner-" + org.gatehouse.server.crypto.Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
         var account = new org.gatehouse.server.domain.AccountRecord("acc_" + org.gatehouse.server.crypto.Secrets.randomId(9), email,
-                "issuer", org.gatehouse.server.domain.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
+                org.gatehouse.server.domain.AccountRole.ISSUER, org.gatehouse.server.domain.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
         s.gatehouse().db.inTransaction(h -> {
             new org.gatehouse.server.store.AccountStore().insertAccount(h, account);
             return null;
