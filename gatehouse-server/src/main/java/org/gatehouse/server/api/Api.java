@@ -198,7 +198,7 @@ public final class Api {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", t.id());
         m.put("label", t.label());
-        m.put("status", t.status(now));
+        m.put("status", t.status(now).code());
         m.put("scope", t.scope());
         m.put("max_registrations", t.maxRegistrations());
         m.put("registrations", t.registrations());
@@ -282,7 +282,7 @@ public final class Api {
         m.put("id", i.id());
         if (i.installationId() != null) m.put("installation_id", i.installationId());
         m.put("owner", i.ownerAccount());
-        m.put("status", i.status());
+        m.put("status", i.status().code());
         m.put("first_token", i.firstIatId());
         m.put("last_token", i.lastIatId());
         if (i.softwareId() != null) m.put("software_id", i.softwareId());
@@ -545,7 +545,7 @@ public final class Api {
         if (audience != null) m.put("audience", audience);
         m.put("scope", c.scope());
         m.put("token_endpoint_auth_method", c.authMethod());
-        m.put("status", c.status());
+        m.put("status", c.status().code());
         m.put("created_at", time(c.createdAt()));
         return m;
     }

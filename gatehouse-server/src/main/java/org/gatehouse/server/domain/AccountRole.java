@@ -18,6 +18,12 @@ public enum AccountRole implements Coded {
         return code;
     }
 
+    /** The code, so that text and JSON built from the constant read as the stored value. */
+    @Override
+    public String toString() {
+        return code;
+    }
+
     /** The role a user named (form, API, CLI); empty for anything else. */
     public static Optional<AccountRole> parse(String code) {
         for (AccountRole r : values()) {

@@ -15,4 +15,10 @@ public enum ClientKind implements Coded {
     public String code() {
         return code;
     }
+
+    /** The code, so that text and JSON built from the constant read as the stored value. */
+    @Override
+    public String toString() {
+        return code;
+    }
 }

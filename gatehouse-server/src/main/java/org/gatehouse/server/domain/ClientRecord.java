@@ -56,9 +56,9 @@ public record ClientRecord(
         return secretExpiresAt != 0 && secretExpiresAt <= now;
     }
 
-    public String status() {
-        if (deletedAt != null) return "deleted";
-        if (revokedAt != null) return "revoked";
-        return "active";
+    public ClientStatus status() {
+        if (deletedAt != null) return ClientStatus.DELETED;
+        if (revokedAt != null) return ClientStatus.REVOKED;
+        return ClientStatus.ACTIVE;
     }
 }

@@ -32,10 +32,10 @@ public record IatRecord(
                 revokedReason, ownerAccount, reregistration, softwareIds, clientCidrs, false, false);
     }
 
-    public String status(long now) {
-        if (revokedAt != null) return "revoked";
-        if (expiresAt <= now) return "expired";
-        if (registrations >= maxRegistrations) return "used_up";
-        return "active";
+    public IatStatus status(long now) {
+        if (revokedAt != null) return IatStatus.REVOKED;
+        if (expiresAt <= now) return IatStatus.EXPIRED;
+        if (registrations >= maxRegistrations) return IatStatus.USED_UP;
+        return IatStatus.ACTIVE;
     }
 }

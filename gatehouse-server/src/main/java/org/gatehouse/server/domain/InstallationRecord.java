@@ -23,10 +23,10 @@ public record InstallationRecord(
         String revokedReason,
         int activeClients) {
 
-    public String status() {
-        if (revokedAt != null) return "revoked";
-        if (staleAt != null) return "stale";
-        return "active";
+    public InstallationStatus status() {
+        if (revokedAt != null) return InstallationStatus.REVOKED;
+        if (staleAt != null) return InstallationStatus.STALE;
+        return InstallationStatus.ACTIVE;
     }
 
     public boolean flagged() {

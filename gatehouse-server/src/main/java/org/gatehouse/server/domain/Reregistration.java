@@ -22,6 +22,12 @@ public enum Reregistration implements Coded {
         return code;
     }
 
+    /** The code, so that text and JSON built from the constant read as the stored value. */
+    @Override
+    public String toString() {
+        return code;
+    }
+
     /** The policy a user named (form, API, CLI); empty for anything else. */
     public static Optional<Reregistration> parse(String code) {
         for (Reregistration r : values()) {

@@ -169,9 +169,9 @@ public final class RegistrationService {
     private IatRecord usableIat(String presented, long now) {
         IatRecord iat = iats.find(presented).orElseThrow(() -> OAuthError.invalidToken("unknown initial access token"));
         switch (iat.status(now)) {
-            case "revoked": throw OAuthError.invalidToken("the initial access token has been revoked");
-            case "expired": throw OAuthError.invalidToken("the initial access token has expired");
-            case "used_up": throw OAuthError.invalidToken("the initial access token has no registrations left");
+            case REVOKED: throw OAuthError.invalidToken("the initial access token has been revoked");
+            case EXPIRED: throw OAuthError.invalidToken("the initial access token has expired");
+            case USED_UP: throw OAuthError.invalidToken("the initial access token has no registrations left");
             default: return iat;
         }
     }
