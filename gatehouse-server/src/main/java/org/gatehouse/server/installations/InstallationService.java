@@ -393,14 +393,14 @@ public final class InstallationService {
         String cursor = null;
         while (true) {
             String after = cursor;
-            List<String[]> batch = db.withHandle(h -> store.scan(h, after, 5000));
+            List<InstallationStore.Scanned> batch = db.withHandle(h -> store.scan(h, after, 5000));
             if (batch.isEmpty()) break;
             List<String> toMark = new ArrayList<>();
             List<String> toRevoke = new ArrayList<>();
-            for (String[] row : batch) {
-                if (row[3] != null) continue; // already revoked
-                if (row[2] == null && Long.parseLong(row[1]) < staleBefore) toMark.add(row[0]);
-                if (row[2] != null && Long.parseLong(row[2]) < revokeBefore) toRevoke.add(row[0]);
+            for (InstallationStore.Scanned row : batch) {
+                if (row.revokedAt() != null) continue; // already revoked
+                if (row.staleAt() == null && row.seenAt() < staleBefore) toMark.add(row.id());
+                if (row.staleAt() != null && row.staleAt() < revokeBefore) toRevoke.add(row.id());
             }
             scanned += batch.size();
             if (dryRun) {
@@ -419,7 +419,7 @@ public final class InstallationService {
                 marked += done[0];
                 revoked += done[1];
             }
-            cursor = batch.get(batch.size() - 1)[0];
+            cursor = batch.get(batch.size() - 1).id();
             progress.accept(new CleanupReport(scanned, marked, revoked));
         }
         return new CleanupReport(scanned, marked, revoked);

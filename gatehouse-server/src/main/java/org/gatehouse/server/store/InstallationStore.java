@@ -186,13 +186,20 @@ public final class InstallationStore {
         return h.createQuery("SELECT COUNT(*) FROM installations").mapTo(Long.class).one();
     }
 
-    /** The next batch of installation ids after a cursor, for jobs that walk every installation. */
-    public List<String[]> scan(Handle h, String after, int batch) {
+    /**
+     * What the clean-up needs of one installation: when it was last seen (else registered), and since when it
+     * is stale and revoked (null: not).
+     */
+    public record Scanned(String id, long seenAt, Long staleAt, Long revokedAt) {
+    }
+
+    /** The next batch of installations after a cursor (their id order), for jobs that walk every installation. */
+    public List<Scanned> scan(Handle h, String after, int batch) {
         return h.createQuery("SELECT id, COALESCE(last_seen_at, last_registered_at) AS seen, stale_at, revoked_at"
                         + " FROM installations WHERE id > :after ORDER BY id FETCH FIRST :batch ROWS ONLY")
                 .bind("after", after == null ? "" : after).bind("batch", batch)
-                .map((rs, ctx) -> new String[] {rs.getString("id"), Long.toString(rs.getLong("seen")),
-                        rs.getString("stale_at"), rs.getString("revoked_at")})
+                .map((rs, ctx) -> new Scanned(rs.getString("id"), rs.getLong("seen"), Rows.nullableLong(rs, "stale_at"),
+                        Rows.nullableLong(rs, "revoked_at")))
                 .list();
     }
 
