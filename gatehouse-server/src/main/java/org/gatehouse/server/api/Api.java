@@ -207,7 +207,7 @@ public final class Api {
         m.put("expires_at", time(t.expiresAt()));
         m.put("owner", t.ownerAccount());
         m.put("reregistration", t.reregistration().code());
-        if (t.softwareIds() != null) m.put("software_ids", List.of(t.softwareIds().split(" ")));
+        if (t.softwareIds() != null) m.put("software_ids", t.softwareIds());
         if (t.clientCidrs() != null) m.put("client_cidrs", List.of(t.clientCidrs().split(" ")));
         m.put("require_key_bound", t.requireKeyBound());
         m.put("require_dpop", t.requireDpop());

@@ -109,7 +109,7 @@ public final class IatService {
             throw new IllegalArgumentException("expiry must be in the future and at most " + MAX_LIFETIME.toDays() + " days away");
         }
         String cleanScope = spec.scope() == null ? String.join(" ", knownScopes) : normaliseScope(spec.scope());
-        String softwareIds = softwareIds(spec.softwareIds());
+        List<String> softwareIds = softwareIds(spec.softwareIds());
         String cidrs = cidrs(spec.clientCidrs());
         Reregistration rereg = spec.reregistration() == null ? Reregistration.REPLACE
                 : Reregistration.parse(spec.reregistration()).orElse(null);
@@ -130,7 +130,7 @@ public final class IatService {
             details.put("expires_at", record.expiresAt());
             details.put("scope", cleanScope);
             details.put("reregistration", rereg.code());
-            if (softwareIds != null) details.put("software_ids", softwareIds);
+            if (softwareIds != null) details.put("software_ids", String.join(" ", softwareIds));
             if (cidrs != null) details.put("client_cidrs", cidrs);
             if (spec.requireKeyBound()) details.put("require_key_bound", true);
             if (spec.requireDpop()) details.put("require_dpop", true);
@@ -141,14 +141,14 @@ public final class IatService {
         return new Created(record, token);
     }
 
-    private static String softwareIds(List<String> ids) {
+    private static List<String> softwareIds(List<String> ids) {
         if (ids == null || ids.isEmpty()) return null;
         for (String id : ids) {
             if (id.isEmpty() || id.length() > 200 || !Text.isPlain(id) || id.contains(" ")) {
                 throw new IllegalArgumentException("software id '" + Text.printable(id) + "' must be 1 to 200 printable characters without spaces");
             }
         }
-        return String.join(" ", ids);
+        return List.copyOf(ids);
     }
 
     private static String cidrs(List<String> ranges) {

@@ -149,7 +149,7 @@ public final class RegistrationService {
             throw OAuthError.invalidClientMetadata("this initial access token admits DPoP-bound installations only:"
                     + " register with dpop_bound_access_tokens true (RFC 9449 §5.2)");
         }
-        if (iat.softwareIds() != null && (md.softwareId() == null || !List.of(iat.softwareIds().split(" ")).contains(md.softwareId()))) {
+        if (iat.softwareIds() != null && (md.softwareId() == null || !iat.softwareIds().contains(md.softwareId()))) {
             throw OAuthError.invalidClientMetadata("software_id must be one of those the initial access token allows");
         }
         return md;

@@ -21,8 +21,14 @@ public final class IatStore {
             rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),
             Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"),
             rs.getString("owner_account"),
-            Codes.read(Reregistration.values(), rs.getString("reregistration"), "initial_access_tokens.reregistration"), rs.getString("software_ids"),
+            Codes.read(Reregistration.values(), rs.getString("reregistration"), "initial_access_tokens.reregistration"),
+            words(rs.getString("software_ids")),
             rs.getString("client_cidrs"), rs.getBoolean("require_key_bound"), rs.getBoolean("require_dpop"));
+
+    /** A space-separated column as its words (null: the column's NULL, "any"). */
+    private static List<String> words(String joined) {
+        return joined == null ? null : List.of(joined.split(" "));
+    }
 
     public void insert(Handle h, IatRecord r, String tokenHash) {
         h.createUpdate("INSERT INTO initial_access_tokens (" + COLUMNS + ", token_hash) VALUES"
@@ -31,7 +37,8 @@ public final class IatStore {
                 .bind("id", r.id()).bind("label", r.label()).bind("scope", r.scope())
                 .bind("max", r.maxRegistrations()).bind("createdAt", r.createdAt())
                 .bind("createdBy", r.createdBy()).bind("expiresAt", r.expiresAt()).bind("hash", tokenHash)
-                .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration().code()).bind("softwareIds", r.softwareIds())
+                .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration().code())
+                .bind("softwareIds", r.softwareIds() == null ? null : String.join(" ", r.softwareIds()))
                 .bind("cidrs", r.clientCidrs()).bind("keyBound", r.requireKeyBound()).bind("dpop", r.requireDpop())
                 .execute();
     }
