@@ -119,9 +119,10 @@ public final class IatService {
         String owner = spec.owner() == null ? "operator" : spec.owner();
         long now = clock.millis();
         String token = Secrets.newSecret(Secrets.INITIAL_ACCESS_TOKEN);
-        IatRecord record = new IatRecord("iat_" + Secrets.randomId(9), cleanLabel, cleanScope, max, 0,
-                now, actor.name(), (now + expiresIn.toMillis()) / 1000 * 1000, null, null, null, owner, rereg, softwareIds, cidrs,
-                spec.requireKeyBound(), spec.requireDpop());
+        IatRecord record = IatRecord.builder().id("iat_" + Secrets.randomId(9)).label(cleanLabel).scope(cleanScope)
+                .maxRegistrations(max).createdAt(now).createdBy(actor.name()).expiresAt((now + expiresIn.toMillis()) / 1000 * 1000)
+                .ownerAccount(owner).reregistration(rereg).softwareIds(softwareIds).clientCidrs(cidrs)
+                .requireKeyBound(spec.requireKeyBound()).requireDpop(spec.requireDpop()).build();
         db.inTransaction(h -> {
             store.insert(h, record, secrets.hash(token));
             Map<String, Object> details = new LinkedHashMap<>();

@@ -99,9 +99,9 @@ public final class InstallationService {
                 ? Optional.empty() : store.findForUpdate(h, iat.ownerAccount(), md.installationId());
         if (found.isEmpty()) {
             String ref = "inst_" + Secrets.randomId(12);
-            store.insert(h, new InstallationRecord(ref, iat.ownerAccount(), md.installationId(), iat.id(), iat.id(),
-                    md.softwareId(), md.softwareVersion(), md.clientName(), 1, now, now, null, 0, null, null, null, null,
-                    null, null, 0));
+            store.insert(h, InstallationRecord.builder().id(ref).ownerAccount(iat.ownerAccount()).installationId(md.installationId())
+                    .firstIatId(iat.id()).lastIatId(iat.id()).softwareId(md.softwareId()).softwareVersion(md.softwareVersion())
+                    .clientName(md.clientName()).registrations(1).createdAt(now).lastRegisteredAt(now).build());
             return new Attached(ref, true);
         }
         InstallationRecord inst = found.get();

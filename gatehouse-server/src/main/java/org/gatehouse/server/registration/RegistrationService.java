@@ -102,12 +102,14 @@ public final class RegistrationService {
                     }
                     InstallationService.Attached attached = installations.attach(h, iat, md, now, asToken);
                     String ref = attached.ref();
-                    ClientRecord c = new ClientRecord(clientId, ClientKind.INSTALLATION, iat.id(),
-                            secret == null ? null : secrets.hash(secret), now, secret == null ? 0 : secretExpiry(now),
-                            secrets.hash(rat), md.authMethod(), md.scope(),
-                            md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
-                            SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs(), null, null,
-                            jwksJson(md), md.authSigningAlg(), md.dpopBound(), null, null);
+                    ClientRecord c = ClientRecord.builder().clientId(clientId).kind(ClientKind.INSTALLATION).iatId(iat.id())
+                            .secretHash(secret == null ? null : secrets.hash(secret)).secretIssuedAt(now)
+                            .secretExpiresAt(secret == null ? 0 : secretExpiry(now)).ratHash(secrets.hash(rat))
+                            .authMethod(md.authMethod()).scope(md.scope()).clientName(md.clientName()).softwareId(md.softwareId())
+                            .softwareVersion(md.softwareVersion()).installationId(md.installationId())
+                            .metadata(SoftwareStatements.metadataJson(md, statement)).createdAt(now).updatedAt(now)
+                            .iatScope(iat.scope()).installationRef(ref).iatClientCidrs(iat.clientCidrs())
+                            .jwks(jwksJson(md)).authSigningAlg(md.authSigningAlg()).dpopBound(md.dpopBound()).build();
                     clients.insert(h, c);
                     statements.record(h, clientId, statement, now);
                     Map<String, Object> details = registrationDetails(md);
@@ -234,14 +236,15 @@ public final class RegistrationService {
                     && (Boolean.TRUE.equals(rotateFlag) || current.secretExpired(now) || current.secretHash() == null);
             String secret = rotate ? Secrets.newSecret(Secrets.CLIENT_SECRET) : null;
             String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
-            ClientRecord updated = new ClientRecord(clientId, current.kind(), current.iatId(),
-                    md.keyBound() ? null : rotate ? secrets.hash(secret) : current.secretHash(),
-                    rotate ? now : current.secretIssuedAt(),
-                    md.keyBound() ? 0 : rotate ? secretExpiry(now) : current.secretExpiresAt(),
-                    secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
-                    md.softwareVersion(), md.installationId(), SoftwareStatements.metadataJson(md, statement), current.createdAt(), now,
-                    null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs(),
-                    current.audience(), current.iatResources(), jwksJson(md), md.authSigningAlg(), md.dpopBound(), null, null);
+            ClientRecord updated = current.toBuilder().clientId(clientId)
+                    .secretHash(md.keyBound() ? null : rotate ? secrets.hash(secret) : current.secretHash())
+                    .secretIssuedAt(rotate ? now : current.secretIssuedAt())
+                    .secretExpiresAt(md.keyBound() ? 0 : rotate ? secretExpiry(now) : current.secretExpiresAt())
+                    .ratHash(secrets.hash(rat)).authMethod(md.authMethod()).scope(md.scope()).clientName(md.clientName())
+                    .softwareId(md.softwareId()).softwareVersion(md.softwareVersion()).installationId(md.installationId())
+                    .metadata(SoftwareStatements.metadataJson(md, statement)).updatedAt(now).revokedAt(null).deletedAt(null)
+                    .jwks(jwksJson(md)).authSigningAlg(md.authSigningAlg()).dpopBound(md.dpopBound())
+                    .previousSecretHash(null).previousRatHash(null).build();
             // Moving from a secret to private_key_jwt withdraws the secret: it becomes the previous one, so a
             // copy still sending it is told "rotated elsewhere" like after any other rotation (not an older secret's answer).
             clients.rememberPrevious(h, clientId, rotate || (md.keyBound() && current.secretHash() != null));

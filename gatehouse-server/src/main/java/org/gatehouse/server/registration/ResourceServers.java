@@ -104,9 +104,9 @@ public final class ResourceServers {
         long now = clock.millis();
         String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
         String metadata = aud == null ? "{}" : Json.write(Map.of("audience", aud));
-        ClientRecord rs = new ClientRecord("rs_" + Secrets.randomId(12), ClientKind.RESOURCE_SERVER, null,
-                secrets.hash(secret), now, 0, null, authMethod, cleanScope, name.strip(), null, null, null, metadata, now, now,
-                null, null, null, null, null, aud, null, null, null, false, null, null);
+        ClientRecord rs = ClientRecord.builder().clientId("rs_" + Secrets.randomId(12)).kind(ClientKind.RESOURCE_SERVER)
+                .secretHash(secrets.hash(secret)).secretIssuedAt(now).authMethod(authMethod).scope(cleanScope).clientName(name.strip())
+                .metadata(metadata).createdAt(now).updatedAt(now).audience(aud).build();
         try {
             db.inTransaction(h -> {
                 if (aud != null && resources.active(h).stream().anyMatch(r -> r.audience().equals(aud))) throw new AudienceTaken(aud);
