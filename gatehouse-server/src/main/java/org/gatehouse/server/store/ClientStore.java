@@ -36,16 +36,35 @@ public final class ClientStore {
             + " c.installation_ref, c.audience, c.jwks, c.auth_signing_alg, c.dpop_bound, c.previous_secret_hash, c.previous_rat_hash, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
-    private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
-            rs.getString("client_id"), Codes.read(ClientKind.values(), rs.getString("kind"), "clients.kind"), rs.getString("iat_id"), rs.getString("secret_hash"),
-            rs.getLong("secret_issued_at"), rs.getLong("secret_expires_at"), rs.getString("rat_hash"),
-            rs.getString("token_endpoint_auth_method"), rs.getString("scope"), rs.getString("client_name"),
-            rs.getString("software_id"), rs.getString("software_version"), rs.getString("installation_id"),
-            rs.getString("metadata"), rs.getLong("created_at"), rs.getLong("updated_at"),
-            Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"),
-            rs.getString("installation_ref"), rs.getString("iat_client_cidrs"), rs.getString("audience"),
-            rs.getString("iat_resources"), rs.getString("jwks"), rs.getString("auth_signing_alg"), rs.getBoolean("dpop_bound"),
-            rs.getString("previous_secret_hash"), rs.getString("previous_rat_hash"));
+    private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> ClientRecord.builder()
+            .clientId(rs.getString("client_id"))
+            .kind(Codes.read(ClientKind.values(), rs.getString("kind"), "clients.kind"))
+            .iatId(rs.getString("iat_id"))
+            .secretHash(rs.getString("secret_hash"))
+            .secretIssuedAt(rs.getLong("secret_issued_at"))
+            .secretExpiresAt(rs.getLong("secret_expires_at"))
+            .ratHash(rs.getString("rat_hash"))
+            .authMethod(rs.getString("token_endpoint_auth_method"))
+            .scope(rs.getString("scope"))
+            .clientName(rs.getString("client_name"))
+            .softwareId(rs.getString("software_id"))
+            .softwareVersion(rs.getString("software_version"))
+            .installationId(rs.getString("installation_id"))
+            .metadata(rs.getString("metadata"))
+            .createdAt(rs.getLong("created_at"))
+            .updatedAt(rs.getLong("updated_at"))
+            .revokedAt(Rows.nullableLong(rs, "revoked_at"))
+            .deletedAt(Rows.nullableLong(rs, "deleted_at"))
+            .iatScope(rs.getString("iat_scope"))
+            .installationRef(rs.getString("installation_ref"))
+            .iatClientCidrs(rs.getString("iat_client_cidrs"))
+            .audience(rs.getString("audience"))
+            .iatResources(rs.getString("iat_resources"))
+            .jwks(rs.getString("jwks"))
+            .authSigningAlg(rs.getString("auth_signing_alg"))
+            .dpopBound(rs.getBoolean("dpop_bound"))
+            .previousSecretHash(rs.getString("previous_secret_hash"))
+            .previousRatHash(rs.getString("previous_rat_hash")).build();
 
     public void insert(Handle h, ClientRecord c) {
         changed(h, c.clientId());

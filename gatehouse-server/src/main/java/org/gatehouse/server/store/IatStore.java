@@ -15,15 +15,25 @@ public final class IatStore {
             + " expires_at, revoked_at, revoked_by, revoked_reason, owner_account, reregistration, software_ids, client_cidrs,"
             + " require_key_bound, require_dpop";
 
-    static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> new IatRecord(
-            rs.getString("id"), rs.getString("label"), rs.getString("scope"),
-            rs.getInt("max_registrations"), rs.getInt("registrations"),
-            rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),
-            Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"),
-            rs.getString("owner_account"),
-            Codes.read(Reregistration.values(), rs.getString("reregistration"), "initial_access_tokens.reregistration"),
-            words(rs.getString("software_ids")),
-            rs.getString("client_cidrs"), rs.getBoolean("require_key_bound"), rs.getBoolean("require_dpop"));
+    static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> IatRecord.builder()
+            .id(rs.getString("id"))
+            .label(rs.getString("label"))
+            .scope(rs.getString("scope"))
+            .maxRegistrations(rs.getInt("max_registrations"))
+            .registrations(rs.getInt("registrations"))
+            .createdAt(rs.getLong("created_at"))
+            .createdBy(rs.getString("created_by"))
+            .expiresAt(rs.getLong("expires_at"))
+            .revokedAt(Rows.nullableLong(rs, "revoked_at"))
+            .revokedBy(rs.getString("revoked_by"))
+            .revokedReason(rs.getString("revoked_reason"))
+            .ownerAccount(rs.getString("owner_account"))
+            .reregistration(Codes.read(Reregistration.values(), rs.getString("reregistration"),
+                    "initial_access_tokens.reregistration"))
+            .softwareIds(words(rs.getString("software_ids")))
+            .clientCidrs(rs.getString("client_cidrs"))
+            .requireKeyBound(rs.getBoolean("require_key_bound"))
+            .requireDpop(rs.getBoolean("require_dpop")).build();
 
     /** A space-separated column as its words (null: the column's NULL, "any"). */
     private static List<String> words(String joined) {

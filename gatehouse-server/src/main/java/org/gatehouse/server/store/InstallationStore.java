@@ -17,14 +17,27 @@ public final class InstallationStore {
     private static final String SELECT = "SELECT n.*, (SELECT COUNT(*) FROM clients c WHERE c.installation_ref = n.id"
             + " AND c.revoked_at IS NULL AND c.deleted_at IS NULL) AS active_clients FROM installations n";
 
-    private static final RowMapper<InstallationRecord> MAPPER = (rs, ctx) -> new InstallationRecord(
-            rs.getString("id"), rs.getString("owner_account"), rs.getString("installation_id"),
-            rs.getString("first_iat_id"), rs.getString("last_iat_id"), rs.getString("software_id"),
-            rs.getString("software_version"), rs.getString("client_name"), rs.getInt("registrations"),
-            rs.getLong("created_at"), rs.getLong("last_registered_at"), Rows.nullableLong(rs, "last_seen_at"),
-            rs.getLong("token_count"), Rows.nullableLong(rs, "stale_at"), Rows.nullableLong(rs, "flagged_at"),
-            rs.getString("flag_reason"), Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"),
-            rs.getString("revoked_reason"), rs.getInt("active_clients"));
+    private static final RowMapper<InstallationRecord> MAPPER = (rs, ctx) -> InstallationRecord.builder()
+            .id(rs.getString("id"))
+            .ownerAccount(rs.getString("owner_account"))
+            .installationId(rs.getString("installation_id"))
+            .firstIatId(rs.getString("first_iat_id"))
+            .lastIatId(rs.getString("last_iat_id"))
+            .softwareId(rs.getString("software_id"))
+            .softwareVersion(rs.getString("software_version"))
+            .clientName(rs.getString("client_name"))
+            .registrations(rs.getInt("registrations"))
+            .createdAt(rs.getLong("created_at"))
+            .lastRegisteredAt(rs.getLong("last_registered_at"))
+            .lastSeenAt(Rows.nullableLong(rs, "last_seen_at"))
+            .tokenCount(rs.getLong("token_count"))
+            .staleAt(Rows.nullableLong(rs, "stale_at"))
+            .flaggedAt(Rows.nullableLong(rs, "flagged_at"))
+            .flagReason(rs.getString("flag_reason"))
+            .revokedAt(Rows.nullableLong(rs, "revoked_at"))
+            .revokedBy(rs.getString("revoked_by"))
+            .revokedReason(rs.getString("revoked_reason"))
+            .activeClients(rs.getInt("active_clients")).build();
 
     /** Filters for listing; null fields do not filter. iatId: the token of the installation's latest registration. */
     public record Filter(String iatId, String status, Boolean stale, Boolean flagged, String owner) {
