@@ -2,7 +2,8 @@
 # Issue 4 "done when": listing and clean-up stay usable with 1,000,000 stored installations.
 # Usage: scripts/installations-at-scale.sh [h2|postgres] [count]   (default: postgres 1000000)
 # Uses a fresh database (a new PostgreSQL database on 127.0.0.1:5432, or a temporary H2 data dir)
-# and removes it afterwards. Prints each command's wall time.
+# and removes it afterwards. Prints each command's wall time. The installations are inserted by the
+# benchmark's preloader (gatehouse-bench `preload --aged`: an aged fleet, some never seen, some flagged).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 backend="${1:-postgres}"
@@ -31,10 +32,18 @@ timed() { # label, command...
 }
 
 gh="$root/gatehouse"
-iat=$("$gh" iat create --label "scale test" --max-registrations 1000000 --output "$work/token.json" 2>/dev/null)
-echo "backend $backend, $count installations, token $iat"
+version="$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$root/pom.xml")"
+bench_jar="$root/gatehouse-bench/target/gatehouse-bench-$version.jar"
+if [ ! -f "$bench_jar" ] || [ -n "$(find "$root"/gatehouse-server/src "$root"/gatehouse-bench/src -newer "$bench_jar" -print -quit)" ]; then
+  (cd "$root" && mvn -q -B -DskipTests -pl gatehouse-bench -am package)
+fi
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+echo "backend $backend, $count installations"
 timed "baseline: start the CLI and open the db" "$gh" db migrate
-timed "seed $count installations" "$gh" seed-installations --count "$count" --token "$iat"
+timed "preload $count installations" "$java" --enable-native-access=ALL-UNNAMED -cp "$bench_jar:$root/gatehouse-bench/target/lib/*" \
+  org.gatehouse.bench.Bench preload --aged --count "$count" --batch 10000 --info "$work/preload.properties"
+iat=$(sed -n 's/^iat_id=//p' "$work/preload.properties")
+echo "token $iat"
 timed "installations list (first page of 100)" "$gh" installations list --limit 100
 last=$("$gh" installations list --limit 100 --json | tail -1 | sed 's/.*"id":"\([^"]*\)".*/\1/')
 timed "installations list (next page, cursor)" "$gh" installations list --limit 100 --after "$last"

@@ -34,6 +34,12 @@ import picocli.CommandLine.Option;
  * stay NULL. Every preloaded client has the same secret, written with the count to
  * {@code preload.properties} so that the load generator can authenticate as any of them
  * ({@link PreloadIds} gives client i's id on both sides). Use a fresh database: ids start at 0.
+ *
+ * <p>With {@code --aged} the installations look like a fleet that has run for a while (for listing and
+ * clean-up at scale, {@code scripts/installations-at-scale.sh}; this was the server's hidden
+ * {@code seed-installations} command): installation i was created i seconds ago, a third were never seen
+ * and the rest were last seen 0–199 days ago, with i mod 50 tokens, and one in a thousand is flagged. Without
+ * it every row is created and seen now, as the load generator's runs expect.
  */
 @Command(name = "preload", mixinStandardHelpOptions = true,
         description = "Insert N installations into a stopped server's database (GATEHOUSE_* settings as for the server).")
@@ -46,6 +52,9 @@ public final class PreloadCommand implements Callable<Integer> {
     DbOptions db;
     @Option(names = "--info", description = "Where to write count and secret (default <data-dir>/preload.properties).")
     Path info;
+    @Option(names = "--aged", description = "Installations created one second apart into the past, seen 0–199 days ago or never,"
+            + " one in a thousand flagged (listing and clean-up at scale).")
+    boolean aged;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +67,7 @@ public final class PreloadCommand implements Callable<Integer> {
             IatService.Created iat = g.iats.create(IatService.Spec.of("preloaded installations", IatService.MAX_REGISTRATIONS,
                     Duration.ofDays(3650), null), Actor.cli());
             long now = System.currentTimeMillis();
-            Values values = new Values(secretHash, iat.record().id(), String.join(" ", config.scopes), now);
+            Values values = new Values(secretHash, iat.record().id(), String.join(" ", config.scopes), now, aged);
             List<String> done = g.db.withHandle(h -> {
                 Connection c = h.getConnection();
                 List<String> tables = new ArrayList<>();
@@ -89,7 +98,23 @@ public final class PreloadCommand implements Callable<Integer> {
     record Column(String name, int type, int size, boolean nullable, boolean hasDefault) {
     }
 
-    record Values(String secretHash, String iatId, String scope, long now) {
+    record Values(String secretHash, String iatId, String scope, long now, boolean aged) {
+        private static final long DAY = 86_400_000L;
+
+        /** Row i's creation time: now, or i seconds ago in an aged fleet. */
+        long createdAt(long i) {
+            return aged ? now - i * 1000 : now;
+        }
+
+        /** Installation i's last-seen time: now, or (aged) never for a third, else 0–199 days ago. */
+        Long lastSeenAt(long i) {
+            if (!aged) return now;
+            return i % 3 == 0 ? null : now - (i % 200) * DAY;
+        }
+
+        boolean flagged(long i) {
+            return aged && i % 1000 == 0;
+        }
     }
 
     static List<Column> columns(Connection c, String table) throws java.sql.SQLException {
@@ -146,7 +171,10 @@ public final class PreloadCommand implements Callable<Integer> {
     }
 
     private static boolean known(String table, String col) {
-        return value(table, new Column(col, Types.VARCHAR, 0, true, false), 0, new Values("", "", "", 0)) != null;
+        // Rows 0 and 1 of an aged fleet: between them every known column has a value (row 0 is flagged, row 1 was seen).
+        Values aged = new Values("", "", "", 0, true);
+        Column c = new Column(col, Types.VARCHAR, 0, true, false);
+        return value(table, c, 0, aged) != null || value(table, c, 1, aged) != null;
     }
 
     /** A realistic value for a known column, else a value of the column's type when it is NOT NULL, else null. */
@@ -161,6 +189,10 @@ public final class PreloadCommand implements Callable<Integer> {
             case "owner_account": return clients ? null : "operator"; // the owner of tokens made with the CLI
             case "first_iat_id": case "last_iat_id": return v.iatId();
             case "registrations": return clients ? null : 1;
+            case "token_count": return clients ? null : v.aged() ? i % 50 : 0L;
+            case "flagged_at": return clients || !v.flagged(i) ? null : v.now();
+            case "flag_reason": return clients || !v.flagged(i) ? null : "possible cloned image";
+            case "last_seen_at": return clients ? Long.valueOf(v.now()) : v.lastSeenAt(i);
             case "kind": return clients ? "installation" : null;
             case "iat_id": return v.iatId();
             case "secret_hash": return v.secretHash();
@@ -178,8 +210,8 @@ public final class PreloadCommand implements Callable<Integer> {
                 break;
         }
         if (n.endsWith("_at") && (n.startsWith("created") || n.startsWith("updated") || n.startsWith("issued")
-                || n.startsWith("first_seen") || n.startsWith("last_seen") || n.startsWith("registered") || n.startsWith("secret_issued"))) {
-            return v.now();
+                || n.startsWith("first_seen") || n.startsWith("last_registered") || n.startsWith("registered") || n.startsWith("secret_issued"))) {
+            return v.createdAt(i);
         }
         if (col.nullable() || col.hasDefault()) return null;
         switch (col.type()) {

@@ -12,7 +12,6 @@ import org.gatehouse.server.cli.InstallationsCommand;
 import org.gatehouse.server.cli.KeysCommand;
 import org.gatehouse.server.cli.PublisherCommand;
 import org.gatehouse.server.cli.ResourceServerCommand;
-import org.gatehouse.server.cli.SeedCommand;
 import org.gatehouse.server.cli.Services;
 import org.gatehouse.server.cli.ServeCommand;
 import org.gatehouse.server.cli.StatementCommand;
@@ -29,7 +28,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT,
         description = "OAuth 2.0 server that gives every installation of an application its own client credentials.",
         subcommands = {ServeCommand.class, IatCommand.class, InstallationsCommand.class, KeysCommand.class, ResourceServerCommand.class,
-                DbCommand.class, ConfigCommand.class, SeedCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class,
+                DbCommand.class, ConfigCommand.class, PublisherCommand.class, StatementCommand.class, AdminCommand.class,
                 org.gatehouse.server.cli.AuditCommand.class, HealthCommand.class})
 public final class Main implements Console.Holder {
     private final Console console;

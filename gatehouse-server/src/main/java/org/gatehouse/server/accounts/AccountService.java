@@ -1,6 +1,7 @@
 package org.gatehouse.server.accounts;
 
 import org.gatehouse.server.domain.AccountLink;
+import org.gatehouse.server.domain.AccountRole;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -143,7 +144,7 @@ public final class AccountService {
     }
 
     private NewLink newFirstAdminLink(org.jdbi.v3.core.Handle h, Actor actor, String printedTo) {
-        return newLink(h, "bootstrap", null, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor, Map.of("printed_to", printedTo,
+        return newLink(h, "bootstrap", null, AccountRole.ADMIN, BOOTSTRAP_LINK_TTL, actor, Map.of("printed_to", printedTo,
                 "valid_for", Durations.format(BOOTSTRAP_LINK_TTL)));
     }
 
@@ -152,14 +153,14 @@ public final class AccountService {
         String clean = email(email);
         return db.inTransaction(h -> {
             if (store.findByEmail(h, clean).isPresent()) throw InvalidInput.of("email", "an account with that e-mail address exists");
-            return newLink(h, "bootstrap", clean, AccountRecord.ADMIN, BOOTSTRAP_LINK_TTL, actor);
+            return newLink(h, "bootstrap", clean, AccountRole.ADMIN, BOOTSTRAP_LINK_TTL, actor);
         });
     }
 
     public NewLink invite(String email, String role, Actor actor) {
         InvalidInput.Problems problems = new InvalidInput.Problems();
         String clean = problems.collect(() -> email(email));
-        String r = problems.collect(() -> role(role));
+        AccountRole r = problems.collect(() -> role(role));
         problems.throwIfAny();
         return db.inTransaction(h -> {
             if (store.findByEmail(h, clean).isPresent()) throw InvalidInput.of("email", "An account with that e-mail address exists.");
@@ -167,11 +168,11 @@ public final class AccountService {
         });
     }
 
-    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, String role, Duration ttl, Actor actor) {
+    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, AccountRole role, Duration ttl, Actor actor) {
         return newLink(h, purpose, email, role, ttl, actor, Map.of());
     }
 
-    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, String role, Duration ttl, Actor actor,
+    private NewLink newLink(org.jdbi.v3.core.Handle h, String purpose, String email, AccountRole role, Duration ttl, Actor actor,
                             Map<String, String> more) {
         long now = clock.millis();
         String token = LINK_PREFIX + Secrets.randomId(32);
@@ -181,7 +182,7 @@ public final class AccountService {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("purpose", purpose);
         if (email != null) d.put("email", email);
-        d.put("role", role);
+        d.put("role", role.code());
         d.put("expires_at", link.expiresAt());
         d.putAll(more);
         audit.record(h, now, actor, "account.link_create", link.id(), d);
@@ -270,7 +271,7 @@ public final class AccountService {
                 for (String c : codes) store.insertRecoveryCode(h, id, secrets.hash(normaliseRecovery(c)), now);
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("email", account.email());
-                d.put("role", account.role());
+                d.put("role", account.role().code());
                 d.put("link", link.id());
                 d.put("second_factor", "totp");
                 audit.record(h, now, actor(account, remote.remoteAddr()), "account.create", id, d);
@@ -451,18 +452,18 @@ public final class AccountService {
     }
 
     public boolean changeRole(String id, String role, Actor actor) {
-        String r = role(role);
+        AccountRole r = role(role);
         long now = clock.millis();
         return db.inTransaction(h -> {
             store.findAccount(h, id).ifPresent(self -> refuseSelf(self, actor, "an account cannot change its own role"));
-            AccountRecord a = AccountRecord.ADMIN.equals(r) ? store.findAccount(h, id).orElse(null)
+            AccountRecord a = r == AccountRole.ADMIN ? store.findAccount(h, id).orElse(null)
                     : takeAdmin(h, id, "The last admin cannot become an issuer.");
             if (a == null) return false;
-            if (a.totpSeedEnc() == null && AccountRecord.ADMIN.equals(r)) throw InvalidInput.of("role", "Admins must have a second factor.");
+            if (a.totpSeedEnc() == null && r == AccountRole.ADMIN) throw InvalidInput.of("role", "Admins must have a second factor.");
             boolean done = store.setRole(h, id, r);
             if (done) {
                 store.deleteSessionsOf(h, id); // new privileges: sign in again
-                audit.record(h, now, actor, "account.role", id, Map.of("from", a.role(), "to", r));
+                audit.record(h, now, actor, "account.role", id, Map.of("from", a.role().code(), "to", r.code()));
             }
             return done;
         });
@@ -478,10 +479,7 @@ public final class AccountService {
         return e;
     }
 
-    public static String role(String role) {
-        if (!AccountRecord.ADMIN.equals(role) && !AccountRecord.ISSUER.equals(role)) {
-            throw InvalidInput.of("role", "Choose the role admin or issuer.");
-        }
-        return role;
+    public static AccountRole role(String role) {
+        return AccountRole.parse(role).orElseThrow(() -> InvalidInput.of("role", "Choose the role admin or issuer."));
     }
 }

@@ -7,6 +7,7 @@ import org.gatehouse.server.domain.AuditFilter;
 import org.gatehouse.server.domain.AuditEvent;
 
 import org.gatehouse.server.domain.AccountLink;
+import org.gatehouse.server.domain.AccountRole;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -215,7 +216,7 @@ public final class Api {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", t.id());
         m.put("label", t.label());
-        m.put("status", t.status(now));
+        m.put("status", t.status(now).code());
         m.put("scope", t.scope());
         m.put("max_registrations", t.maxRegistrations());
         m.put("registrations", t.registrations());
@@ -223,8 +224,8 @@ public final class Api {
         m.put("created_by", t.createdBy());
         m.put("expires_at", time(t.expiresAt()));
         m.put("owner", t.ownerAccount());
-        m.put("reregistration", t.reregistration());
-        if (t.softwareIds() != null) m.put("software_ids", List.of(t.softwareIds().split(" ")));
+        m.put("reregistration", t.reregistration().code());
+        if (t.softwareIds() != null) m.put("software_ids", t.softwareIds());
         if (t.clientCidrs() != null) m.put("client_cidrs", List.of(t.clientCidrs().split(" ")));
         m.put("require_key_bound", t.requireKeyBound());
         m.put("require_dpop", t.requireDpop());
@@ -297,7 +298,7 @@ public final class Api {
         m.put("id", i.id());
         if (i.installationId() != null) m.put("installation_id", i.installationId());
         m.put("owner", i.ownerAccount());
-        m.put("status", i.status());
+        m.put("status", i.status().code());
         m.put("first_token", i.firstIatId());
         m.put("last_token", i.lastIatId());
         if (i.softwareId() != null) m.put("software_id", i.softwareId());
@@ -335,12 +336,12 @@ public final class Api {
         Body b = body(ctx, "email", "role");
         String email = b.string("email", true, 320);
         String role = b.string("role", false, 10);
-        AccountService.NewLink link = accounts.invite(email, role == null ? AccountRecord.ISSUER : role, actor(ctx, c));
+        AccountService.NewLink link = accounts.invite(email, role == null ? AccountRole.ISSUER.code() : role, actor(ctx, c));
         AccountLink l = accounts.link(link.id()).orElseThrow();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", link.id());
         out.put("email", l.email());
-        out.put("role", l.role());
+        out.put("role", l.role().code());
         out.put("url", link.url());
         out.put("expires_at", time(link.expiresAt()));
         Responses.noStoreJson(ctx, 201, out);
@@ -364,7 +365,7 @@ public final class Api {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", a.id());
         m.put("email", a.email());
-        m.put("role", a.role());
+        m.put("role", a.role().code());
         m.put("status", a.status());
         m.put("created_at", time(a.createdAt()));
         m.put("created_by", a.createdBy());
@@ -543,7 +544,7 @@ public final class Api {
         if (audience != null) m.put("audience", audience);
         m.put("scope", c.scope());
         m.put("token_endpoint_auth_method", c.authMethod());
-        m.put("status", c.status());
+        m.put("status", c.status().code());
         m.put("created_at", time(c.createdAt()));
         return m;
     }

@@ -96,7 +96,7 @@ public final class IatCommand {
                 long now = g.clock().millis();
                 out().printf("%-18s %-9s %-13s %-22s %-30s %s%n", "ID", "STATUS", "USED/MAX", "EXPIRES", "SCOPE", "LABEL");
                 for (IatRecord r : all) {
-                    out().printf("%-18s %-9s %-13s %-22s %-30s %s%n", r.id(), r.status(now),
+                    out().printf("%-18s %-9s %-13s %-22s %-30s %s%n", r.id(), r.status(now).code(),
                             r.registrations() + "/" + r.maxRegistrations(), Instant.ofEpochMilli(r.expiresAt()).toString().substring(0, 19) + "Z",
                             r.scope(), r.label());
                 }

@@ -26,7 +26,7 @@ public final class InstallationsCommand {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.id());
         m.put("installation_id", r.installationId());
-        m.put("status", r.status());
+        m.put("status", r.status().code());
         m.put("flagged", r.flagged());
         if (r.flagReason() != null) m.put("flag_reason", r.flagReason());
         m.put("owner", r.ownerAccount());
@@ -86,7 +86,7 @@ public final class InstallationsCommand {
                 out().printf("%-22s %-8s %-7s %-20s %-12s %-21s %8s  %s%n", "ID", "STATUS", "FLAG", "SOFTWARE", "VERSION",
                         "LAST SEEN", "TOKENS", "INSTALLATION ID");
                 for (InstallationRecord r : rows) {
-                    out().printf("%-22s %-8s %-7s %-20s %-12s %-21s %8d  %s%n", r.id(), r.status(), r.flagged() ? "CLONE?" : "",
+                    out().printf("%-22s %-8s %-7s %-20s %-12s %-21s %8d  %s%n", r.id(), r.status().code(), r.flagged() ? "CLONE?" : "",
                             cut(r.softwareId(), 20), cut(r.softwareVersion(), 12),
                             r.lastSeenAt() == null ? "never" : time(r.lastSeenAt()).substring(0, 19) + "Z", r.tokenCount(),
                             r.installationId() == null ? "-" : r.installationId());
@@ -138,7 +138,7 @@ public final class InstallationsCommand {
             for (ClientRecord c : d.credentials()) {
                 Map<String, Object> cm = new LinkedHashMap<>();
                 cm.put("client_id", c.clientId());
-                cm.put("status", c.status());
+                cm.put("status", c.status().code());
                 cm.put("token", c.iatId());
                 if (c.iatId() != null) cm.put("token_label", d.tokenLabels().get(c.iatId()));
                 cm.put("created_at", time(c.createdAt()));
@@ -155,7 +155,7 @@ public final class InstallationsCommand {
             Map<String, String> m = new LinkedHashMap<>();
             m.put("installation", r.id());
             m.put("installation id", r.installationId());
-            m.put("status", r.status() + (r.flagged() ? ", flagged: " + r.flagReason() : ""));
+            m.put("status", r.status().code() + (r.flagged() ? ", flagged: " + r.flagReason() : ""));
             m.put("owner", d.owner());
             m.put("first token", named(d.firstTokenLabel(), r.firstIatId()));
             m.put("last token", named(d.lastTokenLabel(), r.lastIatId()));
@@ -173,7 +173,7 @@ public final class InstallationsCommand {
             m.forEach((k, v) -> out().printf("%-17s %s%n", k, v == null ? "-" : v));
             out().println("credentials:");
             for (ClientRecord c : d.credentials()) {
-                out().printf("  %-24s %-8s %s  from %s%n", c.clientId(), c.status(), time(c.createdAt()),
+                out().printf("  %-24s %-8s %s  from %s%n", c.clientId(), c.status().code(), time(c.createdAt()),
                         c.iatId() == null ? "-" : named(d.tokenLabels().get(c.iatId()), c.iatId()));
             }
         }

@@ -43,7 +43,7 @@ public final class ResourceServerCommand {
                 out().printf("%-20s %-8s %-40s %-30s %s%n", "CLIENT ID", "STATUS", "AUDIENCE", "SCOPE", "NAME");
                 for (ResourceServers.Listed l : g.resourceServers().list()) {
                     ClientRecord c = l.client();
-                    out().printf("%-20s %-8s %-40s %-30s %s%n", c.clientId(), c.status(),
+                    out().printf("%-20s %-8s %-40s %-30s %s%n", c.clientId(), c.status().code(),
                             l.audience() == null ? "- (sees every token)" : l.audience(),
                             l.audience() == null ? "-" : c.scope().isEmpty() ? "(every scope)" : c.scope(), c.clientName());
                 }

@@ -4,7 +4,7 @@ package org.gatehouse.server.domain;
 public record AccountRecord(
         String id,
         String email,
-        String role,
+        AccountRole role,
         String status,
         String passwordHash,
         String totpSeedEnc,
@@ -14,13 +14,11 @@ public record AccountRecord(
         Long disabledAt,
         Long lastSignInAt) {
 
-    public static final String ADMIN = "admin";
-    public static final String ISSUER = "issuer";
     public static final String ACTIVE = "active";
     public static final String DISABLED = "disabled";
 
     public boolean isAdmin() {
-        return ADMIN.equals(role);
+        return role == AccountRole.ADMIN;
     }
 
     public boolean active() {

@@ -1,9 +1,11 @@
 package org.gatehouse.server.domain;
 
+import java.util.List;
+
 /**
  * An initial access token as stored (never the token itself: only its keyed hash is kept).
  * requireKeyBound: it admits only private_key_jwt installations; requireDpop: only ones registered with
- * dpop_bound_access_tokens (issue 17).
+ * dpop_bound_access_tokens (issue 17). softwareIds: the software_id values it admits (null: any).
  */
 public record IatRecord(
         String id,
@@ -18,29 +20,159 @@ public record IatRecord(
         String revokedBy,
         String revokedReason,
         String ownerAccount,
-        String reregistration,
-        String softwareIds,
+        Reregistration reregistration,
+        List<String> softwareIds,
         String clientCidrs,
         boolean requireKeyBound,
         boolean requireDpop) {
 
-    /** A token without the key-bound policies of issue 17. */
-    public IatRecord(String id, String label, String scope, int maxRegistrations, int registrations, long createdAt,
-                     String createdBy, long expiresAt, Long revokedAt, String revokedBy, String revokedReason,
-                     String ownerAccount, String reregistration, String softwareIds, String clientCidrs) {
-        this(id, label, scope, maxRegistrations, registrations, createdAt, createdBy, expiresAt, revokedAt, revokedBy,
-                revokedReason, ownerAccount, reregistration, softwareIds, clientCidrs, false, false);
+    public IatStatus status(long now) {
+        if (revokedAt != null) return IatStatus.REVOKED;
+        if (expiresAt <= now) return IatStatus.EXPIRED;
+        if (registrations >= maxRegistrations) return IatStatus.USED_UP;
+        return IatStatus.ACTIVE;
     }
 
-    /** Policies for an installation that registers again while it has active credentials. */
-    public static final String REPLACE = "replace";
-    public static final String REJECT = "reject";
-    public static final String ALLOW = "allow";
+    /** A builder, to construct the record by field name (unset fields: null, 0, false). */
+    public static Builder builder() {
+        return new Builder();
+    }
 
-    public String status(long now) {
-        if (revokedAt != null) return "revoked";
-        if (expiresAt <= now) return "expired";
-        if (registrations >= maxRegistrations) return "used_up";
-        return "active";
+    /** A builder holding this record's values, to make a copy with some of them changed. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.id = id;
+        b.label = label;
+        b.scope = scope;
+        b.maxRegistrations = maxRegistrations;
+        b.registrations = registrations;
+        b.createdAt = createdAt;
+        b.createdBy = createdBy;
+        b.expiresAt = expiresAt;
+        b.revokedAt = revokedAt;
+        b.revokedBy = revokedBy;
+        b.revokedReason = revokedReason;
+        b.ownerAccount = ownerAccount;
+        b.reregistration = reregistration;
+        b.softwareIds = softwareIds;
+        b.clientCidrs = clientCidrs;
+        b.requireKeyBound = requireKeyBound;
+        b.requireDpop = requireDpop;
+        return b;
+    }
+
+    /** Builds a {@link IatRecord} by field name. */
+    public static final class Builder {
+        private String id;
+        private String label;
+        private String scope;
+        private int maxRegistrations;
+        private int registrations;
+        private long createdAt;
+        private String createdBy;
+        private long expiresAt;
+        private Long revokedAt;
+        private String revokedBy;
+        private String revokedReason;
+        private String ownerAccount;
+        private Reregistration reregistration;
+        private List<String> softwareIds;
+        private String clientCidrs;
+        private boolean requireKeyBound;
+        private boolean requireDpop;
+
+        private Builder() {
+        }
+
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder label(String label) {
+            this.label = label;
+            return this;
+        }
+
+        public Builder scope(String scope) {
+            this.scope = scope;
+            return this;
+        }
+
+        public Builder maxRegistrations(int maxRegistrations) {
+            this.maxRegistrations = maxRegistrations;
+            return this;
+        }
+
+        public Builder registrations(int registrations) {
+            this.registrations = registrations;
+            return this;
+        }
+
+        public Builder createdAt(long createdAt) {
+            this.createdAt = createdAt;
+            return this;
+        }
+
+        public Builder createdBy(String createdBy) {
+            this.createdBy = createdBy;
+            return this;
+        }
+
+        public Builder expiresAt(long expiresAt) {
+            this.expiresAt = expiresAt;
+            return this;
+        }
+
+        public Builder revokedAt(Long revokedAt) {
+            this.revokedAt = revokedAt;
+            return this;
+        }
+
+        public Builder revokedBy(String revokedBy) {
+            this.revokedBy = revokedBy;
+            return this;
+        }
+
+        public Builder revokedReason(String revokedReason) {
+            this.revokedReason = revokedReason;
+            return this;
+        }
+
+        public Builder ownerAccount(String ownerAccount) {
+            this.ownerAccount = ownerAccount;
+            return this;
+        }
+
+        public Builder reregistration(Reregistration reregistration) {
+            this.reregistration = reregistration;
+            return this;
+        }
+
+        public Builder softwareIds(List<String> softwareIds) {
+            this.softwareIds = softwareIds;
+            return this;
+        }
+
+        public Builder clientCidrs(String clientCidrs) {
+            this.clientCidrs = clientCidrs;
+            return this;
+        }
+
+        public Builder requireKeyBound(boolean requireKeyBound) {
+            this.requireKeyBound = requireKeyBound;
+            return this;
+        }
+
+        public Builder requireDpop(boolean requireDpop) {
+            this.requireDpop = requireDpop;
+            return this;
+        }
+
+        public IatRecord build() {
+            return new IatRecord(id, label, scope, maxRegistrations, registrations, createdAt, createdBy, expiresAt,
+                    revokedAt, revokedBy, revokedReason, ownerAccount, reregistration, softwareIds, clientCidrs,
+                    requireKeyBound, requireDpop);
+        }
     }
 }

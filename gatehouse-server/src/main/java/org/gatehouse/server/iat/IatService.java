@@ -1,5 +1,7 @@
 package org.gatehouse.server.iat;
 
+import org.gatehouse.server.domain.Reregistration;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -153,10 +155,11 @@ public final class IatService {
             problems.add("expires_in", "Choose an expiry in the future and at most " + MAX_LIFETIME.toDays() + " days away.");
         }
         String cleanScope = spec.scope() == null ? String.join(" ", knownScopes) : problems.collect(() -> normaliseScope(spec.scope()));
-        String softwareIds = problems.collect(() -> softwareIds(spec.softwareIds()));
+        List<String> softwareIds = problems.collect(() -> softwareIds(spec.softwareIds()));
         String cidrs = problems.collect(() -> cidrs(spec.clientCidrs()));
-        String rereg = spec.reregistration() == null ? IatRecord.REPLACE : spec.reregistration();
-        if (!List.of(IatRecord.REPLACE, IatRecord.REJECT, IatRecord.ALLOW).contains(rereg)) {
+        Reregistration rereg = spec.reregistration() == null ? Reregistration.REPLACE
+                : Reregistration.parse(spec.reregistration()).orElse(null);
+        if (rereg == null) {
             problems.add("reregistration", "Choose the re-registration policy replace, reject or allow.");
         }
         if (extra != null) extra.problems().forEach(problems::add);
@@ -164,9 +167,10 @@ public final class IatService {
         String owner = spec.owner() == null ? "operator" : spec.owner();
         long now = clock.millis();
         String token = Secrets.newSecret(Secrets.INITIAL_ACCESS_TOKEN);
-        IatRecord record = new IatRecord("iat_" + Secrets.randomId(9), cleanLabel, cleanScope, max, 0,
-                now, actor.name(), (now + expiresIn.toMillis()) / 1000 * 1000, null, null, null, owner, rereg, softwareIds, cidrs,
-                spec.requireKeyBound(), spec.requireDpop());
+        IatRecord record = IatRecord.builder().id("iat_" + Secrets.randomId(9)).label(cleanLabel).scope(cleanScope)
+                .maxRegistrations(max).createdAt(now).createdBy(actor.name()).expiresAt((now + expiresIn.toMillis()) / 1000 * 1000)
+                .ownerAccount(owner).reregistration(rereg).softwareIds(softwareIds).clientCidrs(cidrs)
+                .requireKeyBound(spec.requireKeyBound()).requireDpop(spec.requireDpop()).build();
         db.inTransaction(h -> {
             store.insert(h, record, secrets.hash(token));
             Map<String, Object> details = new LinkedHashMap<>();
@@ -174,8 +178,8 @@ public final class IatService {
             details.put("max_registrations", max);
             details.put("expires_at", record.expiresAt());
             details.put("scope", cleanScope);
-            details.put("reregistration", rereg);
-            if (softwareIds != null) details.put("software_ids", softwareIds);
+            details.put("reregistration", rereg.code());
+            if (softwareIds != null) details.put("software_ids", String.join(" ", softwareIds));
             if (cidrs != null) details.put("client_cidrs", cidrs);
             if (spec.requireKeyBound()) details.put("require_key_bound", true);
             if (spec.requireDpop()) details.put("require_dpop", true);
@@ -186,7 +190,7 @@ public final class IatService {
         return new Created(record, token);
     }
 
-    private static String softwareIds(List<String> ids) {
+    private static List<String> softwareIds(List<String> ids) {
         if (ids == null || ids.isEmpty()) return null;
         List<String> bad = new java.util.ArrayList<>();
         for (String id : ids) {
@@ -196,7 +200,7 @@ public final class IatService {
             throw InvalidInput.of("software_ids", "A software id is 1 to 200 printable characters without spaces; these are not: "
                     + String.join(", ", bad) + ".");
         }
-        return String.join(" ", ids);
+        return List.copyOf(ids);
     }
 
     /** Every entry checked: all bad ranges are named at once. */

@@ -1,6 +1,9 @@
 package org.gatehouse.server.installations;
 
 import org.gatehouse.server.domain.InstallationFilter;
+import org.gatehouse.server.domain.Reregistration;
+
+import org.gatehouse.server.domain.ClientKind;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -98,9 +101,9 @@ public final class InstallationService {
                 ? Optional.empty() : store.findForUpdate(h, iat.ownerAccount(), md.installationId());
         if (found.isEmpty()) {
             String ref = "inst_" + Secrets.randomId(12);
-            store.insert(h, new InstallationRecord(ref, iat.ownerAccount(), md.installationId(), iat.id(), iat.id(),
-                    md.softwareId(), md.softwareVersion(), md.clientName(), 1, now, now, null, 0, null, null, null, null,
-                    null, null, 0));
+            store.insert(h, InstallationRecord.builder().id(ref).ownerAccount(iat.ownerAccount()).installationId(md.installationId())
+                    .firstIatId(iat.id()).lastIatId(iat.id()).softwareId(md.softwareId()).softwareVersion(md.softwareVersion())
+                    .clientName(md.clientName()).registrations(1).createdAt(now).lastRegisteredAt(now).build());
             return new Attached(ref, true);
         }
         InstallationRecord inst = found.get();
@@ -119,13 +122,13 @@ public final class InstallationService {
         if (!same.isEmpty()) {
             // Credentials admitted under "reject" are protected from every token of the owner, not only their own:
             // otherwise any token with "replace" could knock them out (the installation id is in every access token).
-            String policy = clients.anyActiveAdmittedUnder(h, inst.id(), md.softwareId(), IatRecord.REJECT)
-                    ? IatRecord.REJECT : iat.reregistration();
+            Reregistration policy = clients.anyActiveAdmittedUnder(h, inst.id(), md.softwareId(), Reregistration.REJECT)
+                    ? Reregistration.REJECT : iat.reregistration();
             switch (policy) {
-                case IatRecord.REJECT:
+                case REJECT:
                     throw OAuthError.invalidClientMetadata("this installation is already registered: delete that registration"
                             + " first (RFC 7592); neither the token it registered with nor this one may refuse re-registration");
-                case IatRecord.ALLOW:
+                case ALLOW:
                     break;
                 default:
                     for (String id : same) clients.revoke(h, id, now, actor.name(), REPLACED_REASON);
@@ -183,7 +186,7 @@ public final class InstallationService {
      * so the failure path does no extra read and no extra hash.
      */
     public OAuthError rotatedElsewhere(Handle h, ClientRecord c, Function<String, OAuthError> kind) {
-        if (!ClientRecord.INSTALLATION.equals(c.kind())) return null;
+        if (c.kind() != ClientKind.INSTALLATION) return null;
         // A revocation is the more important truth, and what the other copy is told as well.
         if (!c.active()) return notAccepted(h, c, kind);
         return rotatedElsewhereError(kind);
@@ -191,7 +194,7 @@ public final class InstallationService {
 
     /** {@link #rotatedElsewhere(Handle, ClientRecord, Function)} without an open handle (read only if the client is revoked). */
     public OAuthError rotatedElsewhere(ClientRecord c, Function<String, OAuthError> kind) {
-        if (!ClientRecord.INSTALLATION.equals(c.kind())) return null;
+        if (c.kind() != ClientKind.INSTALLATION) return null;
         if (!c.active()) return notAccepted(c, kind);
         return rotatedElsewhereError(kind);
     }
@@ -305,12 +308,6 @@ public final class InstallationService {
         return db.withHandle(h -> store.count(h, filter, cap));
     }
 
-    /** Capacity tests only (the hidden seed-installations command): inserts synthetic installations admitted by a token. */
-    public int seedSynthetic(String prefix, int count, String iatId) {
-        long now = clock.millis();
-        return db.inTransaction(h -> store.seed(h, db.isPostgres(), prefix, count, iatId, now));
-    }
-
     public List<InstallationRecord> find(String id) {
         return db.withHandle(h -> store.findByEitherId(h, id));
     }
@@ -379,7 +376,7 @@ public final class InstallationService {
     public boolean revokeCredential(String clientId, String reason, Actor actor) {
         long now = clock.millis();
         return db.inTransaction(h -> {
-            boolean installation = clients.find(h, clientId).filter(c -> ClientRecord.INSTALLATION.equals(c.kind())).isPresent();
+            boolean installation = clients.find(h, clientId).filter(c -> c.kind() == ClientKind.INSTALLATION).isPresent();
             boolean done = installation && clients.revoke(h, clientId, now, actor.name(), reason);
             if (done) audit.record(h, now, actor, "client.revoke", clientId, reason == null ? null : Map.of("reason", reason));
             return done;
@@ -409,14 +406,14 @@ public final class InstallationService {
         String cursor = null;
         while (true) {
             String after = cursor;
-            List<String[]> batch = db.withHandle(h -> store.scan(h, after, 5000));
+            List<InstallationStore.Scanned> batch = db.withHandle(h -> store.scan(h, after, 5000));
             if (batch.isEmpty()) break;
             List<String> toMark = new ArrayList<>();
             List<String> toRevoke = new ArrayList<>();
-            for (String[] row : batch) {
-                if (row[3] != null) continue; // already revoked
-                if (row[2] == null && Long.parseLong(row[1]) < staleBefore) toMark.add(row[0]);
-                if (row[2] != null && Long.parseLong(row[2]) < revokeBefore) toRevoke.add(row[0]);
+            for (InstallationStore.Scanned row : batch) {
+                if (row.revokedAt() != null) continue; // already revoked
+                if (row.staleAt() == null && row.seenAt() < staleBefore) toMark.add(row.id());
+                if (row.staleAt() != null && row.staleAt() < revokeBefore) toRevoke.add(row.id());
             }
             scanned += batch.size();
             if (dryRun) {
@@ -435,7 +432,7 @@ public final class InstallationService {
                 marked += done[0];
                 revoked += done[1];
             }
-            cursor = batch.get(batch.size() - 1)[0];
+            cursor = batch.get(batch.size() - 1).id();
             progress.accept(new CleanupReport(scanned, marked, revoked));
         }
         return new CleanupReport(scanned, marked, revoked);

@@ -7,6 +7,7 @@ import org.gatehouse.server.domain.AuditFilter;
 import org.gatehouse.server.domain.AuditEvent;
 
 import org.gatehouse.server.domain.AccountLink;
+import org.gatehouse.server.domain.AccountRole;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -120,7 +121,7 @@ final class AdminPages {
         } catch (InvalidInput e) {
             p.error(ctx, s, 400, "Not possible", sentence(e.summary()));
         }
-        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is now " + (AccountRecord.ADMIN.equals(ctx.formParam("role")) ? "an admin." : "an issuer.")),
+        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is now " + (AccountRole.ADMIN.code().equals(ctx.formParam("role")) ? "an admin." : "an issuer.")),
                 "/admin/accounts");
     }
 

@@ -2,6 +2,7 @@ package org.gatehouse.server.portal;
 
 import org.gatehouse.server.domain.TokenFilter;
 import org.gatehouse.server.domain.InstallationFilter;
+import org.gatehouse.server.domain.Reregistration;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -84,7 +85,7 @@ final class IssuerPages {
         List<String[]> cards = List.of(new String[] {count(active), "active tokens" + whose},
                 new String[] {count(insts), "active installations" + whose},
                 new String[] {count(flagged), "flagged installations" + whose});
-        p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role(), "recoveryCodes", p.accounts.unusedRecoveryCodes(a.id()),
+        p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role().code(), "recoveryCodes", p.accounts.unusedRecoveryCodes(a.id()),
                 "cards", cards, "recent", recent, "now", now));
     }
 

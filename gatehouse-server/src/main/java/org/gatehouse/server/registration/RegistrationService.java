@@ -1,5 +1,7 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import org.gatehouse.server.domain.ClientMetadata;
 
 import java.time.Clock;
@@ -100,12 +102,14 @@ public final class RegistrationService {
                     }
                     InstallationService.Attached attached = installations.attach(h, iat, md, now, asToken);
                     String ref = attached.ref();
-                    ClientRecord c = new ClientRecord(clientId, ClientRecord.INSTALLATION, iat.id(),
-                            secret == null ? null : secrets.hash(secret), now, secret == null ? 0 : secretExpiry(now),
-                            secrets.hash(rat), md.authMethod(), md.scope(),
-                            md.clientName(), md.softwareId(), md.softwareVersion(), md.installationId(),
-                            SoftwareStatements.metadataJson(md, statement), now, now, null, null, iat.scope(), ref, iat.clientCidrs(), null, null,
-                            jwksJson(md), md.authSigningAlg(), md.dpopBound(), null, null);
+                    ClientRecord c = ClientRecord.builder().clientId(clientId).kind(ClientKind.INSTALLATION).iatId(iat.id())
+                            .secretHash(secret == null ? null : secrets.hash(secret)).secretIssuedAt(now)
+                            .secretExpiresAt(secret == null ? 0 : secretExpiry(now)).ratHash(secrets.hash(rat))
+                            .authMethod(md.authMethod()).scope(md.scope()).clientName(md.clientName()).softwareId(md.softwareId())
+                            .softwareVersion(md.softwareVersion()).installationId(md.installationId())
+                            .metadata(SoftwareStatements.metadataJson(md, statement)).createdAt(now).updatedAt(now)
+                            .iatScope(iat.scope()).installationRef(ref).iatClientCidrs(iat.clientCidrs())
+                            .jwks(jwksJson(md)).authSigningAlg(md.authSigningAlg()).dpopBound(md.dpopBound()).build();
                     clients.insert(h, c);
                     statements.record(h, clientId, statement, now);
                     Map<String, Object> details = registrationDetails(md);
@@ -147,7 +151,7 @@ public final class RegistrationService {
             throw OAuthError.invalidClientMetadata("this initial access token admits DPoP-bound installations only:"
                     + " register with dpop_bound_access_tokens true (RFC 9449 §5.2)");
         }
-        if (iat.softwareIds() != null && (md.softwareId() == null || !List.of(iat.softwareIds().split(" ")).contains(md.softwareId()))) {
+        if (iat.softwareIds() != null && (md.softwareId() == null || !iat.softwareIds().contains(md.softwareId()))) {
             throw OAuthError.invalidClientMetadata("software_id must be one of those the initial access token allows");
         }
         return md;
@@ -167,9 +171,9 @@ public final class RegistrationService {
     private IatRecord usableIat(String presented, long now) {
         IatRecord iat = iats.find(presented).orElseThrow(() -> OAuthError.invalidToken("unknown initial access token"));
         switch (iat.status(now)) {
-            case "revoked": throw OAuthError.invalidToken("the initial access token has been revoked");
-            case "expired": throw OAuthError.invalidToken("the initial access token has expired");
-            case "used_up": throw OAuthError.invalidToken("the initial access token has no registrations left");
+            case REVOKED: throw OAuthError.invalidToken("the initial access token has been revoked");
+            case EXPIRED: throw OAuthError.invalidToken("the initial access token has expired");
+            case USED_UP: throw OAuthError.invalidToken("the initial access token has no registrations left");
             default: return iat;
         }
     }
@@ -232,14 +236,15 @@ public final class RegistrationService {
                     && (Boolean.TRUE.equals(rotateFlag) || current.secretExpired(now) || current.secretHash() == null);
             String secret = rotate ? Secrets.newSecret(Secrets.CLIENT_SECRET) : null;
             String rat = Secrets.newSecret(Secrets.REGISTRATION_ACCESS_TOKEN);
-            ClientRecord updated = new ClientRecord(clientId, current.kind(), current.iatId(),
-                    md.keyBound() ? null : rotate ? secrets.hash(secret) : current.secretHash(),
-                    rotate ? now : current.secretIssuedAt(),
-                    md.keyBound() ? 0 : rotate ? secretExpiry(now) : current.secretExpiresAt(),
-                    secrets.hash(rat), md.authMethod(), md.scope(), md.clientName(), md.softwareId(),
-                    md.softwareVersion(), md.installationId(), SoftwareStatements.metadataJson(md, statement), current.createdAt(), now,
-                    null, null, current.iatScope(), current.installationRef(), current.iatClientCidrs(),
-                    current.audience(), current.iatResources(), jwksJson(md), md.authSigningAlg(), md.dpopBound(), null, null);
+            ClientRecord updated = current.toBuilder().clientId(clientId)
+                    .secretHash(md.keyBound() ? null : rotate ? secrets.hash(secret) : current.secretHash())
+                    .secretIssuedAt(rotate ? now : current.secretIssuedAt())
+                    .secretExpiresAt(md.keyBound() ? 0 : rotate ? secretExpiry(now) : current.secretExpiresAt())
+                    .ratHash(secrets.hash(rat)).authMethod(md.authMethod()).scope(md.scope()).clientName(md.clientName())
+                    .softwareId(md.softwareId()).softwareVersion(md.softwareVersion()).installationId(md.installationId())
+                    .metadata(SoftwareStatements.metadataJson(md, statement)).updatedAt(now).revokedAt(null).deletedAt(null)
+                    .jwks(jwksJson(md)).authSigningAlg(md.authSigningAlg()).dpopBound(md.dpopBound())
+                    .previousSecretHash(null).previousRatHash(null).build();
             // Moving from a secret to private_key_jwt withdraws the secret: it becomes the previous one, so a
             // copy still sending it is told "rotated elsewhere" like after any other rotation (not an older secret's answer).
             clients.rememberPrevious(h, clientId, rotate || (md.keyBound() && current.secretHash() != null));
@@ -276,7 +281,7 @@ public final class RegistrationService {
         // One keyed hash against the current and the previous token, both read with the row: an unknown
         // client and a wrong token for a known one do the same work (no existence oracle).
         Secrets.Match m = secrets.match(rat, c == null ? null : c.ratHash(), c == null ? null : c.previousRatHash());
-        if (m != Secrets.Match.CURRENT || !ClientRecord.INSTALLATION.equals(c.kind())) {
+        if (m != Secrets.Match.CURRENT || c.kind() != ClientKind.INSTALLATION) {
             // The previous token of this client says "rotated by another copy".
             OAuthError previous = m == Secrets.Match.PREVIOUS ? installations.rotatedElsewhere(h, c, OAuthError::invalidToken) : null;
             if (previous != null) throw previous;

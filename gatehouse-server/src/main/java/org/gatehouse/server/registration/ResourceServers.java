@@ -1,5 +1,7 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -98,9 +100,9 @@ public final class ResourceServers {
         long now = clock.millis();
         String secret = Secrets.newSecret(Secrets.CLIENT_SECRET);
         String metadata = aud == null ? "{}" : Json.write(Map.of("audience", aud));
-        ClientRecord rs = new ClientRecord("rs_" + Secrets.randomId(12), ClientRecord.RESOURCE_SERVER, null,
-                secrets.hash(secret), now, 0, null, authMethod, cleanScope, name.strip(), null, null, null, metadata, now, now,
-                null, null, null, null, null, aud, null, null, null, false, null, null);
+        ClientRecord rs = ClientRecord.builder().clientId("rs_" + Secrets.randomId(12)).kind(ClientKind.RESOURCE_SERVER)
+                .secretHash(secrets.hash(secret)).secretIssuedAt(now).authMethod(authMethod).scope(cleanScope).clientName(name.strip())
+                .metadata(metadata).createdAt(now).updatedAt(now).audience(aud).build();
         try {
             db.inTransaction(h -> {
                 if (aud != null && resources.active(h).stream().anyMatch(r -> r.audience().equals(aud))) throw new AudienceTaken(aud);
@@ -123,14 +125,14 @@ public final class ResourceServers {
     }
 
     public List<Listed> list() {
-        return db.withHandle(h -> clients.listByKind(h, ClientRecord.RESOURCE_SERVER).stream().map(c -> new Listed(c, c.audience())).toList());
+        return db.withHandle(h -> clients.listByKind(h, ClientKind.RESOURCE_SERVER).stream().map(c -> new Listed(c, c.audience())).toList());
     }
 
     /** Revokes the credentials; the audience becomes free for a new resource server. */
     public boolean revoke(String clientId, String reason, Actor actor) {
         long now = clock.millis();
         boolean done = db.inTransaction(h -> {
-            boolean found = clients.find(h, clientId).filter(c -> ClientRecord.RESOURCE_SERVER.equals(c.kind())).isPresent();
+            boolean found = clients.find(h, clientId).filter(c -> c.kind() == ClientKind.RESOURCE_SERVER).isPresent();
             boolean revoked = found && clients.revoke(h, clientId, now, actor.name(), reason);
             if (revoked) {
                 resources.releaseAudience(h, clientId); // the record keeps it: a cached copy still sees only its own tokens

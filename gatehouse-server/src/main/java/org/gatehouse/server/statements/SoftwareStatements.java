@@ -77,7 +77,7 @@ public final class SoftwareStatements {
             throw StatementErrors.unapproved("this initial access token does not accept statements from publisher "
                     + a.publisher() + " (accepted: " + String.join(", ", required.get()) + ")");
         }
-        if (iat.softwareIds() != null && !List.of(iat.softwareIds().split(" ")).contains(a.softwareId())) {
+        if (iat.softwareIds() != null && !iat.softwareIds().contains(a.softwareId())) {
             throw StatementErrors.unapproved("this initial access token does not accept software_id '" + Text.printable(a.softwareId()) + "'");
         }
     }

@@ -1,6 +1,8 @@
 package org.gatehouse.server.store;
 
 import org.gatehouse.server.domain.AccountLink;
+import org.gatehouse.server.domain.AccountRole;
+
 import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.SessionRecord;
 
@@ -12,13 +14,15 @@ import org.jdbi.v3.core.mapper.RowMapper;
 /** SQL for portal accounts, their recovery codes, one-time links and sessions. */
 public final class AccountStore {
     private static final RowMapper<AccountRecord> ACCOUNT = (rs, ctx) -> new AccountRecord(
-            rs.getString("id"), rs.getString("email"), rs.getString("role"), rs.getString("status"),
+            rs.getString("id"), rs.getString("email"), Codes.read(AccountRole.values(), rs.getString("role"), "accounts.role"),
+            rs.getString("status"),
             rs.getString("password_hash"), rs.getString("totp_seed_enc"), rs.getLong("totp_last_step"),
             rs.getLong("created_at"), rs.getString("created_by"), Rows.nullableLong(rs, "disabled_at"),
             Rows.nullableLong(rs, "last_sign_in_at"));
 
     private static final RowMapper<AccountLink> LINK = (rs, ctx) -> new AccountLink(rs.getString("id"), rs.getString("purpose"),
-            rs.getString("email"), rs.getString("role"), rs.getLong("created_at"), rs.getString("created_by"),
+            rs.getString("email"), Codes.readOrNull(AccountRole.values(), rs.getString("role"), "account_links.role"),
+            rs.getLong("created_at"), rs.getString("created_by"),
             rs.getLong("expires_at"), Rows.nullableLong(rs, "used_at"), rs.getString("account_id"));
 
     private static final RowMapper<SessionRecord> SESSION = (rs, ctx) -> new SessionRecord(rs.getString("id_hash"),
@@ -34,7 +38,7 @@ public final class AccountStore {
     public void insertAccount(Handle h, AccountRecord a) {
         h.createUpdate("INSERT INTO accounts (id, email, role, status, password_hash, totp_seed_enc, totp_last_step,"
                         + " created_at, created_by) VALUES (:id, :email, :role, :status, :pw, :seed, :step, :at, :by)")
-                .bind("id", a.id()).bind("email", a.email()).bind("role", a.role()).bind("status", a.status())
+                .bind("id", a.id()).bind("email", a.email()).bind("role", a.role().code()).bind("status", a.status())
                 .bind("pw", a.passwordHash()).bind("seed", a.totpSeedEnc()).bind("step", a.totpLastStep())
                 .bind("at", a.createdAt()).bind("by", a.createdBy())
                 .execute();
@@ -74,9 +78,9 @@ public final class AccountStore {
                 .bind("id", id).execute() == 1;
     }
 
-    public boolean setRole(Handle h, String id, String role) {
+    public boolean setRole(Handle h, String id, AccountRole role) {
         return h.createUpdate("UPDATE accounts SET role = :role WHERE id = :id AND role <> :role")
-                .bind("id", id).bind("role", role).execute() == 1;
+                .bind("id", id).bind("role", role.code()).execute() == 1;
     }
 
     /**
@@ -117,7 +121,7 @@ public final class AccountStore {
         h.createUpdate("INSERT INTO account_links (id, token_hash, purpose, email, role, created_at, created_by, expires_at)"
                         + " VALUES (:id, :hash, :purpose, :email, :role, :at, :by, :exp)")
                 .bind("id", l.id()).bind("hash", tokenHash).bind("purpose", l.purpose()).bind("email", l.email())
-                .bind("role", l.role()).bind("at", l.createdAt()).bind("by", l.createdBy()).bind("exp", l.expiresAt())
+                .bind("role", Codes.write(l.role())).bind("at", l.createdAt()).bind("by", l.createdBy()).bind("exp", l.expiresAt())
                 .execute();
     }
 
@@ -161,7 +165,7 @@ public final class AccountStore {
     }
 
     public List<AccountLink> openInvites(Handle h, long now) {
-        return h.createQuery("SELECT * FROM account_links WHERE used_at IS NULL AND expires_at > :now ORDER BY created_at DESC"
+        return h.createQuery("SELECT * FROM account_links WHERE used_at IS NULL AND expires_at > :now ORDER BY created_at DESC, id DESC"
                         + " FETCH FIRST 200 ROWS ONLY")
                 .bind("now", now).map(LINK).list();
     }

@@ -1,5 +1,9 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.Reregistration;
+
+import org.gatehouse.server.domain.ClientKind;
+
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.ClientRevocation;
 
@@ -32,16 +36,35 @@ public final class ClientStore {
             + " c.installation_ref, c.audience, c.jwks, c.auth_signing_alg, c.dpop_bound, c.previous_secret_hash, c.previous_rat_hash, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
-    private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> new ClientRecord(
-            rs.getString("client_id"), rs.getString("kind"), rs.getString("iat_id"), rs.getString("secret_hash"),
-            rs.getLong("secret_issued_at"), rs.getLong("secret_expires_at"), rs.getString("rat_hash"),
-            rs.getString("token_endpoint_auth_method"), rs.getString("scope"), rs.getString("client_name"),
-            rs.getString("software_id"), rs.getString("software_version"), rs.getString("installation_id"),
-            rs.getString("metadata"), rs.getLong("created_at"), rs.getLong("updated_at"),
-            Rows.nullableLong(rs, "revoked_at"), Rows.nullableLong(rs, "deleted_at"), rs.getString("iat_scope"),
-            rs.getString("installation_ref"), rs.getString("iat_client_cidrs"), rs.getString("audience"),
-            rs.getString("iat_resources"), rs.getString("jwks"), rs.getString("auth_signing_alg"), rs.getBoolean("dpop_bound"),
-            rs.getString("previous_secret_hash"), rs.getString("previous_rat_hash"));
+    private static final RowMapper<ClientRecord> MAPPER = (rs, ctx) -> ClientRecord.builder()
+            .clientId(rs.getString("client_id"))
+            .kind(Codes.read(ClientKind.values(), rs.getString("kind"), "clients.kind"))
+            .iatId(rs.getString("iat_id"))
+            .secretHash(rs.getString("secret_hash"))
+            .secretIssuedAt(rs.getLong("secret_issued_at"))
+            .secretExpiresAt(rs.getLong("secret_expires_at"))
+            .ratHash(rs.getString("rat_hash"))
+            .authMethod(rs.getString("token_endpoint_auth_method"))
+            .scope(rs.getString("scope"))
+            .clientName(rs.getString("client_name"))
+            .softwareId(rs.getString("software_id"))
+            .softwareVersion(rs.getString("software_version"))
+            .installationId(rs.getString("installation_id"))
+            .metadata(rs.getString("metadata"))
+            .createdAt(rs.getLong("created_at"))
+            .updatedAt(rs.getLong("updated_at"))
+            .revokedAt(Rows.nullableLong(rs, "revoked_at"))
+            .deletedAt(Rows.nullableLong(rs, "deleted_at"))
+            .iatScope(rs.getString("iat_scope"))
+            .installationRef(rs.getString("installation_ref"))
+            .iatClientCidrs(rs.getString("iat_client_cidrs"))
+            .audience(rs.getString("audience"))
+            .iatResources(rs.getString("iat_resources"))
+            .jwks(rs.getString("jwks"))
+            .authSigningAlg(rs.getString("auth_signing_alg"))
+            .dpopBound(rs.getBoolean("dpop_bound"))
+            .previousSecretHash(rs.getString("previous_secret_hash"))
+            .previousRatHash(rs.getString("previous_rat_hash")).build();
 
     public void insert(Handle h, ClientRecord c) {
         changed(h, c.clientId());
@@ -51,7 +74,7 @@ public final class ClientStore {
                         + " VALUES (:clientId, :kind, :iatId, :secretHash, :secretIssuedAt, :secretExpiresAt, :ratHash,"
                         + " :authMethod, :scope, :clientName, :softwareId, :softwareVersion, :installationId, :metadata,"
                         + " :createdAt, :updatedAt, :installationRef, :jwks, :authSigningAlg, :dpopBound)")
-                .bind("clientId", c.clientId()).bind("kind", c.kind()).bind("iatId", c.iatId())
+                .bind("clientId", c.clientId()).bind("kind", c.kind().code()).bind("iatId", c.iatId())
                 .bind("secretHash", c.secretHash()).bind("secretIssuedAt", c.secretIssuedAt())
                 .bind("secretExpiresAt", c.secretExpiresAt()).bind("ratHash", c.ratHash())
                 .bind("authMethod", c.authMethod()).bind("scope", c.scope()).bind("clientName", c.clientName())
@@ -97,12 +120,12 @@ public final class ClientStore {
      * Whether any active credentials of the installation registered with one software_id (null: none sent)
      * were admitted by a token whose re-registration policy is {@code policy}.
      */
-    public boolean anyActiveAdmittedUnder(Handle h, String installationRef, String softwareId, String policy) {
+    public boolean anyActiveAdmittedUnder(Handle h, String installationRef, String softwareId, Reregistration policy) {
         return h.createQuery("SELECT COUNT(*) FROM clients c JOIN initial_access_tokens i ON i.id = c.iat_id"
                         + " WHERE c.installation_ref = :ref AND COALESCE(c.software_id, '') = :sid"
                         + " AND c.revoked_at IS NULL AND c.deleted_at IS NULL AND i.reregistration = :policy")
                 .bind("ref", installationRef).bind("sid", softwareId == null ? "" : softwareId)
-                .bind("policy", policy).mapTo(Integer.class).one() > 0;
+                .bind("policy", policy.code()).mapTo(Integer.class).one() > 0;
     }
 
     public Optional<ClientRecord> find(Handle h, String clientId) {
@@ -121,8 +144,8 @@ public final class ClientStore {
                 .map(MAPPER).list();
     }
 
-    public List<ClientRecord> listByKind(Handle h, String kind) {
-        return h.createQuery(SELECT + " WHERE c.kind = :kind ORDER BY c.created_at").bind("kind", kind).map(MAPPER).list();
+    public List<ClientRecord> listByKind(Handle h, ClientKind kind) {
+        return h.createQuery(SELECT + " WHERE c.kind = :kind ORDER BY c.created_at").bind("kind", kind.code()).map(MAPPER).list();
     }
 
     /** Replaces the registered metadata, keys and the registration access token (RFC 7592 §2.2). */

@@ -1,5 +1,7 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.Reregistration;
+
 import org.gatehouse.server.domain.IatRecord;
 
 import java.util.List;
@@ -13,13 +15,30 @@ public final class IatStore {
             + " expires_at, revoked_at, revoked_by, revoked_reason, owner_account, reregistration, software_ids, client_cidrs,"
             + " require_key_bound, require_dpop";
 
-    static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> new IatRecord(
-            rs.getString("id"), rs.getString("label"), rs.getString("scope"),
-            rs.getInt("max_registrations"), rs.getInt("registrations"),
-            rs.getLong("created_at"), rs.getString("created_by"), rs.getLong("expires_at"),
-            Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"), rs.getString("revoked_reason"),
-            rs.getString("owner_account"), rs.getString("reregistration"), rs.getString("software_ids"),
-            rs.getString("client_cidrs"), rs.getBoolean("require_key_bound"), rs.getBoolean("require_dpop"));
+    static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> IatRecord.builder()
+            .id(rs.getString("id"))
+            .label(rs.getString("label"))
+            .scope(rs.getString("scope"))
+            .maxRegistrations(rs.getInt("max_registrations"))
+            .registrations(rs.getInt("registrations"))
+            .createdAt(rs.getLong("created_at"))
+            .createdBy(rs.getString("created_by"))
+            .expiresAt(rs.getLong("expires_at"))
+            .revokedAt(Rows.nullableLong(rs, "revoked_at"))
+            .revokedBy(rs.getString("revoked_by"))
+            .revokedReason(rs.getString("revoked_reason"))
+            .ownerAccount(rs.getString("owner_account"))
+            .reregistration(Codes.read(Reregistration.values(), rs.getString("reregistration"),
+                    "initial_access_tokens.reregistration"))
+            .softwareIds(words(rs.getString("software_ids")))
+            .clientCidrs(rs.getString("client_cidrs"))
+            .requireKeyBound(rs.getBoolean("require_key_bound"))
+            .requireDpop(rs.getBoolean("require_dpop")).build();
+
+    /** A space-separated column as its words (null: the column's NULL, "any"). */
+    private static List<String> words(String joined) {
+        return joined == null ? null : List.of(joined.split(" "));
+    }
 
     public void insert(Handle h, IatRecord r, String tokenHash) {
         h.createUpdate("INSERT INTO initial_access_tokens (" + COLUMNS + ", token_hash) VALUES"
@@ -28,7 +47,8 @@ public final class IatStore {
                 .bind("id", r.id()).bind("label", r.label()).bind("scope", r.scope())
                 .bind("max", r.maxRegistrations()).bind("createdAt", r.createdAt())
                 .bind("createdBy", r.createdBy()).bind("expiresAt", r.expiresAt()).bind("hash", tokenHash)
-                .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration()).bind("softwareIds", r.softwareIds())
+                .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration().code())
+                .bind("softwareIds", r.softwareIds() == null ? null : String.join(" ", r.softwareIds()))
                 .bind("cidrs", r.clientCidrs()).bind("keyBound", r.requireKeyBound()).bind("dpop", r.requireDpop())
                 .execute();
     }

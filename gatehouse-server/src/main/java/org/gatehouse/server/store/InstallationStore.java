@@ -2,6 +2,8 @@ package org.gatehouse.server.store;
 
 import org.gatehouse.server.domain.InstallationFilter;
 import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.domain.AccountRole;
+
 import org.gatehouse.server.domain.InstallationRecord;
 
 import java.util.List;
@@ -17,14 +19,27 @@ public final class InstallationStore {
     private static final String SELECT = "SELECT n.*, (SELECT COUNT(*) FROM clients c WHERE c.installation_ref = n.id"
             + " AND c.revoked_at IS NULL AND c.deleted_at IS NULL) AS active_clients FROM installations n";
 
-    private static final RowMapper<InstallationRecord> MAPPER = (rs, ctx) -> new InstallationRecord(
-            rs.getString("id"), rs.getString("owner_account"), rs.getString("installation_id"),
-            rs.getString("first_iat_id"), rs.getString("last_iat_id"), rs.getString("software_id"),
-            rs.getString("software_version"), rs.getString("client_name"), rs.getInt("registrations"),
-            rs.getLong("created_at"), rs.getLong("last_registered_at"), Rows.nullableLong(rs, "last_seen_at"),
-            rs.getLong("token_count"), Rows.nullableLong(rs, "stale_at"), Rows.nullableLong(rs, "flagged_at"),
-            rs.getString("flag_reason"), Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"),
-            rs.getString("revoked_reason"), rs.getInt("active_clients"));
+    private static final RowMapper<InstallationRecord> MAPPER = (rs, ctx) -> InstallationRecord.builder()
+            .id(rs.getString("id"))
+            .ownerAccount(rs.getString("owner_account"))
+            .installationId(rs.getString("installation_id"))
+            .firstIatId(rs.getString("first_iat_id"))
+            .lastIatId(rs.getString("last_iat_id"))
+            .softwareId(rs.getString("software_id"))
+            .softwareVersion(rs.getString("software_version"))
+            .clientName(rs.getString("client_name"))
+            .registrations(rs.getInt("registrations"))
+            .createdAt(rs.getLong("created_at"))
+            .lastRegisteredAt(rs.getLong("last_registered_at"))
+            .lastSeenAt(Rows.nullableLong(rs, "last_seen_at"))
+            .tokenCount(rs.getLong("token_count"))
+            .staleAt(Rows.nullableLong(rs, "stale_at"))
+            .flaggedAt(Rows.nullableLong(rs, "flagged_at"))
+            .flagReason(rs.getString("flag_reason"))
+            .revokedAt(Rows.nullableLong(rs, "revoked_at"))
+            .revokedBy(rs.getString("revoked_by"))
+            .revokedReason(rs.getString("revoked_reason"))
+            .activeClients(rs.getInt("active_clients")).build();
 
     /** Locks the installation of an account with this installation id, if it exists. */
     public Optional<InstallationRecord> findForUpdate(Handle h, String owner, String installationId) {
@@ -102,7 +117,7 @@ public final class InstallationStore {
         return h.createQuery("SELECT COUNT(*) FROM installations n LEFT JOIN accounts a"
                         + " ON n.revoked_by = 'account:' || a.email OR n.revoked_by = 'api:' || a.email"
                         + " WHERE n.id = :id AND n.revoked_at IS NOT NULL AND (n.revoked_by LIKE 'cli:%' OR a.role = :admin)")
-                .bind("id", id).bind("admin", AccountRecord.ADMIN).mapTo(Integer.class).one() > 0;
+                .bind("id", id).bind("admin", AccountRole.ADMIN.code()).mapTo(Integer.class).one() > 0;
     }
 
     /** Lifts a revocation: the installation may register again (its old credentials stay revoked). */
@@ -130,15 +145,20 @@ public final class InstallationStore {
     }
 
     /**
-     * One page, newest first, after an optional cursor (the id of the last row of the previous page).
-     * The page's ids are chosen first (filter, order, limit: served by an index), and only those
+     * One page, newest first (by creation time, then id: ids are random), after an optional cursor
+     * (the id of the last row of the previous page; an id that names no installation gives an empty page).
+     * The page's ids are chosen first (filter, order, limit: served by the indexes of V11), and only those
      * rows are then read in full, so the per-row credential count never runs over the whole table.
      */
     public List<InstallationRecord> list(Handle h, InstallationFilter f, int limit, String after) {
         StringBuilder page = matching(f);
-        if (after != null) page.append(" AND n.id < :after");
-        page.append(" ORDER BY n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
-        String sql = SELECT + " JOIN (" + page + ") p ON p.id = n.id ORDER BY n.id DESC";
+        if (after != null) {
+            // A row comparison: PostgreSQL and H2 start the index scan at the cursor (an OR of the two cases walked
+            // the index from the newest row and filtered, a cost growing with the page's depth).
+            page.append(" AND (n.created_at, n.id) < ((SELECT a.created_at FROM installations a WHERE a.id = :after), :after)");
+        }
+        page.append(" ORDER BY n.created_at DESC, n.id DESC FETCH FIRST :limit ROWS ONLY"); // a LIMIT the planner sees
+        String sql = SELECT + " JOIN (" + page + ") p ON p.id = n.id ORDER BY n.created_at DESC, n.id DESC";
         Query q = bind(h.createQuery(sql).bind("limit", limit), f);
         if (after != null) q.bind("after", after);
         return q.map(MAPPER).list();
@@ -174,13 +194,20 @@ public final class InstallationStore {
         return h.createQuery("SELECT COUNT(*) FROM installations").mapTo(Long.class).one();
     }
 
-    /** The next batch of installation ids after a cursor, for jobs that walk every installation. */
-    public List<String[]> scan(Handle h, String after, int batch) {
+    /**
+     * What the clean-up needs of one installation: when it was last seen (else registered), and since when it
+     * is stale and revoked (null: not).
+     */
+    public record Scanned(String id, long seenAt, Long staleAt, Long revokedAt) {
+    }
+
+    /** The next batch of installations after a cursor (their id order), for jobs that walk every installation. */
+    public List<Scanned> scan(Handle h, String after, int batch) {
         return h.createQuery("SELECT id, COALESCE(last_seen_at, last_registered_at) AS seen, stale_at, revoked_at"
                         + " FROM installations WHERE id > :after ORDER BY id FETCH FIRST :batch ROWS ONLY")
                 .bind("after", after == null ? "" : after).bind("batch", batch)
-                .map((rs, ctx) -> new String[] {rs.getString("id"), Long.toString(rs.getLong("seen")),
-                        rs.getString("stale_at"), rs.getString("revoked_at")})
+                .map((rs, ctx) -> new Scanned(rs.getString("id"), rs.getLong("seen"), Rows.nullableLong(rs, "stale_at"),
+                        Rows.nullableLong(rs, "revoked_at")))
                 .list();
     }
 
@@ -188,26 +215,5 @@ public final class InstallationStore {
         if (ids.isEmpty()) return 0;
         return h.createUpdate("UPDATE installations SET stale_at = :now WHERE id IN (<ids>) AND stale_at IS NULL AND revoked_at IS NULL")
                 .bindList("ids", ids).bind("now", now).execute();
-    }
-
-    /**
-     * Capacity testing only: inserts {@code count} synthetic installations admitted by a token, in
-     * one INSERT … SELECT over a number range (PostgreSQL generate_series, H2 SYSTEM_RANGE). A third
-     * were never seen, the rest last seen 0–199 days ago; one in a thousand is flagged.
-     */
-    public int seed(Handle h, boolean postgres, String prefix, int count, String iatId, long now) {
-        String range = postgres ? "(SELECT CAST(g AS BIGINT) AS x FROM generate_series(1, :count) AS g) r"
-                : "(SELECT CAST(X AS BIGINT) AS x FROM SYSTEM_RANGE(1, :count)) r";
-        String pad = "LPAD(CAST(x AS VARCHAR), 9, '0')";
-        return h.createUpdate("INSERT INTO installations (id, owner_account, installation_id, first_iat_id, last_iat_id,"
-                        + " software_id, software_version, client_name, registrations, created_at, last_registered_at,"
-                        + " last_seen_at, token_count, flagged_at, flag_reason)"
-                        + " SELECT CONCAT(:prefix, " + pad + "), 'operator', CONCAT('seed', :prefix, " + pad + ", 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxx'),"
-                        + " :iat, :iat, 'morphic', '1.0.0', 'Seeded', 1, CAST(:now AS BIGINT) - x * 1000, CAST(:now AS BIGINT) - x * 1000,"
-                        + " CASE WHEN MOD(x, 3) = 0 THEN NULL ELSE CAST(:now AS BIGINT) - CAST(MOD(x, 200) AS BIGINT) * 86400000 END, MOD(x, 50),"
-                        + " CASE WHEN MOD(x, 1000) = 0 THEN CAST(:now AS BIGINT) ELSE NULL END, CASE WHEN MOD(x, 1000) = 0 THEN 'possible cloned image' ELSE NULL END"
-                        + " FROM " + range)
-                .bind("prefix", prefix).bind("count", count).bind("iat", iatId).bind("now", now)
-                .execute();
     }
 }

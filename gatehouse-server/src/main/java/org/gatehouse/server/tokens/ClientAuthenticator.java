@@ -1,5 +1,7 @@
 package org.gatehouse.server.tokens;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import java.time.Clock;
@@ -149,7 +151,7 @@ public final class ClientAuthenticator {
         }
         // The secret matched: say why the credentials no longer work (one read, on this failure path only).
         if (!c.active()) {
-            throw ClientRecord.INSTALLATION.equals(c.kind()) ? installations.notAccepted(c, OAuthError::invalidClient)
+            throw c.kind() == ClientKind.INSTALLATION ? installations.notAccepted(c, OAuthError::invalidClient)
                     : OAuthError.invalidClient("client authentication failed");
         }
         if (strictMethod && !c.authMethod().equals(method)) {

@@ -1,5 +1,7 @@
 package org.gatehouse.server.tokens;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
@@ -101,7 +103,7 @@ public final class TokenService {
      * @param dpopProof the DPoP request header, or null
      */
     public Issued issue(ClientRecord client, String requestedScope, List<String> resources, String address, String dpopProof) {
-        if (!ClientRecord.INSTALLATION.equals(client.kind())) {
+        if (client.kind() != ClientKind.INSTALLATION) {
             throw OAuthError.unauthorizedClient("resource server credentials cannot obtain access tokens");
         }
         long wait = perClient.acquire(client.clientId());
@@ -263,7 +265,7 @@ public final class TokenService {
      * not know yet (made elsewhere) or no longer (revoked) must not see everything (fail closed).
      */
     private boolean mayAccess(ClientRecord caller, Verified t) {
-        if (!ClientRecord.RESOURCE_SERVER.equals(caller.kind())) return caller.clientId().equals(t.clientId());
+        if (caller.kind() != ClientKind.RESOURCE_SERVER) return caller.clientId().equals(t.clientId());
         return caller.audience() == null || t.claims().getAudience().contains(caller.audience());
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.gatehouse.server.domain.AccountRole;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
@@ -46,7 +47,7 @@ class ApiTest {
     private AccountRecord account(String role) {
         String id = "acc_" + Secrets.randomId(9);
         String email = role + "-" + Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
-        AccountRecord a = new AccountRecord(id, email, role, AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(),
+        AccountRecord a = new AccountRecord(id, email, AccountRole.parse(role).orElseThrow(), AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(),
                 "test", null, null);
         s().gatehouse().db.inTransaction(h -> {
             new AccountStore().insertAccount(h, a);
@@ -197,7 +198,7 @@ class ApiTest {
         AccountRecord admin = account("admin");
         String adminToken = apiToken(admin, "accounts:admin", "tokens:read");
         assertThat(get("/api/v1/accounts", adminToken).status()).isEqualTo(200);
-        s().gatehouse().db.inTransaction(h -> new AccountStore().setRole(h, admin.id(), AccountRecord.ISSUER));
+        s().gatehouse().db.inTransaction(h -> new AccountStore().setRole(h, admin.id(), AccountRole.ISSUER));
         assertThat(get("/api/v1/accounts", adminToken).status()).isEqualTo(403);
         assertThat(get("/api/v1/tokens", adminToken).status()).isEqualTo(200);
     }
@@ -451,7 +452,7 @@ class ApiTest {
         assertThat(self.status()).isEqualTo(400);
         assertThat(self.str("error_description")).isEqualTo("an account cannot disable itself");
         // the rule lives in AccountService, inside its transaction: the portal and the CLI get it too
-        assertThatThrownBy(() -> s().gatehouse().accounts.changeRole(adminAccount.id(), AccountRecord.ISSUER,
+        assertThatThrownBy(() -> s().gatehouse().accounts.changeRole(adminAccount.id(), AccountRole.ISSUER.code(),
                 org.gatehouse.server.accounts.AccountService.actor(adminAccount, "192.0.2.1"))).hasMessage("an account cannot change its own role");
         assertThatThrownBy(() -> s().gatehouse().accounts.disable(adminAccount.id(), false, null,
                 org.gatehouse.server.accounts.AccountService.apiActor(adminAccount, null))).hasMessage("an account cannot disable itself");

@@ -6,13 +6,13 @@ import org.junit.jupiter.api.Test;
 
 /** The one visibility rule of the API and the portal (AccountRecord.mayView), without a server. */
 class AccountRecordTest {
-    private static AccountRecord account(String id, String role) {
+    private static AccountRecord account(String id, AccountRole role) {
         return new AccountRecord(id, id + "@example.org", role, AccountRecord.ACTIVE, null, null, 0, 0, "test", null, null);
     }
 
     @Test
     void anIssuerSeesOnlyWhatItsAccountOwns() {
-        AccountRecord ann = account("acc_ann", AccountRecord.ISSUER);
+        AccountRecord ann = account("acc_ann", AccountRole.ISSUER);
         assertThat(ann.mayView("acc_ann")).isTrue();
         assertThat(ann.mayView("acc_bob")).isFalse();
         assertThat(ann.mayView("operator")).isFalse(); // tokens made on the command line
@@ -21,7 +21,7 @@ class AccountRecordTest {
 
     @Test
     void anAdminSeesEverything() {
-        AccountRecord root = account("acc_root", AccountRecord.ADMIN);
+        AccountRecord root = account("acc_root", AccountRole.ADMIN);
         assertThat(root.mayView("acc_ann")).isTrue();
         assertThat(root.mayView("operator")).isTrue();
         assertThat(root.mayView(null)).isTrue();

@@ -1,5 +1,7 @@
 package org.gatehouse.server.installations;
 
+import org.gatehouse.server.domain.InstallationStatus;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -177,11 +179,11 @@ class InstallationRulesTest {
 
             var dry = s.gatehouse().installations.cleanup(true, org.gatehouse.server.audit.Actor.cli(), p -> { });
             assertThat(dry.markedStale()).isEqualTo(1);
-            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo("active");
+            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo(InstallationStatus.ACTIVE);
 
             var real = s.gatehouse().installations.cleanup(false, org.gatehouse.server.audit.Actor.cli(), p -> { });
             assertThat(real.markedStale()).isEqualTo(1);
-            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo("stale");
+            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo(InstallationStatus.STALE);
             Flow.token(s, old); // stale, not revoked
 
             long staleLongAgo = System.currentTimeMillis() - Duration.ofDays(61).toMillis();
@@ -194,7 +196,7 @@ class InstallationRulesTest {
             // An installation revoked for staleness may register again (a machine back from a long holiday).
             Flow.Client back = Flow.register(s, iat, body(oldMachine));
             Flow.token(s, back);
-            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo("active");
+            assertThat(s.gatehouse().installations.find(oldMachine).get(0).status()).isEqualTo(InstallationStatus.ACTIVE);
         }
     }
 
@@ -293,7 +295,7 @@ class InstallationRulesTest {
         TestServer s = TestServer.shared(backend);
         String email = "owner-" + org.gatehouse.server.crypto.Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
         var account = new org.gatehouse.server.domain.AccountRecord("acc_" + org.gatehouse.server.crypto.Secrets.randomId(9), email,
-                "issuer", org.gatehouse.server.domain.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
+                org.gatehouse.server.domain.AccountRole.ISSUER, org.gatehouse.server.domain.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
         s.gatehouse().db.inTransaction(h -> {
             new org.gatehouse.server.store.AccountStore().insertAccount(h, account);
             return null;

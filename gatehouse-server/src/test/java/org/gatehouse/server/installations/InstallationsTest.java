@@ -1,6 +1,7 @@
 package org.gatehouse.server.installations;
 
 import org.gatehouse.server.domain.InstallationFilter;
+import org.gatehouse.server.domain.InstallationStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,7 +63,7 @@ class InstallationsTest {
         assertThat(inst.registrations()).isEqualTo(2);
         assertThat(inst.activeClients()).isEqualTo(1);
         // Both registrations may fall in one millisecond: their order by creation time is not fixed.
-        assertThat(s().gatehouse().installations.credentials(inst.id())).extracting(c -> c.clientId() + " " + c.status())
+        assertThat(s().gatehouse().installations.credentials(inst.id())).extracting(c -> c.clientId() + " " + c.status().code())
                 .containsExactlyInAnyOrder(first.id() + " revoked", second.id() + " active");
         Http.Response old = s().http.postForm("/token", first.id(), first.secret(), grant());
         assertThat(old.status()).isEqualTo(401);
@@ -148,7 +149,7 @@ class InstallationsTest {
         }
         assertThat(s().gatehouse().installations.list(new InstallationFilter(iat.record().id(), null, null, null, null), 10, null))
                 .hasSize(3).allSatisfy(inst -> {
-                    assertThat(inst.status()).isEqualTo("revoked");
+                    assertThat(inst.status()).isEqualTo(InstallationStatus.REVOKED);
                     assertThat(inst.revokedReason()).isEqualTo("token file leaked");
                     assertThat(inst.revokedBy()).isEqualTo(Actor.cli().name());
                 });

@@ -1,6 +1,7 @@
 package org.gatehouse.server.portal;
 
 import org.gatehouse.server.domain.AuditEvent;
+import org.gatehouse.server.domain.InstallationStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -266,7 +267,7 @@ class PortalTest {
         assertThat(s().http.postForm("/token", client.id(), client.secret(), Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
         Flow.Client back = Flow.register(s(), t[1], "{\"installation_id\":\"" + machine + "\"}");
         Flow.token(s(), back);
-        assertThat(s().gatehouse().installations.find(ref).get(0).status()).isEqualTo("active");
+        assertThat(s().gatehouse().installations.find(ref).get(0).status()).isEqualTo(InstallationStatus.ACTIVE);
         // Revoke the token and everything it admitted, with a confirmation step.
         String machine2 = Flow.installationId();
         Flow.Client client2 = Flow.register(s(), t[1], "{\"installation_id\":\"" + machine2 + "\"}");

@@ -1,5 +1,7 @@
 package org.gatehouse.server.tokens;
 
+import org.gatehouse.server.domain.ClientKind;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -15,8 +17,8 @@ class ClientCacheTest {
     private final AtomicInteger loads = new AtomicInteger();
 
     private static ClientRecord client(String id, Long revokedAt) {
-        return new ClientRecord(id, ClientRecord.INSTALLATION, null, "h", 0, 0, null, "client_secret_basic", "s", null, null,
-                null, null, "{}", 0, 0, revokedAt, null, null, null, null, null, null, null, null, false, null, null);
+        return ClientRecord.builder().clientId(id).kind(ClientKind.INSTALLATION).secretHash("h").authMethod("client_secret_basic")
+                .scope("s").metadata("{}").revokedAt(revokedAt).build();
     }
 
     private Optional<ClientRecord> load(ClientRecord r) {
