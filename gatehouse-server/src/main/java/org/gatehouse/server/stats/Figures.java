@@ -1,0 +1,139 @@
+package org.gatehouse.server.stats;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import org.gatehouse.server.domain.IatRecord;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.StatsStore;
+
+/**
+ * The figures behind the portal's pictures (issue 14, Must 5): registrations and token requests per day, installations
+ * by status, tokens close to expiry or to their registration limit — for the whole system (an admin), for one
+ * account's own tokens (an issuer), or for one token. One call per page, read in one transaction.
+ *
+ * <p>Days are UTC days. Registrations are new client credentials (first registrations and re-registrations, as
+ * the clients table records them); token requests are the grants counted by {@link TokenRequests}, written at
+ * every last-seen flush (GATEHOUSE_LAST_SEEN_FLUSH), so the last minute or so is not in them yet.
+ */
+public final class Figures {
+    /** The days a picture covers, at most. */
+    public static final int DAYS = 30;
+    /** A token "expires soon" within this many days. */
+    public static final int SOON_DAYS = 14;
+    /** A token is "close to its limit" from this share of its registrations used. */
+    public static final int NEAR_LIMIT_PERCENT = 80;
+    /** How long token request counts are kept (the maintenance job purges older hours). */
+    public static final Duration RETENTION = Duration.ofDays(90);
+    static final int ATTENTION_LIMIT = 50;
+    private static final long DAY = 86_400_000L;
+
+    /** Counts per day from {@code first} to {@code last} (UTC, both included), one entry per day. */
+    public record PerDay(LocalDate first, LocalDate last, long[] counts) {
+        public long total() {
+            long t = 0;
+            for (long c : counts) t += c;
+            return t;
+        }
+    }
+
+    /**
+     * Installations by status, each counted once: revoked, else flagged (possible cloned image), else stale
+     * (not seen — no token request, no registration — for {@code staleAfter}, marked by the maintenance job), else active.
+     */
+    public record Statuses(long active, long stale, long flagged, long revoked, Duration staleAfter) {
+        public long total() {
+            return active + stale + flagged + revoked;
+        }
+    }
+
+    /** A usable token that expires within {@link #SOON_DAYS} days or has used {@link #NEAR_LIMIT_PERCENT} % of its registrations. */
+    public record Attention(IatRecord token, boolean expiresSoon, boolean nearLimit, long daysLeft) {
+    }
+
+    /** The dashboard's figures. {@code wholeSystem}: every account's tokens and installations (an admin's view). */
+    public record Overview(boolean wholeSystem, PerDay registrations, PerDay tokenRequests, Statuses installations,
+                           List<Attention> attention, boolean moreAttention) {
+    }
+
+    /** One token's activity, from its creation day (at most the last {@link #DAYS} days). */
+    public record TokenActivity(PerDay registrations, PerDay tokenRequests) {
+    }
+
+    private final Database db;
+    private final StatsStore store;
+    private final Clock clock;
+    private final Duration staleAfter;
+
+    public Figures(Database db, StatsStore store, Clock clock, Duration staleAfter) {
+        this.db = db;
+        this.store = store;
+        this.clock = clock;
+        this.staleAfter = staleAfter;
+    }
+
+    /** The dashboard of an account: {@code owner} null for the whole system (an admin), else that account's own tokens. */
+    public Overview overview(String owner) {
+        long now = clock.millis();
+        LocalDate today = day(now);
+        LocalDate first = today.minusDays(DAYS - 1);
+        long from = start(first);
+        long to = start(today.plusDays(1));
+        return db.inTransaction(h -> {
+            PerDay regs = perDay(store.registrationsPerDayOf(h, owner, from, to), first, today);
+            PerDay reqs = perDay(store.tokenRequestsPerDayOf(h, owner, from, to), first, today);
+            Map<String, Long> s = store.installationsByStatus(h, owner);
+            Statuses statuses = new Statuses(s.getOrDefault("active", 0L), s.getOrDefault("stale", 0L), s.getOrDefault("flagged", 0L),
+                    s.getOrDefault("revoked", 0L), staleAfter);
+            List<IatRecord> tokens = store.tokensNeedingAttention(h, owner, now, now + SOON_DAYS * DAY, NEAR_LIMIT_PERCENT, ATTENTION_LIMIT + 1);
+            List<Attention> attention = tokens.stream().limit(ATTENTION_LIMIT).map(t -> attention(t, now)).toList();
+            return new Overview(owner == null, regs, reqs, statuses, attention, tokens.size() > ATTENTION_LIMIT);
+        });
+    }
+
+    static Attention attention(IatRecord t, long now) {
+        boolean soon = t.expiresAt() <= now + SOON_DAYS * DAY;
+        boolean near = (long) t.registrations() * 100 >= (long) t.maxRegistrations() * NEAR_LIMIT_PERCENT;
+        return new Attention(t, soon, near, Math.max(0, (t.expiresAt() - now) / DAY));
+    }
+
+    /** A token's registrations and token requests per day, from its creation day or the last {@link #DAYS} days. */
+    public TokenActivity token(IatRecord t) {
+        long now = clock.millis();
+        LocalDate today = day(now);
+        LocalDate first = today.minusDays(DAYS - 1);
+        LocalDate created = day(t.createdAt());
+        if (created.isAfter(first)) first = created.isAfter(today) ? today : created;
+        LocalDate from = first;
+        long to = start(today.plusDays(1));
+        return db.inTransaction(h -> new TokenActivity(
+                perDay(store.registrationsPerDay(h, t.id(), start(from), to), from, today),
+                perDay(store.tokenRequestsPerDay(h, t.id(), start(from), to), from, today)));
+    }
+
+    /** Retention: drops token request counts older than {@link #RETENTION}; returns how many hours were dropped. */
+    public int purge() {
+        long before = clock.millis() - RETENTION.toMillis();
+        return db.inTransaction(h -> store.purgeTokenRequestsBefore(h, before));
+    }
+
+    static PerDay perDay(Map<Long, Long> byDay, LocalDate first, LocalDate last) {
+        int n = (int) (last.toEpochDay() - first.toEpochDay()) + 1;
+        long[] counts = new long[n];
+        byDay.forEach((d, c) -> {
+            long i = d - first.toEpochDay();
+            if (i >= 0 && i < n) counts[(int) i] += c;
+        });
+        return new PerDay(first, last, counts);
+    }
+
+    private static LocalDate day(long millis) {
+        return LocalDate.ofEpochDay(Math.floorDiv(millis, DAY));
+    }
+
+    private static long start(LocalDate d) {
+        return d.toEpochDay() * DAY;
+    }
+}
