@@ -67,12 +67,6 @@ public final class PortalStore {
         return q;
     }
 
-    /** Creation times of the registrations a token admitted within [from, to), for the per-day chart. */
-    public List<Long> registrationTimes(Handle h, String iatId, long from, long to) {
-        return h.createQuery("SELECT created_at FROM clients WHERE iat_id = :iat AND created_at >= :from AND created_at < :to")
-                .bind("iat", iatId).bind("from", from).bind("to", to).mapTo(Long.class).list();
-    }
-
     /** Audit filters; null fields do not filter. */
     public record AuditFilter(String actor, String action, String subject, Long from, Long to) {
     }
