@@ -49,7 +49,10 @@ public final class Figures {
         }
     }
 
-    /** A usable token that expires within {@link #SOON_DAYS} days or has used {@link #NEAR_LIMIT_PERCENT} % of its registrations. */
+    /**
+     * A usable token that expires within {@link #SOON_DAYS} days or has used {@link #NEAR_LIMIT_PERCENT} % of its
+     * registrations. {@code daysLeft}: whole days to its expiry rounded up, 0 when less than one.
+     */
     public record Attention(IatRecord token, boolean expiresSoon, boolean nearLimit, long daysLeft) {
     }
 
@@ -96,7 +99,8 @@ public final class Figures {
     static Attention attention(IatRecord t, long now) {
         boolean soon = t.expiresAt() <= now + SOON_DAYS * DAY;
         boolean near = (long) t.registrations() * 100 >= (long) t.maxRegistrations() * NEAR_LIMIT_PERCENT;
-        return new Attention(t, soon, near, Math.max(0, (t.expiresAt() - now) / DAY));
+        long left = t.expiresAt() - now; // whole days, rounded up: 2.9 days left is "3 days"; less than one is 0
+        return new Attention(t, soon, near, left < DAY ? 0 : (left + DAY - 1) / DAY);
     }
 
     /** A token's registrations and token requests per day, from its creation day or the last {@link #DAYS} days. */
