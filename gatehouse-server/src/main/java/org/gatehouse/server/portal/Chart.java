@@ -28,6 +28,30 @@ public record Chart(String id, String title, String empty, String description, S
     public record Bar(String x, String y, String w, String h, String label) {
     }
 
+    /** A piece of a caption; {@code nowrap}: a date, kept on one line. */
+    public record Part(String text, boolean nowrap) {
+    }
+
+    private static final java.util.regex.Pattern DATE = java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+
+    /** The description cut into text and dates, so that a narrow caption does not break a date at its hyphens. */
+    public List<Part> caption() {
+        return parts(description);
+    }
+
+    static List<Part> parts(String text) {
+        List<Part> parts = new ArrayList<>();
+        java.util.regex.Matcher m = DATE.matcher(text);
+        int at = 0;
+        while (m.find()) {
+            if (m.start() > at) parts.add(new Part(text.substring(at, m.start()), false));
+            parts.add(new Part(m.group(), true));
+            at = m.end();
+        }
+        if (at < text.length()) parts.add(new Part(text.substring(at), false));
+        return parts;
+    }
+
     /** One day of the table, newest first. */
     public record Row(LocalDate day, String n) {
     }
@@ -49,17 +73,23 @@ public record Chart(String id, String title, String empty, String description, S
             return new Chart(id, title, "No " + plural + " " + when + ".", null, column, W, H, 0, 0, 0, "0", List.of(),
                     data.first(), data.last(), List.of());
         }
+        // The window drawn: from the first day with anything (leading empty days left out), widened backwards to at
+        // least a week, ending on the last day.
         int start = 0;
-        while (start < span && all[start] == 0) start++;
-        start = Math.max(0, Math.min(start, span - MIN_DAYS));
-        LocalDate first = data.first().plusDays(start);
-        int days = span - start;
+        while (all[start] == 0) start++;
+        int days = Math.max(MIN_DAYS, span - start);
+        LocalDate first = data.last().minusDays(days - 1);
+        long[] v = new long[days];
+        for (int i = 0; i < days; i++) {
+            int src = span - days + i;
+            v[i] = src >= 0 ? all[src] : 0;
+        }
         long max = 0;
         int busiest = 0;
-        for (int i = start; i < span; i++) {
-            if (all[i] > max) {
-                max = all[i];
-                busiest = i - start;
+        for (int i = 0; i < days; i++) {
+            if (v[i] > max) {
+                max = v[i];
+                busiest = i;
             }
         }
         String maxLabel = number(max);
@@ -69,20 +99,20 @@ public record Chart(String id, String title, String empty, String description, S
         List<Bar> bars = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < days; i++) {
-            long v = all[start + i];
-            if (v == 0) continue;
-            double h = Math.max(1, v * (double) plotH / max);
+            if (v[i] == 0) continue;
+            double h = Math.max(1, v[i] * (double) plotH / max);
             bars.add(new Bar(fmt(left + 1 + i * slot + slot * 0.15), fmt(H - BOTTOM - h), fmt(Math.max(1, slot * 0.7)), fmt(h),
-                    first.plusDays(i) + ": " + count(v, singular, plural)));
+                    first.plusDays(i) + ": " + count(v[i], singular, plural)));
         }
         for (int i = days - 1; i >= 0; i--) {
-            long v = all[start + i];
-            if (v > 0) rows.add(new Row(first.plusDays(i), number(v)));
+            if (v[i] > 0) rows.add(new Row(first.plusDays(i), number(v[i])));
         }
-        String desc = count(total, singular, plural) + " from " + first + " to " + data.last()
-                + (rows.size() == 1 ? ", all on " + rows.get(0).day() + "."
-                        : "; the busiest day was " + first.plusDays(busiest) + " with " + count(max, singular, plural) + ".")
-                + " The table lists every day with at least one; the other days had none.";
+        String desc = rows.size() == 1
+                ? count(total, singular, plural) + ", all on " + rows.get(0).day() + "; none on the other days from " + first + " to "
+                        + data.last() + "."
+                : count(total, singular, plural) + " from " + first + " to " + data.last() + "; the busiest day was "
+                        + first.plusDays(busiest) + " with " + count(max, singular, plural) + "."
+                        + " The table lists every day with at least one; the other days had none.";
         return new Chart(id, title, null, desc, column, W, H, left, H - BOTTOM, TOP, maxLabel, bars, first, data.last(), rows);
     }
 

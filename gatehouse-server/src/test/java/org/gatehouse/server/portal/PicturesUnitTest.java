@@ -39,9 +39,19 @@ class PicturesUnitTest {
         assertThat(c.bars()).hasSize(1);
         assertThat(c.rows()).containsExactly(new Chart.Row(DAY1.plusDays(27), "1"));
         // Singular, and no "busiest day" for a single day.
-        assertThat(c.description()).isEqualTo("1 registration from 2026-11-30 to 2026-12-06, all on 2026-12-04."
-                + " The table lists every day with at least one; the other days had none.");
+        assertThat(c.description()).isEqualTo("1 registration, all on 2026-12-04; none on the other days from 2026-11-30 to 2026-12-06.");
         assertThat(c.bars().get(0).label()).isEqualTo("2026-12-04: 1 registration");
+    }
+
+    @Test
+    void aTokenOfTodayIsDrawnInAWeekNotAsOneWideBar() {
+        Figures.PerDay today = new Figures.PerDay(DAY1, DAY1, new long[] {3});
+        Chart c = Chart.perDay("c", "Registrations", "registration", "registrations", today);
+        assertThat(c.first()).isEqualTo(DAY1.minusDays(6));
+        assertThat(c.last()).isEqualTo(DAY1);
+        assertThat(c.bars()).hasSize(1);
+        assertThat(Double.parseDouble(c.bars().get(0).w())).isLessThan(c.width() / 6.0);
+        assertThat(c.description()).isEqualTo("3 registrations, all on 2026-11-07; none on the other days from 2026-11-01 to 2026-11-07.");
     }
 
     @Test
@@ -65,6 +75,14 @@ class PicturesUnitTest {
         }
         // The y label fits left of the axis.
         assertThat(c.left()).isGreaterThanOrEqualTo(14 + 8 * "2,500".length());
+    }
+
+    @Test
+    void captionDatesStayOnOneLine() {
+        assertThat(Chart.parts("1 registration from 2026-11-30 to 2026-12-06.")).containsExactly(
+                new Chart.Part("1 registration from ", false), new Chart.Part("2026-11-30", true), new Chart.Part(" to ", false),
+                new Chart.Part("2026-12-06", true), new Chart.Part(".", false));
+        assertThat(Chart.parts("none")).containsExactly(new Chart.Part("none", false));
     }
 
     @Test
