@@ -40,7 +40,9 @@ public record StatusChart(String id, String title, String empty, String descript
                     Integer.toString(i * ROW + 23), String.format(Locale.ROOT, "%.1f", w), colours[i]));
         }
         String desc = Chart.plural(total, "installation") + ": " + Chart.number(s.active()) + " active, " + Chart.number(s.stale())
-                + " stale, " + Chart.number(s.flagged()) + " flagged, " + Chart.number(s.revoked()) + " revoked.";
+                + " stale, " + Chart.number(s.flagged()) + " flagged, " + Chart.number(s.revoked()) + " revoked."
+                + (s.countedAt() == null ? "" : " Counted at " + View.time(s.countedAt()) + " (more than "
+                        + Chart.number(Figures.LIVE_UP_TO) + " installations are counted once a minute).");
         return new StatusChart(id, title, null, desc, stale, W, n.length * ROW, bars);
     }
 

@@ -102,6 +102,15 @@ public final class StatsStore {
         return perDay(q);
     }
 
+    /** How many installations an account has (owner null: all), counted up to {@code cap}: ids only, stops at the cap. */
+    public int installations(Handle h, String owner, int cap) {
+        String sql = "SELECT COUNT(*) FROM (SELECT id FROM installations" + (owner == null ? "" : " WHERE owner_account = :owner")
+                + " FETCH FIRST :cap ROWS ONLY) c";
+        Query q = h.createQuery(sql).bind("cap", cap);
+        if (owner != null) q.bind("owner", owner);
+        return q.mapTo(Integer.class).one();
+    }
+
     /**
      * Installations by status, each counted once: revoked, else flagged (a possible cloned image, issue 4), else stale
      * (marked by the maintenance job: not seen for GATEHOUSE_STALE_AFTER), else active. Of an account, or all (owner null).

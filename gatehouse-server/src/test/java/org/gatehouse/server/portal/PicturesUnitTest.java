@@ -87,7 +87,7 @@ class PicturesUnitTest {
 
     @Test
     void installationsByStatusSayEveryNumberAndWhatStaleMeans() {
-        StatusChart c = StatusChart.of("s", "Installations by status", new Figures.Statuses(1000, 1, 0, 40, Duration.ofDays(90)));
+        StatusChart c = StatusChart.of("s", "Installations by status", new Figures.Statuses(1000, 1, 0, 40, Duration.ofDays(90), null));
         assertThat(c.description()).isEqualTo("1,041 installations: 1,000 active, 1 stale, 0 flagged, 40 revoked.");
         assertThat(c.bars()).extracting(StatusChart.Bar::name).containsExactly("Active", "Stale", "Flagged", "Revoked");
         assertThat(c.bars()).extracting(StatusChart.Bar::share).containsExactly("96 %", "less than 1 %", "0 %", "4 %");
@@ -95,8 +95,8 @@ class PicturesUnitTest {
         assertThat(c.bars().get(2).barW()).isEqualTo("0.0");
         assertThat(Double.parseDouble(c.bars().get(1).barW())).isEqualTo(2); // one of a thousand is still seen
         assertThat(c.staleMeaning()).contains("for 90 days (GATEHOUSE_STALE_AFTER)");
-        assertThat(StatusChart.of("s", "t", new Figures.Statuses(0, 0, 0, 0, Duration.ofHours(36))).empty()).isEqualTo("No installations yet.");
-        assertThat(StatusChart.of("s", "t", new Figures.Statuses(1, 0, 0, 0, Duration.ofHours(36))).description())
+        assertThat(StatusChart.of("s", "t", new Figures.Statuses(0, 0, 0, 0, Duration.ofHours(36), null)).empty()).isEqualTo("No installations yet.");
+        assertThat(StatusChart.of("s", "t", new Figures.Statuses(1, 0, 0, 0, Duration.ofHours(36), null)).description())
                 .isEqualTo("1 installation: 1 active, 0 stale, 0 flagged, 0 revoked.");
         assertThat(StatusChart.duration(Duration.ofHours(36))).isEqualTo("36 hours");
         assertThat(StatusChart.duration(Duration.ofMinutes(1))).isEqualTo("1 minute");
@@ -115,7 +115,7 @@ class PicturesUnitTest {
     @Test
     void theDashboardSaysWhoseFiguresTheyAre() {
         Figures.Overview o = new Figures.Overview(true, days(new long[30]), days(new long[30]),
-                new Figures.Statuses(0, 0, 0, 0, Duration.ofDays(90)), List.of(), false);
+                new Figures.Statuses(0, 0, 0, 0, Duration.ofDays(90), null), List.of(), false);
         Pictures p = Pictures.of(o);
         assertThat(p.registrations().title()).isEqualTo("Registrations per day (all accounts)");
         assertThat(p.tokenRequests().empty()).isEqualTo("No token requests in the last 30 days.");
