@@ -57,6 +57,9 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
     public final org.gatehouse.server.audit.AuditExport auditExport;
     public final InstallationService installations;
     public final LastSeen lastSeen;
+    /** The figures behind the portal's pictures (issue 14), and the token request counts they read. */
+    public final org.gatehouse.server.stats.Figures figures;
+    public final org.gatehouse.server.stats.TokenRequests tokenRequests;
     public final RevocationStore revocationStore;
     /** One use of client assertion and DPoP proof ids across nodes (issue 17). */
     public final org.gatehouse.server.tokens.Replays replays;
@@ -90,7 +93,10 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
             this.installations = new InstallationService(db, installationStore, clientStore, audit, clock,
                     config.cloneThreshold, config.cloneWindow, "block".equals(config.cloneAction),
                     config.staleAfter, config.staleRevokeAfter);
-            this.lastSeen = new LastSeen(db, installationStore);
+            org.gatehouse.server.store.StatsStore statsStore = new org.gatehouse.server.store.StatsStore(db.isPostgres());
+            this.tokenRequests = new org.gatehouse.server.stats.TokenRequests(db, statsStore, clock, 50_000);
+            this.figures = new org.gatehouse.server.stats.Figures(db, statsStore, clock, config.staleAfter);
+            this.lastSeen = new LastSeen(db, installationStore, tokenRequests);
             this.iats = new IatService(db, iatStore, secrets, audit, clock, config.scopes, installations);
             PublisherStore publisherStore = new PublisherStore();
             PublisherKeys publisherKeys = new PublisherKeys(new JwksFetcher(config.statementJwksAllowHttpLoopback), clock, config.statementJwksCache, config.statementJwksRefresh);
@@ -106,7 +112,7 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
             this.failureGuard = new FailureGuard(new RateLimiter("auth-failures-per-address", config.rateAuthFailuresPerAddress,
                     System::nanoTime), db, audit, clock);
             this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, replayStore, auditStore, clock,
-                    config.maintenanceInterval, config.auditRetention);
+                    config.maintenanceInterval, config.auditRetention, figures);
             ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
             clientStore.onChange(clientCache::invalidate);
             iats.onPolicyChange(clientCache::invalidateAll);

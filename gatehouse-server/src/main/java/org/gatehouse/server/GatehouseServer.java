@@ -69,7 +69,7 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
             if (tls != null) every(jobs, config.tlsReload.toMillis(), "reload the TLS certificate", tls::reloadIfChanged);
             Operations ops = new Operations(config, g.db, g.keys, g.secrets, g.metrics);
             Portal portal = new Portal(g.sessions, g.accounts, g.securityKeys, g.apiTokens, g.iats, g.installations, g.resourceServers,
-                    g.keys, g.auditExport, g.clock, config.issuer, config.scopes);
+                    g.keys, g.auditExport, g.figures, g.clock, config.issuer, config.scopes);
             Api api = new Api(g.apiTokens, g.iats, g.installations, g.accounts, g.auditExport, g.keys, g.publishers, g.resourceServers,
                     g.clock, config.issuer);
             Javalin http;

@@ -260,11 +260,6 @@ public final class IatService {
         return db.withHandle(h -> listing.countTokens(h, filter, now, cap));
     }
 
-    /** Creation times of the registrations a token admitted within [from, to), for the per-day chart. */
-    public List<Long> registrationTimes(String id, long from, long to) {
-        return db.withHandle(h -> listing.registrationTimes(h, id, from, to));
-    }
-
     /**
      * Revokes a token: no further registrations with it. With cascade, every installation it
      * admitted is revoked too, with all its credentials, at once; without, they keep working.

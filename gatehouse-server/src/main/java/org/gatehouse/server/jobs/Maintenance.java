@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.installations.InstallationService;
+import org.gatehouse.server.stats.Figures;
 import org.gatehouse.server.store.AuditStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.ReplayStore;
@@ -13,12 +14,13 @@ import org.gatehouse.server.store.SettingsStore;
 
 /**
  * The periodic job: stale clean-up, purge of expired revocation entries, of used client assertion and
- * DPoP proof ids past their JWTs' acceptance window, and of audit events past
- * retention. Every node asks; one conditional UPDATE decides which node's turn it is, so the job
+ * DPoP proof ids past their JWTs' acceptance window, of audit events past
+ * retention, and of token request counts past theirs (90 days, {@link Figures#RETENTION}). Every node asks; one conditional UPDATE decides which node's turn it is, so the job
  * runs once per interval across all nodes.
  */
 public final class Maintenance {
-    public record Report(InstallationService.CleanupReport cleanup, int revocationsPurged, int auditPurged, int usedJtisPurged) {
+    public record Report(InstallationService.CleanupReport cleanup, int revocationsPurged, int auditPurged, int usedJtisPurged,
+                         int tokenRequestHoursPurged) {
     }
 
     private static final String JOB = "job.maintenance";
@@ -31,9 +33,12 @@ public final class Maintenance {
     private final Clock clock;
     private final Duration interval;
     private final Duration auditRetention;
+    private final Figures figures;
 
     public Maintenance(Database db, SettingsStore settings, InstallationService installations, RevocationStore revocations,
-                       ReplayStore replays, AuditStore audit, Clock clock, Duration interval, Duration auditRetention) {
+                       ReplayStore replays, AuditStore audit, Clock clock, Duration interval, Duration auditRetention,
+                       Figures figures) {
+        this.figures = figures;
         this.db = db;
         this.settings = settings;
         this.installations = installations;
@@ -58,6 +63,7 @@ public final class Maintenance {
         int revoked = db.inTransaction(h -> revocations.purgeExpired(h, now));
         int audited = db.inTransaction(h -> audit.purgeBefore(h, now - auditRetention.toMillis()));
         int jtis = db.inTransaction(h -> replays.purgeExpired(h, now));
-        return new Report(cleanup, revoked, audited, jtis);
+        int hours = figures.purge();
+        return new Report(cleanup, revoked, audited, jtis, hours);
     }
 }

@@ -7,8 +7,6 @@ import org.gatehouse.server.domain.Reregistration;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +33,6 @@ import org.gatehouse.server.text.Text;
  */
 final class IssuerPages {
     static final int PAGE = 50;
-    static final int CHART_DAYS = 30;
     /** The token form's input names for the service's fields (the API's members). */
     private static final Map<String, String> FORM_INPUTS = Map.of("expires_in", "days", "max_registrations", "max", "client_cidrs", "cidrs");
     private final Portal p;
@@ -85,8 +82,9 @@ final class IssuerPages {
         List<String[]> cards = List.of(new String[] {count(active), "active tokens" + whose},
                 new String[] {count(insts), "active installations" + whose},
                 new String[] {count(flagged), "flagged installations" + whose});
+        Pictures pictures = Pictures.of(p.figures.overview(owner)); // issue 14: the whole system for an admin, else one's own
         p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role().code(), "recoveryCodes", p.accounts.unusedRecoveryCodes(a.id()),
-                "cards", cards, "recent", recent, "now", now));
+                "cards", cards, "recent", recent, "now", now, "pictures", pictures));
     }
 
     private static String count(int n) {
@@ -180,28 +178,8 @@ final class IssuerPages {
         List<InstallationRecord> shown = insts.subList(0, Math.min(PAGE, insts.size()));
         String next = insts.size() > PAGE ? "/tokens/" + Html.u(t.id()) + "?after=" + Html.u(shown.get(PAGE - 1).id()) + "#installations" : null;
         p.render(ctx, 200, s, "Token: " + t.label(), null, "tokens/token.jte", Portal.params("t", t, "now", now,
-                "createdBy", View.who(t.createdBy()), "revokedBy", View.who(t.revokedBy()), "chart", chart(t, now),
+                "createdBy", View.who(t.createdBy()), "revokedBy", View.who(t.revokedBy()), "pictures", Pictures.token(p.figures.token(t)),
                 "installations", shown, "next", next));
-    }
-
-    /**
-     * Registrations per day, from the token's creation (at most the last 30 days, at least 7): an SVG bar
-     * chart and a table with the same data.
-     */
-    private Chart chart(IatRecord t, long now) {
-        LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(now, 86_400_000L));
-        LocalDate created = LocalDate.ofEpochDay(Math.floorDiv(t.createdAt(), 86_400_000L));
-        LocalDate first = today.minusDays(CHART_DAYS - 1);
-        if (created.isAfter(first)) first = created.isAfter(today.minusDays(6)) ? today.minusDays(6) : created;
-        int days = (int) (today.toEpochDay() - first.toEpochDay()) + 1;
-        long from = first.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        List<Long> times = p.iats.registrationTimes(t.id(), from, now + 86_400_000L);
-        int[] perDay = new int[days];
-        for (long at : times) {
-            int d = (int) (Math.floorDiv(at, 86_400_000L) - first.toEpochDay());
-            if (d >= 0 && d < days) perDay[d]++;
-        }
-        return Chart.of("Registrations per day, last " + days + " days", first, perDay);
     }
 
     // --- revocation: each destructive action has a confirmation page (GET) and ends with a notice (303)

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import org.gatehouse.server.stats.Figures;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +55,7 @@ public final class Portal {
     final ResourceServers resourceServers;
     final SigningKeys keys;
     final AuditExport auditLog;
+    final Figures figures;
     final Clock clock;
     final String issuer;
     /** The scopes a token may be given (GATEHOUSE_SCOPES). */
@@ -67,7 +69,7 @@ public final class Portal {
 
     /** The portal gets the services its pages call, nothing else (issue 14 Must 1); the container builds it. */
     public Portal(Sessions sessions, AccountService accounts, SecurityKeys securityKeys, ApiTokens apiTokens, IatService iats,
-                  InstallationService installations, ResourceServers resourceServers, SigningKeys keys, AuditExport auditLog, Clock clock,
+                  InstallationService installations, ResourceServers resourceServers, SigningKeys keys, AuditExport auditLog, Figures figures, Clock clock,
                   String issuer, Set<String> scopes) {
         this.sessions = sessions;
         this.accounts = accounts;
@@ -78,6 +80,7 @@ public final class Portal {
         this.resourceServers = resourceServers;
         this.keys = keys;
         this.auditLog = auditLog;
+        this.figures = figures;
         this.clock = clock;
         this.issuer = issuer;
         this.scopes = scopes;

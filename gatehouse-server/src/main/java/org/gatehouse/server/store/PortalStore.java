@@ -67,12 +67,6 @@ public final class PortalStore {
         return q;
     }
 
-    /** Creation times of the registrations a token admitted within [from, to), for the per-day chart. */
-    public List<Long> registrationTimes(Handle h, String iatId, long from, long to) {
-        return h.createQuery("SELECT created_at FROM clients WHERE iat_id = :iat AND created_at >= :from AND created_at < :to")
-                .bind("iat", iatId).bind("from", from).bind("to", to).mapTo(Long.class).list();
-    }
-
     private static final RowMapper<AuditEvent> EVENT = (rs, ctx) -> new AuditEvent(rs.getLong("id"),
             rs.getLong("occurred_at"), rs.getString("actor"), rs.getString("action"), rs.getString("subject"),
             rs.getString("remote_addr"), rs.getString("details"));

@@ -152,7 +152,7 @@ public final class TokenService {
         if (client.installationId() != null) claims.put("installation_id", client.installationId());
         if (jkt != null) claims.put("cnf", Map.of("jkt", jkt)); // RFC 9449 §6.1
         String token = keys.ring().accessTokens().sign(claims);
-        lastSeen.record(client.installationRef(), now);
+        lastSeen.record(client.installationRef(), client.iatId(), now);
         return new Issued(token, jkt == null ? "Bearer" : "DPoP", ttl.getSeconds(), scope);
     }
 

@@ -219,12 +219,14 @@ class BrowserTest {
         assertThat(inst.token().status()).as(inst.token().body()).isEqualTo(200);
         assertThat(inst.token().str("access_token")).isNotBlank();
 
-        // 8. It appears on the token's page.
+        // 8. It appears on the token's page, with its registration and token request in the pictures (issue 14) once
+        // the counts are written (the periodic last-seen flush, done here at once).
+        server.gatehouse().lastSeen.flush();
         navigate("My tokens");
         check("my-tokens");
         andWait(() -> driver.findElement(By.linkText(LABEL)).click());
         assertThat(el("main").getText()).contains(inst.installationId()).contains("Morphic").contains("2.0.1")
-                .contains("1 of 200 registrations");
+                .contains("1 of 200 registrations").contains("1 registration, all on ").contains("1 token request, all on ");
         check("token-page");
 
         // 9. Revoke the installation (after a confirmation page); its next token request fails.
@@ -267,6 +269,23 @@ class BrowserTest {
         type("#f-code", nextCode(adminSeed));
         enter("#f-code");
         assertThat(el("h1").getText()).as(driver.getPageSource()).isEqualTo("Dashboard");
+        // The whole system's pictures (issue 14): the issuer's registration, its revoked installation, the token of a
+        // 200-character label that expires in 3 days, linked; and four weeks of token requests of a busier system (as the
+        // last-seen flush writes them: one row per hour for the whole system), to see 30 bars at 390 px.
+        long hour = 3_600_000L;
+        long thisHour = server.gatehouse().clock.millis() / hour * hour;
+        server.gatehouse().db.withHandle(h -> {
+            for (int d = 1; d < 28; d++) {
+                if (d % 7 == 3 || d % 7 == 4) continue; // weekends are quiet
+                h.execute("INSERT INTO token_requests_hourly (iat_id, hour_start, requests) VALUES ('*', ?, ?)",
+                        thisHour - d * 24 * hour, 9_000 + (d * 3_731) % 7_000);
+            }
+            return null;
+        });
+        andWait(() -> driver.navigate().refresh());
+        assertThat(el("main").getText()).contains("1 registration, all on ").contains("token requests from ").contains("the busiest day was")
+                .contains("1 installation: 0 active, 0 stale, 0 flagged, 1 revoked.").contains("expires in 3 days");
+        check("admin-dashboard-pictures");
         for (String[] page : new String[][] {{"Accounts", "admin-accounts"}, {"All tokens", "admin-tokens"},
                 {"Installations", "admin-installations"}, {"Audit log", "admin-audit"}, {"Signing keys", "admin-keys"}}) {
             navigate(page[0]);

@@ -244,7 +244,7 @@ class PortalTest {
         PortalClient.Page page = c.get("/tokens/" + t[0]);
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.body()).contains(machine).contains("Morphic").contains("1.2.3").contains("1 of 3 registrations")
-                .contains("role=\"img\"").contains("<title id=").contains("<desc id=").contains("1 registration from");
+                .contains("role=\"img\"").contains("<title id=").contains("<desc id=").contains("1 registration, all on");
         assertThat(c.get("/tokens").body()).contains("Library PCs, 2nd floor").contains("1 / 3");
         // Revoke one installation: its next token request fails.
         String ref = page.find("href=\"/installations/(inst_[^/\"]+)/revoke\"");
