@@ -18,6 +18,8 @@ PAIRS = [  # (Gatehouse label, peer label suffix)
     ("grants EdDSA", "grants EdDSA"),
     ("registrations H2", "registrations"),
     ("registrations PostgreSQL", "registrations"),
+    ("fleet 20k ES256 native", "fleet 20k ES256"),  # issue 18 Must 5 (bench/run.sh fleet)
+    ("one client ES256 native", "one client ES256"),
 ]
 
 with open(sys.argv[1]) as f:

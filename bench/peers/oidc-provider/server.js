@@ -18,7 +18,46 @@ const key = alg === 'EdDSA'
   : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 const jwk = { ...key.export({ format: 'jwk' }), alg, use: 'sig', kid: 'bench-' + alg };
 
+// PEER_STORE=map (bench/run.sh fleet): an unbounded in-memory store instead of the default MemoryAdapter, which keeps
+// at most 1,000 entries of each kind (an LRU) and so forgets most clients of a 20,000-client fleet.
+const stores = new Map();
+class MapAdapter {
+  constructor(name) {
+    this.name = name;
+    if (!stores.has(name)) stores.set(name, new Map());
+    this.store = stores.get(name);
+  }
+  async upsert(id, payload, expiresIn) {
+    this.store.set(id, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : 0 });
+  }
+  async find(id) {
+    const e = this.store.get(id);
+    if (!e) return undefined;
+    if (e.expiresAt && e.expiresAt < Date.now()) { this.store.delete(id); return undefined; }
+    return e.payload;
+  }
+  async findByUid(uid) {
+    for (const [id, e] of this.store) if (e.payload.uid === uid) return this.find(id);
+    return undefined;
+  }
+  async findByUserCode(code) {
+    for (const [id, e] of this.store) if (e.payload.userCode === code) return this.find(id);
+    return undefined;
+  }
+  async consume(id) {
+    const e = this.store.get(id);
+    if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id) {
+    this.store.delete(id);
+  }
+  async revokeByGrantId(grantId) {
+    for (const [id, e] of this.store) if (e.payload.grantId === grantId) this.store.delete(id);
+  }
+}
+
 const provider = new Provider(issuer, {
+  ...(process.env.PEER_STORE === 'map' ? { adapter: MapAdapter } : {}),
   jwks: { keys: [jwk] },
   clientDefaults: {
     grant_types: ['client_credentials'],

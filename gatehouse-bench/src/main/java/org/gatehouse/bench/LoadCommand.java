@@ -91,8 +91,9 @@ public final class LoadCommand implements Callable<Integer> {
     int clients;
     @Option(names = "--preloaded", description = "Use the clients of a preload (the preload.properties it wrote) for grants instead.")
     Path preloaded;
-    @Option(names = "--fleet", description = "With --preloaded: each grant from the next preloaded client in turn (a fleet of"
-            + " installations, each asking now and then), not a random one: the client cache rarely holds the next one.")
+    @Option(names = "--fleet", description = "Each grant from the next client in turn (the preloaded ones with --preloaded, else the"
+            + " --clients registered before the run, which is how a peer gets a fleet): a fleet of installations, each asking now"
+            + " and then, not a random one: the client cache rarely holds the next one.")
     boolean fleet;
     @Option(names = "--tokens", defaultValue = "100", description = "Tokens issued before the run that introspections repeat.")
     int tokens;
@@ -498,7 +499,7 @@ public final class LoadCommand implements Callable<Integer> {
             byte[] req = preloadedCount > 0
                     ? grantRequest(basic(PreloadIds.clientId(fleet ? nextClient.getAndIncrement() % preloadedCount
                             : rnd.nextLong(preloadedCount)), preloadedSecret))
-                    : grantRequests.get(rnd.nextInt(grantRequests.size()));
+                    : grantRequests.get(fleet ? (int) (nextClient.getAndIncrement() % grantRequests.size()) : rnd.nextInt(grantRequests.size()));
             return op(req, 200, "\"access_token\"");
         }
 

@@ -114,7 +114,7 @@ public final class ServerProcess implements AutoCloseable {
     public void close() throws InterruptedException {
         if (process != null) {
             process.destroy(); // SIGTERM: the shutdown hook closes the server and its database
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) { // a JFR recording is written at exit: minutes on a loaded machine
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             }

@@ -36,6 +36,8 @@ public final class Config {
     public final String dbUser;
     public final String dbPassword;
     public final int dbPoolSize;
+    /** GATEHOUSE_H2_CACHE_SIZE: the embedded database's page cache in MiB (H2's CACHE_SIZE), in the Java heap. */
+    public final int h2CacheMiB;
     public final Duration accessTokenTtl;
     public final String signingAlg;
     /** Whether GATEHOUSE_SIGNING_ALG was set: a node that names another algorithm than the cluster's refuses to start. */
@@ -116,6 +118,7 @@ public final class Config {
         this.dbUser = s.string("DB_USER", "");
         this.dbPassword = s.string("DB_PASSWORD", "");
         this.dbPoolSize = s.integer("DB_POOL_SIZE", 10, 1, 500);
+        this.h2CacheMiB = s.integer("H2_CACHE_SIZE", 16, 1, 4096);
         this.accessTokenTtl = s.duration("ACCESS_TOKEN_TTL", "10m", Duration.ofSeconds(30), Duration.ofHours(24));
         this.signingAlg = s.oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS);
         this.signingAlgSet = s.raw("SIGNING_ALG") != null;

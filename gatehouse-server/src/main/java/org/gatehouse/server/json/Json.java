@@ -231,6 +231,10 @@ public final class Json {
 
     private static void string(StringBuilder b, String s) {
         b.append('"');
+        if (plain(s)) { // the common case (a token, an id): one copy, not a char-by-char append
+            b.append(s).append('"');
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -248,5 +252,16 @@ public final class Json {
             }
         }
         b.append('"');
+    }
+
+    /** Whether {@link #string} would write every character of s as it is. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029' || c == 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -60,7 +60,10 @@ public final class Database implements AutoCloseable {
         String password = config.dbPassword;
         if (url.isEmpty()) {
             Path file = embeddedFile(config);
-            url = "jdbc:h2:file:" + file + ";WRITE_DELAY=0;RETENTION_TIME=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+            // CACHE_SIZE (KiB): H2's page cache lives in the Java heap; bounded so that a million installations fit the
+            // heap the launcher gives (issue 18 Must 6). H2's own default scales with the maximum heap instead.
+            url = "jdbc:h2:file:" + file + ";WRITE_DELAY=0;RETENTION_TIME=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000"
+                    + ";CACHE_SIZE=" + config.h2CacheMiB * 1024;
             user = "gatehouse";
             password = HexFormat.of().formatHex(masterKey.derive("gatehouse embedded database password v1"));
         }

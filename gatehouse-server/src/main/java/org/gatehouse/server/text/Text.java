@@ -3,7 +3,6 @@ package org.gatehouse.server.text;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.gatehouse.server.errors.InvalidInput;
-import org.gatehouse.server.config.Config;
 
 /** Small text rules shared by every input check. */
 public final class Text {
@@ -78,6 +77,17 @@ public final class Text {
                 || (cp >= 0xE0000 && cp <= 0xE0FFF);
     }
 
+    /** Config.SCOPE_TOKEN without the regex (RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E, here 1–100 of them): on every grant. */
+    static boolean scopeToken(String t) {
+        int n = t.length();
+        if (n == 0 || n > 100) return false;
+        for (int i = 0; i < n; i++) {
+            char c = t.charAt(i);
+            if (c < 0x21 || c > 0x7E || c == 0x22 || c == 0x5C) return false;
+        }
+        return true;
+    }
+
     /**
      * Splits a space-delimited scope (RFC 6749 §3.3); every token must be well-formed.
      *
@@ -91,7 +101,7 @@ public final class Text {
                 if (scope.isEmpty()) break;
                 throw InvalidInput.of("scope", "scope tokens must be separated by single spaces");
             }
-            if (!Config.SCOPE_TOKEN.matcher(t).matches()) {
+            if (!scopeToken(t)) {
                 throw InvalidInput.of("scope", "'" + printable(t) + "' is not a valid scope token (RFC 6749 §3.3)");
             }
             out.add(t);

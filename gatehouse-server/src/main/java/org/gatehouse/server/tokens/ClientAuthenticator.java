@@ -78,12 +78,18 @@ public final class ClientAuthenticator {
             if (form.containsKey("client_secret")) {
                 throw OAuthError.invalidRequest("use one client authentication method per request (RFC 6749 §2.3)");
             }
-            try {
-                ClientSecretBasic basic = ClientSecretBasic.parse(authorization);
-                clientId = basic.getClientID().getValue();
-                secret = basic.getClientSecret().getValue();
-            } catch (ParseException | RuntimeException e) {
-                throw OAuthError.invalidClient("malformed HTTP Basic client credentials");
+            String[] plain = plainBasic(authorization);
+            if (plain != null) {
+                clientId = plain[0];
+                secret = plain[1];
+            } else {
+                try {
+                    ClientSecretBasic basic = ClientSecretBasic.parse(authorization);
+                    clientId = basic.getClientID().getValue();
+                    secret = basic.getClientSecret().getValue();
+                } catch (ParseException | RuntimeException e) {
+                    throw OAuthError.invalidClient("malformed HTTP Basic client credentials");
+                }
             }
             String formId = form.get("client_id");
             if (formId != null && !formId.equals(clientId)) {
@@ -100,6 +106,32 @@ public final class ClientAuthenticator {
             throw OAuthError.invalidClient("client authentication is required (client_secret_basic, client_secret_post or private_key_jwt)");
         }
         return check(clientId, secret, method);
+    }
+
+    /**
+     * RFC 6749 §2.3.1 / RFC 7617: "Basic " and the Base64 of id ':' secret, in the common form that needs no
+     * URL decoding (both parts non-empty, printable ASCII without '%' and '+'): {id, secret}. Null for anything
+     * else, which Nimbus's parser reads as before (issue 18 Must 2: no regex split and URL decoder per grant;
+     * BasicParseTest checks that the two agree).
+     */
+    static String[] plainBasic(String authorization) {
+        int n = authorization.length();
+        if (n <= 6 || n > 1024 || authorization.charAt(5) != ' ') return null;
+        byte[] raw;
+        try {
+            raw = java.util.Base64.getDecoder().decode(authorization.substring(6));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int colon = -1;
+        for (int i = 0; i < raw.length; i++) {
+            byte b = raw[i];
+            if (b < 0x21 || b > 0x7E || b == '%' || b == '+') return null;
+            if (b == ':' && colon < 0) colon = i;
+        }
+        if (colon <= 0 || colon == raw.length - 1) return null;
+        String s = new String(raw, java.nio.charset.StandardCharsets.US_ASCII);
+        return new String[] {s.substring(0, colon), s.substring(colon + 1)};
     }
 
     /**
