@@ -58,7 +58,7 @@ for pi, p in enumerate(rows):
 def svg(path):
     """One bar per figure and concurrency: the newest pair (later lines of the file replace earlier ones)."""
     import math
-    items = list(pairs.items())
+    items = sorted(pairs.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1]))
     w, row, top, left = 900, 26, 60, 300
     h = top + row * len(items) + 60
     lo, hi = 0.05, 20.0
