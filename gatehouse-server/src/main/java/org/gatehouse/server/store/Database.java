@@ -15,49 +15,22 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
  * The connection pool and schema. The embedded default is an H2 file under the data directory,
- * opened with a write delay and group commit (every transaction that wrote returns only once its changes
- * are in the file, {@link H2GroupCommit}: a 201 is never forgotten after a kill -9) and AUTO_SERVER (the CLI can
+ * opened with WRITE_DELAY=0 (a 201 is never forgotten after a kill -9) and AUTO_SERVER (the CLI can
  * work while a server holds the file; the side server listens on loopback only, behind a random
  * key and a password derived from the master key). RETENTION_TIME=0 lets the space of dead chunks be
- * reused at once, and {@link H2Housekeeping} does the compaction (H2's own is off: AUTO_COMPACT_FILL_RATE=0).
+ * reused at once, and {@link H2Housekeeping} does the compaction WRITE_DELAY=0 switches off.
  */
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final boolean postgres;
     private final H2Housekeeping housekeeping;
-    /** The embedded default's group commit; null on PostgreSQL and on an H2 URL given in GATEHOUSE_DB_URL. */
-    private final H2GroupCommit groupCommit;
 
-    /** Per thread: open {@link #inTransaction}/{@link #withHandle} calls, and whether a statement in them wrote. */
-    private static final class Writes {
-        int depth;
-        boolean wrote;
-    }
-
-    private final ThreadLocal<Writes> WRITES = ThreadLocal.withInitial(Writes::new);
-
-    private Database(HikariDataSource ds, boolean postgres, boolean groupCommit) {
+    private Database(HikariDataSource ds, boolean postgres) {
         this.dataSource = ds;
         this.jdbi = Jdbi.create(ds);
         this.postgres = postgres;
         this.housekeeping = postgres ? null : new H2Housekeeping(ds);
-        this.groupCommit = groupCommit ? new H2GroupCommit(ds, jdbi) : null;
-        if (groupCommit) {
-            // Marks the thread's open call as having written: anything but a query (SELECT … FOR UPDATE only locks).
-            jdbi.addCustomizer(new org.jdbi.v3.core.statement.StatementCustomizer() {
-                @Override
-                public void beforeExecution(java.sql.PreparedStatement stmt, org.jdbi.v3.core.statement.StatementContext ctx) {
-                    if (!isQuery(ctx.getRawSql())) WRITES.get().wrote = true;
-                }
-            });
-        }
-    }
-
-    static boolean isQuery(String sql) {
-        int i = 0;
-        while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) i++;
-        return sql.regionMatches(true, i, "SELECT", 0, 6);
     }
 
     /**
@@ -85,13 +58,9 @@ public final class Database implements AutoCloseable {
         String url = config.dbUrl;
         String user = config.dbUser;
         String password = config.dbPassword;
-        boolean embedded = url.isEmpty();
-        if (embedded) {
+        if (url.isEmpty()) {
             Path file = embeddedFile(config);
-            // WRITE_DELAY: H2's background store, a safety net only; every write through this class is stored
-            // before the call returns (group commit, H2GroupCommit).
-            url = "jdbc:h2:file:" + file + ";WRITE_DELAY=" + H2GroupCommit.WRITE_DELAY_MS
-                    + ";AUTO_COMPACT_FILL_RATE=0;RETENTION_TIME=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+            url = "jdbc:h2:file:" + file + ";WRITE_DELAY=0;RETENTION_TIME=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
             user = "gatehouse";
             password = HexFormat.of().formatHex(masterKey.derive("gatehouse embedded database password v1"));
         }
@@ -118,7 +87,7 @@ public final class Database implements AutoCloseable {
             }
             throw new ConfigException("cannot open the database " + redact(url) + ": " + why);
         }
-        Database db = new Database(ds, postgres, embedded);
+        Database db = new Database(ds, postgres);
         try {
             db.applyPolicy(policy, config.dbUrl.isEmpty());
         } catch (RuntimeException e) {
@@ -195,42 +164,12 @@ public final class Database implements AutoCloseable {
         return postgres;
     }
 
-    /** Runs work in one transaction; on the embedded database it returns only once what it wrote is in the file. */
     public <R, X extends Exception> R inTransaction(HandleCallback<R, X> work) throws X {
-        if (groupCommit == null) return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
-        Writes w = WRITES.get();
-        w.depth++;
-        boolean done = false;
-        try {
-            R r = jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
-            done = true;
-            return r;
-        } finally {
-            durableIfOutermost(w, done);
-        }
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
     }
 
-    /** Runs work on a handle (each statement commits by itself); on the embedded database, durable on return as above. */
     public <R, X extends Exception> R withHandle(HandleCallback<R, X> work) throws X {
-        if (groupCommit == null) return jdbi.withHandle(work);
-        Writes w = WRITES.get();
-        w.depth++;
-        boolean done = false;
-        try {
-            R r = jdbi.withHandle(work);
-            done = true;
-            return r;
-        } finally {
-            durableIfOutermost(w, done);
-        }
-    }
-
-    /** A failed call answers an error, so nothing of it needs waiting for (a rolled-back transaction wrote nothing). */
-    private void durableIfOutermost(Writes w, boolean done) {
-        if (--w.depth > 0) return;
-        boolean wrote = w.wrote;
-        w.wrote = false;
-        if (done && wrote) groupCommit.awaitDurable();
+        return jdbi.withHandle(work);
     }
 
     public Jdbi jdbi() {

@@ -18,9 +18,8 @@ import org.slf4j.LoggerFactory;
  * <p>H2's MVStore never overwrites a page: every commit appends a chunk holding the changed pages
  * of every map it touched. A chunk's space is reused only once none of its pages is live, and
  * with inserts spread over a B-tree most chunks keep a page or two alive for a long time. H2's
- * background thread rewrites such sparse chunks, but {@code WRITE_DELAY=0} (how an answered 201
- * survived kill -9 before {@link H2GroupCommit}) stopped that thread, and {@code AUTO_COMPACT_FILL_RATE=0}
- * keeps it from compacting now. Measured: 28 KiB of file per small
+ * background thread rewrites such sparse chunks, but {@code WRITE_DELAY=0} (needed so that an
+ * answered 201 survives kill -9) stops that thread. Measured: 28 KiB of file per small
  * transaction with 1–2 % of each chunk still live, and no levelling off.
  *
  * <p>So this process does the background thread's work itself, once a second. It forces the file
