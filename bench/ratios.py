@@ -60,7 +60,7 @@ def svg(path):
     import math
     items = sorted(pairs.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1]))
     w, row, top, left = 900, 26, 60, 300
-    h = top + row * len(items) + 60
+    h = top + row * len(items) + 60 + 14 * len({g.get("note") for (g, p, r) in pairs.values()})
     lo, hi = 0.05, 20.0
     x = lambda r: left + (math.log10(max(lo, min(hi, r))) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * (w - left - 40)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
@@ -74,7 +74,7 @@ def svg(path):
         y = top + i * row
         when = (g.get("at") or "")[:16].replace("T", " ")
         load = g.get("loadavg_1m")
-        label = f"{fig}, {conc} in flight"
+        label = f"{fig}, {conc} in flight" + (" *" if g.get("note") else "")
         out.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{label}</text>')
         colour = "#2a7" if r >= GOALS.get(fig, 1) else ("#e93" if r >= 1 else "#c33")
         out.append(f'<rect x="{x(lo):.1f}" y="{y + 3}" width="{x(r) - x(lo):.1f}" height="{row - 8}" fill="{colour}"/>')
@@ -82,6 +82,9 @@ def svg(path):
         if fig in GOALS:
             gx = x(GOALS[fig])
             out.append(f'<line x1="{gx:.1f}" y1="{y + 1}" x2="{gx:.1f}" y2="{y + row - 3}" stroke="#000" stroke-width="3"/>')
+    notes = sorted({g["note"] for (g, p, r) in pairs.values() if g.get("note")})
+    for j, note in enumerate(notes):
+        out.append(f'<text x="10" y="{top + row * len(pairs) + 36 + 14 * j}" fill="#555">* {note}</text>')
     out.append('</svg>')
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
