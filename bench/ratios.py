@@ -7,7 +7,10 @@ at most 6 lines earlier in the file (bench/run.sh writes a Gatehouse sweep, then
 from different sessions are never compared: CPU per operation on this shared machine varies by
 several times with its load. CPU per operation is the server process's (on PostgreSQL plus its
 backends, pg_cpu_us_per_op); the ratio is peer / Gatehouse: above 1, Gatehouse spends less.
-Usage: bench/ratios.py bench/results/results.jsonl
+Usage: bench/ratios.py bench/results/results.jsonl [--svg docs/performance-ratios.svg]
+With --svg, also draws the newest pair of each figure and concurrency as a bar (peer ÷ Gatehouse CPU per
+operation, log scale, the issue's goal as a mark: 3 for grants, 2 for registrations), stamped with its date
+and the load average of the Gatehouse run.
 """
 import json
 import sys
@@ -22,6 +25,8 @@ PAIRS = [  # (Gatehouse label, peer label suffix)
     ("one client ES256 native", "one client ES256"),
 ]
 
+GOALS = {"grants ES256": 3, "grants EdDSA": 3, "registrations H2": 2, "registrations PostgreSQL": 2}
+
 with open(sys.argv[1]) as f:
     rows = [json.loads(line) for line in f if line.strip()]
 
@@ -33,6 +38,7 @@ def together(g, gi, p, pi):
     return 0 < pi - gi <= 6
 
 
+pairs = {}
 print(f"{'figure':26} {'conc':>4} {'Gatehouse µs/op':>16} {'peer':>14} {'peer µs/op':>11} {'peer/Gatehouse':>15}")
 for pi, p in enumerate(rows):
     peer = p.get("server")
@@ -48,3 +54,44 @@ for pi, p in enumerate(rows):
         gi, g = match[-1]
         cpu = g["cpu_us_per_op"] + g.get("pg_cpu_us_per_op", 0)
         print(f"{ours:26} {p['concurrency']:>4} {cpu:>16.1f} {peer:>14} {p['cpu_us_per_op']:>11.1f} {p['cpu_us_per_op'] / cpu:>15.2f}")
+        pairs[(ours, p["concurrency"], peer)] = (g, p, p["cpu_us_per_op"] / cpu)
+
+
+def svg(path):
+    """One bar per figure and concurrency: the newest pair (later lines of the file replace earlier ones)."""
+    import math
+    items = sorted(pairs.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1]))
+    w, row, top, left = 900, 26, 60, 300
+    h = top + row * len(items) + 60 + 14 * len({g.get("note") for (g, p, r) in pairs.values()})
+    lo, hi = 0.05, 20.0
+    x = lambda r: left + (math.log10(max(lo, min(hi, r))) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * (w - left - 40)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           '<text x="10" y="20" font-size="15">Gatehouse against node oidc-provider (in-memory): peer CPU ÷ Gatehouse CPU per operation</text>',
+           '<text x="10" y="38" fill="#555">same run, same load generator; above 1 Gatehouse spends less; | marks the goal of issue 18 (log scale)</text>']
+    for t in (0.1, 0.25, 0.5, 1, 2, 3, 5, 10):
+        out.append(f'<line x1="{x(t):.1f}" y1="{top - 6}" x2="{x(t):.1f}" y2="{top + row * len(items)}" stroke="{"#000" if t == 1 else "#ddd"}"/>')
+        out.append(f'<text x="{x(t):.1f}" y="{top + row * len(items) + 16}" text-anchor="middle">{t}</text>')
+    for i, ((fig, conc, peer), (g, p, r)) in enumerate(items):
+        y = top + i * row
+        when = (g.get("at") or "")[:16].replace("T", " ")
+        load = g.get("loadavg_1m")
+        label = f"{fig}, {conc} in flight" + (" *" if g.get("note") else "")
+        out.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{label}</text>')
+        colour = "#2a7" if r >= GOALS.get(fig, 1) else ("#e93" if r >= 1 else "#c33")
+        out.append(f'<rect x="{x(lo):.1f}" y="{y + 3}" width="{x(r) - x(lo):.1f}" height="{row - 8}" fill="{colour}"/>')
+        out.append(f'<text x="{x(r) + 4:.1f}" y="{y + 15}">{r:.2f} ({when}{f", load {load}" if load is not None else ""})</text>')
+        if fig in GOALS:
+            gx = x(GOALS[fig])
+            out.append(f'<line x1="{gx:.1f}" y1="{y + 1}" x2="{gx:.1f}" y2="{y + row - 3}" stroke="#000" stroke-width="3"/>')
+    notes = sorted({g["note"] for (g, p, r) in pairs.values() if g.get("note")})
+    for j, note in enumerate(notes):
+        out.append(f'<text x="10" y="{top + row * len(pairs) + 36 + 14 * j}" fill="#555">* {note}</text>')
+    out.append('</svg>')
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    print(f"wrote {path} ({len(items)} bars)")
+
+
+if "--svg" in sys.argv:
+    svg(sys.argv[sys.argv.index("--svg") + 1])

@@ -127,7 +127,9 @@ run_chart() {
   for peer in $PEERS; do series+=(--series "$peer grants ES256" --series "$peer grants EdDSA"); done
   bench chart --in "$res" --out "$root/docs/performance-concurrency.svg" "${series[@]}"
 }
-run_ratios() { python3 bench/ratios.py "$res" | tee "$out/ratios.txt"; }
+run_ratios() { # peer ÷ Gatehouse per figure, runs made together; the bar chart of the newest pairs in docs/
+  python3 bench/ratios.py "$res" --svg "$root/docs/performance-ratios.svg" | tee "$out/ratios.txt"
+}
 
 if [ $# -eq 0 ]; then set -- grants eddsa registrations introspections mix scale startup chart ratios profiles jmh; fi
 for what in "$@"; do echo "== $what"; "run_$what"; done
