@@ -131,9 +131,8 @@ public final class Json {
     private static Map<String, Object> object(JsonParser p) throws JsonException {
         Map<String, Object> m = new LinkedHashMap<>();
         for (String name = p.nextName(); name != null; name = p.nextName()) {
-            Object v = value(p, p.nextToken());
-            if (m.containsKey(name)) throw new JsonException("the body repeats a member name");
-            m.put(name, v);
+            if (m.containsKey(name)) throw new JsonException("the body repeats a member name"); // before its value is read
+            m.put(name, value(p, p.nextToken()));
         }
         return m;
     }
