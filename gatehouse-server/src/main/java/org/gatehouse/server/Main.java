@@ -80,6 +80,20 @@ public final class Main implements Console.Holder {
     /** The whole command tree, writing to the console's streams. */
     public static CommandLine commandLine(Console console) {
         CommandLine cl = new CommandLine(new Main(console));
+        // Installation ids are base64url (RFC 4648 §5): one in 64 starts with '-', which reads as an option. POSIX's
+        // "--" ends the options; a refused command line with such an argument says so.
+        CommandLine.IParameterExceptionHandler standard = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, args) -> {
+            int code = standard.handleParseException(ex, args);
+            for (String a : args) {
+                if (a.length() >= 20 && a.startsWith("-") && !a.contains("=")) { // an id, not an option or --name=value
+                    ex.getCommandLine().getErr().println("gatehouse: an id that starts with '-' goes after '--' (the end of the options), e.g. "
+                            + "gatehouse installations show -- " + a);
+                    break;
+                }
+            }
+            return code;
+        });
         cl.setOut(console.out());
         cl.setErr(console.err());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

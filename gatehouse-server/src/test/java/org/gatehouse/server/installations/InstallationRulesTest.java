@@ -275,7 +275,7 @@ class InstallationRulesTest {
         Cli.Result list = Cli.run(env, "installations", "list", "--token", iat.record().id());
         assertThat(list.exit()).as(list.err()).isZero();
         assertThat(list.out()).contains(ref).contains("morphic").contains(machine);
-        Cli.Result show = Cli.run(env, "installations", "show", machine, "--json");
+        Cli.Result show = Cli.run(env, "installations", "show", "--json", "--", machine);
         assertThat(show.exit()).as(show.err()).isZero();
         Map<String, Object> shown = parseJson(show);
         assertThat(shown).containsEntry("id", ref).containsEntry("status", "active");
@@ -306,13 +306,37 @@ class InstallationRulesTest {
         Map<String, String> env = new HashMap<>(s.backend.env());
         env.put("GATEHOUSE_ISSUER", s.issuer);
 
-        Cli.Result text = Cli.run(env, "installations", "show", machine);
+        Cli.Result text = Cli.run(env, "installations", "show", "--", machine);
         assertThat(text.exit()).as(text.err()).isZero();
         assertThat(text.out()).contains(email).contains("\"Library PCs, 2nd floor\" (" + iat.record().id() + ")")
                 .doesNotContain("null").doesNotContain(account.id());
-        Cli.Result json = Cli.run(env, "installations", "show", machine, "--json");
+        Cli.Result json = Cli.run(env, "installations", "show", "--json", "--", machine);
         assertThat(json.exit()).as(json.err()).isZero();
         assertThat(json.out()).doesNotContain("null");
         assertThat(parseJson(json)).containsEntry("owner_name", email).containsEntry("last_token_label", "Library PCs, 2nd floor");
+    }
+
+    /**
+     * An installation id is base64url (RFC 4648 §5): about one in 64 starts with '-', and an operator pastes it as it
+     * is. After "--" (POSIX: the end of the options) the CLI takes it as the id, however it looks ("-h…", "--json…");
+     * without it the refusal says so.
+     */
+    @Test
+    void cliTakesIdsThatLookLikeOptionsAfterTheEndOfOptions() throws Exception {
+        TestServer s = TestServer.shared(backend);
+        Map<String, String> env = new HashMap<>(s.backend.env());
+        env.put("GATEHOUSE_ISSUER", s.issuer);
+        for (String prefix : List.of("-", "-h", "-V", "--", "--json")) {
+            String machine = prefix + Flow.installationId().substring(prefix.length());
+            Flow.register(s, s.iatToken(1), "{\"installation_id\":\"" + machine + "\"}");
+            Cli.Result text = Cli.run(env, "installations", "show", "--", machine);
+            assertThat(text.exit()).as(machine + ": " + text.err()).isZero();
+            assertThat(text.out()).as(machine).contains("inst_");
+            Cli.Result json = Cli.run(env, "installations", "show", "--json", "--", machine);
+            assertThat(json.exit()).as(machine + ": " + json.err()).isZero();
+        }
+        Cli.Result refused = Cli.run(env, "installations", "show", "-q" + Flow.installationId().substring(2));
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("goes after '--'");
     }
 }
