@@ -59,8 +59,11 @@ run_crypto() { # issue 18: the native provider (ACCP) against the JDK/Bouncy Cas
   done; done
 }
 run_keybound() { # issue 17: secret, private_key_jwt and private_key_jwt + DPoP grants, interleaved in one run (ES256 tokens, H2)
+  # KEYBOUND_RATE=N: open loop at N grants/s in every mode instead of 4 in flight, so that the server's fixed work per
+  # second (JIT, jobs, H2 housekeeping) is spread over the same number of grants in each mode (a loaded machine).
+  local how=(--concurrency "${KEYBOUND_SWEEP:-4}"); [ -n "${KEYBOUND_RATE:-}" ] && how=(--rate "$KEYBOUND_RATE" --connections 16)
   for a in ${KEYBOUND_ORDER:-secret key key-dpop secret key key-dpop}; do
-    load --label "grants ES256 auth $a" --scenario grants --alg ES256 --auth "$a" --concurrency "${KEYBOUND_SWEEP:-4}" --data-dir "$(fresh kb-$a)"
+    load --label "grants ES256 auth $a${KEYBOUND_RATE:+ at $KEYBOUND_RATE/s}" --scenario grants --alg ES256 --auth "$a" "${how[@]}" --data-dir "$(fresh kb-$a)"
   done
 }
 run_keybound_pg() { # the same on PostgreSQL (the used_jtis INSERT is a round trip and a WAL commit there): server + backends' CPU
