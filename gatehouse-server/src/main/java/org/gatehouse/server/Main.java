@@ -86,7 +86,8 @@ public final class Main implements Console.Holder {
         cl.setParameterExceptionHandler((ex, args) -> {
             int code = standard.handleParseException(ex, args);
             for (String a : args) {
-                if (a.length() >= 20 && a.startsWith("-") && !a.contains("=")) { // an id, not an option or --name=value
+                if (a.length() >= 20 && a.startsWith("-") && !a.contains("=") // an id, not an option or --name=value
+                        && ex.getCommandLine().getCommandSpec().findOption(a) == null) {
                     ex.getCommandLine().getErr().println("gatehouse: an id that starts with '-' goes after '--' (the end of the options), e.g. "
                             + "gatehouse installations show -- " + a);
                     break;
