@@ -16,8 +16,6 @@ import org.gatehouse.server.http.ServerTls;
 import org.gatehouse.server.metrics.BuildInfo;
 import org.gatehouse.server.portal.Portal;
 import org.gatehouse.server.store.Database;
-import org.gatehouse.server.store.ServeLock;
-import org.gatehouse.server.tokens.Replays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,13 +27,10 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
     private final Javalin http;
     private final ScheduledExecutorService jobs;
     private final Operations ops;
-    /** Held while serving the embedded database (one server per embedded database); null on an operator's database URL. */
-    private final ServeLock serveLock;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private GatehouseServer(Gatehouse gatehouse, Javalin http, ScheduledExecutorService jobs, Operations ops, ServeLock serveLock) {
+    private GatehouseServer(Gatehouse gatehouse, Javalin http, ScheduledExecutorService jobs, Operations ops) {
         this.gatehouse = gatehouse;
-        this.serveLock = serveLock;
         this.http = http;
         this.jobs = jobs;
         this.ops = ops;
@@ -45,15 +40,7 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
         config.requireTransportSecurity();
         ServerTls tls = ServerTls.fromConfig(config);
         Gatehouse g = Gatehouse.open(config, config.dbMigrate ? Database.SchemaPolicy.MIGRATE : Database.SchemaPolicy.REQUIRE_CURRENT);
-        ServeLock serveLock = null;
         try {
-            if (config.dbUrl.isEmpty()) {
-                // The embedded default: this process alone accepts JWTs against it, so used JWT ids (client assertions,
-                // DPoP proofs) are kept in memory and journalled once a second, not written per request (issue 17 Must 8).
-                serveLock = ServeLock.take(config.dataDir);
-                int restored = g.replays.keepInMemory(Replays.MAX_IDS, Replays.MAX_IDS_PER_CLIENT);
-                LOG.info("used JWT ids kept in memory (one server per embedded database), {} read back", restored);
-            }
             g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
             String alg = g.keys.ensure(Actor.system());
             // The first log line of a start that got past the configuration, TLS, database and signing-algorithm
@@ -76,7 +63,6 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
                 g.keys.refresh();
             });
             every(jobs, config.lastSeenFlush.toMillis(), "write last-seen times", g.lastSeen::flush);
-            if (g.replays.inMemory()) every(jobs, 1_000, "write used JWT ids", g.replays::save);
             long maintenanceCheck = Math.min(60_000, config.maintenanceInterval.toMillis());
             // The first check comes soon after start, so a due run is not put off by a restart.
             every(jobs, Math.min(5_000, maintenanceCheck), maintenanceCheck, "run maintenance", () -> maintenance(g));
@@ -98,10 +84,9 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
                 throw new ConfigException("cannot listen on " + config.bind + ":" + config.port + ": the port is in use or not permitted");
             }
             LOG.info("Gatehouse listening on {}:{} as issuer {}", config.bind, http.port(), config.issuer);
-            return new GatehouseServer(g, http, jobs, ops, serveLock);
+            return new GatehouseServer(g, http, jobs, ops);
         } catch (RuntimeException e) {
             g.close();
-            if (serveLock != null) serveLock.close();
             throw e;
         }
     }
@@ -146,7 +131,7 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
     /**
      * Answers /health/ready with 503 and keeps serving for GATEHOUSE_SHUTDOWN_DELAY (so load balancers
      * move away), stops taking connections, lets requests in flight finish (up to GATEHOUSE_SHUTDOWN_TIMEOUT),
-     * writes pending last-seen times and used JWT ids, closes the database.
+     * writes pending last-seen times, closes the database.
      */
     @Override
     public void close() {
@@ -161,13 +146,7 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
         } catch (RuntimeException e) {
             LOG.warn("could not write last-seen times on shutdown", e);
         }
-        try {
-            gatehouse.replays.save();
-        } catch (RuntimeException e) {
-            LOG.warn("could not write used JWT ids on shutdown", e);
-        }
         gatehouse.close();
-        if (serveLock != null) serveLock.close();
     }
 
     /**

@@ -1,10 +1,6 @@
 package org.gatehouse.server.store;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
@@ -32,28 +28,6 @@ public final class ReplayStore {
             if (!postgres && Sql.isUniqueViolation(e)) return false; // H2: a concurrent insert of the same id won
             throw e;
         }
-    }
-
-    /**
-     * Writes ids already decided elsewhere (the in-memory set of a process that owns the database): one batch,
-     * ids already there are left as they are.
-     */
-    public void saveAll(Handle h, List<Map.Entry<String, Long>> rows) {
-        String sql = postgres
-                ? "INSERT INTO used_jtis (id, expires_at) VALUES (:id, :exp) ON CONFLICT (id) DO NOTHING"
-                : "MERGE INTO used_jtis (id, expires_at) KEY (id) VALUES (:id, :exp)";
-        PreparedBatch batch = h.prepareBatch(sql);
-        for (Map.Entry<String, Long> r : rows) batch.bind("id", r.getKey()).bind("exp", r.getValue()).add();
-        batch.execute();
-    }
-
-    /** The ids whose JWTs may still be accepted (expiry after now), with their expiry. */
-    public Map<String, Long> live(Handle h, long now) {
-        Map<String, Long> out = new HashMap<>();
-        h.createQuery("SELECT id, expires_at FROM used_jtis WHERE expires_at > :now").bind("now", now)
-                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
-                .forEach(e -> out.put(e.getKey(), e.getValue()));
-        return out;
     }
 
     /**

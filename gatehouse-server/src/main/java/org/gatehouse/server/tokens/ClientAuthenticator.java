@@ -137,7 +137,7 @@ public final class ClientAuthenticator {
     /**
      * private_key_jwt (RFC 7523 §2.2, §3): the assertion's issuer names the client, its registered key
      * verifies the signature, the jti is recorded once for all nodes. One signature verification and one
-     * replay check ({@link Replays}: an INSERT on a shared database, an in-memory set on the embedded one). Every failure answers the same invalid_client; the reason goes to the debug log only.
+     * INSERT. Every failure answers the same invalid_client; the reason goes to the debug log only.
      */
     private ClientRecord assertion(String assertion, String formClientId) {
         String clientId = null;
@@ -157,7 +157,7 @@ public final class ClientAuthenticator {
             ClientAssertions.Accepted a = assertions.verify(p, clientId, registered, c.authSigningAlg(), clock.millis());
             // RFC 7523 §3 item 7: the jti is recorded first, so a captured assertion replayed against a revoked
             // client learns nothing (a replay gets the bare failure, not the revocation's reason).
-            if (!replays.firstUse(Replays.ASSERTION, clientId, a.jti(), a.replayUntil(), clientId)) {
+            if (!replays.firstUse(Replays.ASSERTION, clientId, a.jti(), a.replayUntil())) {
                 throw new ClientAssertions.Refused("jti used before (replay)");
             }
             // The assertion proved possession of the key, once: say why the credentials no longer work.

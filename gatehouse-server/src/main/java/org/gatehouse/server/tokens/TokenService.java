@@ -133,7 +133,7 @@ public final class TokenService {
         }
         String scope = String.join(" ", granted);
         long now = clock.millis();
-        String jkt = dpopProof == null ? null : dpopKey(dpopProof, now, client.clientId());
+        String jkt = dpopProof == null ? null : dpopKey(dpopProof, now);
         if (jkt == null && client.dpopBound()) {
             // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens "MUST" use DPoP at the token endpoint.
             throw OAuthError.invalidDpopProof("this client is registered with dpop_bound_access_tokens: send a DPoP proof (RFC 9449 §5.2)");
@@ -157,14 +157,14 @@ public final class TokenService {
     }
 
     /** RFC 9449 §4.3 at the token endpoint: a valid proof for POST {issuer}/token, its jti not seen before on any node. */
-    private String dpopKey(String proof, long now, String clientId) {
+    private String dpopKey(String proof, long now) {
         DPoPProofs.Proof p;
         try {
             p = dpop.verify(proof, "POST", tokenEndpoint, null, now);
         } catch (DPoPProofs.Refused e) {
             throw OAuthError.invalidDpopProof(e.getMessage());
         }
-        if (!replays.firstUse(Replays.DPOP, p.jkt(), p.jti(), p.replayUntil(), clientId)) {
+        if (!replays.firstUse(Replays.DPOP, p.jkt(), p.jti(), p.replayUntil())) {
             throw OAuthError.invalidDpopProof("the DPoP proof's jti was used before (RFC 9449 §11.1)");
         }
         return p.jkt();

@@ -1,12 +1,10 @@
 package org.gatehouse.server.keybound;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.gatehouse.server.config.ConfigException;
 import org.gatehouse.server.store.ReplayStore;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.Flow;
@@ -17,9 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 17: two nodes on one PostgreSQL database, one issuer (as behind a load balancer): an assertion or
- * a DPoP proof used on one node is refused on the other, and the maintenance job removes expired ids. On the
- * embedded H2 database there is one server (a second is refused), its ids are kept in memory, and a restart
- * still refuses what was used before it.
+ * a DPoP proof used on one node is refused on the other, and the maintenance job removes expired ids.
  */
 class KeyBoundTwoNodesTest {
     private static final String ISSUER = "https://login.gatehouse.test";
@@ -36,9 +32,6 @@ class KeyBoundTwoNodesTest {
             TestServer second = null;
             try {
                 second = TestServer.startOn(b, env);
-                // A shared database: every use is decided by the table, on every node.
-                assertThat(a.gatehouse().replays.inMemory()).isFalse();
-                assertThat(second.gatehouse().replays.inMemory()).isFalse();
                 Http one = direct(a);
                 Http two = direct(second);
                 KeyBound k = KeyBound.es256();
@@ -87,58 +80,6 @@ class KeyBoundTwoNodesTest {
                 return null;
             });
             assertThat(again).containsEntry("expired-id", true).containsEntry("just-expired-id", false).containsEntry("live-id", false);
-        }
-    }
-
-    @Test
-    void onTheEmbeddedDatabaseOneServerKeepsIdsInMemoryAndARestartStillRefusesWhatWasUsedBeforeIt() {
-        try (Backend b = Backend.create(Backend.H2)) {
-            Map<String, String> env = Map.of("GATEHOUSE_ISSUER", ISSUER);
-            TestServer a = TestServer.startOn(b, env);
-            KeyBound k = KeyBound.es256();
-            String clientId;
-            String assertion;
-            String proof;
-            try {
-                assertThat(a.gatehouse().replays.inMemory()).isTrue();
-                Http one = direct(a);
-                Http.Response reg = one.postJson("/register", a.iat(1, "prefs:read").token(), k.metadata(""));
-                assertThat(reg.status()).as(reg.body()).isEqualTo(201);
-                clientId = reg.str("client_id");
-                assertion = k.assertion(clientId, ISSUER);
-                assertThat(one.postForm("/token", null, null, KeyBound.grant(assertion)).status()).isEqualTo(200);
-                Http.Response replayed = one.postForm("/token", null, null, KeyBound.grant(assertion));
-                assertThat(replayed.status()).as(replayed.body()).isEqualTo(401);
-                assertThat(replayed.json()).containsEntry("error", "invalid_client");
-                proof = k.proof("POST", ISSUER + "/token");
-                Http.Response bound = one.postRaw("/token", "application/x-www-form-urlencoded",
-                        Http.form(KeyBound.grant(k.assertion(clientId, ISSUER))), Map.of("DPoP", proof));
-                assertThat(bound.status()).as(bound.body()).isEqualTo(200);
-                Http.Response proofReplayed = one.postRaw("/token", "application/x-www-form-urlencoded",
-                        Http.form(KeyBound.grant(k.assertion(clientId, ISSUER))), Map.of("DPoP", proof));
-                assertThat(proofReplayed.status()).as(proofReplayed.body()).isEqualTo(400);
-                assertThat(proofReplayed.json()).containsEntry("error", "invalid_dpop_proof");
-
-                // A second server on the same embedded database would not see this memory: it is refused.
-                assertThatThrownBy(() -> TestServer.startOn(b, env)).isInstanceOf(ConfigException.class)
-                        .hasMessageContaining("another Gatehouse server uses the embedded database");
-            } finally {
-                a.closeKeepingData();
-            }
-            // A clean stop wrote the ids; the next server reads them back and still refuses both JWTs.
-            TestServer again = TestServer.startOn(b, env);
-            try {
-                assertThat(again.gatehouse().replays.inMemory()).isTrue();
-                Http two = direct(again);
-                Http.Response replayed = two.postForm("/token", null, null, KeyBound.grant(assertion));
-                assertThat(replayed.status()).as(replayed.body()).isEqualTo(401);
-                Http.Response proofReplayed = two.postRaw("/token", "application/x-www-form-urlencoded",
-                        Http.form(KeyBound.grant(k.assertion(clientId, ISSUER))), Map.of("DPoP", proof));
-                assertThat(proofReplayed.status()).as(proofReplayed.body()).isEqualTo(400);
-                assertThat(two.postForm("/token", null, null, KeyBound.grant(k.assertion(clientId, ISSUER))).status()).isEqualTo(200);
-            } finally {
-                again.closeKeepingData();
-            }
         }
     }
 }
