@@ -52,7 +52,9 @@ class MultiUserDesktopTest {
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             if (entry.contains("picocli")) cp.add(Files.copy(Path.of(entry), lib.resolve("picocli.jar")).toString());
         }
-        cp.add(Path.of("target", "classes").toAbsolutePath().toString());
+        // a copy of the classes: the checkout itself may sit below a directory other users cannot enter (mktemp -d is 0700)
+        sh("cp", "-R", Path.of("target", "classes").toAbsolutePath().toString(), lib.resolve("classes").toString());
+        cp.add(lib.resolve("classes").toString());
         sh("chmod", "-R", "a+rX", lib.toString());
         Path etc = Files.createDirectories(tmp.resolve("etc"));
         Path tokenFile = etc.resolve("gatehouse-token.json");
