@@ -79,12 +79,16 @@ final class IssuerPages {
         int insts = p.installations.count(new InstallationFilter(null, "active", null, null, owner), 1000);
         int flagged = p.installations.count(new InstallationFilter(null, null, null, true, owner), 1000);
         String whose = a.isAdmin() ? " (all accounts)" : "";
-        List<String[]> cards = List.of(new String[] {count(active), "active tokens" + whose},
-                new String[] {count(insts), "active installations" + whose},
-                new String[] {count(flagged), "flagged installations" + whose});
+        List<String[]> cards = List.of(card(active, "active token", whose), card(insts, "active installation", whose),
+                card(flagged, "flagged installation", whose));
         Pictures pictures = Pictures.of(p.figures.overview(owner)); // issue 14: the whole system for an admin, else one's own
         p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role().code(), "recoveryCodes", p.accounts.unusedRecoveryCodes(a.id()),
                 "cards", cards, "recent", recent, "now", now, "pictures", pictures));
+    }
+
+    /** A dashboard card: the count and its words, singular for one ("1 active token", as the pictures say). */
+    private static String[] card(int n, String singular, String whose) {
+        return new String[] {count(n), (n == 1 ? singular : singular + "s") + whose};
     }
 
     private static String count(int n) {

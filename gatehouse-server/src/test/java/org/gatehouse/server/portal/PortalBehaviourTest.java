@@ -146,9 +146,10 @@ class PortalBehaviourTest {
         Flow.register(s(), t[1], "{\"installation_id\":\"" + Flow.installationId() + "\"}");
         long active = s().gatehouse().installations.list(new InstallationFilter(null, "active", null, null, null), 1000, null).size();
         PortalClient.Page dash = admin.get("/");
-        assertThat(dash.body()).contains("active installations (all accounts)")
-                .contains("<span class=\"n\">" + (active >= 1000 ? "1000+" : Long.toString(active)) + "</span> active installations (all accounts)");
-        assertThat(issuer.get("/").body()).contains("<span class=\"n\">1</span> active installations<");
+        String word = active == 1 ? "active installation" : "active installations";
+        assertThat(dash.body()).contains(word + " (all accounts)")
+                .contains("<span class=\"n\">" + (active >= 1000 ? "1000+" : Long.toString(active)) + "</span> " + word + " (all accounts)");
+        assertThat(issuer.get("/").body()).contains("<span class=\"n\">1</span> active installation<");
     }
 
     /**
