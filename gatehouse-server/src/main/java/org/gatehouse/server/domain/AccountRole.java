@@ -26,9 +26,6 @@ public enum AccountRole implements Coded {
 
     /** The role a user named (form, API, CLI); empty for anything else. */
     public static Optional<AccountRole> parse(String code) {
-        for (AccountRole r : values()) {
-            if (r.code.equals(code)) return Optional.of(r);
-        }
-        return Optional.empty();
+        return Coded.parse(values(), code);
     }
 }

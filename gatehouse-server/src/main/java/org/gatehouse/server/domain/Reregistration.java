@@ -30,9 +30,6 @@ public enum Reregistration implements Coded {
 
     /** The policy a user named (form, API, CLI); empty for anything else. */
     public static Optional<Reregistration> parse(String code) {
-        for (Reregistration r : values()) {
-            if (r.code.equals(code)) return Optional.of(r);
-        }
-        return Optional.empty();
+        return Coded.parse(values(), code);
     }
 }

@@ -14,10 +14,8 @@ final class Codes {
      *                               newer version's value): reading on would treat it as something it is not
      */
     static <E extends Coded> E read(E[] values, String code, String column) {
-        for (E e : values) {
-            if (e.code().equals(code)) return e;
-        }
-        throw new IllegalStateException("unknown value '" + code + "' in " + column);
+        return Coded.parse(values, code)
+                .orElseThrow(() -> new IllegalStateException("unknown value '" + code + "' in " + column));
     }
 
     /** As {@link #read}, with null for SQL NULL. */
