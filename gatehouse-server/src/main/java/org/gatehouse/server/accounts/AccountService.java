@@ -2,6 +2,7 @@ package org.gatehouse.server.accounts;
 
 import org.gatehouse.server.domain.AccountLink;
 import org.gatehouse.server.domain.AccountRole;
+import org.gatehouse.server.domain.AccountStatus;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -260,7 +261,7 @@ public final class AccountService {
         long step = Totp.match(pending.seed(), code, now);
         if (step < 0) return Optional.empty();
         String id = "acc_" + Secrets.randomId(9);
-        AccountRecord account = new AccountRecord(id, pending.email(), link.role(), AccountRecord.ACTIVE, pending.passwordHash(),
+        AccountRecord account = new AccountRecord(id, pending.email(), link.role(), AccountStatus.ACTIVE, pending.passwordHash(),
                 cipher.encrypt(pending.seed(), "totp:" + id), step, now, link.createdBy(), null, null);
         List<String> codes = new ArrayList<>();
         for (int i = 0; i < RECOVERY_CODES; i++) codes.add(recoveryCode());

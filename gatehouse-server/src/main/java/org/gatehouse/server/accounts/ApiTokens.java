@@ -1,6 +1,7 @@
 package org.gatehouse.server.accounts;
 
 import org.gatehouse.server.domain.ApiTokenRecord;
+import org.gatehouse.server.domain.ApiTokenStatus;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -137,7 +138,7 @@ public final class ApiTokens {
         long now = clock.millis();
         return db.inTransaction(h -> {
             Optional<ApiTokenRecord> row = store.findByHash(h, hash);
-            if (row.isEmpty() || !"active".equals(row.get().status(now))) return Optional.<Caller>empty();
+            if (row.isEmpty() || row.get().status(now) != ApiTokenStatus.ACTIVE) return Optional.<Caller>empty();
             Optional<AccountRecord> account = accounts.findAccount(h, row.get().accountId());
             if (account.isEmpty() || !account.get().active()) return Optional.<Caller>empty();
             store.used(h, row.get().id(), now);

@@ -8,6 +8,7 @@ import org.gatehouse.server.domain.AuditEvent;
 
 import org.gatehouse.server.domain.AccountLink;
 import org.gatehouse.server.domain.AccountRole;
+import org.gatehouse.server.domain.Coded;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -21,11 +22,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.ApiTokens;
 import org.gatehouse.server.audit.Actor;
@@ -150,7 +153,7 @@ public final class Api {
     private void listTokens(Context ctx) {
         ApiTokens.Caller c = caller(ctx, "tokens:read");
         only(ctx, "status", "owner", "search", "limit", "after");
-        String status = enumParam(ctx, "status", List.of("active", "revoked", "expired"));
+        TokenFilter.Status status = enumParam(ctx, "status", TokenFilter.Status.values());
         String owner = c.isAdmin() ? param(ctx, "owner", 40) : c.account().id();
         String search = param(ctx, "search", 200);
         int limit = limit(ctx);
@@ -243,7 +246,7 @@ public final class Api {
         ApiTokens.Caller c = caller(ctx, "installations:read");
         only(ctx, "token", "status", "stale", "flagged", "owner", "limit", "after");
         String token = param(ctx, "token", 40);
-        String status = enumParam(ctx, "status", List.of("active", "revoked"));
+        InstallationFilter.Status status = enumParam(ctx, "status", InstallationFilter.Status.values());
         Boolean stale = boolParam(ctx, "stale");
         Boolean flagged = boolParam(ctx, "flagged");
         String owner = c.isAdmin() ? param(ctx, "owner", 40) : c.account().id();
@@ -366,7 +369,7 @@ public final class Api {
         m.put("id", a.id());
         m.put("email", a.email());
         m.put("role", a.role().code());
-        m.put("status", a.status());
+        m.put("status", a.status().code());
         m.put("created_at", time(a.createdAt()));
         m.put("created_by", a.createdBy());
         if (a.disabledAt() != null) m.put("disabled_at", time(a.disabledAt()));
@@ -431,7 +434,7 @@ public final class Api {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kid", k.kid());
             m.put("alg", k.alg());
-            m.put("state", k.state());
+            m.put("state", k.state().code());
             m.put("created_at", time(k.createdAt()));
             if (k.activatedAt() != null) m.put("activated_at", time(k.activatedAt()));
             if (k.retiredAt() != null) m.put("retired_at", time(k.retiredAt()));
@@ -650,10 +653,12 @@ public final class Api {
         return v;
     }
 
-    private static String enumParam(Context ctx, String name, List<String> values) {
+    /** A query parameter naming one of {@code values} by its code; null when absent. */
+    private static <E extends Coded> E enumParam(Context ctx, String name, E[] values) {
         String v = param(ctx, name, 20);
-        if (v != null && !values.contains(v)) throw OAuthError.invalidRequest(name + " must be one of " + String.join(", ", values));
-        return v;
+        if (v == null) return null;
+        return Coded.parse(values, v).orElseThrow(() -> InvalidInput.of(name, name + " must be one of "
+                + Arrays.stream(values).map(Coded::code).collect(Collectors.joining(", "))));
     }
 
     private static Boolean boolParam(Context ctx, String name) {

@@ -50,7 +50,7 @@ public final class AdminCommand {
             try (Services g = open(config())) {
                 out().printf("%-16s %-7s %-9s %s%n", "ID", "ROLE", "STATUS", "EMAIL");
                 for (AccountRecord a : g.accounts().list()) {
-                    out().printf("%-16s %-7s %-9s %s%n", a.id(), a.role().code(), a.status(), a.email());
+                    out().printf("%-16s %-7s %-9s %s%n", a.id(), a.role().code(), a.status().code(), a.email());
                 }
             }
             return 0;

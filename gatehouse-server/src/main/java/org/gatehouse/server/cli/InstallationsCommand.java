@@ -73,11 +73,10 @@ public final class InstallationsCommand {
 
         @Override
         public Integer call() {
-            if (status != null && !List.of("active", "revoked").contains(status)) {
-                throw InvalidInput.of("--status", "--status must be active or revoked");
-            }
+            InstallationFilter.Status only = status == null ? null : InstallationFilter.Status.parse(status)
+                    .orElseThrow(() -> InvalidInput.of("--status", "--status must be active or revoked"));
             try (Services g = open(config())) {
-                List<InstallationRecord> rows = g.installations().list(new InstallationFilter(token, status,
+                List<InstallationRecord> rows = g.installations().list(new InstallationFilter(token, only,
                         stale ? Boolean.TRUE : null, flagged ? Boolean.TRUE : null, null), limit, after);
                 if (json) {
                     rows.forEach(r -> out().println(Json.write(json(r))));

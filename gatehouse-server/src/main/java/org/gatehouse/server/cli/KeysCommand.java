@@ -56,7 +56,7 @@ public final class KeysCommand {
             try (Services g = open(config())) {
                 out().printf("%-32s %-6s %-8s %-22s %s%n", "KID", "ALG", "STATE", "CREATED", "PUBLISHED UNTIL");
                 for (SigningKeyRecord k : g.keys().list()) {
-                    out().printf("%-32s %-6s %-8s %-22s %s%n", k.kid(), k.alg(), k.state(), Instant.ofEpochMilli(k.createdAt()),
+                    out().printf("%-32s %-6s %-8s %-22s %s%n", k.kid(), k.alg(), k.state().code(), Instant.ofEpochMilli(k.createdAt()),
                             k.publishUntil() == null ? "-" : Instant.ofEpochMilli(k.publishUntil()).toString());
                 }
             }

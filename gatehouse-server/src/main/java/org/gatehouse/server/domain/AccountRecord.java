@@ -5,7 +5,7 @@ public record AccountRecord(
         String id,
         String email,
         AccountRole role,
-        String status,
+        AccountStatus status,
         String passwordHash,
         String totpSeedEnc,
         long totpLastStep,
@@ -14,15 +14,12 @@ public record AccountRecord(
         Long disabledAt,
         Long lastSignInAt) {
 
-    public static final String ACTIVE = "active";
-    public static final String DISABLED = "disabled";
-
     public boolean isAdmin() {
         return role == AccountRole.ADMIN;
     }
 
     public boolean active() {
-        return ACTIVE.equals(status);
+        return status == AccountStatus.ACTIVE;
     }
 
     /**

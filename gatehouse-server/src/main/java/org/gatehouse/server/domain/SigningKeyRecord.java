@@ -4,15 +4,11 @@ package org.gatehouse.server.domain;
 public record SigningKeyRecord(
         String kid,
         String alg,
-        String state,
+        KeyState state,
         String publicJwk,
         String privateJwkEnc,
         long createdAt,
         Long activatedAt,
         Long retiredAt,
         Long publishUntil) {
-
-    public static final String NEXT = "next";
-    public static final String ACTIVE = "active";
-    public static final String RETIRED = "retired";
 }

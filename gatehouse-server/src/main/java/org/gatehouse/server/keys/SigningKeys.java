@@ -39,6 +39,7 @@ import org.gatehouse.server.crypto.MasterKey;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.SettingsStore;
+import org.gatehouse.server.domain.KeyState;
 import org.gatehouse.server.domain.SigningKeyRecord;
 import org.gatehouse.server.store.SigningKeyStore;
 import org.jdbi.v3.core.Handle;
@@ -125,7 +126,7 @@ public final class SigningKeys {
             store.lock(h);
             long now = clock.millis();
             List<SigningKeyRecord> keys = store.current(h, now);
-            Optional<SigningKeyRecord> active = find(keys, SigningKeyRecord.ACTIVE);
+            Optional<SigningKeyRecord> active = find(keys, KeyState.ACTIVE);
             String cluster = settings.get(h, CLUSTER_ALG).orElse(null);
             if (cluster == null) {
                 cluster = settings.putIfAbsent(h, CLUSTER_ALG, active.map(SigningKeyRecord::alg).orElse(configuredAlg));
@@ -136,10 +137,10 @@ public final class SigningKeys {
                         + " with 'gatehouse keys algorithm " + configuredAlg + "'");
             }
             if (active.isEmpty()) {
-                createKey(h, cluster, SigningKeyRecord.ACTIVE, now, actor);
+                createKey(h, cluster, KeyState.ACTIVE, now, actor);
             }
-            if (find(keys, SigningKeyRecord.NEXT).isEmpty()) {
-                createKey(h, cluster, SigningKeyRecord.NEXT, now, actor);
+            if (find(keys, KeyState.NEXT).isEmpty()) {
+                createKey(h, cluster, KeyState.NEXT, now, actor);
             }
             return cluster;
         });
@@ -163,7 +164,7 @@ public final class SigningKeys {
             long now = clock.millis();
             List<SigningKeyRecord> keys = store.current(h, now);
             String cluster = settings.get(h, CLUSTER_ALG).orElse(configuredAlg);
-            SigningKeyRecord next = find(keys, SigningKeyRecord.NEXT)
+            SigningKeyRecord next = find(keys, KeyState.NEXT)
                     .orElseThrow(() -> new IllegalStateException("no published next key: start a server once"));
             long due = next.createdAt() + publishDelay.toMillis();
             if (now < due) {
@@ -171,10 +172,10 @@ public final class SigningKeys {
                         + Instant.ofEpochMilli(next.createdAt()) + "; it may sign from " + Instant.ofEpochMilli(due)
                         + " (resource servers cache the JWK Set: GATEHOUSE_KEY_PUBLISH_DELAY is " + Durations.format(publishDelay) + ")");
             }
-            find(keys, SigningKeyRecord.ACTIVE).ifPresent(a -> retire(h, a, now, actor));
+            find(keys, KeyState.ACTIVE).ifPresent(a -> retire(h, a, now, actor));
             store.activate(h, next.kid(), now);
             audit.record(h, now, actor, "key.rotate", next.kid(), Map.of("alg", next.alg()));
-            createKey(h, cluster, SigningKeyRecord.NEXT, now, actor);
+            createKey(h, cluster, KeyState.NEXT, now, actor);
             return next.kid();
         });
         refresh();
@@ -198,9 +199,9 @@ public final class SigningKeys {
             store.lock(h);
             long now = clock.millis();
             List<SigningKeyRecord> keys = store.current(h, now);
-            String from = settings.putIfAbsent(h, CLUSTER_ALG, find(keys, SigningKeyRecord.ACTIVE).map(SigningKeyRecord::alg).orElse(alg));
+            String from = settings.putIfAbsent(h, CLUSTER_ALG, find(keys, KeyState.ACTIVE).map(SigningKeyRecord::alg).orElse(alg));
             settings.set(h, CLUSTER_ALG, alg);
-            Optional<SigningKeyRecord> next = find(keys, SigningKeyRecord.NEXT);
+            Optional<SigningKeyRecord> next = find(keys, KeyState.NEXT);
             String nextKid;
             long since;
             if (next.isPresent() && next.get().alg().equals(alg)) {
@@ -208,7 +209,7 @@ public final class SigningKeys {
                 since = next.get().createdAt();
             } else {
                 next.ifPresent(n -> retire(h, n, now, actor));
-                nextKid = createKey(h, alg, SigningKeyRecord.NEXT, now, actor);
+                nextKid = createKey(h, alg, KeyState.NEXT, now, actor);
                 since = now;
             }
             Instant signsFrom = Instant.ofEpochMilli(since + publishDelay.toMillis());
@@ -232,11 +233,11 @@ public final class SigningKeys {
             store.lock(h);
             List<SigningKeyRecord> keys = store.current(h, now);
             if (!switchDue(settings.get(h, CLUSTER_ALG).orElse(null), keys, now)) return Optional.<String>empty();
-            SigningKeyRecord next = find(keys, SigningKeyRecord.NEXT).orElseThrow();
-            find(keys, SigningKeyRecord.ACTIVE).ifPresent(a -> retire(h, a, now, actor));
+            SigningKeyRecord next = find(keys, KeyState.NEXT).orElseThrow();
+            find(keys, KeyState.ACTIVE).ifPresent(a -> retire(h, a, now, actor));
             store.activate(h, next.kid(), now);
             audit.record(h, now, actor, "key.activate", next.kid(), Map.of("alg", next.alg()));
-            createKey(h, next.alg(), SigningKeyRecord.NEXT, now, actor);
+            createKey(h, next.alg(), KeyState.NEXT, now, actor);
             return Optional.of(next.kid());
         });
         kid.ifPresent(k -> LOG.warn("the cluster's signing algorithm changed: key {} signs from now on", k));
@@ -245,8 +246,8 @@ public final class SigningKeys {
     }
 
     private boolean switchDue(String cluster, List<SigningKeyRecord> keys, long now) {
-        Optional<SigningKeyRecord> active = find(keys, SigningKeyRecord.ACTIVE);
-        Optional<SigningKeyRecord> next = find(keys, SigningKeyRecord.NEXT);
+        Optional<SigningKeyRecord> active = find(keys, KeyState.ACTIVE);
+        Optional<SigningKeyRecord> next = find(keys, KeyState.NEXT);
         return cluster != null && active.isPresent() && !active.get().alg().equals(cluster)
                 && next.isPresent() && next.get().alg().equals(cluster)
                 && next.get().createdAt() + publishDelay.toMillis() <= now;
@@ -271,7 +272,7 @@ public final class SigningKeys {
     }
 
     private KeyRing build(List<SigningKeyRecord> keys, KeyRing previous) {
-        SigningKeyRecord active = keys.stream().filter(k -> k.state().equals(SigningKeyRecord.ACTIVE))
+        SigningKeyRecord active = keys.stream().filter(k -> k.state() == KeyState.ACTIVE)
                 .max((a, b) -> Long.compare(a.activatedAt() == null ? 0 : a.activatedAt(), b.activatedAt() == null ? 0 : b.activatedAt()))
                 .orElseThrow(() -> new IllegalStateException("no active signing key: run the server once or 'gatehouse keys rotate'"));
         if (previous != null && previous.activeKid().equals(active.kid())
@@ -310,13 +311,13 @@ public final class SigningKeys {
         audit.record(h, now, actor, "key.retire", k.kid(), Map.of("publish_until", until));
     }
 
-    private String createKey(Handle h, String alg, String state, long now, Actor actor) {
+    private String createKey(Handle h, String alg, KeyState state, long now, Actor actor) {
         String kid = alg.toLowerCase(Locale.ROOT) + "-" + KID_DATE.format(clock.instant()) + "-" + Secrets.randomId(6);
         JWK key = generate(alg, kid);
         String enc = masterKey.encrypt(key.toJSONString().getBytes(StandardCharsets.UTF_8), kid);
         store.insert(h, new SigningKeyRecord(kid, alg, state, key.toPublicJWK().toJSONString(), enc, now,
-                state.equals(SigningKeyRecord.ACTIVE) ? now : null, null, null));
-        audit.record(h, now, actor, "key.create", kid, Map.of("alg", alg, "state", state));
+                state == KeyState.ACTIVE ? now : null, null, null));
+        audit.record(h, now, actor, "key.create", kid, Map.of("alg", alg, "state", state.code()));
         return kid;
     }
 
@@ -353,7 +354,7 @@ public final class SigningKeys {
         }
     }
 
-    private static Optional<SigningKeyRecord> find(List<SigningKeyRecord> keys, String state) {
-        return keys.stream().filter(k -> k.state().equals(state)).findFirst();
+    private static Optional<SigningKeyRecord> find(List<SigningKeyRecord> keys, KeyState state) {
+        return keys.stream().filter(k -> k.state() == state).findFirst();
     }
 }

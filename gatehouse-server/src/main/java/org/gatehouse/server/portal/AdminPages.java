@@ -8,12 +8,14 @@ import org.gatehouse.server.domain.AuditEvent;
 
 import org.gatehouse.server.domain.AccountLink;
 import org.gatehouse.server.domain.AccountRole;
+import org.gatehouse.server.domain.Coded;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.gatehouse.server.errors.InvalidInput;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.Sessions;
@@ -182,11 +184,15 @@ final class AdminPages {
         Map<String, String> owners = owners();
         String owner = q(ctx, "owner");
         String status = q(ctx, "status");
-        if (status != null && !List.of("active", "revoked", "expired").contains(status)) status = null;
+        Optional<TokenFilter.Status> statusFilter = TokenFilter.Status.parse(status);
+        if (status != null && statusFilter.isEmpty()) {
+            p.error(ctx, s, 400, "All tokens", "Choose the status " + Coded.choices(TokenFilter.Status.values()) + ".");
+            return;
+        }
         String search = q(ctx, "q");
         String after = q(ctx, "after");
         long now = p.clock.millis();
-        TokenFilter f = new TokenFilter(ownerId(owner, owners), status, search);
+        TokenFilter f = new TokenFilter(ownerId(owner, owners), statusFilter.orElse(null), search);
         List<IatRecord> page = p.iats.page(f, PAGE + 1, after);
         String next = null;
         if (page.size() > PAGE) {
@@ -211,7 +217,11 @@ final class AdminPages {
         String token = q(ctx, "token");
         String owner = q(ctx, "owner");
         String status = q(ctx, "status");
-        if (status != null && !List.of("active", "revoked").contains(status)) status = null;
+        Optional<InstallationFilter.Status> statusFilter = InstallationFilter.Status.parse(status);
+        if (status != null && statusFilter.isEmpty()) {
+            p.error(ctx, s, 400, "Installations", "Choose the status " + Coded.choices(InstallationFilter.Status.values()) + ".");
+            return;
+        }
         String flagged = q(ctx, "flagged");
         String stale = q(ctx, "stale");
         String id = q(ctx, "id");
@@ -220,7 +230,7 @@ final class AdminPages {
         if (id != null) {
             page = p.installations.find(id);
         } else {
-            page = p.installations.list(new InstallationFilter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
+            page = p.installations.list(new InstallationFilter(token, statusFilter.orElse(null), "yes".equals(stale) ? Boolean.TRUE : null,
                     "yes".equals(flagged) ? Boolean.TRUE : null, ownerId(owner, owners)), PAGE + 1, after);
         }
         String next = null;

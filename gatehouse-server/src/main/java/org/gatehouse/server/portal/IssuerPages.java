@@ -75,8 +75,8 @@ final class IssuerPages {
         String owner = a.isAdmin() ? null : a.id();
         List<IatRecord> recent = p.iats.page(new TokenFilter(a.id(), null, null), 5, null);
         // Counts, not rows: an admin's dashboard covers the whole system.
-        int active = p.iats.count(new TokenFilter(owner, "active", null), 1000);
-        int insts = p.installations.count(new InstallationFilter(null, "active", null, null, owner), 1000);
+        int active = p.iats.count(new TokenFilter(owner, TokenFilter.Status.ACTIVE, null), 1000);
+        int insts = p.installations.count(new InstallationFilter(null, InstallationFilter.Status.ACTIVE, null, null, owner), 1000);
         int flagged = p.installations.count(new InstallationFilter(null, null, null, true, owner), 1000);
         String whose = a.isAdmin() ? " (all accounts)" : "";
         List<String[]> cards = List.of(card(active, "active token", whose), card(insts, "active installation", whose),
@@ -209,7 +209,7 @@ final class IssuerPages {
     private void confirmRevokeAll(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        int active = p.installations.count(new InstallationFilter(t.id(), "active", null, null, null), 10_000);
+        int active = p.installations.count(new InstallationFilter(t.id(), InstallationFilter.Status.ACTIVE, null, null, null), 10_000);
         String n = active >= 10_000 ? "10,000 or more" : Integer.toString(active);
         p.confirm(ctx, s, "Revoke token and installations?", null, "This revokes the token \u201c" + t.label() + "\u201d and every installation it admitted (" + n + " active now). Their next token"
                         + " request fails at once. The token cannot be restored; an installation can be (its Restore button), and then needs a new"

@@ -2,6 +2,7 @@ package org.gatehouse.server.store;
 
 import org.gatehouse.server.domain.AccountLink;
 import org.gatehouse.server.domain.AccountRole;
+import org.gatehouse.server.domain.AccountStatus;
 
 import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.SessionRecord;
@@ -15,7 +16,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 public final class AccountStore {
     private static final RowMapper<AccountRecord> ACCOUNT = (rs, ctx) -> new AccountRecord(
             rs.getString("id"), rs.getString("email"), Codes.read(AccountRole.values(), rs.getString("role"), "accounts.role"),
-            rs.getString("status"),
+            Codes.read(AccountStatus.values(), rs.getString("status"), "accounts.status"),
             rs.getString("password_hash"), rs.getString("totp_seed_enc"), rs.getLong("totp_last_step"),
             rs.getLong("created_at"), rs.getString("created_by"), Rows.nullableLong(rs, "disabled_at"),
             Rows.nullableLong(rs, "last_sign_in_at"));
@@ -38,7 +39,7 @@ public final class AccountStore {
     public void insertAccount(Handle h, AccountRecord a) {
         h.createUpdate("INSERT INTO accounts (id, email, role, status, password_hash, totp_seed_enc, totp_last_step,"
                         + " created_at, created_by) VALUES (:id, :email, :role, :status, :pw, :seed, :step, :at, :by)")
-                .bind("id", a.id()).bind("email", a.email()).bind("role", a.role().code()).bind("status", a.status())
+                .bind("id", a.id()).bind("email", a.email()).bind("role", a.role().code()).bind("status", a.status().code())
                 .bind("pw", a.passwordHash()).bind("seed", a.totpSeedEnc()).bind("step", a.totpLastStep())
                 .bind("at", a.createdAt()).bind("by", a.createdBy())
                 .execute();

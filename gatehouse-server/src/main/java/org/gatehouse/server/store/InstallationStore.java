@@ -175,8 +175,8 @@ public final class InstallationStore {
         StringBuilder page = new StringBuilder("SELECT n.id FROM installations n WHERE 1 = 1");
         if (f.iatId() != null) page.append(" AND n.last_iat_id = :iat");
         if (f.owner() != null) page.append(" AND n.owner_account = :owner");
-        if ("revoked".equals(f.status())) page.append(" AND n.revoked_at IS NOT NULL");
-        if ("active".equals(f.status())) page.append(" AND n.revoked_at IS NULL");
+        if (f.status() == InstallationFilter.Status.REVOKED) page.append(" AND n.revoked_at IS NOT NULL");
+        if (f.status() == InstallationFilter.Status.ACTIVE) page.append(" AND n.revoked_at IS NULL");
         if (Boolean.TRUE.equals(f.stale())) page.append(" AND n.stale_at IS NOT NULL AND n.revoked_at IS NULL");
         if (Boolean.FALSE.equals(f.stale())) page.append(" AND n.stale_at IS NULL");
         if (Boolean.TRUE.equals(f.flagged())) page.append(" AND n.flagged_at IS NOT NULL");

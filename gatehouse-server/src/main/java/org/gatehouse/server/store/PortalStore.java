@@ -50,9 +50,13 @@ public final class PortalStore {
     private static StringBuilder matching(String select, TokenFilter f) {
         StringBuilder sql = new StringBuilder(select + " FROM initial_access_tokens WHERE 1 = 1");
         if (f.owner() != null) sql.append(" AND owner_account = :owner");
-        if ("revoked".equals(f.status())) sql.append(" AND revoked_at IS NOT NULL");
-        if ("active".equals(f.status())) sql.append(" AND revoked_at IS NULL AND expires_at > :now");
-        if ("expired".equals(f.status())) sql.append(" AND revoked_at IS NULL AND expires_at <= :now");
+        if (f.status() != null) {
+            sql.append(switch (f.status()) {
+                case REVOKED -> " AND revoked_at IS NOT NULL";
+                case ACTIVE -> " AND revoked_at IS NULL AND expires_at > :now";
+                case EXPIRED -> " AND revoked_at IS NULL AND expires_at <= :now";
+            });
+        }
         if (f.search() != null) sql.append(" AND (id = :search OR LOWER(label) LIKE :like ESCAPE '!')");
         return sql;
     }

@@ -1,5 +1,6 @@
 package org.gatehouse.server.store;
 
+import org.gatehouse.server.domain.KeyState;
 import org.gatehouse.server.domain.SigningKeyRecord;
 
 import java.util.List;
@@ -9,7 +10,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 /** SQL for signing keys. */
 public final class SigningKeyStore {
     private static final RowMapper<SigningKeyRecord> MAPPER = (rs, ctx) -> new SigningKeyRecord(
-            rs.getString("kid"), rs.getString("alg"), rs.getString("state"), rs.getString("public_jwk"),
+            rs.getString("kid"), rs.getString("alg"), Codes.read(KeyState.values(), rs.getString("state"), "signing_keys.state"), rs.getString("public_jwk"),
             rs.getString("private_jwk_enc"), rs.getLong("created_at"), Rows.nullableLong(rs, "activated_at"),
             Rows.nullableLong(rs, "retired_at"), Rows.nullableLong(rs, "publish_until"));
 
@@ -31,7 +32,7 @@ public final class SigningKeyStore {
     public void insert(Handle h, SigningKeyRecord k) {
         h.createUpdate("INSERT INTO signing_keys (kid, alg, state, public_jwk, private_jwk_enc, created_at, activated_at)"
                         + " VALUES (:kid, :alg, :state, :pub, :priv, :createdAt, :activatedAt)")
-                .bind("kid", k.kid()).bind("alg", k.alg()).bind("state", k.state()).bind("pub", k.publicJwk())
+                .bind("kid", k.kid()).bind("alg", k.alg()).bind("state", k.state().code()).bind("pub", k.publicJwk())
                 .bind("priv", k.privateJwkEnc()).bind("createdAt", k.createdAt()).bind("activatedAt", k.activatedAt())
                 .execute();
     }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.gatehouse.server.domain.AccountRole;
+import org.gatehouse.server.domain.AccountStatus;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
@@ -47,7 +48,7 @@ class ApiTest {
     private AccountRecord account(String role) {
         String id = "acc_" + Secrets.randomId(9);
         String email = role + "-" + Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
-        AccountRecord a = new AccountRecord(id, email, AccountRole.parse(role).orElseThrow(), AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(),
+        AccountRecord a = new AccountRecord(id, email, AccountRole.parse(role).orElseThrow(), AccountStatus.ACTIVE, "unused", null, 0, System.currentTimeMillis(),
                 "test", null, null);
         s().gatehouse().db.inTransaction(h -> {
             new AccountStore().insertAccount(h, a);
@@ -262,6 +263,14 @@ class ApiTest {
         assertThat(items(get("/api/v1/tokens", api))).extracting(m -> m.get("id")).containsExactly(id);
         assertThat(items(get("/api/v1/tokens?status=active", api))).hasSize(1);
         assertThat(items(get("/api/v1/tokens?status=revoked", api))).isEmpty();
+        assertThat(items(get("/api/v1/tokens?status=expired", api))).isEmpty();
+        // an unknown status is a refused field, not an empty list (nor a filter ignored); codes are exact
+        for (String bad : List.of("used_up", "ACTIVE", "stale")) {
+            Http.Response refused = get("/api/v1/tokens?status=" + bad, api);
+            assertThat(refused.status()).as(bad).isEqualTo(400);
+            assertThat(refused.str("error")).isEqualTo("invalid_request");
+            assertThat(refused.json()).containsEntry("fields", Map.of("status", "status must be one of active, revoked, expired"));
+        }
 
         Http.Response revoked = post("/api/v1/tokens/" + id + "/revoke", api, "{\"reason\":\"lost laptop\",\"cascade\":true}");
         assertThat(revoked.status()).isEqualTo(200);
@@ -324,6 +333,8 @@ class ApiTest {
             assertThat(r.status()).as(q).isEqualTo(400);
             assertThat(r.str("error")).isEqualTo("invalid_request");
         }
+        assertThat(get("/api/v1/installations?status=stale", api).json())
+                .containsEntry("fields", Map.of("status", "status must be one of active, revoked"));
         assertThat(post("/api/v1/tokens/iat_nope/revoke", api, "{\"cascade\":\"yes\"}").status()).isEqualTo(404);
         String mine = (String) createToken(api, 1).get("id");
         assertThat(post("/api/v1/tokens/" + mine + "/revoke", api, "{\"cascade\":\"yes\"}").status()).isEqualTo(400);

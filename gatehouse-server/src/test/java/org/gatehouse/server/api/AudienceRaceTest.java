@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.gatehouse.server.domain.AccountRole;
+import org.gatehouse.server.domain.AccountStatus;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
@@ -44,7 +45,7 @@ class AudienceRaceTest {
     private String adminToken() {
         String id = "acc_" + Secrets.randomId(9);
         AccountRecord a = new AccountRecord(id, "race-" + Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org",
-                AccountRole.ADMIN, AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
+                AccountRole.ADMIN, AccountStatus.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
         s().gatehouse().db.inTransaction(h -> {
             new AccountStore().insertAccount(h, a);
             return null;

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.domain.AccountRole;
+import org.gatehouse.server.domain.AccountStatus;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.domain.AccountRecord;
@@ -33,7 +34,7 @@ class TokenResourcesTest {
 
     private String issuerToken() {
         AccountRecord a = new AccountRecord("acc_" + Secrets.randomId(9), "res-" + Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x")
-                + "@example.org", AccountRole.ISSUER, AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
+                + "@example.org", AccountRole.ISSUER, AccountStatus.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
         s().gatehouse().db.inTransaction(h -> {
             new AccountStore().insertAccount(h, a);
             return null;

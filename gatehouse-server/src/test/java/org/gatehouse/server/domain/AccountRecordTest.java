@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 /** The one visibility rule of the API and the portal (AccountRecord.mayView), without a server. */
 class AccountRecordTest {
     private static AccountRecord account(String id, AccountRole role) {
-        return new AccountRecord(id, id + "@example.org", role, AccountRecord.ACTIVE, null, null, 0, 0, "test", null, null);
+        return new AccountRecord(id, id + "@example.org", role, AccountStatus.ACTIVE, null, null, 0, 0, "test", null, null);
     }
 
     @Test

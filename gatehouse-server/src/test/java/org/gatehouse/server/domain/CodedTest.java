@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 /** Coded.parse: the one way a stored or typed code becomes an enum constant, and the enums' codes themselves. */
 class CodedTest {
     /** Every Coded enum of the domain: a new one belongs here. */
-    private static final List<Coded[]> ALL = List.of(AccountRole.values(), ClientKind.values(), ClientStatus.values(),
-            IatStatus.values(), InstallationStatus.values(), Reregistration.values());
+    private static final List<Coded[]> ALL = List.of(AccountRole.values(), AccountStatus.values(), ApiTokenStatus.values(),
+            ClientKind.values(), ClientStatus.values(), IatStatus.values(), InstallationStatus.values(), KeyState.values(),
+            Reregistration.values(), TokenFilter.Status.values(), InstallationFilter.Status.values());
 
     @Test
     void parseFindsTheConstantByItsExactCode() {
@@ -61,5 +62,34 @@ class CodedTest {
         assertThat(Coded.choices(Reregistration.values())).isEqualTo("replace, reject or allow");
         assertThat(Coded.choices(AccountRole.values())).isEqualTo("admin or issuer");
         assertThat(Coded.choices(new Coded[] {ClientKind.INSTALLATION})).isEqualTo("installation");
+    }
+
+    @Test
+    void theStoredCodesOfTheStatesAreThoseOfTheDatabase() {
+        // accounts.status and signing_keys.state hold these strings (no migration): renaming a constant must not change them
+        assertThat(List.of(AccountStatus.values())).extracting(Coded::code).containsExactly("active", "disabled");
+        assertThat(List.of(KeyState.values())).extracting(Coded::code).containsExactly("next", "active", "retired");
+        assertThat(List.of(ApiTokenStatus.values())).extracting(Coded::code).containsExactly("active", "expired", "revoked");
+    }
+
+    @Test
+    void theListFiltersParseOnlyTheirOwnCodes() {
+        assertThat(TokenFilter.Status.parse("expired")).contains(TokenFilter.Status.EXPIRED);
+        assertThat(TokenFilter.Status.parse("used_up")).as("a used-up token is active or expired here").isEmpty();
+        assertThat(TokenFilter.Status.parse(null)).isEmpty();
+        assertThat(InstallationFilter.Status.parse("revoked")).contains(InstallationFilter.Status.REVOKED);
+        assertThat(InstallationFilter.Status.parse("stale")).as("staleness is its own filter").isEmpty();
+        assertThat(InstallationFilter.Status.parse("expired")).isEmpty();
+        assertThat(InstallationFilter.Status.parse("Active")).isEmpty();
+    }
+
+    @Test
+    void anApiTokensStatusAtAMoment() {
+        ApiTokenRecord live = new ApiTokenRecord("apt_1", "acc_1", "x", "tokens:read", 0, 1000, null, null, null);
+        assertThat(live.status(999)).isSameAs(ApiTokenStatus.ACTIVE);
+        assertThat(live.status(1000)).isSameAs(ApiTokenStatus.EXPIRED);
+        ApiTokenRecord revoked = new ApiTokenRecord("apt_1", "acc_1", "x", "tokens:read", 0, 1000, null, 500L, "test");
+        assertThat(revoked.status(10)).isSameAs(ApiTokenStatus.REVOKED);
+        assertThat(revoked.status(2000)).as("revoked wins over expired").isSameAs(ApiTokenStatus.REVOKED);
     }
 }

@@ -285,6 +285,12 @@ class InstallationRulesTest {
         assertThat(s.http.postForm("/token", c.id(), c.secret(), grant()).status()).isEqualTo(401);
         Cli.Result revoked = Cli.run(env, "installations", "list", "--token", iat.record().id(), "--status", "revoked", "--json");
         assertThat(revoked.out()).contains(ref).contains("decommissioned");
+        Cli.Result active = Cli.run(env, "installations", "list", "--token", iat.record().id(), "--status", "active", "--json");
+        assertThat(active.exit()).as(active.err()).isZero();
+        assertThat(active.out()).doesNotContain(ref);
+        Cli.Result badStatus = Cli.run(env, "installations", "list", "--status", "stale");
+        assertThat(badStatus.exit()).isEqualTo(2);
+        assertThat(badStatus.err().strip()).isEqualTo("gatehouse: --status must be active or revoked");
         Cli.Result dry = Cli.run(env, "installations", "cleanup", "--dry-run", "--json");
         assertThat(dry.exit()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("\"dry_run\":true").contains("\"would_mark_stale\":0");
@@ -295,7 +301,7 @@ class InstallationRulesTest {
         TestServer s = TestServer.shared(backend);
         String email = "owner-" + org.gatehouse.server.crypto.Secrets.randomId(6).toLowerCase().replaceAll("[^a-z0-9]", "x") + "@example.org";
         var account = new org.gatehouse.server.domain.AccountRecord("acc_" + org.gatehouse.server.crypto.Secrets.randomId(9), email,
-                org.gatehouse.server.domain.AccountRole.ISSUER, org.gatehouse.server.domain.AccountRecord.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
+                org.gatehouse.server.domain.AccountRole.ISSUER, org.gatehouse.server.domain.AccountStatus.ACTIVE, "unused", null, 0, System.currentTimeMillis(), "test", null, null);
         s.gatehouse().db.inTransaction(h -> {
             new org.gatehouse.server.store.AccountStore().insertAccount(h, account);
             return null;

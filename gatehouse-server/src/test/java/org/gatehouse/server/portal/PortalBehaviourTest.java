@@ -144,7 +144,7 @@ class PortalBehaviourTest {
         PortalTest.issuer(admin, issuer);
         String[] t = PortalTest.createToken(issuer, "someone else's", 3);
         Flow.register(s(), t[1], "{\"installation_id\":\"" + Flow.installationId() + "\"}");
-        long active = s().gatehouse().installations.list(new InstallationFilter(null, "active", null, null, null), 1000, null).size();
+        long active = s().gatehouse().installations.list(new InstallationFilter(null, InstallationFilter.Status.ACTIVE, null, null, null), 1000, null).size();
         PortalClient.Page dash = admin.get("/");
         String word = active == 1 ? "active installation" : "active installations";
         assertThat(dash.body()).contains(word + " (all accounts)")

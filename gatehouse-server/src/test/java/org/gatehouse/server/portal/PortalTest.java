@@ -381,6 +381,15 @@ class PortalTest {
         assertThat(a.get("/admin/tokens?owner=" + issuer.email).body()).contains("to be disabled");
         assertThat(a.get("/admin/tokens?q=to+be+dis").body()).contains("to be disabled");
         assertThat(a.get("/admin/installations?token=" + t[0]).body()).contains(client.info().get("installation_id").toString());
+        assertThat(a.get("/admin/tokens?status=active&owner=" + issuer.email).body()).contains("to be disabled");
+        assertThat(a.get("/admin/tokens?status=expired&owner=" + issuer.email).body()).doesNotContain("to be disabled");
+        assertThat(a.get("/admin/installations?status=active&token=" + t[0]).body()).contains(client.info().get("installation_id").toString());
+        assertThat(a.get("/admin/installations?status=revoked&token=" + t[0]).body()).doesNotContain(client.info().get("installation_id").toString());
+        // a status no filter has is said, not ignored (the list would look filtered when it is not)
+        PortalClient.Page badStatus = a.get("/admin/installations?status=stale&token=" + t[0]);
+        assertThat(badStatus.status()).isEqualTo(400);
+        assertThat(badStatus.body()).contains("Choose the status active or revoked.");
+        assertThat(a.get("/admin/tokens?status=used_up").body()).contains("Choose the status active, revoked or expired.");
         assertThat(a.get("/admin/audit?action=iat.create&actor=account:" + issuer.email).body()).contains(t[0]);
         // Disable with cascade: sessions end, tokens and installations are revoked.
         PortalClient.Page question = a.get("/admin/accounts/" + accountId + "/disable");

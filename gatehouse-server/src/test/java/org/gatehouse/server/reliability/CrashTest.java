@@ -184,8 +184,8 @@ class CrashTest {
             }
             try (Gatehouse g = Gatehouse.open(Config.load(env))) {
                 List<SigningKeyRecord> keys = g.keys.list();
-                assertThat(keys.stream().filter(k -> k.state().equals(SigningKeyRecord.ACTIVE))).hasSize(1);
-                assertThat(keys.stream().filter(k -> k.state().equals(SigningKeyRecord.NEXT))).hasSize(1);
+                assertThat(keys.stream().filter(k -> k.state() == org.gatehouse.server.domain.KeyState.ACTIVE)).hasSize(1);
+                assertThat(keys.stream().filter(k -> k.state() == org.gatehouse.server.domain.KeyState.NEXT)).hasSize(1);
                 // Each finished rotation (and none half-done) is in the audit log.
                 int audited = g.db.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM audit_events WHERE action = 'key.rotate'")
                         .mapTo(Integer.class).one());
