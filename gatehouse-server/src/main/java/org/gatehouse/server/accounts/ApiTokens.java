@@ -95,12 +95,12 @@ public final class ApiTokens {
         long now = clock.millis();
         String token = Secrets.newSecret(PREFIX);
         ApiTokenRecord row = new ApiTokenRecord("apt_" + Secrets.randomId(9), account.id(), clean,
-                String.join(" ", set), now, now + expiresIn.toMillis(), null, null, null);
+                List.copyOf(set), now, now + expiresIn.toMillis(), null, null, null);
         db.inTransaction(h -> {
             store.insert(h, row, secrets.hash(token));
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("label", clean);
-            d.put("scopes", row.scopes());
+            d.put("scopes", String.join(" ", row.scopes()));
             d.put("expires_at", row.expiresAt());
             d.put("account", account.id());
             audit.record(h, now, actor, "api_token.create", row.id(), d);
@@ -142,7 +142,7 @@ public final class ApiTokens {
             Optional<AccountRecord> account = accounts.findAccount(h, row.get().accountId());
             if (account.isEmpty() || !account.get().active()) return Optional.<Caller>empty();
             store.used(h, row.get().id(), now);
-            Set<String> scopes = new LinkedHashSet<>(Text.scopeSet(row.get().scopes()));
+            Set<String> scopes = new LinkedHashSet<>(row.get().scopes());
             scopes.retainAll(allowedScopes(account.get()));
             return Optional.of(new Caller(row.get(), account.get(), scopes));
         });

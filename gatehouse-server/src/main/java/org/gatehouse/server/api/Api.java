@@ -9,6 +9,7 @@ import org.gatehouse.server.domain.AuditEvent;
 import org.gatehouse.server.domain.AccountLink;
 import org.gatehouse.server.domain.AccountRole;
 import org.gatehouse.server.domain.Coded;
+import org.gatehouse.server.net.Cidr;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -229,7 +230,7 @@ public final class Api {
         m.put("owner", t.ownerAccount());
         m.put("reregistration", t.reregistration().code());
         if (t.softwareIds() != null) m.put("software_ids", t.softwareIds());
-        if (t.clientCidrs() != null) m.put("client_cidrs", List.of(t.clientCidrs().split(" ")));
+        if (t.clientCidrs() != null) m.put("client_cidrs", t.clientCidrs().stream().map(Cidr::toString).toList());
         m.put("require_key_bound", t.requireKeyBound());
         m.put("require_dpop", t.requireDpop());
         if (t.revokedAt() != null) {

@@ -1,16 +1,19 @@
 package org.gatehouse.server.domain;
 
 import java.util.List;
+import org.gatehouse.server.net.Cidr;
 
 /**
  * An initial access token as stored (never the token itself: only its keyed hash is kept).
+ * scopes: the scopes its installations may get, in order (stored space-separated).
  * requireKeyBound: it admits only private_key_jwt installations; requireDpop: only ones registered with
  * dpop_bound_access_tokens (issue 17). softwareIds: the software_id values it admits (null: any).
+ * clientCidrs: the address ranges registrations may come from, parsed once when the row is read (null: any).
  */
 public record IatRecord(
         String id,
         String label,
-        String scope,
+        List<String> scopes,
         int maxRegistrations,
         int registrations,
         long createdAt,
@@ -22,9 +25,25 @@ public record IatRecord(
         String ownerAccount,
         Reregistration reregistration,
         List<String> softwareIds,
-        String clientCidrs,
+        List<Cidr> clientCidrs,
         boolean requireKeyBound,
         boolean requireDpop) {
+
+    public IatRecord {
+        scopes = scopes == null ? List.of() : List.copyOf(scopes);
+        softwareIds = softwareIds == null ? null : List.copyOf(softwareIds);
+        clientCidrs = clientCidrs == null ? null : List.copyOf(clientCidrs);
+    }
+
+    /** The scopes as one RFC 6749 §3.3 scope string (token file, API, registration's default scope). */
+    public String scope() {
+        return String.join(" ", scopes);
+    }
+
+    /** Whether a registration from {@code address} is allowed: no ranges set, or the address lies in one. */
+    public boolean allowsAddress(String address) {
+        return clientCidrs == null || Cidr.anyContains(clientCidrs, address);
+    }
 
     public IatStatus status(long now) {
         if (revokedAt != null) return IatStatus.REVOKED;
@@ -43,7 +62,7 @@ public record IatRecord(
         Builder b = new Builder();
         b.id = id;
         b.label = label;
-        b.scope = scope;
+        b.scopes = scopes;
         b.maxRegistrations = maxRegistrations;
         b.registrations = registrations;
         b.createdAt = createdAt;
@@ -65,7 +84,7 @@ public record IatRecord(
     public static final class Builder {
         private String id;
         private String label;
-        private String scope;
+        private List<String> scopes;
         private int maxRegistrations;
         private int registrations;
         private long createdAt;
@@ -77,7 +96,7 @@ public record IatRecord(
         private String ownerAccount;
         private Reregistration reregistration;
         private List<String> softwareIds;
-        private String clientCidrs;
+        private List<Cidr> clientCidrs;
         private boolean requireKeyBound;
         private boolean requireDpop;
 
@@ -94,8 +113,8 @@ public record IatRecord(
             return this;
         }
 
-        public Builder scope(String scope) {
-            this.scope = scope;
+        public Builder scopes(List<String> scopes) {
+            this.scopes = scopes;
             return this;
         }
 
@@ -154,7 +173,7 @@ public record IatRecord(
             return this;
         }
 
-        public Builder clientCidrs(String clientCidrs) {
+        public Builder clientCidrs(List<Cidr> clientCidrs) {
             this.clientCidrs = clientCidrs;
             return this;
         }
@@ -170,7 +189,7 @@ public record IatRecord(
         }
 
         public IatRecord build() {
-            return new IatRecord(id, label, scope, maxRegistrations, registrations, createdAt, createdBy, expiresAt,
+            return new IatRecord(id, label, scopes, maxRegistrations, registrations, createdAt, createdBy, expiresAt,
                     revokedAt, revokedBy, revokedReason, ownerAccount, reregistration, softwareIds, clientCidrs,
                     requireKeyBound, requireDpop);
         }

@@ -154,9 +154,9 @@ public final class IatService {
         if (expiresIn == null || expiresIn.isNegative() || expiresIn.isZero() || expiresIn.compareTo(MAX_LIFETIME) > 0) {
             problems.add("expires_in", "Choose an expiry in the future and at most " + MAX_LIFETIME.toDays() + " days away.");
         }
-        String cleanScope = spec.scope() == null ? String.join(" ", knownScopes) : problems.collect(() -> normaliseScope(spec.scope()));
+        List<String> cleanScopes = spec.scope() == null ? List.copyOf(knownScopes) : problems.collect(() -> normaliseScope(spec.scope()));
         List<String> softwareIds = problems.collect(() -> softwareIds(spec.softwareIds()));
-        String cidrs = problems.collect(() -> cidrs(spec.clientCidrs()));
+        List<Cidr> cidrs = problems.collect(() -> cidrs(spec.clientCidrs()));
         Reregistration rereg = spec.reregistration() == null ? Reregistration.REPLACE
                 : Reregistration.parse(spec.reregistration()).orElse(null);
         if (rereg == null) {
@@ -167,7 +167,7 @@ public final class IatService {
         String owner = spec.owner() == null ? "operator" : spec.owner();
         long now = clock.millis();
         String token = Secrets.newSecret(Secrets.INITIAL_ACCESS_TOKEN);
-        IatRecord record = IatRecord.builder().id("iat_" + Secrets.randomId(9)).label(cleanLabel).scope(cleanScope)
+        IatRecord record = IatRecord.builder().id("iat_" + Secrets.randomId(9)).label(cleanLabel).scopes(cleanScopes)
                 .maxRegistrations(max).createdAt(now).createdBy(actor.name()).expiresAt((now + expiresIn.toMillis()) / 1000 * 1000)
                 .ownerAccount(owner).reregistration(rereg).softwareIds(softwareIds).clientCidrs(cidrs)
                 .requireKeyBound(spec.requireKeyBound()).requireDpop(spec.requireDpop()).build();
@@ -177,10 +177,10 @@ public final class IatService {
             details.put("label", cleanLabel);
             details.put("max_registrations", max);
             details.put("expires_at", record.expiresAt());
-            details.put("scope", cleanScope);
+            details.put("scope", record.scope());
             details.put("reregistration", rereg.code());
             if (softwareIds != null) details.put("software_ids", String.join(" ", softwareIds));
-            if (cidrs != null) details.put("client_cidrs", cidrs);
+            if (cidrs != null) details.put("client_cidrs", Cidr.joined(cidrs));
             if (spec.requireKeyBound()) details.put("require_key_bound", true);
             if (spec.requireDpop()) details.put("require_dpop", true);
             if (extra != null) extra.store(h, record, details);
@@ -204,14 +204,13 @@ public final class IatService {
     }
 
     /** Every entry checked: all bad ranges are named at once. */
-    private static String cidrs(List<String> ranges) {
+    private static List<Cidr> cidrs(List<String> ranges) {
         if (ranges == null || ranges.isEmpty()) return null;
-        List<String> out = new java.util.ArrayList<>();
-        for (Cidr c : Cidr.parseInput("client_cidrs", String.join(" ", ranges))) out.add(c.toString());
-        return out.isEmpty() ? null : String.join(" ", out);
+        List<Cidr> out = Cidr.parseInput("client_cidrs", String.join(" ", ranges));
+        return out.isEmpty() ? null : out;
     }
 
-    private String normaliseScope(String scope) {
+    private List<String> normaliseScope(String scope) {
         if (scope.isBlank()) throw InvalidInput.of("scope", "Choose at least one scope.");
         Set<String> tokens = Text.scopeSet(scope.strip()); // InvalidInput on scope if malformed
         List<String> unknown = tokens.stream().filter(t -> !knownScopes.contains(t)).map(t -> "'" + Text.printable(t) + "'").toList();
@@ -219,7 +218,7 @@ public final class IatService {
             throw InvalidInput.of("scope", (unknown.size() == 1 ? "Unknown scope " : "Unknown scopes ") + String.join(", ", unknown)
                     + " (known: " + String.join(" ", knownScopes) + ").");
         }
-        return String.join(" ", tokens);
+        return List.copyOf(tokens);
     }
 
     /** Finds the token a presented value belongs to (by keyed hash; no clear value is stored). */
@@ -301,11 +300,11 @@ public final class IatService {
 
     /** Changes a token's scope; its installations get at most the new scope from their next token on. */
     public boolean updateScope(String id, String scope, Actor actor) {
-        String clean = normaliseScope(scope);
+        List<String> clean = normaliseScope(scope);
         long now = clock.millis();
         boolean done = db.inTransaction(h -> {
             boolean changed = store.updateScope(h, id, clean);
-            if (changed) audit.record(h, now, actor, "iat.update_scope", id, Map.of("scope", clean));
+            if (changed) audit.record(h, now, actor, "iat.update_scope", id, Map.of("scope", String.join(" ", clean)));
             return changed;
         });
         if (done) policyChanged.run();

@@ -103,6 +103,16 @@ public final class Cidr {
         return java.util.Arrays.equals(m, network);
     }
 
+    /** The ranges as their normalised text, space-separated (as stored and as audit details show them). */
+    public static String joined(List<Cidr> ranges) {
+        StringBuilder b = new StringBuilder();
+        for (Cidr c : ranges) {
+            if (b.length() > 0) b.append(' ');
+            b.append(c.text);
+        }
+        return b.toString();
+    }
+
     public static boolean anyContains(List<Cidr> ranges, String address) {
         for (Cidr c : ranges) {
             if (c.contains(address)) return true;

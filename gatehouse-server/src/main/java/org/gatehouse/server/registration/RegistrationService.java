@@ -7,6 +7,7 @@ import org.gatehouse.server.domain.ClientMetadata;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.audit.Actor;
@@ -15,7 +16,7 @@ import org.gatehouse.server.crypto.Secrets;
 import org.gatehouse.server.iat.IatService;
 import org.gatehouse.server.json.Json;
 import org.gatehouse.server.installations.InstallationService;
-import org.gatehouse.server.net.CidrCache;
+import org.gatehouse.server.net.Cidr;
 import org.gatehouse.server.ratelimit.RateLimiter;
 import org.gatehouse.server.statements.SoftwareStatements;
 import org.gatehouse.server.statements.StatementVerifier;
@@ -26,7 +27,6 @@ import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.store.IatStore;
-import org.gatehouse.server.text.Text;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -55,7 +55,6 @@ public final class RegistrationService {
     private final InstallationService installations;
     private final RateLimiter perToken;
     private final RateLimiter perAddress;
-    private final CidrCache cidrs = new CidrCache();
     private final SoftwareStatements statements;
 
     public RegistrationService(Database db, ClientStore clients, IatStore iatStore, IatService iats, Secrets secrets,
@@ -108,7 +107,7 @@ public final class RegistrationService {
                             .authMethod(md.authMethod()).scope(md.scope()).clientName(md.clientName()).softwareId(md.softwareId())
                             .softwareVersion(md.softwareVersion()).installationId(md.installationId())
                             .metadata(SoftwareStatements.metadataJson(md, statement)).createdAt(now).updatedAt(now)
-                            .iatScope(iat.scope()).installationRef(ref).iatClientCidrs(iat.clientCidrs())
+                            .iatScope(iat.scope()).installationRef(ref).iatClientCidrs(iat.clientCidrs() == null ? null : Cidr.joined(iat.clientCidrs()))
                             .jwks(jwksJson(md)).authSigningAlg(md.authSigningAlg()).dpopBound(md.dpopBound()).build();
                     clients.insert(h, c);
                     statements.record(h, clientId, statement, now);
@@ -141,7 +140,7 @@ public final class RegistrationService {
     private ClientMetadata admitted(Handle h, IatRecord iat, SoftwareStatements.Applied statement, String defaultScope, String address) {
         checkAddress(iat, address);
         statements.checkPolicy(h, iat, statement);
-        ClientMetadata md = MetadataRules.check(statement.request(), Text.scopeSet(iat.scope()), defaultScope);
+        ClientMetadata md = MetadataRules.check(statement.request(), new LinkedHashSet<>(iat.scopes()), defaultScope);
         // Issue 17 policy of the admitting token, for registrations and every update alike.
         if (iat.requireKeyBound() && !md.keyBound()) {
             throw OAuthError.invalidClientMetadata("this initial access token admits key-bound installations only:"
@@ -158,7 +157,7 @@ public final class RegistrationService {
     }
 
     private void checkAddress(IatRecord iat, String address) {
-        if (address != null && !cidrs.allows(iat.clientCidrs(), address)) {
+        if (address != null && !iat.allowsAddress(address)) {
             throw OAuthError.invalidToken("the initial access token's address ranges do not include this address");
         }
     }
@@ -220,7 +219,7 @@ public final class RegistrationService {
                 throw OAuthError.invalidClientMetadata(ROTATE_SECRET + " must be true or false");
             }
             IatRecord iat = iatStore.findById(h, current.iatId()).orElseThrow(() -> new IllegalStateException("client " + clientId + " has no token"));
-            SoftwareStatements.Applied statement = statements.forUpdate(h, clientId, request, sentStatement, Text.scopeSet(iat.scope()));
+            SoftwareStatements.Applied statement = statements.forUpdate(h, clientId, request, sentStatement, new LinkedHashSet<>(iat.scopes()));
             // An omitted scope keeps the current one: an update never widens access by leaving a field out.
             ClientMetadata requested = admitted(h, iat, statement, current.scope(), actor.remoteAddr());
             ClientMetadata md = new ClientMetadata(requested.clientName(), requested.clientUri(), requested.logoUri(),

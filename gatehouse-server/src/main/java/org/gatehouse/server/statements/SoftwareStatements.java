@@ -55,7 +55,7 @@ public final class SoftwareStatements {
         Object sent = request.get(FIELD);
         if (sent == null) return Applied.none(request);
         StatementVerifier.Verified v = verifier.verify(sent, now);
-        return new Applied(merge(request, v.claims(), Text.scopeSet(iat.scope())), v.jws(), v.publisher().name(), v.softwareId());
+        return new Applied(merge(request, v.claims(), new LinkedHashSet<>(iat.scopes())), v.jws(), v.publisher().name(), v.softwareId());
     }
 
     /**

@@ -11,13 +11,13 @@ import org.jdbi.v3.core.mapper.RowMapper;
 public final class ApiTokenStore {
     private static final String COLUMNS = "id, account_id, label, scopes, created_at, expires_at, last_used_at, revoked_at, revoked_by";
     private static final RowMapper<ApiTokenRecord> MAPPER = (rs, ctx) -> new ApiTokenRecord(rs.getString("id"), rs.getString("account_id"),
-            rs.getString("label"), rs.getString("scopes"), rs.getLong("created_at"), rs.getLong("expires_at"),
+            rs.getString("label"), Rows.words(rs.getString("scopes")), rs.getLong("created_at"), rs.getLong("expires_at"),
             Rows.nullableLong(rs, "last_used_at"), Rows.nullableLong(rs, "revoked_at"), rs.getString("revoked_by"));
 
     public void insert(Handle h, ApiTokenRecord r, String tokenHash) {
         h.createUpdate("INSERT INTO api_tokens (" + COLUMNS + ", token_hash) VALUES (:id, :account, :label, :scopes, :created,"
                         + " :expires, NULL, NULL, NULL, :hash)")
-                .bind("id", r.id()).bind("account", r.accountId()).bind("label", r.label()).bind("scopes", r.scopes())
+                .bind("id", r.id()).bind("account", r.accountId()).bind("label", r.label()).bind("scopes", Rows.joined(r.scopes()))
                 .bind("created", r.createdAt()).bind("expires", r.expiresAt()).bind("hash", tokenHash)
                 .execute();
     }

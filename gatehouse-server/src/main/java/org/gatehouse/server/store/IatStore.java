@@ -3,6 +3,7 @@ package org.gatehouse.server.store;
 import org.gatehouse.server.domain.Reregistration;
 
 import org.gatehouse.server.domain.IatRecord;
+import org.gatehouse.server.net.Cidr;
 
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +19,7 @@ public final class IatStore {
     static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> IatRecord.builder()
             .id(rs.getString("id"))
             .label(rs.getString("label"))
-            .scope(rs.getString("scope"))
+            .scopes(Rows.words(rs.getString("scope")))
             .maxRegistrations(rs.getInt("max_registrations"))
             .registrations(rs.getInt("registrations"))
             .createdAt(rs.getLong("created_at"))
@@ -30,26 +31,31 @@ public final class IatStore {
             .ownerAccount(rs.getString("owner_account"))
             .reregistration(Codes.read(Reregistration.values(), rs.getString("reregistration"),
                     "initial_access_tokens.reregistration"))
-            .softwareIds(words(rs.getString("software_ids")))
-            .clientCidrs(rs.getString("client_cidrs"))
+            .softwareIds(Rows.words(rs.getString("software_ids")))
+            .clientCidrs(ranges(rs.getString("client_cidrs")))
             .requireKeyBound(rs.getBoolean("require_key_bound"))
             .requireDpop(rs.getBoolean("require_dpop")).build();
 
-    /** A space-separated column as its words (null: the column's NULL, "any"). */
-    private static List<String> words(String joined) {
-        return joined == null ? null : List.of(joined.split(" "));
+    /** The stored ranges, parsed once here (null: the column's NULL, "any"); a range that does not parse is a broken row. */
+    private static List<Cidr> ranges(String joined) {
+        if (joined == null || joined.isBlank()) return null; // as the per-request check did before: blank allows any
+        try {
+            return Cidr.parseList(joined);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("unparsable value in initial_access_tokens.client_cidrs: " + e.getMessage(), e);
+        }
     }
 
     public void insert(Handle h, IatRecord r, String tokenHash) {
         h.createUpdate("INSERT INTO initial_access_tokens (" + COLUMNS + ", token_hash) VALUES"
                         + " (:id, :label, :scope, :max, 0, :createdAt, :createdBy, :expiresAt, NULL, NULL, NULL,"
                         + " :owner, :rereg, :softwareIds, :cidrs, :keyBound, :dpop, :hash)")
-                .bind("id", r.id()).bind("label", r.label()).bind("scope", r.scope())
+                .bind("id", r.id()).bind("label", r.label()).bind("scope", Rows.joined(r.scopes()))
                 .bind("max", r.maxRegistrations()).bind("createdAt", r.createdAt())
                 .bind("createdBy", r.createdBy()).bind("expiresAt", r.expiresAt()).bind("hash", tokenHash)
                 .bind("owner", r.ownerAccount()).bind("rereg", r.reregistration().code())
-                .bind("softwareIds", r.softwareIds() == null ? null : String.join(" ", r.softwareIds()))
-                .bind("cidrs", r.clientCidrs()).bind("keyBound", r.requireKeyBound()).bind("dpop", r.requireDpop())
+                .bind("softwareIds", Rows.joined(r.softwareIds()))
+                .bind("cidrs", Rows.joined(r.clientCidrs())).bind("keyBound", r.requireKeyBound()).bind("dpop", r.requireDpop())
                 .execute();
     }
 
@@ -85,9 +91,9 @@ public final class IatStore {
     }
 
     /** Narrows or changes the scope; installations get at most this scope from now on. */
-    public boolean updateScope(Handle h, String id, String scope) {
+    public boolean updateScope(Handle h, String id, List<String> scopes) {
         return h.createUpdate("UPDATE initial_access_tokens SET scope = :scope WHERE id = :id")
-                .bind("id", id).bind("scope", scope).execute() == 1;
+                .bind("id", id).bind("scope", Rows.joined(scopes)).execute() == 1;
     }
 
     public boolean revoke(Handle h, String id, long now, String by, String reason) {

@@ -85,10 +85,10 @@ class CodedTest {
 
     @Test
     void anApiTokensStatusAtAMoment() {
-        ApiTokenRecord live = new ApiTokenRecord("apt_1", "acc_1", "x", "tokens:read", 0, 1000, null, null, null);
+        ApiTokenRecord live = new ApiTokenRecord("apt_1", "acc_1", "x", List.of("tokens:read"), 0, 1000, null, null, null);
         assertThat(live.status(999)).isSameAs(ApiTokenStatus.ACTIVE);
         assertThat(live.status(1000)).isSameAs(ApiTokenStatus.EXPIRED);
-        ApiTokenRecord revoked = new ApiTokenRecord("apt_1", "acc_1", "x", "tokens:read", 0, 1000, null, 500L, "test");
+        ApiTokenRecord revoked = new ApiTokenRecord("apt_1", "acc_1", "x", List.of("tokens:read"), 0, 1000, null, 500L, "test");
         assertThat(revoked.status(10)).isSameAs(ApiTokenStatus.REVOKED);
         assertThat(revoked.status(2000)).as("revoked wins over expired").isSameAs(ApiTokenStatus.REVOKED);
     }

@@ -105,11 +105,11 @@ class PicturesUnitTest {
 
     @Test
     void whyATokenIsListed() {
-        IatRecord t = IatRecord.builder().id("iat_1").label("Library").scope("s").maxRegistrations(200).registrations(190).createdBy("x").ownerAccount("acc").reregistration(Reregistration.REPLACE).build();
+        IatRecord t = IatRecord.builder().id("iat_1").label("Library").scopes(java.util.List.of("s")).maxRegistrations(200).registrations(190).createdBy("x").ownerAccount("acc").reregistration(Reregistration.REPLACE).build();
         assertThat(Pictures.why(new Figures.Attention(t, true, true, 3))).isEqualTo("expires in 3 days; 190 of 200 registrations used (95 %)");
         assertThat(Pictures.why(new Figures.Attention(t, true, false, 1))).isEqualTo("expires in 1 day");
         assertThat(Pictures.why(new Figures.Attention(t, true, false, 0))).isEqualTo("expires within a day");
-        IatRecord one = IatRecord.builder().id("iat_2").label("One").scope("s").maxRegistrations(1).registrations(1).createdBy("x").ownerAccount("acc").reregistration(Reregistration.REPLACE).build();
+        IatRecord one = IatRecord.builder().id("iat_2").label("One").scopes(java.util.List.of("s")).maxRegistrations(1).registrations(1).createdBy("x").ownerAccount("acc").reregistration(Reregistration.REPLACE).build();
         assertThat(Pictures.why(new Figures.Attention(one, false, true, 20))).isEqualTo("1 of 1 registration used (100 %)");
     }
 

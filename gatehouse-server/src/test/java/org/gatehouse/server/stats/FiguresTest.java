@@ -13,7 +13,7 @@ class FiguresTest {
     private static final long DAY = 86_400_000L;
 
     private static IatRecord token(int max, int used, long expiresAt) {
-        return IatRecord.builder().id("iat_x").label("x").scope("s").maxRegistrations(max).registrations(used).createdBy("cli").expiresAt(expiresAt).ownerAccount("operator").reregistration(Reregistration.REPLACE).build();
+        return IatRecord.builder().id("iat_x").label("x").scopes(java.util.List.of("s")).maxRegistrations(max).registrations(used).createdBy("cli").expiresAt(expiresAt).ownerAccount("operator").reregistration(Reregistration.REPLACE).build();
     }
 
     @Test
