@@ -23,13 +23,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.ApiTokens;
 import org.gatehouse.server.audit.Actor;
@@ -659,7 +657,7 @@ public final class Api {
         String v = param(ctx, name, 20);
         if (v == null) return null;
         return Coded.parse(values, v).orElseThrow(() -> InvalidInput.of(name, name + " must be one of "
-                + Arrays.stream(values).map(Coded::code).collect(Collectors.joining(", "))));
+                + String.join(", ", Coded.codes(values))));
     }
 
     private static Boolean boolParam(Context ctx, String name) {

@@ -1,5 +1,7 @@
 package org.gatehouse.server.domain;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.StringJoiner;
 
@@ -21,6 +23,13 @@ public interface Coded {
             if (e.code().equals(code)) return Optional.of(e);
         }
         return Optional.empty();
+    }
+
+    /** The codes of {@code values}, in order (a form's choices). */
+    static List<String> codes(Coded[] values) {
+        List<String> out = new ArrayList<>(values.length);
+        for (Coded c : values) out.add(c.code());
+        return List.copyOf(out);
     }
 
     /** The codes of {@code values} for a message, e.g. "active, revoked or expired". */

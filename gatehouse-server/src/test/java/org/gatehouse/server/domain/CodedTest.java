@@ -62,6 +62,8 @@ class CodedTest {
         assertThat(Coded.choices(Reregistration.values())).isEqualTo("replace, reject or allow");
         assertThat(Coded.choices(AccountRole.values())).isEqualTo("admin or issuer");
         assertThat(Coded.choices(new Coded[] {ClientKind.INSTALLATION})).isEqualTo("installation");
+        assertThat(Coded.codes(TokenFilter.Status.values())).containsExactly("active", "revoked", "expired");
+        assertThat(Coded.codes(InstallationFilter.Status.values())).containsExactly("active", "revoked");
     }
 
     @Test
