@@ -187,7 +187,7 @@ final class AdminPages {
         String after = q(ctx, "after");
         long now = p.clock.millis();
         TokenFilter f = new TokenFilter(ownerId(owner, owners), status, search);
-        List<IatRecord> page = p.iats.page(f, PAGE + 1, after);
+        List<IatRecord> page = p.iats.page(s.account(), f, PAGE + 1, after);
         String next = null;
         if (page.size() > PAGE) {
             IatRecord last = page.get(PAGE - 1);
@@ -220,7 +220,7 @@ final class AdminPages {
         if (id != null) {
             page = p.installations.find(id);
         } else {
-            page = p.installations.list(new InstallationFilter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
+            page = p.installations.list(s.account(), new InstallationFilter(token, status, "yes".equals(stale) ? Boolean.TRUE : null,
                     "yes".equals(flagged) ? Boolean.TRUE : null, ownerId(owner, owners)), PAGE + 1, after);
         }
         String next = null;

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.StatsStore;
@@ -89,8 +90,13 @@ public final class Figures {
         this.staleAfter = staleAfter;
     }
 
-    /** The dashboard of an account: {@code owner} null for the whole system (an admin), else that account's own tokens. */
-    public Overview overview(String owner) {
+    /** The dashboard of {@code viewer}: the whole system for an admin (AccountRecord.mayView), else the account's own tokens. */
+    public Overview overview(AccountRecord viewer) {
+        return overview(viewer.mayView(null) ? null : viewer.id());
+    }
+
+    /** The dashboard's figures: {@code owner} null for the whole system, else that account's own tokens. */
+    Overview overview(String owner) {
         long now = clock.millis();
         LocalDate today = day(now);
         LocalDate first = today.minusDays(DAYS - 1);

@@ -91,6 +91,41 @@ class ApiTest {
         return call("POST", path, bearer, json);
     }
 
+    /**
+     * Issue 14: which rows an account may list is decided once, by the services (AccountRecord.mayView), for the API,
+     * the portal and anything else that lists for an account: an issuer asking for every owner or another account's
+     * gets their own; an admin gets what they asked for.
+     */
+    @Test
+    void listsAreScopedByTheServicesForEveryCaller() {
+        var g = s().gatehouse();
+        AccountRecord ann = account("issuer"), bob = account("issuer"), root = account("admin");
+        String annToken = g.iats.create(new org.gatehouse.server.iat.IatService.Spec("ann's", 5, Duration.ofDays(1), null, null, null, null, ann.id()),
+                Actor.cli()).record().id();
+        var bobToken = g.iats.create(new org.gatehouse.server.iat.IatService.Spec("bob's", 5, Duration.ofDays(1), null, null, null, null, bob.id()),
+                Actor.cli());
+        Flow.register(s(), bobToken.token(), "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+        var everyone = new org.gatehouse.server.domain.TokenFilter(null, null, null);
+        var bobs = new org.gatehouse.server.domain.TokenFilter(bob.id(), null, null);
+        assertThat(g.iats.page(ann, everyone, 500, null)).extracting(t -> t.ownerAccount()).containsOnly(ann.id());
+        assertThat(g.iats.page(ann, bobs, 500, null)).extracting(t -> t.id()).containsExactly(annToken);
+        assertThat(g.iats.count(ann, bobs, 100)).isEqualTo(1);
+        assertThat(g.iats.page(root, bobs, 500, null)).extracting(t -> t.id()).containsExactly(bobToken.record().id());
+        assertThat(g.iats.page(root, everyone, 5000, null)).extracting(t -> t.id()).contains(annToken, bobToken.record().id());
+        var bobsInstallations = new org.gatehouse.server.domain.InstallationFilter(null, null, null, null, bob.id());
+        var byToken = new org.gatehouse.server.domain.InstallationFilter(bobToken.record().id(), null, null, null, null);
+        assertThat(g.installations.list(ann, bobsInstallations, 100, null)).isEmpty();
+        assertThat(g.installations.list(ann, byToken, 100, null)).isEmpty();
+        assertThat(g.installations.count(ann, byToken, 100)).isZero();
+        assertThat(g.installations.list(bob, byToken, 100, null)).hasSize(1);
+        assertThat(g.installations.list(root, bobsInstallations, 100, null)).hasSize(1);
+        assertThat(g.installations.count(root, byToken, 100)).isEqualTo(1);
+        // The API is one caller of them: ann asking for bob's tokens or installations gets her own, none of his.
+        String annApi = apiToken(ann, ISSUER_SCOPES);
+        assertThat(items(get("/api/v1/tokens?owner=" + bob.id(), annApi))).extracting(t -> t.get("id")).containsExactly(annToken);
+        assertThat(items(get("/api/v1/installations?token=" + bobToken.record().id(), annApi))).isEmpty();
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> items(Http.Response r) {
         return (List<Map<String, Object>>) r.json().get("items");
