@@ -29,6 +29,31 @@ class PortalBehaviourTest {
         return s().gatehouse().iats.list().stream().filter(t -> accountId.equals(t.ownerAccount())).count();
     }
 
+    /**
+     * Issue 14: what an admin may not do to their own account is AccountService's rule, rendered by the portal — no
+     * confirmation is offered for disabling oneself, and the POSTs answer with the service's words; nothing changes.
+     */
+    @Test
+    void anAdminsOwnAccountIsRefusedWithTheServicesRule() {
+        PortalClient c = new PortalClient(s().issuer);
+        PortalClient.Person me = PortalTest.admin(s(), c);
+        String self = s().gatehouse().accounts.list().stream().filter(a -> a.email().equals(me.email)).findFirst().orElseThrow().id();
+        c.get("/admin/accounts");
+        PortalClient.Page confirm = c.get("/admin/accounts/" + self + "/disable");
+        assertThat(confirm.status()).isEqualTo(400);
+        assertThat(confirm.body()).contains("An account cannot disable itself.").doesNotContain("name=\"confirm\"");
+        PortalClient.Page disable = c.post("/admin/accounts/" + self + "/disable", "confirm", "yes", "cascade", "yes");
+        assertThat(disable.status()).isEqualTo(400);
+        assertThat(disable.body()).contains("An account cannot disable itself.");
+        c.get("/admin/accounts");
+        PortalClient.Page role = c.post("/admin/accounts/" + self + "/role", "role", "issuer");
+        assertThat(role.status()).isEqualTo(400);
+        assertThat(role.body()).contains("An account cannot change its own role.");
+        var after = s().gatehouse().accounts.find(self).orElseThrow();
+        assertThat(after.isAdmin()).isTrue();
+        assertThat(after.active()).isTrue();
+    }
+
     @Test
     void aNewTokenIsShownOnceAndAReloadCreatesNothing() {
         PortalClient c = new PortalClient(s().issuer);
