@@ -257,6 +257,14 @@ public final class IatService {
         return page(scoped(viewer, filter), limit, after);
     }
 
+    /**
+     * The dashboard's most recent tokens of {@code viewer}: the whole system's for an admin (every account's and the
+     * operator's), an issuer's own — what they may see (AccountRecord.mayView), newest first.
+     */
+    public List<IatRecord> recent(AccountRecord viewer, int limit) {
+        return page(viewer, new TokenFilter(null, null, null), limit, null);
+    }
+
     /** How many of the tokens {@code viewer} may see match, counted up to {@code cap} (scoped as {@link #page(AccountRecord, TokenFilter, int, String)}). */
     public int count(AccountRecord viewer, TokenFilter filter, int cap) {
         return count(scoped(viewer, filter), cap);

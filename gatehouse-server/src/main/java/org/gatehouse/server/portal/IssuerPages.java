@@ -72,17 +72,23 @@ final class IssuerPages {
         Sessions.Current s = p.signedIn(ctx);
         AccountRecord a = s.account();
         long now = p.clock.millis();
-        List<IatRecord> recent = p.iats.page(a, new TokenFilter(a.id(), null, null), 5, null);
-        // Counts, not rows: no owner asked, so the services count what this account may see (an admin: the whole system).
+        // No owner asked: the services give what this account may see (an admin: the whole system, an issuer: their own).
+        List<IatRecord> recent = p.iats.recent(a, 5);
         int active = p.iats.count(a, new TokenFilter(null, "active", null), 1000);
         int insts = p.installations.count(a, new InstallationFilter(null, "active", null, null, null), 1000);
         int flagged = p.installations.count(a, new InstallationFilter(null, null, null, true, null), 1000);
-        String whose = a.isAdmin() ? " (all accounts)" : "";
+        Pictures pictures = Pictures.of(p.figures.overview(a));
+        boolean wholeSystem = pictures.wholeSystem();
+        String whose = wholeSystem ? " (all accounts)" : "";
         List<String[]> cards = List.of(card(active, "active token", whose), card(insts, "active installation", whose),
                 card(flagged, "flagged installation", whose));
-        Pictures pictures = Pictures.of(p.figures.overview(a)); // the whole system for an admin, else one's own: decided by Figures
+        Map<String, String> owners = null; // the whole system's tokens are shown with their owner
+        if (wholeSystem) {
+            owners = new java.util.HashMap<>();
+            for (AccountRecord o : p.accounts.list()) owners.put(o.id(), o.email());
+        }
         p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role().code(), "recoveryCodes", p.accounts.unusedRecoveryCodes(a.id()),
-                "cards", cards, "recent", recent, "now", now, "pictures", pictures));
+                "cards", cards, "recent", recent, "owners", owners, "now", now, "pictures", pictures));
     }
 
     /** A dashboard card: the count and its words, singular for one ("1 active token", as the pictures say). */

@@ -175,6 +175,18 @@ class PortalBehaviourTest {
         assertThat(dash.body()).contains(word + " (all accounts)")
                 .contains("<span class=\"n\">" + (active >= 1000 ? "1000+" : Long.toString(active)) + "</span> " + word + " (all accounts)");
         assertThat(issuer.get("/").body()).contains("<span class=\"n\">1</span> active installation<");
+        // The recent tokens are the whole system's too, with their owner (the admin made none): issue 14's reviewer saw
+        // "You have not created any tokens yet" beside "N active tokens (all accounts)". An issuer's are their own.
+        String issuerEmail = s().gatehouse().accounts.find(s().gatehouse().iats.get(t[0]).orElseThrow().ownerAccount()).orElseThrow().email();
+        String recent = dash.find("(<h2>Recent tokens</h2>.*?</table>)");
+        assertThat(recent).contains("The most recent tokens (all accounts)").contains("someone else").contains(issuerEmail)
+                .contains(">Owner<");
+        assertThat(dash.body()).doesNotContain("You have not created any tokens yet");
+        PortalClient other = new PortalClient(s().issuer);
+        PortalTest.issuer(admin, other);
+        assertThat(other.get("/").body()).contains("You have not created any tokens yet").doesNotContain("someone else");
+        assertThat(issuer.get("/").find("(<h2>Recent tokens</h2>.*?</table>)")).contains("Your most recent tokens")
+                .contains("someone else").doesNotContain(">Owner<");
     }
 
     /**
