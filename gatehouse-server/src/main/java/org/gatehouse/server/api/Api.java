@@ -614,14 +614,20 @@ public final class Api {
         }
     }
 
+    /**
+     * The request's JSON object, read from its bytes, strictly as UTF-8 (RFC 8259 §8.1): bytes that are not UTF-8 (a
+     * Latin-1 "é", an overlong form, UTF-16) are a 400 invalid_request, not replacement characters. Its size is
+     * bounded by the server's GATEHOUSE_MAX_BODY_BYTES before it gets here. An empty body (or only JSON whitespace)
+     * is an empty object.
+     */
     private static Body body(Context ctx, String... allowed) {
-        String text = ctx.body();
+        byte[] bytes = ctx.bodyAsBytes();
         Map<String, Object> map;
-        if (text.isBlank()) {
+        if (blank(bytes)) {
             map = new LinkedHashMap<>();
         } else {
             try {
-                map = Json.parseObject(text);
+                map = Json.parseObject(bytes);
             } catch (Json.JsonException e) {
                 throw OAuthError.invalidRequest(e.getMessage());
             }
@@ -631,6 +637,14 @@ public final class Api {
             if (!ok.contains(k)) throw InvalidInput.of(org.gatehouse.server.text.Text.printable(k), "unknown member '" + org.gatehouse.server.text.Text.printable(k) + "'");
         }
         return new Body(map);
+    }
+
+    /** Nothing but JSON whitespace (RFC 8259 §2: space, tab, line feed, carriage return). */
+    private static boolean blank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') return false;
+        }
+        return true;
     }
 
     private static void only(Context ctx, String... allowed) {

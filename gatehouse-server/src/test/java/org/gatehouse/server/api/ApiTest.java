@@ -126,6 +126,45 @@ class ApiTest {
         assertThat(items(get("/api/v1/installations?token=" + bobToken.record().id(), annApi))).isEmpty();
     }
 
+    /** A POST with exactly these bytes as its body (the test client's helpers send strings as UTF-8). */
+    private java.net.http.HttpResponse<String> postBytes(String path, String bearer, byte[] body) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s().issuer + path))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return BYTES_CLIENT.send(request, java.net.http.HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static final java.net.http.HttpClient BYTES_CLIENT = java.net.http.HttpClient.newHttpClient();
+
+    /**
+     * Issue 14: the API's JSON bodies are read strictly as UTF-8 (RFC 8259 §8.1), like the protocol's: a Latin-1 "é"
+     * is a 400 invalid_request, not a token labelled "Caf\uFFFD"; the size bound stands (413).
+     */
+    @Test
+    void bodiesThatAreNotUtf8AreRefusedNotReplaced() throws Exception {
+        String admin = admin();
+        String label = "Caf\u00e9 " + Secrets.randomId(6);
+        String json = "{\"label\":\"" + label + "\",\"max_registrations\":1,\"expires_in\":3600}";
+        for (java.nio.charset.Charset cs : List.of(java.nio.charset.StandardCharsets.ISO_8859_1, java.nio.charset.StandardCharsets.UTF_16)) {
+            var r = postBytes("/api/v1/tokens", admin, json.getBytes(cs));
+            assertThat(r.statusCode()).as(cs + ": " + r.body()).isEqualTo(400);
+            assertThat(r.body()).as(cs.toString()).contains("\"error\":\"invalid_request\"").contains("not UTF-8");
+        }
+        String suffix = label.substring(label.indexOf(' '));
+        assertThat(s().gatehouse().iats.list()).noneMatch(t -> t.label().endsWith(suffix));
+        var ok = postBytes("/api/v1/tokens", admin, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(201);
+        assertThat(ok.body()).contains("\"label\":\"" + label + "\"");
+        // Whitespace only is an empty object (the create then names its missing members); too large is refused as before.
+        var blank = postBytes("/api/v1/tokens", admin, " \r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(blank.statusCode()).isEqualTo(400);
+        assertThat(blank.body()).contains("label");
+        byte[] big = ("{\"label\":\"" + "x".repeat(s().config.maxBodyBytes) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var large = postBytes("/api/v1/tokens", admin, big);
+        assertThat(large.statusCode()).as(large.body()).isEqualTo(413);
+        assertThat(large.body()).contains("invalid_request");
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> items(Http.Response r) {
         return (List<Map<String, Object>>) r.json().get("items");
