@@ -397,7 +397,7 @@ public final class AccountService {
         long now = clock.millis();
         String why = reason == null ? "account disabled" : reason;
         boolean done = db.inTransaction(h -> {
-            store.findAccount(h, id).ifPresent(self -> refuseSelf(self, actor, "an account cannot disable itself"));
+            store.findAccount(h, id).ifPresent(self -> refuseSelf(self, actor, CANNOT_DISABLE_ITSELF));
             AccountRecord a = takeAdmin(h, id, "The last admin cannot be disabled.");
             if (a == null || !store.disable(h, id, now, actor.name())) return false;
             store.deleteSessionsOf(h, id);
@@ -421,6 +421,17 @@ public final class AccountService {
         if (!done) return -1;
         return iats.revokeAllOf(id, why, cascade, actor);
     }
+
+    /**
+     * Whether {@code actor} may disable account {@code id}, asked before offering the confirmation (the portal's GET):
+     * the same refusal {@link #disable} gives (an account cannot disable itself), nothing changed. An unknown id passes
+     * (disable then changes nothing).
+     */
+    public void checkDisable(String id, Actor actor) {
+        db.withHandle(h -> store.findAccount(h, id)).ifPresent(self -> refuseSelf(self, actor, CANNOT_DISABLE_ITSELF));
+    }
+
+    static final String CANNOT_DISABLE_ITSELF = "an account cannot disable itself";
 
     /** An account acting on itself, in the portal or through the API (the same rule for both). */
     private static void refuseSelf(AccountRecord a, Actor actor, String message) {

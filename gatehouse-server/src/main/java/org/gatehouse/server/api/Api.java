@@ -153,12 +153,12 @@ public final class Api {
         ApiTokens.Caller c = caller(ctx, "tokens:read");
         only(ctx, "status", "owner", "search", "limit", "after");
         TokenFilter.Status status = enumParam(ctx, "status", TokenFilter.Status.values());
-        String owner = c.isAdmin() ? param(ctx, "owner", 40) : c.account().id();
+        String owner = param(ctx, "owner", 40); // an issuer's lists are their own whatever they ask: the service scopes them
         String search = param(ctx, "search", 200);
         int limit = limit(ctx);
         String after = param(ctx, "after", 80);
         if (after != null && !after.matches("[0-9]{1,19}:[A-Za-z0-9_-]{1,60}")) throw OAuthError.invalidRequest("after is not a cursor from a next link");
-        List<IatRecord> page = iats.page(new TokenFilter(owner, status, search), limit + 1, after);
+        List<IatRecord> page = iats.page(c.account(), new TokenFilter(owner, status, search), limit + 1, after);
         long now = clock.millis();
         List<Object> items = new ArrayList<>();
         for (IatRecord t : page.subList(0, Math.min(limit, page.size()))) items.add(token(t, now));
@@ -248,11 +248,11 @@ public final class Api {
         InstallationFilter.Status status = enumParam(ctx, "status", InstallationFilter.Status.values());
         Boolean stale = boolParam(ctx, "stale");
         Boolean flagged = boolParam(ctx, "flagged");
-        String owner = c.isAdmin() ? param(ctx, "owner", 40) : c.account().id();
+        String owner = param(ctx, "owner", 40); // scoped by the service, as tokens
         int limit = limit(ctx);
         String after = param(ctx, "after", 60);
         if (after != null && !after.matches("inst_[A-Za-z0-9_-]{1,50}")) throw OAuthError.invalidRequest("after is not a cursor from a next link");
-        List<InstallationRecord> page = installations.list(new InstallationFilter(token, status, stale, flagged, owner), limit + 1, after);
+        List<InstallationRecord> page = installations.list(c.account(), new InstallationFilter(token, status, stale, flagged, owner), limit + 1, after);
         List<Object> items = new ArrayList<>();
         for (InstallationRecord i : page.subList(0, Math.min(limit, page.size()))) items.add(installation(i));
         Map<String, Object> out = new LinkedHashMap<>();
@@ -616,14 +616,20 @@ public final class Api {
         }
     }
 
+    /**
+     * The request's JSON object, read from its bytes, strictly as UTF-8 (RFC 8259 §8.1): bytes that are not UTF-8 (a
+     * Latin-1 "é", an overlong form, UTF-16) are a 400 invalid_request, not replacement characters. Its size is
+     * bounded by the server's GATEHOUSE_MAX_BODY_BYTES before it gets here. An empty body (or only JSON whitespace)
+     * is an empty object.
+     */
     private static Body body(Context ctx, String... allowed) {
-        String text = ctx.body();
+        byte[] bytes = ctx.bodyAsBytes();
         Map<String, Object> map;
-        if (text.isBlank()) {
+        if (blank(bytes)) {
             map = new LinkedHashMap<>();
         } else {
             try {
-                map = Json.parseObject(text);
+                map = Json.parseObject(bytes);
             } catch (Json.JsonException e) {
                 throw OAuthError.invalidRequest(e.getMessage());
             }
@@ -633,6 +639,14 @@ public final class Api {
             if (!ok.contains(k)) throw InvalidInput.of(org.gatehouse.server.text.Text.printable(k), "unknown member '" + org.gatehouse.server.text.Text.printable(k) + "'");
         }
         return new Body(map);
+    }
+
+    /** Nothing but JSON whitespace (RFC 8259 §2: space, tab, line feed, carriage return). */
+    private static boolean blank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') return false;
+        }
+        return true;
     }
 
     private static void only(Context ctx, String... allowed) {

@@ -247,7 +247,37 @@ public final class IatService {
         return get(id).filter(t -> viewer.mayView(t.ownerAccount()));
     }
 
-    /** One page of tokens, newest first (by creation time, then id); {@code after} is "createdAt:id" of the last row before. */
+    /**
+     * One page of the tokens {@code viewer} may see (AccountRecord.mayView), newest first: the API's, the portal's
+     * lists and the dashboard all come here. An admin's filter stands as given (no owner: every account's); an issuer
+     * asking for no owner or another account's gets their own, exactly as if they had asked for their own.
+     */
+    public List<IatRecord> page(AccountRecord viewer, TokenFilter filter, int limit, String after) {
+        return page(scoped(viewer, filter), limit, after);
+    }
+
+    /**
+     * The dashboard's most recent tokens of {@code viewer}: the whole system's for an admin (every account's and the
+     * operator's), an issuer's own — what they may see (AccountRecord.mayView), newest first.
+     */
+    public List<IatRecord> recent(AccountRecord viewer, int limit) {
+        return page(viewer, new TokenFilter(null, null, null), limit, null);
+    }
+
+    /** How many of the tokens {@code viewer} may see match, counted up to {@code cap} (scoped as {@link #page(AccountRecord, TokenFilter, int, String)}). */
+    public int count(AccountRecord viewer, TokenFilter filter, int cap) {
+        return count(scoped(viewer, filter), cap);
+    }
+
+    /** The visibility rule on a list: the filter's owner if {@code viewer} may see that owner's tokens, else the viewer's own. */
+    static TokenFilter scoped(AccountRecord viewer, TokenFilter filter) {
+        return viewer.mayView(filter.owner()) ? filter : new TokenFilter(viewer.id(), filter.status(), filter.search());
+    }
+
+    /**
+     * One page of tokens, newest first (by creation time, then id); {@code after} is "createdAt:id" of the last row before.
+     * Unscoped: the operator's view (the command line); handlers for an account use {@link #page(AccountRecord, TokenFilter, int, String)}.
+     */
     public List<IatRecord> page(TokenFilter filter, int limit, String after) {
         long now = clock.millis();
         return db.withHandle(h -> listing.tokens(h, filter, now, limit, after));

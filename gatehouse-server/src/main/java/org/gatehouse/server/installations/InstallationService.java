@@ -299,6 +299,26 @@ public final class InstallationService {
         }
     }
 
+    /**
+     * One page of the installations {@code viewer} may see (AccountRecord.mayView), newest first: the API's and the
+     * portal's lists come here. An admin's filter stands as given (no owner: every account's); an issuer asking for
+     * no owner or another account's gets their own.
+     */
+    public List<InstallationRecord> list(AccountRecord viewer, InstallationFilter filter, int limit, String after) {
+        return list(scoped(viewer, filter), limit, after);
+    }
+
+    /** How many of the installations {@code viewer} may see match, up to {@code cap}. */
+    public int count(AccountRecord viewer, InstallationFilter filter, int cap) {
+        return count(scoped(viewer, filter), cap);
+    }
+
+    /** The visibility rule on a list: the filter's owner if {@code viewer} may see that owner's installations, else the viewer's own. */
+    static InstallationFilter scoped(AccountRecord viewer, InstallationFilter f) {
+        return viewer.mayView(f.owner()) ? f : new InstallationFilter(f.iatId(), f.status(), f.stale(), f.flagged(), viewer.id());
+    }
+
+    /** Unscoped: the operator's view (the command line); handlers for an account use {@link #list(AccountRecord, InstallationFilter, int, String)}. */
     public List<InstallationRecord> list(InstallationFilter filter, int limit, String after) {
         return db.withHandle(h -> store.list(h, filter, Math.max(1, Math.min(limit, 10_000)), after));
     }

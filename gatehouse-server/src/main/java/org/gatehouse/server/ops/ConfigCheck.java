@@ -68,7 +68,7 @@ public final class ConfigCheck {
                 return out;
             }
         }
-        try (Database db = Database.open(config, key, Database.SchemaPolicy.INSPECT)) {
+        try (Database db = Database.openOnce(config, key, Database.SchemaPolicy.INSPECT)) {
             out.add(new Finding(true, "database: reachable (" + (db.isPostgres() ? "PostgreSQL" : "H2") + ")"));
             SchemaStatus status = db.schemaStatus();
             out.add(schema(status, config.dbMigrate));

@@ -107,17 +107,17 @@ final class AdminPages {
                 "/admin/accounts");
     }
 
-    private AccountRecord other(Context ctx, Sessions.Current s) {
+    /** The account of the path, or a 404 page. What an admin may not do to their own account is AccountService's rule. */
+    private AccountRecord account(Context ctx, Sessions.Current s) {
         AccountRecord a = p.accounts.find(ctx.pathParam("id")).orElse(null);
         if (a == null) p.error(ctx, s, 404, "Not found", "There is no such account.");
-        if (a.id().equals(s.account().id())) p.error(ctx, s, 400, "Not possible", "You cannot change your own role or disable yourself.");
         return a;
     }
 
     private void role(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
-        AccountRecord a = other(ctx, s);
+        AccountRecord a = account(ctx, s);
         try {
             p.accounts.changeRole(a.id(), ctx.formParam("role"), p.actor(ctx, s.account()));
         } catch (InvalidInput e) {
@@ -129,14 +129,19 @@ final class AdminPages {
 
     private void confirmDisable(Context ctx) {
         Sessions.Current s = p.admin(ctx);
-        AccountRecord a = other(ctx, s);
+        AccountRecord a = account(ctx, s);
+        try {
+            p.accounts.checkDisable(a.id(), p.actor(ctx, s.account())); // no confirmation offered for what the POST would refuse
+        } catch (InvalidInput e) {
+            p.error(ctx, s, 400, "Not possible", sentence(e.summary()));
+        }
         p.render(ctx, 200, s, "Disable " + a.email() + "?", "/admin/accounts", "admin/disable.jte", Portal.params("a", a));
     }
 
     private void disable(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
-        AccountRecord a = other(ctx, s);
+        AccountRecord a = account(ctx, s);
         Portal.requireConfirmed(ctx);
         boolean cascade = "yes".equals(ctx.formParam("cascade"));
         int n;
@@ -153,10 +158,10 @@ final class AdminPages {
     private void enable(Context ctx) {
         Sessions.Current s = p.admin(ctx);
         p.checkCsrf(ctx, s);
-        AccountRecord a = other(ctx, s);
-        p.accounts.enable(a.id(), p.actor(ctx, s.account()));
-        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + " is enabled again. Their old API tokens and tokens stay revoked."),
-                "/admin/accounts");
+        AccountRecord a = account(ctx, s);
+        boolean done = p.accounts.enable(a.id(), p.actor(ctx, s.account()));
+        p.done(ctx, s, View.Notice.of(View.shorten(a.email(), 80) + (done ? " is enabled again. Their old API tokens and tokens stay revoked."
+                : " was not disabled: nothing changed.")), "/admin/accounts");
     }
 
     /** A service's message as a sentence. */
@@ -193,7 +198,7 @@ final class AdminPages {
         String after = q(ctx, "after");
         long now = p.clock.millis();
         TokenFilter f = new TokenFilter(ownerId(owner, owners), statusFilter.orElse(null), search);
-        List<IatRecord> page = p.iats.page(f, PAGE + 1, after);
+        List<IatRecord> page = p.iats.page(s.account(), f, PAGE + 1, after);
         String next = null;
         if (page.size() > PAGE) {
             IatRecord last = page.get(PAGE - 1);
@@ -230,7 +235,7 @@ final class AdminPages {
         if (id != null) {
             page = p.installations.find(id);
         } else {
-            page = p.installations.list(new InstallationFilter(token, statusFilter.orElse(null), "yes".equals(stale) ? Boolean.TRUE : null,
+            page = p.installations.list(s.account(), new InstallationFilter(token, statusFilter.orElse(null), "yes".equals(stale) ? Boolean.TRUE : null,
                     "yes".equals(flagged) ? Boolean.TRUE : null, ownerId(owner, owners)), PAGE + 1, after);
         }
         String next = null;

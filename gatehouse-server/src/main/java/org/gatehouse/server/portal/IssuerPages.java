@@ -72,18 +72,23 @@ final class IssuerPages {
         Sessions.Current s = p.signedIn(ctx);
         AccountRecord a = s.account();
         long now = p.clock.millis();
-        String owner = a.isAdmin() ? null : a.id();
-        List<IatRecord> recent = p.iats.page(new TokenFilter(a.id(), null, null), 5, null);
-        // Counts, not rows: an admin's dashboard covers the whole system.
-        int active = p.iats.count(new TokenFilter(owner, TokenFilter.Status.ACTIVE, null), 1000);
-        int insts = p.installations.count(new InstallationFilter(null, InstallationFilter.Status.ACTIVE, null, null, owner), 1000);
-        int flagged = p.installations.count(new InstallationFilter(null, null, null, true, owner), 1000);
-        String whose = a.isAdmin() ? " (all accounts)" : "";
+        // No owner asked: the services give what this account may see (an admin: the whole system, an issuer: their own).
+        List<IatRecord> recent = p.iats.recent(a, 5);
+        int active = p.iats.count(a, new TokenFilter(null, TokenFilter.Status.ACTIVE, null), 1000);
+        int insts = p.installations.count(a, new InstallationFilter(null, InstallationFilter.Status.ACTIVE, null, null, null), 1000);
+        int flagged = p.installations.count(a, new InstallationFilter(null, null, null, true, null), 1000);
+        Pictures pictures = Pictures.of(p.figures.overview(a));
+        boolean wholeSystem = pictures.wholeSystem();
+        String whose = wholeSystem ? " (all accounts)" : "";
         List<String[]> cards = List.of(card(active, "active token", whose), card(insts, "active installation", whose),
                 card(flagged, "flagged installation", whose));
-        Pictures pictures = Pictures.of(p.figures.overview(owner)); // issue 14: the whole system for an admin, else one's own
+        Map<String, String> owners = null; // the whole system's tokens are shown with their owner
+        if (wholeSystem) {
+            owners = new java.util.HashMap<>();
+            for (AccountRecord o : p.accounts.list()) owners.put(o.id(), o.email());
+        }
         p.render(ctx, 200, s, "Dashboard", "/", "dashboard.jte", Portal.params("role", a.role().code(), "recoveryCodes", p.accounts.unusedRecoveryCodes(a.id()),
-                "cards", cards, "recent", recent, "now", now, "pictures", pictures));
+                "cards", cards, "recent", recent, "owners", owners, "now", now, "pictures", pictures));
     }
 
     /** A dashboard card: the count and its words, singular for one ("1 active token", as the pictures say). */
@@ -99,7 +104,7 @@ final class IssuerPages {
         Sessions.Current s = p.signedIn(ctx);
         String after = ctx.queryParam("after");
         long now = p.clock.millis();
-        List<IatRecord> page = p.iats.page(new TokenFilter(s.account().id(), null, null), PAGE + 1, after);
+        List<IatRecord> page = p.iats.page(s.account(), new TokenFilter(s.account().id(), null, null), PAGE + 1, after);
         String next = null;
         if (page.size() > PAGE) {
             IatRecord last = page.get(PAGE - 1);
@@ -178,7 +183,7 @@ final class IssuerPages {
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
         long now = p.clock.millis();
         String after = ctx.queryParam("after");
-        List<InstallationRecord> insts = p.installations.list(new InstallationFilter(t.id(), null, null, null, null), PAGE + 1, after);
+        List<InstallationRecord> insts = p.installations.list(s.account(), new InstallationFilter(t.id(), null, null, null, null), PAGE + 1, after);
         List<InstallationRecord> shown = insts.subList(0, Math.min(PAGE, insts.size()));
         String next = insts.size() > PAGE ? "/tokens/" + Html.u(t.id()) + "?after=" + Html.u(shown.get(PAGE - 1).id()) + "#installations" : null;
         p.render(ctx, 200, s, "Token: " + t.label(), null, "tokens/token.jte", Portal.params("t", t, "now", now,
@@ -209,7 +214,7 @@ final class IssuerPages {
     private void confirmRevokeAll(Context ctx) {
         Sessions.Current s = p.signedIn(ctx);
         IatRecord t = visibleToken(ctx, s, ctx.pathParam("id"));
-        int active = p.installations.count(new InstallationFilter(t.id(), InstallationFilter.Status.ACTIVE, null, null, null), 10_000);
+        int active = p.installations.count(s.account(), new InstallationFilter(t.id(), InstallationFilter.Status.ACTIVE, null, null, null), 10_000);
         String n = active >= 10_000 ? "10,000 or more" : Integer.toString(active);
         p.confirm(ctx, s, "Revoke token and installations?", null, "This revokes the token \u201c" + t.label() + "\u201d and every installation it admitted (" + n + " active now). Their next token"
                         + " request fails at once. The token cannot be restored; an installation can be (its Restore button), and then needs a new"

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.StatsStore;
@@ -37,7 +38,8 @@ public final class Figures {
     public static final Duration RECOUNT = Duration.ofMinutes(1);
     private static final int CACHED_ACCOUNTS = 1_000;
     private static final String SYSTEM = "";
-    private final java.util.concurrent.ConcurrentHashMap<String, Statuses> counted = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Counts of more than {@link #LIVE_UP_TO} installations, per account (and the system), recounted by one caller at a time. */
+    private final Recounts<Statuses> counted = new Recounts<>(RECOUNT.toMillis(), CACHED_ACCOUNTS);
     private static final long DAY = 86_400_000L;
 
     /** Counts per day from {@code first} to {@code last} (UTC, both included), one entry per day. */
@@ -89,8 +91,13 @@ public final class Figures {
         this.staleAfter = staleAfter;
     }
 
-    /** The dashboard of an account: {@code owner} null for the whole system (an admin), else that account's own tokens. */
-    public Overview overview(String owner) {
+    /** The dashboard of {@code viewer}: the whole system for an admin (AccountRecord.mayView), else the account's own tokens. */
+    public Overview overview(AccountRecord viewer) {
+        return overview(viewer.mayView(null) ? null : viewer.id());
+    }
+
+    /** The dashboard's figures: {@code owner} null for the whole system, else that account's own tokens. */
+    Overview overview(String owner) {
         long now = clock.millis();
         LocalDate today = day(now);
         LocalDate first = today.minusDays(DAYS - 1);
@@ -106,22 +113,20 @@ public final class Figures {
         });
     }
 
-    /** Installations by status: counted now, or (more than {@link #LIVE_UP_TO} of them) as counted within {@link #RECOUNT}. */
+    /**
+     * Installations by status: counted now, or (more than {@link #LIVE_UP_TO} of them) as counted within {@link #RECOUNT};
+     * when those are older, one caller recounts and the others meanwhile get the last figures ({@link Recounts}).
+     */
     private Statuses statuses(org.jdbi.v3.core.Handle h, String owner, long now) {
-        String key = owner == null ? SYSTEM : owner;
         boolean many = store.installations(h, owner, LIVE_UP_TO + 1) > LIVE_UP_TO;
-        if (many) {
-            Statuses before = counted.get(key);
-            if (before != null && before.countedAt() > now - RECOUNT.toMillis()) return before;
-        }
+        if (!many) return count(h, owner, null);
+        return counted.get(owner == null ? SYSTEM : owner, now, () -> count(h, owner, now));
+    }
+
+    private Statuses count(org.jdbi.v3.core.Handle h, String owner, Long countedAt) {
         Map<String, Long> s = store.installationsByStatus(h, owner);
-        Statuses live = new Statuses(s.getOrDefault("active", 0L), s.getOrDefault("stale", 0L), s.getOrDefault("flagged", 0L),
-                s.getOrDefault("revoked", 0L), staleAfter, null);
-        if (!many) return live;
-        if (counted.size() >= CACHED_ACCOUNTS) counted.clear(); // bounded; the next views count again
-        Statuses kept = new Statuses(live.active(), live.stale(), live.flagged(), live.revoked(), staleAfter, now);
-        counted.put(key, kept);
-        return kept;
+        return new Statuses(s.getOrDefault("active", 0L), s.getOrDefault("stale", 0L), s.getOrDefault("flagged", 0L),
+                s.getOrDefault("revoked", 0L), staleAfter, countedAt);
     }
 
     static Attention attention(IatRecord t, long now) {

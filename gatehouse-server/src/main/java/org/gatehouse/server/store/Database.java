@@ -52,6 +52,22 @@ public final class Database implements AutoCloseable {
 
     /** Opens the pool and applies the policy; masterKey may be null for an external database (only H2's password needs it). */
     public static Database open(Config config, MasterKey masterKey, SchemaPolicy policy) {
+        return open(config, masterKey, policy, false);
+    }
+
+    /**
+     * For a check ({@code config check}): like {@link #open}, but one connection attempt, bounded by
+     * GATEHOUSE_DB_CONNECT_TIMEOUT (the driver's connect and login timeouts), instead of the pool's retries for
+     * {@link #INITIAL_ATTEMPTS_MILLIS} at start — an unreachable database is reported at once. `serve` keeps retrying.
+     */
+    public static Database openOnce(Config config, MasterKey masterKey, SchemaPolicy policy) {
+        return open(config, masterKey, policy, true);
+    }
+
+    /** How long `serve` (and every other command) keeps trying to get its first connection before giving up. */
+    static final long INITIAL_ATTEMPTS_MILLIS = 10_000;
+
+    private static Database open(Config config, MasterKey masterKey, SchemaPolicy policy, boolean once) {
         // AUTO_SERVER binds and advertises this address: keep the embedded database on loopback.
         System.setProperty("h2.bindAddress", "127.0.0.1");
         HikariConfig hc = new HikariConfig();
@@ -79,7 +95,12 @@ public final class Database implements AutoCloseable {
         hc.setPoolName("gatehouse");
         // A request waits this long at most for a connection; during an outage it is answered 503 (see unavailable).
         hc.setConnectionTimeout(config.dbConnectTimeout.toMillis());
-        hc.setInitializationFailTimeout(10_000);
+        hc.setInitializationFailTimeout(once ? 1 : INITIAL_ATTEMPTS_MILLIS); // 1: a single attempt (HikariCP retries while time is left)
+        if (once && postgres) {
+            long seconds = Math.max(1, config.dbConnectTimeout.toSeconds());
+            hc.addDataSourceProperty("connectTimeout", Long.toString(seconds)); // pgjdbc: TCP connect, seconds
+            hc.addDataSourceProperty("loginTimeout", Long.toString(seconds)); // pgjdbc: the whole connection set-up
+        }
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(hc);

@@ -92,6 +92,80 @@ class ApiTest {
         return call("POST", path, bearer, json);
     }
 
+    /**
+     * Issue 14: which rows an account may list is decided once, by the services (AccountRecord.mayView), for the API,
+     * the portal and anything else that lists for an account: an issuer asking for every owner or another account's
+     * gets their own; an admin gets what they asked for.
+     */
+    @Test
+    void listsAreScopedByTheServicesForEveryCaller() {
+        var g = s().gatehouse();
+        AccountRecord ann = account("issuer"), bob = account("issuer"), root = account("admin");
+        String annToken = g.iats.create(new org.gatehouse.server.iat.IatService.Spec("ann's", 5, Duration.ofDays(1), null, null, null, null, ann.id()),
+                Actor.cli()).record().id();
+        var bobToken = g.iats.create(new org.gatehouse.server.iat.IatService.Spec("bob's", 5, Duration.ofDays(1), null, null, null, null, bob.id()),
+                Actor.cli());
+        Flow.register(s(), bobToken.token(), "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+        var everyone = new org.gatehouse.server.domain.TokenFilter(null, null, null);
+        var bobs = new org.gatehouse.server.domain.TokenFilter(bob.id(), null, null);
+        assertThat(g.iats.page(ann, everyone, 500, null)).extracting(t -> t.ownerAccount()).containsOnly(ann.id());
+        assertThat(g.iats.page(ann, bobs, 500, null)).extracting(t -> t.id()).containsExactly(annToken);
+        assertThat(g.iats.count(ann, bobs, 100)).isEqualTo(1);
+        assertThat(g.iats.page(root, bobs, 500, null)).extracting(t -> t.id()).containsExactly(bobToken.record().id());
+        assertThat(g.iats.page(root, everyone, 5000, null)).extracting(t -> t.id()).contains(annToken, bobToken.record().id());
+        var bobsInstallations = new org.gatehouse.server.domain.InstallationFilter(null, null, null, null, bob.id());
+        var byToken = new org.gatehouse.server.domain.InstallationFilter(bobToken.record().id(), null, null, null, null);
+        assertThat(g.installations.list(ann, bobsInstallations, 100, null)).isEmpty();
+        assertThat(g.installations.list(ann, byToken, 100, null)).isEmpty();
+        assertThat(g.installations.count(ann, byToken, 100)).isZero();
+        assertThat(g.installations.list(bob, byToken, 100, null)).hasSize(1);
+        assertThat(g.installations.list(root, bobsInstallations, 100, null)).hasSize(1);
+        assertThat(g.installations.count(root, byToken, 100)).isEqualTo(1);
+        // The API is one caller of them: ann asking for bob's tokens or installations gets her own, none of his.
+        String annApi = apiToken(ann, ISSUER_SCOPES);
+        assertThat(items(get("/api/v1/tokens?owner=" + bob.id(), annApi))).extracting(t -> t.get("id")).containsExactly(annToken);
+        assertThat(items(get("/api/v1/installations?token=" + bobToken.record().id(), annApi))).isEmpty();
+    }
+
+    /** A POST with exactly these bytes as its body (the test client's helpers send strings as UTF-8). */
+    private java.net.http.HttpResponse<String> postBytes(String path, String bearer, byte[] body) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s().issuer + path))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return BYTES_CLIENT.send(request, java.net.http.HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static final java.net.http.HttpClient BYTES_CLIENT = java.net.http.HttpClient.newHttpClient();
+
+    /**
+     * Issue 14: the API's JSON bodies are read strictly as UTF-8 (RFC 8259 §8.1), like the protocol's: a Latin-1 "é"
+     * is a 400 invalid_request, not a token labelled "Caf\uFFFD"; the size bound stands (413).
+     */
+    @Test
+    void bodiesThatAreNotUtf8AreRefusedNotReplaced() throws Exception {
+        String admin = admin();
+        String label = "Caf\u00e9 " + Secrets.randomId(6);
+        String json = "{\"label\":\"" + label + "\",\"max_registrations\":1,\"expires_in\":3600}";
+        for (java.nio.charset.Charset cs : List.of(java.nio.charset.StandardCharsets.ISO_8859_1, java.nio.charset.StandardCharsets.UTF_16)) {
+            var r = postBytes("/api/v1/tokens", admin, json.getBytes(cs));
+            assertThat(r.statusCode()).as(cs + ": " + r.body()).isEqualTo(400);
+            assertThat(r.body()).as(cs.toString()).contains("\"error\":\"invalid_request\"").contains("not UTF-8");
+        }
+        String suffix = label.substring(label.indexOf(' '));
+        assertThat(s().gatehouse().iats.list()).noneMatch(t -> t.label().endsWith(suffix));
+        var ok = postBytes("/api/v1/tokens", admin, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(201);
+        assertThat(ok.body()).contains("\"label\":\"" + label + "\"");
+        // Whitespace only is an empty object (the create then names its missing members); too large is refused as before.
+        var blank = postBytes("/api/v1/tokens", admin, " \r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(blank.statusCode()).isEqualTo(400);
+        assertThat(blank.body()).contains("label");
+        byte[] big = ("{\"label\":\"" + "x".repeat(s().config.maxBodyBytes) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var large = postBytes("/api/v1/tokens", admin, big);
+        assertThat(large.statusCode()).as(large.body()).isEqualTo(413);
+        assertThat(large.body()).contains("invalid_request");
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> items(Http.Response r) {
         return (List<Map<String, Object>>) r.json().get("items");

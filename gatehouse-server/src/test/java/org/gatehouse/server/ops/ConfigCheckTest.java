@@ -39,6 +39,45 @@ class ConfigCheckTest {
         }
     }
 
+    /**
+     * Issue 14: `config check` against a database that does not answer makes one connection attempt, bounded by
+     * GATEHOUSE_DB_CONNECT_TIMEOUT, and says so — it used to retry for the pool's 10 s start-up window, as `serve` does.
+     * A loopback listener that accepts and never answers counts the attempts (no clock in the assertion).
+     */
+    @Test
+    void anUnansweringDatabaseIsReportedAfterOneAttempt() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<java.net.Socket> held = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // read nothing, answer nothing: a PostgreSQL that hangs
+                        attempts.incrementAndGet();
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (Backend b = Backend.create(Backend.H2)) {
+                String url = "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/silent";
+                Cli.Result r = Cli.run(Map.of("GATEHOUSE_DATA_DIR", b.dataDir.toString(), "GATEHOUSE_DB_URL", url,
+                        "GATEHOUSE_DB_CONNECT_TIMEOUT", "1s", "GATEHOUSE_MASTER_KEY", MasterKey.generateText()), "config", "check");
+                assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
+                assertThat(r.out()).contains("ERROR cannot open the database " + url);
+            } finally {
+                silent.close();
+                acceptor.join(60_000);
+                synchronized (held) {
+                    for (java.net.Socket socket : held) socket.close();
+                }
+            }
+        }
+        assertThat(attempts.get()).isEqualTo(1);
+    }
+
     @Test
     void thePostgresDatabaseItsSchemaAndTheMasterKeyAreCheckedWithoutChangingThem() throws Exception {
         try (Backend b = Backend.create(Backend.POSTGRES)) {

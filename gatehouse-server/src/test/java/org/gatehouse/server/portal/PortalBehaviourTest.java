@@ -29,6 +29,31 @@ class PortalBehaviourTest {
         return s().gatehouse().iats.list().stream().filter(t -> accountId.equals(t.ownerAccount())).count();
     }
 
+    /**
+     * Issue 14: what an admin may not do to their own account is AccountService's rule, rendered by the portal — no
+     * confirmation is offered for disabling oneself, and the POSTs answer with the service's words; nothing changes.
+     */
+    @Test
+    void anAdminsOwnAccountIsRefusedWithTheServicesRule() {
+        PortalClient c = new PortalClient(s().issuer);
+        PortalClient.Person me = PortalTest.admin(s(), c);
+        String self = s().gatehouse().accounts.list().stream().filter(a -> a.email().equals(me.email)).findFirst().orElseThrow().id();
+        c.get("/admin/accounts");
+        PortalClient.Page confirm = c.get("/admin/accounts/" + self + "/disable");
+        assertThat(confirm.status()).isEqualTo(400);
+        assertThat(confirm.body()).contains("An account cannot disable itself.").doesNotContain("name=\"confirm\"");
+        PortalClient.Page disable = c.post("/admin/accounts/" + self + "/disable", "confirm", "yes", "cascade", "yes");
+        assertThat(disable.status()).isEqualTo(400);
+        assertThat(disable.body()).contains("An account cannot disable itself.");
+        c.get("/admin/accounts");
+        PortalClient.Page role = c.post("/admin/accounts/" + self + "/role", "role", "issuer");
+        assertThat(role.status()).isEqualTo(400);
+        assertThat(role.body()).contains("An account cannot change its own role.");
+        var after = s().gatehouse().accounts.find(self).orElseThrow();
+        assertThat(after.isAdmin()).isTrue();
+        assertThat(after.active()).isTrue();
+    }
+
     @Test
     void aNewTokenIsShownOnceAndAReloadCreatesNothing() {
         PortalClient c = new PortalClient(s().issuer);
@@ -150,6 +175,18 @@ class PortalBehaviourTest {
         assertThat(dash.body()).contains(word + " (all accounts)")
                 .contains("<span class=\"n\">" + (active >= 1000 ? "1000+" : Long.toString(active)) + "</span> " + word + " (all accounts)");
         assertThat(issuer.get("/").body()).contains("<span class=\"n\">1</span> active installation<");
+        // The recent tokens are the whole system's too, with their owner (the admin made none): issue 14's reviewer saw
+        // "You have not created any tokens yet" beside "N active tokens (all accounts)". An issuer's are their own.
+        String issuerEmail = s().gatehouse().accounts.find(s().gatehouse().iats.get(t[0]).orElseThrow().ownerAccount()).orElseThrow().email();
+        String recent = dash.find("(<h2>Recent tokens</h2>.*?</table>)");
+        assertThat(recent).contains("The most recent tokens (all accounts)").contains("someone else").contains(issuerEmail)
+                .contains(">Owner<");
+        assertThat(dash.body()).doesNotContain("You have not created any tokens yet");
+        PortalClient other = new PortalClient(s().issuer);
+        PortalTest.issuer(admin, other);
+        assertThat(other.get("/").body()).contains("You have not created any tokens yet").doesNotContain("someone else");
+        assertThat(issuer.get("/").find("(<h2>Recent tokens</h2>.*?</table>)")).contains("Your most recent tokens")
+                .contains("someone else").doesNotContain(">Owner<");
     }
 
     /**
