@@ -25,11 +25,13 @@ public final class Cli {
 
     /**
      * One command in-process, with the environment a separate process would get: this process's without
-     * its GATEHOUSE_ settings, no config file, then {@code env}. {@code serve} always runs in a separate JVM
-     * ({@link #subprocess}): it blocks, installs signal handlers and configures the JVM's logging.
+     * its GATEHOUSE_ settings, no config file, then {@code env}. {@code serve} runs in a separate JVM
+     * ({@link #subprocess}): it blocks, installs signal handlers and configures the JVM's logging; only its
+     * {@code --help} (which starts nothing) runs here.
      */
     public static Result run(Map<String, String> env, String... args) {
-        if (args.length > 0 && args[0].equals("serve")) return subprocess(env, args);
+        boolean help = List.of(args).contains("--help") || List.of(args).contains("-h");
+        if (args.length > 0 && args[0].equals("serve") && !help) return subprocess(env, args);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         Map<String, String> all = new HashMap<>(System.getenv());

@@ -67,7 +67,7 @@ public final class TestServer implements AutoCloseable {
 
     /** A server of its own, with extra GATEHOUSE_* settings; close it when done. */
     public static TestServer start(String backendKind, Map<String, String> extraEnv) {
-        Backend b = Backend.create(backendKind);
+        Backend b = Backend.createMigrated(backendKind);
         try {
             return new TestServer(b, extraEnv);
         } catch (RuntimeException e) {
@@ -109,12 +109,14 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
+        Http.closeConnections(issuer);
         server.close();
         backend.close();
     }
 
     /** Stops the server but keeps its database, for tests that reopen it; close the backend afterwards. */
     public void closeKeepingData() {
+        Http.closeConnections(issuer);
         server.close();
     }
 
