@@ -175,6 +175,24 @@ public final class LoadCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Gatehouse's replay-check counters from /metrics (loopback: open): checks, commits, writer CPU seconds; null if unread. */
+    private static double[] replayMetrics(ServerProcess server) {
+        String[] names = {"gatehouse_replay_checks_total", "gatehouse_replay_commits_total", "gatehouse_replay_writer_cpu_seconds_total"};
+        double[] v = new double[names.length];
+        try (HttpConn c = new HttpConn(server.host, server.port)) {
+            HttpConn.Response r = c.send(HttpConn.request("GET", "/metrics", server.host + ":" + server.port, new String[0], null));
+            if (r.status != 200) return null;
+            for (String line : r.text().split("\n")) {
+                for (int i = 0; i < names.length; i++) {
+                    if (line.startsWith(names[i] + " ")) v[i] = Double.parseDouble(line.substring(names[i].length() + 1).trim());
+                }
+            }
+            return v;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private String run(ServerProcess server, int level, boolean open) throws Exception {
         int threads = open ? connections : level;
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
@@ -195,6 +213,7 @@ public final class LoadCommand implements Callable<Integer> {
         for (Thread t : workers) t.start();
         LockSupport.parkNanos(measureFrom - System.nanoTime());
         double cpu0 = server.cpuSeconds();
+        double[] replay0 = peer == null ? replayMetrics(server) : null;
         Map<Long, Double> pg0 = pgBackendCpu();
         long wchar0 = ProcStats.io(server.pid, "wchar");
         long lg0 = loadgenCpuNanos();
@@ -202,6 +221,7 @@ public final class LoadCommand implements Callable<Integer> {
         for (Thread t : workers) t.join();
         long t1 = System.nanoTime();
         double cpu1 = server.cpuSeconds();
+        double[] replay1 = peer == null ? replayMetrics(server) : null;
         Map<Long, Double> pg1 = pgBackendCpu();
         long wchar1 = ProcStats.io(server.pid, "wchar");
         long lg1 = loadgenCpuNanos();
@@ -249,6 +269,13 @@ public final class LoadCommand implements Callable<Integer> {
         // Bytes the server wrote (files and sockets alike) per operation: on H2 mostly its commits' chunks; unlike CPU,
         // it does not depend on how loaded the machine is.
         if (wchar0 >= 0 && wchar1 >= 0 && ops > 0) r.put("written_bytes_per_op", Math.round((wchar1 - wchar0) / (double) ops));
+        if (replay0 != null && replay1 != null && replay1[0] > replay0[0] && ops > 0) {
+            // issue 17: the replay check's writer thread (group commit of the JWT ids): its share of a grant's CPU
+            double checks = replay1[0] - replay0[0];
+            r.put("replay_checks_per_op", round(checks / ops, 2));
+            r.put("replay_checks_per_commit", round(checks / Math.max(1, replay1[1] - replay0[1]), 2));
+            r.put("replay_writer_cpu_us_per_op", round((replay1[2] - replay0[2]) * 1e6 / ops, 1));
+        }
         r.put("loadgen_cpu_us_per_op", ops == 0 ? 0 : round((lg1 - lg0) / 1e3 / ops, 1));
         r.put("vmhwm_mib", round(hwm, 1));
         r.put("vmrss_mib", round(rss, 1));

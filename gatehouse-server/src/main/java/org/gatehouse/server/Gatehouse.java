@@ -218,6 +218,7 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
 
     @Override
     public void close() {
+        replays.close(); // answers the replay checks already queued before the pool goes
         db.close();
     }
 }

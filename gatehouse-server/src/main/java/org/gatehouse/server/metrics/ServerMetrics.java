@@ -103,6 +103,22 @@ public final class ServerMetrics {
         metrics.gauges(s -> s.gauge("gatehouse_crypto_provider", "Who signs and verifies access tokens: accp (native) or jdk (always 1).", labels, 1));
     }
 
+    /**
+     * The one-time JWT id check of key-bound clients (issue 17): ids checked, the group commits that recorded them
+     * (ids ÷ commits = the batch size) and the CPU time of the thread doing it (÷ ids = what one check costs there).
+     */
+    public void registerReplays(java.util.function.LongSupplier checks, java.util.function.LongSupplier commits,
+                                java.util.function.LongSupplier writerCpuNanos) {
+        metrics.gauges(s -> {
+            s.counter("gatehouse_replay_checks_total", "JWT ids (client assertions, DPoP proofs) checked for a replay and recorded.", "",
+                    checks.getAsLong());
+            s.counter("gatehouse_replay_commits_total", "Transactions that recorded them (several concurrent checks share one commit).", "",
+                    commits.getAsLong());
+            s.counter("gatehouse_replay_writer_cpu_seconds_total", "CPU time of the thread that records the ids.", "",
+                    writerCpuNanos.getAsLong() / 1e9);
+        });
+    }
+
     /** JVM memory, threads, GC, CPU and uptime; database pool connections. */
     public void registerJvmAndPool(Supplier<HikariPoolMXBean> pool, int poolMax) {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

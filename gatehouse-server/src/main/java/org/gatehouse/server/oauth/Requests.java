@@ -117,10 +117,11 @@ public final class Requests {
     }
 
     /**
-     * The common form body that needs no decoding (issue 18 Must 2: the token path's form parse without
-     * Nimbus's split and URL decoder): only unreserved characters (RFC 3986 §2.3), '=' and '&amp;', every
-     * parameter non-empty with an '='. Null for anything else, which the general parser reads; on the bodies
-     * this accepts the two give the same map (FormParseTest).
+     * The common form body (issue 18 Must 2: the token path's form parse without Nimbus's split and URL decoder):
+     * unreserved characters (RFC 3986 §2.3), '=', '&amp;' and %XX escapes of printable ASCII (as in
+     * {@code client_assertion_type=urn%3Aietf%3A…}, RFC 7523 §2.2), every parameter non-empty with an '='. Null for
+     * anything else ('+', escapes of other bytes, malformed escapes, other characters), which the general parser
+     * reads; on the bodies this accepts the two give the same map (FormParseTest).
      */
     static Map<String, List<String>> plainForm(String body) {
         int n = body.length();
@@ -128,17 +129,25 @@ public final class Requests {
         Map<String, List<String>> out = new HashMap<>(8);
         int start = 0;
         int eq = -1;
+        boolean escaped = false;
         for (int i = 0; i <= n; i++) {
             char c = i < n ? body.charAt(i) : '&';
             if (c == '&') {
                 if (eq < 0 || i == start) return null; // an empty parameter or one without '=': the general parser
-                String key = body.substring(start, eq);
-                String value = body.substring(eq + 1, i);
+                String key = escaped ? unescape(body, start, eq) : body.substring(start, eq);
+                String value = escaped ? unescape(body, eq + 1, i) : body.substring(eq + 1, i);
                 out.computeIfAbsent(key, k -> new java.util.ArrayList<>(1)).add(value);
                 start = i + 1;
                 eq = -1;
+                escaped = false;
             } else if (c == '=') {
                 if (eq < 0) eq = i;
+            } else if (c == '%') {
+                int hi = i + 2 < n ? hex(body.charAt(i + 1)) : -1;
+                int lo = hi >= 0 ? hex(body.charAt(i + 2)) : -1;
+                if (lo < 0 || hi < 2 || hi > 7 || (hi == 7 && lo == 15)) return null; // only 0x20-0x7E; the rest: the general parser
+                escaped = true;
+                i += 2;
             } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '-' || c == '.' || c == '_' || c == '~')) {
                 return null;
@@ -147,18 +156,37 @@ public final class Requests {
         return out;
     }
 
+    /** An ASCII hex digit's value, else -1 (Character.digit would take other scripts' digits too). */
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+
+    /** body[from, to) with its %XX escapes (checked by plainForm: printable ASCII) decoded. */
+    private static String unescape(String body, int from, int to) {
+        StringBuilder sb = new StringBuilder(to - from);
+        for (int i = from; i < to; i++) {
+            char c = body.charAt(i);
+            if (c == '%') {
+                sb.append((char) (hex(body.charAt(i + 1)) * 16 + hex(body.charAt(i + 2))));
+                i += 2;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
     /** application/x-www-form-urlencoded: no '%' except at the start of a %XX escape. */
     private static boolean wellFormedEscapes(String body) {
         for (int i = body.indexOf('%'); i >= 0; i = body.indexOf('%', i + 3)) {
-            if (i + 2 >= body.length() || !hex(body.charAt(i + 1)) || !hex(body.charAt(i + 2))) {
+            if (i + 2 >= body.length() || hex(body.charAt(i + 1)) < 0 || hex(body.charAt(i + 2)) < 0) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static boolean hex(char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static boolean hasType(Context ctx, String expected) {

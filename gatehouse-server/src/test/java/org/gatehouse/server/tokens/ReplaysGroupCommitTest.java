@@ -1,0 +1,102 @@
+package org.gatehouse.server.tokens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.store.Database;
+import org.gatehouse.server.testing.Backend;
+import org.gatehouse.server.testing.BothBackends;
+import org.jdbi.v3.core.Handle;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+
+/**
+ * The replay check's group commit (issue 17 Must 8): concurrent checks share one transaction, every id is decided by
+ * the table's primary key (within a batch, across batches, against another connection — another node — holding the
+ * same id uncommitted), and a caller is answered only after its id is committed.
+ */
+@BothBackends
+class ReplaysGroupCommitTest {
+    @Parameter
+    String backend;
+
+    private static final long UNTIL = 4_102_444_800_000L; // 2100: never purged during the test
+
+    @Test
+    void checksWaitingWhileACommitRunsShareTheNextOneAndEachIdIsFirstOnce() throws Exception {
+        try (Backend b = Backend.create(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()), Database.SchemaPolicy.MIGRATE)) {
+            Replays replays = g.replays;
+            String held = "held-by-another-node";
+            ExecutorService pool = Executors.newFixedThreadPool(40);
+            try {
+                // Another node's transaction records an id and does not commit yet: the writer's insert of the same
+                // id waits for it (H2's row lock, PostgreSQL's ON CONFLICT), so everything arriving meanwhile queues.
+                Handle other = g.db.jdbi().open();
+                other.begin();
+                other.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.DPOP, "k", held), UNTIL);
+                Future<Boolean> blocked = pool.submit(() -> replays.firstUse(Replays.DPOP, "k", held, UNTIL));
+                awaitWriterBlocked(replays);
+                long commitsBefore = replays.commits();
+                // 30 callers: 10 distinct ids, each sent three times (as by three replaying attackers at once).
+                List<Future<Boolean>> answers = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    String jti = "jti-" + (i % 10);
+                    answers.add(pool.submit(() -> replays.firstUse(Replays.ASSERTION, "client-a", jti, UNTIL)));
+                }
+                awaitQueued(replays, 30);
+                for (Future<Boolean> a : answers) assertThat(a.isDone()).as("answered before the commit").isFalse();
+                other.commit();
+                other.close();
+                assertThat(blocked.get(30, TimeUnit.SECONDS)).as("the id the other node committed first").isFalse();
+                int first = 0;
+                for (Future<Boolean> a : answers) first += a.get(30, TimeUnit.SECONDS) ? 1 : 0;
+                assertThat(first).as("each of the 10 ids is a first use exactly once").isEqualTo(10);
+                assertThat(replays.commits() - commitsBefore).as("the 30 queued checks shared the commits after the blocked one")
+                        .isLessThanOrEqualTo(2);
+                // Committed before answered: another connection sees all 10 rows.
+                long rows = g.db.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM used_jtis").mapTo(Long.class).one());
+                assertThat(rows).isEqualTo(11);
+                // Later single checks: a replay of each is refused, a new id is first.
+                assertThat(replays.firstUse(Replays.ASSERTION, "client-a", "jti-3", UNTIL)).isFalse();
+                assertThat(replays.firstUse(Replays.ASSERTION, "client-b", "jti-3", UNTIL)).isTrue();
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void afterCloseChecksAreRefusedAsUnavailableNotLeftWaiting() throws Exception {
+        try (Backend b = Backend.create(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()), Database.SchemaPolicy.MIGRATE)) {
+            assertThat(g.replays.firstUse(Replays.ASSERTION, "c", "j", UNTIL)).isTrue();
+            g.replays.close();
+            assertThatThrownBy(() -> g.replays.firstUse(Replays.ASSERTION, "c", "j2", UNTIL))
+                    .satisfies(e -> assertThat(Database.unavailable(e)).as("a 503, try again").isTrue());
+        }
+    }
+
+    /** Waits until the writer has taken the blocked id (the queue is empty and no commit finished). */
+    private static void awaitWriterBlocked(Replays replays) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(replays.queued() == 0 && replays.inFlight() == 1)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the writer never took the blocked id");
+            Thread.sleep(1);
+        }
+    }
+
+    private static void awaitQueued(Replays replays, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (replays.queued() < n) {
+            if (System.nanoTime() > deadline) throw new AssertionError("only " + replays.queued() + " checks queued");
+            Thread.sleep(1);
+        }
+    }
+}
