@@ -1,5 +1,6 @@
 package org.gatehouse.server;
 
+import org.gatehouse.server.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +10,7 @@ import org.gatehouse.server.config.ConfigException;
 import org.gatehouse.server.testing.Cli;
 import org.junit.jupiter.api.Test;
 
+@Slow // measured heavy for the quick set (issue 14 Must 6): runs in the slow execution, in CI every time
 class ConfigTest {
     @Test
     void defaultsWorkOnALaptop() {

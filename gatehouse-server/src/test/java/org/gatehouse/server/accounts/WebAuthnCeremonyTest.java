@@ -1,5 +1,6 @@
 package org.gatehouse.server.accounts;
 
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.domain.SecurityKeyRecord;
 import org.gatehouse.server.domain.AccountLink;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.Parameter;
  * WebAuthn registration and authentication ceremonies against a software authenticator built from
  * the spec: what must pass passes, and every tampering the relying party must catch is caught.
  */
+@Slow // measured heavy for the quick set (issue 14 Must 6): runs in the slow execution, in CI every time
 @BothBackends
 class WebAuthnCeremonyTest {
     @Parameter

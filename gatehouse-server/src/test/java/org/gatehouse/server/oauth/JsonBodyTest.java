@@ -1,5 +1,6 @@
 package org.gatehouse.server.oauth;
 
+import org.gatehouse.server.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * is nested too deeply or carries something after the object is answered 400 invalid_client_metadata (§3.2.2),
  * never read with replacement characters or a 500. The parsing does not touch the database: H2 only.
  */
+@Slow // measured heavy for the quick set (issue 14 Must 6): runs in the slow execution, in CI every time
 class JsonBodyTest {
     private static TestServer s() {
         return TestServer.shared(Backend.H2);

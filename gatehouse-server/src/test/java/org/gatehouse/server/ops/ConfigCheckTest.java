@@ -1,5 +1,6 @@
 package org.gatehouse.server.ops;
 
+import org.gatehouse.server.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * Issue 16 item 5: `gatehouse config check` checks what `serve` would (settings, master key, database, schema)
  * without migrating, writing or starting anything; exit 0 when `serve` would start, 2 when not.
  */
+@Slow // measured heavy for the quick set (issue 14 Must 6): runs in the slow execution, in CI every time
 class ConfigCheckTest {
     @Test
     void aFreshEmbeddedSetupIsFineAndNothingIsCreated() {

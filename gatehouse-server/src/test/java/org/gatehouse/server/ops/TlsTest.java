@@ -1,5 +1,6 @@
 package org.gatehouse.server.ops;
 
+import org.gatehouse.server.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** HTTPS from PEM files (a self-signed certificate made here with keytool), reloaded without a restart. */
+@Slow // measured heavy for the quick set (issue 14 Must 6): runs in the slow execution, in CI every time
 class TlsTest {
     @TempDir
     Path dir;

@@ -1,5 +1,6 @@
 package org.gatehouse.server.portal;
 
+import org.gatehouse.server.testing.Slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.Parameter;
  * (the whole system for an admin, one's own for an issuer) and on a token's page; old counts purged by maintenance.
  * Servers of their own (the figures are exact), whose periodic flush waits an hour: the test flushes itself.
  */
+@Slow // measured heavy for the quick set (issue 14 Must 6): runs in the slow execution, in CI every time
 @BothBackends
 class PicturesTest {
     private static final String ON = "(, all on | from )";

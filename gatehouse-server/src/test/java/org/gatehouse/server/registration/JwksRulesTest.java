@@ -1,5 +1,6 @@
 package org.gatehouse.server.registration;
 
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.domain.ClientMetadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,6 +21,7 @@ import org.gatehouse.server.testing.KeyBound;
 import org.junit.jupiter.api.Test;
 
 /** JwksRules and the private_key_jwt part of MetadataRules: what a key-bound client may register (issue 17). */
+@Slow // measured heavy for the quick set (issue 14 Must 6): runs in the slow execution, in CI every time
 class JwksRulesTest {
     private static Map<String, Object> json(String s) {
         try {
