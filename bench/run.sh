@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
 #   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
-#   bench/run.sh grants|eddsa|crypto|fleet|keybound|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|startup|jmh|profiles|chart|ratios
+#   bench/run.sh grants|eddsa|crypto|fleet|keybound|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|scale_pg|startup|jmh|profiles|chart|ratios
 # Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL, PEERS (default
 # "oidc-provider": node oidc-provider 9.13.3, in-memory, run right after Gatehouse with the same load
 # generator and settings, so each figure is a ratio within one run; PEERS= skips the peers).
@@ -103,6 +103,22 @@ run_scale() { # grant latency and RSS with 1k and 1M installations stored; open 
   load --label "1M installations" --scenario grants --preloaded "$data/pre1m/preload.properties" --data-dir "$data/pre1m" --rate 300 --connections 16
   load --label "1M installations, saturated" --scenario mix --preloaded "$data/pre1m/preload.properties" --data-dir "$data/pre1m" --concurrency 16
 }
+preload_pg() { # $1 = count, $2 = directory name (master key, preload.properties), $3 = database: made once, then kept
+  if [ ! -f "$data/$2/preload.properties" ] || [ -z "$(psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$3'")" ]; then
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $3" -c "CREATE DATABASE $3" >/dev/null
+    rm -rf "$data/$2"; bench preload --count "$1" --batch 10000 --data-dir "$data/$2" --db-url "${PG_URL%/*}/$3"
+  fi
+}
+run_scale_pg() { # run_scale on PostgreSQL (PG_URL's server; databases <PG_URL's name>_1k and _1m, kept between runs)
+  local base="${PG_URL%/*}/${PG_URL##*/}"
+  preload_pg 1000 pg1k "${PG_URL##*/}_1k"; preload_pg 1000000 pg1m "${PG_URL##*/}_1m"
+  load --label "1k installations, PostgreSQL" --scenario grants --preloaded "$data/pg1k/preload.properties" --data-dir "$data/pg1k" \
+    --db-url "${base}_1k" --rate 300 --connections 16
+  load --label "1M installations, PostgreSQL" --scenario grants --preloaded "$data/pg1m/preload.properties" --data-dir "$data/pg1m" \
+    --db-url "${base}_1m" --rate 300 --connections 16
+  load --label "1M installations, saturated, PostgreSQL" --scenario mix --preloaded "$data/pg1m/preload.properties" --data-dir "$data/pg1m" \
+    --db-url "${base}_1m" --concurrency 16
+}
 run_startup() { # start-up to ready on an existing database, 5 times (the first run of a new jar also writes the CDS archive)
   for i in 1 2 3 4 5; do
     bench load --root "$root" --out "$res" --label "startup" --scenario grants --concurrency 1 --warmup 0 --duration 1 --clients 1 --tokens 1 --data-dir "$data/pre1k" | grep start-up
@@ -134,5 +150,5 @@ run_ratios() { # peer ÷ Gatehouse per figure, runs made together; the bar chart
   python3 bench/ratios.py "$res" --svg "$root/docs/performance-ratios.svg" | tee "$out/ratios.txt"
 }
 
-if [ $# -eq 0 ]; then set -- grants eddsa registrations introspections mix scale startup chart ratios profiles jmh; fi
+if [ $# -eq 0 ]; then set -- grants eddsa registrations introspections mix scale scale_pg startup chart ratios profiles jmh; fi
 for what in "$@"; do echo "== $what"; "run_$what"; done

@@ -161,7 +161,7 @@ jq -n --arg created "$created" --arg version "$version" --arg java "$java" --arg
   config: {
     User: "\($uid):\($uid)",
     Env: ["PATH=/opt/gatehouse/runtime/bin", "GATEHOUSE_BIND=0.0.0.0", "GATEHOUSE_PORT=8080",
-          "GATEHOUSE_DATA_DIR=/var/lib/gatehouse"],
+          "GATEHOUSE_DATA_DIR=/var/lib/gatehouse", "MALLOC_ARENA_MAX=2"],
     Entrypoint: ([$java] + $opts + ["-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/var/cache/gatehouse/serve.jsa",
                  "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-cp", "/opt/gatehouse/lib/*", "org.gatehouse.server.Main"]),
     Cmd: ["serve"],

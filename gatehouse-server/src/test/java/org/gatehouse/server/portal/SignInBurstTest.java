@@ -27,7 +27,7 @@ import org.junit.jupiter.params.Parameter;
 /**
  * Security review 2026-12, item 1: a burst of wrong sign-ins must not exhaust the heap. 40 sign-ins
  * with unknown e-mail addresses, each from its own fresh form, all at once, against `serve` in a JVM
- * of its own with the production heap (serve.jvm-options: 192 MiB): every one is answered 403 (wrong
+ * of its own with the production heap (serve.jvm-options: 112 MiB): every one is answered 403 (wrong
  * password) or 429 (throttled or busy, with Retry-After), none 5xx, the server logs no
  * OutOfMemoryError, and an installation's token request sent during the burst succeeds.
  */
