@@ -116,7 +116,7 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
             ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
             clientStore.onChange(clientCache::invalidate);
             iats.onPolicyChange(clientCache::invalidateAll);
-            this.replays = new org.gatehouse.server.tokens.Replays(db, replayStore);
+            this.replays = new org.gatehouse.server.tokens.Replays(db, replayStore, config.dbConnectTimeout);
             this.clientAuthenticator = new ClientAuthenticator(db, clientStore, secrets, clock, clientCache, installations,
                     config.strictAuthMethod, new org.gatehouse.server.tokens.ClientAssertions(config.issuer), replays, keys.crypto());
             this.tokens = new TokenService(db, clientStore, revocationStore, keys, audit, clock,

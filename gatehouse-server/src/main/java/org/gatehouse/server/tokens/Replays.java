@@ -43,8 +43,8 @@ public final class Replays implements AutoCloseable {
     static final int QUEUE = 4096;
     /** Ids per transaction at most. */
     static final int BATCH = 256;
-    /** How long a caller waits for its commit (longer than H2's lock timeout and the pool's wait). */
-    private static final long WAIT_MILLIS = 20_000;
+    /** Seconds a statement of the writer may run (a hung connection must not stop every check for long). */
+    static final int QUERY_TIMEOUT_SECONDS = 10;
 
     private static final Logger LOG = LoggerFactory.getLogger(Replays.class);
 
@@ -54,13 +54,18 @@ public final class Replays implements AutoCloseable {
     private final AtomicLong checks = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong writerCpuNanos = new AtomicLong();
+    private final AtomicLong oneByOne = new AtomicLong();
     private volatile int inFlight;
-    private Thread writer;
+    private volatile Thread writer;
     private volatile boolean closed;
+    /** How long a caller waits for its commit: longer than the pool's wait plus the statement timeout. */
+    private final long waitMillis;
 
-    public Replays(Database db, ReplayStore store) {
+    /** @param poolWait how long the database pool waits for a connection (GATEHOUSE_DB_CONNECT_TIMEOUT) */
+    public Replays(Database db, ReplayStore store, java.time.Duration poolWait) {
         this.db = db;
         this.store = store;
+        this.waitMillis = poolWait.toMillis() + QUERY_TIMEOUT_SECONDS * 1000L + 5_000;
     }
 
     /** One id waiting for the writer, and its answer. */
@@ -82,12 +87,15 @@ public final class Replays implements AutoCloseable {
         if (closed || !queue.offer(use)) throw busy("the replay check's queue is full");
         if (closed && queue.remove(use)) throw busy("the server is stopping"); // raced with close(): the writer may be gone
         try {
-            return use.first().get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            return use.first().get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof RuntimeException r ? new ReplayCheckFailed(r) : new IllegalStateException(cause);
         } catch (TimeoutException e) {
-            throw busy("the replay check was not committed within " + WAIT_MILLIS + " ms");
+            // Given up: the writer skips it if it has not started it (a retry with the same JWT is then not a replay);
+            // if it was recorded meanwhile, that retry is refused, as a replay must be.
+            if (!use.first().completeExceptionally(busy("timed out"))) return use.first().join();
+            throw busy("the replay check was not committed within " + waitMillis + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw busy("interrupted while waiting for the replay check");
@@ -106,11 +114,15 @@ public final class Replays implements AutoCloseable {
         return new IllegalStateException(why, new SQLTransientConnectionException(why));
     }
 
-    private synchronized void startWriter() {
-        if (writer != null || closed) return;
-        writer = new Thread(this::write, "gatehouse-replays");
-        writer.setDaemon(true);
-        writer.start();
+    private void startWriter() {
+        Thread w = writer;
+        if (w != null && w.isAlive()) return;
+        synchronized (this) {
+            if (closed || (writer != null && writer.isAlive())) return;
+            writer = new Thread(this::write, "gatehouse-replays"); // also after an Error ended the previous one
+            writer.setDaemon(true);
+            writer.start();
+        }
     }
 
     /** The writer: takes every waiting id (up to {@link #BATCH}), inserts them in one transaction, commits, answers. */
@@ -128,23 +140,22 @@ public final class Replays implements AutoCloseable {
             } catch (InterruptedException e) {
                 continue; // nobody interrupts it; close() sets closed and wakes it with STOP
             }
+            batch.removeIf(u -> u.first().isDone()); // callers that gave up waiting
+            if (batch.isEmpty()) continue;
             inFlight = batch.size();
             long cpu0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
-            boolean[] first = new boolean[batch.size()];
             try {
-                db.inTransaction(h -> {
-                    for (int i = 0; i < batch.size(); i++) {
-                        first[i] = store.firstUse(h, batch.get(i).id(), batch.get(i).until());
-                    }
-                    return null;
-                });
-                for (int i = 0; i < batch.size(); i++) batch.get(i).first().complete(first[i]);
-            } catch (RuntimeException e) {
-                if (!Database.unavailable(e)) LOG.error("replay check: the batch of {} ids failed", batch.size(), e);
+                record(batch);
+            } catch (Throwable e) { // never leave a caller waiting, whatever happened (an Error ends the thread after this)
                 for (Use u : batch) u.first().completeExceptionally(e);
+                if (Database.unavailable(e)) failQueued(e); // the database is gone: tell everyone waiting now, not batch by batch
+                else LOG.error("replay check: a batch of {} ids failed", batch.size(), e);
+                if (e instanceof Error err) {
+                    batch.clear();
+                    inFlight = 0;
+                    throw err;
+                }
             }
-            commits.incrementAndGet();
-            checks.addAndGet(batch.size());
             if (cpu) writerCpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - cpu0);
             batch.clear();
             inFlight = 0;
@@ -152,6 +163,54 @@ public final class Replays implements AutoCloseable {
         Use left;
         while ((left = queue.poll()) != null) {
             if (left != STOP) left.first().completeExceptionally(busy("the server is stopping"));
+        }
+    }
+
+    /**
+     * One transaction for the batch, its ids in sorted order (every node locks them in the same order: two nodes
+     * with the same ids in opposite orders cannot deadlock), each id inserted once (its later copies in the batch
+     * are replays). If the transaction fails for another reason than an unavailable database (a deadlock, a
+     * serialization failure: PostgreSQL aborts the whole transaction on any error), each id gets its own.
+     */
+    private void record(List<Use> batch) {
+        List<Use> sorted = new ArrayList<>(batch);
+        sorted.sort(java.util.Comparator.comparing(Use::id));
+        boolean[] first = new boolean[sorted.size()];
+        try {
+            db.inTransaction(h -> {
+                h.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                for (int i = 0; i < sorted.size(); i++) {
+                    Use u = sorted.get(i);
+                    first[i] = (i == 0 || !u.id().equals(sorted.get(i - 1).id())) && store.firstUse(h, u.id(), u.until());
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            if (Database.unavailable(e) || sorted.size() == 1) throw e;
+            LOG.warn("replay check: a batch of {} ids failed ({}); checking them one by one", sorted.size(), e.toString());
+            oneByOne.incrementAndGet();
+            for (int i = 0; i < sorted.size(); i++) {
+                Use u = sorted.get(i);
+                boolean again = i > 0 && u.id().equals(sorted.get(i - 1).id());
+                try {
+                    first[i] = !again && db.withHandle(h -> {
+                        h.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                        return store.firstUse(h, u.id(), u.until());
+                    });
+                } catch (RuntimeException one) {
+                    u.first().completeExceptionally(one);
+                }
+            }
+        }
+        commits.incrementAndGet();
+        checks.addAndGet(sorted.size());
+        for (int i = 0; i < sorted.size(); i++) sorted.get(i).first().complete(first[i]); // no-op for those failed above
+    }
+
+    private void failQueued(Throwable e) {
+        Use u;
+        while ((u = queue.poll()) != null) {
+            if (u != STOP) u.first().completeExceptionally(e);
         }
     }
 
@@ -167,6 +226,11 @@ public final class Replays implements AutoCloseable {
 
     int inFlight() {
         return inFlight;
+    }
+
+    /** For tests: batches whose transaction failed and whose ids were then checked one by one. */
+    long batchesCheckedOneByOne() {
+        return oneByOne.get();
     }
 
     public long commits() {
@@ -188,7 +252,7 @@ public final class Replays implements AutoCloseable {
         if (w == null) return;
         queue.offer(STOP); // when the queue is full the writer is busy and sees closed after this batch
         try {
-            w.join(WAIT_MILLIS);
+            w.join(waitMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

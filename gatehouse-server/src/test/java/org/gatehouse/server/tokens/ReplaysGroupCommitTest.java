@@ -75,6 +75,45 @@ class ReplaysGroupCommitTest {
         }
     }
 
+    /**
+     * A batch locks its ids in sorted order, so another node inserting the same ids (in any order, sorted on its side
+     * too) cannot deadlock with it: here the other connection holds the smaller id and then inserts the larger one
+     * while the writer, given [larger, smaller] in that arrival order, waits for the smaller. Inserting in arrival
+     * order, the writer would hold the larger one and the database would abort one side for a deadlock.
+     */
+    @Test
+    void aBatchLocksItsIdsInSortedOrderSoTwoNodesCannotDeadlock() throws Exception {
+        try (Backend b = Backend.create(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()), Database.SchemaPolicy.MIGRATE)) {
+            Replays replays = g.replays;
+            String a = "jti-a", z = "jti-z";
+            String small = Replays.id(Replays.ASSERTION, "c", a).compareTo(Replays.id(Replays.ASSERTION, "c", z)) < 0 ? a : z;
+            String large = small.equals(a) ? z : a;
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try (Handle blocker = g.db.jdbi().open(); Handle other = g.db.jdbi().open()) {
+                blocker.begin();
+                blocker.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.DPOP, "k", "blocker"), UNTIL);
+                Future<Boolean> blocked = pool.submit(() -> replays.firstUse(Replays.DPOP, "k", "blocker", UNTIL));
+                awaitWriterBlocked(replays);
+                Future<Boolean> first = pool.submit(() -> replays.firstUse(Replays.ASSERTION, "c", large, UNTIL));
+                awaitQueued(replays, 1);
+                Future<Boolean> second = pool.submit(() -> replays.firstUse(Replays.ASSERTION, "c", small, UNTIL));
+                awaitQueued(replays, 2);
+                other.begin();
+                other.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.ASSERTION, "c", small), UNTIL);
+                blocker.commit();
+                assertThat(blocked.get(30, TimeUnit.SECONDS)).isFalse();
+                awaitInFlight(replays, 2); // the writer took [large, small] and waits for the other node's smaller id
+                other.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.ASSERTION, "c", large), UNTIL);
+                other.commit();
+                assertThat(first.get(30, TimeUnit.SECONDS)).as("the other node recorded it first").isFalse();
+                assertThat(second.get(30, TimeUnit.SECONDS)).as("the other node recorded it first").isFalse();
+                assertThat(replays.batchesCheckedOneByOne()).as("no batch aborted (a deadlock would have been)").isZero();
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void afterCloseChecksAreRefusedAsUnavailableNotLeftWaiting() throws Exception {
         try (Backend b = Backend.create(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()), Database.SchemaPolicy.MIGRATE)) {
@@ -90,6 +129,14 @@ class ReplaysGroupCommitTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!(replays.queued() == 0 && replays.inFlight() == 1)) {
             if (System.nanoTime() > deadline) throw new AssertionError("the writer never took the blocked id");
+            Thread.sleep(1);
+        }
+    }
+
+    private static void awaitInFlight(Replays replays, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (replays.inFlight() != n || replays.queued() != 0) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the writer never took the batch of " + n);
             Thread.sleep(1);
         }
     }
