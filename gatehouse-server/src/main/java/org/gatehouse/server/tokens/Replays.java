@@ -199,6 +199,10 @@ public final class Replays implements AutoCloseable {
                     });
                 } catch (RuntimeException one) {
                     u.first().completeExceptionally(one);
+                    if (Database.unavailable(one)) { // gone meanwhile: the rest would each wait for the pool in turn
+                        for (int j = i + 1; j < sorted.size(); j++) sorted.get(j).first().completeExceptionally(one);
+                        break;
+                    }
                 }
             }
         }
