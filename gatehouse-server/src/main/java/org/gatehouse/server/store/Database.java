@@ -56,8 +56,8 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * For a check ({@code config check}): like {@link #open}, but one connection attempt, bounded by
-     * GATEHOUSE_DB_CONNECT_TIMEOUT (the driver's connect and login timeouts), instead of the pool's retries for
+     * For a check ({@code config check}): like {@link #open}, but one connection attempt (bounded, as every
+     * connection is, by GATEHOUSE_DB_CONNECT_TIMEOUT: the driver's connect and login timeouts) instead of the pool's retries for
      * {@link #INITIAL_ATTEMPTS_MILLIS} at start — an unreachable database is reported at once. `serve` keeps retrying.
      */
     public static Database openOnce(Config config, MasterKey masterKey, SchemaPolicy policy) {
@@ -96,7 +96,9 @@ public final class Database implements AutoCloseable {
         // A request waits this long at most for a connection; during an outage it is answered 503 (see unavailable).
         hc.setConnectionTimeout(config.dbConnectTimeout.toMillis());
         hc.setInitializationFailTimeout(once ? 1 : INITIAL_ATTEMPTS_MILLIS); // 1: a single attempt (HikariCP retries while time is left)
-        if (once && postgres) {
+        if (postgres) {
+            // The pool's timeout bounds a request's wait, not the driver's own connection set-up: without these a
+            // server that accepts connections and never answers holds a new connection (and serve's start) forever.
             long seconds = Math.max(1, config.dbConnectTimeout.toSeconds());
             hc.addDataSourceProperty("connectTimeout", Long.toString(seconds)); // pgjdbc: TCP connect, seconds
             hc.addDataSourceProperty("loginTimeout", Long.toString(seconds)); // pgjdbc: the whole connection set-up
