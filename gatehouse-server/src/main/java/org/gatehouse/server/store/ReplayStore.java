@@ -16,12 +16,13 @@ public final class ReplayStore {
 
     /**
      * Records a use; true when this is the first, false when the id was used before (also when a
-     * concurrent request on any node just recorded it: the primary key decides). One statement.
+     * concurrent request on any node just recorded it: the primary key decides). One statement. The key is
+     * (expires_at, id) (V13): expires_at comes from the JWT's signed claims, so a replayed JWT has the same key.
      */
     public boolean firstUse(Handle h, String id, long expiresAt) {
         String sql = postgres
-                ? "INSERT INTO used_jtis (id, expires_at) VALUES (:id, :exp) ON CONFLICT (id) DO NOTHING"
-                : "INSERT INTO used_jtis (id, expires_at) SELECT :id, :exp WHERE NOT EXISTS (SELECT 1 FROM used_jtis WHERE id = :id)";
+                ? "INSERT INTO used_jtis (expires_at, id) VALUES (:exp, :id) ON CONFLICT (expires_at, id) DO NOTHING"
+                : "INSERT INTO used_jtis (expires_at, id) SELECT :exp, :id WHERE NOT EXISTS (SELECT 1 FROM used_jtis WHERE expires_at = :exp AND id = :id)";
         try {
             return h.createUpdate(sql).bind("id", id).bind("exp", expiresAt).execute() == 1;
         } catch (UnableToExecuteStatementException e) {

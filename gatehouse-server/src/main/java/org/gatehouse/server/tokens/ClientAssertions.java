@@ -1,12 +1,5 @@
 package org.gatehouse.server.tokens;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-import java.text.ParseException;
-import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import org.gatehouse.server.crypto.ClientJwks;
@@ -39,7 +32,7 @@ public final class ClientAssertions {
     }
 
     /** An assertion parsed but not yet verified: only its issuer is read, to find the client. */
-    public record Parsed(SignedJWT jwt, JWTClaimsSet claims, String issuer) {
+    public record Parsed(CompactJws jws, String issuer) {
     }
 
     /** Accepted: the jti to record and until when (epoch ms) the assertion could be accepted. */
@@ -56,14 +49,13 @@ public final class ClientAssertions {
     }
 
     public static Parsed parse(String assertion) throws Refused {
-        if (assertion.length() > MAX_LENGTH) throw new Refused("assertion longer than " + MAX_LENGTH);
         try {
-            SignedJWT jwt = SignedJWT.parse(assertion); // a JWS: "none" (an unsecured JWT) does not parse here
-            JWTClaimsSet claims = jwt.getJWTClaimsSet();
-            if (claims.getIssuer() == null) throw new Refused("no iss");
-            return new Parsed(jwt, claims, claims.getIssuer());
-        } catch (ParseException | RuntimeException e) {
-            throw new Refused("not a signed JWT");
+            CompactJws jws = CompactJws.parse(assertion, MAX_LENGTH); // a JWS: "none" (an unsecured JWT) does not parse here
+            String iss = jws.claimString("iss");
+            if (iss == null) throw new Refused("no iss");
+            return new Parsed(jws, iss);
+        } catch (CompactJws.Invalid e) {
+            throw new Refused("not a signed JWT: " + e.getMessage());
         }
     }
 
@@ -72,48 +64,48 @@ public final class ClientAssertions {
      * @param pinnedAlg the client's token_endpoint_auth_signing_alg, or null
      */
     public Accepted verify(Parsed p, String clientId, ClientKeys keys, String pinnedAlg, long nowMillis) throws Refused {
-        JWSHeader h = p.jwt().getHeader();
-        String alg = h.getAlgorithm().getName();
+        try {
+            return check(p.jws(), clientId, keys, pinnedAlg, nowMillis);
+        } catch (CompactJws.Invalid e) {
+            throw new Refused(e.getMessage());
+        }
+    }
+
+    private Accepted check(CompactJws jws, String clientId, ClientKeys keys, String pinnedAlg, long nowMillis) throws Refused, CompactJws.Invalid {
+        String alg = jws.headerString("alg");
         // RFC 8725 §3.1: only the asymmetric algorithms we list, never none or HMAC; then pinned to the key.
-        if (!ClientJwks.SIGNING_ALGS.contains(alg)) throw new Refused("alg " + Text.printable(alg) + " not accepted"); // attacker text: printable, bounded
+        if (alg == null || !ClientJwks.SIGNING_ALGS.contains(alg)) throw new Refused("alg " + Text.printable(String.valueOf(alg)) + " not accepted"); // attacker text: printable, bounded
         if (pinnedAlg != null && !pinnedAlg.equals(alg)) throw new Refused("alg differs from token_endpoint_auth_signing_alg");
-        JOSEObjectType typ = h.getType();
-        if (typ != null && !TYPES.contains(typ.getType())) throw new Refused("typ " + Text.printable(typ.getType()) + " not accepted");
-        if (h.getCriticalParams() != null && !h.getCriticalParams().isEmpty()) throw new Refused("crit header (RFC 7515 §4.1.11)");
-        ClientKeys.Key key = keys.select(h.getKeyID());
+        String typ = jws.headerString("typ");
+        if (typ != null && !TYPES.contains(typ)) throw new Refused("typ " + Text.printable(typ) + " not accepted");
+        jws.checkNoCrit();
+        ClientKeys.Key key = keys.select(jws.headerString("kid"));
         if (key == null) throw new Refused("no registered key for kid");
         if (!key.algorithms().contains(alg)) throw new Refused("alg does not fit the key type");
-        try {
-            if (!p.jwt().verify(key.verifier())) throw new Refused("bad signature");
-        } catch (JOSEException | IllegalStateException e) {
-            throw new Refused("bad signature");
-        }
-        JWTClaimsSet c = p.claims();
+        if (!jws.verify(alg, key.verifier())) throw new Refused("bad signature");
         // §3 items 1–2: iss and sub are the client_id.
-        if (!clientId.equals(c.getIssuer()) || !clientId.equals(c.getSubject())) throw new Refused("iss/sub is not the client_id");
+        if (!clientId.equals(jws.claimString("iss")) || !clientId.equals(jws.claimString("sub"))) throw new Refused("iss/sub is not the client_id");
         // §3 item 3: aud identifies this server: the issuer identifier or the token endpoint URL, nothing else.
-        List<String> aud = c.getAudience();
-        if (aud.isEmpty() || !aud.stream().allMatch(a -> issuer.equals(a) || tokenEndpoint.equals(a))) {
-            throw new Refused("aud is not the issuer or the token endpoint");
-        }
-        long now = nowMillis / 1000;
+        List<String> aud = jws.audience();
+        if (aud.isEmpty()) throw new Refused("aud is not the issuer or the token endpoint");
+        for (String a : aud) if (!issuer.equals(a) && !tokenEndpoint.equals(a)) throw new Refused("aud is not the issuer or the token endpoint");
+        long now = Math.floorDiv(nowMillis, 1000);
         // §3 item 4: exp required; a short lifetime bounds how long the jti must be remembered.
-        Date exp = c.getExpirationTime();
+        Long exp = jws.numericDate("exp");
         if (exp == null) throw new Refused("no exp");
-        long expS = exp.getTime() / 1000;
+        long expS = exp;
         if (expS + SKEW_SECONDS <= now) throw new Refused("expired");
         if (expS > now + MAX_LIFETIME_SECONDS + SKEW_SECONDS) throw new Refused("exp too far in the future");
-        Date iat = c.getIssueTime();
+        Long iat = jws.numericDate("iat");
         if (iat != null) {
-            long iatS = iat.getTime() / 1000;
-            if (iatS > now + SKEW_SECONDS) throw new Refused("iat in the future");
-            if (expS - iatS > MAX_LIFETIME_SECONDS) throw new Refused("lifetime longer than " + MAX_LIFETIME_SECONDS + " s");
+            if (iat > now + SKEW_SECONDS) throw new Refused("iat in the future");
+            if (expS - iat > MAX_LIFETIME_SECONDS) throw new Refused("lifetime longer than " + MAX_LIFETIME_SECONDS + " s");
         }
         // §3 item 5: nbf.
-        Date nbf = c.getNotBeforeTime();
-        if (nbf != null && nbf.getTime() / 1000 > now + SKEW_SECONDS) throw new Refused("not yet valid (nbf)");
+        Long nbf = jws.numericDate("nbf");
+        if (nbf != null && nbf > now + SKEW_SECONDS) throw new Refused("not yet valid (nbf)");
         // §3 item 7: jti, used once (the caller records it).
-        String jti = c.getJWTID();
+        String jti = jws.claimString("jti");
         if (jti == null || jti.isEmpty() || jti.length() > MAX_JTI) throw new Refused("no usable jti");
         return new Accepted(jti, (expS + SKEW_SECONDS) * 1000);
     }

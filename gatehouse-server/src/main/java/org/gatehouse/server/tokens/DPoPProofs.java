@@ -1,24 +1,16 @@
 package org.gatehouse.server.tokens;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.text.ParseException;
 import java.util.Base64;
-import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.gatehouse.server.crypto.JwsCrypto;
 
 /**
@@ -63,55 +55,52 @@ public final class DPoPProofs {
      */
     public Proof verify(String proof, String htm, String htu, String accessToken, long nowMillis) throws Refused {
         if (proof.length() > MAX_LENGTH) throw new Refused("the DPoP proof is too long");
-        SignedJWT jwt;
-        JWTClaimsSet c;
+        CompactJws jwt;
         try {
-            jwt = SignedJWT.parse(proof);
-            c = jwt.getJWTClaimsSet();
-        } catch (ParseException | RuntimeException e) {
+            jwt = CompactJws.parse(proof, MAX_LENGTH);
+        } catch (CompactJws.Invalid e) {
             throw new Refused("the DPoP proof is not a signed JWT (RFC 9449 §4.2)");
         }
-        JWSHeader h = jwt.getHeader();
+        try {
+            return check(jwt, htm, htu, accessToken, nowMillis);
+        } catch (CompactJws.Invalid e) {
+            throw new Refused("the DPoP proof is not a valid JWT: " + e.getMessage() + " (RFC 9449 §4.2)");
+        }
+    }
+
+    private Proof check(CompactJws jwt, String htm, String htu, String accessToken, long nowMillis) throws Refused, CompactJws.Invalid {
         // §4.3 items 4–6: typ, an asymmetric algorithm we support, a public key in jwk.
-        if (h.getType() == null || !TYPE.equals(h.getType().getType())) throw new Refused("typ must be dpop+jwt (RFC 9449 §4.2)");
-        String alg = h.getAlgorithm().getName();
-        if (!ALGS.contains(alg)) throw new Refused("alg must be one of " + String.join(", ", ALGS) + " (dpop_signing_alg_values_supported)");
-        JWK jwk = h.getJWK();
-        if (jwk == null) throw new Refused("the jwk header is required (RFC 9449 §4.2)");
-        if (jwk.isPrivate()) throw new Refused("the jwk header must hold a public key (RFC 9449 §4.2)");
-        boolean fits = "ES256".equals(alg) ? jwk instanceof ECKey && Curve.P_256.equals(((ECKey) jwk).getCurve())
-                : jwk instanceof OctetKeyPair && Curve.Ed25519.equals(((OctetKeyPair) jwk).getCurve()) && ((OctetKeyPair) jwk).getX().decode().length == 32;
-        if (!fits) throw new Refused("the jwk does not fit alg " + alg);
-        if (h.getCriticalParams() != null && !h.getCriticalParams().isEmpty()) throw new Refused("crit is not supported");
-        String jkt;
-        try {
-            jkt = jwk.computeThumbprint("SHA-256").toString(); // RFC 7638: the key's identity (cnf.jkt) and the cache key
-        } catch (JOSEException e) {
-            throw new Refused("the jwk has no thumbprint");
-        }
-        try {
-            if (!jwt.verify(verifier(jkt, jwk))) throw new Refused("the DPoP proof's signature does not verify (RFC 9449 §4.3 item 7)");
-        } catch (JOSEException | IllegalStateException e) {
-            throw new Refused("the DPoP proof's signature does not verify (RFC 9449 §4.3 item 7)");
-        }
+        if (!TYPE.equals(jwt.headerString("typ"))) throw new Refused("typ must be dpop+jwt (RFC 9449 §4.2)");
+        String alg = jwt.headerString("alg");
+        if (alg == null || !ALGS.contains(alg)) throw new Refused("alg must be one of " + String.join(", ", ALGS) + " (dpop_signing_alg_values_supported)");
+        Object jwkValue = jwt.header().get("jwk");
+        if (jwkValue == null) throw new Refused("the jwk header is required (RFC 9449 §4.2)");
+        if (!(jwkValue instanceof Map<?, ?>)) throw new Refused("the jwk header must be a JSON object (RFC 7515 §4.1.3)");
+        @SuppressWarnings("unchecked") Map<String, Object> jwk = (Map<String, Object>) jwkValue;
+        if (jwk.containsKey("d")) throw new Refused("the jwk header must hold a public key (RFC 9449 §4.2)");
+        String jkt = thumbprint(alg, jwk);
+        if (jkt == null) throw new Refused("the jwk does not fit alg " + alg);
+        jwt.checkNoCrit();
+        JWSVerifier v = verifier(jkt, jwk);
+        if (v == null || !jwt.verify(alg, v)) throw new Refused("the DPoP proof's signature does not verify (RFC 9449 §4.3 item 7)");
         // §4.2 claims.
-        String jti = c.getJWTID();
+        String jti = jwt.claimString("jti");
         if (jti == null || jti.isEmpty() || jti.length() > MAX_JTI) throw new Refused("jti is required (RFC 9449 §4.2)");
-        Object m = c.getClaim("htm");
+        Object m = jwt.claims().get("htm");
         if (!htm.equals(m)) throw new Refused("htm does not match the request method (RFC 9449 §4.3 item 8)");
-        Object u = c.getClaim("htu");
-        if (!(u instanceof String) || !htu(htu).equals(htu((String) u))) {
+        Object u = jwt.claims().get("htu");
+        if (!(u instanceof String) || !serverHtu(htu).equals(htu((String) u))) {
             throw new Refused("htu does not match the request URI (RFC 9449 §4.3 item 9)");
         }
-        Date iat = c.getIssueTime();
+        Long iat = jwt.numericDate("iat");
         if (iat == null) throw new Refused("iat is required (RFC 9449 §4.2)");
-        long now = nowMillis / 1000;
-        long iatS = iat.getTime() / 1000;
+        long now = Math.floorDiv(nowMillis, 1000);
+        long iatS = iat;
         if (Math.abs(now - iatS) > IAT_WINDOW_SECONDS) {
             throw new Refused("iat is more than " + IAT_WINDOW_SECONDS + " s from the server's time (RFC 9449 §4.3 item 11)");
         }
         if (accessToken != null) {
-            Object ath = c.getClaim("ath");
+            Object ath = jwt.claims().get("ath");
             if (!(ath instanceof String) || !MessageDigest.isEqual(((String) ath).getBytes(StandardCharsets.US_ASCII),
                     sha256(accessToken).getBytes(StandardCharsets.US_ASCII))) {
                 throw new Refused("ath does not match the access token (RFC 9449 §4.3 item 10)");
@@ -120,14 +109,77 @@ public final class DPoPProofs {
         return new Proof(jkt, jti, (iatS + IAT_WINDOW_SECONDS + 1) * 1000);
     }
 
-    /** The key's verifier, built once per key (the thumbprint covers every member the verifier uses, RFC 7638 §3.2). */
-    private JWSVerifier verifier(String jkt, JWK jwk) {
+    /**
+     * RFC 7638 §3.2 over the members that define the key, for the two key types {@link #ALGS} allow: EC P-256
+     * (crv, kty, x, y) for ES256, OKP Ed25519 (crv, kty, x) for EdDSA — null when the jwk is not such a key with
+     * coordinates of the curve's length. The members are base64url and fixed names, so the JSON needs no escaping
+     * and equals Nimbus's {@code computeThumbprint} (DPoPProofsTest compares them).
+     */
+    static String thumbprint(String alg, Map<String, Object> jwk) {
+        String json;
+        if ("ES256".equals(alg)) {
+            if (!"EC".equals(jwk.get("kty")) || !"P-256".equals(jwk.get("crv"))) return null;
+            String x = coordinate(jwk.get("x"), 32);
+            String y = coordinate(jwk.get("y"), 32);
+            if (x == null || y == null) return null;
+            json = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + x + "\",\"y\":\"" + y + "\"}";
+        } else if ("EdDSA".equals(alg)) {
+            if (!"OKP".equals(jwk.get("kty")) || !"Ed25519".equals(jwk.get("crv"))) return null;
+            String x = coordinate(jwk.get("x"), 32);
+            if (x == null) return null;
+            json = "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" + x + "\"}";
+        } else {
+            return null;
+        }
+        return sha256(json);
+    }
+
+    /** A base64url member (no padding) that decodes to {@code bytes} bytes, or null. */
+    private static String coordinate(Object v, int bytes) {
+        if (!(v instanceof String)) return null;
+        String s = (String) v;
+        if (s.length() != (bytes * 8 + 5) / 6) return null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return null;
+        }
+        return s;
+    }
+
+    /**
+     * The key's verifier, built once per key: the thumbprint covers every member the verifier uses (RFC 7638 §3.2),
+     * so a cached verifier is the key's. On a miss Nimbus reads the key (it checks, for EC, that the point is on
+     * the curve); null when it refuses it.
+     */
+    private JWSVerifier verifier(String jkt, Map<String, Object> jwkMembers) {
         JWSVerifier v = verifiers.get(jkt);
         if (v != null) return v;
+        JWK jwk;
+        try {
+            jwk = JWK.parse(jwkMembers);
+        } catch (java.text.ParseException | RuntimeException e) {
+            return null;
+        }
+        if (jwk.isPrivate()) return null;
+        try {
+            v = crypto.verifier(jwk);
+        } catch (IllegalStateException e) {
+            return null;
+        }
         if (verifiers.size() >= MAX_VERIFIERS) verifiers.clear();
-        v = crypto.verifier(jwk);
         verifiers.put(jkt, v);
         return v;
+    }
+
+    /** The server's own htu, normalised once: every proof at one endpoint compares with the same URI. */
+    private volatile String[] lastServerHtu = {"", ""};
+
+    private String serverHtu(String htu) {
+        String[] last = lastServerHtu;
+        if (last[0].equals(htu)) return last[1];
+        String n = htu(htu);
+        lastServerHtu = new String[] {htu, n};
+        return n;
     }
 
     /** base64url(SHA-256(ASCII(token))): RFC 9449 §4.2 ath. */

@@ -70,7 +70,14 @@ public final class Replays implements AutoCloseable {
 
     /** One id waiting for the writer, and its answer. */
     private record Use(String id, long until, CompletableFuture<Boolean> first) {
+        /** The row's key (V13: expires_at, id). */
+        boolean sameKey(Use o) {
+            return until == o.until && id.equals(o.id);
+        }
     }
+
+    /** The primary key's order (expires_at, id): every node inserts a batch in the same order, so two cannot deadlock. */
+    private static final java.util.Comparator<Use> KEY_ORDER = java.util.Comparator.comparingLong(Use::until).thenComparing(Use::id);
 
     /** Put on the queue by {@link #close()} to wake the writer (never interrupted: an interrupt closes H2's file). */
     private static final Use STOP = new Use("", 0, new CompletableFuture<>());
@@ -167,21 +174,21 @@ public final class Replays implements AutoCloseable {
     }
 
     /**
-     * One transaction for the batch, its ids in sorted order (every node locks them in the same order: two nodes
+     * One transaction for the batch, its ids in the key's order (expires_at, id: every node locks them in the same order: two nodes
      * with the same ids in opposite orders cannot deadlock), each id inserted once (its later copies in the batch
      * are replays). If the transaction fails for another reason than an unavailable database (a deadlock, a
      * serialization failure: PostgreSQL aborts the whole transaction on any error), each id gets its own.
      */
     private void record(List<Use> batch) {
         List<Use> sorted = new ArrayList<>(batch);
-        sorted.sort(java.util.Comparator.comparing(Use::id));
+        sorted.sort(KEY_ORDER);
         boolean[] first = new boolean[sorted.size()];
         try {
             db.inTransaction(h -> {
                 h.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).setQueryTimeout(QUERY_TIMEOUT_SECONDS);
                 for (int i = 0; i < sorted.size(); i++) {
                     Use u = sorted.get(i);
-                    first[i] = (i == 0 || !u.id().equals(sorted.get(i - 1).id())) && store.firstUse(h, u.id(), u.until());
+                    first[i] = (i == 0 || !u.sameKey(sorted.get(i - 1))) && store.firstUse(h, u.id(), u.until());
                 }
                 return null;
             });
@@ -191,7 +198,7 @@ public final class Replays implements AutoCloseable {
             oneByOne.incrementAndGet();
             for (int i = 0; i < sorted.size(); i++) {
                 Use u = sorted.get(i);
-                boolean again = i > 0 && u.id().equals(sorted.get(i - 1).id());
+                boolean again = i > 0 && u.sameKey(sorted.get(i - 1));
                 try {
                     first[i] = !again && db.withHandle(h -> {
                         h.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).setQueryTimeout(QUERY_TIMEOUT_SECONDS);

@@ -3,7 +3,6 @@ package org.gatehouse.server.keybound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.gatehouse.server.store.ReplayStore;
 import org.gatehouse.server.testing.Backend;
@@ -75,8 +74,10 @@ class KeyBoundTwoNodesTest {
             var report = s.gatehouse().maintenance.run();
             assertThat(report.usedJtisPurged()).isEqualTo(1);
             Map<String, Boolean> again = new HashMap<>();
+            // Each id again with its own expiry: the same JWT has the same key (expires_at, id; V13).
+            Map<String, Long> expiry = Map.of("expired-id", now - margin - 60_000, "just-expired-id", now - 1000, "live-id", now + 600_000);
             s.gatehouse().db.withHandle(h -> {
-                for (String id : List.of("expired-id", "just-expired-id", "live-id")) again.put(id, store.firstUse(h, id, now + 1000));
+                for (var e : expiry.entrySet()) again.put(e.getKey(), store.firstUse(h, e.getKey(), e.getValue()));
                 return null;
             });
             assertThat(again).containsEntry("expired-id", true).containsEntry("just-expired-id", false).containsEntry("live-id", false);
