@@ -149,9 +149,10 @@ public final class JwsCrypto {
     }
 
     /**
-     * A JWS signer or verifier on the native provider. A {@link Signature} initialised once per thread with the key
-     * (the key is translated to a native one once, not per token); after sign() or verify() it is ready for the next
-     * message with the same key (JCA contract). A failure drops the thread's instance, so a broken state is not reused.
+     * A JWS signer or verifier on the native provider. A signer keeps a {@link Signature} initialised once per thread with
+     * the key (the key is translated to a native one once, not per token); a verifier translates its public key once and
+     * keeps one spare initialised instance (see {@link #spare}). After sign() or verify() an instance is ready for the
+     * next message with the same key (JCA contract). A failure drops the instance, so a broken state is not reused.
      * ES256 uses the P1363 encoding (R || S, 32 bytes each), which is the JWS encoding (RFC 7518 §3.4).
      */
     private static final class Native implements JWSSigner, JWSVerifier {
@@ -188,12 +189,29 @@ public final class JwsCrypto {
         private final Set<JWSAlgorithm> algs;
         private final int rawLength;
         private final ThreadLocal<Signature> perThread;
+        /** A verifier's key, translated to the provider's own once; null for a signer. */
+        private final PublicKey verifyKey;
+        private final String jcaName;
+        /**
+         * A verifier keeps one initialised {@link Signature} for whichever thread verifies next: a client's key verifies
+         * rarely and on any of the server's threads, so one per thread (as a signer keeps) would initialise a new
+         * instance on most verifications and hold one per thread per cached key.
+         */
+        private final java.util.concurrent.atomic.AtomicReference<Signature> spare = new java.util.concurrent.atomic.AtomicReference<>();
 
         Native(Provider provider, JWSAlgorithm alg, String jcaName, PrivateKey priv, PublicKey pub) throws GeneralSecurityException {
             this.provider = provider;
             this.alg = alg;
             this.algs = Set.of(alg);
+            this.jcaName = jcaName;
             this.rawLength = alg.equals(JWSAlgorithm.ES256) || alg.equals(JWSAlgorithm.EdDSA) ? 64 : -1;
+            if (priv == null) {
+                this.perThread = null;
+                this.verifyKey = nativeKey(provider, alg, pub);
+                spare.set(newVerifier()); // an unusable key fails here, when the key is read, not at the first verification
+                return;
+            }
+            this.verifyKey = null;
             this.perThread = ThreadLocal.withInitial(() -> {
                 try {
                     Signature s = Signature.getInstance(jcaName, provider);
@@ -210,6 +228,7 @@ public final class JwsCrypto {
         @Override
         public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
             if (!alg.equals(header.getAlgorithm())) throw new JOSEException("not a " + alg + " header");
+            if (perThread == null) throw new JOSEException("a verifier does not sign");
             Signature s = perThread.get();
             try {
                 s.update(signingInput);
@@ -225,14 +244,33 @@ public final class JwsCrypto {
             if (!alg.equals(header.getAlgorithm())) return false;
             byte[] sig = signature.decode();
             if (rawLength > 0 && sig.length != rawLength) return false;
-            Signature s = perThread.get();
+            if (verifyKey == null) return false; // a signer's instance
+            Signature s = spare.getAndSet(null);
             try {
+                if (s == null) s = newVerifier();
                 s.update(signingInput);
-                return s.verify(sig);
+                boolean ok = s.verify(sig); // JCA: verify() resets the instance for the next message with the same key
+                spare.set(s);
+                return ok;
             } catch (GeneralSecurityException | RuntimeException e) {
-                perThread.remove();
-                return false;
+                return false; // the instance is dropped, not reused in an unknown state
             }
+        }
+
+        /** The public key as the provider's own key object, so that initialising a verifier does not convert it again. */
+        private static PublicKey nativeKey(Provider provider, JWSAlgorithm alg, PublicKey pub) {
+            String type = alg.equals(JWSAlgorithm.ES256) ? "EC" : alg.equals(JWSAlgorithm.EdDSA) ? "Ed25519" : "RSA";
+            try {
+                return (PublicKey) KeyFactory.getInstance(type, provider).translateKey(pub);
+            } catch (GeneralSecurityException | RuntimeException e) {
+                return pub; // the provider converts it at each initialisation instead
+            }
+        }
+
+        private Signature newVerifier() throws GeneralSecurityException {
+            Signature s = Signature.getInstance(jcaName, provider);
+            s.initVerify(verifyKey);
+            return s;
         }
 
         @Override
