@@ -285,7 +285,7 @@ public final class Api {
         InstallationRecord i = visibleInstallation(c, ctx.pathParam("id"));
         boolean restored;
         try {
-            restored = installations.restore(i.id(), actor(ctx, c), c.isAdmin());
+            restored = installations.restore(i.id(), c.account(), actor(ctx, c));
         } catch (InstallationService.RestoreForbidden e) {
             throw new OAuthError(403, "access_denied", InstallationService.ADMIN_ONLY, null);
         }
