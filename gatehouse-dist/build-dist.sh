@@ -115,7 +115,10 @@ SOURCE_DATE_EPOCH="$epoch" dpkg-deb --root-owner-group -Zgzip -z6 --build "$deb"
 
 step "image"
 # --- OCI image: no base image. Layer 1: the C libraries the runtime links, /etc/passwd, the data and cache
-# directories; layer 2: the runtime; layer 3: the application. Entry point: the runtime's java (no shell).
+# directories; layer 2: the runtime; layer 3: the application. Entry point: the runtime's java (no shell), with the
+# launchers' options file lib/serve.jvm-options as an argument file (read by java itself). With no shell nothing reads
+# GATEHOUSE_JAVA_OPTS here (serve warns when it is set and not applied): _JAVA_OPTIONS, which the JVM applies after its
+# command line, takes its place (docs/operations.md, "OCI image").
 uid=10001
 img="$work/image"; layers="$work/layers"
 mkdir -p "$img/blobs/sha256" "$layers/system/etc" "$layers/system/tmp" "$layers/runtime/opt/gatehouse" "$layers/app/opt/gatehouse"
@@ -152,18 +155,20 @@ for l in system runtime app; do
   layer_json+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$digest\",\"size\":$size}")
 done
 java=/opt/gatehouse/runtime/bin/java
-read -r -a serve_opts < "$root/gatehouse-server/serve.jvm-options"
 created="$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)"
-jq -n --arg created "$created" --arg version "$version" --arg java "$java" --arg uid "$uid" \
-  --argjson opts "$(printf '%s\n' "${serve_opts[@]}" | jq -R . | jq -s .)" \
+# The AppCDS archive as bin/gatehouse makes it: Java 19+ only (-XX:+AutoCreateSharedArchive stops an older JVM at start).
+cds='[]'
+if [ "$major" -ge 19 ]; then
+  cds='["-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/var/cache/gatehouse/serve.jsa", "-Xlog:cds=off", "-Xlog:cds+dynamic=off"]'
+fi
+jq -n --arg created "$created" --arg version "$version" --arg java "$java" --arg uid "$uid" --argjson cds "$cds" \
   --argjson diffs "$(printf '%s\n' "${diff_ids[@]}" | jq -R . | jq -s .)" '{
   created: $created, architecture: "amd64", os: "linux",
   config: {
     User: "\($uid):\($uid)",
     Env: ["PATH=/opt/gatehouse/runtime/bin", "GATEHOUSE_BIND=0.0.0.0", "GATEHOUSE_PORT=8080",
           "GATEHOUSE_DATA_DIR=/var/lib/gatehouse", "MALLOC_ARENA_MAX=2"],
-    Entrypoint: ([$java] + $opts + ["-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/var/cache/gatehouse/serve.jsa",
-                 "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-cp", "/opt/gatehouse/lib/*", "org.gatehouse.server.Main"]),
+    Entrypoint: ([$java, "@/opt/gatehouse/lib/serve.jvm-options"] + $cds + ["-cp", "/opt/gatehouse/lib/*", "org.gatehouse.server.Main"]),
     Cmd: ["serve"],
     WorkingDir: "/var/lib/gatehouse",
     ExposedPorts: {"8080/tcp": {}},

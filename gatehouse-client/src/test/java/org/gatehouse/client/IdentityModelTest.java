@@ -171,7 +171,7 @@ class IdentityModelTest {
                 .satisfies(e -> assertThat(((RegistrationRevokedException) e).credentialState()).isEqualTo("installation_revoked"));
 
         // the way back: the issuer restores it, the same enrol now works
-        assertThat(s.gatehouse().installations.restore(inst.id(), Actor.cli())).isTrue();
+        assertThat(s.gatehouse().installations.restoreAsOperator(inst.id(), Actor.cli())).isTrue();
         GatehouseClient.Enrolment back = gh.enrol(tokenFile);
         assertThat(back.alreadyEnrolled()).isFalse();
         bothWork(gh);

@@ -240,8 +240,9 @@ class ReleaseTest {
         Map<String, Object> image = blobJson(layout, (String) ((Map<?, ?>) manifest.get("config")).get("digest"));
         Map<?, ?> config = (Map<?, ?>) image.get("config");
         assertThat(config.get("User")).isEqualTo("10001:10001");
-        assertThat(strings(config.get("Entrypoint"))).startsWith("/opt/gatehouse/runtime/bin/java").endsWith("org.gatehouse.server.Main")
-                .contains("--enable-native-access=ALL-UNNAMED");
+        // The launchers' options file, read by java itself (no shell in the image): the same options as bin/gatehouse serve.
+        assertThat(strings(config.get("Entrypoint"))).startsWith("/opt/gatehouse/runtime/bin/java", "@/opt/gatehouse/lib/serve.jvm-options")
+                .endsWith("org.gatehouse.server.Main");
         assertThat(strings(config.get("Cmd"))).containsExactly("serve");
         assertThat(keys(config.get("Volumes"))).containsExactly("/var/lib/gatehouse");
         assertThat(keys(config.get("ExposedPorts"))).containsExactly("8080/tcp");
@@ -267,6 +268,9 @@ class ReleaseTest {
         assertThat(Files.readString(rootfs.resolve("etc/passwd"))).contains("gatehouse:x:10001:10001:");
         assertThat(rootfs.resolve("lib64/ld-linux-x86-64.so.2")).exists();
         assertThat(rootfs.resolve("bin/sh")).doesNotExist();
+        assertThat(Files.readString(rootfs.resolve("opt/gatehouse/lib/serve.jvm-options")))
+                .isEqualTo(Files.readString(ROOT.resolve("gatehouse-server/serve.jvm-options")))
+                .contains("--enable-native-access=ALL-UNNAMED");
 
         assumeRoot("chroot into the image's layers");
         assertThat(Files.getAttribute(rootfs.resolve("var/lib/gatehouse"), "unix:uid")).isEqualTo(10001);
@@ -285,12 +289,22 @@ class ReleaseTest {
         Map<String, String> env = new LinkedHashMap<>(imageEnv);
         env.putAll(Map.of("GATEHOUSE_BIND", "127.0.0.1", "GATEHOUSE_PORT", Integer.toString(port),
                 "GATEHOUSE_ISSUER", "https://gatehouse.example.org", "GATEHOUSE_BEHIND_TLS_PROXY", "true"));
+        // What the docs tell an image's operator: _JAVA_OPTIONS comes after the entry point's options and overrides them
+        // (serve.jvm-options has -Xmx112m); GATEHOUSE_JAVA_OPTS, which only the launchers read, is named in a warning.
+        env.put("_JAVA_OPTIONS", "-Xmx160m");
+        env.put("GATEHOUSE_JAVA_OPTS", "-Xmx200m");
         List<String> serve = new ArrayList<>(chroot(rootfs, env));
         serve.addAll(entrypoint);
         serve.add("serve");
         try (Server server = Server.start(layout, Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), serve.toArray(String[]::new))) {
             assertThat(new Http("http://127.0.0.1:" + port).get("/health/ready").status()).isEqualTo(200);
             assertThat(server.log()).contains("signatures by native crypto"); // issue 18: the native library loads in the image (/tmp)
+            assertThat(server.log()).contains("Picked up _JAVA_OPTIONS: -Xmx160m")
+                    .contains("GATEHOUSE_JAVA_OPTS is set but this JVM was not started with -Xmx200m");
+            String heapMax = new Http("http://127.0.0.1:" + port).get("/metrics").body().lines()
+                    .filter(l -> l.startsWith("jvm_memory_max_bytes{area=\"heap\"}")).findFirst().orElseThrow();
+            double heapMiB = Double.parseDouble(heapMax.substring(heapMax.lastIndexOf(' ') + 1)) / (1 << 20);
+            assertThat(heapMiB).as(heapMax).isGreaterThan(130).isLessThanOrEqualTo(160); // -Xmx160m, not the file's 112m
             Result check = inImage(rootfs, env, 120, health.subList(1, health.size()));
             assertThat(check.exit).as(check.out).isZero();
             assertThat(rootfs.resolve("var/lib/gatehouse/master.key")).exists();

@@ -90,7 +90,8 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
             InstallationStore installationStore = new InstallationStore();
             this.revocationStore = new RevocationStore(db.isPostgres());
             org.gatehouse.server.store.ReplayStore replayStore = new org.gatehouse.server.store.ReplayStore(db.isPostgres());
-            this.installations = new InstallationService(db, installationStore, clientStore, audit, clock,
+            AccountStore accountStore = new AccountStore();
+            this.installations = new InstallationService(db, installationStore, clientStore, accountStore, audit, clock,
                     config.cloneThreshold, config.cloneWindow, "block".equals(config.cloneAction),
                     config.staleAfter, config.staleRevokeAfter);
             org.gatehouse.server.store.StatsStore statsStore = new org.gatehouse.server.store.StatsStore(db.isPostgres());
@@ -125,7 +126,6 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
                     clientCache, new IntrospectionCache(config.clientCacheTtl, 10_000), resourceServers.catalog(), replays,
                     new org.gatehouse.server.tokens.DPoPProofs(keys.crypto()));
             // Portal (issue 3): accounts, second factors and sessions.
-            AccountStore accountStore = new AccountStore();
             org.gatehouse.server.store.ApiTokenStore apiTokenStore = new org.gatehouse.server.store.ApiTokenStore();
             this.accounts = new AccountService(db, accountStore, secrets, new SeedCipher(masterKey.derive("gatehouse account seed encryption v1")),
                     audit, clock, iats, config.issuer, new Throttle(5, 15 * 60_000L, clock::millis), new Throttle(30, 15 * 60_000L, clock::millis),

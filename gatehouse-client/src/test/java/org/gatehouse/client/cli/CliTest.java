@@ -115,7 +115,7 @@ class CliTest {
         assertThat(status.json()).containsEntry("server_state", "revoked").containsEntry("credential_state", "installation_revoked");
 
         // the way back: the issuer restores it (portal, API or `gatehouse installations restore`), the same enrol works
-        s.gatehouse().installations.restore(ref, org.gatehouse.server.audit.Actor.cli());
+        s.gatehouse().installations.restoreAsOperator(ref, org.gatehouse.server.audit.Actor.cli());
         Run back = run("enrol", "--token-file", tokenFile.toString(), "--store", store, "--machine-id-file", machineId.toString());
         assertThat(back.code()).as(back.err()).isEqualTo(0);
         assertThat(back.out()).contains("no longer worked").contains("Enrolled again");

@@ -229,6 +229,7 @@ public final class Api {
         m.put("reregistration", t.reregistration().code());
         if (t.softwareIds() != null) m.put("software_ids", t.softwareIds());
         if (t.clientCidrs() != null) m.put("client_cidrs", t.clientCidrs().stream().map(Cidr::toString).toList());
+        if (t.clientCidrsUnreadable() != null) m.put("client_cidrs_unreadable", t.clientCidrsUnreadable()); // client_cidrs is then []
         m.put("require_key_bound", t.requireKeyBound());
         m.put("require_dpop", t.requireDpop());
         if (t.revokedAt() != null) {
@@ -285,7 +286,7 @@ public final class Api {
         InstallationRecord i = visibleInstallation(c, ctx.pathParam("id"));
         boolean restored;
         try {
-            restored = installations.restore(i.id(), actor(ctx, c), c.isAdmin());
+            restored = installations.restore(i.id(), c.account(), actor(ctx, c));
         } catch (InstallationService.RestoreForbidden e) {
             throw new OAuthError(403, "access_denied", InstallationService.ADMIN_ONLY, null);
         }

@@ -192,7 +192,7 @@ public final class InstallationsCommand {
         @Override
         public Integer call() {
             try (Services g = open(config())) {
-                if (g.installations().restore(id, Actor.cli())) {
+                if (g.installations().restoreAsOperator(id, Actor.cli())) {
                     out().println("restored " + id + ": it may enrol again (gatehouse-enrol enrol --token-file FILE)");
                     return 0;
                 }

@@ -5,6 +5,7 @@ import java.util.concurrent.CountDownLatch;
 import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.audit.Actor;
 import org.gatehouse.server.config.Config;
+import org.gatehouse.server.config.JavaOptions;
 import org.gatehouse.server.logging.LogFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +22,13 @@ public final class ServeCommand implements Runnable {
 
     @Override
     public void run() {
-        Config config = Config.load(((Console.Holder) spec.root().userObject()).console().env());
+        java.util.Map<String, String> env = ((Console.Holder) spec.root().userObject()).console().env();
+        Config config = Config.load(env);
         LogFormat.apply(config.logFormat, config.logLevel);
         config.warnings.forEach(w -> LOG.warn("configuration: {}", w));
+        String notApplied = JavaOptions.warning(JavaOptions.notApplied(env.get(JavaOptions.VARIABLE),
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        if (notApplied != null) LOG.warn("{}", notApplied);
         Services.Server server = ((Console.Holder) spec.root().userObject()).start(config);
         CountDownLatch stopRequested = new CountDownLatch(1);
         // SIGTERM and SIGINT stop the server gracefully *before* the JVM starts shutting down: once it does,

@@ -9,6 +9,8 @@ import org.gatehouse.server.net.Cidr;
  * requireKeyBound: it admits only private_key_jwt installations; requireDpop: only ones registered with
  * dpop_bound_access_tokens (issue 17). softwareIds: the software_id values it admits (null: any).
  * clientCidrs: the address ranges registrations may come from, parsed once when the row is read (null: any).
+ * clientCidrsUnreadable: the stored ranges' text when it no longer parses (null normally); such a row is still read and
+ * shown, its clientCidrs is then empty (no address is admitted: the token fails closed where the ranges are used).
  */
 public record IatRecord(
         String id,
@@ -26,13 +28,14 @@ public record IatRecord(
         Reregistration reregistration,
         List<String> softwareIds,
         List<Cidr> clientCidrs,
+        String clientCidrsUnreadable,
         boolean requireKeyBound,
         boolean requireDpop) {
 
     public IatRecord {
         scopes = scopes == null ? List.of() : List.copyOf(scopes);
         softwareIds = softwareIds == null ? null : List.copyOf(softwareIds);
-        clientCidrs = clientCidrs == null ? null : List.copyOf(clientCidrs);
+        clientCidrs = clientCidrsUnreadable != null ? List.of() : clientCidrs == null ? null : List.copyOf(clientCidrs);
     }
 
     /** The scopes as one RFC 6749 §3.3 scope string (token file, API, registration's default scope). */
@@ -40,8 +43,12 @@ public record IatRecord(
         return String.join(" ", scopes);
     }
 
-    /** Whether a registration from {@code address} is allowed: no ranges set, or the address lies in one. */
+    /**
+     * Whether a registration from {@code address} is allowed: no ranges set, or the address lies in one; never when the
+     * stored ranges cannot be read ({@link #clientCidrsUnreadable}).
+     */
     public boolean allowsAddress(String address) {
+        if (clientCidrsUnreadable != null) return false;
         return clientCidrs == null || Cidr.anyContains(clientCidrs, address);
     }
 
@@ -75,6 +82,7 @@ public record IatRecord(
         b.reregistration = reregistration;
         b.softwareIds = softwareIds;
         b.clientCidrs = clientCidrs;
+        b.clientCidrsUnreadable = clientCidrsUnreadable;
         b.requireKeyBound = requireKeyBound;
         b.requireDpop = requireDpop;
         return b;
@@ -97,6 +105,7 @@ public record IatRecord(
         private Reregistration reregistration;
         private List<String> softwareIds;
         private List<Cidr> clientCidrs;
+        private String clientCidrsUnreadable;
         private boolean requireKeyBound;
         private boolean requireDpop;
 
@@ -178,6 +187,12 @@ public record IatRecord(
             return this;
         }
 
+        /** The stored text of ranges that do not parse (the store sets it; the token then admits no address). */
+        public Builder clientCidrsUnreadable(String clientCidrsUnreadable) {
+            this.clientCidrsUnreadable = clientCidrsUnreadable;
+            return this;
+        }
+
         public Builder requireKeyBound(boolean requireKeyBound) {
             this.requireKeyBound = requireKeyBound;
             return this;
@@ -191,7 +206,7 @@ public record IatRecord(
         public IatRecord build() {
             return new IatRecord(id, label, scopes, maxRegistrations, registrations, createdAt, createdBy, expiresAt,
                     revokedAt, revokedBy, revokedReason, ownerAccount, reregistration, softwareIds, clientCidrs,
-                    requireKeyBound, requireDpop);
+                    clientCidrsUnreadable, requireKeyBound, requireDpop);
         }
     }
 }

@@ -22,6 +22,7 @@ import org.gatehouse.server.domain.AccountRecord;
 import org.gatehouse.server.domain.ClientMetadata;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.ClientRevocation;
+import org.gatehouse.server.store.AccountStore;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.domain.IatRecord;
@@ -66,6 +67,7 @@ public final class InstallationService {
     private final Database db;
     private final InstallationStore store;
     private final ClientStore clients;
+    private final AccountStore accounts;
     private final Audit audit;
     private final Clock clock;
     private final int cloneThreshold;
@@ -74,12 +76,13 @@ public final class InstallationService {
     private final Duration staleAfter;
     private final Duration staleRevokeAfter;
 
-    public InstallationService(Database db, InstallationStore store, ClientStore clients, Audit audit, Clock clock,
+    public InstallationService(Database db, InstallationStore store, ClientStore clients, AccountStore accounts, Audit audit, Clock clock,
                                int cloneThreshold, Duration cloneWindow, boolean cloneBlock,
                                Duration staleAfter, Duration staleRevokeAfter) {
         this.db = db;
         this.store = store;
         this.clients = clients;
+        this.accounts = accounts;
         this.audit = audit;
         this.clock = clock;
         this.cloneThreshold = cloneThreshold;
@@ -242,26 +245,43 @@ public final class InstallationService {
         }
     }
 
-    /** {@link #restore(String, Actor, boolean)} by the operator (the CLI on the server's host): an administrator. */
-    public boolean restore(String ref, Actor actor) {
-        return restore(ref, actor, true);
+    /** {@link #restore(String, AccountRecord, Actor)} by the operator (the CLI on the server's host): an administrator. */
+    public boolean restoreAsOperator(String ref, Actor actor) {
+        return restore(ref, actor, h -> true, null);
     }
 
     /**
      * The way back for a revoked installation: it may register again (with a valid token file); its
-     * old credentials stay revoked, since they may be what leaked. False if unknown or not revoked.
-     * A revocation by an administrator (the operator's CLI, or an account with the admin role) is
-     * lifted only by an administrator: an issuer may undo its own revocations, a token cascade it
-     * made and stale clean-up, never an administrator's decision ({@link RestoreForbidden}).
-     *
-     * @param callerIsAdmin the caller acts as an administrator (admin account, or the operator's CLI)
+     * old credentials stay revoked, since they may be what leaked. False if unknown, not revoked, or not
+     * the account's to see. Who may do it is decided here, from the account as it stands in this
+     * transaction (not from the caller's copy, nor from a flag a handler passes): an account that is no
+     * longer active restores nothing; an issuer restores only its own installations, and may undo its own
+     * revocations, a token cascade it made and stale clean-up, never an administrator's decision
+     * ({@link RestoreForbidden}); an administrator restores any.
      */
-    public boolean restore(String ref, Actor actor, boolean callerIsAdmin) {
+    public boolean restore(String ref, AccountRecord account, Actor actor) {
+        String accountId = account.id();
+        return restore(ref, actor, h -> {
+            Optional<AccountRecord> current = accounts.findAccount(h, accountId).filter(AccountRecord::active);
+            return current.map(AccountRecord::isAdmin).orElse(null);
+        }, accountId);
+    }
+
+    /**
+     * @param isAdmin  read in the transaction: true for an administrator, false for an issuer, null for nobody
+     * @param issuerId the account an issuer acts for: it restores only what that account owns
+     */
+    private boolean restore(String ref, Actor actor, Function<Handle, Boolean> isAdmin, String issuerId) {
         long now = clock.millis();
         return db.inTransaction(h -> {
             InstallationRecord before = store.find(h, ref).orElse(null);
             if (before == null || before.revokedAt() == null) return false;
-            if (!callerIsAdmin && store.revokedByAdmin(h, ref)) throw new RestoreForbidden();
+            Boolean admin = isAdmin.apply(h);
+            if (admin == null) return false;
+            if (!admin) {
+                if (issuerId == null || !issuerId.equals(before.ownerAccount())) return false; // not its own: as if unknown
+                if (store.revokedByAdmin(h, ref)) throw new RestoreForbidden();
+            }
             if (!store.restore(h, ref)) return false;
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("revoked_at", before.revokedAt());

@@ -256,7 +256,7 @@ final class IssuerPages {
         InstallationRecord i = visibleInstallation(ctx, s);
         boolean restored = false;
         try {
-            restored = p.installations.restore(i.id(), p.actor(ctx, s.account()), s.account().isAdmin());
+            restored = p.installations.restore(i.id(), s.account(), p.actor(ctx, s.account()));
         } catch (InstallationService.RestoreForbidden e) {
             p.error(ctx, s, 403, "Administrators only", InstallationService.ADMIN_ONLY);
         }

@@ -34,6 +34,10 @@ import org.jdbi.v3.core.Handle;
  * register, what is registered, how credentials are issued, rotated and withdrawn.
  */
 public final class RegistrationService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RegistrationService.class);
+    /** Said to a registration (or update) whose admitting token's stored address ranges no longer parse. */
+    public static final String UNREADABLE_RANGES = "the initial access token's allowed client addresses cannot be read on"
+            + " the server, so it admits no registration; ask its issuer or an administrator for a new token file";
     /** RFC 7592 §2.2: fields a client must not send in an update. */
     static final List<String> FORBIDDEN_IN_UPDATE =
             List.of("registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at");
@@ -157,6 +161,11 @@ public final class RegistrationService {
     }
 
     private void checkAddress(IatRecord iat, String address) {
+        if (iat.clientCidrsUnreadable() != null) { // fail closed, here only: the row itself still reads and shows
+            LOG.warn("initial access token {}: its stored client_cidrs value does not parse as address ranges, so it admits"
+                    + " no registration; replace the token (or correct the value)", iat.id());
+            throw OAuthError.invalidToken(UNREADABLE_RANGES);
+        }
         if (address != null && !iat.allowsAddress(address)) {
             throw OAuthError.invalidToken("the initial access token's address ranges do not include this address");
         }

@@ -16,7 +16,7 @@ public final class IatStore {
             + " expires_at, revoked_at, revoked_by, revoked_reason, owner_account, reregistration, software_ids, client_cidrs,"
             + " require_key_bound, require_dpop";
 
-    static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> IatRecord.builder()
+    static final RowMapper<IatRecord> MAPPER = (rs, ctx) -> ranges(IatRecord.builder()
             .id(rs.getString("id"))
             .label(rs.getString("label"))
             .scopes(Rows.words(rs.getString("scope")))
@@ -32,17 +32,20 @@ public final class IatStore {
             .reregistration(Codes.read(Reregistration.values(), rs.getString("reregistration"),
                     "initial_access_tokens.reregistration"))
             .softwareIds(Rows.words(rs.getString("software_ids")))
-            .clientCidrs(ranges(rs.getString("client_cidrs")))
             .requireKeyBound(rs.getBoolean("require_key_bound"))
-            .requireDpop(rs.getBoolean("require_dpop")).build();
+            .requireDpop(rs.getBoolean("require_dpop")), rs.getString("client_cidrs")).build();
 
-    /** The stored ranges, parsed once here (null: the column's NULL, "any"); a range that does not parse is a broken row. */
-    private static List<Cidr> ranges(String joined) {
-        if (joined == null || joined.isBlank()) return null; // as the per-request check did before: blank allows any
+    /**
+     * The stored ranges, parsed once here (the column's NULL or blank: any address). A value that no longer parses does
+     * not fail the read — lists and pages still show the row — but is kept as text ({@code clientCidrsUnreadable}) and
+     * the record admits no address: it fails closed where the ranges are used (registration, token requests).
+     */
+    private static IatRecord.Builder ranges(IatRecord.Builder b, String joined) {
+        if (joined == null || joined.isBlank()) return b.clientCidrs(null);
         try {
-            return Cidr.parseList(joined);
+            return b.clientCidrs(Cidr.parseList(joined));
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("unparsable value in initial_access_tokens.client_cidrs: " + e.getMessage(), e);
+            return b.clientCidrsUnreadable(joined);
         }
     }
 

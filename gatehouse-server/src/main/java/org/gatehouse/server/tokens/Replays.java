@@ -56,6 +56,8 @@ public final class Replays implements AutoCloseable {
     private final AtomicLong writerCpuNanos = new AtomicLong();
     private final AtomicLong oneByOne = new AtomicLong();
     private volatile int inFlight;
+    /** For tests: run after each change of {@link #queued()} or {@link #inFlight()}; null (nothing to run) in production. */
+    private volatile Runnable onChange;
     private volatile Thread writer;
     private volatile boolean closed;
     /** How long a caller waits for its commit: longer than the pool's wait plus the statement timeout. */
@@ -92,6 +94,7 @@ public final class Replays implements AutoCloseable {
         Use use = new Use(id(kind, scope, jti), until, new CompletableFuture<>());
         startWriter();
         if (closed || !queue.offer(use)) throw busy("the replay check's queue is full");
+        changed();
         if (closed && queue.remove(use)) throw busy("the server is stopping"); // raced with close(): the writer may be gone
         try {
             return use.first().get(waitMillis, TimeUnit.MILLISECONDS);
@@ -148,8 +151,12 @@ public final class Replays implements AutoCloseable {
                 continue; // nobody interrupts it; close() sets closed and wakes it with STOP
             }
             batch.removeIf(u -> u.first().isDone()); // callers that gave up waiting
-            if (batch.isEmpty()) continue;
+            if (batch.isEmpty()) {
+                changed(); // taken off the queue, nothing to run
+                continue;
+            }
             inFlight = batch.size();
+            changed();
             long cpu0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
             try {
                 record(batch);
@@ -166,6 +173,7 @@ public final class Replays implements AutoCloseable {
             if (cpu) writerCpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - cpu0);
             batch.clear();
             inFlight = 0;
+            changed();
         }
         Use left;
         while ((left = queue.poll()) != null) {
@@ -237,6 +245,20 @@ public final class Replays implements AutoCloseable {
 
     int inFlight() {
         return inFlight;
+    }
+
+    /**
+     * For tests: {@code hook} runs after every change of {@link #queued()} (an id queued; the writer's take is seen
+     * with the batch it starts) and of {@link #inFlight()} (a batch taken, a batch answered), on the thread that made
+     * it (after the change), so a test waits for a state on a condition signalled by this code instead of polling it with sleeps.
+     */
+    void onChange(Runnable hook) {
+        onChange = hook;
+    }
+
+    private void changed() {
+        Runnable hook = onChange;
+        if (hook != null) hook.run();
     }
 
     /** For tests: batches whose transaction failed and whose ids were then checked one by one. */

@@ -34,6 +34,7 @@ import org.gatehouse.server.text.Text;
 
 /** Access tokens: RFC 9068 JWTs issued by the client_credentials grant, introspected and revoked. */
 public final class TokenService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TokenService.class);
 
     /** A token as issued (RFC 6749 §5.1); tokenType "DPoP" for a DPoP-bound token (RFC 9449 §5). */
     public record Issued(String accessToken, String tokenType, long expiresIn, String scope) {
@@ -55,6 +56,8 @@ public final class TokenService {
     private final RateLimiter perClient;
     private final LastSeen lastSeen;
     private final CidrCache cidrs = new CidrCache();
+    /** Tokens whose unreadable ranges were logged (once each). */
+    private final Set<String> reportedUnreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ClientCache clientCache;
     private final IntrospectionCache introspectionCache;
     private final ResourceCatalog resourceCatalog;
@@ -108,8 +111,10 @@ public final class TokenService {
         }
         long wait = perClient.acquire(client.clientId());
         if (wait > 0) throw OAuthError.rateLimited("token requests from this client", wait);
-        if (address != null && !cidrs.allows(client.iatClientCidrs(), address)) {
-            throw OAuthError.unauthorizedClient("this client may not obtain tokens from this address");
+        switch (cidrs.check(client.iatClientCidrs(), address)) {
+            case ALLOWED -> { }
+            case REFUSED -> throw OAuthError.unauthorizedClient("this client may not obtain tokens from this address");
+            case UNREADABLE -> throw unreadableRanges(client);
         }
         Set<String> allowed = Text.scopeSet(client.scope());
         if (client.iatScope() != null) allowed.retainAll(Text.scopeSet(client.iatScope()));
@@ -157,6 +162,19 @@ public final class TokenService {
     }
 
     /** RFC 9449 §4.3 at the token endpoint: a valid proof for POST {issuer}/token, its jti not seen before on any node. */
+    /**
+     * A token request from a client whose admitting token's stored address ranges no longer parse: refused (fails
+     * closed), with one log line per token naming it (the client retries; the log should not fill).
+     */
+    private OAuthError unreadableRanges(ClientRecord client) {
+        if (reportedUnreadable.size() < 10_000 && reportedUnreadable.add(String.valueOf(client.iatId()))) {
+            LOG.warn("initial access token {}: its stored client_cidrs value does not parse as address ranges, so the clients"
+                    + " it admitted are refused tokens (first: {}); correct the value or revoke the token", client.iatId(), client.clientId());
+        }
+        return OAuthError.unauthorizedClient("the address ranges of the initial access token that admitted this client cannot"
+                + " be read on the server, so it may not obtain tokens; ask its issuer or an administrator");
+    }
+
     private String dpopKey(String proof, long now) {
         DPoPProofs.Proof p;
         try {

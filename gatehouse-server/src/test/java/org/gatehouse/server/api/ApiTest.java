@@ -1,5 +1,6 @@
 package org.gatehouse.server.api;
 
+import org.gatehouse.server.accounts.AccountService;
 import org.gatehouse.server.accounts.ApiTokens;
 import org.gatehouse.server.domain.AuditFilter;
 import org.gatehouse.server.domain.AuditEvent;
@@ -643,6 +644,42 @@ class ApiTest {
         // a revocation by the operator's CLI is an administrator's as well
         assertThat(s().gatehouse().installations.revoke(byIssuer, "by the operator", Actor.cli())).isTrue();
         assertThat(post("/api/v1/installations/" + byIssuer + "/restore", api, "").status()).isEqualTo(403);
+    }
+
+    /**
+     * Who may restore an installation is the service's decision, from the account as it stands in the
+     * restore's transaction, not a flag the handler passes: another issuer restores nothing of this one's
+     * (through the API and the portal the handlers answer 404 before; the service refuses on its own), an
+     * administrator demoted since its record was read restores as the issuer it now is, a disabled account
+     * restores nothing, an administrator restores any. Before, the service restored whatever the handler's
+     * flag allowed: another issuer's installation came back.
+     */
+    @Test
+    void theServiceDecidesWhoMayRestoreFromTheAccountAsItIsNow() {
+        AccountRecord owner = account("issuer");
+        String api = apiToken(owner, ISSUER_SCOPES);
+        String iat = (String) createToken(api, 2).get("token");
+        Flow.register(s(), iat, "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+        String ref = (String) items(get("/api/v1/installations", api)).get(0).get("id");
+        assertThat(post("/api/v1/installations/" + ref + "/revoke", api, "{}").status()).isEqualTo(200); // an issuer's revocation
+        var installations = s().gatehouse().installations;
+
+        AccountRecord other = account("issuer");
+        assertThat(installations.restore(ref, other, AccountService.apiActor(other, null))).isFalse();
+        AccountRecord demoted = account("admin");
+        s().gatehouse().db.inTransaction(h -> new AccountStore().setRole(h, demoted.id(), AccountRole.ISSUER));
+        assertThat(installations.restore(ref, demoted, AccountService.apiActor(demoted, null))).isFalse();
+        AccountRecord disabled = account("admin");
+        s().gatehouse().db.inTransaction(h -> new AccountStore().disable(h, disabled.id(), System.currentTimeMillis(), "test"));
+        assertThat(installations.restore(ref, disabled, AccountService.apiActor(disabled, null))).isFalse();
+        assertThat(get("/api/v1/installations/" + ref, api).json()).containsEntry("status", "revoked");
+        assertThat(post("/api/v1/installations/" + ref + "/restore", apiToken(other, ISSUER_SCOPES), "").status()).isEqualTo(404);
+
+        AccountRecord admin = account("admin");
+        assertThat(installations.restore(ref, admin, AccountService.apiActor(admin, null))).isTrue();
+        assertThat(get("/api/v1/installations/" + ref, api).json()).containsEntry("status", "active");
+        assertThat(audit("api:" + admin.email(), ref)).extracting(AuditEvent::action).containsExactly("installation.restore");
+        assertThat(audit("api:" + other.email(), ref)).isEmpty();
     }
 
     // --- refused input (issue 14 Must 2)

@@ -55,4 +55,14 @@ class IatRecordTest {
         assertThat(t.allowsAddress("not an address")).isFalse();
         assertThat(Cidr.joined(t.clientCidrs())).isEqualTo("10.0.0.0/8 2001:db8:0:0:0:0:0:0/32");
     }
+
+    /** Stored ranges that no longer parse (the store keeps their text): no address may register, none is "any". */
+    @Test
+    void unreadableStoredRangesAdmitNoAddress() {
+        IatRecord t = token().clientCidrs(null).clientCidrsUnreadable("10.0.0.0/33").build();
+        assertThat(t.clientCidrs()).isEmpty();
+        assertThat(t.allowsAddress("10.1.2.3")).isFalse();
+        assertThat(t.allowsAddress("192.0.2.1")).isFalse();
+        assertThat(t.toBuilder().build()).isEqualTo(t);
+    }
 }

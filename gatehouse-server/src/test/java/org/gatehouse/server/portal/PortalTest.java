@@ -356,6 +356,12 @@ class PortalTest {
         assertThat(s().gatehouse().iats.get(t[0]).orElseThrow().revokedAt()).isNull();
         assertThat(one.get("/tokens/" + t[0]).status()).isEqualTo(200);
         assertThat(a.get("/tokens/" + t[0]).status()).isEqualTo(200);
+        // Its owner revokes the installation: the other issuer cannot restore it, an administrator can.
+        assertThat(one.post("/installations/" + ref + "/revoke", "confirm", "yes").status()).isEqualTo(303);
+        assertThat(two.post("/installations/" + ref + "/restore").status()).isEqualTo(404);
+        assertThat(s().gatehouse().installations.find(ref).get(0).status()).isEqualTo(InstallationStatus.REVOKED);
+        assertThat(a.post("/installations/" + ref + "/restore").status()).isEqualTo(303);
+        assertThat(s().gatehouse().installations.find(ref).get(0).status()).isEqualTo(InstallationStatus.ACTIVE);
         // Signed out: every page sends to sign-in, every form is refused.
         PortalClient anon = new PortalClient(s().issuer);
         for (String path : List.of("/", "/tokens", "/tokens/" + t[0], "/admin/accounts", "/admin/audit")) {

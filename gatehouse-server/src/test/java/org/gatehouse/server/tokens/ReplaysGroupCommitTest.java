@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.gatehouse.server.Gatehouse;
 import org.gatehouse.server.config.Config;
 import org.gatehouse.server.store.Database;
@@ -36,6 +37,7 @@ class ReplaysGroupCommitTest {
     void checksWaitingWhileACommitRunsShareTheNextOneAndEachIdIsFirstOnce() throws Exception {
         try (Backend b = Backend.create(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()), Database.SchemaPolicy.MIGRATE)) {
             Replays replays = g.replays;
+            WriterState writer = new WriterState(replays);
             String held = "held-by-another-node";
             ExecutorService pool = Executors.newFixedThreadPool(40);
             try {
@@ -45,7 +47,7 @@ class ReplaysGroupCommitTest {
                 other.begin();
                 other.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.DPOP, "k", held), UNTIL);
                 Future<Boolean> blocked = pool.submit(() -> replays.firstUse(Replays.DPOP, "k", held, UNTIL));
-                awaitWriterBlocked(replays);
+                writer.writerBlocked();
                 long commitsBefore = replays.commits();
                 // 30 callers: 10 distinct ids, each sent three times (as by three replaying attackers at once).
                 List<Future<Boolean>> answers = new ArrayList<>();
@@ -53,7 +55,7 @@ class ReplaysGroupCommitTest {
                     String jti = "jti-" + (i % 10);
                     answers.add(pool.submit(() -> replays.firstUse(Replays.ASSERTION, "client-a", jti, UNTIL)));
                 }
-                awaitQueued(replays, 30);
+                writer.queued(30);
                 for (Future<Boolean> a : answers) assertThat(a.isDone()).as("answered before the commit").isFalse();
                 other.commit();
                 other.close();
@@ -85,6 +87,7 @@ class ReplaysGroupCommitTest {
     void aBatchLocksItsIdsInSortedOrderSoTwoNodesCannotDeadlock() throws Exception {
         try (Backend b = Backend.create(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()), Database.SchemaPolicy.MIGRATE)) {
             Replays replays = g.replays;
+            WriterState writer = new WriterState(replays);
             String a = "jti-a", z = "jti-z";
             String small = Replays.id(Replays.ASSERTION, "c", a).compareTo(Replays.id(Replays.ASSERTION, "c", z)) < 0 ? a : z;
             String large = small.equals(a) ? z : a;
@@ -93,16 +96,16 @@ class ReplaysGroupCommitTest {
                 blocker.begin();
                 blocker.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.DPOP, "k", "blocker"), UNTIL);
                 Future<Boolean> blocked = pool.submit(() -> replays.firstUse(Replays.DPOP, "k", "blocker", UNTIL));
-                awaitWriterBlocked(replays);
+                writer.writerBlocked();
                 Future<Boolean> first = pool.submit(() -> replays.firstUse(Replays.ASSERTION, "c", large, UNTIL));
-                awaitQueued(replays, 1);
+                writer.queued(1);
                 Future<Boolean> second = pool.submit(() -> replays.firstUse(Replays.ASSERTION, "c", small, UNTIL));
-                awaitQueued(replays, 2);
+                writer.queued(2);
                 other.begin();
                 other.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.ASSERTION, "c", small), UNTIL);
                 blocker.commit();
                 assertThat(blocked.get(30, TimeUnit.SECONDS)).isFalse();
-                awaitInFlight(replays, 2); // the writer took [large, small] and waits for the other node's smaller id
+                writer.inFlight(2); // the writer took [large, small] and waits for the other node's smaller id
                 other.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.ASSERTION, "c", large), UNTIL);
                 other.commit();
                 assertThat(first.get(30, TimeUnit.SECONDS)).as("the other node recorded it first").isFalse();
@@ -124,28 +127,46 @@ class ReplaysGroupCommitTest {
         }
     }
 
-    /** Waits until the writer has taken the blocked id (the queue is empty and no commit finished). */
-    private static void awaitWriterBlocked(Replays replays) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(replays.queued() == 0 && replays.inFlight() == 1)) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the writer never took the blocked id");
-            Thread.sleep(1);
-        }
-    }
+    /**
+     * Waits for a state of the writer, woken by the hook Replays runs after each change of its queue and batch
+     * ({@link Replays#onChange}): no sleeps, no polling; the bound only turns a writer that never gets there into a
+     * failure instead of a hang.
+     */
+    private static final class WriterState {
+        private final Replays replays;
+        private final Object changed = new Object();
 
-    private static void awaitInFlight(Replays replays, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (replays.inFlight() != n || replays.queued() != 0) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the writer never took the batch of " + n);
-            Thread.sleep(1);
+        WriterState(Replays replays) {
+            this.replays = replays;
+            replays.onChange(() -> {
+                synchronized (changed) {
+                    changed.notifyAll();
+                }
+            });
         }
-    }
 
-    private static void awaitQueued(Replays replays, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (replays.queued() < n) {
-            if (System.nanoTime() > deadline) throw new AssertionError("only " + replays.queued() + " checks queued");
-            Thread.sleep(1);
+        private void await(String never, BooleanSupplier state) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            synchronized (changed) { // the hook notifies under this lock after the change: none is missed between test and wait
+                while (!state.getAsBoolean()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) throw new AssertionError(never + " (queued " + replays.queued() + ", in flight " + replays.inFlight() + ")");
+                    TimeUnit.NANOSECONDS.timedWait(changed, left);
+                }
+            }
+        }
+
+        /** The writer has taken the blocked id: the queue is empty and a batch of one is in its transaction. */
+        void writerBlocked() throws InterruptedException {
+            await("the writer never took the blocked id", () -> replays.queued() == 0 && replays.inFlight() == 1);
+        }
+
+        void inFlight(int n) throws InterruptedException {
+            await("the writer never took the batch of " + n, () -> replays.inFlight() == n && replays.queued() == 0);
+        }
+
+        void queued(int n) throws InterruptedException {
+            await("fewer than " + n + " checks queued", () -> replays.queued() >= n);
         }
     }
 }

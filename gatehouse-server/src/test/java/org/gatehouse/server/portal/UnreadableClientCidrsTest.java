@@ -1,0 +1,98 @@
+package org.gatehouse.server.portal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.gatehouse.server.audit.Actor;
+import org.gatehouse.server.domain.AccountRecord;
+import org.gatehouse.server.iat.IatService;
+import org.gatehouse.server.registration.RegistrationService;
+import org.gatehouse.server.store.AccountStore;
+import org.gatehouse.server.testing.BothBackends;
+import org.gatehouse.server.testing.Flow;
+import org.gatehouse.server.testing.Http;
+import org.gatehouse.server.testing.TestServer;
+import org.gatehouse.server.tokens.TokenService;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A token row whose stored {@code client_cidrs} no longer parses (written here by SQL, as a bad manual edit or a
+ * damaged restore would leave it) fails closed only where the ranges are used: a registration with the token is
+ * refused with a clear error and a log line naming the token, a client it admitted gets no access token; the lists,
+ * the dashboard and the token's own page (portal and API) still show the row, with the raw text marked unreadable.
+ * Before, every read of the row threw: those pages answered 500.
+ */
+@BothBackends
+class UnreadableClientCidrsTest {
+    @Parameter
+    String backend;
+
+    private TestServer s() {
+        return TestServer.shared(backend);
+    }
+
+    @Test
+    void aStoredRangeThatNoLongerParsesRefusesWhereUsedAndShowsEverywhereElse() {
+        PortalClient portal = new PortalClient(s().issuer);
+        PortalClient.Person admin = PortalTest.admin(s(), portal);
+        AccountRecord account = s().gatehouse().db.withHandle(h -> new AccountStore().findByEmail(h, admin.email)).orElseThrow();
+        String api = s().gatehouse().apiTokens.create(account, "test", List.of("tokens:read"), Duration.ofDays(1), Actor.cli()).token();
+        IatService.Created t = s().iat(new IatService.Spec("Lab PCs, damaged ranges", 5, Duration.ofDays(1), null, null,
+                List.of("127.0.0.0/8 ::1/128"), null, account.id()));
+        String id = t.record().id();
+        Flow.Client admitted = Flow.register(s(), t.token(), "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+        // (no token request yet: the client cache would serve the row as it was for its short TTL)
+
+        String raw = "127.0.0.0/8 10.0.0.0/33";
+        int changed = s().gatehouse().db.withHandle(h -> h.createUpdate("UPDATE initial_access_tokens SET client_cidrs = :v WHERE id = :id")
+                .bind("v", raw).bind("id", id).execute());
+        assertThat(changed).isEqualTo(1);
+
+        // Lists, the dashboard and the token's page show the row.
+        Http.Response list = s().http.get("/api/v1/tokens", api);
+        assertThat(list.status()).as(list.body()).isEqualTo(200);
+        Http.Response one = s().http.get("/api/v1/tokens/" + id, api);
+        assertThat(one.status()).as(one.body()).isEqualTo(200);
+        assertThat(one.json()).containsEntry("client_cidrs_unreadable", raw).containsEntry("client_cidrs", List.of())
+                .containsEntry("label", "Lab PCs, damaged ranges");
+        for (String path : List.of("/", "/tokens", "/admin/tokens")) {
+            PortalClient.Page p = portal.get(path);
+            assertThat(p.status()).as(path).isEqualTo(200);
+            assertThat(p.body()).as(path).contains("Lab PCs, damaged ranges");
+        }
+        PortalClient.Page page = portal.get("/tokens/" + id);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("<strong>unreadable</strong>").contains("<code>" + raw + "</code>")
+                .contains("admits no registration");
+
+        // Where the ranges are used, the token fails closed: no registration, no access token; each said plainly and logged.
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(RegistrationService.class), (Logger) LoggerFactory.getLogger(TokenService.class));
+        loggers.forEach(l -> l.addAppender(log));
+        try {
+            Http.Response refused = s().http.postJson("/register", t.token(), "{\"installation_id\":\"" + Flow.installationId() + "\"}");
+            assertThat(refused.status()).as(refused.body()).isEqualTo(401);
+            assertThat(refused.str("error")).isEqualTo("invalid_token");
+            assertThat(refused.str("error_description")).isEqualTo(RegistrationService.UNREADABLE_RANGES);
+            Http.Response token = s().http.postForm("/token", admitted.id(), admitted.secret(), Map.of("grant_type", "client_credentials"));
+            assertThat(token.status()).as(token.body()).isEqualTo(400);
+            assertThat(token.str("error")).isEqualTo("unauthorized_client");
+            assertThat(token.str("error_description")).contains("cannot be read on the server");
+        } finally {
+            loggers.forEach(l -> l.detachAppender(log));
+        }
+        assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(m -> assertThat(m).startsWith("initial access token " + id + ":").contains("admits no registration"))
+                .anySatisfy(m -> assertThat(m).startsWith("initial access token " + id + ":").contains("refused tokens"))
+                .noneSatisfy(m -> assertThat(m).contains(t.token()));
+        assertThat(s().gatehouse().iats.get(id).orElseThrow().registrations()).isEqualTo(1); // the refused one counted nothing
+    }
+}
