@@ -60,13 +60,13 @@ public final class ClientJwks {
     }
 
     /**
-     * The verifier of one public key: for ES256 and EdDSA the one {@link JwsCrypto#verifier} gives the server's own
+     * The verifier of one public key: for ES256 and EdDSA the one {@link JwsCrypto#clientVerifier} gives (the same provider as the server's own
      * access tokens (native where it loads, else the JDK/Bouncy Castle), for RSA (RS256 and PS256) Nimbus's.
      * IllegalStateException when the key cannot verify (a key the JDK refuses).
      */
     public static JWSVerifier verifier(JWK k, JwsCrypto crypto) {
         try {
-            if (k instanceof ECKey || k instanceof OctetKeyPair) return crypto.verifier(k);
+            if (k instanceof ECKey || k instanceof OctetKeyPair) return crypto.clientVerifier(k);
             if (k instanceof RSAKey) {
                 // Also for keys stored before registration checked it: a huge exponent makes every verification expensive.
                 if (!RSA_EXPONENT.equals(((RSAKey) k).getPublicExponent().decodeToBigInteger())) {

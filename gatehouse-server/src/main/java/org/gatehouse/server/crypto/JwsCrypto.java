@@ -97,9 +97,9 @@ public final class JwsCrypto {
     public JWSSigner signer(JWK key) {
         try {
             if (provider != null) {
-                if (key instanceof ECKey) return new Native(provider, JWSAlgorithm.ES256, "SHA256withECDSAinP1363Format", ((ECKey) key).toPrivateKey(), null);
-                if (key instanceof RSAKey) return new Native(provider, JWSAlgorithm.RS256, "SHA256withRSA", ((RSAKey) key).toPrivateKey(), null);
-                if (key instanceof OctetKeyPair) return new Native(provider, JWSAlgorithm.EdDSA, "Ed25519", ed25519Private(((OctetKeyPair) key).getDecodedD()), null);
+                if (key instanceof ECKey) return new Native(provider, JWSAlgorithm.ES256, "SHA256withECDSAinP1363Format", ((ECKey) key).toPrivateKey(), null, false);
+                if (key instanceof RSAKey) return new Native(provider, JWSAlgorithm.RS256, "SHA256withRSA", ((RSAKey) key).toPrivateKey(), null, false);
+                if (key instanceof OctetKeyPair) return new Native(provider, JWSAlgorithm.EdDSA, "Ed25519", ed25519Private(((OctetKeyPair) key).getDecodedD()), null, false);
             } else {
                 if (key instanceof ECKey) return new ECDSASigner((ECKey) key);
                 if (key instanceof RSAKey) return new RSASSASigner((RSAKey) key);
@@ -111,13 +111,29 @@ public final class JwsCrypto {
         throw new IllegalStateException("unsupported key type " + key.getKeyType());
     }
 
-    /** The verifier for a public JWK of any algorithm we generate. */
+    /**
+     * The verifier for a public JWK of any algorithm we generate, for a key that verifies often and on every thread (the
+     * server's own signing keys: introspection): the native one keeps an initialised instance per thread.
+     */
     public JWSVerifier verifier(JWK key) {
+        return verifier(key, false);
+    }
+
+    /**
+     * The verifier for a key that verifies now and then, on whichever thread takes the request (a client's registered
+     * key, a DPoP key): the native one keeps one spare initialised instance instead of one per thread, which would be
+     * initialised anew on most verifications and held per thread for every cached key.
+     */
+    public JWSVerifier clientVerifier(JWK key) {
+        return verifier(key, true);
+    }
+
+    private JWSVerifier verifier(JWK key, boolean oneSpare) {
         try {
             if (provider != null) {
-                if (key instanceof ECKey) return new Native(provider, JWSAlgorithm.ES256, "SHA256withECDSAinP1363Format", null, ((ECKey) key).toPublicKey());
-                if (key instanceof RSAKey) return new Native(provider, JWSAlgorithm.RS256, "SHA256withRSA", null, ((RSAKey) key).toPublicKey());
-                if (key instanceof OctetKeyPair) return new Native(provider, JWSAlgorithm.EdDSA, "Ed25519", null, ed25519Public(((OctetKeyPair) key).getDecodedX()));
+                if (key instanceof ECKey) return new Native(provider, JWSAlgorithm.ES256, "SHA256withECDSAinP1363Format", null, ((ECKey) key).toPublicKey(), oneSpare);
+                if (key instanceof RSAKey) return new Native(provider, JWSAlgorithm.RS256, "SHA256withRSA", null, ((RSAKey) key).toPublicKey(), oneSpare);
+                if (key instanceof OctetKeyPair) return new Native(provider, JWSAlgorithm.EdDSA, "Ed25519", null, ed25519Public(((OctetKeyPair) key).getDecodedX()), oneSpare);
             } else {
                 if (key instanceof ECKey) return new ECDSAVerifier((ECKey) key);
                 if (key instanceof RSAKey) return new RSASSAVerifier((RSAKey) key);
@@ -193,30 +209,31 @@ public final class JwsCrypto {
         private final PublicKey verifyKey;
         private final String jcaName;
         /**
-         * A verifier keeps one initialised {@link Signature} for whichever thread verifies next: a client's key verifies
-         * rarely and on any of the server's threads, so one per thread (as a signer keeps) would initialise a new
-         * instance on most verifications and hold one per thread per cached key.
+         * A client's verifier ({@link JwsCrypto#clientVerifier}) keeps one initialised {@link Signature} for whichever thread
+         * verifies next: a client's key verifies rarely and on any of the server's threads, so one per thread (as a signer
+         * and the key ring's verifiers keep) would initialise a new instance on most verifications and hold one per thread
+         * per cached key.
          */
         private final java.util.concurrent.atomic.AtomicReference<Signature> spare = new java.util.concurrent.atomic.AtomicReference<>();
 
-        Native(Provider provider, JWSAlgorithm alg, String jcaName, PrivateKey priv, PublicKey pub) throws GeneralSecurityException {
+        /** @param oneSpare for a verifier: one spare instance instead of one per thread (see {@link #spare}) */
+        Native(Provider provider, JWSAlgorithm alg, String jcaName, PrivateKey priv, PublicKey pub, boolean oneSpare) throws GeneralSecurityException {
             this.provider = provider;
             this.alg = alg;
             this.algs = Set.of(alg);
             this.jcaName = jcaName;
             this.rawLength = alg.equals(JWSAlgorithm.ES256) || alg.equals(JWSAlgorithm.EdDSA) ? 64 : -1;
-            if (priv == null) {
+            this.verifyKey = priv == null ? nativeKey(provider, alg, pub) : null;
+            if (priv == null && oneSpare) {
                 this.perThread = null;
-                this.verifyKey = nativeKey(provider, alg, pub);
                 spare.set(newVerifier()); // an unusable key fails here, when the key is read, not at the first verification
                 return;
             }
-            this.verifyKey = null;
             this.perThread = ThreadLocal.withInitial(() -> {
                 try {
+                    if (priv == null) return newVerifier();
                     Signature s = Signature.getInstance(jcaName, provider);
-                    if (priv != null) s.initSign(priv);
-                    else s.initVerify(pub);
+                    s.initSign(priv);
                     return s;
                 } catch (GeneralSecurityException e) {
                     throw new IllegalStateException("the native provider refused a " + alg + " key", e);
@@ -228,7 +245,7 @@ public final class JwsCrypto {
         @Override
         public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
             if (!alg.equals(header.getAlgorithm())) throw new JOSEException("not a " + alg + " header");
-            if (perThread == null) throw new JOSEException("a verifier does not sign");
+            if (verifyKey != null) throw new JOSEException("a verifier does not sign");
             Signature s = perThread.get();
             try {
                 s.update(signingInput);
@@ -245,14 +262,15 @@ public final class JwsCrypto {
             byte[] sig = signature.decode();
             if (rawLength > 0 && sig.length != rawLength) return false;
             if (verifyKey == null) return false; // a signer's instance
-            Signature s = spare.getAndSet(null);
+            Signature s = perThread != null ? perThread.get() : spare.getAndSet(null);
             try {
                 if (s == null) s = newVerifier();
                 s.update(signingInput);
                 boolean ok = s.verify(sig); // JCA: verify() resets the instance for the next message with the same key
-                spare.set(s);
+                if (perThread == null) spare.set(s);
                 return ok;
             } catch (GeneralSecurityException | RuntimeException e) {
+                if (perThread != null) perThread.remove();
                 return false; // the instance is dropped, not reused in an unknown state
             }
         }

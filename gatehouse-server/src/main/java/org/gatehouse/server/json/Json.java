@@ -120,6 +120,8 @@ public final class Json {
             throw new JsonException("the JSON body is too large (a string, number, name or the whole body is over its limit)");
         } catch (JacksonException e) {
             throw new JsonException("the body is not valid JSON");
+        } catch (NumberFormatException | ArithmeticException e) { // an exponent beyond an int (1e99999999999): Jackson's BigDecimal refuses it
+            throw new JsonException("the body is not valid JSON (a number out of range)");
         }
     }
 

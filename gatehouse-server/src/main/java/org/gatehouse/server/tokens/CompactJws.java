@@ -66,7 +66,7 @@ public final class CompactJws {
         }
         try {
             return Json.parseObject(json); // strict UTF-8 and RFC 8259, bounded
-        } catch (Json.JsonException e) {
+        } catch (Json.JsonException | RuntimeException e) { // whatever the reader throws is a refusal, never a 500
             throw new Invalid("the " + what + " is not a JSON object");
         }
     }
@@ -124,21 +124,25 @@ public final class CompactJws {
     public Long numericDate(String name) throws Invalid {
         Object v = claims.get(name);
         if (v == null) return null;
-        if (v instanceof Integer || v instanceof Long) return ((Number) v).longValue();
-        if (v instanceof Double) {
+        if (v instanceof Integer || v instanceof Long) {
+            long l = ((Number) v).longValue();
+            if (l > -LIMIT_SECONDS && l < LIMIT_SECONDS) return l; // no overflow in the callers' arithmetic (Math.abs(Long.MIN_VALUE) is negative)
+        } else if (v instanceof Double) {
             double d = (Double) v;
-            if (Double.isFinite(d) && Math.abs(d) < 1e15) return (long) Math.floor(d);
+            if (Double.isFinite(d) && Math.abs(d) < LIMIT_SECONDS) return (long) Math.floor(d);
         } else if (v instanceof BigDecimal) {
             BigDecimal d = (BigDecimal) v;
-            if (d.abs().compareTo(LIMIT) < 0) return d.setScale(0, java.math.RoundingMode.FLOOR).longValueExact();
-        } else if (v instanceof BigInteger) {
-            throw new Invalid(name + " is out of range");
+            // Bounded before any arithmetic: 1e-4000000 is a BigDecimal of scale 4,000,000, and rescaling it costs seconds.
+            if (d.scale() <= 20 && d.precision() - d.scale() <= 16 && d.abs().compareTo(LIMIT) < 0) {
+                return d.setScale(0, java.math.RoundingMode.FLOOR).longValueExact();
+            }
         }
-        throw new Invalid(name + " is not a NumericDate");
+        throw new Invalid(name + " is not a NumericDate within range"); // a string, boolean, array, object, or too large
     }
 
     /** Beyond any date a JWT carries (year ≈ 31 million): larger values are refused, not wrapped. */
-    private static final BigDecimal LIMIT = BigDecimal.valueOf(1_000_000_000_000_000L);
+    private static final long LIMIT_SECONDS = 1_000_000_000_000_000L;
+    private static final BigDecimal LIMIT = BigDecimal.valueOf(LIMIT_SECONDS);
 
     /** Headers built once per algorithm: a verifier reads only alg (and crit, which {@link #checkNoCrit} refuses before). */
     private static final Map<String, JWSHeader> HEADERS = Map.of(

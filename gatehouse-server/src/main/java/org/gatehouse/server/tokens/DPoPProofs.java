@@ -96,7 +96,7 @@ public final class DPoPProofs {
         if (iat == null) throw new Refused("iat is required (RFC 9449 §4.2)");
         long now = Math.floorDiv(nowMillis, 1000);
         long iatS = iat;
-        if (Math.abs(now - iatS) > IAT_WINDOW_SECONDS) {
+        if (iatS < now - IAT_WINDOW_SECONDS || iatS > now + IAT_WINDOW_SECONDS) {
             throw new Refused("iat is more than " + IAT_WINDOW_SECONDS + " s from the server's time (RFC 9449 §4.3 item 11)");
         }
         if (accessToken != null) {
@@ -162,7 +162,7 @@ public final class DPoPProofs {
         }
         if (jwk.isPrivate()) return null;
         try {
-            v = crypto.verifier(jwk);
+            v = crypto.clientVerifier(jwk);
         } catch (IllegalStateException e) {
             return null;
         }

@@ -292,7 +292,8 @@ public final class Replays implements AutoCloseable {
     }
 
     static String id(String kind, String scope, String jti) {
-        MessageDigest sha = SHA256.get(); // digest() resets it for the next id
+        MessageDigest sha = SHA256.get();
+        sha.reset(); // nothing left from a call that failed half-way
         for (String part : new String[] {kind, scope, jti}) {
             sha.update(part.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);

@@ -87,30 +87,32 @@ class JwsCryptoTest {
     void aVerifierUsedByManyThreadsAtOnceGivesEveryVerdictRight(String alg) throws Exception {
         JWK key = SigningKeys.generate(alg, "k1");
         JWSHeader header = new JWSHeader(JWSAlgorithm.parse(alg));
-        for (JwsCrypto p : providers()) {
-            Base64URL sig = p.signer(key).sign(header, INPUT);
-            byte[] other = INPUT.clone();
-            other[5] ^= 1;
-            JWSVerifier shared = p.verifier(key.toPublicJWK());
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
-            try {
-                List<java.util.concurrent.Future<Boolean>> right = new java.util.ArrayList<>();
-                java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-                for (int t = 0; t < 8; t++) {
-                    boolean tampered = t % 2 == 1;
-                    right.add(pool.submit(() -> {
-                        start.await();
-                        for (int i = 0; i < 500; i++) {
-                            if (shared.verify(header, tampered ? other : INPUT, sig) == tampered) return false;
-                        }
-                        return true;
-                    }));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (JwsCrypto p : providers()) {
+                Base64URL sig = p.signer(key).sign(header, INPUT);
+                byte[] other = INPUT.clone();
+                other[5] ^= 1;
+                // a client's key (one spare instance) and the key ring's (one per thread)
+                for (JWSVerifier shared : List.of(p.clientVerifier(key.toPublicJWK()), p.verifier(key.toPublicJWK()))) {
+                    List<java.util.concurrent.Future<Boolean>> right = new java.util.ArrayList<>();
+                    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+                    for (int t = 0; t < 8; t++) {
+                        boolean tampered = t % 2 == 1;
+                        right.add(pool.submit(() -> {
+                            start.await();
+                            for (int i = 0; i < 500; i++) {
+                                if (shared.verify(header, tampered ? other : INPUT, sig) == tampered) return false;
+                            }
+                            return true;
+                        }));
+                    }
+                    start.countDown();
+                    for (java.util.concurrent.Future<Boolean> f : right) assertThat(f.get()).as(alg + " on " + p.name()).isTrue();
                 }
-                start.countDown();
-                for (java.util.concurrent.Future<Boolean> f : right) assertThat(f.get()).as(alg + " on " + p.name()).isTrue();
-            } finally {
-                pool.shutdownNow();
             }
+        } finally {
+            pool.shutdownNow();
         }
     }
 

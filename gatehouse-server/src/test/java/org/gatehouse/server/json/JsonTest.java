@@ -163,6 +163,11 @@ class JsonTest {
         assertThatThrownBy(() -> Json.parseObject("{\"n\":1." + "5".repeat(Json.MAX_NUMBER_CHARS + 1) + "}")).hasMessage(limit);
         assertThat(Json.parseObject("{\"" + "k".repeat(Json.MAX_NAME_CHARS) + "\":1}")).hasSize(1);
         assertThatThrownBy(() -> Json.parseObject("{\"" + "k".repeat(Json.MAX_NAME_CHARS + 1) + "\":1}")).hasMessage(limit);
+        // an exponent beyond an int: a refusal, not Jackson's NumberFormatException (a 500 on every JSON endpoint before)
+        for (String n : new String[] {"1e99999999999", "1e-2147483649", "-1.5E+3000000000"}) {
+            assertThatThrownBy(() -> Json.parseObject("{\"n\":" + n + "}")).as(n).isInstanceOf(Json.JsonException.class)
+                    .hasMessage("the body is not valid JSON (a number out of range)");
+        }
     }
 
     @Test

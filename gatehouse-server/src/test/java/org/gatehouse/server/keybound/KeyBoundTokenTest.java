@@ -36,6 +36,13 @@ class KeyBoundTokenTest {
         return s().http.postForm("/token", null, null, KeyBound.grant(assertion));
     }
 
+    /** A compact JWS of these header and payload texts with a dummy signature. */
+    private static String jws(String header, String payload) {
+        java.util.Base64.Encoder b = java.util.Base64.getUrlEncoder().withoutPadding();
+        return b.encodeToString(header.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "."
+                + b.encodeToString(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".AAAA";
+    }
+
     private void assertRefused(Http.Response r) {
         assertThat(r.status()).as(r.body()).isEqualTo(401);
         assertThat(r.json()).containsEntry("error", "invalid_client").containsEntry("error_description", "client authentication failed");
@@ -151,7 +158,11 @@ class KeyBoundTokenTest {
                 k.sign(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(k.key.getKeyID()).type(new JOSEObjectType("at+jwt")).build(),
                         k.assertionClaims(c.id(), iss).build()),                                  // typ
                 unsigned(c.id(), iss),                                                            // alg none
-                "not-a-jwt");
+                "not-a-jwt",
+                // numbers the JSON reader or the date check must refuse, not fail on (were a 500, or seconds of CPU)
+                jws("{\"alg\":\"ES256\"}", "{\"iss\":\"" + c.id() + "\",\"exp\":1e99999999999}"),
+                k.assertion(c.id(), iss, b -> b.claim("nbf", new java.math.BigDecimal("1e-4000000"))),
+                k.assertion(c.id(), iss, b -> b.claim("iat", Long.MIN_VALUE)));
         for (String a : bad) {
             assertRefused(token(a));
         }

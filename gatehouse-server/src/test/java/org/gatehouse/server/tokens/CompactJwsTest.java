@@ -95,10 +95,15 @@ class CompactJwsTest {
         assertThat(c.numericDate("iat")).isEqualTo(1_800_000_000L);
         assertThat(c.numericDate("nbf")).isEqualTo(1_800_000_000L);
         assertThat(c.numericDate("absent")).isNull();
-        for (String bad : List.of("\"1800000000\"", "true", "[1]", "{}", "1e300", "123456789012345678901234567890")) {
-            CompactJws b = CompactJws.parse(h + "." + b64("{\"exp\":" + bad + "}") + ".AAAA", 8192);
-            assertThatThrownBy(() -> b.numericDate("exp")).isInstanceOf(CompactJws.Invalid.class);
+        // a scale of millions (rescaling it cost seconds per claim), an exponent beyond an int, the ends of a long
+        for (String bad : List.of("\"1800000000\"", "true", "[1]", "{}", "1e300", "123456789012345678901234567890", "1e-4000000",
+                "-1e-2000000000", "1e-999999999", "1e15", "-1e15", Long.toString(Long.MIN_VALUE), Long.toString(Long.MAX_VALUE),
+                "1000000000000000", "1.8e9000")) {
+            assertThatThrownBy(() -> CompactJws.parse(h + "." + b64("{\"exp\":" + bad + "}") + ".AAAA", 8192).numericDate("exp"))
+                    .as(bad).isInstanceOf(CompactJws.Invalid.class);
         }
+        // beyond an int's exponent the JSON reader refuses the payload itself: still an Invalid, never a RuntimeException (a 500)
+        assertThatThrownBy(() -> CompactJws.parse(h + "." + b64("{\"exp\":1e99999999999}") + ".AAAA", 8192)).isInstanceOf(CompactJws.Invalid.class);
     }
 
     @Test
