@@ -127,6 +127,9 @@ public final class ServerMetrics {
             s.counter("gatehouse_client_cache_lookups_total", "Client lookups by the token, introspection and revocation endpoints:"
                     + " answered from memory (hit) or read from the database (miss).", "{result=\"miss\"}", cache.misses());
             s.gauge("gatehouse_client_cache_entries", "Client records held in memory.", "", cache.size());
+            s.gauge("gatehouse_client_cache_polls_on_time", "1 while polls of client changes are on time and records may live"
+                    + " GATEHOUSE_CLIENT_CACHE_MAX_AGE; 0 while they fail or have not started (records live GATEHOUSE_CLIENT_CACHE_TTL).",
+                    "", cache.pollsOnTime() ? 1 : 0);
             s.counter("gatehouse_client_cache_evictions_total", "Cached client records dropped because another node changed them.", "",
                     cache.evictions());
             s.counter("gatehouse_client_changes_polls_total", "Polls of the client changes table: ok or failed (while polls fail,"

@@ -195,7 +195,7 @@ public final class ClientCache {
     }
 
     /** Whether records older than ttl may be served now (polls are on time). */
-    boolean pollsOnTime() {
+    public boolean pollsOnTime() {
         return polling && nanoClock.getAsLong() - servableUntil < 0;
     }
 
