@@ -158,7 +158,7 @@ public final class Config {
         this.clientCacheTtl = s.duration("CLIENT_CACHE_TTL", "2s", Duration.ZERO, Duration.ofSeconds(60));
         this.clientCacheMaxAge = s.duration("CLIENT_CACHE_MAX_AGE", "10m", Duration.ZERO, Duration.ofHours(1));
         this.clientCachePoll = s.duration("CLIENT_CACHE_POLL", "1s", Duration.ofSeconds(1), Duration.ofSeconds(60));
-        this.clientCacheSize = s.integer("CLIENT_CACHE_SIZE", 100_000, 0, 10_000_000);
+        this.clientCacheSize = s.integer("CLIENT_CACHE_SIZE", 50_000, 0, 10_000_000);
         this.clientCacheCommitWait = s.duration("CLIENT_CACHE_COMMIT_WAIT", "60s", Duration.ofSeconds(1), Duration.ofHours(1));
         this.statementJwksCache = s.duration("STATEMENT_JWKS_CACHE", "10m", Duration.ofSeconds(1), Duration.ofDays(7));
         this.statementJwksRefresh = s.duration("STATEMENT_JWKS_REFRESH", "30s", Duration.ZERO, Duration.ofHours(1));

@@ -193,16 +193,20 @@ class ClientCacheTest {
         Runtime rt = Runtime.getRuntime();
         System.gc();
         long before = rt.totalMemory() - rt.freeMemory();
+        String[] tokens = new String[20]; // a fleet admitted by 20 tokens
+        for (int t = 0; t < tokens.length; t++) tokens[t] = org.gatehouse.server.crypto.Secrets.randomId(12);
         for (int i = 0; i < n; i++) {
             String id = org.gatehouse.server.crypto.Secrets.randomId(16);
-            ClientRecord r = ClientRecord.builder().clientId(id).kind(ClientKind.INSTALLATION).iatId(org.gatehouse.server.crypto.Secrets.randomId(12))
-                    .secretHash(org.gatehouse.server.crypto.Secrets.randomId(32)).secretIssuedAt(1L).authMethod("client_secret_basic")
-                    .scope("prefs:read prefs:write").clientName("Library PC").softwareId("org.example.app").softwareVersion("1.2.3")
+            // Every value a fresh String, as each row read through JDBC brings its own.
+            ClientRecord r = ClientRecord.builder().clientId(new String(id)).kind(ClientKind.INSTALLATION).iatId(new String(tokens[i % 20]))
+                    .secretHash(org.gatehouse.server.crypto.Secrets.randomId(32)).secretIssuedAt(1L).authMethod(new String("client_secret_basic"))
+                    .scope(new String("prefs:read prefs:write")).clientName(new String("Library PC"))
+                    .softwareId(new String("org.example.app")).softwareVersion(new String("1.2.3"))
                     .installationId(org.gatehouse.server.crypto.Secrets.randomId(32))
                     .metadata("{\"client_name\":\"Library PC\",\"software_id\":\"org.example.app\",\"software_version\":\"1.2.3\","
                             + "\"installation_id\":\"" + org.gatehouse.server.crypto.Secrets.randomId(32) + "\"}")
                     .ratHash(org.gatehouse.server.crypto.Secrets.randomId(32)).installationRef(org.gatehouse.server.crypto.Secrets.randomId(16))
-                    .iatScope("prefs:read prefs:write").createdAt(1L).updatedAt(1L).build();
+                    .iatScope(new String("prefs:read prefs:write")).createdAt(1L).updatedAt(1L).build();
             cache.find(id, k -> Optional.of(r));
         }
         System.gc();
