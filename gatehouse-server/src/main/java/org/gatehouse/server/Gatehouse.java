@@ -64,6 +64,9 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
     /** One use of client assertion and DPoP proof ids across nodes (issue 17). */
     public final org.gatehouse.server.tokens.Replays replays;
     public final Maintenance maintenance;
+    /** Client records in memory, and the poll of every node's changes that lets them live long (issue 18 Must 5). */
+    public final ClientCache clientCache;
+    public final org.gatehouse.server.tokens.ClientChangePoller clientChanges;
     public final FailureGuard failureGuard;
     public final Publishers publishers;
     public final SoftwareStatements statements;
@@ -114,7 +117,9 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
                     System::nanoTime), db, audit, clock);
             this.maintenance = new Maintenance(db, new SettingsStore(), installations, revocationStore, replayStore, auditStore, clock,
                     config.maintenanceInterval, config.auditRetention, figures);
-            ClientCache clientCache = new ClientCache(config.clientCacheTtl, 100_000);
+            this.clientCache = new ClientCache(config.clientCacheTtl, config.clientCacheMaxAge, config.clientCacheSize);
+            this.clientChanges = new org.gatehouse.server.tokens.ClientChangePoller(db, clientCache, config.clientCachePoll,
+                    config.clientCacheCommitWait);
             clientStore.onChange(clientCache::invalidate);
             iats.onPolicyChange(clientCache::invalidateAll);
             this.replays = new org.gatehouse.server.tokens.Replays(db, replayStore, config.dbConnectTimeout);
@@ -218,6 +223,7 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
 
     @Override
     public void close() {
+        clientChanges.close();
         replays.close(); // answers the replay checks already queued before the pool goes
         db.close();
     }

@@ -75,6 +75,15 @@ public final class Config {
     public final Duration maintenanceInterval;
     /** How long a node may serve a client record from memory: the bound on revocation taking effect elsewhere. */
     public final Duration clientCacheTtl;
+    /**
+     * Issue 18 Must 5: how long a client record may stay in memory while this node polls every node's changes
+     * (0: no polling, records live clientCacheTtl); how often it polls (the bound elsewhere); how many records
+     * it keeps; how long a change's seq is awaited when it commits after a later one (see tokens.ChangeCursor).
+     */
+    public final Duration clientCacheMaxAge;
+    public final Duration clientCachePoll;
+    public final int clientCacheSize;
+    public final Duration clientCacheCommitWait;
     /** Software statements: how long a publisher's JWKS fetched from a URL is used, and the least time between fetches. */
     public final Duration statementJwksCache;
     public final Duration statementJwksRefresh;
@@ -147,6 +156,10 @@ public final class Config {
         this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));
         this.maintenanceInterval = s.duration("MAINTENANCE_INTERVAL", "1h", Duration.ofSeconds(10), Duration.ofDays(7));
         this.clientCacheTtl = s.duration("CLIENT_CACHE_TTL", "2s", Duration.ZERO, Duration.ofSeconds(60));
+        this.clientCacheMaxAge = s.duration("CLIENT_CACHE_MAX_AGE", "10m", Duration.ZERO, Duration.ofHours(1));
+        this.clientCachePoll = s.duration("CLIENT_CACHE_POLL", "1s", Duration.ofSeconds(1), Duration.ofSeconds(60));
+        this.clientCacheSize = s.integer("CLIENT_CACHE_SIZE", 50_000, 0, 10_000_000);
+        this.clientCacheCommitWait = s.duration("CLIENT_CACHE_COMMIT_WAIT", "60s", Duration.ofSeconds(1), Duration.ofHours(1));
         this.statementJwksCache = s.duration("STATEMENT_JWKS_CACHE", "10m", Duration.ofSeconds(1), Duration.ofDays(7));
         this.statementJwksRefresh = s.duration("STATEMENT_JWKS_REFRESH", "30s", Duration.ZERO, Duration.ofHours(1));
         this.statementJwksAllowHttpLoopback = s.bool("STATEMENT_JWKS_ALLOW_HTTP_LOOPBACK", false);

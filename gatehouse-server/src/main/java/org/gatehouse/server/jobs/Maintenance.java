@@ -15,13 +15,20 @@ import org.gatehouse.server.store.SettingsStore;
 /**
  * The periodic job: stale clean-up, purge of expired revocation entries, of used client assertion and
  * DPoP proof ids past their JWTs' acceptance window, of audit events past
- * retention, and of token request counts past theirs (90 days, {@link Figures#RETENTION}). Every node asks; one conditional UPDATE decides which node's turn it is, so the job
+ * retention, of token request counts past theirs (90 days, {@link Figures#RETENTION}), and of client change rows
+ * older than a day. Every node asks; one conditional UPDATE decides which node's turn it is, so the job
  * runs once per interval across all nodes.
  */
 public final class Maintenance {
     public record Report(InstallationService.CleanupReport cleanup, int revocationsPurged, int auditPurged, int usedJtisPurged,
-                         int tokenRequestHoursPurged) {
+                         int tokenRequestHoursPurged, int clientChangesPurged) {
     }
+
+    /**
+     * How long client change rows are kept (issue 18 Must 5): far longer than any node's poll can lag while its
+     * cache still serves what it read (GATEHOUSE_CLIENT_CACHE_MAX_AGE is at most 1 h).
+     */
+    public static final long CLIENT_CHANGES_RETENTION_MILLIS = 24 * 3600_000L;
 
     private static final String JOB = "job.maintenance";
     private final Database db;
@@ -64,6 +71,7 @@ public final class Maintenance {
         int audited = db.inTransaction(h -> audit.purgeBefore(h, now - auditRetention.toMillis()));
         int jtis = db.inTransaction(h -> replays.purgeExpired(h, now));
         int hours = figures.purge();
-        return new Report(cleanup, revoked, audited, jtis, hours);
+        int changes = db.inTransaction(h -> org.gatehouse.server.store.ClientChangeStore.purgeBefore(h, now - CLIENT_CHANGES_RETENTION_MILLIS));
+        return new Report(cleanup, revoked, audited, jtis, hours, changes);
     }
 }

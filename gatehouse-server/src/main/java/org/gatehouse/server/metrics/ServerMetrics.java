@@ -119,6 +119,28 @@ public final class ServerMetrics {
         });
     }
 
+    /** The client cache and its poll of every node's client changes (issue 18 Must 5). */
+    public void registerClientCache(org.gatehouse.server.tokens.ClientCache cache, org.gatehouse.server.tokens.ClientChangePoller poller) {
+        metrics.gauges(s -> {
+            s.counter("gatehouse_client_cache_lookups_total", "Client lookups by the token, introspection and revocation endpoints:"
+                    + " answered from memory (hit) or read from the database (miss).", "{result=\"hit\"}", cache.hits());
+            s.counter("gatehouse_client_cache_lookups_total", "Client lookups by the token, introspection and revocation endpoints:"
+                    + " answered from memory (hit) or read from the database (miss).", "{result=\"miss\"}", cache.misses());
+            s.gauge("gatehouse_client_cache_entries", "Client records held in memory.", "", cache.size());
+            s.gauge("gatehouse_client_cache_polls_on_time", "1 while polls of client changes are on time and records may live"
+                    + " GATEHOUSE_CLIENT_CACHE_MAX_AGE; 0 while they fail or have not started (records live GATEHOUSE_CLIENT_CACHE_TTL).",
+                    "", cache.pollsOnTime() ? 1 : 0);
+            s.counter("gatehouse_client_cache_evictions_total", "Cached client records dropped because another node changed them.", "",
+                    cache.evictions());
+            s.counter("gatehouse_client_changes_polls_total", "Polls of the client changes table: ok or failed (while polls fail,"
+                    + " cached clients are served for GATEHOUSE_CLIENT_CACHE_TTL only).", "{result=\"ok\"}", poller.polls());
+            s.counter("gatehouse_client_changes_polls_total", "Polls of the client changes table: ok or failed (while polls fail,"
+                    + " cached clients are served for GATEHOUSE_CLIENT_CACHE_TTL only).", "{result=\"failed\"}", poller.failures());
+            s.counter("gatehouse_client_changes_read_total", "Client changes read by the polls.", "", poller.changes());
+            s.counter("gatehouse_client_changes_poll_seconds_total", "Time spent in successful polls.", "", poller.pollSeconds());
+        });
+    }
+
     /** JVM memory, threads, GC, CPU and uptime; database pool connections. */
     public void registerJvmAndPool(Supplier<HikariPoolMXBean> pool, int poolMax) {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

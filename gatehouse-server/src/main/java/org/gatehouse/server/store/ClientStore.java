@@ -24,9 +24,16 @@ public final class ClientStore {
 
     /**
      * Tells the listener now and again once the transaction has committed, so that a copy read by
-     * a concurrent request before the commit cannot outlive the change.
+     * a concurrent request before the commit cannot outlive the change; and records the change for the
+     * other nodes in the same transaction (client_changes, V14: they drop their copies within their poll).
      */
     private void changed(Handle h, String clientId) {
+        forget(h, clientId);
+        ClientChangeStore.client(h, clientId);
+    }
+
+    /** Tells this process only: a new client, which no node holds yet (unknown ids are cached briefly only). */
+    private void forget(Handle h, String clientId) {
         onChange.accept(clientId);
         if (h.isInTransaction()) h.afterCommit(() -> onChange.accept(clientId));
     }
@@ -67,7 +74,7 @@ public final class ClientStore {
             .previousRatHash(rs.getString("previous_rat_hash")).build();
 
     public void insert(Handle h, ClientRecord c) {
-        changed(h, c.clientId());
+        forget(h, c.clientId());
         h.createUpdate("INSERT INTO clients (client_id, kind, iat_id, secret_hash, secret_issued_at, secret_expires_at,"
                         + " rat_hash, token_endpoint_auth_method, scope, client_name, software_id, software_version,"
                         + " installation_id, metadata, created_at, updated_at, installation_ref, jwks, auth_signing_alg, dpop_bound)"
@@ -173,6 +180,7 @@ public final class ClientStore {
      * copy of the credentials can be told they were rotated elsewhere. Only the latest previous is kept.
      */
     public void rememberPrevious(Handle h, String clientId, boolean secretRotated) {
+        changed(h, clientId);
         h.createUpdate("UPDATE clients SET previous_rat_hash = rat_hash, previous_reported_at = NULL,"
                         + " previous_secret_hash = CASE WHEN :rotated THEN secret_hash ELSE previous_secret_hash END"
                         + " WHERE client_id = :id AND deleted_at IS NULL")

@@ -95,11 +95,13 @@ public final class IatStore {
 
     /** Narrows or changes the scope; installations get at most this scope from now on. */
     public boolean updateScope(Handle h, String id, List<String> scopes) {
+        ClientChangeStore.token(h, id);
         return h.createUpdate("UPDATE initial_access_tokens SET scope = :scope WHERE id = :id")
                 .bind("id", id).bind("scope", Rows.joined(scopes)).execute() == 1;
     }
 
     public boolean revoke(Handle h, String id, long now, String by, String reason) {
+        ClientChangeStore.token(h, id); // not joined into client records today; recorded so that it never has to be remembered
         return h.createUpdate("UPDATE initial_access_tokens SET revoked_at = :now, revoked_by = :by, revoked_reason = :reason"
                         + " WHERE id = :id AND revoked_at IS NULL")
                 .bind("id", id).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;

@@ -11,6 +11,7 @@ public final class ResourceStore {
 
     /** Sets a new resource server's audience; the unique index over active_audience refuses a second active one. */
     public void setAudience(Handle h, String clientId, String audience) {
+        ClientChangeStore.client(h, clientId); // clients.audience is in the client record
         h.createUpdate("UPDATE clients SET audience = :audience, active_audience = :audience WHERE client_id = :id AND kind = 'resource_server'")
                 .bind("audience", audience).bind("id", clientId).execute();
     }
@@ -30,6 +31,7 @@ public final class ResourceStore {
     }
 
     public void setTokenResources(Handle h, String iatId, String resources) {
+        ClientChangeStore.token(h, iatId); // joined into its clients' records as iat_resources
         h.createUpdate("UPDATE initial_access_tokens SET resources = :resources WHERE id = :id")
                 .bind("resources", resources).bind("id", iatId).execute();
     }

@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
  * check is kept for at most {@code ttl}, so a revocation written by another node or the CLI is
  * honoured everywhere within ttl, and one made through this process invalidates every kept
  * revocation check at once (an epoch counter: revocations are rare, introspections are not). The
- * client's own state comes from the {@link ClientCache}, with the same bound. Bounded in size; a
+ * client's own state comes from the {@link ClientCache}, with its own bound (its poll of client changes). Bounded in size; a
  * ttl of zero disables it.
  */
 public final class IntrospectionCache {

@@ -1,0 +1,136 @@
+package org.gatehouse.server.tokens;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.gatehouse.server.store.ClientChangeStore;
+import org.gatehouse.server.store.ClientChangeStore.Change;
+import org.gatehouse.server.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a {@link ClientCache} told of every node's client changes (issue 18 Must 5): every {@code interval}
+ * one indexed read of {@code client_changes} after the last seq seen (and the late seqs awaited, see
+ * {@link ChangeCursor}), then the changed ids are dropped from the cache. A change made on another node is
+ * therefore refused here within the interval plus the poll's query time. On its own thread, so that a long
+ * maintenance run never delays it. When a poll fails (database down) the cache serves nothing older than its
+ * ttl until a poll succeeds again (fail closed, {@link ClientCache#pollSucceeded}).
+ */
+public final class ClientChangePoller implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientChangePoller.class);
+    /** Rows per read; a poll reads again while a read comes back full. */
+    static final int BATCH = 5_000;
+    /** Late seqs awaited at once; more (a sequence that jumped) and the cache is dropped instead. */
+    static final int MAX_GAPS = 1_000;
+
+    private final Database db;
+    private final ClientCache cache;
+    private final long intervalNanos;
+    private final long commitWaitNanos;
+    private final Duration interval;
+    private ChangeCursor cursor; // the poller thread's (or a test's) only
+    private ScheduledExecutorService timer;
+    private final LongAdder polls = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder changes = new LongAdder();
+    private final LongAdder pollNanos = new LongAdder();
+    private volatile boolean failing;
+
+    public ClientChangePoller(Database db, ClientCache cache, Duration interval, Duration commitWait) {
+        this.db = db;
+        this.cache = cache;
+        this.interval = interval;
+        this.intervalNanos = interval.toNanos();
+        this.commitWaitNanos = commitWait.toNanos();
+    }
+
+    /** Starts polling on a thread of its own (a server; commands do not poll, their cache keeps ttl). */
+    public synchronized void start() {
+        if (timer != null || !cache.longLived()) return;
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gatehouse-client-changes");
+            t.setDaemon(true);
+            return t;
+        });
+        // poll() catches every RuntimeException: the schedule goes on (an Error ends it, and the cache then
+        // serves nothing past its ttl: closed, not open).
+        timer.scheduleWithFixedDelay(this::poll, 0, intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One poll (the timer's; tests call it directly). True when it succeeded. */
+    public boolean poll() {
+        long started = cache.nanoTime();
+        try {
+            if (cursor == null) {
+                long last = db.withHandle(ClientChangeStore::last);
+                cursor = new ChangeCursor(last, commitWaitNanos, MAX_GAPS);
+                // Changes in flight now may commit with a seq at or below `last`: records read before they had
+                // time to commit live for ttl only.
+                cache.pollerStarted(started + commitWaitNanos);
+            } else {
+                List<Change> rows;
+                do {
+                    rows = db.withHandle(h -> ClientChangeStore.since(h, cursor.after(), cursor.gaps(), BATCH));
+                    ChangeCursor.Step step = cursor.accept(rows, started);
+                    if (step.dropAll()) cache.invalidateAll();
+                    for (Change c : step.changes()) {
+                        if (c.clientId() != null) cache.changed(c.clientId());
+                        if (c.iatId() != null) cache.tokenChanged(c.iatId());
+                    }
+                    changes.add(step.changes().size());
+                } while (rows.size() == BATCH);
+            }
+            cache.pollSucceeded(started, intervalNanos);
+            polls.increment();
+            pollNanos.add(cache.nanoTime() - started);
+            if (failing) LOG.info("client changes are read again: cached clients are served for up to their max age again");
+            failing = false;
+            return true;
+        } catch (RuntimeException e) {
+            failures.increment();
+            if (!failing) {
+                LOG.warn("could not read client changes ({}): cached clients are served for their short ttl only until it works again",
+                        e.getClass().getSimpleName());
+                LOG.debug("client change poll failed", e);
+            }
+            failing = true;
+            return false;
+        }
+    }
+
+    public long polls() {
+        return polls.sum();
+    }
+
+    public long failures() {
+        return failures.sum();
+    }
+
+    public long changes() {
+        return changes.sum();
+    }
+
+    public double pollSeconds() {
+        return pollNanos.sum() / 1e9;
+    }
+
+    public Duration interval() {
+        return interval;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (timer == null) return;
+        timer.shutdown();
+        try {
+            if (!timer.awaitTermination(10, TimeUnit.SECONDS)) timer.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            timer.shutdownNow();
+        }
+    }
+}
