@@ -26,6 +26,7 @@ import org.gatehouse.server.logging.LogFormat;
 import org.gatehouse.server.testing.Flow;
 import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.KeyBound;
+import org.gatehouse.server.testing.Slow;
 import org.gatehouse.server.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -35,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * the body), plus the access log lines and the grant metrics they leave, for a success of each kind and each class
  * of error, compared with {@code token-responses.golden.txt}. The golden file was written from main before the
  * bare Jetty handler for POST /token existed (run with -Dgatehouse.test.record=true to rewrite it); the same
- * sequence must give the same text with the handler on and off (GATEHOUSE_TOKEN_FAST_PATH).
+ * sequence gives the same text with the handler on (the default) and off (GATEHOUSE_TOKEN_FAST_PATH=false).
  * Masked: Date, generated request ids (their shape is checked), access tokens (they are signed JWTs), the
  * Content-Length of bodies that carry a token (checked against the body), times and retry-after seconds.
  */
+@Slow // four test servers, ≈ 100 exchanges: over the quick set's ≈ 4 s per class
 class TokenResponsesTest {
     private static final Path GOLDEN = Path.of("src/test/resources/org/gatehouse/server/oauth/token-responses.golden.txt");
     /** Long scope tokens: a token response long enough (over 1,500 bytes) for Javalin to gzip it when asked. */
@@ -52,6 +54,14 @@ class TokenResponsesTest {
         if (Boolean.getBoolean("gatehouse.test.record")) {
             Files.writeString(GOLDEN, actual);
         }
+        assertThat(actual).isEqualTo(Files.readString(GOLDEN));
+    }
+
+    /** The same answers when POST /token goes through Javalin like every other request. */
+    @Test
+    void theSameThroughJavalin() throws Exception {
+        String actual = run(Map.of("GATEHOUSE_TOKEN_FAST_PATH", "false"));
+        Files.writeString(Path.of("target/token-responses.javalin.txt"), actual);
         assertThat(actual).isEqualTo(Files.readString(GOLDEN));
     }
 
