@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
 #   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
-#   bench/run.sh grants|eddsa|crypto|fleet|keybound|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|scale_pg|startup|jmh|profiles|chart|ratios
+#   bench/run.sh grants|eddsa|crypto|fleet|token_handler|keybound|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|scale_pg|startup|jmh|profiles|chart|ratios
 # Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL, PEERS (default
 # "oidc-provider": node oidc-provider 9.13.3, in-memory, run right after Gatehouse with the same load
 # generator and settings, so each figure is a ratio within one run; PEERS= skips the peers).
@@ -57,6 +57,12 @@ run_crypto() { # issue 18: the native provider (ACCP) against the JDK/Bouncy Cas
   for alg in ES256 EdDSA; do for c in ${CRYPTO_ORDER:-native jdk native jdk}; do
     load --label "grants $alg $c" --scenario grants --alg "$alg" --env CRYPTO_PROVIDER=$c --concurrency "${CRYPTO_SWEEP:-4}" --data-dir "$(fresh c-$alg-$c)"
   done; done
+}
+run_token_handler() { # issue 18 Must 2: POST /token through the bare Jetty handler (on) or through Javalin (off), interleaved
+  for f in ${TOKEN_HANDLER_ORDER:-on off on off}; do
+    load --label "grants ES256 token handler $f" --scenario grants --alg ES256 --env TOKEN_FAST_PATH=$([ "$f" = on ] && echo true || echo false) \
+      --concurrency "${TOKEN_HANDLER_SWEEP:-4}" --data-dir "$(fresh th-$f)"
+  done
 }
 run_keybound() { # issue 17: secret, private_key_jwt and private_key_jwt + DPoP grants, interleaved in one run (ES256 tokens, H2)
   # KEYBOUND_RATE=N: open loop at N grants/s in every mode instead of 4 in flight, so that the server's fixed work per

@@ -101,6 +101,11 @@ public final class Config {
     /** The longest a request waits for a database connection before it is answered 503 (Hikari's connectionTimeout). */
     public final Duration dbConnectTimeout;
     public final boolean accessLog;
+    /**
+     * Whether the common POST /token is answered by a bare Jetty handler ahead of Javalin (http/TokenHandler, the same
+     * answers with less CPU); false sends it through Javalin like every other request.
+     */
+    public final boolean tokenFastPath;
     /** Whether the access log also records /health/live and /health/ready (balancers poll them every second). */
     public final boolean accessLogHealth;
     /** Level of Gatehouse's own loggers (org.gatehouse.*); libraries log at WARN and above. */
@@ -181,6 +186,7 @@ public final class Config {
         this.shutdownDelay = s.duration("SHUTDOWN_DELAY", "5s", Duration.ZERO, Duration.ofMinutes(5));
         this.dbConnectTimeout = s.duration("DB_CONNECT_TIMEOUT", "3s", Duration.ofSeconds(1), Duration.ofMinutes(1));
         this.accessLog = s.bool("ACCESS_LOG", false);
+        this.tokenFastPath = s.bool("TOKEN_FAST_PATH", true);
         this.accessLogHealth = s.bool("ACCESS_LOG_HEALTH", false);
         this.logLevel = s.oneOf("LOG_LEVEL", "INFO", List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR"));
         this.dbMigrate = s.bool("DB_MIGRATE", true);

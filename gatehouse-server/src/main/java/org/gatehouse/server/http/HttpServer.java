@@ -68,7 +68,11 @@ public final class HttpServer {
             cfg.http.prefer405over404 = true;
             cfg.jetty.host = config.bind;
             cfg.jetty.port = config.port;
-            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            TokenHandler fast = config.tokenFastPath ? new TokenHandler(token, ops, clientAddress, failureGuard, config.maxBodyBytes) : null;
+            cfg.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JsonErrorHandler());
+                if (fast != null) fast.insertInto(server);
+            });
             cfg.jetty.modifyHttpConfiguration(hc -> {
                 hc.setSendServerVersion(false);
                 hc.setSendDateHeader(true);
@@ -97,16 +101,8 @@ public final class HttpServer {
                     clientAddress.resolve(ctx.req().getRemoteAddr(), java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For")))));
             // Guessing credentials: an address with too many failed authentications waits (429) before any is checked.
             for (String path : GUARDED) {
-                cfg.routes.before(path, ctx -> {
-                    long wait = failureGuard.blockedFor(Requests.clientAddress(ctx));
-                    if (wait > 0) {
-                        failureGuard.refused(Requests.clientAddress(ctx), ctx.path());
-                        throw OAuthError.rateLimited("failed authentications from this address", wait);
-                    }
-                });
-                cfg.routes.after(path, ctx -> {
-                    if (ctx.statusCode() == 401) failureGuard.failed(Requests.clientAddress(ctx), ctx.path());
-                });
+                cfg.routes.before(path, ctx -> refuseIfGuessing(failureGuard, Requests.clientAddress(ctx), ctx.path()));
+                cfg.routes.after(path, ctx -> countFailure(failureGuard, ctx.statusCode(), Requests.clientAddress(ctx), ctx.path()));
             }
 
             cfg.routes.get("/.well-known/oauth-authorization-server", metadata::handle);
@@ -129,21 +125,37 @@ public final class HttpServer {
                 if (allow != null) ctx.header("Allow", allow);
                 httpError(ctx, e.getStatus(), e.getMessage());
             });
-            cfg.routes.exception(Exception.class, (e, ctx) -> {
-                if (org.gatehouse.server.store.Database.unavailable(e)) {
-                    // A database outage: fail fast with a retryable answer, not a hang and a 500.
-                    LOG.warn("database unavailable on {} {}: {}", ctx.method(), Operations.loggedPath(ctx), e.toString());
-                    Responses.error(ctx, OAuthError.temporarilyUnavailable("the service is temporarily unavailable: try again shortly", 5));
-                    return;
-                }
-                LOG.error("unexpected error on {} {}", ctx.method(), Operations.loggedPath(ctx), e);
-                Responses.error(ctx, new OAuthError(500, "server_error", "internal error", null));
-            });
+            cfg.routes.exception(Exception.class, (e, ctx) -> Responses.error(ctx, unexpected(e, ctx.method().name(), Operations.loggedPath(ctx))));
             cfg.routes.error(404, ctx -> {
                 if (ctx.result() == null) Responses.error(ctx, new OAuthError(404, "not_found", "no such endpoint", null));
             });
             cfg.routes.error(405, ctx -> Responses.error(ctx, new OAuthError(405, "invalid_request", "method not allowed", null)));
         });
+    }
+
+    /** Before a guarded endpoint: 429 for an address with too many failed authentications, before any credential is checked. */
+    static void refuseIfGuessing(FailureGuard failureGuard, String address, String path) {
+        long wait = failureGuard.blockedFor(address);
+        if (wait > 0) {
+            failureGuard.refused(address, path);
+            throw OAuthError.rateLimited("failed authentications from this address", wait);
+        }
+    }
+
+    /** After a guarded endpoint: a 401 takes a permit from the address's bucket. */
+    static void countFailure(FailureGuard failureGuard, int status, String address, String path) {
+        if (status == 401) failureGuard.failed(address, path);
+    }
+
+    /** What an exception no endpoint turned into an OAuth error is answered with (and logged as). */
+    static OAuthError unexpected(Exception e, String method, String loggedPath) {
+        if (org.gatehouse.server.store.Database.unavailable(e)) {
+            // A database outage: fail fast with a retryable answer, not a hang and a 500.
+            LOG.warn("database unavailable on {} {}: {}", method, loggedPath, e.toString());
+            return OAuthError.temporarilyUnavailable("the service is temporarily unavailable: try again shortly", 5);
+        }
+        LOG.error("unexpected error on {} {}", method, loggedPath, e);
+        return new OAuthError(500, "server_error", "internal error", null);
     }
 
     private static void httpError(Context ctx, int status, String message) {
@@ -163,10 +175,14 @@ public final class HttpServer {
 
     /** Strict headers on every response: this API serves no HTML. */
     private static void securityHeaders(Context ctx) {
-        ctx.header("X-Content-Type-Options", "nosniff");
-        ctx.header("Referrer-Policy", "no-referrer");
-        ctx.header("X-Frame-Options", "DENY");
-        ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-        ctx.header("Cache-Control", "no-store");
+        for (String[] h : SECURITY_HEADERS) ctx.header(h[0], h[1]);
     }
+
+    static final String[][] SECURITY_HEADERS = {
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"X-Frame-Options", "DENY"},
+        {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+        {"Cache-Control", "no-store"},
+    };
 }

@@ -60,19 +60,26 @@ public final class Operations {
         cfg.routes.before(this::requestId);
         cfg.routes.get("/health/ready", this::ready);
         cfg.routes.get("/metrics", this::metrics);
-        cfg.requestLogger.http((ctx, ms) -> {
-            try {
-                String error = ctx.attribute(ERROR_ATTRIBUTE);
-                metrics.request(ctx.method().name(), ctx.path(), ctx.statusCode(), error, ms / 1000.0);
-                if (accessLog && (accessLogHealth || !ctx.path().startsWith("/health/"))) {
-                    // Method, route (never the path's values, never the query string), status, error code, time: no header, no body.
-                    ACCESS.info("{} {} {} {} {}ms", ctx.method().name(), loggedPath(ctx), ctx.statusCode(),
-                            error == null ? "-" : error, String.format(java.util.Locale.ROOT, "%.1f", ms));
-                }
-            } finally {
-                MDC.remove("request_id");
+        cfg.requestLogger.http((ctx, ms) -> finished(ctx.method().name(), ctx.path(), ctx.statusCode(), ctx.attribute(ERROR_ATTRIBUTE),
+                ms, () -> loggedPath(ctx)));
+    }
+
+    /**
+     * A request answered (by Javalin's request logger, or by the bare handler of POST /token before it writes): its
+     * metrics, its access log line, and the end of its request id in the logs. {@code error} is the OAuth error code
+     * answered or null; {@code loggedPath} is asked only when the access log is written.
+     */
+    void finished(String method, String path, int status, String error, float ms, java.util.function.Supplier<String> loggedPath) {
+        try {
+            metrics.request(method, path, status, error, ms / 1000.0);
+            if (accessLog && (accessLogHealth || !path.startsWith("/health/"))) {
+                // Method, route (never the path's values, never the query string), status, error code, time: no header, no body.
+                ACCESS.info("{} {} {} {} {}ms", method, loggedPath.get(), status,
+                        error == null ? "-" : error, String.format(java.util.Locale.ROOT, "%.1f", ms));
             }
-        });
+        } finally {
+            MDC.remove("request_id");
+        }
     }
 
     /**
@@ -103,10 +110,15 @@ public final class Operations {
 
     /** Echoes a well-formed X-Request-Id (from a proxy) or makes one; logs carry it as request_id. */
     private void requestId(Context ctx) {
-        String id = ctx.header(REQUEST_ID);
+        ctx.header(REQUEST_ID, requestId(ctx.header(REQUEST_ID)));
+    }
+
+    /** The request's id (the one given if well-formed, else a new one), put in the logging context; the caller answers it. */
+    static String requestId(String given) {
+        String id = given;
         if (id == null || !SAFE_REQUEST_ID.matcher(id).matches()) id = Secrets.randomId(12);
-        ctx.header(REQUEST_ID, id);
         MDC.put("request_id", id);
+        return id;
     }
 
     private void ready(Context ctx) {

@@ -29,10 +29,15 @@ public final class Requests {
      * "resource"); its values go to {@code repeated} in order, not into the map.
      */
     public static Map<String, String> form(Context ctx, String repeatable, List<String> repeated) {
-        if (!hasType(ctx, "application/x-www-form-urlencoded")) {
+        return form(input(ctx), repeatable, repeated);
+    }
+
+    /** As {@link #form(Context, String, List)}, from either HTTP layer (Javalin's or the bare handler of POST /token). */
+    public static Map<String, String> form(Input in, String repeatable, List<String> repeated) {
+        if (!hasType(in.header("Content-Type"), "application/x-www-form-urlencoded")) {
             throw OAuthError.invalidRequest("Content-Type must be application/x-www-form-urlencoded");
         }
-        String body = ctx.body(); // over GATEHOUSE_MAX_BODY_BYTES: 413, not a malformed form
+        String body = in.body(); // over GATEHOUSE_MAX_BODY_BYTES: 413, not a malformed form
         if (!wellFormedEscapes(body)) {
             // A lenient decoder would drop or keep a bad escape as it is ("scope=%zz" read as no scope at all).
             throw OAuthError.invalidRequest("the form body is malformed (every % must start a %XX escape)");
@@ -93,11 +98,59 @@ public final class Requests {
 
     /** RFC 9449 §4.1: the DPoP header, or null; §4.3 item 1: at most one. */
     public static String dpop(Context ctx) {
-        java.util.Enumeration<String> values = ctx.req().getHeaders("DPoP");
-        if (values == null || !values.hasMoreElements()) return null;
-        String proof = values.nextElement();
-        if (values.hasMoreElements()) throw OAuthError.invalidDpopProof("send one DPoP header (RFC 9449 §4.3)");
+        return dpop(input(ctx));
+    }
+
+    public static String dpop(Input in) {
+        java.util.Iterator<String> values = in.headers("DPoP");
+        if (values == null || !values.hasNext()) return null;
+        String proof = values.next();
+        if (values.hasNext()) throw OAuthError.invalidDpopProof("send one DPoP header (RFC 9449 §4.3)");
         return proof.trim();
+    }
+
+    /**
+     * A protocol request as the endpoints read it: through Javalin's {@link Context} ({@link #input(Context)}) or through
+     * the bare Jetty handler that answers POST /token ahead of Javalin (http/TokenHandler, issue 18 Must 2). The same
+     * parsing and the same rules run on both.
+     */
+    public interface Input {
+        /** The first value of a request header, or null. */
+        String header(String name);
+
+        /** Every value of a request header, one per header line, in order. */
+        java.util.Iterator<String> headers(String name);
+
+        /** The body as text; over GATEHOUSE_MAX_BODY_BYTES: 413. */
+        String body();
+
+        /** The caller's address ({@link #clientAddress(Context)}). */
+        String clientAddress();
+    }
+
+    public static Input input(Context ctx) {
+        return new Input() {
+            @Override
+            public String header(String name) {
+                return ctx.header(name);
+            }
+
+            @Override
+            public java.util.Iterator<String> headers(String name) {
+                java.util.Enumeration<String> values = ctx.req().getHeaders(name);
+                return values == null ? java.util.Collections.emptyIterator() : values.asIterator();
+            }
+
+            @Override
+            public String body() {
+                return ctx.body();
+            }
+
+            @Override
+            public String clientAddress() {
+                return Requests.clientAddress(ctx);
+            }
+        };
     }
 
     /** Attribute under which the HTTP layer stores the resolved client address of each request. */
@@ -190,7 +243,10 @@ public final class Requests {
     }
 
     private static boolean hasType(Context ctx, String expected) {
-        String ct = ctx.header("Content-Type");
+        return hasType(ctx.header("Content-Type"), expected);
+    }
+
+    private static boolean hasType(String ct, String expected) {
         if (ct == null) return false;
         int semi = ct.indexOf(';');
         String base = (semi < 0 ? ct : ct.substring(0, semi)).trim();

@@ -14,6 +14,8 @@ import org.gatehouse.server.tokens.TokenService;
 /**
  * RFC 6749 §4.4: the client credentials grant at POST /token, with RFC 8707 resource indicators,
  * client secrets or private_key_jwt (RFC 7523), and DPoP-bound tokens (RFC 9449).
+ * Reached through Javalin ({@link #handle(Context)}) or, for the common request, through the bare Jetty handler that
+ * answers POST /token ahead of Javalin (http/TokenHandler); both run {@link #grant}.
  */
 public final class TokenEndpoint {
     private final ClientAuthenticator authenticator;
@@ -25,23 +27,28 @@ public final class TokenEndpoint {
     }
 
     public void handle(Context ctx) {
+        grant(Requests.input(ctx), Responses.sink(ctx));
+    }
+
+    /** Parse, one service call, render: the successful response goes to {@code out}; an error is thrown (OAuthError). */
+    public void grant(Requests.Input in, Responses.Sink out) {
         List<String> resources = new ArrayList<>(1);
-        Map<String, String> form = Requests.form(ctx, "resource", resources); // RFC 8707 §2: resource may repeat
+        Map<String, String> form = Requests.form(in, "resource", resources); // RFC 8707 §2: resource may repeat
         String grantType = form.get("grant_type");
         if (grantType == null) {
             throw OAuthError.invalidRequest("grant_type is required");
         }
-        ClientRecord client = authenticator.authenticate(ctx.header("Authorization"), form); // §4.4.2: MUST authenticate
+        ClientRecord client = authenticator.authenticate(in.header("Authorization"), form); // §4.4.2: MUST authenticate
         if (!"client_credentials".equals(grantType)) {
             throw OAuthError.unsupportedGrantType("only the client_credentials grant is supported");
         }
-        TokenService.Issued issued = tokens.issue(client, form.get("scope"), resources, Requests.clientAddress(ctx), Requests.dpop(ctx));
+        TokenService.Issued issued = tokens.issue(client, form.get("scope"), resources, in.clientAddress(), Requests.dpop(in));
         // §5.1: the successful response.
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", issued.accessToken());
         body.put("token_type", issued.tokenType()); // RFC 9449 §5: "DPoP" for a DPoP-bound token
         body.put("expires_in", issued.expiresIn());
         if (!issued.scope().isEmpty()) body.put("scope", issued.scope());
-        Responses.noStoreJson(ctx, 200, body);
+        Responses.noStoreJson(out, 200, body);
     }
 }
