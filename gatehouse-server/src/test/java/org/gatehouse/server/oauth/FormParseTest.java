@@ -29,4 +29,36 @@ class FormParseTest {
             assertThat(Requests.plainForm(body)).as(body).isNull();
         }
     }
+
+    /** A body of many parameters is refused before any parser reads it (Nimbus's merge of repeated names is quadratic). */
+    @Test
+    void aFormOfMoreThan256ParametersIsRefusedBeforeItIsParsed() {
+        java.util.function.Function<String, Map<String, String>> parse = body -> Requests.form(new Requests.Input() {
+            @Override
+            public String header(String name) {
+                return "Content-Type".equalsIgnoreCase(name) ? "application/x-www-form-urlencoded" : null;
+            }
+
+            @Override
+            public java.util.Iterator<String> headers(String name) {
+                return java.util.Collections.emptyIterator();
+            }
+
+            @Override
+            public String body() {
+                return body;
+            }
+
+            @Override
+            public String clientAddress() {
+                return "127.0.0.1";
+            }
+        }, "resource", new java.util.ArrayList<>());
+        String resources = "&resource=https%3A%2F%2Fapi.example%2F".repeat(Requests.MAX_FORM_PARAMETERS - 1);
+        assertThat(parse.apply("grant_type=client_credentials" + resources)).containsEntry("grant_type", "client_credentials");
+        for (String many : List.of("grant_type=client_credentials" + resources + "&scope=a", "a=1" + "&a=1".repeat(20_000), "&".repeat(300))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse.apply(many))
+                    .isInstanceOf(org.gatehouse.server.errors.OAuthError.class).hasMessageContaining("more than 256 parameters");
+        }
+    }
 }
