@@ -52,6 +52,8 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
             LOG.info("signatures by {}", g.keys.crypto().describe());
             g.metrics.registerCryptoProvider(g.keys.crypto().name());
             g.metrics.registerReplays(g.replays::checks, g.replays::commits, g.replays::writerCpuNanos);
+            g.metrics.registerRegistrationWrites(g.registrationWrites::units, g.registrationWrites::commits,
+                    g.registrationWrites::writerCpuNanos, g.registrationWrites::rolledBackToSavepoint);
             g.metrics.registerOperations(() -> g.keys.ring().activeSince(), tls == null ? null : tls::notAfterMillis,
                     g.accounts::pendingLinks, g.clock);
             ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
