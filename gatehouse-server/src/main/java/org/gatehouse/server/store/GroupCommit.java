@@ -230,8 +230,10 @@ public final class GroupCommit implements AutoCloseable {
         try {
             runTogether(batch);
             commits.incrementAndGet();
-            units.addAndGet(batch.size());
-            for (Unit<?> u : batch) u.answer();
+            for (Unit<?> u : batch) {
+                if (u.failure == null) units.incrementAndGet(); // committed; the others were rolled back to their savepoints
+                u.answer();
+            }
             return;
         } catch (CommitFailed e) {
             RuntimeException cause = (RuntimeException) e.getCause();

@@ -62,6 +62,7 @@ class RegistrationGroupCommitTest {
                 awaitWriterBlocked(writes);
                 long commitsBefore = writes.commits();
                 long rolledBackBefore = writes.rolledBackToSavepoint();
+                long unitsBefore = writes.units();
                 List<Future<Answer>> ok = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
                     String id = "a-" + i;
@@ -102,6 +103,7 @@ class RegistrationGroupCommitTest {
                 assertThat(writes.rolledBackToSavepoint() - rolledBackBefore).as("the two refused, each rolled back to its savepoint")
                         .isEqualTo(2);
                 assertThat(writes.batchesRedoneAlone()).isZero();
+                assertThat(writes.units() - unitsBefore).as("registrations committed: the metric counts no refused one").isEqualTo(1 + 5 + 2);
                 g.db.withHandle(h -> {
                     assertThat(count(h, "SELECT registrations FROM initial_access_tokens WHERE id = ?", a.record().id())).isEqualTo(6);
                     assertThat(count(h, "SELECT COUNT(*) FROM clients WHERE iat_id = ?", a.record().id())).isEqualTo(6);
