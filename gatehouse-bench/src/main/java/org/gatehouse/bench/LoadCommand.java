@@ -175,9 +175,13 @@ public final class LoadCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Gatehouse's replay-check counters from /metrics (loopback: open): checks, commits, writer CPU seconds; null if unread. */
+    /**
+     * Gatehouse's group-commit counters from /metrics (loopback: open): the replay check's checks, commits, writer CPU
+     * seconds, then the registrations' writes, commits, writer CPU seconds; null if unread.
+     */
     private static double[] replayMetrics(ServerProcess server) {
-        String[] names = {"gatehouse_replay_checks_total", "gatehouse_replay_commits_total", "gatehouse_replay_writer_cpu_seconds_total"};
+        String[] names = {"gatehouse_replay_checks_total", "gatehouse_replay_commits_total", "gatehouse_replay_writer_cpu_seconds_total",
+                "gatehouse_registration_writes_total", "gatehouse_registration_commits_total", "gatehouse_registration_writer_cpu_seconds_total"};
         double[] v = new double[names.length];
         try (HttpConn c = new HttpConn(server.host, server.port)) {
             HttpConn.Response r = c.send(HttpConn.request("GET", "/metrics", server.host + ":" + server.port, new String[0], null));
@@ -275,6 +279,13 @@ public final class LoadCommand implements Callable<Integer> {
             r.put("replay_checks_per_op", round(checks / ops, 2));
             r.put("replay_checks_per_commit", round(checks / Math.max(1, replay1[1] - replay0[1]), 2));
             r.put("replay_writer_cpu_us_per_op", round((replay1[2] - replay0[2]) * 1e6 / ops, 1));
+        }
+        if (replay0 != null && replay1 != null && replay1[3] > replay0[3] && ops > 0) {
+            // issue 18: the registrations' group commit: registrations per shared commit, and the writer thread's CPU
+            // (it runs the registrations' transactions) per operation
+            double writes = replay1[3] - replay0[3];
+            r.put("registrations_per_commit", round(writes / Math.max(1, replay1[4] - replay0[4]), 2));
+            r.put("registration_writer_cpu_us_per_op", round((replay1[5] - replay0[5]) * 1e6 / ops, 1));
         }
         r.put("loadgen_cpu_us_per_op", ops == 0 ? 0 : round((lg1 - lg0) / 1e3 / ops, 1));
         r.put("vmhwm_mib", round(hwm, 1));

@@ -63,6 +63,8 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
     public final RevocationStore revocationStore;
     /** One use of client assertion and DPoP proof ids across nodes (issue 17). */
     public final org.gatehouse.server.tokens.Replays replays;
+    /** The group commit of registrations (issue 18 Must 3): concurrent registrations share one durable commit. */
+    public final org.gatehouse.server.store.GroupCommit registrationWrites;
     public final Maintenance maintenance;
     /** Client records in memory, and the poll of every node's changes that lets them live long (issue 18 Must 5). */
     public final ClientCache clientCache;
@@ -108,7 +110,8 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
             this.statements = new SoftwareStatements(db, publisherStore, new StatementVerifier(publishers::find, publisherKeys));
             this.keys = new SigningKeys(db, new SigningKeyStore(), new SettingsStore(), masterKey, audit, clock, config.signingAlg,
                     config.signingAlgSet, config.accessTokenTtl, config.keyPublishDelay, JwsCrypto.select(config.cryptoProvider));
-            this.registrations = new RegistrationService(db, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
+            this.registrationWrites = new org.gatehouse.server.store.GroupCommit(db, "registrations", config.dbConnectTimeout);
+            this.registrations = new RegistrationService(db, registrationWrites, clientStore, iatStore, iats, secrets, audit, clock, config.clientSecretTtl,
                     installations, new RateLimiter("register-per-token", config.rateRegisterPerToken, System::nanoTime),
                     new RateLimiter("register-per-address", config.rateRegisterPerAddress, System::nanoTime), statements);
             this.resourceServers = new ResourceServers(db, clientStore, new org.gatehouse.server.store.ResourceStore(), secrets, audit, clock,
@@ -225,6 +228,7 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
     public void close() {
         clientChanges.close();
         replays.close(); // answers the replay checks already queued before the pool goes
+        registrationWrites.close(); // likewise the registrations already queued
         db.close();
     }
 }

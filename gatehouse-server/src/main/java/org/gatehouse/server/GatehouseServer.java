@@ -54,6 +54,8 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
             g.metrics.registerReplays(g.replays::checks, g.replays::commits, g.replays::writerCpuNanos);
             g.metrics.registerClientCache(g.clientCache, g.clientChanges);
             g.clientChanges.start();
+            g.metrics.registerRegistrationWrites(g.registrationWrites::units, g.registrationWrites::commits,
+                    g.registrationWrites::writerCpuNanos, g.registrationWrites::rolledBackToSavepoint);
             g.metrics.registerOperations(() -> g.keys.ring().activeSince(), tls == null ? null : tls::notAfterMillis,
                     g.accounts::pendingLinks, g.clock);
             ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -141,6 +141,26 @@ public final class ServerMetrics {
         });
     }
 
+    /**
+     * The group commit of registrations (issue 18 Must 3): registrations committed, the transactions that committed
+     * them (registrations ÷ commits = the batch size), the CPU time of the writer thread (it runs the registrations'
+     * transactions: ÷ registrations is what their database work costs), and the registrations refused inside a batch
+     * and rolled back to their savepoint while the rest of the batch went on.
+     */
+    public void registerRegistrationWrites(java.util.function.LongSupplier units, java.util.function.LongSupplier commits,
+                                           java.util.function.LongSupplier writerCpuNanos, java.util.function.LongSupplier rolledBack) {
+        metrics.gauges(s -> {
+            s.counter("gatehouse_registration_writes_total", "Registrations committed by the registrations' group commit.", "",
+                    units.getAsLong());
+            s.counter("gatehouse_registration_commits_total", "Transactions that committed them (concurrent registrations share one).", "",
+                    commits.getAsLong());
+            s.counter("gatehouse_registration_writer_cpu_seconds_total", "CPU time of the thread that runs the registrations' transactions.", "",
+                    writerCpuNanos.getAsLong() / 1e9);
+            s.counter("gatehouse_registration_rollbacks_total", "Registrations refused inside a shared transaction, rolled back to their savepoint.", "",
+                    rolledBack.getAsLong());
+        });
+    }
+
     /** JVM memory, threads, GC, CPU and uptime; database pool connections. */
     public void registerJvmAndPool(Supplier<HikariPoolMXBean> pool, int poolMax) {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

@@ -25,6 +25,7 @@ import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.GroupCommit;
 import org.gatehouse.server.domain.IatRecord;
 import org.gatehouse.server.store.IatStore;
 import org.jdbi.v3.core.Handle;
@@ -60,11 +61,14 @@ public final class RegistrationService {
     private final RateLimiter perToken;
     private final RateLimiter perAddress;
     private final SoftwareStatements statements;
+    /** Registrations' transactions: concurrent ones share a commit (issue 18 Must 3), each in a savepoint of its own. */
+    private final GroupCommit writes;
 
-    public RegistrationService(Database db, ClientStore clients, IatStore iatStore, IatService iats, Secrets secrets,
+    public RegistrationService(Database db, GroupCommit writes, ClientStore clients, IatStore iatStore, IatService iats, Secrets secrets,
                                Audit audit, Clock clock, Duration secretTtl, InstallationService installations,
                                RateLimiter perToken, RateLimiter perAddress, SoftwareStatements statements) {
         this.db = db;
+        this.writes = writes;
         this.clients = clients;
         this.iatStore = iatStore;
         this.iats = iats;
@@ -99,7 +103,9 @@ public final class RegistrationService {
         Actor asToken = new Actor("iat:" + iat.id(), address);
         for (int attempt = 1; ; attempt++) {
             try {
-                ClientRecord client = db.inTransaction(h -> {
+                // Group commit: run by the registrations' writer with others that arrived meanwhile, each in a savepoint
+                // (a refusal here rolls back this registration only); returns once the shared commit is durable.
+                ClientRecord client = writes.inTransaction(h -> {
                     if (!iatStore.consumeOne(h, iat.id(), now)) {
                         throw OAuthError.invalidToken("the initial access token has no registrations left");
                     }

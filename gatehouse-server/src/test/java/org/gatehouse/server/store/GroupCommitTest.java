@@ -1,0 +1,147 @@
+package org.gatehouse.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.server.Gatehouse;
+import org.gatehouse.server.config.Config;
+import org.gatehouse.server.testing.Backend;
+import org.gatehouse.server.testing.BothBackends;
+import org.gatehouse.server.testing.Slow;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+
+/**
+ * The writer of {@link GroupCommit} apart from any service: a batch whose failure may have undone more than one unit
+ * is never committed as it stands (each unit runs again alone), a writer ended by an Error is replaced by the next
+ * call, and close answers what is queued.
+ */
+@Slow // beside RegistrationGroupCommitTest and ReplaysGroupCommitTest
+@BothBackends
+class GroupCommitTest {
+    @Parameter
+    String backend;
+
+    private static final long UNTIL = 4_102_444_800_000L;
+
+    @Test
+    void aFailureThatMayHaveRolledBackTheWholeTransactionSendsEachUnitOfTheBatchToATransactionOfItsOwn() throws Exception {
+        try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()));
+             GroupCommit writes = new GroupCommit(g.db, "test", Duration.ofSeconds(5))) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                CountDownLatch release = new CountDownLatch(1);
+                Future<String> blocker = pool.submit(() -> writes.inTransaction(h -> {
+                    await(release);
+                    return "blocker";
+                }));
+                awaitInFlight(writes, 1);
+                Future<String> a = pool.submit(() -> writes.inTransaction(h -> insert(h, "a")));
+                awaitQueued(writes, 1);
+                // H2 answers a deadlock (SQLSTATE 40001) by rolling back the whole transaction, "a" included: the
+                // writer must not commit the rest and answer "a" as if it were stored.
+                Future<String> deadlocked = pool.submit(() -> writes.inTransaction(h -> {
+                    insert(h, "b");
+                    throw new IllegalStateException("deadlock", new SQLException("Deadlock detected", "40001", 40001));
+                }));
+                awaitQueued(writes, 2);
+                Future<String> c = pool.submit(() -> writes.inTransaction(h -> insert(h, "c")));
+                awaitQueued(writes, 3);
+                release.countDown();
+                assertThat(blocker.get(30, TimeUnit.SECONDS)).isEqualTo("blocker");
+                assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo("a");
+                assertThat(c.get(30, TimeUnit.SECONDS)).isEqualTo("c");
+                assertThatThrownBy(() -> deadlocked.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                        .cause().hasMessage("deadlock");
+                assertThat(writes.batchesRedoneAlone()).isEqualTo(1);
+                assertThat(writes.rolledBackToSavepoint()).isZero();
+                assertThat(rows(g)).containsExactlyInAnyOrder("a", "c");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aWriterEndedByAnErrorIsReplacedByTheNextCall() throws Exception {
+        try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()));
+             GroupCommit writes = new GroupCommit(g.db, "test", Duration.ofSeconds(5))) {
+            assertThatThrownBy(() -> writes.inTransaction(h -> {
+                insert(h, "x");
+                throw new AssertionError("broken");
+            })).hasRootCauseInstanceOf(AssertionError.class);
+            String y = writes.inTransaction(h -> insert(h, "y"));
+            assertThat(y).isEqualTo("y");
+            assertThat(rows(g)).containsExactly("y");
+        }
+    }
+
+    @Test
+    void closeAnswersWhatIsQueuedAndRefusesWhatComesLater() throws Exception {
+        try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()))) {
+            GroupCommit writes = new GroupCommit(g.db, "test", Duration.ofSeconds(5));
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                CountDownLatch release = new CountDownLatch(1);
+                pool.submit(() -> writes.inTransaction(h -> await(release)));
+                awaitInFlight(writes, 1);
+                Future<String> p = pool.submit(() -> writes.inTransaction(h -> insert(h, "p")));
+                Future<String> q = pool.submit(() -> writes.inTransaction(h -> insert(h, "q")));
+                awaitQueued(writes, 2);
+                Future<?> closing = pool.submit(writes::close);
+                release.countDown();
+                closing.get(30, TimeUnit.SECONDS);
+                assertThat(p.get(30, TimeUnit.SECONDS)).isEqualTo("p");
+                assertThat(q.get(30, TimeUnit.SECONDS)).isEqualTo("q");
+                assertThatThrownBy(() -> writes.inTransaction(h -> insert(h, "r")))
+                        .satisfies(e -> assertThat(Database.unavailable(e)).as("a 503, try again").isTrue());
+                assertThat(rows(g)).containsExactlyInAnyOrder("p", "q");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static String insert(org.jdbi.v3.core.Handle h, String id) {
+        h.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", id, UNTIL);
+        return id;
+    }
+
+    private static String await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) throw new AssertionError("never released");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        return "released";
+    }
+
+    private static List<String> rows(Gatehouse g) {
+        return g.db.withHandle(h -> h.createQuery("SELECT id FROM used_jtis").mapTo(String.class).list());
+    }
+
+    private static void awaitInFlight(GroupCommit writes, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (writes.inFlight() != n || writes.queued() != 0) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the writer never took " + n);
+            Thread.sleep(1);
+        }
+    }
+
+    private static void awaitQueued(GroupCommit writes, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (writes.queued() < n) {
+            if (System.nanoTime() > deadline) throw new AssertionError("only " + writes.queued() + " queued");
+            Thread.sleep(1);
+        }
+    }
+}
