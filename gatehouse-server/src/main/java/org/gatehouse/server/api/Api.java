@@ -228,8 +228,10 @@ public final class Api {
         m.put("owner", t.ownerAccount());
         m.put("reregistration", t.reregistration().code());
         if (t.softwareIds() != null) m.put("software_ids", t.softwareIds());
-        if (t.clientCidrs() != null) m.put("client_cidrs", t.clientCidrs().stream().map(Cidr::toString).toList());
-        if (t.clientCidrsUnreadable() != null) m.put("client_cidrs_unreadable", t.clientCidrsUnreadable()); // client_cidrs is then []
+        // An unreadable stored value admits no address; client_cidrs is then left out, not [] (which on create means any
+        // address: a token copied from this output must not widen what the stored one allowed).
+        if (t.clientCidrsUnreadable() != null) m.put("client_cidrs_unreadable", t.clientCidrsUnreadable());
+        else if (t.clientCidrs() != null) m.put("client_cidrs", t.clientCidrs().stream().map(Cidr::toString).toList());
         m.put("require_key_bound", t.requireKeyBound());
         m.put("require_dpop", t.requireDpop());
         if (t.revokedAt() != null) {

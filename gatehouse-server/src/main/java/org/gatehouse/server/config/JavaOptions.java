@@ -33,7 +33,14 @@ public final class JavaOptions {
     /** The warning for {@link #notApplied} options, or null when there are none. */
     public static String warning(List<String> notApplied) {
         if (notApplied.isEmpty()) return null;
-        return VARIABLE + " is set but this JVM was not started with " + String.join(" ", notApplied) + ": only the launchers"
+        // Names only (-Dname, -XX:Name, -Xmx…): a value may be a secret (-Djavax.net.ssl.keyStorePassword=…), and no
+        // secret goes to a log.
+        List<String> names = new ArrayList<>();
+        for (String o : notApplied) {
+            int eq = o.indexOf('=');
+            names.add(eq < 0 ? o : o.substring(0, eq) + "=…");
+        }
+        return VARIABLE + " is set but this JVM was not started with " + String.join(" ", names) + ": only the launchers"
                 + " (./gatehouse, bin/gatehouse) read it. The OCI image starts java without a shell: set _JAVA_OPTIONS there"
                 + " (the JVM applies it after its command line, so it overrides serve.jvm-options as " + VARIABLE + " would)";
     }

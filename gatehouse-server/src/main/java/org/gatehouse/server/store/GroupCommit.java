@@ -129,9 +129,20 @@ public final class GroupCommit implements AutoCloseable {
             if (cause instanceof RuntimeException r) throw r; // the work's own exception, as inTransaction would throw it
             throw new IllegalStateException(name + ": " + cause, cause);
         } catch (TimeoutException e) {
-            // Not started yet: the writer skips it. Started: it may still commit (as if the answer had been lost on the way).
-            unit.state.compareAndSet(QUEUED, ABANDONED);
-            throw busy(name + ": not committed within " + waitMillis + " ms");
+            // Not started yet: the writer skips it. Started: its batch decides, and the caller gets that outcome — a 503
+            // for a registration that then commits would leave a client nobody received the credentials of, and use a
+            // slot of the token. The batch is bounded (BATCH units, each with a statement timeout).
+            if (unit.state.compareAndSet(QUEUED, ABANDONED)) throw busy(name + ": not committed within " + waitMillis + " ms");
+            try {
+                return unit.answer.get((long) BATCH * QUERY_TIMEOUT_SECONDS * 1000L + waitMillis, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException taken) {
+                Throwable cause = taken.getCause();
+                if (cause instanceof RuntimeException r) throw r;
+                throw new IllegalStateException(name + ": " + cause, cause);
+            } catch (TimeoutException | InterruptedException stuck) {
+                if (stuck instanceof InterruptedException) Thread.currentThread().interrupt();
+                throw busy(name + ": the batch holding it did not finish"); // the writer is stuck: nothing better to say
+            }
         } catch (InterruptedException e) {
             unit.state.compareAndSet(QUEUED, ABANDONED);
             Thread.currentThread().interrupt();

@@ -112,7 +112,11 @@ public final class ClientCache {
         if (epoch.get() != before) return fresh; // changed meanwhile: use it once, keep nothing
         if (fresh.isPresent()) {
             if (entries.size() >= maxEntries) sweep(now);
-            entries.put(fresh.get().clientId(), new Entry(fresh.get(), now)); // the record's id as key: one copy of the string
+            Entry added = new Entry(fresh.get(), now);
+            entries.put(fresh.get().clientId(), added); // the record's id as key: one copy of the string
+            // A change applied between the check above and the put (the poller's changed(): epoch first, then remove)
+            // must not leave the older record behind it for the max age: look again, after the put.
+            if (epoch.get() != before) entries.remove(fresh.get().clientId(), added);
             absent.remove(clientId);
         } else {
             if (e != null) entries.remove(clientId, e);
@@ -192,6 +196,14 @@ public final class ClientCache {
      * The poller started; records read before {@code longLifeFrom} (nanos, on this cache's clock) live for
      * ttl only, since changes already in flight at its start are not tracked.
      */
+    /**
+     * The poller stopped tracking some changes (too many late seqs at once): records read before {@code from} may
+     * predate one of them, so they live for ttl only, as at start-up.
+     */
+    void untrackedUntil(long from) {
+        if (from - longLifeFrom > 0) longLifeFrom = from;
+    }
+
     void pollerStarted(long longLifeFrom) {
         this.servableUntil = nanoClock.getAsLong(); // nothing past ttl until the first poll succeeds
         this.longLifeFrom = longLifeFrom;

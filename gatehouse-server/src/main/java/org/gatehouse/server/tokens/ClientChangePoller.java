@@ -76,7 +76,12 @@ public final class ClientChangePoller implements AutoCloseable {
                 do {
                     rows = db.withHandle(h -> ClientChangeStore.since(h, cursor.after(), cursor.gaps(), BATCH));
                     ChangeCursor.Step step = cursor.accept(rows, started);
-                    if (step.dropAll()) cache.invalidateAll();
+                    if (step.dropAll()) {
+                        // Seqs it gave up awaiting may still commit (a bulk revocation of thousands of clients): forget
+                        // everything, and keep records for ttl only until such a late commit has had commitWait to land.
+                        cache.invalidateAll();
+                        cache.untrackedUntil(started + commitWaitNanos);
+                    }
                     for (Change c : step.changes()) {
                         if (c.clientId() != null) cache.changed(c.clientId());
                         if (c.iatId() != null) cache.tokenChanged(c.iatId());

@@ -156,6 +156,31 @@ class ClientCacheTest {
         assertThat(loads).hasValue(3); // early twice, late once
     }
 
+    /**
+     * The poller gave up awaiting some late seqs (more than it tracks at once: a bulk revocation of thousands of
+     * clients in one transaction while later changes committed first): records read before those could have
+     * committed may predate them, so they live for the ttl only (the reviewer's finding: they lived the max age).
+     */
+    @Test
+    void afterThePollerStopsTrackingSomeChangesRecordsLiveForTheTtlUntilThoseCouldHaveCommitted() {
+        ClientCache cache = polled();
+        cache.invalidateAll();
+        cache.untrackedUntil(now.get() + Duration.ofSeconds(60).toNanos());
+        cache.find("a", id -> load(client("a", null)));
+        pollOnTime(cache);
+        pollOnTime(cache);
+        pollOnTime(cache); // 3 s: past the ttl
+        cache.find("a", id -> load(client("a", 5L)));
+        assertThat(loads).as("read again after the ttl").hasValue(2);
+        for (int i = 0; i < 60; i++) pollOnTime(cache); // the window is over: long life again
+        cache.find("b", id -> load(client("b", null)));
+        for (int i = 0; i < 60; i++) pollOnTime(cache);
+        cache.find("b", id -> load(client("b", 5L)));
+        assertThat(loads).hasValue(3);
+        cache.untrackedUntil(now.get() - Duration.ofSeconds(100).toNanos()); // a bound before the current one changes nothing
+        assertThat(cache.find("b", id -> load(client("b", 5L)))).get().extracting(ClientRecord::revokedAt).isNull();
+    }
+
     @Test
     void withoutAPollerAndForUnknownIdsTheTtlStaysTheBound() {
         ClientCache cache = new ClientCache(TTL, Duration.ofMinutes(10), 10, now::get);
