@@ -68,8 +68,13 @@ run_keybound() { # issue 17: secret, private_key_jwt and private_key_jwt + DPoP 
   # KEYBOUND_RATE=N: open loop at N grants/s in every mode instead of 4 in flight, so that the server's fixed work per
   # second (JIT, jobs, H2 housekeeping) is spread over the same number of grants in each mode (a loaded machine).
   local how=(--concurrency "${KEYBOUND_SWEEP:-4}"); [ -n "${KEYBOUND_RATE:-}" ] && how=(--rate "$KEYBOUND_RATE" --connections 16)
+  # secret+1 / secret+2: secret grants while the load generator signs (and throws away) one or two ES256 JWTs per grant, as
+  # it does for key / key-dpop: the control that shares the 2 cores with the same load-generator work.
   for a in ${KEYBOUND_ORDER:-secret key key-dpop secret key key-dpop}; do
-    load --label "grants ES256 auth $a${KEYBOUND_RATE:+ at $KEYBOUND_RATE/s}" --scenario grants --alg ES256 --auth "$a" "${how[@]}" --data-dir "$(fresh kb-$a)"
+    local auth="$a" decoy=0
+    case "$a" in secret+1) auth=secret decoy=1;; secret+2) auth=secret decoy=2;; esac
+    load --label "grants ES256 auth $a${KEYBOUND_RATE:+ at $KEYBOUND_RATE/s}" --scenario grants --alg ES256 --auth "$auth" \
+      --decoy-signatures "$decoy" "${how[@]}" --data-dir "$(fresh kb-$a)"
   done
 }
 run_keybound_pg() { # the same on PostgreSQL (the used_jtis INSERT is a round trip and a WAL commit there): server + backends' CPU

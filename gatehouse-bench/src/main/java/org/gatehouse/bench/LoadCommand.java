@@ -107,6 +107,10 @@ public final class LoadCommand implements Callable<Integer> {
     String authOption;
     @Option(names = "--peer", description = "Drive a peer instead of Gatehouse: oidc-provider (node, bench/peers/oidc-provider, in-memory; grants and registrations only).")
     String peer;
+    @Option(names = "--decoy-signatures", defaultValue = "0", description = "Secret grants only: ES256 JWTs the load generator"
+            + " signs and throws away per grant (1 as for an assertion, 2 as for an assertion and a DPoP proof), so that a secret"
+            + " run shares the 2 cores with the same load-generator work as a key-bound run (issue 17 Must 8: a control).")
+    int decoySignatures;
 
     /** The peer's initial access token (it runs on loopback only, for the length of one run). */
     private static final String PEER_IAT = "bench-peer-initial-access-token";
@@ -160,6 +164,12 @@ public final class LoadCommand implements Callable<Integer> {
                     peer == null ? "server" : peer, server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
             fx = Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null, auth, env.get("GATEHOUSE_ISSUER"));
             fx.fleet = fleet;
+            if (decoySignatures > 0) {
+                if (auth != Auth.secret || scenario != Scenario.grants) throw new IllegalArgumentException("--decoy-signatures: secret grants only");
+                fx.decoy = KeyBoundClient.generate();
+                fx.decoy.registered("decoy");
+                fx.decoySignatures = decoySignatures;
+            }
             List<Integer> levels = rates != null ? rates : concurrency;
             for (int level : levels) {
                 errors.clear();
@@ -428,6 +438,11 @@ public final class LoadCommand implements Callable<Integer> {
         long preloadedCount;
         String preloadedSecret;
         boolean fleet;
+        /** A key the load generator signs with and throws the JWTs away (--decoy-signatures), or null. */
+        KeyBoundClient decoy;
+        int decoySignatures;
+        /** Keeps the decoy JWTs' length observable, so that the JIT cannot drop their signing. */
+        final java.util.concurrent.atomic.LongAdder decoyChars = new java.util.concurrent.atomic.LongAdder();
         private final AtomicLong nextClient = new AtomicLong();
 
         private Fixture(String host) {
@@ -533,6 +548,12 @@ public final class LoadCommand implements Callable<Integer> {
             if (auth != Auth.secret) {
                 byte[] req = keyGrantRequest(keyClients.get(rnd.nextInt(keyClients.size())));
                 return op(req, 200, auth == Auth.key_dpop ? "\"token_type\":\"DPoP\"" : "\"access_token\"");
+            }
+            if (decoy != null) {
+                long now = System.currentTimeMillis() / 1000;
+                int chars = decoy.assertion(issuer, now).length();
+                if (decoySignatures > 1) chars += decoy.dpopProof("POST", issuer + "/token", now).length();
+                decoyChars.add(chars);
             }
             byte[] req = preloadedCount > 0
                     ? grantRequest(basic(PreloadIds.clientId(fleet ? nextClient.getAndIncrement() % preloadedCount
