@@ -113,7 +113,7 @@ public final class DPoPProofs {
      * RFC 7638 §3.2 over the members that define the key, for the two key types {@link #ALGS} allow: EC P-256
      * (crv, kty, x, y) for ES256, OKP Ed25519 (crv, kty, x) for EdDSA — null when the jwk is not such a key with
      * coordinates of the curve's length. The members are base64url and fixed names, so the JSON needs no escaping
-     * and equals Nimbus's {@code computeThumbprint} (DPoPProofsTest compares them).
+     * and equals Nimbus's {@code computeThumbprint} (CompactJwsTest compares them).
      */
     static String thumbprint(String alg, Map<String, Object> jwk) {
         String json;
