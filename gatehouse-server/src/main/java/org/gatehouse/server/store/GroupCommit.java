@@ -120,6 +120,7 @@ public final class GroupCommit implements AutoCloseable {
         if (Thread.currentThread() == writer) throw new IllegalStateException("a unit of " + name + " cannot wait for its own writer");
         Unit<R> unit = new Unit<>(work);
         if (closed || !queue.offer(unit)) throw busy("the " + name + " queue is full");
+        changed();
         startWriter(); // after the offer: a writer retiring after an Error sees the unit, or this call sees it gone
         if (closed && queue.remove(unit)) throw busy("the server is stopping"); // raced with close(): the writer may be gone
         try {
@@ -185,8 +186,12 @@ public final class GroupCommit implements AutoCloseable {
                 if (u != STOP && u.state.compareAndSet(QUEUED, TAKEN)) batch.add(u); // not those whose callers gave up
             }
             taken.clear();
-            if (batch.isEmpty()) continue;
+            if (batch.isEmpty()) {
+                changed(); // taken off the queue, nothing to run
+                continue;
+            }
             inFlight = batch.size();
+            changed();
             long cpu0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
             try {
                 execute(batch);
@@ -198,12 +203,14 @@ public final class GroupCommit implements AutoCloseable {
                 if (e instanceof Error err) {
                     batch.clear();
                     inFlight = 0;
+                    changed();
                     throw err;
                 }
             }
             if (cpu) writerCpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - cpu0);
             batch.clear();
             inFlight = 0;
+            changed();
         }
         Unit<?> left;
         while ((left = queue.poll()) != null) {
@@ -382,6 +389,22 @@ public final class GroupCommit implements AutoCloseable {
 
     public int inFlight() {
         return inFlight;
+    }
+
+    private volatile Runnable onChange;
+
+    /**
+     * For tests: {@code hook} runs after every change of {@link #queued()} and {@link #inFlight()}, on the thread that
+     * made it, so that a test waits for a state on a condition this code signals instead of polling with sleeps
+     * (the same hook as {@code tokens/Replays}').
+     */
+    public void onChange(Runnable hook) {
+        onChange = hook;
+    }
+
+    private void changed() {
+        Runnable hook = onChange;
+        if (hook != null) hook.run();
     }
 
     /** Stops the writer after the units already queued (their callers get their answers); later calls are refused. */

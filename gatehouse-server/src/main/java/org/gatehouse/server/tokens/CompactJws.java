@@ -72,7 +72,7 @@ public final class CompactJws {
     }
 
     /** RFC 4648 §5 alphabet, no padding (RFC 7515 §2). */
-    private static boolean base64url(String s, int from, int to) {
+    static boolean base64url(String s, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;

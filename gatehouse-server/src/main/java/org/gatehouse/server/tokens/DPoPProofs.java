@@ -138,12 +138,7 @@ public final class DPoPProofs {
     private static String coordinate(Object v, int bytes) {
         if (!(v instanceof String)) return null;
         String s = (String) v;
-        if (s.length() != (bytes * 8 + 5) / 6) return null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return null;
-        }
-        return s;
+        return s.length() == (bytes * 8 + 5) / 6 && CompactJws.base64url(s, 0, s.length()) ? s : null;
     }
 
     /**

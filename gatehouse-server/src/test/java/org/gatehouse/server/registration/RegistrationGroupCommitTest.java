@@ -214,19 +214,16 @@ class RegistrationGroupCommitTest {
 
     /** Waits until the writer has taken the blocked registration (the queue is empty and no commit finished). */
     private static void awaitWriterBlocked(GroupCommit writes) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(writes.queued() == 0 && writes.inFlight() == 1)) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the writer never took the blocked registration");
-            Thread.sleep(1);
-        }
+        waiter(writes).await("the writer never took the blocked registration", () -> writes.queued() == 0 && writes.inFlight() == 1);
     }
 
     private static void awaitQueued(GroupCommit writes, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (writes.queued() < n) {
-            if (System.nanoTime() > deadline) throw new AssertionError("only " + writes.queued() + " registrations queued");
-            Thread.sleep(1);
-        }
+        waiter(writes).await("fewer than " + n + " registrations queued", () -> writes.queued() >= n);
+    }
+
+    /** Woken by the writer's own signal (GroupCommit.onChange), not by polling. */
+    private static org.gatehouse.server.testing.StateWaiter waiter(GroupCommit w) {
+        return new org.gatehouse.server.testing.StateWaiter(w::onChange, () -> "queued " + w.queued() + ", in flight " + w.inFlight());
     }
 
     /** Waits until the writer's INSERT of an installation waits for another transaction's row (nothing else can tell). */

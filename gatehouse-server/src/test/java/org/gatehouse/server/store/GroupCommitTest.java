@@ -130,18 +130,15 @@ class GroupCommitTest {
     }
 
     private static void awaitInFlight(GroupCommit writes, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (writes.inFlight() != n || writes.queued() != 0) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the writer never took " + n);
-            Thread.sleep(1);
-        }
+        waiter(writes).await("the writer never took " + n, () -> writes.inFlight() == n && writes.queued() == 0);
     }
 
     private static void awaitQueued(GroupCommit writes, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (writes.queued() < n) {
-            if (System.nanoTime() > deadline) throw new AssertionError("only " + writes.queued() + " queued");
-            Thread.sleep(1);
-        }
+        waiter(writes).await("fewer than " + n + " queued", () -> writes.queued() >= n);
+    }
+
+    /** Woken by the writer's own signal (GroupCommit.onChange), not by polling. */
+    private static org.gatehouse.server.testing.StateWaiter waiter(GroupCommit w) {
+        return new org.gatehouse.server.testing.StateWaiter(w::onChange, () -> "queued " + w.queued() + ", in flight " + w.inFlight());
     }
 }

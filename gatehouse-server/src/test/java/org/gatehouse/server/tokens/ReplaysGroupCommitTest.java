@@ -127,33 +127,19 @@ class ReplaysGroupCommitTest {
         }
     }
 
-    /**
-     * Waits for a state of the writer, woken by the hook Replays runs after each change of its queue and batch
-     * ({@link Replays#onChange}): no sleeps, no polling; the bound only turns a writer that never gets there into a
-     * failure instead of a hang.
-     */
+    /** Waits for a state of the writer, woken by the hook Replays runs after each change of its queue and batch. */
     private static final class WriterState {
         private final Replays replays;
-        private final Object changed = new Object();
+        private final org.gatehouse.server.testing.StateWaiter waiter;
 
         WriterState(Replays replays) {
             this.replays = replays;
-            replays.onChange(() -> {
-                synchronized (changed) {
-                    changed.notifyAll();
-                }
-            });
+            this.waiter = new org.gatehouse.server.testing.StateWaiter(replays::onChange,
+                    () -> "queued " + replays.queued() + ", in flight " + replays.inFlight());
         }
 
-        private void await(String never, BooleanSupplier state) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            synchronized (changed) { // the hook notifies under this lock after the change: none is missed between test and wait
-                while (!state.getAsBoolean()) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) throw new AssertionError(never + " (queued " + replays.queued() + ", in flight " + replays.inFlight() + ")");
-                    TimeUnit.NANOSECONDS.timedWait(changed, left);
-                }
-            }
+        private void await(String never, java.util.function.BooleanSupplier state) throws InterruptedException {
+            waiter.await(never, state);
         }
 
         /** The writer has taken the blocked id: the queue is empty and a batch of one is in its transaction. */
