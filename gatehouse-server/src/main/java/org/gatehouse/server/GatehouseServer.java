@@ -51,6 +51,8 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
             }
             LOG.info("signatures by {}", g.keys.crypto().describe());
             g.metrics.registerCryptoProvider(g.keys.crypto().name());
+            // The embedded database has one node (its journal lock refuses a second server): replay checks need no commit.
+            if (config.dbUrl.isEmpty()) g.replays.keepInJournal(config.dataDir.resolve("replays"), g.clock::millis);
             g.metrics.registerReplays(g.replays::checks, g.replays::commits, g.replays::writerCpuNanos);
             g.metrics.registerClientCache(g.clientCache, g.clientChanges);
             g.clientChanges.start();

@@ -112,7 +112,7 @@ public final class ServerMetrics {
         metrics.gauges(s -> {
             s.counter("gatehouse_replay_checks_total", "JWT ids (client assertions, DPoP proofs) checked for a replay and recorded.", "",
                     checks.getAsLong());
-            s.counter("gatehouse_replay_commits_total", "Transactions that recorded them (several concurrent checks share one commit).", "",
+            s.counter("gatehouse_replay_commits_total", "Transactions that recorded them (several concurrent checks share one commit); on the embedded database, journal appends.", "",
                     commits.getAsLong());
             s.counter("gatehouse_replay_writer_cpu_seconds_total", "CPU time of the thread that records the ids.", "",
                     writerCpuNanos.getAsLong() / 1e9);

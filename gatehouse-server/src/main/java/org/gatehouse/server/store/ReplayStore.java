@@ -32,6 +32,15 @@ public final class ReplayStore {
         }
     }
 
+    /** An id recorded and the time its JWT is refused anyway (epoch ms). */
+    public record Used(String id, long expiresAt) {}
+
+    /** The ids whose JWTs may still be presented ({@code expires_at} after {@code now}): what a replay journal starts from. */
+    public java.util.List<Used> live(Handle h, long now) {
+        return h.createQuery("SELECT id, expires_at FROM used_jtis WHERE expires_at > :now").bind("now", now)
+                .map((rs, ctx) -> new Used(rs.getString(1), rs.getLong(2))).list();
+    }
+
     /**
      * How long after its expiry an id is still kept. Nodes' clocks differ: a node whose clock runs fast must not
      * delete an id that another node, with a slower clock, still accepts the JWT for (and so relies on the row

@@ -3,6 +3,7 @@ package org.gatehouse.server.tokens;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.SQLTransientConnectionException;
@@ -16,7 +17,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.ReplayJournal;
 import org.gatehouse.server.store.ReplayStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * is one INSERT and one commit, as before. Failures are the database's: the callers of the batch get
  * them (503 when the database is unavailable); a full queue or a writer that does not answer in time
  * is a 503 too (bounded memory: at most {@link #QUEUE} ids wait).
+ *
+ * <p>On the embedded database, which has one server, {@link #keepInJournal} replaces all of that with
+ * {@link ReplayJournal}: ids in memory, each first use appended to a file before it is answered, no commit.
  */
 public final class Replays implements AutoCloseable {
     public static final String ASSERTION = "client_assertion";
@@ -60,8 +66,29 @@ public final class Replays implements AutoCloseable {
     private volatile Runnable onChange;
     private volatile Thread writer;
     private volatile boolean closed;
+    /** Set on the embedded database's node ({@link #keepInJournal}); null: every check is a row in {@code used_jtis}. */
+    private volatile ReplayJournal journal;
     /** How long a caller waits for its commit: longer than the pool's wait plus the statement timeout. */
     private final long waitMillis;
+
+    /**
+     * The embedded database's one node (the server holding the data directory): ids are kept in memory and appended
+     * to a journal in {@code dir} instead of committed to {@code used_jtis} ({@link ReplayJournal}: a database commit
+     * per check was half of a key-bound grant's CPU on H2). The live ids already in {@code used_jtis} (recorded by a
+     * release that kept them there) are loaded too, so an upgrade forgets none. Call before the first check.
+     *
+     * @throws org.gatehouse.server.config.ConfigException when another server holds the journal
+     */
+    public void keepInJournal(Path dir, LongSupplier clock) {
+        long now = clock.getAsLong();
+        List<long[]> recorded = new ArrayList<>();
+        for (ReplayStore.Used u : db.withHandle(h -> store.live(h, now))) {
+            byte[] digest = B64URL_DECODER.decode(u.id());
+            if (digest.length >= 8) recorded.add(new long[] {java.nio.ByteBuffer.wrap(digest).getLong(), u.expiresAt()});
+        }
+        journal = ReplayJournal.open(dir, clock, recorded);
+        LOG.info("replay checks of key-bound clients kept in {} ({} ids loaded)", dir, journal.ids());
+    }
 
     /** @param poolWait how long the database pool waits for a connection (GATEHOUSE_DB_CONNECT_TIMEOUT) */
     public Replays(Database db, ReplayStore store, java.time.Duration poolWait) {
@@ -91,6 +118,15 @@ public final class Replays implements AutoCloseable {
      *     same batch, recorded it first)
      */
     public boolean firstUse(String kind, String scope, String jti, long until) {
+        ReplayJournal j = journal;
+        if (j != null) {
+            checks.incrementAndGet();
+            try {
+                return j.firstUse(digest(kind, scope, jti), until);
+            } catch (ReplayJournal.Busy e) {
+                throw busy(e.getMessage());
+            }
+        }
         Use use = new Use(id(kind, scope, jti), until, new CompletableFuture<>());
         startWriter();
         if (closed || !queue.offer(use)) throw busy("the replay check's queue is full");
@@ -266,8 +302,10 @@ public final class Replays implements AutoCloseable {
         return oneByOne.get();
     }
 
+    /** Transactions that recorded ids, or, with the journal, its appends (one per first use). */
     public long commits() {
-        return commits.get();
+        ReplayJournal j = journal;
+        return j != null ? j.appends() : commits.get();
     }
 
     public long writerCpuNanos() {
@@ -277,6 +315,8 @@ public final class Replays implements AutoCloseable {
     /** Stops the writer after the ids already queued (their callers get their answers); later calls are refused. */
     @Override
     public void close() {
+        ReplayJournal j = journal;
+        if (j != null) j.close();
         Thread w;
         synchronized (this) {
             closed = true;
@@ -292,16 +332,22 @@ public final class Replays implements AutoCloseable {
     }
 
     static String id(String kind, String scope, String jti) {
+        return B64URL.encodeToString(digest(kind, scope, jti));
+    }
+
+    /** SHA-256 of kind, scope and jti, each followed by a zero byte: the id's bytes (its base64url is the row's key). */
+    static byte[] digest(String kind, String scope, String jti) {
         MessageDigest sha = SHA256.get();
         sha.reset(); // nothing left from a call that failed half-way
         for (String part : new String[] {kind, scope, jti}) {
             sha.update(part.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
         }
-        return B64URL.encodeToString(sha.digest());
+        return sha.digest();
     }
 
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64URL_DECODER = Base64.getUrlDecoder();
     /** One digest per thread: the provider look-up of getInstance cost more than hashing the ≈ 100 bytes of an id. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {

@@ -1,6 +1,7 @@
 package org.gatehouse.server.accounts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -83,22 +84,26 @@ class FirstAdminLinkTest {
                 // else this run did not test the overlap it exists for.
                 assertThat(overlap.get()).as("both nodes were in the first-admin transaction at once").isTrue();
             } else {
+                // The embedded database has one server: a second one on its data directory is refused at start, with one
+                // line and exit 2 (the replay journal's lock, issue 17 Must 8), and the first one goes on.
                 a = ServerProcess.start(envA);
-                other = ServerProcess.start(envB);
+                assertThatThrownBy(() -> ServerProcess.start(envB)).hasMessageContaining("exited with 2");
+                other = null;
             }
             try (ServerProcess nodeB = other) {
-                // "Gatehouse is running" comes after the setup-link notice: both have printed theirs.
-                List<String> printed = links(a.log() + nodeB.log());
-                assertThat(printed).as("one link, printed once, by one node:\n" + a.log() + "\n" + nodeB.log()).hasSize(1);
+                String logs = a.log() + (nodeB == null ? "" : nodeB.log());
+                // "Gatehouse is running" comes after the setup-link notice: every node has printed its own.
+                List<String> printed = links(logs);
+                assertThat(printed).as("one link, printed once, by one node:\n" + logs).hasSize(1);
                 String link = printed.get(0);
-                assertThat(a.log() + nodeB.log()).contains("it is not printed again");
+                if (nodeB != null) assertThat(logs).contains("it is not printed again");
 
                 a.stop();
                 try (ServerProcess restarted = ServerProcess.start(envA)) {
                     assertThat(links(restarted.log())).as(restarted.log()).isEmpty();
                     assertThat(restarted.log()).contains("A one-time setup link for the first admin, printed by node:")
                             .contains("`gatehouse admin setup-link`");
-                    assertThat(get(nodeB, link)).as("still valid after a restart").isEqualTo(200);
+                    assertThat(get(nodeB != null ? nodeB : restarted, link)).as("still valid after a restart").isEqualTo(200);
 
                     Cli.Result replaced = Cli.run(envA, "admin", "setup-link");
                     assertThat(replaced.exit()).as(replaced.err()).isZero();
