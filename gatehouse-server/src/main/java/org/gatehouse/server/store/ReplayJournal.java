@@ -229,10 +229,23 @@ public final class ReplayJournal implements AutoCloseable {
         }
         record.clear();
         record.putLong(fp).putLong(until).flip();
+        // An interrupt during a channel's write closes the channel for every later write: put it off until after.
+        boolean interrupted = Thread.interrupted();
         try {
-            while (record.hasRemaining()) current.out.write(record);
+            try {
+                while (record.hasRemaining()) current.out.write(record);
+            } catch (java.nio.channels.ClosedChannelException closed) { // closed by an interrupt after all: a new file, once
+                current.out = null;
+                Generation fresh = newGeneration(now);
+                current.out = fresh.out;
+                current.files.add(fresh.files.get(0));
+                record.rewind();
+                while (record.hasRemaining()) current.out.write(record);
+            }
         } catch (IOException e) {
             throw new Busy("the replay journal cannot be written: " + e.getMessage(), e);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
         appends++;
         current.add(fp, until, Integer.MAX_VALUE);

@@ -152,4 +152,23 @@ class ReplayJournalTest {
                     .isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    void anInterruptedRequestThreadDoesNotCloseTheJournal() throws Exception {
+        try (ReplayJournal j = open()) {
+            long until = now.get() + 60_000;
+            Thread.currentThread().interrupt();
+            try {
+                assertThat(j.firstUse(id("while interrupted"), until)).isTrue();
+                assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(j.firstUse(id("afterwards"), until)).isTrue();
+        }
+        try (ReplayJournal again = open()) {
+            assertThat(again.firstUse(id("while interrupted"), now.get() + 60_000)).as("it reached the file").isFalse();
+            assertThat(again.firstUse(id("afterwards"), now.get() + 60_000)).isFalse();
+        }
+    }
 }
