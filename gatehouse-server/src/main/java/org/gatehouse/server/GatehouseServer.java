@@ -16,6 +16,7 @@ import org.gatehouse.server.http.ServerTls;
 import org.gatehouse.server.metrics.BuildInfo;
 import org.gatehouse.server.portal.Portal;
 import org.gatehouse.server.store.Database;
+import org.gatehouse.server.store.ReplayJournal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +40,18 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
     public static GatehouseServer start(Config config) {
         config.requireTransportSecurity();
         ServerTls tls = ServerTls.fromConfig(config);
-        Gatehouse g = Gatehouse.open(config, config.dbMigrate ? Database.SchemaPolicy.MIGRATE : Database.SchemaPolicy.REQUIRE_CURRENT);
+        // The embedded database has one server: its replay journal's lock is taken before the database is opened, so a
+        // second serve on the data directory stops here, before it migrates or writes anything (issue 17 Must 8).
+        ReplayJournal.Lock journalLock = config.dbUrl.isEmpty() ? ReplayJournal.lock(config.dataDir.resolve("replays")) : null;
+        Gatehouse g;
         try {
+            g = Gatehouse.open(config, config.dbMigrate ? Database.SchemaPolicy.MIGRATE : Database.SchemaPolicy.REQUIRE_CURRENT);
+        } catch (RuntimeException e) {
+            if (journalLock != null) journalLock.close();
+            throw e;
+        }
+        try {
+            if (journalLock != null) g.replays.keepInJournal(journalLock, g.clock::millis); // owns the lock from here on
             g.metrics.registerJvmAndPool(g.db::pool, config.dbPoolSize);
             String alg = g.keys.ensure(Actor.system());
             // The first log line of a start that got past the configuration, TLS, database and signing-algorithm
@@ -51,9 +62,8 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
             }
             LOG.info("signatures by {}", g.keys.crypto().describe());
             g.metrics.registerCryptoProvider(g.keys.crypto().name());
-            // The embedded database has one node (its journal lock refuses a second server): replay checks need no commit.
-            if (config.dbUrl.isEmpty()) g.replays.keepInJournal(config.dataDir.resolve("replays"), g.clock::millis);
-            g.metrics.registerReplays(g.replays::checks, g.replays::commits, g.replays::writerCpuNanos);
+            g.metrics.registerReplays(g.replays::checks, g.replays::commits, g.replays::writerCpuNanos, g.replays::journalIds,
+                    g.replays::journalOverflow);
             g.metrics.registerClientCache(g.clientCache, g.clientChanges);
             g.clientChanges.start();
             g.metrics.registerRegistrationWrites(g.registrationWrites::units, g.registrationWrites::commits,
@@ -70,6 +80,7 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
                 g.keys.refresh();
             });
             every(jobs, config.lastSeenFlush.toMillis(), "write last-seen times", g.lastSeen::flush);
+            every(jobs, 1_000, "force the replay journal to the disk", g.replays::syncJournal);
             long maintenanceCheck = Math.min(60_000, config.maintenanceInterval.toMillis());
             // The first check comes soon after start, so a due run is not put off by a restart.
             every(jobs, Math.min(5_000, maintenanceCheck), maintenanceCheck, "run maintenance", () -> maintenance(g));

@@ -108,8 +108,13 @@ public final class ServerMetrics {
      * (ids ÷ commits = the batch size) and the CPU time of the thread doing it (÷ ids = what one check costs there).
      */
     public void registerReplays(java.util.function.LongSupplier checks, java.util.function.LongSupplier commits,
-                                java.util.function.LongSupplier writerCpuNanos) {
+                                java.util.function.LongSupplier writerCpuNanos, java.util.function.LongSupplier journalIds,
+                                java.util.function.LongSupplier journalOverflow) {
         metrics.gauges(s -> {
+            s.gauge("gatehouse_replay_journal_ids", "JWT ids the embedded database's replay journal holds in memory (0 on PostgreSQL).", "",
+                    journalIds.getAsLong());
+            s.counter("gatehouse_replay_journal_overflow_total", "JWT ids recorded in used_jtis because the journal's memory was full.", "",
+                    journalOverflow.getAsLong());
             s.counter("gatehouse_replay_checks_total", "JWT ids (client assertions, DPoP proofs) checked for a replay and recorded.", "",
                     checks.getAsLong());
             s.counter("gatehouse_replay_commits_total", "Transactions that recorded them (several concurrent checks share one commit); on the embedded database, journal appends.", "",

@@ -35,10 +35,16 @@ public final class ReplayStore {
     /** An id recorded and the time its JWT is refused anyway (epoch ms). */
     public record Used(String id, long expiresAt) {}
 
-    /** The ids whose JWTs may still be presented ({@code expires_at} after {@code now}): what a replay journal starts from. */
-    public java.util.List<Used> live(Handle h, long now) {
-        return h.createQuery("SELECT id, expires_at FROM used_jtis WHERE expires_at > :now").bind("now", now)
-                .map((rs, ctx) -> new Used(rs.getString(1), rs.getLong(2))).list();
+    /**
+     * The ids whose JWTs may still be presented (within {@link #PURGE_MARGIN_MILLIS} of {@code expires_at}), one by one
+     * as they are read: what a replay journal starts from. Returns how many.
+     */
+    public long live(Handle h, long now, java.util.function.Consumer<Used> each) {
+        return h.createQuery("SELECT id, expires_at FROM used_jtis WHERE expires_at > :since").bind("since", now - PURGE_MARGIN_MILLIS)
+                .setFetchSize(1000).map((rs, ctx) -> new Used(rs.getString(1), rs.getLong(2))).withStream(rows -> rows.mapToLong(u -> {
+                    each.accept(u);
+                    return 1;
+                }).sum());
     }
 
     /**

@@ -72,22 +72,38 @@ public final class Replays implements AutoCloseable {
     private final long waitMillis;
 
     /**
-     * The embedded database's one node (the server holding the data directory): ids are kept in memory and appended
-     * to a journal in {@code dir} instead of committed to {@code used_jtis} ({@link ReplayJournal}: a database commit
-     * per check was half of a key-bound grant's CPU on H2). The live ids already in {@code used_jtis} (recorded by a
-     * release that kept them there) are loaded too, so an upgrade forgets none. Call before the first check.
+     * The embedded database's one server (it holds {@code lock}, taken before the database was opened): ids are kept in
+     * memory and appended to a journal instead of committed to {@code used_jtis} ({@link ReplayJournal}: a database
+     * commit per check was half of a key-bound grant's CPU on H2), and go to {@code used_jtis} only while that memory is
+     * full. The live ids already in {@code used_jtis} (recorded by a release that kept them there, or while the memory
+     * was full) are loaded too, so a restart or an upgrade forgets none. Call before the first check; the journal
+     * owns the lock from here on (also when this throws).
      *
-     * @throws org.gatehouse.server.config.ConfigException when another server holds the journal
+     * @throws org.gatehouse.server.config.ConfigException when the journal cannot be read
      */
-    public void keepInJournal(Path dir, LongSupplier clock) {
-        long now = clock.getAsLong();
-        List<long[]> recorded = new ArrayList<>();
-        for (ReplayStore.Used u : db.withHandle(h -> store.live(h, now))) {
-            byte[] digest = B64URL_DECODER.decode(u.id());
-            if (digest.length >= 8) recorded.add(new long[] {java.nio.ByteBuffer.wrap(digest).getLong(), u.expiresAt()});
+    public void keepInJournal(ReplayJournal.Lock lock, LongSupplier clock) {
+        ReplayJournal j = ReplayJournal.open(lock, clock);
+        try {
+            long[] loaded = new long[2];
+            db.withHandle(h -> store.live(h, clock.getAsLong(), u -> {
+                loaded[0]++;
+                byte[] digest;
+                try {
+                    digest = B64URL_DECODER.decode(u.id());
+                } catch (IllegalArgumentException notOurs) {
+                    return; // not an id this server wrote: nothing it could match
+                }
+                if (digest.length < 8) return;
+                j.alsoUsed(digest, u.expiresAt());
+                loaded[1]++;
+            }));
+            LOG.info("replay checks of key-bound clients kept in memory and in {} ({} ids may still be replayed, {} of them from used_jtis)",
+                    lock.dir(), j.ids(), loaded[1]);
+        } catch (RuntimeException e) {
+            j.close();
+            throw e;
         }
-        journal = ReplayJournal.open(dir, clock, recorded);
-        LOG.info("replay checks of key-bound clients kept in {} ({} ids loaded)", dir, journal.ids());
+        journal = j;
     }
 
     /** @param poolWait how long the database pool waits for a connection (GATEHOUSE_DB_CONNECT_TIMEOUT) */
@@ -120,12 +136,17 @@ public final class Replays implements AutoCloseable {
     public boolean firstUse(String kind, String scope, String jti, long until) {
         ReplayJournal j = journal;
         if (j != null) {
-            checks.incrementAndGet();
+            ReplayJournal.Use found;
             try {
-                return j.firstUse(digest(kind, scope, jti), until);
+                found = j.firstUse(digest(kind, scope, jti), until);
             } catch (ReplayJournal.Busy e) {
                 throw busy(e.getMessage());
             }
+            if (found != ReplayJournal.Use.ELSEWHERE) {
+                checks.incrementAndGet();
+                return found == ReplayJournal.Use.FIRST;
+            }
+            // The journal's memory is full: this id is recorded in used_jtis, whose primary key decides.
         }
         Use use = new Use(id(kind, scope, jti), until, new CompletableFuture<>());
         startWriter();
@@ -302,10 +323,27 @@ public final class Replays implements AutoCloseable {
         return oneByOne.get();
     }
 
-    /** Transactions that recorded ids, or, with the journal, its appends (one per first use). */
+    /** Transactions that recorded ids, and, with the journal, its appends (one per first use). */
     public long commits() {
         ReplayJournal j = journal;
-        return j != null ? j.appends() : commits.get();
+        return commits.get() + (j != null ? j.appends() : 0);
+    }
+
+    /** Ids the journal holds in memory (0 without one), and ids it sent to used_jtis because its memory was full. */
+    public long journalIds() {
+        ReplayJournal j = journal;
+        return j != null ? j.ids() : 0;
+    }
+
+    public long journalOverflow() {
+        ReplayJournal j = journal;
+        return j != null ? j.elsewhere() : 0;
+    }
+
+    /** Forces the journal's file to the disk (the jobs thread, once a second); nothing without a journal. */
+    public void syncJournal() {
+        ReplayJournal j = journal;
+        if (j != null) j.sync();
     }
 
     public long writerCpuNanos() {
