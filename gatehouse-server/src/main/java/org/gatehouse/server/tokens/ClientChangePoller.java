@@ -68,6 +68,26 @@ public final class ClientChangePoller implements AutoCloseable {
 
     /** One poll (the timer's; tests call it directly). True when it succeeded. */
     public boolean poll() {
+        try {
+            return pollOnce();
+        } finally {
+            Runnable hook = onPoll;
+            if (hook != null) hook.run();
+        }
+    }
+
+    private volatile Runnable onPoll;
+
+    /**
+     * For tests: {@code hook} runs after every poll (ok or failed, once {@link #polls()} or {@link #failures()} has
+     * counted it), on the poller's thread, so that a test waits for "B's poller has applied the change" on a signal
+     * this code gives (testing/StateWaiter) instead of on time.
+     */
+    public void onPoll(Runnable hook) {
+        onPoll = hook;
+    }
+
+    private boolean pollOnce() {
         long started = cache.nanoTime();
         try {
             if (cursor == null) {
