@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * database stores every commit before it returns, {@code WRITE_DELAY=0}), and the commit's fixed cost — on H2 a
  * chunk written to the file, on PostgreSQL a WAL flush and a round trip — is shared by everything that waited.
  *
- * <p>A unit that fails (a rule of its service refuses, a unique violation, a statement timeout) is rolled back to
- * its savepoint and its caller gets its own exception; the others of the batch go on. On PostgreSQL an error inside
+ * <p>A unit that fails (a rule of its service refuses, a unique violation, a statement or lock timeout) is rolled
+ * back to its savepoint and its caller gets its own exception (a timeout as a failure {@link Database#unavailable}
+ * recognises: 503, try again); the others of the batch go on. On PostgreSQL an error inside
  * a transaction aborts it until it is rolled back to a savepoint, which is exactly what happens here. Where the
  * database rolls back more than the statement (H2 rolls the whole transaction back on a deadlock; SQLSTATE class 40
  * on any database) or a savepoint cannot be restored, the batch is not committed: every unit is run again, each in
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounded: at most {@link #QUEUE} units wait (then 503, try again), at most {@link #BATCH} share a transaction
  * (PostgreSQL keeps 64 subtransactions per backend in shared memory: a batch stays below), every statement of the
- * writer has a timeout, and a caller waits at most the pool's wait plus the statement timeout plus a margin (then
+ * writer has a timeout and waits at most {@link #LOCK_TIMEOUT_MILLIS} for a row lock (a tenth of it once a unit of
+ * the batch has timed out), and a caller waits at most the pool's wait plus the statement timeout plus a margin (then
  * 503: a unit the writer had already started may still be committed, as a request whose answer was lost). The
  * writer is never interrupted (an interrupt closes H2's file); a writer that died of an Error is started again by
  * the next call; {@link #close()} answers what is queued and stops it.
