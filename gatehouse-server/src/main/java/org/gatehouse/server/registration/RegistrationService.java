@@ -37,8 +37,8 @@ import org.jdbi.v3.core.Handle;
 public final class RegistrationService {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RegistrationService.class);
     /** Said to a registration (or update) whose admitting token's stored address ranges no longer parse. */
-    public static final String UNREADABLE_RANGES = "the initial access token's allowed client addresses cannot be read on"
-            + " the server, so it admits no registration; ask its issuer or an administrator for a new token file";
+    /** Tokens whose unreadable client_cidrs have been logged (once each; bounded). */
+    private final java.util.Set<String> reportedUnreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** RFC 7592 §2.2: fields a client must not send in an update. */
     static final List<String> FORBIDDEN_IN_UPDATE =
             List.of("registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at");
@@ -168,9 +168,14 @@ public final class RegistrationService {
 
     private void checkAddress(IatRecord iat, String address) {
         if (iat.clientCidrsUnreadable() != null) { // fail closed, here only: the row itself still reads and shows
-            LOG.warn("initial access token {}: its stored client_cidrs value does not parse as address ranges, so it admits"
-                    + " no registration; replace the token (or correct the value)", iat.id());
-            throw OAuthError.invalidToken(UNREADABLE_RANGES);
+            // The server's data, not the caller's credential: 500 server_error with the generic body (RFC 6749 §5.2 has
+            // no code for it; RFC 6749 §4.1.2.1 names server_error), never a 401 that the failure guard would count
+            // against the caller's address. One log line per token.
+            if (reportedUnreadable.size() < 10_000 && reportedUnreadable.add(iat.id())) {
+                LOG.warn("initial access token {}: its stored client_cidrs value does not parse as address ranges, so it admits"
+                        + " no registration (answered 500); replace the token (or correct the value)", iat.id());
+            }
+            throw new OAuthError(500, "server_error", "internal error", null);
         }
         if (address != null && !iat.allowsAddress(address)) {
             throw OAuthError.invalidToken("the initial access token's address ranges do not include this address");

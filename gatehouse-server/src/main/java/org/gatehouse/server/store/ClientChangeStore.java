@@ -47,8 +47,13 @@ public final class ClientChangeStore {
         return q.map((rs, ctx) -> new Change(rs.getLong("seq"), rs.getString("client_id"), rs.getString("iat_id"))).list();
     }
 
-    /** Deletes changes recorded before a time (maintenance); returns how many. */
+    /**
+     * Deletes changes recorded before a time (maintenance), except the newest row: the table's highest seq is how
+     * a poller tells that the database went back (a restore, a failover), so it must survive a quiet day; returns
+     * how many.
+     */
     public static int purgeBefore(Handle h, long before) {
-        return h.createUpdate("DELETE FROM client_changes WHERE changed_at < :before").bind("before", before).execute();
+        return h.createUpdate("DELETE FROM client_changes WHERE changed_at < :before AND seq < (SELECT MAX(seq) FROM client_changes)")
+                .bind("before", before).execute();
     }
 }

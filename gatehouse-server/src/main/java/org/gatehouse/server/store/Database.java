@@ -267,6 +267,23 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether a statement was ended by a timeout rather than refused: its statement timeout (SQLSTATE 57014,
+     * query_canceled, on PostgreSQL and H2) or its lock timeout (PostgreSQL 55P03 lock_not_available; H2 HYT00,
+     * error 50200). Like {@link #unavailable}, a failure of the moment and not of the request: 503, try again.
+     */
+    public static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTimeoutException) return true;
+            if (t instanceof java.sql.SQLException sql) {
+                String state = sql.getSQLState();
+                if ("57014".equals(state) || "55P03".equals(state) || "HYT00".equals(state) || sql.getErrorCode() == 50200) return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
+
     private static String redact(String url) {
         return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
     }

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * database stores every commit before it returns, {@code WRITE_DELAY=0}), and the commit's fixed cost — on H2 a
  * chunk written to the file, on PostgreSQL a WAL flush and a round trip — is shared by everything that waited.
  *
- * <p>A unit that fails (a rule of its service refuses, a unique violation, a statement timeout) is rolled back to
- * its savepoint and its caller gets its own exception; the others of the batch go on. On PostgreSQL an error inside
+ * <p>A unit that fails (a rule of its service refuses, a unique violation, a statement or lock timeout) is rolled
+ * back to its savepoint and its caller gets its own exception (a timeout as a failure {@link Database#unavailable}
+ * recognises: 503, try again); the others of the batch go on. On PostgreSQL an error inside
  * a transaction aborts it until it is rolled back to a savepoint, which is exactly what happens here. Where the
  * database rolls back more than the statement (H2 rolls the whole transaction back on a deadlock; SQLSTATE class 40
  * on any database) or a savepoint cannot be restored, the batch is not committed: every unit is run again, each in
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounded: at most {@link #QUEUE} units wait (then 503, try again), at most {@link #BATCH} share a transaction
  * (PostgreSQL keeps 64 subtransactions per backend in shared memory: a batch stays below), every statement of the
- * writer has a timeout, and a caller waits at most the pool's wait plus the statement timeout plus a margin (then
+ * writer has a timeout and waits at most {@link #LOCK_TIMEOUT_MILLIS} for a row lock (a tenth of it once a unit of
+ * the batch has timed out), and a caller waits at most the pool's wait plus the statement timeout plus a margin (then
  * 503: a unit the writer had already started may still be committed, as a request whose answer was lost). The
  * writer is never interrupted (an interrupt closes H2's file); a writer that died of an Error is started again by
  * the next call; {@link #close()} answers what is queued and stops it.
@@ -53,6 +55,8 @@ public final class GroupCommit implements AutoCloseable {
     static final int BATCH = 32;
     /** Seconds a statement of the writer may run (a hung connection or a held lock must not stop every caller for long). */
     static final int QUERY_TIMEOUT_SECONDS = 10;
+    /** Milliseconds a statement of the writer may wait for a row lock. */
+    static final long LOCK_TIMEOUT_MILLIS = 2_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
 
@@ -127,8 +131,7 @@ public final class GroupCommit implements AutoCloseable {
             return unit.answer.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException r) throw r; // the work's own exception, as inTransaction would throw it
-            throw new IllegalStateException(name + ": " + cause, cause);
+            throw answered(cause);
         } catch (TimeoutException e) {
             // Not started yet: the writer skips it. Started: its batch decides, and the caller gets that outcome — a 503
             // for a registration that then commits would leave a client nobody received the credentials of, and use a
@@ -137,9 +140,7 @@ public final class GroupCommit implements AutoCloseable {
             try {
                 return unit.answer.get((long) BATCH * QUERY_TIMEOUT_SECONDS * 1000L + waitMillis, TimeUnit.MILLISECONDS);
             } catch (ExecutionException taken) {
-                Throwable cause = taken.getCause();
-                if (cause instanceof RuntimeException r) throw r;
-                throw new IllegalStateException(name + ": " + cause, cause);
+                throw answered(taken.getCause());
             } catch (TimeoutException | InterruptedException stuck) {
                 if (stuck instanceof InterruptedException) Thread.currentThread().interrupt();
                 throw busy(name + ": the batch holding it did not finish"); // the writer is stuck: nothing better to say
@@ -154,6 +155,21 @@ public final class GroupCommit implements AutoCloseable {
     /** A failure {@link Database#unavailable} recognises: the caller is told 503, try again. */
     private static RuntimeException busy(String why) {
         return new IllegalStateException(why, new SQLTransientConnectionException(why));
+    }
+
+    /**
+     * What the caller of a unit that failed gets: the work's own exception, as {@link Database#inTransaction} would
+     * throw it — except a statement or lock timeout (the unit waited for a lock another transaction held, or ran too
+     * long), which is a failure of the moment like an unavailable database: 503 with Retry-After (RFC 9110 §15.6.4),
+     * not a 500. The timeout stays the cause, for the log.
+     */
+    private RuntimeException answered(Throwable cause) {
+        if (Database.timedOut(cause) && !Database.unavailable(cause)) {
+            String why = name + ": timed out waiting for the database";
+            return new IllegalStateException(why, new SQLTransientConnectionException(why, cause));
+        }
+        if (cause instanceof RuntimeException r) return r;
+        return new IllegalStateException(name + ": " + cause, cause);
     }
 
     private void startWriter() {
@@ -295,11 +311,13 @@ public final class GroupCommit implements AutoCloseable {
      */
     private void runTogether(List<Unit<?>> batch) {
         boolean[] ran = {false};
+        long lockWait = lockTimeoutMillis;
         try {
-            db.inTransaction(h -> {
+            inTransactionWithLockTimeout(lockWait, h -> {
                 h.getConfig(SqlStatements.class).setQueryTimeout(QUERY_TIMEOUT_SECONDS);
                 Connection c = h.getConnection();
                 boolean alone = batch.size() == 1;
+                boolean shortened = false;
                 for (Unit<?> u : batch) {
                     Savepoint sp = alone ? null : savepoint(c);
                     try {
@@ -315,6 +333,13 @@ public final class GroupCommit implements AutoCloseable {
                             throw new BatchAborted(e);
                         }
                         rolledBack.incrementAndGet();
+                        if (!shortened && Database.timedOut(e)) {
+                            // The batch already waited one lock timeout: the others of it (often registrations with
+                            // the same held token) may wait a tenth each, so the batch — and every caller in it —
+                            // is held at most about twice the lock timeout, not once per unit.
+                            shortened = true;
+                            setLockTimeout(h, Math.max(1, lockWait / 10));
+                        }
                     }
                 }
                 if (alone && batch.get(0).failure != null) throw new BatchAborted(batch.get(0).failure);
@@ -327,6 +352,39 @@ public final class GroupCommit implements AutoCloseable {
             if (ran[0]) throw new CommitFailed(e);
             throw new BatchAborted(e);
         }
+    }
+
+    /**
+     * A transaction whose statements wait at most {@code millis} for a row lock (issue 18 Must 3: one registration
+     * waiting for a lock that another transaction holds — an administrator revoking its token in a long transaction —
+     * must not hold the whole batch up to the statement timeout). PostgreSQL: {@code SET LOCAL lock_timeout}, undone
+     * by the transaction's end. H2: the session's {@code LOCK_TIMEOUT}, restored before the connection goes back to
+     * the pool.
+     */
+    private <R> R inTransactionWithLockTimeout(long millis, HandleCallback<R, RuntimeException> work) {
+        if (db.isPostgres()) {
+            return db.inTransaction(h -> {
+                setLockTimeout(h, millis);
+                return work.withHandle(h);
+            });
+        }
+        return db.withHandle(h -> {
+            int before = h.createQuery("SELECT LOCK_TIMEOUT()").mapTo(Integer.class).one();
+            setLockTimeout(h, millis);
+            try {
+                return h.inTransaction(org.jdbi.v3.core.transaction.TransactionIsolationLevel.READ_COMMITTED, work);
+            } finally {
+                try {
+                    setLockTimeout(h, before);
+                } catch (RuntimeException e) { // the connection is broken: the pool drops it
+                    LOG.warn("{}: could not restore the lock timeout ({})", name, e.toString());
+                }
+            }
+        });
+    }
+
+    private void setLockTimeout(Handle h, long millis) {
+        h.execute(db.isPostgres() ? "SET LOCAL lock_timeout = " + millis : "SET LOCK_TIMEOUT " + millis);
     }
 
     private static Savepoint savepoint(Connection c) {
@@ -389,6 +447,14 @@ public final class GroupCommit implements AutoCloseable {
 
     public int inFlight() {
         return inFlight;
+    }
+
+    /** How long a statement of the writer waits for a row lock another transaction holds; see {@link #lockTimeout}. */
+    private volatile long lockTimeoutMillis = LOCK_TIMEOUT_MILLIS;
+
+    /** For tests: the writer's lock timeout (default {@link #LOCK_TIMEOUT_MILLIS}). */
+    public void lockTimeout(java.time.Duration timeout) {
+        lockTimeoutMillis = Math.max(1, timeout.toMillis());
     }
 
     private volatile Runnable onChange;

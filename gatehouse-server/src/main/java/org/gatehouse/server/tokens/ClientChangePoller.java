@@ -18,7 +18,11 @@ import org.slf4j.LoggerFactory;
  * {@link ChangeCursor}), then the changed ids are dropped from the cache. A change made on another node is
  * therefore refused here within the interval plus the poll's query time. On its own thread, so that a long
  * maintenance run never delays it. When a poll fails (database down) the cache serves nothing older than its
- * ttl until a poll succeeds again (fail closed, {@link ClientCache#pollSucceeded}).
+ * ttl until a poll succeeds again (fail closed, {@link ClientCache#pollSucceeded}). When the table's highest seq
+ * is found below the cursor (a failover to a replica whose sequence is behind, a restored backup: seqs the cursor
+ * has passed would be given again and never read) the cache is dropped as for too many gaps and the cursor starts
+ * again from the table's position; the maintenance job keeps the newest row for this (an emptied table is a restore,
+ * not a purge).
  */
 public final class ClientChangePoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientChangePoller.class);
@@ -38,6 +42,7 @@ public final class ClientChangePoller implements AutoCloseable {
     private final LongAdder failures = new LongAdder();
     private final LongAdder changes = new LongAdder();
     private final LongAdder pollNanos = new LongAdder();
+    private final LongAdder regressions = new LongAdder();
     private volatile boolean failing;
 
     public ClientChangePoller(Database db, ClientCache cache, Duration interval, Duration commitWait) {
@@ -63,6 +68,26 @@ public final class ClientChangePoller implements AutoCloseable {
 
     /** One poll (the timer's; tests call it directly). True when it succeeded. */
     public boolean poll() {
+        try {
+            return pollOnce();
+        } finally {
+            Runnable hook = onPoll;
+            if (hook != null) hook.run();
+        }
+    }
+
+    private volatile Runnable onPoll;
+
+    /**
+     * For tests: {@code hook} runs after every poll (ok or failed, once {@link #polls()} or {@link #failures()} has
+     * counted it), on the poller's thread, so that a test waits for "B's poller has applied the change" on a signal
+     * this code gives (testing/StateWaiter) instead of on time.
+     */
+    public void onPoll(Runnable hook) {
+        onPoll = hook;
+    }
+
+    private boolean pollOnce() {
         long started = cache.nanoTime();
         try {
             if (cursor == null) {
@@ -71,6 +96,8 @@ public final class ClientChangePoller implements AutoCloseable {
                 // Changes in flight now may commit with a seq at or below `last`: records read before they had
                 // time to commit live for ttl only.
                 cache.pollerStarted(started + commitWaitNanos);
+            } else if (wentBack(started)) {
+                // handled: the next poll reads on from the table's position
             } else {
                 List<Change> rows;
                 do {
@@ -117,6 +144,29 @@ public final class ClientChangePoller implements AutoCloseable {
 
     public long changes() {
         return changes.sum();
+    }
+
+    /**
+     * Whether the table's highest seq is below what this node has already read: the database went back (a failover
+     * to a replica whose sequence is behind, a restored backup), and new changes may take seqs the cursor would never
+     * read again. Then, as for too many gaps, every cached client is forgotten, records live for ttl only while a
+     * change in flight may still commit, and the cursor starts again from the table's position (warned once each time).
+     */
+    private boolean wentBack(long started) {
+        long last = db.withHandle(ClientChangeStore::last);
+        if (last >= cursor.after()) return false;
+        LOG.warn("client_changes went back from seq {} to {} (a failover or a restore?): every cached client is dropped"
+                + " and changes are read again from there", cursor.after(), last);
+        cache.invalidateAll();
+        cache.untrackedUntil(started + commitWaitNanos);
+        cursor = new ChangeCursor(last, commitWaitNanos, MAX_GAPS);
+        regressions.increment();
+        return true;
+    }
+
+    /** Polls that found the table's highest seq below the cursor (the database went back) and dropped the cache. */
+    public long regressions() {
+        return regressions.sum();
     }
 
     public double pollSeconds() {

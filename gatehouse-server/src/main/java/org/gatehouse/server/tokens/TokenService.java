@@ -164,15 +164,16 @@ public final class TokenService {
     /** RFC 9449 §4.3 at the token endpoint: a valid proof for POST {issuer}/token, its jti not seen before on any node. */
     /**
      * A token request from a client whose admitting token's stored address ranges no longer parse: refused (fails
-     * closed), with one log line per token naming it (the client retries; the log should not fill).
+     * closed) as the server's fault — 500 server_error with the generic body, not an error that blames the client's
+     * credentials or counts against it — with one log line per client naming it and its token (the client retries;
+     * the log should not fill).
      */
     private OAuthError unreadableRanges(ClientRecord client) {
-        if (reportedUnreadable.size() < 10_000 && reportedUnreadable.add(String.valueOf(client.iatId()))) {
-            LOG.warn("initial access token {}: its stored client_cidrs value does not parse as address ranges, so the clients"
-                    + " it admitted are refused tokens (first: {}); correct the value or revoke the token", client.iatId(), client.clientId());
+        if (reportedUnreadable.size() < 10_000 && reportedUnreadable.add(client.clientId())) {
+            LOG.warn("client {}: the stored client_cidrs value of initial access token {} does not parse as address ranges, so the"
+                    + " clients it admitted are refused tokens (answered 500); correct the value or revoke the token", client.clientId(), client.iatId());
         }
-        return OAuthError.unauthorizedClient("the address ranges of the initial access token that admitted this client cannot"
-                + " be read on the server, so it may not obtain tokens; ask its issuer or an administrator");
+        return new OAuthError(500, "server_error", "internal error", null);
     }
 
     private String dpopKey(String proof, long now) {

@@ -49,10 +49,20 @@ class ClientCacheTwoNodesTest {
         }
     }
 
-    /** Two more successful polls of the node: more than one poll interval (and its 1 s ttl) has passed. */
+    /**
+     * Two more successful polls of the node: a whole poll has started after this call (so it has read every change
+     * committed before it, and applied it to the cache), and more than one poll interval (and its 1 s ttl) has
+     * passed. Woken by the poller's own signal (ClientChangePoller.onPoll), not by time.
+     */
     static void twoPolls(TestServer node) {
-        long p = node.gatehouse().clientChanges.polls();
-        await("two polls", () -> node.gatehouse().clientChanges.polls() >= p + 2);
+        var poller = node.gatehouse().clientChanges;
+        long p = poller.polls();
+        try {
+            new org.gatehouse.server.testing.StateWaiter(poller::onPoll, () -> "polls " + poller.polls() + ", failures " + poller.failures())
+                    .await("two polls", () -> poller.polls() >= p + 2);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static Map<String, Object> updateBody(Flow.Client c) {
@@ -106,12 +116,14 @@ class ClientCacheTwoNodesTest {
                 assertThat(one.putJson("/register/" + updated.id(), updated.rat(), Json.write(narrower)).status()).isEqualTo(200);
                 assertThat(a.gatehouse().iats.updateScope(narrowed.record().id(), "prefs:read", Actor.cli())).isTrue();
 
-                // B refuses each within its poll (a record may otherwise live ten minutes there).
-                await("B refuses the revoked client", () -> grant(two, revoked, null) == 401);
-                await("B refuses the rotated secret", () -> grant(two, rotated, null) == 401);
-                await("B refuses the deleted client", () -> grant(two, deleted, null) == 401);
-                await("B applies the narrower registered scope", () -> grant(two, updated, "prefs:write") == 400);
-                await("B applies the token's narrower scope", () -> grant(two, ofNarrowed, "prefs:write") == 400);
+                // B refuses each as soon as its poller has applied the changes (a record may otherwise live ten minutes
+                // there): not eventually, but on the first request after a poll that started after they committed.
+                twoPolls(bb);
+                assertThat(grant(two, revoked, null)).as("B refuses the revoked client").isEqualTo(401);
+                assertThat(grant(two, rotated, null)).as("B refuses the rotated secret").isEqualTo(401);
+                assertThat(grant(two, deleted, null)).as("B refuses the deleted client").isEqualTo(401);
+                assertThat(grant(two, updated, "prefs:write")).as("B applies the narrower registered scope").isEqualTo(400);
+                assertThat(grant(two, ofNarrowed, "prefs:write")).as("B applies the token's narrower scope").isEqualTo(400);
                 assertThat(grant(two, untouched, "prefs:write")).isEqualTo(200);
                 assertThat(grant(two, updated, "prefs:read")).isEqualTo(200);
                 assertThat(cacheB.evictions()).isGreaterThanOrEqualTo(5);

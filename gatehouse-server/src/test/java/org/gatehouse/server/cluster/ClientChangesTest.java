@@ -6,6 +6,7 @@ import static org.gatehouse.server.cluster.ClientCacheTwoNodesTest.grant;
 import static org.gatehouse.server.cluster.ClientCacheTwoNodesTest.twoPolls;
 
 import java.util.Map;
+import org.gatehouse.server.store.ClientChangeStore;
 import org.gatehouse.server.store.ClientStore;
 import org.gatehouse.server.testing.BothBackends;
 import org.gatehouse.server.testing.Flow;
@@ -94,6 +95,43 @@ class ClientChangesTest {
         assertThat(s.http.get("/metrics").body()).containsPattern("gatehouse_client_changes_polls_total\\{result=\"failed\"} [1-9]");
     }
 
+    /**
+     * The database goes back (a PostgreSQL failover to a replica whose identity sequence is behind, a restored
+     * backup): the newest change rows are gone and the sequence gives their seqs again. A revocation then takes a seq
+     * below the node's cursor; the node must see that the table went back, drop its cache and refuse the client —
+     * not serve it for the cache's ten-minute max age.
+     */
+    @Test
+    void whenTheChangesGoBackTheNodeDropsItsCacheAndMissesNoChangeBelowItsCursor() {
+        Flow.Client c = Flow.register(s);
+        assertThat(grant(s.http, c, null)).isEqualTo(200);
+        var db = s.gatehouse().db;
+        var poller = s.gatehouse().clientChanges;
+        long backup = db.withHandle(ClientChangeStore::last);
+        long now = System.currentTimeMillis();
+        db.withHandle(h -> { // changes the restored database will not have; the node reads them and its cursor moves past
+            for (int i = 0; i < 5; i++) h.execute("INSERT INTO client_changes (client_id, changed_at) VALUES (?, ?)", "lost-" + i, now);
+            return null;
+        });
+        twoPolls(s);
+        assertThat(grant(s.http, c, null)).as("still cached: the rows were other clients'").isEqualTo(200);
+        long regressions = poller.regressions();
+        db.withHandle(h -> { // the restore: those rows gone, the sequence back where the backup had it
+            h.execute("DELETE FROM client_changes WHERE seq > ?", backup);
+            h.execute("ALTER TABLE client_changes ALTER COLUMN seq RESTART WITH " + (backup + 1));
+            return null;
+        });
+        try (Handle otherNode = db.jdbi().open()) {
+            otherNode.begin();
+            new ClientStore().revoke(otherNode, c.id(), now, "cli:test", "test"); // takes a seq the cursor has passed
+            otherNode.commit();
+        }
+        assertThat(db.withHandle(ClientChangeStore::last)).as("the revocation's seq is below the node's cursor").isLessThanOrEqualTo(backup + 1);
+        twoPolls(s); // a whole poll after the revocation committed
+        assertThat(grant(s.http, c, null)).as("the revoked client is refused").isEqualTo(401);
+        assertThat(poller.regressions()).as("the node saw that the table went back").isGreaterThan(regressions);
+    }
+
     @Test
     void theMaintenanceJobDeletesChangesOlderThanADay() {
         long now = System.currentTimeMillis();
@@ -106,5 +144,12 @@ class ClientChangesTest {
         java.util.List<String> left = s.gatehouse().db.withHandle(h -> h.createQuery(
                 "SELECT client_id FROM client_changes WHERE client_id IN ('old', 'recent')").mapTo(String.class).list());
         assertThat(left).containsExactly("recent");
+        // A quiet day: every row is old, but the newest stays (the table's highest seq tells a poller whether the
+        // database went back; an emptied table would look like a restore).
+        s.gatehouse().db.withHandle(h -> h.execute("UPDATE client_changes SET changed_at = ?", now - 25 * 3600_000L));
+        long last = s.gatehouse().db.withHandle(ClientChangeStore::last);
+        s.gatehouse().maintenance.run();
+        java.util.List<Long> kept = s.gatehouse().db.withHandle(h -> h.createQuery("SELECT seq FROM client_changes").mapTo(Long.class).list());
+        assertThat(kept).containsExactly(last);
     }
 }

@@ -21,7 +21,9 @@ import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.GroupCommit;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.BothBackends;
+import org.gatehouse.server.testing.Http;
 import org.gatehouse.server.testing.Slow;
+import org.gatehouse.server.testing.TestServer;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -48,6 +50,7 @@ class RegistrationGroupCommitTest {
     void registrationsWaitingWhileACommitRunsShareTheNextOneAndARefusedOneDoesNotAffectTheOthers() throws Exception {
         try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()))) {
             GroupCommit writes = g.registrationWrites;
+            writes.lockTimeout(Duration.ofSeconds(60)); // the blocked registration waits for the test's lock, bounded by the statement timeout
             var a = g.iats.create(IatService.Spec.of("a", 100, Duration.ofDays(1), null), Actor.cli());
             var two = g.iats.create(IatService.Spec.of("two left", 2, Duration.ofDays(1), null), Actor.cli());
             var reject = g.iats.create(new IatService.Spec("reject", 10, Duration.ofDays(1), null, null, null, "reject", null), Actor.cli());
@@ -132,6 +135,7 @@ class RegistrationGroupCommitTest {
     void aUniqueViolationInsideABatchRollsBackToItsSavepointAndTheRestOfTheBatchCommits() throws Exception {
         try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()))) {
             GroupCommit writes = g.registrationWrites;
+            writes.lockTimeout(Duration.ofSeconds(60)); // the blocked registration waits for the test's lock, bounded by the statement timeout
             var a = g.iats.create(IatService.Spec.of("a", 100, Duration.ofDays(1), null), Actor.cli());
             var t = g.iats.create(IatService.Spec.of("t", 100, Duration.ofDays(1), null), Actor.cli());
             ExecutorService pool = Executors.newFixedThreadPool(6);
@@ -179,6 +183,71 @@ class RegistrationGroupCommitTest {
                 pool.shutdownNow();
             }
         }
+    }
+
+    /**
+     * One registration of a batch waits for a row lock another transaction holds (an administrator revoking the token
+     * in a long transaction): the shared transaction's lock timeout ends the wait, that registration alone is rolled
+     * back to its savepoint and answered 503 temporarily_unavailable with Retry-After (not a 500), and the others of
+     * the batch commit and are answered 201.
+     */
+    @Test
+    void aRegistrationWaitingForALockIsAnswered503AloneAndTheRestOfItsBatchCommits() throws Exception {
+        try (TestServer s = TestServer.start(backend, Map.of())) {
+            Gatehouse g = s.gatehouse();
+            GroupCommit writes = g.registrationWrites;
+            writes.lockTimeout(Duration.ofSeconds(1));
+            var a = s.iat(100, null);
+            var locked = s.iat(100, null);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try (Handle admin = g.db.jdbi().open()) {
+                admin.begin();
+                admin.execute("UPDATE initial_access_tokens SET registrations = registrations WHERE id = ?", locked.record().id());
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                Future<Object> blocker = pool.submit(() -> writes.inTransaction(h -> {
+                    try {
+                        return release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }));
+                awaitWriterBlocked(writes);
+                long rolledBackBefore = writes.rolledBackToSavepoint();
+                Future<Http.Response> first = pool.submit(() -> registerOverHttp(s, a.token(), "first"));
+                awaitQueued(writes, 1);
+                Future<Http.Response> waiting = pool.submit(() -> registerOverHttp(s, locked.token(), "waiting"));
+                awaitQueued(writes, 2);
+                Future<Http.Response> last = pool.submit(() -> registerOverHttp(s, a.token(), "last"));
+                awaitQueued(writes, 3);
+                release.countDown();
+                assertThat(blocker.get(60, TimeUnit.SECONDS)).isEqualTo(true);
+
+                Http.Response w = waiting.get(60, TimeUnit.SECONDS);
+                assertThat(w.status()).as(w.body()).isEqualTo(503);
+                assertThat(w.str("error")).isEqualTo("temporarily_unavailable");
+                assertThat(w.header("Retry-After")).isNotNull();
+                assertThat(w.body()).doesNotContain("Exception").doesNotContain("lock");
+                for (Future<Http.Response> f : List.of(first, last)) {
+                    Http.Response r = f.get(60, TimeUnit.SECONDS);
+                    assertThat(r.status()).as(r.body()).isEqualTo(201);
+                }
+                assertThat(writes.rolledBackToSavepoint() - rolledBackBefore).as("the waiting one, rolled back to its savepoint").isEqualTo(1);
+                assertThat(writes.batchesRedoneAlone()).as("the batch was not abandoned").isZero();
+                admin.rollback();
+                g.db.withHandle(h -> {
+                    assertThat(count(h, "SELECT COUNT(*) FROM clients WHERE iat_id = ?", a.record().id())).isEqualTo(2);
+                    assertThat(count(h, "SELECT registrations FROM initial_access_tokens WHERE id = ?", locked.record().id())).isZero();
+                    assertThat(count(h, "SELECT COUNT(*) FROM clients WHERE iat_id = ?", locked.record().id())).isZero();
+                    return null;
+                });
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static Http.Response registerOverHttp(TestServer s, String token, String installationId) {
+        return s.http.postJson("/register", token, "{\"installation_id\":\"" + inst(installationId) + "\"}");
     }
 
     @Test

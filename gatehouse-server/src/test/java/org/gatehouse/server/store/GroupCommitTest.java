@@ -71,6 +71,55 @@ class GroupCommitTest {
         }
     }
 
+    /**
+     * A unit ended by a statement timeout (SQLSTATE 57014, query_canceled) or a lock timeout (PostgreSQL 55P03, H2
+     * HYT00): its caller gets a failure the server answers 503 with Retry-After (Database.unavailable), not the raw
+     * SQL error (a 500); it is rolled back to its savepoint and the others of the batch commit.
+     */
+    @Test
+    void aUnitEndedByAStatementOrLockTimeoutIsUnavailableAloneAndTheRestOfTheBatchCommits() throws Exception {
+        try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()));
+             GroupCommit writes = new GroupCommit(g.db, "test", Duration.ofSeconds(5))) {
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            try {
+                CountDownLatch release = new CountDownLatch(1);
+                Future<String> blocker = pool.submit(() -> writes.inTransaction(h -> await(release)));
+                awaitInFlight(writes, 1);
+                Future<String> a = pool.submit(() -> writes.inTransaction(h -> insert(h, "a")));
+                awaitQueued(writes, 1);
+                Future<String> canceled = pool.submit(() -> writes.inTransaction(h -> {
+                    insert(h, "b");
+                    throw new IllegalStateException("canceled", new SQLException("canceling statement due to statement timeout", "57014"));
+                }));
+                awaitQueued(writes, 2);
+                Future<String> lockWait = pool.submit(() -> writes.inTransaction(h -> {
+                    insert(h, "c");
+                    throw new IllegalStateException("lock", new SQLException("canceling statement due to lock timeout", "55P03"));
+                }));
+                awaitQueued(writes, 3);
+                Future<String> d = pool.submit(() -> writes.inTransaction(h -> insert(h, "d")));
+                awaitQueued(writes, 4);
+                release.countDown();
+                assertThat(blocker.get(30, TimeUnit.SECONDS)).isEqualTo("released");
+                assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo("a");
+                assertThat(d.get(30, TimeUnit.SECONDS)).isEqualTo("d");
+                for (Future<String> f : List.of(canceled, lockWait)) {
+                    assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                            .satisfies(e -> assertThat(Database.unavailable(e)).as("a 503, try again").isTrue());
+                }
+                assertThat(writes.rolledBackToSavepoint()).isEqualTo(2);
+                assertThat(writes.batchesRedoneAlone()).isZero();
+                assertThat(rows(g)).containsExactlyInAnyOrder("a", "d");
+                // Alone in its transaction, the same.
+                assertThatThrownBy(() -> writes.inTransaction(h -> {
+                    throw new IllegalStateException("canceled", new SQLException("canceling statement", "57014"));
+                })).satisfies(e -> assertThat(Database.unavailable(e)).as("a 503, try again").isTrue());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void aWriterEndedByAnErrorIsReplacedByTheNextCall() throws Exception {
         try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()));
