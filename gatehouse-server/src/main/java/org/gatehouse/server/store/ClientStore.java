@@ -253,12 +253,18 @@ public final class ClientStore {
         return Json.write(m);
     }
 
-    /** A lean row's metadata JSON with the repeated members put back from the columns (appended, non-null ones). */
+    /**
+     * A lean row's metadata JSON with the repeated members put back from the columns (appended, non-null ones). A
+     * member already there is left alone: a node from before V15 that updates a lean row (RFC 7592 §2.2) writes the
+     * whole JSON without clearing metadata_lean. (A member name in quotes followed by a colon is a member: inside a
+     * JSON string the quotes would be escaped.)
+     */
     static String fullMetadata(String lean, String... columns) {
-        StringBuilder sb = new StringBuilder(lean.length() + 256).append(lean, 0, lean.lastIndexOf('}'));
-        boolean first = lean.substring(1, lean.lastIndexOf('}')).isBlank();
+        int end = lean.lastIndexOf('}');
+        StringBuilder sb = new StringBuilder(lean.length() + 256).append(lean, 0, end);
+        boolean first = lean.substring(1, end).isBlank();
         for (int i = 0; i < REPEATED.size(); i++) {
-            if (columns[i] == null) continue;
+            if (columns[i] == null || lean.contains("\"" + REPEATED.get(i) + "\":")) continue;
             if (!first) sb.append(',');
             first = false;
             sb.append(Json.write(REPEATED.get(i))).append(':').append(Json.write(columns[i]));

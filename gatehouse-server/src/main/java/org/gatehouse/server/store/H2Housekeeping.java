@@ -68,8 +68,8 @@ final class H2Housekeeping implements AutoCloseable {
 
     /** The store's version when the previous round ended (-1: none yet); unchanged at the next round means idle. */
     private long versionAfterLastRound = -1;
-    /** The last idle move freed nothing: no more moves until the store is written again. */
-    private boolean stalled;
+    /** Idle moves in a row that neither raised the share of the file in use nor shortened it. */
+    private int fruitlessMoves;
 
     /** One round; returns whether chunks were rewritten or moved. */
     synchronized boolean compactOnce() throws SQLException {
@@ -79,16 +79,21 @@ final class H2Housekeeping implements AutoCloseable {
         boolean idle = store.getCurrentVersion() == versionAfterLastRound;
         boolean worked;
         if (idle && store.getFileStore() instanceof RandomAccessStore file) {
+            // Dense chunks first (the live pages of sparse ones rewritten), then the file cut down to them.
+            boolean rewritten = store.compact(TARGET_FILL_PERCENT, REWRITE_BYTES);
             int fill = file.getFillRate();
-            worked = fill < TARGET_FILL_PERCENT && !stalled;
+            long size = file.size();
+            worked = fill < TARGET_FILL_PERCENT && fruitlessMoves <= size / REWRITE_BYTES + 1;
             if (worked) {
                 file.compactMoveChunks(100, REWRITE_BYTES, store);
                 store.sync();
-                // A move that gained nothing (chunks H2 still needs where they are): wait for the next write.
-                stalled = file.getFillRate() <= fill;
+                // A move may only fill holes before the file can be cut; once as many moves as the file has
+                // 16 MiB stretches gained nothing (chunks H2 still needs where they are), wait for the next write.
+                fruitlessMoves = file.getFillRate() > fill || file.size() < size ? 0 : fruitlessMoves + 1;
             }
+            worked |= rewritten;
         } else {
-            stalled = false;
+            fruitlessMoves = 0;
             worked = store.compact(TARGET_FILL_PERCENT, REWRITE_BYTES);
         }
         versionAfterLastRound = store.getCurrentVersion();
