@@ -7,8 +7,12 @@ import org.gatehouse.server.domain.ClientKind;
 import org.gatehouse.server.domain.ClientRecord;
 import org.gatehouse.server.domain.ClientRevocation;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import org.gatehouse.server.json.Json;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -39,7 +43,7 @@ public final class ClientStore {
     }
     private static final String SELECT = "SELECT c.client_id, c.kind, c.iat_id, c.secret_hash, c.secret_issued_at,"
             + " c.secret_expires_at, c.rat_hash, c.token_endpoint_auth_method, c.scope, c.client_name, c.software_id,"
-            + " c.software_version, c.installation_id, c.metadata, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
+            + " c.software_version, c.installation_id, c.metadata, c.metadata_lean, c.created_at, c.updated_at, c.revoked_at, c.deleted_at,"
             + " c.installation_ref, c.audience, c.jwks, c.auth_signing_alg, c.dpop_bound, c.previous_secret_hash, c.previous_rat_hash, i.scope AS iat_scope, i.client_cidrs AS iat_client_cidrs, i.resources AS iat_resources"
             + " FROM clients c LEFT JOIN initial_access_tokens i ON i.id = c.iat_id";
 
@@ -57,7 +61,9 @@ public final class ClientStore {
             .softwareId(rs.getString("software_id"))
             .softwareVersion(rs.getString("software_version"))
             .installationId(rs.getString("installation_id"))
-            .metadata(rs.getString("metadata"))
+            .metadata(rs.getBoolean("metadata_lean") ? fullMetadata(rs.getString("metadata"), rs.getString("token_endpoint_auth_method"),
+                    rs.getString("scope"), rs.getString("client_name"), rs.getString("software_id"), rs.getString("software_version"),
+                    rs.getString("installation_id")) : rs.getString("metadata"))
             .createdAt(rs.getLong("created_at"))
             .updatedAt(rs.getLong("updated_at"))
             .revokedAt(Rows.nullableLong(rs, "revoked_at"))
@@ -75,18 +81,20 @@ public final class ClientStore {
 
     public void insert(Handle h, ClientRecord c) {
         forget(h, c.clientId());
+        String lean = leanMetadata(c);
         h.createUpdate("INSERT INTO clients (client_id, kind, iat_id, secret_hash, secret_issued_at, secret_expires_at,"
                         + " rat_hash, token_endpoint_auth_method, scope, client_name, software_id, software_version,"
-                        + " installation_id, metadata, created_at, updated_at, installation_ref, jwks, auth_signing_alg, dpop_bound)"
+                        + " installation_id, metadata, metadata_lean, created_at, updated_at, installation_ref, jwks, auth_signing_alg, dpop_bound)"
                         + " VALUES (:clientId, :kind, :iatId, :secretHash, :secretIssuedAt, :secretExpiresAt, :ratHash,"
-                        + " :authMethod, :scope, :clientName, :softwareId, :softwareVersion, :installationId, :metadata,"
+                        + " :authMethod, :scope, :clientName, :softwareId, :softwareVersion, :installationId, :metadata, :lean,"
                         + " :createdAt, :updatedAt, :installationRef, :jwks, :authSigningAlg, :dpopBound)")
                 .bind("clientId", c.clientId()).bind("kind", c.kind().code()).bind("iatId", c.iatId())
                 .bind("secretHash", c.secretHash()).bind("secretIssuedAt", c.secretIssuedAt())
                 .bind("secretExpiresAt", c.secretExpiresAt()).bind("ratHash", c.ratHash())
                 .bind("authMethod", c.authMethod()).bind("scope", c.scope()).bind("clientName", c.clientName())
                 .bind("softwareId", c.softwareId()).bind("softwareVersion", c.softwareVersion())
-                .bind("installationId", c.installationId()).bind("metadata", c.metadata())
+                .bind("installationId", c.installationId()).bind("metadata", lean == null ? c.metadata() : lean)
+                .bind("lean", lean != null)
                 .bind("createdAt", c.createdAt()).bind("updatedAt", c.updatedAt())
                 .bind("installationRef", c.installationRef())
                 .bind("jwks", c.jwks()).bind("authSigningAlg", c.authSigningAlg()).bind("dpopBound", c.dpopBound())
@@ -158,18 +166,19 @@ public final class ClientStore {
     /** Replaces the registered metadata, keys and the registration access token (RFC 7592 §2.2). */
     public void updateRegistration(Handle h, ClientRecord c) {
         changed(h, c.clientId());
+        String lean = leanMetadata(c);
         h.createUpdate("UPDATE clients SET secret_hash = :secretHash, secret_issued_at = :secretIssuedAt,"
                         + " secret_expires_at = :secretExpiresAt, rat_hash = :ratHash, token_endpoint_auth_method = :authMethod,"
                         + " scope = :scope, client_name = :clientName, software_id = :softwareId,"
-                        + " software_version = :softwareVersion, metadata = :metadata, updated_at = :updatedAt,"
+                        + " software_version = :softwareVersion, metadata = :metadata, metadata_lean = :lean, updated_at = :updatedAt,"
                         + " jwks = :jwks, auth_signing_alg = :authSigningAlg, dpop_bound = :dpopBound"
                         + " WHERE client_id = :clientId AND deleted_at IS NULL")
                 .bind("clientId", c.clientId()).bind("secretHash", c.secretHash())
                 .bind("secretIssuedAt", c.secretIssuedAt()).bind("secretExpiresAt", c.secretExpiresAt())
                 .bind("ratHash", c.ratHash()).bind("authMethod", c.authMethod()).bind("scope", c.scope())
                 .bind("clientName", c.clientName()).bind("softwareId", c.softwareId())
-                .bind("softwareVersion", c.softwareVersion()).bind("metadata", c.metadata())
-                .bind("updatedAt", c.updatedAt())
+                .bind("softwareVersion", c.softwareVersion()).bind("metadata", lean == null ? c.metadata() : lean)
+                .bind("lean", lean != null).bind("updatedAt", c.updatedAt())
                 .bind("jwks", c.jwks()).bind("authSigningAlg", c.authSigningAlg()).bind("dpopBound", c.dpopBound())
                 .execute();
     }
@@ -208,5 +217,58 @@ public final class ClientStore {
         return h.createUpdate("UPDATE clients SET revoked_at = :now, revoked_by = :by, revoked_reason = :reason, updated_at = :now"
                         + " WHERE client_id = :id AND revoked_at IS NULL AND deleted_at IS NULL")
                 .bind("id", clientId).bind("now", now).bind("by", by).bind("reason", reason).execute() == 1;
+    }
+
+    /**
+     * The members of an installation client's metadata JSON that repeat columns of its row, in the order
+     * {@code ClientMetadata.toJson} writes them (V15: issue 18 Must 4, ≈ 150–250 bytes a row).
+     */
+    static final List<String> REPEATED = List.of("token_endpoint_auth_method", "scope", "client_name", "software_id",
+            "software_version", "installation_id");
+
+    private static List<String> repeatedValues(ClientRecord c) {
+        return java.util.Arrays.asList(c.authMethod(), c.scope(), c.clientName(), c.softwareId(), c.softwareVersion(), c.installationId());
+    }
+
+    /**
+     * The metadata JSON without the members that repeat the row's columns, or null to store it whole: only when
+     * every one of them is exactly its column (present with the column's string, or absent with the column NULL),
+     * so that {@link #fullMetadata} gives back the same members and values.
+     */
+    static String leanMetadata(ClientRecord c) {
+        if (c.kind() != ClientKind.INSTALLATION || c.metadata() == null) return null;
+        Map<String, Object> m;
+        try {
+            m = new LinkedHashMap<>(Json.parseObject(c.metadata()));
+        } catch (Json.JsonException e) {
+            return null;
+        }
+        List<String> values = repeatedValues(c);
+        for (int i = 0; i < REPEATED.size(); i++) {
+            String v = values.get(i);
+            Object stored = m.get(REPEATED.get(i));
+            if (v == null ? m.containsKey(REPEATED.get(i)) : !Objects.equals(v, stored)) return null;
+        }
+        REPEATED.forEach(m::remove);
+        return Json.write(m);
+    }
+
+    /**
+     * A lean row's metadata JSON with the repeated members put back from the columns (appended, non-null ones). A
+     * member already there is left alone: a node from before V15 that updates a lean row (RFC 7592 §2.2) writes the
+     * whole JSON without clearing metadata_lean. (A member name in quotes followed by a colon is a member: inside a
+     * JSON string the quotes would be escaped.)
+     */
+    static String fullMetadata(String lean, String... columns) {
+        int end = lean.lastIndexOf('}');
+        StringBuilder sb = new StringBuilder(lean.length() + 256).append(lean, 0, end);
+        boolean first = lean.substring(1, end).isBlank();
+        for (int i = 0; i < REPEATED.size(); i++) {
+            if (columns[i] == null || lean.contains("\"" + REPEATED.get(i) + "\":")) continue;
+            if (!first) sb.append(',');
+            first = false;
+            sb.append(Json.write(REPEATED.get(i))).append(':').append(Json.write(columns[i]));
+        }
+        return sb.append('}').toString();
     }
 }
