@@ -102,7 +102,7 @@ public final class Gatehouse implements org.gatehouse.server.cli.Services {
             org.gatehouse.server.store.StatsStore statsStore = new org.gatehouse.server.store.StatsStore(db.isPostgres());
             this.tokenRequests = new org.gatehouse.server.stats.TokenRequests(db, statsStore, clock, 50_000);
             this.figures = new org.gatehouse.server.stats.Figures(db, statsStore, clock, config.staleAfter);
-            this.lastSeen = new LastSeen(db, installationStore, tokenRequests);
+            this.lastSeen = new LastSeen(db, installationStore, tokenRequests, config.lastSeenBatch);
             this.iats = new IatService(db, iatStore, secrets, audit, clock, config.scopes, installations);
             PublisherStore publisherStore = new PublisherStore();
             PublisherKeys publisherKeys = new PublisherKeys(new JwksFetcher(config.statementJwksAllowHttpLoopback), clock, config.statementJwksCache, config.statementJwksRefresh);

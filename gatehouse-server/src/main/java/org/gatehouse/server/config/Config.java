@@ -69,6 +69,8 @@ public final class Config {
     public final int rateTokenPerClient;
     public final int rateAuthFailuresPerAddress;
     public final Duration lastSeenFlush;
+    /** GATEHOUSE_LAST_SEEN_BATCH: installations written per transaction by a last-seen flush. */
+    public final int lastSeenBatch;
     public final Duration staleAfter;
     public final Duration staleRevokeAfter;
     public final Duration auditRetention;
@@ -156,6 +158,7 @@ public final class Config {
         this.rateTokenPerClient = s.integer("RATE_TOKEN_PER_CLIENT", 120, 0, 1_000_000);
         this.rateAuthFailuresPerAddress = s.integer("RATE_AUTH_FAILURES_PER_ADDRESS", 30, 0, 1_000_000);
         this.lastSeenFlush = s.duration("LAST_SEEN_FLUSH", "60s", Duration.ofSeconds(1), Duration.ofHours(1));
+        this.lastSeenBatch = s.integer("LAST_SEEN_BATCH", 1_000, 1, 10_000_000);
         this.staleAfter = s.duration("STALE_AFTER", "90d", Duration.ofMinutes(1), Duration.ofDays(3650));
         this.staleRevokeAfter = s.duration("STALE_REVOKE_AFTER", "0", Duration.ZERO, Duration.ofDays(3650));
         this.auditRetention = s.duration("AUDIT_RETENTION", "365d", Duration.ofDays(1), Duration.ofDays(36500));

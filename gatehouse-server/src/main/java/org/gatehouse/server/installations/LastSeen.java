@@ -15,6 +15,11 @@ import org.gatehouse.server.store.InstallationStore;
  * token request racing a flush lands either in the batch being written or in the next one; no lock
  * is shared by all token requests.
  *
+ * <p>A flush writes in transactions of at most GATEHOUSE_LAST_SEEN_BATCH installations (1,000), in id order. One
+ * transaction for all of them (≈ 18,000 at 300 grants/s over a million installations) held every row's batch
+ * binding, H2's undo log and its uncommitted pages at once: the serial collector promoted that and grew the heap from
+ * its 64 MiB start towards its cap, ≈ 40 MiB of RSS that it never gives back (docs/performance.md, round 6).
+ *
  * <p>Token requests per token and hour (issue 14's pictures) are counted beside, in {@link TokenRequests}, and
  * written by the same flush.
  */
@@ -23,11 +28,15 @@ public final class LastSeen {
     private final InstallationStore store;
     private final TokenRequests requests;
     private final ConcurrentHashMap<String, Seen> pending = new ConcurrentHashMap<>();
+    private final int rowsPerTransaction;
 
-    public LastSeen(Database db, InstallationStore store, TokenRequests requests) {
+    /** rowsPerTransaction: installations written per transaction by a flush (GATEHOUSE_LAST_SEEN_BATCH). */
+    public LastSeen(Database db, InstallationStore store, TokenRequests requests, int rowsPerTransaction) {
+        if (rowsPerTransaction < 1) throw new IllegalArgumentException("rowsPerTransaction < 1");
         this.db = db;
         this.store = store;
         this.requests = requests;
+        this.rowsPerTransaction = rowsPerTransaction;
     }
 
     private record Seen(long at, long count) {
@@ -59,22 +68,31 @@ public final class LastSeen {
 
     private int flushLastSeen() {
         // In id order, so that nodes flushing at the same time lock the same rows in the same order (no deadlock).
-        Map<String, long[]> batch = new TreeMap<>();
+        TreeMap<String, long[]> all = new TreeMap<>();
         for (String id : pending.keySet()) {
             Seen s = pending.remove(id);
-            if (s != null) batch.put(id, new long[] {s.at(), s.count()});
+            if (s != null) all.put(id, new long[] {s.at(), s.count()});
         }
-        if (batch.isEmpty()) return 0;
-        try {
-            db.inTransaction(h -> {
-                store.recordActivity(h, batch);
-                return null;
-            });
-        } catch (RuntimeException ex) {
-            // Keep the counts for the next flush rather than lose them.
-            batch.forEach((id, v) -> pending.merge(id, new Seen(v[0], v[1]), Seen::plus));
-            throw ex;
+        int count = all.size();
+        while (!all.isEmpty()) {
+            Map<String, long[]> batch = new TreeMap<>();
+            while (batch.size() < rowsPerTransaction && !all.isEmpty()) {
+                Map.Entry<String, long[]> e = all.pollFirstEntry();
+                batch.put(e.getKey(), e.getValue());
+            }
+            try {
+                db.inTransaction(h -> {
+                    store.recordActivity(h, batch);
+                    return null;
+                });
+            } catch (RuntimeException ex) {
+                // Keep the counts of this batch and of those not written yet for the next flush rather than lose them
+                // (the batches before it are committed).
+                batch.putAll(all);
+                batch.forEach((id, v) -> pending.merge(id, new Seen(v[0], v[1]), Seen::plus));
+                throw ex;
+            }
         }
-        return batch.size();
+        return count;
     }
 }

@@ -237,4 +237,25 @@ class InstallationsTest {
             assertThat(after.lastSeenAt()).isNotNull();
         }
     }
+
+    @Test
+    void aFlushWritesEveryInstallationInBatchesOfTheSetSize() {
+        // Batches of 2 over 5 installations: two full batches and a last partial one, each its own transaction.
+        try (TestServer own = TestServer.start(backend, Map.of("GATEHOUSE_LAST_SEEN_FLUSH", "1h", "GATEHOUSE_LAST_SEEN_BATCH", "2"))) {
+            List<String> machines = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String machine = Flow.installationId();
+                machines.add(machine);
+                Flow.Client c = Flow.register(own, own.iatToken(1), body(machine));
+                for (int t = 0; t <= i; t++) Flow.token(own, c);
+            }
+            assertThat(own.gatehouse().lastSeen.flush()).isEqualTo(5);
+            for (int i = 0; i < 5; i++) {
+                InstallationRecord after = installationOf(own, machines.get(i));
+                assertThat(after.tokenCount()).as(machines.get(i)).isEqualTo(i + 1);
+                assertThat(after.lastSeenAt()).isNotNull();
+            }
+            assertThat(own.gatehouse().lastSeen.flush()).isZero(); // nothing left behind
+        }
+    }
 }
