@@ -1,6 +1,9 @@
 -- Issue 18 Must 4: storage per registration (client row, installation row, audit event) at most 1.5 KiB on H2
--- and PostgreSQL. Two indexes that no query needs are dropped here; ClientStore also stops repeating six of the
--- client's columns inside its metadata JSON (new and updated rows; older rows are read as before).
+-- and PostgreSQL. An index no query needs is dropped here, and clients get the metadata_lean flag: this release
+-- reads rows whose metadata JSON leaves out six members repeated from columns, and still writes every row whole,
+-- so that a node of the previous release (during a rolling upgrade, or after a rollback) never meets a lean row;
+-- a later release writes them. (Review of round 6: an older node's RFC 7592 read of a lean row would leave out
+-- those members, and a client that writes back what it read would clear them.)
 --
 -- 1. clients.rat_hash lost its UNIQUE constraint (V1). No query selects a client by its registration access
 --    token: RFC 7592 requests name the client in the path (registration_client_uri ends with the client_id), the
@@ -15,17 +18,8 @@ UPDATE clients SET rat_hash_v15 = rat_hash WHERE rat_hash IS NOT NULL;
 ALTER TABLE clients DROP COLUMN rat_hash;
 ALTER TABLE clients RENAME COLUMN rat_hash_v15 TO rat_hash;
 
--- 2. installations: the identity key is (installation_id, owner_account) instead of (owner_account,
---    installation_id). It still makes an installation id unique per account and serves the registration's
---    lookup by both (InstallationStore.findForUpdate); with installation_id first it also serves the lookup by
---    installation id alone (InstallationStore.findByEitherId: portal, CLI, API), so installations_installation_id
---    (V2), which only did that, goes. NULL installation ids do not collide, as before.
-ALTER TABLE installations DROP CONSTRAINT installations_identity;
-ALTER TABLE installations ADD CONSTRAINT installations_identity UNIQUE (installation_id, owner_account);
-DROP INDEX installations_installation_id;
-
--- 3. clients.metadata_lean: TRUE when the row's metadata JSON leaves out the six members it would repeat from
+-- 2. clients.metadata_lean: TRUE when the row's metadata JSON leaves out the six members it would repeat from
 --    columns of the same row (token_endpoint_auth_method, scope, client_name, software_id, software_version,
 --    installation_id); ClientStore puts them back when it reads the row. Rows written before stay as they are
---    (FALSE) and are read as before; the next RFC 7592 update of a client writes its lean form.
+--    (FALSE) and are read as before. This release writes none (ClientStore.WRITE_LEAN).
 ALTER TABLE clients ADD COLUMN metadata_lean BOOLEAN DEFAULT FALSE NOT NULL;

@@ -81,7 +81,7 @@ public final class ClientStore {
 
     public void insert(Handle h, ClientRecord c) {
         forget(h, c.clientId());
-        String lean = leanMetadata(c);
+        String lean = WRITE_LEAN ? leanMetadata(c) : null;
         h.createUpdate("INSERT INTO clients (client_id, kind, iat_id, secret_hash, secret_issued_at, secret_expires_at,"
                         + " rat_hash, token_endpoint_auth_method, scope, client_name, software_id, software_version,"
                         + " installation_id, metadata, metadata_lean, created_at, updated_at, installation_ref, jwks, auth_signing_alg, dpop_bound)"
@@ -166,7 +166,7 @@ public final class ClientStore {
     /** Replaces the registered metadata, keys and the registration access token (RFC 7592 §2.2). */
     public void updateRegistration(Handle h, ClientRecord c) {
         changed(h, c.clientId());
-        String lean = leanMetadata(c);
+        String lean = WRITE_LEAN ? leanMetadata(c) : null;
         h.createUpdate("UPDATE clients SET secret_hash = :secretHash, secret_issued_at = :secretIssuedAt,"
                         + " secret_expires_at = :secretExpiresAt, rat_hash = :ratHash, token_endpoint_auth_method = :authMethod,"
                         + " scope = :scope, client_name = :clientName, software_id = :softwareId,"
@@ -229,6 +229,13 @@ public final class ClientStore {
     private static List<String> repeatedValues(ClientRecord c) {
         return java.util.Arrays.asList(c.authMethod(), c.scope(), c.clientName(), c.softwareId(), c.softwareVersion(), c.installationId());
     }
+
+    /**
+     * Whether rows are written in the lean form (V15). Off in this release, which only reads lean rows: a node of the
+     * previous release, during a rolling upgrade or after a rollback, would answer an RFC 7592 read of a lean row
+     * without the six members, and a client writing back what it read would clear them. The next release turns it on.
+     */
+    static final boolean WRITE_LEAN = false;
 
     /**
      * The metadata JSON without the members that repeat the row's columns, or null to store it whole: only when

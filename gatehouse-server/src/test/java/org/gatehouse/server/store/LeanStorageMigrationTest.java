@@ -27,7 +27,8 @@ import org.junit.jupiter.params.Parameter;
  * V15 (issue 18 Must 4) on a database with rows written before it: the registration access token's keyed hash
  * survives the column's replacement (RFC 7592 §2 requests still authorise, wrong tokens still fail), the client's
  * metadata reads as before, the installation identity stays unique per account, the dropped indexes are gone, and
- * a client registered after V15 is stored lean (its metadata without the columns it repeats) and reads back whole.
+ * a client registered after V15 is stored whole, and a lean row (its metadata without the columns it repeats, as the
+ * next release writes it) reads back whole.
  */
 @BothBackends
 class LeanStorageMigrationTest {
@@ -55,7 +56,7 @@ class LeanStorageMigrationTest {
     }
 
     @Test
-    void rowsWrittenBeforeV15StillWorkAndNewRegistrationsAreStoredLean() throws Exception {
+    void rowsWrittenBeforeV15StillWorkNewOnesAreStoredWholeAndLeanOnesReadBackWhole() throws Exception {
         try (Backend b = Backend.create(backend)) {
             Config config = Config.load(b.env());
             DataSource ds = dataSource(config);
@@ -84,24 +85,30 @@ class LeanStorageMigrationTest {
                         .mapTo(Boolean.class).one());
                 assertThat(lean).isFalse();
 
-                // The identity key, reordered, still refuses a second installation with the same id in one account.
+                // The identity key still refuses a second installation with the same id in one account.
                 assertThatThrownBy(() -> g.db.withHandle(h -> h.execute("INSERT INTO installations (id, owner_account, installation_id,"
                         + " first_iat_id, last_iat_id, registrations, created_at, last_registered_at)"
                         + " VALUES ('inst_dup', 'operator', 'old-installation-0001', 'iat_old', 'iat_old', 1, 1, 1)")))
                         .satisfies(e -> assertThat(e.getMessage().toLowerCase(java.util.Locale.ROOT)).contains("installations_identity"));
                 assertThat(g.installations.find("old-installation-0001")).as("found by the installation id alone").hasSize(1);
-                assertThat(indexes(g)).doesNotContain("installations_installation_id").noneMatch(i -> i.contains("rat_hash"))
+                assertThat(indexes(g)).contains("installations_installation_id").noneMatch(i -> i.contains("rat_hash"))
                         .anyMatch(i -> i.startsWith("installations_identity"));
 
-                // A registration after V15: stored lean, read back whole.
+                // A registration after V15: stored whole (this release writes no lean row: an older node may still read it).
                 String iat = g.iats.create(IatService.Spec.of("new", 10, Duration.ofDays(1), null), Actor.cli()).token();
                 var issued = g.registrations.register(iat, Map.of("client_name", "New PC", "grant_types", List.of("client_credentials"),
                         "token_endpoint_auth_method", "client_secret_basic", "software_id", "app", "software_version", "2.0",
                         "installation_id", "new-installation-0001"), new Actor("iat", "127.0.0.1"));
                 String id = issued.client().clientId();
-                String stored = g.db.withHandle(h -> h.createQuery("SELECT metadata FROM clients WHERE client_id = :id AND metadata_lean")
+                String whole = g.db.withHandle(h -> h.createQuery("SELECT metadata FROM clients WHERE client_id = :id AND NOT metadata_lean")
                         .bind("id", id).mapTo(String.class).one());
-                assertThat(Json.parseObject(stored)).doesNotContainKeys(ClientStore.REPEATED.toArray(String[]::new));
+                assertThat(Json.parseObject(whole)).containsKeys(ClientStore.REPEATED.toArray(String[]::new));
+                // A lean row, as the next release writes it, reads back whole.
+                String leanForm = ClientStore.leanMetadata(g.db.withHandle(h -> new ClientStore().find(h, id)).orElseThrow());
+                assertThat(leanForm).isNotNull();
+                g.db.withHandle(h -> h.createUpdate("UPDATE clients SET metadata = :m, metadata_lean = TRUE WHERE client_id = :id")
+                        .bind("m", leanForm).bind("id", id).execute());
+                assertThat(Json.parseObject(leanForm)).doesNotContainKeys(ClientStore.REPEATED.toArray(String[]::new));
                 assertThat(Json.parseObject(g.registrations.read(id, issued.registrationAccessToken()).metadata()))
                         .isEqualTo(Json.parseObject(issued.client().metadata()))
                         .containsEntry("client_name", "New PC").containsEntry("installation_id", "new-installation-0001")
