@@ -121,7 +121,7 @@ public final class JwsCrypto {
 
     /**
      * The verifier for a key that verifies now and then, on whichever thread takes the request (a client's registered
-     * key, a DPoP key): the native one keeps one spare initialised instance instead of one per thread, which would be
+     * key, a DPoP key): the native one keeps a few spare initialised instances (one per core, up to 4) instead of one per thread, which would be
      * initialised anew on most verifications and held per thread for every cached key.
      */
     public JWSVerifier clientVerifier(JWK key) {
@@ -167,7 +167,7 @@ public final class JwsCrypto {
     /**
      * A JWS signer or verifier on the native provider. A signer keeps a {@link Signature} initialised once per thread with
      * the key (the key is translated to a native one once, not per token); a verifier translates its public key once and
-     * keeps one spare initialised instance (see {@link #spare}). After sign() or verify() an instance is ready for the
+     * keeps up to one spare initialised instance per core (see {@link #spares}). After sign() or verify() an instance is ready for the
      * next message with the same key (JCA contract). A failure drops the instance, so a broken state is not reused.
      * ES256 uses the P1363 encoding (R || S, 32 bytes each), which is the JWS encoding (RFC 7518 §3.4).
      */
@@ -209,14 +209,20 @@ public final class JwsCrypto {
         private final PublicKey verifyKey;
         private final String jcaName;
         /**
-         * A client's verifier ({@link JwsCrypto#clientVerifier}) keeps one initialised {@link Signature} for whichever thread
+         * A client's verifier ({@link JwsCrypto#clientVerifier}) keeps initialised {@link Signature}s for whichever thread
          * verifies next: a client's key verifies rarely and on any of the server's threads, so one per thread (as a signer
          * and the key ring's verifiers keep) would initialise a new instance on most verifications and hold one per thread
          * per cached key.
          */
-        private final java.util.concurrent.atomic.AtomicReference<Signature> spare = new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.concurrent.atomic.AtomicReferenceArray<Signature> spares = new java.util.concurrent.atomic.AtomicReferenceArray<>(SPARES);
+        /**
+         * Spares a client's verifier keeps at most: one per core, up to 4. One key verified by several requests at once (a
+         * busy client with concurrent requests, or a DPoP key) would otherwise make all but one of them initialise a new
+         * instance (≈ getInstance + initVerify) and throw it away; a key verified one request at a time keeps one.
+         */
+        private static final int SPARES = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
-        /** @param oneSpare for a verifier: one spare instance instead of one per thread (see {@link #spare}) */
+        /** @param oneSpare for a verifier: spare instances instead of one per thread (see {@link #spares}) */
         Native(Provider provider, JWSAlgorithm alg, String jcaName, PrivateKey priv, PublicKey pub, boolean oneSpare) throws GeneralSecurityException {
             this.provider = provider;
             this.alg = alg;
@@ -226,7 +232,7 @@ public final class JwsCrypto {
             this.verifyKey = priv == null ? nativeKey(provider, alg, pub) : null;
             if (priv == null && oneSpare) {
                 this.perThread = null;
-                spare.set(newVerifier()); // an unusable key fails here, when the key is read, not at the first verification
+                spares.set(0, newVerifier()); // an unusable key fails here, when the key is read, not at the first verification
                 return;
             }
             this.perThread = ThreadLocal.withInitial(() -> {
@@ -262,16 +268,32 @@ public final class JwsCrypto {
             byte[] sig = signature.decode();
             if (rawLength > 0 && sig.length != rawLength) return false;
             if (verifyKey == null) return false; // a signer's instance
-            Signature s = perThread != null ? perThread.get() : spare.getAndSet(null);
+            Signature s = perThread != null ? perThread.get() : takeSpare();
             try {
                 if (s == null) s = newVerifier();
                 s.update(signingInput);
                 boolean ok = s.verify(sig); // JCA: verify() resets the instance for the next message with the same key
-                if (perThread == null) spare.set(s);
+                if (perThread == null) giveBack(s);
                 return ok;
             } catch (GeneralSecurityException | RuntimeException e) {
                 if (perThread != null) perThread.remove();
                 return false; // the instance is dropped, not reused in an unknown state
+            }
+        }
+
+        /** A spare initialised instance, taken (no other thread gets it until it is given back), or null when none is free. */
+        private Signature takeSpare() {
+            for (int i = 0; i < SPARES; i++) {
+                Signature s = spares.getAndSet(i, null);
+                if (s != null) return s;
+            }
+            return null;
+        }
+
+        /** Keeps an instance for the next verification if a slot is free (else it is dropped). */
+        private void giveBack(Signature s) {
+            for (int i = 0; i < SPARES; i++) {
+                if (spares.compareAndSet(i, null, s)) return;
             }
         }
 
