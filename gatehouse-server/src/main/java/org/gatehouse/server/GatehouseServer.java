@@ -61,6 +61,7 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
                 LOG.info("signing with {}, the cluster's algorithm stored in the database (GATEHOUSE_SIGNING_ALG is not set)", alg);
             }
             LOG.info("signatures by {}", g.keys.crypto().describe());
+            if (g.replays.describeJournal() != null) LOG.info("{}", g.replays.describeJournal());
             g.metrics.registerCryptoProvider(g.keys.crypto().name());
             g.metrics.registerReplays(g.replays::checks, g.replays::commits, g.replays::writerCpuNanos, g.replays::journalIds,
                     g.replays::journalOverflow);

@@ -9,7 +9,6 @@ import javax.sql.DataSource;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
-import org.h2.mvstore.RandomAccessStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,13 +31,6 @@ import org.slf4j.LoggerFactory;
  * at once ({@code RETENTION_TIME=0}; measured at 250 small commits a second for a minute: 11 MiB
  * of file, against 86 MiB with a 5 s retention and 420 MiB without compaction). Only the process that holds the file does this (with
  * {@code AUTO_SERVER}, another process's session is remote and is skipped).
- *
- * <p>Rewriting keeps the chunks dense but not the file small: the rewritten pages go to new chunks, and the space
- * freed behind them stays in the file (measured, issue 18 Must 4: 20,000 registrations left 48 MiB five idle minutes
- * later, against 17.5 MiB compacted). H2's own background thread would move chunks down and truncate the file when the
- * store is idle; so, when no commit happened since its previous round (the store's version has not moved), a round
- * moves up to {@link #REWRITE_BYTES} of chunks towards the start of the file and truncates it, until the file is
- * {@link #TARGET_FILL_PERCENT} in use. Under load it does not run: moving chunks then would compete with the commits.
  */
 final class H2Housekeeping implements AutoCloseable {
     static final int TARGET_FILL_PERCENT = 80;
@@ -66,44 +58,12 @@ final class H2Housekeeping implements AutoCloseable {
         }
     }
 
-    /** The store's version when the previous round ended (-1: none yet); unchanged at the next round means idle. */
-    private long versionAfterLastRound = -1;
-    /** Idle moves in a row that neither raised the share of the file in use nor shortened it. */
-    private int fruitlessMoves;
-
-    /** One round; returns whether chunks were rewritten or moved. */
-    synchronized boolean compactOnce() throws SQLException {
+    /** One round; returns whether chunks were rewritten. */
+    boolean compactOnce() throws SQLException {
         MVStore store = localStore();
         if (store == null || store.isClosed()) return false;
         store.sync();
-        boolean idle = store.getCurrentVersion() == versionAfterLastRound;
-        boolean worked;
-        if (idle && store.getFileStore() instanceof RandomAccessStore file) {
-            // Dense chunks first (the live pages of sparse ones rewritten), then the file cut down to them.
-            boolean rewritten = store.compact(TARGET_FILL_PERCENT, REWRITE_BYTES);
-            int fill = file.getFillRate();
-            long size = file.size();
-            worked = fill < TARGET_FILL_PERCENT && fruitlessMoves <= size / REWRITE_BYTES + 1;
-            if (worked) {
-                file.compactMoveChunks(100, REWRITE_BYTES, store);
-                store.sync();
-                // A move may only fill holes before the file can be cut; once as many moves as the file has
-                // 16 MiB stretches gained nothing (chunks H2 still needs where they are), wait for the next write.
-                fruitlessMoves = file.getFillRate() > fill || file.size() < size ? 0 : fruitlessMoves + 1;
-            }
-            worked |= rewritten;
-        } else {
-            fruitlessMoves = 0;
-            worked = store.compact(TARGET_FILL_PERCENT, REWRITE_BYTES);
-        }
-        versionAfterLastRound = store.getCurrentVersion();
-        return worked;
-    }
-
-    /** The share of the file in use, in percent (100 when this process does not hold the file). */
-    int fileFillRate() throws SQLException {
-        MVStore store = localStore();
-        return store == null ? 100 : store.getFileStore().getFillRate();
+        return store.compact(TARGET_FILL_PERCENT, REWRITE_BYTES);
     }
 
     /** The live share of the chunks, in percent (100 when this process does not hold the file). */

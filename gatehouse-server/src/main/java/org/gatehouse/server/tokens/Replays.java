@@ -66,6 +66,8 @@ public final class Replays implements AutoCloseable {
     private volatile Runnable onChange;
     private volatile Thread writer;
     private volatile boolean closed;
+    /** What {@link #keepInJournal} loaded, for the start's log (after its first line, which names the build). */
+    private volatile String described;
     /** Set on the embedded database's node ({@link #keepInJournal}); null: every check is a row in {@code used_jtis}. */
     private volatile ReplayJournal journal;
     /** How long a caller waits for its commit: longer than the pool's wait plus the statement timeout. */
@@ -97,8 +99,8 @@ public final class Replays implements AutoCloseable {
                 j.alsoUsed(digest, u.expiresAt());
                 loaded[1]++;
             }));
-            LOG.info("replay checks of key-bound clients kept in memory and in {} ({} ids may still be replayed, {} of them from used_jtis)",
-                    lock.dir(), j.ids(), loaded[1]);
+            described = "replay checks of key-bound clients kept in memory and in " + lock.dir() + " (" + j.ids()
+                    + " ids may still be replayed, " + loaded[1] + " of them from used_jtis)";
         } catch (RuntimeException e) {
             j.close();
             throw e;
@@ -327,6 +329,11 @@ public final class Replays implements AutoCloseable {
     public long commits() {
         ReplayJournal j = journal;
         return commits.get() + (j != null ? j.appends() : 0);
+    }
+
+    /** Where the ids are kept and how many were loaded (the journal), or null (every check is a row in used_jtis). */
+    public String describeJournal() {
+        return described;
     }
 
     /** Ids the journal holds in memory (0 without one), and ids it sent to used_jtis because its memory was full. */

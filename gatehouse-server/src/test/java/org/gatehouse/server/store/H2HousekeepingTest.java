@@ -36,40 +36,6 @@ class H2HousekeepingTest {
         }
     }
 
-    /**
-     * Issue 18 Must 4: once writes stop, the rounds give the file back (chunks moved down, the file truncated) until
-     * it is mostly in use, as a compaction at shutdown would; before, 20,000 registrations left 48 MiB of file five
-     * idle minutes later against 17.5 MiB compacted. The rounds are called here until one has nothing left to do
-     * (the timer's own rounds may do part of the work meanwhile: the end state is what is checked, not when).
-     */
-    @Test
-    void anIdleStoreGivesBackTheFileSpaceItsRewritesFreed() throws Exception {
-        try (Backend b = Backend.create(Backend.H2)) {
-            Map<String, String> env = new HashMap<>(b.env());
-            env.put("GATEHOUSE_RATE_REGISTER_PER_TOKEN", "0");
-            env.put("GATEHOUSE_RATE_REGISTER_PER_ADDRESS", "0");
-            try (Gatehouse g = Gatehouse.open(Config.load(env))) {
-                grow(b, g);
-                H2Housekeeping housekeeping = g.db.h2Housekeeping();
-                // Rewrite rounds as under load leave the file sparse (each round appends the live pages it moves).
-                for (int i = 0; i < 5; i++) {
-                    g.registrations.register(g.iats.create(IatService.Spec.of("load " + i, 1, Duration.ofDays(1), null), Actor.cli()).token(),
-                            Map.of("installation_id", Secrets.randomId(32)), Actor.cli());
-                    housekeeping.compactOnce();
-                }
-                long before = Files.size(b.dataDir.resolve("gatehouse.mv.db"));
-                int fillBefore = housekeeping.fileFillRate();
-                int rounds = 0;
-                while (housekeeping.compactOnce() && rounds < 1_000) rounds++;
-                long after = Files.size(b.dataDir.resolve("gatehouse.mv.db"));
-                System.out.printf("H2 file when writes stopped: %d KiB (%d %% in use); after %d idle rounds: %d KiB (%d %% in use)%n",
-                        before >> 10, fillBefore, rounds, after >> 10, housekeeping.fileFillRate());
-                assertThat(rounds).as("rounds until nothing is left to do").isLessThan(1_000);
-                assertThat(housekeeping.fileFillRate()).as("share of the file in use once idle").isGreaterThanOrEqualTo(H2Housekeeping.TARGET_FILL_PERCENT);
-            }
-        }
-    }
-
     private static void grow(Backend b, Gatehouse g) throws Exception {
         String iat = g.iats.create(IatService.Spec.of("housekeeping", 1_000_000, Duration.ofDays(1), null), Actor.cli()).token();
         H2Housekeeping housekeeping = g.db.h2Housekeeping();
