@@ -3,7 +3,6 @@ package org.gatehouse.server.tokens;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.SQLTransientConnectionException;
@@ -86,9 +85,8 @@ public final class Replays implements AutoCloseable {
     public void keepInJournal(ReplayJournal.Lock lock, LongSupplier clock) {
         ReplayJournal j = ReplayJournal.open(lock, clock);
         try {
-            long[] loaded = new long[2];
+            long[] loaded = new long[1];
             db.withHandle(h -> store.live(h, clock.getAsLong(), u -> {
-                loaded[0]++;
                 byte[] digest;
                 try {
                     digest = B64URL_DECODER.decode(u.id());
@@ -97,10 +95,10 @@ public final class Replays implements AutoCloseable {
                 }
                 if (digest.length < 8) return;
                 j.alsoUsed(digest, u.expiresAt());
-                loaded[1]++;
+                loaded[0]++;
             }));
             described = "replay checks of key-bound clients kept in memory and in " + lock.dir() + " (" + j.ids()
-                    + " ids may still be replayed, " + loaded[1] + " of them from used_jtis)";
+                    + " ids may still be replayed, " + loaded[0] + " of them from used_jtis)";
         } catch (RuntimeException e) {
             j.close();
             throw e;
