@@ -116,6 +116,9 @@ class LogsTest {
             try (ServerProcess server = ServerProcess.start(env)) {
                 assertThat(server.http.getWithHeaders("/jwks", Map.of("X-Request-Id", "text-log-1")).status()).isEqualTo(200);
                 assertThat(server.http.get("/health/live").status()).isEqualTo(200);
+                // The access line is written once the response is complete, which may be after the client has it: wait
+                // for it (the output pumps signal each line) before stopping, or a stop can come first (CI, 19:27).
+                server.awaitLog("GET /health/live 200", 30);
                 server.stop();
                 assertThat(server.log()).containsPattern("INFO .*o.gatehouse.access rid=text-log-1 - GET /jwks 200 - ")
                         .containsPattern("o.gatehouse.access rid=\\S+ - GET /health/live 200 - ")
