@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/performance.md. Loopback only; every run is bounded in time.
 #   bench/run.sh              everything (about 15 minutes once the 1M preload exists; the preload takes ~10 more)
-#   bench/run.sh grants|eddsa|crypto|fleet|token_handler|keybound|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|scale_pg|startup|jmh|profiles|chart|ratios
+#   bench/run.sh grants|eddsa|crypto|fleet|token_handler|keybound|keybound_pairs|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|scale_pg|startup|jmh|profiles|chart|ratios
 # Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL, PEERS (default
 # "oidc-provider": node oidc-provider 9.13.3, in-memory, run right after Gatehouse with the same load
 # generator and settings, so each figure is a ratio within one run; PEERS= skips the peers).
@@ -76,6 +76,13 @@ run_keybound() { # issue 17: secret, private_key_jwt and private_key_jwt + DPoP 
     load --label "grants ES256 auth $a${KEYBOUND_RATE:+ at $KEYBOUND_RATE/s}" --scenario grants --alg ES256 --auth "$auth" \
       --decoy-signatures "$decoy" "${how[@]}" --data-dir "$(fresh kb-$a)"
   done
+}
+run_keybound_pairs() { # issue 17 Must 8: two modes in alternating windows of one server at an equal rate, the paired differences
+  # KEYBOUND_PAIR="A,B" (default secret+1,key; e.g. secret+2,key-dpop), KEYBOUND_RATE (default 1500/s), WINDOW (default 10 s);
+  # WARMUP and DURATION are rounded to whole pairs of windows: DURATION=240 WINDOW=10 gives 12 pairs.
+  load --label "grants ES256 alternating ${KEYBOUND_PAIR:-secret+1,key} at ${KEYBOUND_RATE:-1500}/s" --scenario grants --alg ES256 \
+    --alternate "${KEYBOUND_PAIR:-secret+1,key}" --window "${WINDOW:-10}" --rate "${KEYBOUND_RATE:-1500}" --connections 16 \
+    --data-dir "$(fresh kb-pairs)"
 }
 run_keybound_pg() { # the same on PostgreSQL (the used_jtis INSERT is a round trip and a WAL commit there): server + backends' CPU
   for a in ${KEYBOUND_ORDER:-secret key key-dpop}; do

@@ -57,6 +57,24 @@ public final class LoadCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * One way of making grants: how the client authenticates, and how many ES256 JWTs the load generator signs and
+     * throws away per grant (secret+1, secret+2: a secret grant with the load-generator work of a key or key-dpop grant).
+     */
+    record Mode(Auth auth, int decoys) {
+        static Mode of(String s) {
+            switch (s) {
+                case "secret+1": return new Mode(Auth.secret, 1);
+                case "secret+2": return new Mode(Auth.secret, 2);
+                default: return new Mode(Auth.of(s), 0);
+            }
+        }
+
+        String label() {
+            return auth.label() + (decoys > 0 ? "+" + decoys : "");
+        }
+    }
+
     @Option(names = "--scenario", defaultValue = "grants", description = "grants, registrations, introspections or mix (85% grants, 10% introspections, 5% registrations).")
     Scenario scenario;
     @Option(names = "--concurrency", split = ",", defaultValue = "8", description = "Closed loop: requests in flight (comma list: one run per value).")
@@ -111,12 +129,25 @@ public final class LoadCommand implements Callable<Integer> {
             + " signs and throws away per grant (1 as for an assertion, 2 as for an assertion and a DPoP proof), so that a secret"
             + " run shares the 2 cores with the same load-generator work as a key-bound run (issue 17 Must 8: a control).")
     int decoySignatures;
+    @Option(names = "--alternate", split = ",", description = "Grants, open loop (--rate), Gatehouse only: two modes (secret,"
+            + " secret+1, secret+2, key, key-dpop) served by one server in alternating windows A B B A A B ..., the warm-up"
+            + " included; each measured window's server CPU per grant from /proc, and the paired differences B - A with their"
+            + " mean, median and 95 % interval. Adjacent windows share the machine's noise and the JIT's state, which separate"
+            + " runs do not (issue 17 Must 8). --duration is rounded down and --warmup up to whole pairs of windows.")
+    List<String> alternate;
+    @Option(names = "--window", defaultValue = "10", description = "--alternate: seconds per window.")
+    int windowSeconds;
 
     /** The peer's initial access token (it runs on loopback only, for the length of one run). */
     private static final String PEER_IAT = "bench-peer-initial-access-token";
 
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private Fixture fx;
+    /** --alternate: the two modes (A, B), the windows' length, the run's start, the grants sent in each window; else null. */
+    private Mode[] modes;
+    private long windowNanos;
+    private volatile long runStart;
+    private java.util.concurrent.atomic.AtomicLongArray windowOps;
 
     @Override
     public Integer call() throws Exception {
@@ -144,6 +175,20 @@ public final class LoadCommand implements Callable<Integer> {
         if (serverOpts != null) env.put("GATEHOUSE_JAVA_OPTS", serverOpts);
 
         Auth auth = Auth.of(authOption);
+        boolean secretClients = auth == Auth.secret;
+        if (alternate != null) {
+            if (alternate.size() != 2 || rates == null || scenario != Scenario.grants || preloaded != null || peer != null
+                    || decoySignatures != 0 || windowSeconds < 1) {
+                throw new IllegalArgumentException("--alternate: two modes, grants at --rate, Gatehouse without a preload, no --decoy-signatures");
+            }
+            modes = new Mode[] {Mode.of(alternate.get(0)), Mode.of(alternate.get(1))};
+            if (modes[0].equals(modes[1]) || modes[0].auth() != Auth.secret && modes[1].auth() != Auth.secret && modes[0].auth() != modes[1].auth()) {
+                throw new IllegalArgumentException("--alternate: two different modes, at most one kind of key-bound client");
+            }
+            auth = modes[0].auth() != Auth.secret ? modes[0].auth() : modes[1].auth();
+            secretClients = modes[0].auth() == Auth.secret || modes[1].auth() == Auth.secret;
+            windowNanos = TimeUnit.SECONDS.toNanos(windowSeconds);
+        }
         if (auth != Auth.secret && (scenario != Scenario.grants || preloaded != null || peer != null)) {
             throw new IllegalArgumentException("--auth " + auth.label() + ": the grants scenario of Gatehouse only, without a preload");
         }
@@ -162,13 +207,16 @@ public final class LoadCommand implements Callable<Integer> {
         try {
             System.out.printf(Locale.ROOT, "%s pid %d on port %d; start-up to ready %.0f ms; RSS %.0f MiB%n",
                     peer == null ? "server" : peer, server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
-            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null, auth, env.get("GATEHOUSE_ISSUER"));
+            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null, auth, secretClients,
+                    env.get("GATEHOUSE_ISSUER"));
             fx.fleet = fleet;
-            if (decoySignatures > 0) {
-                if (auth != Auth.secret || scenario != Scenario.grants) throw new IllegalArgumentException("--decoy-signatures: secret grants only");
+            fx.mode = new Mode(auth, decoySignatures);
+            if (decoySignatures > 0 && (auth != Auth.secret || scenario != Scenario.grants)) {
+                throw new IllegalArgumentException("--decoy-signatures: secret grants only");
+            }
+            if (decoySignatures > 0 || modes != null && (modes[0].decoys() > 0 || modes[1].decoys() > 0)) {
                 fx.decoy = KeyBoundClient.generate();
                 fx.decoy.registered("decoy");
-                fx.decoySignatures = decoySignatures;
             }
             List<Integer> levels = rates != null ? rates : concurrency;
             for (int level : levels) {
@@ -210,8 +258,15 @@ public final class LoadCommand implements Callable<Integer> {
     private String run(ServerProcess server, int level, boolean open) throws Exception {
         int threads = open ? connections : level;
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-        long measureFrom = start + TimeUnit.SECONDS.toNanos(warmup);
-        long end = measureFrom + TimeUnit.SECONDS.toNanos(duration);
+        int warmupWindows = 0, windows = 0;
+        if (modes != null) { // whole pairs of windows (A B, B A, ...), the warm-up's too
+            warmupWindows = (int) (2 * ((TimeUnit.SECONDS.toNanos(warmup) + 2 * windowNanos - 1) / (2 * windowNanos)));
+            windows = 2 * Math.max(1, duration / (2 * windowSeconds));
+            windowOps = new java.util.concurrent.atomic.AtomicLongArray(warmupWindows + windows);
+            runStart = start;
+        }
+        long measureFrom = start + (modes != null ? warmupWindows * windowNanos : TimeUnit.SECONDS.toNanos(warmup));
+        long end = measureFrom + (modes != null ? windows * windowNanos : TimeUnit.SECONDS.toNanos(duration));
         long period = open ? Math.max(1, 1_000_000_000L / level) : 0;
         AtomicLong seq = new AtomicLong();
         LongAdder measuredOps = new LongAdder();
@@ -232,6 +287,15 @@ public final class LoadCommand implements Callable<Integer> {
         long wchar0 = ProcStats.io(server.pid, "wchar");
         long lg0 = loadgenCpuNanos();
         long t0 = System.nanoTime();
+        double[] windowCpu = new double[windows + 1];
+        double[] windowLoad = new double[windows];
+        windowCpu[0] = cpu0;
+        for (int w = 1; w <= windows; w++) { // each window's server CPU, read at its end
+            long at = measureFrom + w * windowNanos;
+            for (long d; (d = at - System.nanoTime()) > 0; ) LockSupport.parkNanos(d);
+            windowCpu[w] = server.cpuSeconds();
+            windowLoad[w - 1] = loadAverage();
+        }
         for (Thread t : workers) t.join();
         long t1 = System.nanoTime();
         double cpu1 = server.cpuSeconds();
@@ -260,7 +324,7 @@ public final class LoadCommand implements Callable<Integer> {
         r.put("db", peer != null ? "memory" : dbUrl == null ? "h2" : "postgresql");
         r.put("preloaded", fx.preloadedCount);
         r.put("fleet", fleet);
-        r.put("auth", fx.auth.label());
+        r.put("auth", modes != null ? modes[0].label() + "/" + modes[1].label() : fx.mode.label());
         r.put("crypto", extraEnv.getOrDefault("GATEHOUSE_CRYPTO_PROVIDER", extraEnv.getOrDefault("CRYPTO_PROVIDER", "auto")));
         r.put("loadavg_1m", loadAverage()); // the machine is shared: the load during the run, to judge the figures
         r.put("ops", ops);
@@ -304,9 +368,10 @@ public final class LoadCommand implements Callable<Integer> {
         Map<String, Long> kinds = new TreeMap<>();
         errors.forEach((k, v) -> kinds.put(k, v.sum()));
         r.put("error_kinds", kinds);
+        if (modes != null) alternating(r, windowCpu, windowLoad, warmupWindows);
         System.out.printf(Locale.ROOT, "%-14s %-8s %s=%-5d ops=%-7d %8.1f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f ms  "
                         + "server CPU %6.1f us/op%s  written %s B/op  loadgen %5.1f us/op  VmHWM %5.0f MiB  errors %d %s%n",
-                scenario, fx.auth.label(), open ? "rate" : "conc", level, ops, (ops - errs) / secs, r.get("p50_ms"), r.get("p90_ms"), r.get("p99_ms"),
+                scenario, r.get("auth"), open ? "rate" : "conc", level, ops, (ops - errs) / secs, r.get("p50_ms"), r.get("p90_ms"), r.get("p99_ms"),
                 r.get("p999_ms"), r.get("cpu_us_per_op"),
                 r.containsKey("pg_cpu_us_per_op") ? " + PostgreSQL " + r.get("pg_cpu_us_per_op") + " us/op" : "",
                 r.getOrDefault("written_bytes_per_op", "-"), r.get("loadgen_cpu_us_per_op"), hwm, errs, kinds.isEmpty() ? "" : kinds);
@@ -331,13 +396,14 @@ public final class LoadCommand implements Callable<Integer> {
                         if (intended >= measureFrom) error("dropped: behind schedule");
                         continue;
                     }
-                    op = fx.next(scenario, rnd);
+                    op = fx.next(scenario, rnd, modeAt(intended));
                 } else {
-                    op = fx.next(scenario, rnd);
+                    op = fx.next(scenario, rnd, modeAt(System.nanoTime()));
                     intended = System.nanoTime(); // closed loop: the load generator's own signing is not the server's latency
                     if (intended >= end) break;
                 }
                 boolean measured = intended >= measureFrom;
+                if (windowOps != null) windowOps.incrementAndGet(windowOf(intended));
                 try {
                     HttpConn.Response resp = conn.send(op.request());
                     long done = System.nanoTime();
@@ -355,6 +421,69 @@ public final class LoadCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** --alternate: the window a send time falls in, from the run's start (warm-up windows included). */
+    private int windowOf(long t) {
+        return (int) Math.min(windowOps.length() - 1, Math.max(0, (t - runStart) / windowNanos));
+    }
+
+    /** The mode of a grant sent at t: with --alternate A B, B A, A B, ... by window (a steady drift cancels within two pairs). */
+    private Mode modeAt(long t) {
+        if (modes == null) return fx.mode;
+        int w = windowOf(t);
+        return modes[(w % 2 == 1) != (w / 2 % 2 == 1) ? 1 : 0];
+    }
+
+    /**
+     * --alternate: each measured window's server CPU per grant, and per pair of adjacent windows the difference B - A;
+     * their mean, median, standard deviation and 95 % interval (Student's t) go into the result line.
+     */
+    private void alternating(Map<String, Object> r, double[] cpu, double[] load, int first) {
+        int windows = cpu.length - 1;
+        double[][] perMode = new double[2][windows / 2];
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (int w = 0; w < windows; w++) {
+            long ops = windowOps.get(first + w);
+            double perOp = ops == 0 ? Double.NaN : (cpu[w + 1] - cpu[w]) * 1e6 / ops;
+            int m = modeAt(runStart + (first + w) * windowNanos) == modes[1] ? 1 : 0;
+            perMode[m][w / 2] = perOp;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("mode", modes[m].label());
+            row.put("ops", ops);
+            row.put("cpu_us_per_op", round(perOp, 1));
+            row.put("loadavg_1m", load[w]);
+            list.add(row);
+            System.out.printf(Locale.ROOT, "  window %2d %-9s ops %7d  server CPU %7.1f us/op  load %5.2f%n", w, modes[m].label(), ops, perOp, load[w]);
+        }
+        int n = windows / 2;
+        double[] diff = new double[n];
+        for (int p = 0; p < n; p++) diff[p] = perMode[1][p] - perMode[0][p];
+        double mean = java.util.Arrays.stream(diff).average().orElse(Double.NaN);
+        double sd = n < 2 ? Double.NaN : Math.sqrt(java.util.Arrays.stream(diff).map(d -> (d - mean) * (d - mean)).sum() / (n - 1));
+        double half = n < 2 ? Double.NaN : tQuantile975(n - 1) * sd / Math.sqrt(n);
+        double[] sorted = diff.clone();
+        java.util.Arrays.sort(sorted);
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        r.put("alternate_window_s", windowSeconds);
+        r.put("pairs", n);
+        r.put("a_cpu_us_per_op", round(java.util.Arrays.stream(perMode[0]).average().orElse(Double.NaN), 1));
+        r.put("b_cpu_us_per_op", round(java.util.Arrays.stream(perMode[1]).average().orElse(Double.NaN), 1));
+        r.put("b_minus_a_us_mean", round(mean, 1));
+        r.put("b_minus_a_us_median", round(median, 1));
+        r.put("b_minus_a_us_sd", round(sd, 1));
+        r.put("b_minus_a_us_ci95", round(half, 1));
+        r.put("windows", list);
+        System.out.printf(Locale.ROOT, "  %s %.1f us/op, %s %.1f us/op; %s - %s over %d pairs: mean %.1f us (95 %% interval %.1f to %.1f), median %.1f, sd %.1f%n",
+                modes[0].label(), r.get("a_cpu_us_per_op"), modes[1].label(), r.get("b_cpu_us_per_op"), modes[1].label(), modes[0].label(),
+                n, mean, mean - half, mean + half, median, sd);
+    }
+
+    /** The 97.5 % quantile of Student's t with df degrees of freedom (a two-sided 95 % interval). */
+    static double tQuantile975(int df) {
+        double[] t = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+            2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+        return df <= t.length ? t[df - 1] : df <= 60 ? 2.000 : 1.960;
     }
 
     private void error(String kind) {
@@ -425,7 +554,10 @@ public final class LoadCommand implements Callable<Integer> {
         private static final Pattern FIELD = Pattern.compile("\"(client_id|client_secret|access_token|initial_access_token|error)\"\\s*:\\s*\"([^\"]*)\"");
 
         final String host;
+        /** The key-bound clients' kind (their registration), secret if none. */
         Auth auth = Auth.secret;
+        /** The grants' mode without --alternate. */
+        Mode mode = new Mode(Auth.secret, 0);
         /** The issuer identifier: the assertions' aud; issuer + "/token" is the DPoP proofs' htu. */
         String issuer;
         final List<KeyBoundClient> keyClients = new ArrayList<>();
@@ -440,7 +572,6 @@ public final class LoadCommand implements Callable<Integer> {
         boolean fleet;
         /** A key the load generator signs with and throws the JWTs away (--decoy-signatures), or null. */
         KeyBoundClient decoy;
-        int decoySignatures;
         /** Keeps the decoy JWTs' length observable, so that the JIT cannot drop their signing. */
         final java.util.concurrent.atomic.LongAdder decoyChars = new java.util.concurrent.atomic.LongAdder();
         private final AtomicLong nextClient = new AtomicLong();
@@ -450,7 +581,7 @@ public final class LoadCommand implements Callable<Integer> {
         }
 
         static Fixture prepare(ServerProcess s, Scenario scenario, int clients, Path preloaded, int tokens, String peerIat,
-                               Auth auth, String issuer) throws Exception {
+                               Auth auth, boolean secretClients, String issuer) throws Exception {
             Fixture f = new Fixture(s.host + ":" + s.port);
             f.auth = auth;
             f.issuer = issuer;
@@ -504,7 +635,7 @@ public final class LoadCommand implements Callable<Integer> {
                             if (r.status != 201) throw new IOException("registration failed: " + r.status + " " + r.text());
                             k.registered(field(r.text(), "client_id"));
                             f.keyClients.add(k);
-                            continue;
+                            if (!secretClients) continue; // --alternate with a secret mode: a secret client too
                         }
                         HttpConn.Response r = c.send(f.registerRequest(rnd));
                         if (r.status != 201) throw new IOException("registration failed: " + r.status + " " + r.text());
@@ -513,7 +644,7 @@ public final class LoadCommand implements Callable<Integer> {
                         f.grantRequests.add(f.grantRequest(basic));
                     }
                     for (int i = 0; i < tokens; i++) {
-                        HttpConn.Response r = c.send(auth != Auth.secret ? f.keyGrantRequest(f.keyClients.get(i % f.keyClients.size()))
+                        HttpConn.Response r = c.send(auth != Auth.secret ? f.keyGrantRequest(f.keyClients.get(i % f.keyClients.size()), auth == Auth.key_dpop)
                                 : f.grantRequests.get(i % f.grantRequests.size()));
                         if (r.status != 200) throw new IOException("grant failed: " + r.status + " " + r.text());
                         byte[] body = ("token=" + field(r.text(), "access_token")).getBytes(StandardCharsets.US_ASCII);
@@ -530,29 +661,29 @@ public final class LoadCommand implements Callable<Integer> {
             return f;
         }
 
-        Op next(Scenario scenario, SplittableRandom rnd) {
+        Op next(Scenario scenario, SplittableRandom rnd, Mode m) {
             switch (scenario) {
-                case grants: return grant(rnd);
+                case grants: return grant(rnd, m);
                 case registrations: return registration(rnd);
                 case introspections: return introspection(rnd);
                 default: {
                     int x = rnd.nextInt(100);
-                    if (x < 85) return grant(rnd);
+                    if (x < 85) return grant(rnd, m);
                     if (x < 95) return introspection(rnd);
                     return registration(rnd);
                 }
             }
         }
 
-        private Op grant(SplittableRandom rnd) {
-            if (auth != Auth.secret) {
-                byte[] req = keyGrantRequest(keyClients.get(rnd.nextInt(keyClients.size())));
-                return op(req, 200, auth == Auth.key_dpop ? "\"token_type\":\"DPoP\"" : "\"access_token\"");
+        private Op grant(SplittableRandom rnd, Mode m) {
+            if (m.auth() != Auth.secret) {
+                byte[] req = keyGrantRequest(keyClients.get(rnd.nextInt(keyClients.size())), m.auth() == Auth.key_dpop);
+                return op(req, 200, m.auth() == Auth.key_dpop ? "\"token_type\":\"DPoP\"" : "\"access_token\"");
             }
-            if (decoy != null) {
+            if (m.decoys() > 0) {
                 long now = System.currentTimeMillis() / 1000;
                 int chars = decoy.assertion(issuer, now).length();
-                if (decoySignatures > 1) chars += decoy.dpopProof("POST", issuer + "/token", now).length();
+                if (m.decoys() > 1) chars += decoy.dpopProof("POST", issuer + "/token", now).length();
                 decoyChars.add(chars);
             }
             byte[] req = preloadedCount > 0
@@ -601,12 +732,12 @@ public final class LoadCommand implements Callable<Integer> {
          * A grant with a fresh client assertion (RFC 7523 §2.2) and, for key-dpop, a fresh DPoP proof (RFC 9449 §4):
          * signed now, on the calling thread, each used once.
          */
-        byte[] keyGrantRequest(KeyBoundClient k) {
+        byte[] keyGrantRequest(KeyBoundClient k, boolean dpop) {
             long now = System.currentTimeMillis() / 1000;
             // base64url and '.' need no form encoding.
             byte[] body = ("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
                     + "&client_assertion=" + k.assertion(issuer, now)).getBytes(StandardCharsets.US_ASCII);
-            String[] headers = auth == Auth.key_dpop
+            String[] headers = dpop
                     ? new String[] {"Content-Type: application/x-www-form-urlencoded", "DPoP: " + k.dpopProof("POST", issuer + "/token", now)}
                     : new String[] {"Content-Type: application/x-www-form-urlencoded"};
             return HttpConn.request("POST", "/token", host, headers, body);
