@@ -80,9 +80,18 @@ run_keybound() { # issue 17: secret, private_key_jwt and private_key_jwt + DPoP 
 run_keybound_pairs() { # issue 17 Must 8: two modes in alternating windows of one server at an equal rate, the paired differences
   # KEYBOUND_PAIR="A,B" (default secret+1,key; e.g. secret+2,key-dpop), KEYBOUND_RATE (default 1500/s), WINDOW (default 10 s);
   # WARMUP and DURATION are rounded to whole pairs of windows: DURATION=240 WINDOW=10 gives 12 pairs.
-  load --label "grants ES256 alternating ${KEYBOUND_PAIR:-secret+1,key} at ${KEYBOUND_RATE:-1500}/s" --scenario grants --alg ES256 \
-    --alternate "${KEYBOUND_PAIR:-secret+1,key}" --window "${WINDOW:-10}" --rate "${KEYBOUND_RATE:-1500}" --connections 16 \
-    --data-dir "$(fresh kb-pairs)"
+  # KEYBOUND_PERF=1: perf samples the server meanwhile (999 Hz, leaf frames) and bench/perf-windows.py splits each window's CPU
+  # by where it was (native crypto, kernel, Java, JVM, libc) with the same paired differences.
+  local label="grants ES256 alternating ${KEYBOUND_PAIR:-secret+1,key} at ${KEYBOUND_RATE:-1500}/s${KEYBOUND_PERF:+ perf}"
+  local args=(--label "$label" --scenario grants --alg ES256 --alternate "${KEYBOUND_PAIR:-secret+1,key}" --window "${WINDOW:-10}"
+    --rate "${KEYBOUND_RATE:-1500}" --connections 16 --data-dir "$(fresh kb-pairs)")
+  if [ -z "${KEYBOUND_PERF:-}" ]; then load "${args[@]}"; return; fi
+  local log="$data/kb-pairs.log" pd="$data/kb-pairs.perf.data"
+  load "${args[@]}" --server-opts "-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit" > "$log" 2>&1 & local lp=$!
+  local pid=""; for _ in $(seq 120); do pid="$(sed -n 's/^server pid \([0-9]*\).*/\1/p' "$log")"; [ -n "$pid" ] && break; sleep 1; done
+  [ -n "$pid" ] && perf record -q -k CLOCK_MONOTONIC -F 999 -p "$pid" -o "$pd" 2>/dev/null &
+  wait "$lp"; wait; cat "$log"
+  python3 bench/perf-windows.py "$res" "$pd" 999 "$label" | tee "$out/profiles/keybound-pairs-perf.txt"
 }
 run_keybound_pg() { # the same on PostgreSQL (the used_jtis INSERT is a round trip and a WAL commit there): server + backends' CPU
   for a in ${KEYBOUND_ORDER:-secret key key-dpop}; do

@@ -3,7 +3,7 @@ package org.gatehouse.bench;
 import java.util.Locale;
 import java.util.Map;
 
-/** Writes the flat result records as JSON (numbers, strings, nested maps). */
+/** Writes the flat result records as JSON (numbers, strings, nested maps and lists). */
 final class Json {
     private Json() {
     }
@@ -28,6 +28,17 @@ final class Json {
                 write(sb, e.getValue());
             }
             sb.append('}');
+        } else if (v instanceof Iterable<?> list) {
+            sb.append('[');
+            boolean first = true;
+            for (Object e : list) {
+                if (!first) sb.append(',');
+                first = false;
+                write(sb, e);
+            }
+            sb.append(']');
+        } else if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
+            sb.append("null"); // JSON has no NaN (RFC 8259 §6)
         } else if (v instanceof Double d) {
             sb.append(d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : String.format(Locale.ROOT, "%s", d));
         } else if (v instanceof Number || v instanceof Boolean) {

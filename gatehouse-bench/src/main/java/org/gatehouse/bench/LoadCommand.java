@@ -466,6 +466,9 @@ public final class LoadCommand implements Callable<Integer> {
         java.util.Arrays.sort(sorted);
         double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
         r.put("alternate_window_s", windowSeconds);
+        // CLOCK_MONOTONIC (System.nanoTime on Linux): where the first measured window starts, to place samples of
+        // `perf record -k CLOCK_MONOTONIC` in their windows (bench/perf-windows.py)
+        r.put("measured_from_monotonic_ns", runStart + first * windowNanos);
         r.put("pairs", n);
         r.put("a_cpu_us_per_op", round(java.util.Arrays.stream(perMode[0]).average().orElse(Double.NaN), 1));
         r.put("b_cpu_us_per_op", round(java.util.Arrays.stream(perMode[1]).average().orElse(Double.NaN), 1));
