@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * request), and the commit's fixed cost — on the embedded database, writing a chunk of the file —
  * is shared by everything that arrived while the previous commit ran. With one request at a time it
  * is one INSERT and one commit, as before. Failures are the database's: the callers of the batch get
- * them (503 when the database is unavailable); a full queue or a writer that does not answer in time
- * is a 503 too (bounded memory: at most {@link #QUEUE} ids wait).
+ * them (503 when the database is unavailable, or when the INSERT hit a statement or lock timeout); a full queue or a
+ * writer that does not answer in time is a 503 too (bounded memory: at most {@link #QUEUE} ids wait).
  *
  * <p>On the embedded database, which has one server, {@link #keepInJournal} replaces all of that with
  * {@link ReplayJournal}: ids in memory, each first use appended to a file before it is answered, no commit.
@@ -157,6 +157,13 @@ public final class Replays implements AutoCloseable {
             return use.first().get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (Database.timedOut(cause) && !Database.unavailable(cause)) {
+                // A statement timeout (57014) or a lock timeout (PostgreSQL 55P03, H2 HYT00: another node's transaction
+                // held the same id): a failure of the moment, as GroupCommit answers it — 503 with Retry-After (RFC 9110
+                // §15.6.4), not a 500. Nothing was recorded: the client's retry with a new JWT goes through.
+                String why = "replay check: timed out waiting for the database";
+                throw new ReplayCheckFailed(new IllegalStateException(why, new SQLTransientConnectionException(why, cause)));
+            }
             throw cause instanceof RuntimeException r ? new ReplayCheckFailed(r) : new IllegalStateException(cause);
         } catch (TimeoutException e) {
             // Given up: the writer skips it if it has not started it (a retry with the same JWT is then not a replay);
@@ -220,6 +227,7 @@ public final class Replays implements AutoCloseable {
             } catch (Throwable e) { // never leave a caller waiting, whatever happened (an Error ends the thread after this)
                 for (Use u : batch) u.first().completeExceptionally(e);
                 if (Database.unavailable(e)) failQueued(e); // the database is gone: tell everyone waiting now, not batch by batch
+                else if (Database.timedOut(e)) LOG.warn("replay check: a batch of {} ids timed out ({})", batch.size(), e.toString());
                 else LOG.error("replay check: a batch of {} ids failed", batch.size(), e);
                 if (e instanceof Error err) {
                     batch.clear();
