@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.ReplayJournal;
 import org.gatehouse.server.store.ReplayStore;
@@ -140,6 +141,10 @@ public final class Replays implements AutoCloseable {
             try {
                 found = j.firstUse(digest(kind, scope, jti), until);
             } catch (ReplayJournal.Busy e) {
+                // Fail closed: an id that could not be recorded is not accepted. The journal's file failing (a full
+                // disk, EIO) is no database outage and was logged by the journal once for the whole burst: 503
+                // temporarily_unavailable without a "database unavailable" line per request.
+                if (e.fileFailed()) throw OAuthError.temporarilyUnavailable("the service is temporarily unavailable: try again shortly", 5);
                 throw busy(e.getMessage());
             }
             if (found != ReplayJournal.Use.ELSEWHERE) {
@@ -351,6 +356,11 @@ public final class Replays implements AutoCloseable {
     public long journalOverflow() {
         ReplayJournal j = journal;
         return j != null ? j.elsewhere() : 0;
+    }
+
+    /** For tests: the journal (null without one). */
+    ReplayJournal journal() {
+        return journal;
     }
 
     /** Forces the journal's file to the disk (the jobs thread, once a second); nothing without a journal. */
