@@ -232,7 +232,7 @@ public final class Replays implements AutoCloseable {
             } catch (Throwable e) { // never leave a caller waiting, whatever happened (an Error ends the thread after this)
                 for (Use u : batch) u.first().completeExceptionally(e);
                 if (Database.unavailable(e)) failQueued(e); // the database is gone: tell everyone waiting now, not batch by batch
-                else if (Database.timedOut(e)) LOG.warn("replay check: a batch of {} ids timed out ({})", batch.size(), e.toString());
+                else if (Database.timedOut(e)) LOG.warn("replay check: a batch of {} ids timed out ({})", batch.size(), sqlCause(e));
                 else LOG.error("replay check: a batch of {} ids failed", batch.size(), e);
                 if (e instanceof Error err) {
                     batch.clear();
@@ -294,6 +294,14 @@ public final class Replays implements AutoCloseable {
         commits.incrementAndGet();
         checks.addAndGet(sorted.size());
         for (int i = 0; i < sorted.size(); i++) sorted.get(i).first().complete(first[i]); // no-op for those failed above
+    }
+
+    /** The database's own words for a failure (its SQLSTATE and message), without the statement's arguments (the ids). */
+    private static String sqlCause(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) return "SQLSTATE " + sql.getSQLState() + ": " + sql.getMessage();
+        }
+        return e.toString();
     }
 
     private void failQueued(Throwable e) {
