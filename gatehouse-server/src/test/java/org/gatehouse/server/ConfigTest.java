@@ -80,6 +80,20 @@ class ConfigTest {
         }
     }
 
+    /**
+     * GATEHOUSE_LAST_SEEN_BATCH is capped at 10,000 rows a transaction (≈ 7.5 MB of bound arguments in the 112 MiB
+     * heap): the 10,000,000 it allowed was one transaction per flush again, which the batches exist to avoid.
+     */
+    @Test
+    void theLastSeenBatchIsCappedSoThatOneTransactionFitsTheHeap() {
+        assertThat(Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null")).lastSeenBatch).isEqualTo(1_000);
+        assertThat(Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", "GATEHOUSE_LAST_SEEN_BATCH", "10000")).lastSeenBatch).isEqualTo(10_000);
+        for (String bad : new String[] {"10001", "10000000", "0"}) {
+            assertThatThrownBy(() -> Config.load(Map.of("GATEHOUSE_CONFIG", "/dev/null", "GATEHOUSE_LAST_SEEN_BATCH", bad)))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("GATEHOUSE_LAST_SEEN_BATCH");
+        }
+    }
+
     @Test
     void serveRefusesToStartOnInvalidConfiguration() {
         Cli.Result r = Cli.run(Map.of("GATEHOUSE_SIGNING_ALG", "none"), "serve");

@@ -37,8 +37,8 @@ import org.jdbi.v3.core.Handle;
 public final class RegistrationService {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RegistrationService.class);
     /** Said to a registration (or update) whose admitting token's stored address ranges no longer parse. */
-    /** Tokens whose unreadable client_cidrs have been logged (once each; bounded). */
-    private final java.util.Set<String> reportedUnreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Tokens whose unreadable client_cidrs have been logged: once each, bounded as an LRU of the last 1,024. */
+    private final org.gatehouse.server.logging.LogOnce reportedUnreadable = new org.gatehouse.server.logging.LogOnce(1_024);
     /** RFC 7592 §2.2: fields a client must not send in an update. */
     static final List<String> FORBIDDEN_IN_UPDATE =
             List.of("registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at");
@@ -171,7 +171,7 @@ public final class RegistrationService {
             // The server's data, not the caller's credential: 500 server_error with the generic body (RFC 6749 §5.2 has
             // no code for it; RFC 6749 §4.1.2.1 names server_error), never a 401 that the failure guard would count
             // against the caller's address. One log line per token.
-            if (reportedUnreadable.size() < 10_000 && reportedUnreadable.add(iat.id())) {
+            if (reportedUnreadable.first(iat.id())) {
                 LOG.warn("initial access token {}: its stored client_cidrs value does not parse as address ranges, so it admits"
                         + " no registration (answered 500); replace the token (or correct the value)", iat.id());
             }

@@ -236,6 +236,15 @@ public final class Database implements AutoCloseable {
         return t;
     });
 
+    /**
+     * Marks a connection this pool handed out (Jdbi's {@code Handle.getConnection()}) as not to be used again: the
+     * pool closes it when it is given back and opens a fresh one (HikariCP's evictConnection). For a connection whose
+     * session settings could not be put back.
+     */
+    void evict(java.sql.Connection c) {
+        dataSource.evictConnection(c);
+    }
+
     /** H2's compaction, for tests and operators' checks (null on PostgreSQL). */
     H2Housekeeping h2Housekeeping() {
         return housekeeping;

@@ -359,7 +359,7 @@ public final class GroupCommit implements AutoCloseable {
      * waiting for a lock that another transaction holds — an administrator revoking its token in a long transaction —
      * must not hold the whole batch up to the statement timeout). PostgreSQL: {@code SET LOCAL lock_timeout}, undone
      * by the transaction's end. H2: the session's {@code LOCK_TIMEOUT}, restored before the connection goes back to
-     * the pool.
+     * the pool; a connection it could not be restored on is evicted from the pool (closed, never reused).
      */
     private <R> R inTransactionWithLockTimeout(long millis, HandleCallback<R, RuntimeException> work) {
         if (db.isPostgres()) {
@@ -375,9 +375,15 @@ public final class GroupCommit implements AutoCloseable {
                 return h.inTransaction(org.jdbi.v3.core.transaction.TransactionIsolationLevel.READ_COMMITTED, work);
             } finally {
                 try {
+                    Runnable hook = onRestore;
+                    if (hook != null) hook.run();
                     setLockTimeout(h, before);
-                } catch (RuntimeException e) { // the connection is broken: the pool drops it
-                    LOG.warn("{}: could not restore the lock timeout ({})", name, e.toString());
+                } catch (RuntimeException e) {
+                    // Given back as it is, the connection would keep the writer's short lock timeout for whoever takes
+                    // it next (a request that should wait up to the configured timeout would give up after 2 s): the
+                    // pool closes it instead and opens a fresh one.
+                    LOG.warn("{}: could not restore the lock timeout ({}); the connection is closed, not reused", name, e.toString());
+                    db.evict(h.getConnection());
                 }
             }
         });
@@ -458,6 +464,9 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     private volatile Runnable onChange;
+
+    /** For tests: runs on H2 just before the session's lock timeout is restored; an exception from it fails the restore. */
+    volatile Runnable onRestore;
 
     /**
      * For tests: {@code hook} runs after every change of {@link #queued()} and {@link #inFlight()}, on the thread that

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.gatehouse.server.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One use of a JWT id (RFC 7523 §3 item 7, RFC 9449 §11.1) on the embedded database's one server, without a database
@@ -64,12 +66,23 @@ public final class ReplayJournal implements AutoCloseable {
         ELSEWHERE
     }
 
-    /** The journal cannot be written: the caller answers 503 (nothing was recorded). */
+    /**
+     * The journal cannot be written: the caller answers 503 (nothing was recorded). With an {@link IOException} as its
+     * cause the journal's file failed (a full disk, EIO), and the journal has logged that, once per burst of failures:
+     * the caller need not log it again per request.
+     */
     public static final class Busy extends RuntimeException {
         Busy(String why, Throwable cause) {
             super(why, cause);
         }
+
+        /** Whether the file failed (logged here); otherwise the server is stopping. */
+        public boolean fileFailed() {
+            return getCause() instanceof IOException;
+        }
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayJournal.class);
 
     /** The data directory's lock: one server on the embedded database. Held until {@link #close}. */
     public static final class Lock implements AutoCloseable {
@@ -151,12 +164,19 @@ public final class ReplayJournal implements AutoCloseable {
     private boolean closed;
     private long appends;
     private long elsewhere;
+    /** Whether the last append failed: a failure is logged when it starts a burst, the recovery once (under this). */
+    private boolean appendFailing;
+    /** Likewise for {@link #sync} (the jobs thread's). */
+    private volatile boolean syncFailing;
+    /** For tests: what the file's writes fail with instead of writing (null: nothing), see {@link #failWrites}. */
+    private volatile IOException failWrites;
 
     /** The fingerprints of one generation and the files they were appended to. */
     private static final class Generation {
         final long startedAt;
         final List<Path> files = new ArrayList<>();
         FileChannel out; // null for the generation loaded at start (its files are only read)
+        Path file; // the file out writes to, or the one last tried
         long[] slots; // 0: empty (a fingerprint of 0 is kept as 1)
         int size;
         long maxUntil;
@@ -282,6 +302,7 @@ public final class ReplayJournal implements AutoCloseable {
 
     private void openFile(Generation g, long now) throws IOException {
         Path f = lock.dir().resolve(String.format("%019d-%05d%s", now, System.nanoTime() & 0xffff, SUFFIX));
+        g.file = f;
         g.out = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         g.files.add(f);
     }
@@ -325,7 +346,13 @@ public final class ReplayJournal implements AutoCloseable {
             for (int attempt = 1; ; attempt++) {
                 try {
                     if (current.out == null) openFile(current, now); // closed by an interrupt before: a new file
+                    IOException injected = failWrites;
+                    if (injected != null) throw injected;
                     while (record.hasRemaining()) current.out.write(record);
+                    if (appendFailing) {
+                        appendFailing = false;
+                        LOG.info("replay journal: {} is written again; key-bound requests are answered again", current.file);
+                    }
                     return;
                 } catch (ClosedChannelException closedMeanwhile) { // an interrupt arrived during the write
                     current.closeFile(); // a record cut short stays at that file's end, where loading ignores it
@@ -335,6 +362,11 @@ public final class ReplayJournal implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
+            if (!appendFailing) { // once per burst: every key-bound request would log it again
+                appendFailing = true;
+                LOG.error("replay journal: cannot append to {} ({}); requests that need a replay check (client assertions,"
+                        + " DPoP proofs) are answered 503 until it can (free disk space, check the device)", current.file, e.toString());
+            }
             throw new Busy("the replay journal cannot be written: " + e.getMessage(), e);
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
@@ -366,20 +398,40 @@ public final class ReplayJournal implements AutoCloseable {
         current = next;
     }
 
-    /** Forces the current file to the disk (the jobs thread, once a second: what a power cut could lose). */
+    /**
+     * Forces the current file to the disk (the jobs thread, once a second: what a power cut could lose). A failure is
+     * logged when it starts a burst (not once a second), and the recovery once.
+     */
     public void sync() {
         FileChannel out;
+        Path file;
         synchronized (this) {
             out = closed ? null : current.out;
+            file = current == null ? null : current.file;
         }
         if (out == null) return;
         try {
             out.force(false);
+            if (syncFailing) {
+                syncFailing = false;
+                LOG.info("replay journal: {} is forced to the disk again", file);
+            }
         } catch (ClosedChannelException rolledMeanwhile) {
             // a roll or an interrupt closed it: the next call forces the new one
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            if (!syncFailing) {
+                syncFailing = true;
+                LOG.error("replay journal: cannot force {} to the disk ({}); ids answered since may be lost on a power cut", file, e.toString());
+            }
         }
+    }
+
+    /**
+     * For tests: the file's writes fail with {@code e} (a full disk, EIO) instead of writing, until called with null.
+     * Root ignores file permissions, so a read-only file is no way to get that failure in a test.
+     */
+    void failWrites(IOException e) {
+        failWrites = e;
     }
 
     /** Ids kept in memory (both generations), first uses appended since start, and ids sent to {@code used_jtis}: metrics. */

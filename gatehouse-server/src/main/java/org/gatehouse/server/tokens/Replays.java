@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.gatehouse.server.errors.OAuthError;
 import org.gatehouse.server.store.Database;
 import org.gatehouse.server.store.ReplayJournal;
 import org.gatehouse.server.store.ReplayStore;
@@ -34,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * request), and the commit's fixed cost — on the embedded database, writing a chunk of the file —
  * is shared by everything that arrived while the previous commit ran. With one request at a time it
  * is one INSERT and one commit, as before. Failures are the database's: the callers of the batch get
- * them (503 when the database is unavailable); a full queue or a writer that does not answer in time
- * is a 503 too (bounded memory: at most {@link #QUEUE} ids wait).
+ * them (503 when the database is unavailable, or when the INSERT hit a statement or lock timeout); a full queue or a
+ * writer that does not answer in time is a 503 too (bounded memory: at most {@link #QUEUE} ids wait).
  *
  * <p>On the embedded database, which has one server, {@link #keepInJournal} replaces all of that with
  * {@link ReplayJournal}: ids in memory, each first use appended to a file before it is answered, no commit.
@@ -140,6 +141,10 @@ public final class Replays implements AutoCloseable {
             try {
                 found = j.firstUse(digest(kind, scope, jti), until);
             } catch (ReplayJournal.Busy e) {
+                // Fail closed: an id that could not be recorded is not accepted. The journal's file failing (a full
+                // disk, EIO) is no database outage and was logged by the journal once for the whole burst: 503
+                // temporarily_unavailable without a "database unavailable" line per request.
+                if (e.fileFailed()) throw OAuthError.temporarilyUnavailable("the service is temporarily unavailable: try again shortly", 5);
                 throw busy(e.getMessage());
             }
             if (found != ReplayJournal.Use.ELSEWHERE) {
@@ -157,6 +162,13 @@ public final class Replays implements AutoCloseable {
             return use.first().get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (Database.timedOut(cause) && !Database.unavailable(cause)) {
+                // A statement timeout (57014) or a lock timeout (PostgreSQL 55P03, H2 HYT00: another node's transaction
+                // held the same id): a failure of the moment, as GroupCommit answers it — 503 with Retry-After (RFC 9110
+                // §15.6.4), not a 500. Nothing was recorded: the client's retry with a new JWT goes through.
+                String why = "replay check: timed out waiting for the database";
+                throw new ReplayCheckFailed(new IllegalStateException(why, new SQLTransientConnectionException(why, cause)));
+            }
             throw cause instanceof RuntimeException r ? new ReplayCheckFailed(r) : new IllegalStateException(cause);
         } catch (TimeoutException e) {
             // Given up: the writer skips it if it has not started it (a retry with the same JWT is then not a replay);
@@ -220,6 +232,7 @@ public final class Replays implements AutoCloseable {
             } catch (Throwable e) { // never leave a caller waiting, whatever happened (an Error ends the thread after this)
                 for (Use u : batch) u.first().completeExceptionally(e);
                 if (Database.unavailable(e)) failQueued(e); // the database is gone: tell everyone waiting now, not batch by batch
+                else if (Database.timedOut(e)) LOG.warn("replay check: a batch of {} ids timed out ({})", batch.size(), sqlCause(e));
                 else LOG.error("replay check: a batch of {} ids failed", batch.size(), e);
                 if (e instanceof Error err) {
                     batch.clear();
@@ -283,6 +296,14 @@ public final class Replays implements AutoCloseable {
         for (int i = 0; i < sorted.size(); i++) sorted.get(i).first().complete(first[i]); // no-op for those failed above
     }
 
+    /** The database's own words for a failure (its SQLSTATE and message), without the statement's arguments (the ids). */
+    private static String sqlCause(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) return "SQLSTATE " + sql.getSQLState() + ": " + sql.getMessage();
+        }
+        return e.toString();
+    }
+
     private void failQueued(Throwable e) {
         Use u;
         while ((u = queue.poll()) != null) {
@@ -343,6 +364,11 @@ public final class Replays implements AutoCloseable {
     public long journalOverflow() {
         ReplayJournal j = journal;
         return j != null ? j.elsewhere() : 0;
+    }
+
+    /** For tests: the journal (null without one). */
+    ReplayJournal journal() {
+        return journal;
     }
 
     /** Forces the journal's file to the disk (the jobs thread, once a second); nothing without a journal. */

@@ -56,8 +56,13 @@ public final class TokenService {
     private final RateLimiter perClient;
     private final LastSeen lastSeen;
     private final CidrCache cidrs = new CidrCache();
-    /** Tokens whose unreadable ranges were logged (once each). */
-    private final Set<String> reportedUnreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Clients whose token's unreadable ranges were logged: once per client, bounded as an LRU of the last 1,024 (≈ 150
+     * KB at most). A fixed set that stopped taking clients once full let the first ones hide every later one.
+     */
+    private final org.gatehouse.server.logging.LogOnce reportedUnreadable = new org.gatehouse.server.logging.LogOnce(UNREADABLE_LOGGED);
+    /** Clients remembered as logged for unreadable ranges (see {@link #reportedUnreadable}). */
+    static final int UNREADABLE_LOGGED = 1_024;
     private final ClientCache clientCache;
     private final IntrospectionCache introspectionCache;
     private final ResourceCatalog resourceCatalog;
@@ -169,7 +174,7 @@ public final class TokenService {
      * the log should not fill).
      */
     private OAuthError unreadableRanges(ClientRecord client) {
-        if (reportedUnreadable.size() < 10_000 && reportedUnreadable.add(client.clientId())) {
+        if (reportedUnreadable.first(client.clientId())) {
             LOG.warn("client {}: the stored client_cidrs value of initial access token {} does not parse as address ranges, so the"
                     + " clients it admitted are refused tokens (answered 500); correct the value or revoke the token", client.clientId(), client.iatId());
         }

@@ -258,4 +258,50 @@ class InstallationsTest {
             assertThat(own.gatehouse().lastSeen.flush()).isZero(); // nothing left behind
         }
     }
+    /**
+     * A flush whose second transaction fails (here a CHECK constraint that the second batch's first row violates; in
+     * production a lock timeout, a lost connection): the batch before it stays written, the failed batch and the one
+     * after it are kept and written by the next flush, together with what was counted meanwhile — nothing lost,
+     * nothing counted twice.
+     */
+    @Test
+    void aFlushThatFailsHalfwayKeepsTheFailedBatchAndThoseAfterItForTheNextFlush() {
+        try (TestServer own = TestServer.start(backend, Map.of("GATEHOUSE_LAST_SEEN_FLUSH", "1h", "GATEHOUSE_LAST_SEEN_BATCH", "2"))) {
+            java.util.TreeMap<String, Flow.Client> byRef = new java.util.TreeMap<>(); // the flush's order: installation id
+            Map<String, Integer> tokens = new java.util.HashMap<>();
+            for (int i = 0; i < 5; i++) {
+                String machine = Flow.installationId();
+                Flow.Client c = Flow.register(own, own.iatToken(1), body(machine));
+                for (int t = 0; t <= i; t++) Flow.token(own, c);
+                String ref = installationOf(own, machine).id();
+                byRef.put(ref, c);
+                tokens.put(ref, i + 1);
+            }
+            List<String> refs = new ArrayList<>(byRef.keySet()); // batches: [0, 1] [2, 3] [4]
+            assertThat(refs.get(2)).matches("[A-Za-z0-9_-]+");
+            var db = own.gatehouse().db;
+            db.withHandle(h -> h.execute("ALTER TABLE installations ADD CONSTRAINT last_seen_test_fails CHECK (id <> '" + refs.get(2)
+                    + "' OR token_count = 0)"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> own.gatehouse().lastSeen.flush()).isInstanceOf(RuntimeException.class);
+            assertThat(tokenCount(own, refs.get(0))).isEqualTo(tokens.get(refs.get(0)));
+            assertThat(tokenCount(own, refs.get(1))).isEqualTo(tokens.get(refs.get(1)));
+            for (String ref : refs.subList(2, 5)) assertThat(tokenCount(own, ref)).as("not written yet: " + ref).isZero();
+            // Counted while the failed counts wait: added to them, not in place of them.
+            Flow.token(own, byRef.get(refs.get(3)));
+            Flow.token(own, byRef.get(refs.get(0)));
+            tokens.merge(refs.get(3), 1, Integer::sum);
+            tokens.merge(refs.get(0), 1, Integer::sum);
+            db.withHandle(h -> h.execute("ALTER TABLE installations DROP CONSTRAINT last_seen_test_fails"));
+            assertThat(own.gatehouse().lastSeen.flush()).as("the failed batch, the one after it, and refs[0] again").isEqualTo(4);
+            for (String ref : refs) {
+                assertThat(tokenCount(own, ref)).as(ref).isEqualTo(tokens.get(ref));
+            }
+            assertThat(own.gatehouse().lastSeen.flush()).isZero(); // nothing left behind
+        }
+    }
+
+    private static int tokenCount(TestServer server, String ref) {
+        return server.gatehouse().db.withHandle(h -> h.createQuery("SELECT token_count FROM installations WHERE id = :id")
+                .bind("id", ref).mapTo(Integer.class).one());
+    }
 }

@@ -120,6 +120,51 @@ class GroupCommitTest {
         }
     }
 
+    /**
+     * H2: the writer sets the session's LOCK_TIMEOUT for its transaction and puts the session's own back after it. A
+     * connection on which that failed is evicted from the pool: no later user of the pool gets it with the writer's
+     * short lock timeout (with a pool of 3, holding 3 connections at once holds every connection the pool has).
+     */
+    @Test
+    void aConnectionWhoseLockTimeoutCouldNotBeRestoredIsNotGivenToAnyoneElse() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Backend.H2.equals(backend), "PostgreSQL's SET LOCAL ends with the transaction");
+        try (Backend b = Backend.createMigrated(backend)) {
+            java.util.Map<String, String> env = new java.util.HashMap<>(b.env());
+            env.put("GATEHOUSE_DB_POOL_SIZE", "3");
+            try (Gatehouse g = Gatehouse.open(Config.load(env)); GroupCommit writes = new GroupCommit(g.db, "test", Duration.ofSeconds(5))) {
+                writes.lockTimeout(Duration.ofMillis(1234));
+                java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+                writes.onRestore = () -> {
+                    if (fail.getAndSet(false)) throw new IllegalStateException("the restore failed");
+                };
+                java.sql.Connection[] used = new java.sql.Connection[1];
+                String a = writes.inTransaction(h -> {
+                    try {
+                        used[0] = h.getConnection().unwrap(java.sql.Connection.class); // the driver's, under the pool's proxy
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    assertThat(h.createQuery("SELECT LOCK_TIMEOUT()").mapTo(Integer.class).one()).isEqualTo(1234);
+                    return insert(h, "a");
+                });
+                assertThat(a).as("committed before the restore: answered").isEqualTo("a");
+                List<org.jdbi.v3.core.Handle> all = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < 3; i++) all.add(g.db.jdbi().open());
+                    for (org.jdbi.v3.core.Handle h : all) {
+                        assertThat(h.getConnection().unwrap(java.sql.Connection.class)).isNotSameAs(used[0]);
+                        assertThat(h.createQuery("SELECT LOCK_TIMEOUT()").mapTo(Integer.class).one()).isNotEqualTo(1234);
+                    }
+                } finally {
+                    all.forEach(org.jdbi.v3.core.Handle::close);
+                }
+                String b2 = writes.inTransaction(h -> insert(h, "b"));
+                assertThat(b2).as("the writer goes on with a fresh connection").isEqualTo("b");
+                assertThat(rows(g)).containsExactlyInAnyOrder("a", "b");
+            }
+        }
+    }
+
     @Test
     void aWriterEndedByAnErrorIsReplacedByTheNextCall() throws Exception {
         try (Backend b = Backend.createMigrated(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()));

@@ -233,4 +233,41 @@ class ReplayJournalTest {
             for (byte[] id : answered) assertThat(again.firstUse(id, now.get() + 60_000)).isEqualTo(REPLAY);
         }
     }
+    /**
+     * The journal's file failing (a full disk, EIO): every check is refused (fail closed: an id that could not be
+     * recorded is not accepted, a 503 for the caller), and the failure is logged once per burst, naming the file —
+     * not once per request — and its end once.
+     */
+    @Test
+    void aFileThatCannotBeWrittenRefusesEveryCheckAndIsLoggedOncePerBurst() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ReplayJournal.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try (ReplayJournal j = open()) {
+            long until = now.get() + 60_000;
+            j.failWrites(new java.io.IOException("No space left on device"));
+            for (int i = 0; i < 3; i++) {
+                byte[] id = id("refused " + i);
+                assertThatThrownBy(() -> j.firstUse(id, until)).isInstanceOf(ReplayJournal.Busy.class)
+                        .satisfies(e -> assertThat(((ReplayJournal.Busy) e).fileFailed()).isTrue());
+            }
+            assertThat(log.list).hasSize(1);
+            assertThat(log.list.get(0).getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR);
+            assertThat(log.list.get(0).getFormattedMessage()).contains(dir().toString(), ".journal", "No space left on device");
+            j.failWrites(null);
+            assertThat(j.firstUse(id("refused 0"), until)).as("nothing was recorded while it failed").isEqualTo(FIRST);
+            assertThat(j.firstUse(id("refused 0"), until)).isEqualTo(REPLAY);
+            assertThat(log.list).hasSize(2);
+            assertThat(log.list.get(1).getFormattedMessage()).contains("written again");
+            j.failWrites(new java.io.IOException("Input/output error"));
+            assertThatThrownBy(() -> j.firstUse(id("a new burst"), until)).isInstanceOf(ReplayJournal.Busy.class);
+            assertThatThrownBy(() -> j.firstUse(id("a new burst"), until)).isInstanceOf(ReplayJournal.Busy.class);
+            assertThat(log.list).as("one line for the new burst").hasSize(3);
+            assertThat(log.list.get(2).getFormattedMessage()).contains("Input/output error");
+            assertThat(j.ids()).isEqualTo(1);
+        } finally {
+            logger.detachAppender(log);
+        }
+    }
 }

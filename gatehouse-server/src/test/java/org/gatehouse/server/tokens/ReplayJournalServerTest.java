@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.gatehouse.server.config.ConfigException;
+import org.gatehouse.server.store.JournalFaults;
+import org.gatehouse.server.store.ReplayJournal;
 import org.gatehouse.server.store.ReplayStore;
 import org.gatehouse.server.testing.Backend;
 import org.gatehouse.server.testing.Http;
@@ -110,6 +112,54 @@ class ReplayJournalServerTest {
                 assertThat(direct(first).get("/.well-known/oauth-authorization-server").status()).as("the first one still serves").isEqualTo(200);
             } finally {
                 first.closeKeepingData();
+            }
+        }
+    }
+    /**
+     * The journal's file failing (a full disk, EIO) on a running server: key-bound grants are answered 503
+     * temporarily_unavailable with Retry-After (fail closed), the journal logs one line naming its file for the burst
+     * — no "database unavailable" line per request, no JWT, no jti — and once the file is written again, grants work.
+     */
+    @Test
+    void aJournalThatCannotBeWrittenAnswers503AndLogsOncePerBurst() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        try (Backend b = Backend.createMigrated(Backend.H2)) {
+            TestServer s = TestServer.startOn(b, ENV);
+            try {
+                Http http = direct(s);
+                KeyBound k = KeyBound.es256();
+                Http.Response reg = http.postJson("/register", s.iat(1, "prefs:read").token(), k.metadata(""));
+                assertThat(reg.status()).as(reg.body()).isEqualTo(201);
+                String clientId = reg.str("client_id");
+                ReplayJournal journal = s.gatehouse().replays.journal();
+                assertThat(journal).as("the embedded database's server keeps a journal").isNotNull();
+                log.start();
+                root.addAppender(log);
+                JournalFaults.failWrites(journal, new java.io.IOException("No space left on device"));
+                java.util.List<String> secrets = new java.util.ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    String assertion = k.assertion(clientId, ISSUER);
+                    secrets.add(assertion);
+                    secrets.add(com.nimbusds.jwt.SignedJWT.parse(assertion).getJWTClaimsSet().getJWTID());
+                    Http.Response refused = grant(http, assertion, null);
+                    assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+                    assertThat(refused.json()).containsEntry("error", "temporarily_unavailable");
+                    assertThat(refused.header("Retry-After")).isNotNull();
+                }
+                JournalFaults.failWrites(journal, null);
+                assertThat(grant(http, k.assertion(clientId, ISSUER), null).status()).as("written again").isEqualTo(200);
+                root.detachAppender(log);
+                java.util.List<String> lines = log.list.stream().map(e -> e.getFormattedMessage()
+                        + (e.getThrowableProxy() == null ? "" : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList();
+                assertThat(lines.stream().filter(l -> l.contains("cannot append to"))).as(String.join("\n", lines)).hasSize(1)
+                        .allSatisfy(l -> assertThat(l).contains(".journal", "No space left on device"));
+                assertThat(lines.stream().filter(l -> l.contains("written again"))).hasSize(1);
+                assertThat(lines).noneMatch(l -> l.contains("database unavailable"));
+                for (String secret : secrets) assertThat(lines).noneMatch(l -> l.contains(secret));
+            } finally {
+                root.detachAppender(log);
+                s.closeKeepingData();
             }
         }
     }

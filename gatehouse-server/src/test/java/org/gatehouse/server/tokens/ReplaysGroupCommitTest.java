@@ -117,6 +117,52 @@ class ReplaysGroupCommitTest {
         }
     }
 
+    /**
+     * The writer's INSERT ended by a lock timeout (PostgreSQL 55P03, H2 HYT00) or a statement timeout (57014) while
+     * another node's transaction holds the same id: its callers get a failure the server answers 503
+     * temporarily_unavailable (Database.unavailable), as GroupCommit answers a registration, not the raw SQL error (a
+     * 500). Nothing was recorded: once the other transaction is gone the id is a first use.
+     */
+    @Test
+    void aCheckEndedByALockOrStatementTimeoutIsUnavailableNotAServerError() throws Exception {
+        if (Backend.POSTGRES.equals(backend)) {
+            timedOutCheckIsUnavailable("lock_timeout");
+            timedOutCheckIsUnavailable("statement_timeout");
+        } else {
+            timedOutCheckIsUnavailable("LOCK_TIMEOUT");
+        }
+    }
+
+    /** One server whose sessions have {@code setting} at 300 ms (pgjdbc's options; H2's URL setting). */
+    private void timedOutCheckIsUnavailable(String setting) throws Exception {
+        try (Backend b = Backend.create(backend)) {
+            java.util.Map<String, String> env = new java.util.HashMap<>(b.env());
+            if (Backend.POSTGRES.equals(backend)) {
+                env.put("GATEHOUSE_DB_URL", env.get("GATEHOUSE_DB_URL") + "?options=-c%20" + setting + "%3D300");
+            } else {
+                env.put("GATEHOUSE_DB_URL", "jdbc:h2:file:" + b.dataDir.resolve("timeouts") + ";" + setting + "=300");
+                env.put("GATEHOUSE_DB_USER", "sa");
+            }
+            try (Gatehouse g = Gatehouse.open(Config.load(env), Database.SchemaPolicy.MIGRATE)) {
+                Replays replays = g.replays;
+                String held = "held-by-another-node";
+                ExecutorService pool = Executors.newFixedThreadPool(2);
+                try (Handle other = g.db.jdbi().open()) {
+                    other.begin();
+                    other.execute("INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", Replays.id(Replays.DPOP, "k", held), UNTIL);
+                    Future<Boolean> blocked = pool.submit(() -> replays.firstUse(Replays.DPOP, "k", held, UNTIL));
+                    assertThatThrownBy(() -> blocked.get(30, TimeUnit.SECONDS)).as(setting)
+                            .satisfies(e -> assertThat(Database.unavailable(e)).as("a 503, try again").isTrue())
+                            .satisfies(e -> assertThat(Database.timedOut(e)).as("the timeout stays the cause, for the log").isTrue());
+                    other.rollback();
+                    assertThat(replays.firstUse(Replays.DPOP, "k", held, UNTIL)).as("nothing was recorded").isTrue();
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
     @Test
     void afterCloseChecksAreRefusedAsUnavailableNotLeftWaiting() throws Exception {
         try (Backend b = Backend.create(backend); Gatehouse g = Gatehouse.open(Config.load(b.env()), Database.SchemaPolicy.MIGRATE)) {
