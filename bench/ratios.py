@@ -23,6 +23,8 @@ PAIRS = [  # (Gatehouse label, peer label suffix)
     ("registrations PostgreSQL", "registrations"),
     ("fleet 20k ES256 native", "fleet 20k ES256"),  # issue 18 Must 5 (bench/run.sh fleet)
     ("one client ES256 native", "one client ES256"),
+    ("fleet 20k EdDSA native", "fleet 20k EdDSA"),  # FLEET_ALGS="ES256 EdDSA" bench/run.sh fleet
+    ("one client EdDSA native", "one client EdDSA"),
 ]
 
 GOALS = {"grants ES256": 3, "grants EdDSA": 3, "registrations H2": 2, "registrations PostgreSQL": 2}

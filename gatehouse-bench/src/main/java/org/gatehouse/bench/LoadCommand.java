@@ -456,22 +456,27 @@ public final class LoadCommand implements Callable<Integer> {
             list.add(row);
             System.out.printf(Locale.ROOT, "  window %2d %-9s ops %7d  server CPU %7.1f us/op  load %5.2f%n", w, modes[m].label(), ops, perOp, load[w]);
         }
-        int n = windows / 2;
-        double[] diff = new double[n];
-        for (int p = 0; p < n; p++) diff[p] = perMode[1][p] - perMode[0][p];
+        // A pair with a window that sent nothing (the load generator fell behind and dropped every send) has no figure.
+        double[] diff = java.util.stream.IntStream.range(0, windows / 2).mapToDouble(p -> perMode[1][p] - perMode[0][p])
+                .filter(d -> !Double.isNaN(d)).toArray();
+        int n = diff.length;
+        if (n < windows / 2 || !errors.isEmpty()) {
+            System.out.printf(Locale.ROOT, "  WARNING: %d of %d pairs without a figure, errors %s: the rate is too high for this machine now%n",
+                    windows / 2 - n, windows / 2, errors.keySet());
+        }
         double mean = java.util.Arrays.stream(diff).average().orElse(Double.NaN);
         double sd = n < 2 ? Double.NaN : Math.sqrt(java.util.Arrays.stream(diff).map(d -> (d - mean) * (d - mean)).sum() / (n - 1));
         double half = n < 2 ? Double.NaN : tQuantile975(n - 1) * sd / Math.sqrt(n);
         double[] sorted = diff.clone();
         java.util.Arrays.sort(sorted);
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        double median = n == 0 ? Double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
         r.put("alternate_window_s", windowSeconds);
         // CLOCK_MONOTONIC (System.nanoTime on Linux): where the first measured window starts, to place samples of
         // `perf record -k CLOCK_MONOTONIC` in their windows (bench/perf-windows.py)
         r.put("measured_from_monotonic_ns", runStart + first * windowNanos);
         r.put("pairs", n);
-        r.put("a_cpu_us_per_op", round(java.util.Arrays.stream(perMode[0]).average().orElse(Double.NaN), 1));
-        r.put("b_cpu_us_per_op", round(java.util.Arrays.stream(perMode[1]).average().orElse(Double.NaN), 1));
+        r.put("a_cpu_us_per_op", round(java.util.Arrays.stream(perMode[0]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN), 1));
+        r.put("b_cpu_us_per_op", round(java.util.Arrays.stream(perMode[1]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN), 1));
         r.put("b_minus_a_us_mean", round(mean, 1));
         r.put("b_minus_a_us_median", round(median, 1));
         r.put("b_minus_a_us_sd", round(sd, 1));
