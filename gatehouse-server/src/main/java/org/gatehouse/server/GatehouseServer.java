@@ -123,12 +123,20 @@ public final class GatehouseServer implements org.gatehouse.server.cli.Services.
         every(jobs, millis, millis, what, job);
     }
 
-    private static void every(ScheduledExecutorService jobs, long firstMillis, long millis, String what, Runnable job) {
+    /**
+     * Runs {@code job} every {@code millis} after {@code firstMillis}. A periodic task that throws is never run again
+     * (ScheduledExecutorService), so nothing may leave it: not an exception, and not an Error either — an
+     * OutOfMemoryError in one round of the last-seen flush or the purge must not end them for good; the next round
+     * tries again.
+     */
+    static void every(ScheduledExecutorService jobs, long firstMillis, long millis, String what, Runnable job) {
         jobs.scheduleWithFixedDelay(() -> {
             try {
                 job.run();
             } catch (RuntimeException e) {
                 LOG.warn("could not {}", what, e);
+            } catch (Error e) {
+                LOG.error("could not {} ({}); trying again in the next round", what, e, e);
             }
         }, firstMillis, millis, TimeUnit.MILLISECONDS);
     }

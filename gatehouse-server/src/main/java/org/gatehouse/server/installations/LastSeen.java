@@ -85,9 +85,10 @@ public final class LastSeen {
                     store.recordActivity(h, batch);
                     return null;
                 });
-            } catch (RuntimeException ex) {
+            } catch (RuntimeException | Error ex) {
                 // Keep the counts of this batch and of those not written yet for the next flush rather than lose them
-                // (the batches before it are committed).
+                // (the batches before it are committed); after an Error too (an OutOfMemoryError: the jobs thread runs
+                // the next flush anyway, GatehouseServer.every).
                 batch.putAll(all);
                 batch.forEach((id, v) -> pending.merge(id, new Seen(v[0], v[1]), Seen::plus));
                 throw ex;
