@@ -4,7 +4,10 @@
 #   bench/run.sh grants|eddsa|crypto|fleet|token_handler|keybound|keybound_pairs|keybound_pg|keybound_profile|sign|registrations|introspections|mix|scale|scale_pg|startup|jmh|profiles|chart|ratios
 # Settings: WARMUP, DURATION (seconds per run), SWEEP (concurrency list), PG_URL, PEERS (default
 # "oidc-provider": node oidc-provider 9.13.3, in-memory, run right after Gatehouse with the same load
-# generator and settings, so each figure is a ratio within one run; PEERS= skips the peers).
+# generator and settings, so each figure is a ratio within one run; PEERS= skips the peers; PEERS="oidc-provider keycloak"
+# adds Keycloak 26.7.3 (issue 18 Must 7: kc.sh start --optimized, dev-file H2, downloaded once from Maven Central by
+# bench/peers/keycloak/setup.sh; grants ES256 and RS256, its default, with a Gatehouse RS256 run to pair; EdDSA and
+# registrations where the peers run; not the fleet). KEYCLOAK_ALGS (default "RS256"): grants run besides ES256 when keycloak is a peer.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -27,6 +30,7 @@ PEERS="${PEERS-oidc-provider}"
 if [[ " $PEERS " == *" oidc-provider "* ]] && [ ! -d bench/peers/oidc-provider/node_modules ]; then
   (cd bench/peers/oidc-provider && npm ci --no-audit --no-fund --silent)
 fi
+if [[ " $PEERS " == *" keycloak "* ]]; then bash bench/peers/keycloak/setup.sh >/dev/null; fi
 bench() { "$J" --enable-native-access=ALL-UNNAMED -cp "$CP" org.gatehouse.bench.Bench "$@"; }
 load() { bench load --root "$root" --warmup "$WARMUP" --duration "$DURATION" --out "$res" "$@"; }
 fresh() { rm -rf "$data/$1"; echo "$data/$1"; }
@@ -48,6 +52,12 @@ peers() { # $1 = label, then load's arguments: the same run against each peer
 run_grants() {
   load --label "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP" --data-dir "$(fresh g-es256)"
   peers "grants ES256" --scenario grants --alg ES256 --concurrency "$SWEEP"
+  if [[ " $PEERS " == *" keycloak "* ]]; then # Keycloak's default is RS256 (the issue's 2.12 ms per grant): both at RS256 too
+    for alg in ${KEYCLOAK_ALGS-RS256}; do
+      load --label "grants $alg" --scenario grants --alg "$alg" --concurrency "$SWEEP" --data-dir "$(fresh g-$alg)"
+      load --peer keycloak --label "keycloak grants $alg" --scenario grants --alg "$alg" --concurrency "$SWEEP" --data-dir "$(fresh peer-keycloak)"
+    done
+  fi
 }
 run_eddsa() {
   load --label "grants EdDSA" --scenario grants --alg EdDSA --concurrency "$SWEEP" --data-dir "$(fresh g-eddsa)"
@@ -116,7 +126,8 @@ run_fleet() { # issue 18: 20,000 registered installations, each grant from the n
     done
     # The peer has no preloader: it registers its fleet through RFC 7591 before the run (FLEET_PEER_CLIENTS, default 20,000),
     # into an unbounded in-memory store (PEER_STORE=map: oidc-provider's default store keeps 1,000 clients).
-    PEER_STORE=map peers "fleet 20k $a" --scenario grants --alg "$a" --fleet --clients "${FLEET_PEER_CLIENTS:-20000}" --concurrency "${CRYPTO_SWEEP:-4}"
+    # Keycloak is left out here: 20,000 clients through its admin API would take longer than the runs.
+    PEERS="${PEERS//keycloak/}" PEER_STORE=map peers "fleet 20k $a" --scenario grants --alg "$a" --fleet --clients "${FLEET_PEER_CLIENTS:-20000}" --concurrency "${CRYPTO_SWEEP:-4}"
     peers "one client $a" --scenario grants --alg "$a" --concurrency "${CRYPTO_SWEEP:-4}"
   done
 }

@@ -123,7 +123,10 @@ public final class LoadCommand implements Callable<Integer> {
             + " (client_secret_basic), key (private_key_jwt, EC P-256, a fresh ES256 assertion per grant) or key-dpop (the same"
             + " plus a fresh ES256 DPoP proof per grant). The load generator signs: its CPU, not the server's.")
     String authOption;
-    @Option(names = "--peer", description = "Drive a peer instead of Gatehouse: oidc-provider (node, bench/peers/oidc-provider, in-memory; grants and registrations only).")
+    @Option(names = "--peer", description = "Drive a peer instead of Gatehouse: oidc-provider (node, bench/peers/oidc-provider, in-memory)"
+            + " or keycloak (kc.sh start --optimized on dev-file H2, from bench/peers/keycloak/setup.sh; realm bench provisioned through"
+            + " its admin REST API, tokens signed --alg: ES256 from an ecdsa-generated key, RS256 its default, EdDSA); grants and"
+            + " registrations only.")
     String peer;
     @Option(names = "--decoy-signatures", defaultValue = "0", description = "Secret grants only: ES256 JWTs the load generator"
             + " signs and throws away per grant (1 as for an assertion, 2 as for an assertion and a DPoP proof), so that a secret"
@@ -140,6 +143,10 @@ public final class LoadCommand implements Callable<Integer> {
 
     /** The peer's initial access token (it runs on loopback only, for the length of one run). */
     private static final String PEER_IAT = "bench-peer-initial-access-token";
+    /** The Keycloak distribution bench/peers/keycloak/setup.sh installs (KEYCLOAK_VERSION there). */
+    static final String KEYCLOAK_VERSION = System.getProperty("bench.keycloakVersion", "26.7.3");
+    /** Keycloak's temporary admin's password: a fresh one per run (loopback only, the database is new each run). */
+    private static final String KEYCLOAK_ADMIN = "bench-" + Long.toHexString(new java.security.SecureRandom().nextLong());
 
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private Fixture fx;
@@ -194,11 +201,16 @@ public final class LoadCommand implements Callable<Integer> {
         }
         ServerProcess server;
         if (peer != null) {
-            if (!peer.equals("oidc-provider")) throw new IllegalArgumentException("unknown peer " + peer + " (oidc-provider)");
+            if (!peer.equals("oidc-provider") && !peer.equals("keycloak")) {
+                throw new IllegalArgumentException("unknown peer " + peer + " (oidc-provider, keycloak)");
+            }
             if (scenario != Scenario.grants && scenario != Scenario.registrations || preloaded != null) {
                 throw new IllegalArgumentException("the peer runs the grants and registrations scenarios only, without a preload");
             }
-            server = ServerProcess.startPeer(root.resolve("bench/peers/oidc-provider"), p, alg, PEER_IAT, dataDir.resolve("server.log"));
+            server = peer.equals("keycloak")
+                    ? ServerProcess.startKeycloak(root.resolve("bench/peers/keycloak/dist/keycloak-" + KEYCLOAK_VERSION), p, KEYCLOAK_ADMIN,
+                            dataDir.resolve("server.log"))
+                    : ServerProcess.startPeer(root.resolve("bench/peers/oidc-provider"), p, alg, PEER_IAT, dataDir.resolve("server.log"));
         } else {
             server = attachPid != null
                     ? ServerProcess.attach(attachPid, "127.0.0.1", p, env, launcher)
@@ -207,7 +219,8 @@ public final class LoadCommand implements Callable<Integer> {
         try {
             System.out.printf(Locale.ROOT, "%s pid %d on port %d; start-up to ready %.0f ms; RSS %.0f MiB%n",
                     peer == null ? "server" : peer, server.pid, p, server.startupMillis, ProcStats.statusMiB(server.pid, "VmRSS"));
-            fx = Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null, auth, secretClients,
+            fx = "keycloak".equals(peer) ? Fixture.prepareKeycloak(server, scenario, clients, alg, KEYCLOAK_ADMIN)
+                    : Fixture.prepare(server, scenario, clients, preloaded, tokens, peer != null ? PEER_IAT : null, auth, secretClients,
                     env.get("GATEHOUSE_ISSUER"));
             fx.fleet = fleet;
             fx.mode = new Mode(auth, decoySignatures);
@@ -321,7 +334,7 @@ public final class LoadCommand implements Callable<Integer> {
         r.put("concurrency", open ? connections : level);
         r.put("target_rate", open ? level : 0);
         r.put("alg", alg);
-        r.put("db", peer != null ? "memory" : dbUrl == null ? "h2" : "postgresql");
+        r.put("db", "keycloak".equals(peer) ? "h2" : peer != null ? "memory" : dbUrl == null ? "h2" : "postgresql");
         r.put("preloaded", fx.preloadedCount);
         r.put("fleet", fleet);
         r.put("auth", modes != null ? modes[0].label() + "/" + modes[1].label() : fx.mode.label());
@@ -559,7 +572,7 @@ public final class LoadCommand implements Callable<Integer> {
             String check(HttpConn.Response r);
         }
 
-        private static final Pattern FIELD = Pattern.compile("\"(client_id|client_secret|access_token|initial_access_token|error)\"\\s*:\\s*\"([^\"]*)\"");
+        private static final Pattern FIELD = Pattern.compile("\"(client_id|client_secret|access_token|initial_access_token|token|error)\"\\s*:\\s*\"([^\"]*)\"");
 
         final String host;
         /** The key-bound clients' kind (their registration), secret if none. */
@@ -571,6 +584,12 @@ public final class LoadCommand implements Callable<Integer> {
         final List<KeyBoundClient> keyClients = new ArrayList<>();
         String iat;
         String registerPath = "/register";
+        String tokenPath = "/token";
+        /**
+         * Whether registrations send the installation_id extension metadata: Keycloak rejects a field it does not know
+         * ("Unrecognized field", 400) where RFC 7591 §2 says to ignore it, so its registrations go without.
+         */
+        boolean installationId = true;
         String rsBasic;
         final List<String> basics = new ArrayList<>();
         final List<byte[]> grantRequests = new ArrayList<>();
@@ -669,6 +688,78 @@ public final class LoadCommand implements Callable<Integer> {
             return f;
         }
 
+        /**
+         * Keycloak (issue 18 Must 7), through its admin REST API as the temporary admin: a realm "bench" whose access tokens
+         * are signed with {@code alg} (its default signature algorithm; ES256 from an ecdsa-generated P-256 key provider,
+         * EdDSA from an eddsa-generated Ed25519 one, RS256 from the rsa-generated key every realm has), then for grants
+         * {@code clients} confidential clients with service accounts (client_credentials, client_secret_basic), for
+         * registrations an initial access token for its RFC 7591 endpoint.
+         */
+        static Fixture prepareKeycloak(ServerProcess s, Scenario scenario, int clients, String alg, String adminPassword) throws Exception {
+            Fixture f = new Fixture(s.host + ":" + s.port);
+            f.tokenPath = "/realms/bench/protocol/openid-connect/token";
+            f.registerPath = "/realms/bench/clients-registrations/openid-connect";
+            f.installationId = false;
+            try (HttpConn c = new HttpConn(s.host, s.port)) {
+                String admin = keycloakAdminToken(c, f.host, adminPassword);
+                keycloakAdmin(c, f.host, admin, "/admin/realms", "{\"id\":\"bench\",\"realm\":\"bench\",\"enabled\":true,"
+                        + "\"defaultSignatureAlgorithm\":\"" + alg + "\"}");
+                String provider = switch (alg) {
+                    case "ES256" -> "\"ecdsa-generated\",\"config\":{\"priority\":[\"200\"],\"ecdsaEllipticCurveKey\":[\"P-256\"]}";
+                    case "EdDSA" -> "\"eddsa-generated\",\"config\":{\"priority\":[\"200\"],\"eddsaEllipticCurveKey\":[\"Ed25519\"]}";
+                    case "RS256" -> null;
+                    default -> throw new IllegalArgumentException("--alg for keycloak: ES256, EdDSA or RS256, not " + alg);
+                };
+                if (provider != null) {
+                    keycloakAdmin(c, f.host, admin, "/admin/realms/bench/components", "{\"name\":\"bench-" + alg + "\",\"parentId\":\"bench\","
+                            + "\"providerType\":\"org.keycloak.keys.KeyProvider\",\"providerId\":" + provider + "}");
+                }
+                if (scenario == Scenario.registrations) {
+                    HttpConn.Response r = keycloakAdmin(c, f.host, admin, "/admin/realms/bench/clients-initial-access",
+                            "{\"expiration\":0,\"count\":1000000}");
+                    f.iat = field(r.text(), "token");
+                    return f;
+                }
+                long adminAt = System.nanoTime();
+                for (int i = 0; i < clients; i++) {
+                    if (System.nanoTime() - adminAt > TimeUnit.SECONDS.toNanos(20)) { // the admin token lives 60 s
+                        admin = keycloakAdminToken(c, f.host, adminPassword);
+                        adminAt = System.nanoTime();
+                    }
+                    byte[] b = new byte[32];
+                    new java.security.SecureRandom().nextBytes(b);
+                    String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+                    keycloakAdmin(c, f.host, admin, "/admin/realms/bench/clients", "{\"clientId\":\"bench-" + i + "\",\"secret\":\"" + secret
+                            + "\",\"enabled\":true,\"protocol\":\"openid-connect\",\"publicClient\":false,\"clientAuthenticatorType\":\"client-secret\","
+                            + "\"serviceAccountsEnabled\":true,\"standardFlowEnabled\":false,\"implicitFlowEnabled\":false,"
+                            + "\"directAccessGrantsEnabled\":false}");
+                    f.grantRequests.add(f.grantRequest(basic("bench-" + i, secret)));
+                }
+                HttpConn.Response r = c.send(f.grantRequests.get(0));
+                if (r.status != 200) throw new IOException("grant failed: " + r.status + " " + r.text());
+                String[] jwt = field(r.text(), "access_token").split("\\.");
+                String header = new String(Base64.getUrlDecoder().decode(jwt[0]), StandardCharsets.UTF_8);
+                if (!header.contains("\"" + alg + "\"")) throw new IOException("keycloak signed with " + header + ", not " + alg);
+                System.out.println("keycloak access token header " + header);
+            }
+            return f;
+        }
+
+        private static String keycloakAdminToken(HttpConn c, String host, String password) throws IOException {
+            HttpConn.Response r = c.send(HttpConn.request("POST", "/realms/master/protocol/openid-connect/token", host,
+                    new String[] {"Content-Type: application/x-www-form-urlencoded"},
+                    ("grant_type=password&client_id=admin-cli&username=admin&password=" + password).getBytes(StandardCharsets.US_ASCII)));
+            if (r.status != 200) throw new IOException("keycloak admin login failed: " + r.status + " " + r.text());
+            return field(r.text(), "access_token");
+        }
+
+        private static HttpConn.Response keycloakAdmin(HttpConn c, String host, String token, String path, String json) throws IOException {
+            HttpConn.Response r = c.send(HttpConn.request("POST", path, host, new String[] {"Authorization: Bearer " + token,
+                    "Content-Type: application/json"}, json.getBytes(StandardCharsets.UTF_8)));
+            if (r.status != 201 && r.status != 200) throw new IOException("keycloak POST " + path + " failed: " + r.status + " " + r.text());
+            return r;
+        }
+
         Op next(Scenario scenario, SplittableRandom rnd, Mode m) {
             switch (scenario) {
                 case grants: return grant(rnd, m);
@@ -731,7 +822,7 @@ public final class LoadCommand implements Callable<Integer> {
         }
 
         byte[] grantRequest(String basic) {
-            return HttpConn.request("POST", "/token", host, new String[] {
+            return HttpConn.request("POST", tokenPath, host, new String[] {
                     "Authorization: " + basic, "Content-Type: application/x-www-form-urlencoded"},
                     "grant_type=client_credentials".getBytes(StandardCharsets.US_ASCII));
         }
@@ -765,8 +856,8 @@ public final class LoadCommand implements Callable<Integer> {
             String method = key == null ? "\"client_secret_basic\"" : "\"private_key_jwt\",\"jwks\":" + key.jwks()
                     + (auth == Auth.key_dpop ? ",\"dpop_bound_access_tokens\":true" : "");
             String body = "{\"client_name\":\"Bench PC\",\"grant_types\":[\"client_credentials\"],\"token_endpoint_auth_method\":"
-                    + method + ",\"software_id\":\"gatehouse-bench\",\"software_version\":\"1.0\",\"installation_id\":\""
-                    + Base64.getUrlEncoder().withoutPadding().encodeToString(id) + "\"}";
+                    + method + ",\"software_id\":\"gatehouse-bench\",\"software_version\":\"1.0\""
+                    + (installationId ? ",\"installation_id\":\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(id) + "\"" : "") + "}";
             return HttpConn.request("POST", registerPath, host, new String[] {
                     "Authorization: Bearer " + iat, "Content-Type: application/json"}, body.getBytes(StandardCharsets.UTF_8));
         }

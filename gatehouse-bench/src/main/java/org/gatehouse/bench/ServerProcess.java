@@ -55,14 +55,54 @@ public final class ServerProcess implements AutoCloseable {
         return started(pb, port, env, null, log);
     }
 
+    /**
+     * Starts Keycloak as a peer (issue 18 Must 7) from the distribution that bench/peers/keycloak/setup.sh downloaded and
+     * built ({@code home}): {@code kc.sh start --optimized} on loopback {@code port} over http, hostname strict off, on a
+     * fresh dev-file (H2) database, a local cache (its {@code data} directory is emptied first), with a temporary admin
+     * ({@code adminPassword}) through which the load generator provisions the realm. The JVM is a child of kc.sh (which
+     * traps signals and forwards them): its pid, not the shell's, is the one whose CPU is read. Ready once the master
+     * realm answers (health is off, its default: no management port).
+     */
+    public static ServerProcess startKeycloak(Path home, int port, String adminPassword, Path log) throws IOException, InterruptedException {
+        if (!Files.exists(home.resolve(".bench-built"))) throw new IOException("run bench/peers/keycloak/setup.sh first (no " + home + ")");
+        deleteTree(home.resolve("data"));
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/kc.sh").toString(), "start", "--optimized", "--http-enabled=true",
+                "--http-host=127.0.0.1", "--http-port=" + port, "--hostname-strict=false",
+                // one node: the default "ispn" cache forms a JGroups cluster (listening on 7800 and 57800 beyond loopback, looking
+                // for members); a single install needs none of it, and the benchmark stays on loopback
+                "--cache=local").directory(home.toFile());
+        Map<String, String> env = Map.of("KC_BOOTSTRAP_ADMIN_USERNAME", "admin", "KC_BOOTSTRAP_ADMIN_PASSWORD", adminPassword);
+        pb.environment().putAll(env);
+        return started(pb, port, env, null, log, "/realms/master", true);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var s = Files.walk(dir)) {
+            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+        }
+    }
+
     private static ServerProcess started(ProcessBuilder pb, int port, Map<String, String> env, Path launcher, Path log)
             throws IOException, InterruptedException {
+        return started(pb, port, env, launcher, log, "/health/ready", false);
+    }
+
+    /** The pid of the java process the shell {@code p} runs (kc.sh starts it as its child), else p's own pid. */
+    static long jvmPid(Process p) {
+        return p.toHandle().children()
+                .filter(c -> c.info().command().map(cmd -> cmd.endsWith("/java") || cmd.equals("java")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst().orElseThrow(() -> new IllegalStateException("no java child of pid " + p.pid()));
+    }
+
+    private static ServerProcess started(ProcessBuilder pb, int port, Map<String, String> env, Path launcher, Path log,
+                                         String readyPath, boolean childJvm) throws IOException, InterruptedException {
         pb.redirectErrorStream(true);
         pb.redirectOutput(log.toFile());
         long t0 = System.nanoTime();
         Process p = pb.start();
         long deadline = t0 + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
-        byte[] ready = HttpConn.request("GET", "/health/ready", "127.0.0.1:" + port, new String[0], null);
+        byte[] ready = HttpConn.request("GET", readyPath, "127.0.0.1:" + port, new String[0], null);
         while (true) {
             if (!p.isAlive()) {
                 throw new IOException("server exited with " + p.exitValue() + "; see " + log + ":\n" + Files.readString(log));
@@ -79,7 +119,7 @@ public final class ServerProcess implements AutoCloseable {
             Thread.sleep(5);
         }
         double ms = (System.nanoTime() - t0) / 1e6;
-        return new ServerProcess(p.pid(), "127.0.0.1", port, env, launcher, ms, p);
+        return new ServerProcess(childJvm ? jvmPid(p) : p.pid(), "127.0.0.1", port, env, launcher, ms, p);
     }
 
     public static ServerProcess attach(long pid, String host, int port, Map<String, String> env, Path launcher) {
@@ -117,6 +157,17 @@ public final class ServerProcess implements AutoCloseable {
             if (!process.waitFor(120, TimeUnit.SECONDS)) { // a JFR recording is written at exit: minutes on a loaded machine
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
+            }
+            if (pid != process.pid()) { // a JVM under a shell (Keycloak's kc.sh forwards SIGTERM): make sure it ended too
+                var jvm = ProcessHandle.of(pid);
+                if (jvm.isPresent() && jvm.get().isAlive()) {
+                    jvm.get().destroy();
+                    try {
+                        jvm.get().onExit().get(60, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        jvm.get().destroyForcibly();
+                    }
+                }
             }
         }
     }
