@@ -20,6 +20,8 @@ row = None
 for line in open(res):
     r = json.loads(line)
     if r.get("label") == label and "measured_from_monotonic_ns" in r: row = r
+if row is None:
+    sys.exit("no alternating run labelled " + label + " in " + res)
 start = row["measured_from_monotonic_ns"]/1e9; win = row["alternate_window_s"]; windows = row["windows"]
 a, b = row["auth"].split("/")
 ops = {a: 0, b: 0}

@@ -43,13 +43,22 @@ def category(comm, sym, dso):
     return "other"
 
 
+def t975(df):
+    """Student's t, 97.5 % quantile (as LoadCommand.tQuantile975: rounded up between table rows)."""
+    if df <= len(T975):
+        return T975[df - 1]
+    return 2.021 if df <= 40 else 2.000 if df <= 60 else 1.980 if df <= 120 else 1.960
+
+
 def stats(xs):
     n = len(xs)
+    if n == 0:
+        return float("nan"), float("nan")
     mean = sum(xs) / n
     if n < 2:
         return mean, float("nan")
     sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
-    t = T975[n - 2] if n - 1 <= len(T975) else 1.96
+    t = t975(n - 1)
     return mean, t * sd / math.sqrt(n)
 
 
@@ -93,9 +102,9 @@ def main():
     print(f"{'window':>6} {'mode':<9} " + " ".join(f"{c[:10]:>10}" for c in CATEGORIES) + f" {'sampled':>8} {'/proc':>8}")
     per = []
     for i, x in enumerate(windows):
-        if not x["ops"]:  # the load generator fell behind and sent nothing in this window
+        if not x["ops"] or x.get("cpu_us_per_op") is None:  # the load generator fell behind: no figure
             per.append(None)
-            print(f"{i:>6} {x['mode']:<9} (no grants)")
+            print(f"{i:>6} {x['mode']:<9} (no figure: nothing sent, or sent late)")
             continue
         v = {c: counts[i][c] * us / x["ops"] for c in CATEGORIES}
         v["all"] = sum(v.values())

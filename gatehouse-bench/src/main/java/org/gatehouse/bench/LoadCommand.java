@@ -155,6 +155,8 @@ public final class LoadCommand implements Callable<Integer> {
     private long windowNanos;
     private volatile long runStart;
     private java.util.concurrent.atomic.AtomicLongArray windowOps;
+    /** --alternate: per window, the grants that were sent only after their window had ended (the other mode's). */
+    private java.util.concurrent.atomic.AtomicLongArray windowLate;
 
     @Override
     public Integer call() throws Exception {
@@ -272,10 +274,11 @@ public final class LoadCommand implements Callable<Integer> {
         int threads = open ? connections : level;
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
         int warmupWindows = 0, windows = 0;
-        if (modes != null) { // whole pairs of windows (A B, B A, ...), the warm-up's too
-            warmupWindows = (int) (2 * ((TimeUnit.SECONDS.toNanos(warmup) + 2 * windowNanos - 1) / (2 * windowNanos)));
-            windows = 2 * Math.max(1, duration / (2 * windowSeconds));
+        if (modes != null) { // whole groups of A B B A, the warm-up's too: a steady drift cancels within each group
+            warmupWindows = (int) (4 * ((TimeUnit.SECONDS.toNanos(warmup) + 4 * windowNanos - 1) / (4 * windowNanos)));
+            windows = 4 * Math.max(1, duration / (4 * windowSeconds));
             windowOps = new java.util.concurrent.atomic.AtomicLongArray(warmupWindows + windows);
+            windowLate = new java.util.concurrent.atomic.AtomicLongArray(warmupWindows + windows);
             runStart = start;
         }
         long measureFrom = start + (modes != null ? warmupWindows * windowNanos : TimeUnit.SECONDS.toNanos(warmup));
@@ -416,7 +419,11 @@ public final class LoadCommand implements Callable<Integer> {
                     if (intended >= end) break;
                 }
                 boolean measured = intended >= measureFrom;
-                if (windowOps != null) windowOps.incrementAndGet(windowOf(intended));
+                if (windowOps != null) {
+                    int w = windowOf(intended);
+                    windowOps.incrementAndGet(w);
+                    if (windowOf(System.nanoTime()) != w) windowLate.incrementAndGet(w); // its CPU lands in the next window
+                }
                 try {
                     HttpConn.Response resp = conn.send(op.request());
                     long done = System.nanoTime();
@@ -450,7 +457,8 @@ public final class LoadCommand implements Callable<Integer> {
 
     /**
      * --alternate: each measured window's server CPU per grant, and per pair of adjacent windows the difference B - A;
-     * their mean, median, standard deviation and 95 % interval (Student's t) go into the result line.
+     * their mean, median, standard deviation and 95 % interval (Student's t) go into the result line. The means of A and
+     * B are over the pairs with a figure, the same as the differences.
      */
     private void alternating(Map<String, Object> r, double[] cpu, double[] load, int first) {
         int windows = cpu.length - 1;
@@ -458,20 +466,26 @@ public final class LoadCommand implements Callable<Integer> {
         List<Map<String, Object>> list = new ArrayList<>();
         for (int w = 0; w < windows; w++) {
             long ops = windowOps.get(first + w);
-            double perOp = ops == 0 ? Double.NaN : (cpu[w + 1] - cpu[w]) * 1e6 / ops;
+            long late = windowLate.get(first + w);
+            // More than 1 % of a window's grants sent after it ended: part of its CPU is in the next window, of the
+            // other mode, and the pair has no figure.
+            double perOp = ops == 0 || late * 100 > ops ? Double.NaN : (cpu[w + 1] - cpu[w]) * 1e6 / ops;
             int m = modeAt(runStart + (first + w) * windowNanos) == modes[1] ? 1 : 0;
             perMode[m][w / 2] = perOp;
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("mode", modes[m].label());
             row.put("ops", ops);
+            row.put("sent_late", late);
             row.put("cpu_us_per_op", round(perOp, 1));
             row.put("loadavg_1m", load[w]);
             list.add(row);
-            System.out.printf(Locale.ROOT, "  window %2d %-9s ops %7d  server CPU %7.1f us/op  load %5.2f%n", w, modes[m].label(), ops, perOp, load[w]);
+            System.out.printf(Locale.ROOT, "  window %2d %-9s ops %7d  sent late %6d  server CPU %7.1f us/op  load %5.2f%n", w, modes[m].label(), ops,
+                    late, perOp, load[w]);
         }
-        // A pair with a window that sent nothing (the load generator fell behind and dropped every send) has no figure.
-        double[] diff = java.util.stream.IntStream.range(0, windows / 2).mapToDouble(p -> perMode[1][p] - perMode[0][p])
-                .filter(d -> !Double.isNaN(d)).toArray();
+        // A pair with a window without a figure (nothing sent, or sent late: the load generator fell behind) has none.
+        int[] complete = java.util.stream.IntStream.range(0, windows / 2)
+                .filter(p -> !Double.isNaN(perMode[0][p]) && !Double.isNaN(perMode[1][p])).toArray();
+        double[] diff = java.util.Arrays.stream(complete).mapToDouble(p -> perMode[1][p] - perMode[0][p]).toArray();
         int n = diff.length;
         if (n < windows / 2 || !errors.isEmpty()) {
             System.out.printf(Locale.ROOT, "  WARNING: %d of %d pairs without a figure, errors %s: the rate is too high for this machine now%n",
@@ -488,8 +502,8 @@ public final class LoadCommand implements Callable<Integer> {
         // `perf record -k CLOCK_MONOTONIC` in their windows (bench/perf-windows.py)
         r.put("measured_from_monotonic_ns", runStart + first * windowNanos);
         r.put("pairs", n);
-        r.put("a_cpu_us_per_op", round(java.util.Arrays.stream(perMode[0]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN), 1));
-        r.put("b_cpu_us_per_op", round(java.util.Arrays.stream(perMode[1]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN), 1));
+        r.put("a_cpu_us_per_op", round(java.util.Arrays.stream(complete).mapToDouble(p -> perMode[0][p]).average().orElse(Double.NaN), 1));
+        r.put("b_cpu_us_per_op", round(java.util.Arrays.stream(complete).mapToDouble(p -> perMode[1][p]).average().orElse(Double.NaN), 1));
         r.put("b_minus_a_us_mean", round(mean, 1));
         r.put("b_minus_a_us_median", round(median, 1));
         r.put("b_minus_a_us_sd", round(sd, 1));
@@ -504,7 +518,7 @@ public final class LoadCommand implements Callable<Integer> {
     static double tQuantile975(int df) {
         double[] t = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
             2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-        return df <= t.length ? t[df - 1] : df <= 60 ? 2.000 : 1.960;
+        return df <= t.length ? t[df - 1] : df <= 40 ? 2.021 : df <= 60 ? 2.000 : df <= 120 ? 1.980 : 1.960; // rounded up between rows
     }
 
     private void error(String kind) {
@@ -553,6 +567,7 @@ public final class LoadCommand implements Callable<Integer> {
     }
 
     static double round(double v, int digits) {
+        if (!Double.isFinite(v)) return v; // Math.round(NaN) is 0: "no figure" must not read as zero
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
     }

@@ -78,7 +78,7 @@ public final class ReplayJournal implements AutoCloseable {
 
         /** Whether the file failed (logged here); otherwise the server is stopping. */
         public boolean fileFailed() {
-            return getCause() instanceof IOException;
+            return getCause() instanceof IOException && !(getCause() instanceof ClosedChannelException);
         }
     }
 
@@ -170,6 +170,7 @@ public final class ReplayJournal implements AutoCloseable {
     private volatile boolean syncFailing;
     /** For tests: what the file's writes fail with instead of writing (null: nothing), see {@link #failWrites}. */
     private volatile IOException failWrites;
+    private volatile boolean failHalfway;
 
     /** The fingerprints of one generation and the files they were appended to. */
     private static final class Generation {
@@ -342,12 +343,17 @@ public final class ReplayJournal implements AutoCloseable {
         record.putLong(fp).putLong(until).flip();
         // An interrupt during a channel's write closes the channel for every later write: put it off until after.
         boolean interrupted = Thread.interrupted();
+        long before = -1; // the file's length before this record: a failed write is cut back to it
         try {
             for (int attempt = 1; ; attempt++) {
                 try {
                     if (current.out == null) openFile(current, now); // closed by an interrupt before: a new file
+                    before = current.out.size();
                     IOException injected = failWrites;
-                    if (injected != null) throw injected;
+                    if (injected != null) {
+                        if (failHalfway) current.out.write(record.slice(0, Long.BYTES)); // as EIO can leave it
+                        throw injected;
+                    }
                     while (record.hasRemaining()) current.out.write(record);
                     if (appendFailing) {
                         appendFailing = false;
@@ -362,6 +368,7 @@ public final class ReplayJournal implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
+            discardPartialRecord(before);
             if (!appendFailing) { // once per burst: every key-bound request would log it again
                 appendFailing = true;
                 LOG.error("replay journal: cannot append to {} ({}); requests that need a replay check (client assertions,"
@@ -370,6 +377,22 @@ public final class ReplayJournal implements AutoCloseable {
             throw new Busy("the replay journal cannot be written: " + e.getMessage(), e);
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * After a failed write: the file back to its length before the record, so that the next record (once writing works
+     * again) starts on a record boundary — a part of a record in the middle of a file would shift every record after
+     * it when the file is loaded, and answered ids would be lost. If the file cannot be cut back, it is closed (a part
+     * of a record at a file's end is ignored when loading) and the next append opens a new one.
+     */
+    private void discardPartialRecord(long before) {
+        FileChannel out = current.out;
+        if (out == null || before < 0) return;
+        try {
+            if (out.size() > before) out.truncate(before);
+        } catch (IOException | RuntimeException e) {
+            current.closeFile();
         }
     }
 
@@ -431,6 +454,12 @@ public final class ReplayJournal implements AutoCloseable {
      * Root ignores file permissions, so a read-only file is no way to get that failure in a test.
      */
     void failWrites(IOException e) {
+        failWrites(e, false);
+    }
+
+    /** As {@link #failWrites(IOException)}; with {@code halfway}, each failing write first writes half its record. */
+    void failWrites(IOException e, boolean halfway) {
+        failHalfway = halfway;
         failWrites = e;
     }
 

@@ -57,11 +57,13 @@ public final class TokenService {
     private final LastSeen lastSeen;
     private final CidrCache cidrs = new CidrCache();
     /**
-     * Clients whose token's unreadable ranges were logged: once per client, bounded as an LRU of the last 1,024 (≈ 150
-     * KB at most). A fixed set that stopped taking clients once full let the first ones hide every later one.
+     * Tokens whose unreadable ranges were logged: once per token (the token's stored value is what needs correcting,
+     * and all its clients would repeat the line), bounded as an LRU of the last 1,024 tokens. Keyed by client, the
+     * clients of one bad token that retry in turn, more than the LRU holds, would each push the others out and log a
+     * line per request.
      */
     private final org.gatehouse.server.logging.LogOnce reportedUnreadable = new org.gatehouse.server.logging.LogOnce(UNREADABLE_LOGGED);
-    /** Clients remembered as logged for unreadable ranges (see {@link #reportedUnreadable}). */
+    /** Tokens remembered as logged for unreadable ranges (see {@link #reportedUnreadable}). */
     static final int UNREADABLE_LOGGED = 1_024;
     private final ClientCache clientCache;
     private final IntrospectionCache introspectionCache;
@@ -170,13 +172,14 @@ public final class TokenService {
     /**
      * A token request from a client whose admitting token's stored address ranges no longer parse: refused (fails
      * closed) as the server's fault — 500 server_error with the generic body, not an error that blames the client's
-     * credentials or counts against it — with one log line per client naming it and its token (the client retries;
-     * the log should not fill).
+     * credentials or counts against it — with one log line per token naming it and the first client refused (the
+     * clients retry; the log should not fill).
      */
     private OAuthError unreadableRanges(ClientRecord client) {
-        if (reportedUnreadable.first(client.clientId())) {
-            LOG.warn("client {}: the stored client_cidrs value of initial access token {} does not parse as address ranges, so the"
-                    + " clients it admitted are refused tokens (answered 500); correct the value or revoke the token", client.clientId(), client.iatId());
+        if (reportedUnreadable.first(client.iatId())) {
+            LOG.warn("initial access token {}: its stored client_cidrs value does not parse as address ranges, so the clients it"
+                    + " admitted are refused tokens (answered 500; first refused: client {}); correct the value or revoke the token",
+                    client.iatId(), client.clientId());
         }
         return new OAuthError(500, "server_error", "internal error", null);
     }

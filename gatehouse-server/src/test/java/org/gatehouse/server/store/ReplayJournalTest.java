@@ -270,4 +270,21 @@ class ReplayJournalTest {
             logger.detachAppender(log);
         }
     }
+
+    @Test
+    void aWriteThatFailedHalfwayLeavesNoPartOfARecordBeforeTheNextOne() throws Exception {
+        long until = now.get() + 300_000;
+        try (ReplayJournal j = open()) {
+            assertThat(j.firstUse(id("before the failure"), until)).isEqualTo(FIRST);
+            j.failWrites(new java.io.IOException("Input/output error"), true); // half a record written, then the error
+            assertThatThrownBy(() -> j.firstUse(id("refused while failing"), until)).isInstanceOf(ReplayJournal.Busy.class);
+            j.failWrites(null);
+            assertThat(j.firstUse(id("after the failure"), until)).isEqualTo(FIRST);
+        }
+        try (ReplayJournal again = open()) { // the restart reads the file record by record
+            assertThat(again.firstUse(id("before the failure"), until)).isEqualTo(REPLAY);
+            assertThat(again.firstUse(id("after the failure"), until)).as("answered after the failure: kept").isEqualTo(REPLAY);
+            assertThat(again.firstUse(id("refused while failing"), until)).as("never answered: not kept").isEqualTo(FIRST);
+        }
+    }
 }

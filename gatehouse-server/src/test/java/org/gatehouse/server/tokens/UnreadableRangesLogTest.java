@@ -18,29 +18,32 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * The log line for a client whose token's stored client_cidrs no longer parse: once per client, and no client hides
- * another's — also after more bad clients than the dedupe remembers (bounded: an LRU of {@link
- * TokenService#UNREADABLE_LOGGED} clients).
+ * The log line for clients whose token's stored client_cidrs no longer parse: once per token, however many of its
+ * clients retry in turn (more than the dedupe remembers), and no token hides another's (bounded: an LRU of {@link
+ * TokenService#UNREADABLE_LOGGED} tokens).
  */
 class UnreadableRangesLogTest {
     @Test
-    void everyClientIsLoggedOnceWhateverManyOthersWereLoggedBefore() {
+    void eachBadTokenIsLoggedOnceHoweverManyOfItsClientsAreRefused() {
         try (Backend b = Backend.createMigrated(Backend.H2); Gatehouse g = Gatehouse.open(Config.load(b.env()))) {
             Logger logger = (Logger) LoggerFactory.getLogger(TokenService.class);
             ListAppender<ILoggingEvent> log = new ListAppender<>();
             log.start();
             logger.addAppender(log);
-            logger.setAdditive(false); // the 10,001 lines to this list only, not to the test's output
+            logger.setAdditive(false); // the lines to this list only, not to the test's output
             try {
-                // One bad token with many installations: more clients than the dedupe ever held (10,000 before).
-                for (int i = 0; i <= 10_000; i++) refused(g, "flood-" + i);
-                assertThat(log.list.size()).as("one line per client, the last one too").isEqualTo(10_001);
-                log.list.clear();
-                refused(g, "another");
-                refused(g, "another");
-                refused(g, "flood-10000"); // logged recently: still remembered
+                // One bad token with many installations retrying in turn, more than the dedupe holds, twice over.
+                for (int round = 0; round < 2; round++) {
+                    for (int i = 0; i <= TokenService.UNREADABLE_LOGGED; i++) refused(g, "flood-" + i, "bad-token");
+                }
                 assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage).singleElement()
-                        .satisfies(m -> assertThat(m).contains("client another", "initial access token bad-token"));
+                        .satisfies(m -> assertThat(m).contains("initial access token bad-token", "first refused: client flood-0"));
+                log.list.clear();
+                refused(g, "another", "other-bad-token");
+                refused(g, "another", "other-bad-token");
+                refused(g, "flood-7", "bad-token");
+                assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage).singleElement()
+                        .satisfies(m -> assertThat(m).contains("initial access token other-bad-token", "client another"));
             } finally {
                 logger.setAdditive(true);
                 logger.detachAppender(log);
@@ -62,8 +65,8 @@ class UnreadableRangesLogTest {
         assertThat(once.size()).as("bounded").isEqualTo(2);
     }
 
-    private static void refused(Gatehouse g, String clientId) {
-        ClientRecord c = ClientRecord.builder().clientId(clientId).kind(ClientKind.INSTALLATION).iatId("bad-token")
+    private static void refused(Gatehouse g, String clientId, String iatId) {
+        ClientRecord c = ClientRecord.builder().clientId(clientId).kind(ClientKind.INSTALLATION).iatId(iatId)
                 .scope("prefs:read").iatClientCidrs("10.0.0.0/33 not ranges").build();
         assertThatThrownBy(() -> g.tokens.issue(c, null, List.of(), "127.0.0.1", null)).isInstanceOf(OAuthError.class)
                 .satisfies(e -> assertThat(((OAuthError) e).status()).isEqualTo(500));
