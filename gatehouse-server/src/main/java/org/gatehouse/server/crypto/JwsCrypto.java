@@ -128,12 +128,12 @@ public final class JwsCrypto {
         return verifier(key, true);
     }
 
-    private JWSVerifier verifier(JWK key, boolean oneSpare) {
+    private JWSVerifier verifier(JWK key, boolean spare) {
         try {
             if (provider != null) {
-                if (key instanceof ECKey) return new Native(provider, JWSAlgorithm.ES256, "SHA256withECDSAinP1363Format", null, ((ECKey) key).toPublicKey(), oneSpare);
-                if (key instanceof RSAKey) return new Native(provider, JWSAlgorithm.RS256, "SHA256withRSA", null, ((RSAKey) key).toPublicKey(), oneSpare);
-                if (key instanceof OctetKeyPair) return new Native(provider, JWSAlgorithm.EdDSA, "Ed25519", null, ed25519Public(((OctetKeyPair) key).getDecodedX()), oneSpare);
+                if (key instanceof ECKey) return new Native(provider, JWSAlgorithm.ES256, "SHA256withECDSAinP1363Format", null, ((ECKey) key).toPublicKey(), spare);
+                if (key instanceof RSAKey) return new Native(provider, JWSAlgorithm.RS256, "SHA256withRSA", null, ((RSAKey) key).toPublicKey(), spare);
+                if (key instanceof OctetKeyPair) return new Native(provider, JWSAlgorithm.EdDSA, "Ed25519", null, ed25519Public(((OctetKeyPair) key).getDecodedX()), spare);
             } else {
                 if (key instanceof ECKey) return new ECDSAVerifier((ECKey) key);
                 if (key instanceof RSAKey) return new RSASSAVerifier((RSAKey) key);
@@ -222,15 +222,15 @@ public final class JwsCrypto {
          */
         private static final int SPARES = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
-        /** @param oneSpare for a verifier: spare instances instead of one per thread (see {@link #spares}) */
-        Native(Provider provider, JWSAlgorithm alg, String jcaName, PrivateKey priv, PublicKey pub, boolean oneSpare) throws GeneralSecurityException {
+        /** @param spare for a verifier: spare instances instead of one per thread (see {@link #spares}) */
+        Native(Provider provider, JWSAlgorithm alg, String jcaName, PrivateKey priv, PublicKey pub, boolean spare) throws GeneralSecurityException {
             this.provider = provider;
             this.alg = alg;
             this.algs = Set.of(alg);
             this.jcaName = jcaName;
             this.rawLength = alg.equals(JWSAlgorithm.ES256) || alg.equals(JWSAlgorithm.EdDSA) ? 64 : -1;
             this.verifyKey = priv == null ? nativeKey(provider, alg, pub) : null;
-            if (priv == null && oneSpare) {
+            if (priv == null && spare) {
                 this.perThread = null;
                 spares.set(0, newVerifier()); // an unusable key fails here, when the key is read, not at the first verification
                 return;

@@ -277,6 +277,23 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * A failure of the moment that {@link #unavailable} recognises: the caller is told 503 temporarily_unavailable with
+     * Retry-After (RFC 9110 §15.6.4), try again. {@code cause} (may be null) stays the cause, for the log.
+     */
+    public static RuntimeException unavailableNow(String why, Throwable cause) {
+        return new IllegalStateException(why, new java.sql.SQLTransientConnectionException(why, cause));
+    }
+
+    /**
+     * A statement or lock timeout ({@link #timedOut}: the work waited for a lock another transaction held, or ran too
+     * long) as the failure of the moment it is — {@link #unavailableNow}, not a 500; null for any other failure. The
+     * group-commit writers answer their callers' timeouts with it.
+     */
+    public static RuntimeException timeoutAsUnavailable(Throwable cause, String who) {
+        return timedOut(cause) && !unavailable(cause) ? unavailableNow(who + ": timed out waiting for the database", cause) : null;
+    }
+
+    /**
      * Whether a statement was ended by a timeout rather than refused: its statement timeout (SQLSTATE 57014,
      * query_canceled, on PostgreSQL and H2) or its lock timeout (PostgreSQL 55P03 lock_not_available; H2 HYT00,
      * error 50200). Like {@link #unavailable}, a failure of the moment and not of the request: 503, try again.

@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,9 +151,8 @@ public final class GroupCommit implements AutoCloseable {
         }
     }
 
-    /** A failure {@link Database#unavailable} recognises: the caller is told 503, try again. */
     private static RuntimeException busy(String why) {
-        return new IllegalStateException(why, new SQLTransientConnectionException(why));
+        return Database.unavailableNow(why, null);
     }
 
     /**
@@ -164,10 +162,8 @@ public final class GroupCommit implements AutoCloseable {
      * not a 500. The timeout stays the cause, for the log.
      */
     private RuntimeException answered(Throwable cause) {
-        if (Database.timedOut(cause) && !Database.unavailable(cause)) {
-            String why = name + ": timed out waiting for the database";
-            return new IllegalStateException(why, new SQLTransientConnectionException(why, cause));
-        }
+        RuntimeException timedOut = Database.timeoutAsUnavailable(cause, name);
+        if (timedOut != null) return timedOut;
         if (cause instanceof RuntimeException r) return r;
         return new IllegalStateException(name + ": " + cause, cause);
     }

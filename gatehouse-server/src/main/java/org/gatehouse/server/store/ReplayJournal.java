@@ -178,6 +178,7 @@ public final class ReplayJournal implements AutoCloseable {
         final List<Path> files = new ArrayList<>();
         FileChannel out; // null for the generation loaded at start (its files are only read)
         Path file; // the file out writes to, or the one last tried
+        long length; // bytes of whole records in out's file (created empty): where a failed write is cut back to
         long[] slots; // 0: empty (a fingerprint of 0 is kept as 1)
         int size;
         long maxUntil;
@@ -304,6 +305,7 @@ public final class ReplayJournal implements AutoCloseable {
     private void openFile(Generation g, long now) throws IOException {
         Path f = lock.dir().resolve(String.format("%019d-%05d%s", now, System.nanoTime() & 0xffff, SUFFIX));
         g.file = f;
+        g.length = 0;
         g.out = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         g.files.add(f);
     }
@@ -343,18 +345,19 @@ public final class ReplayJournal implements AutoCloseable {
         record.putLong(fp).putLong(until).flip();
         // An interrupt during a channel's write closes the channel for every later write: put it off until after.
         boolean interrupted = Thread.interrupted();
-        long before = -1; // the file's length before this record: a failed write is cut back to it
+        long before = -1; // the file's length before this record (kept in memory: no system call per append)
         try {
             for (int attempt = 1; ; attempt++) {
                 try {
                     if (current.out == null) openFile(current, now); // closed by an interrupt before: a new file
-                    before = current.out.size();
+                    before = current.length;
                     IOException injected = failWrites;
                     if (injected != null) {
                         if (failHalfway) current.out.write(record.slice(0, Long.BYTES)); // as EIO can leave it
                         throw injected;
                     }
                     while (record.hasRemaining()) current.out.write(record);
+                    current.length += record.limit();
                     if (appendFailing) {
                         appendFailing = false;
                         LOG.info("replay journal: {} is written again; key-bound requests are answered again", current.file);

@@ -5,7 +5,6 @@ import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -162,13 +161,10 @@ public final class Replays implements AutoCloseable {
             return use.first().get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (Database.timedOut(cause) && !Database.unavailable(cause)) {
-                // A statement timeout (57014) or a lock timeout (PostgreSQL 55P03, H2 HYT00: another node's transaction
-                // held the same id): a failure of the moment, as GroupCommit answers it — 503 with Retry-After (RFC 9110
-                // §15.6.4), not a 500. Nothing was recorded: the client's retry with a new JWT goes through.
-                String why = "replay check: timed out waiting for the database";
-                throw new ReplayCheckFailed(new IllegalStateException(why, new SQLTransientConnectionException(why, cause)));
-            }
+            // A statement or lock timeout (another node's transaction held the same id): 503, not a 500, as GroupCommit
+            // answers it. Nothing was recorded: the client's retry with a new JWT goes through.
+            RuntimeException timedOut = Database.timeoutAsUnavailable(cause, "replay check");
+            if (timedOut != null) throw new ReplayCheckFailed(timedOut);
             throw cause instanceof RuntimeException r ? new ReplayCheckFailed(r) : new IllegalStateException(cause);
         } catch (TimeoutException e) {
             // Given up: the writer skips it if it has not started it (a retry with the same JWT is then not a replay);
@@ -188,9 +184,8 @@ public final class Replays implements AutoCloseable {
         }
     }
 
-    /** A failure {@link Database#unavailable} recognises: the caller is told 503, try again. */
     private static RuntimeException busy(String why) {
-        return new IllegalStateException(why, new SQLTransientConnectionException(why));
+        return Database.unavailableNow(why, null);
     }
 
     private void startWriter() {
